@@ -1,0 +1,69 @@
+# FieldCRM — `make run` serves the demo, `make test` runs everything on SpatiaLite and PostGIS.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE := fieldcrm.settings
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Debian packages the app and its tests need (GDAL/GEOS/PROJ, SpatiaLite, PostGIS, Redis,
+# the browser for the phone-app tests, Node for the front-end assets).
+SYSTEM_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 redis-server \
+	chromium nodejs npm python3-venv
+
+.PHONY: help setup sysdeps venv assets run test lint fmt bench demo
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+setup: sysdeps venv assets ## Install what is missing: OS packages, .venv, npm assets
+
+sysdeps: ## Install missing Debian packages (apt-get; sudo when not root)
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || \
+	  { [ $$p = nodejs ] && command -v node >/dev/null; } || \
+	  { [ $$p = npm ] && command -v npm >/dev/null; } || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
+	fi
+
+venv: $(VENV)/.installed ## Create .venv with a Python that can load SpatiaLite
+
+$(VENV)/.installed: requirements.txt .ci/find-python
+	@py=$$(.ci/find-python) || exit 1; \
+	if [ ! -x $(PY) ] || ! .ci/find-python --check $(PY); then \
+	  rm -rf $(VENV); echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+assets: pwa/static/vendor/.installed ## Install the npm packages and copy their files to pwa/static/vendor
+
+pwa/static/vendor/.installed: pwa/package.json pwa/package-lock.json pwa/vendor.mjs
+	cd pwa && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
+	touch $@
+
+run: setup ## Serve the app with the demo data on http://127.0.0.1:8000
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+demo: setup ## Load the demo data set (once) into the configured database
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py load_demo
+
+test: setup ## Run the whole suite on SpatiaLite, then on a throwaway PostGIS cluster
+	$(PY) tests/suites.py
+
+lint: venv ## ruff and the import contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+fmt: venv ## Format the code
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup ## Run the benchmarks under bench/ (smoke sizes; see README for full sizes)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b --smoke || exit 1; done

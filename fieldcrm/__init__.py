@@ -1,0 +1,1 @@
+"""FieldCRM: the Django project and the CRM core."""

@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from fieldcrm.accounts import services
+from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.core.admin import SyncedAdmin
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "role", "phone", "email", "is_primary")
+
+
+@admin.register(Account)
+class AccountAdmin(SyncedAdmin):
+    list_display = ("name", "status", "tier", "territory", "owner", "updated_at")
+    list_filter = ("status", "tier", "territory__region", "territory")
+    search_fields = ("name", "address", "external_id")
+    autocomplete_fields = ("owner",)
+    readonly_fields = (*SyncedAdmin.readonly_fields, "territory")
+    filter_horizontal = ("tags",)
+    inlines = [ContactInline]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.account_save(account=obj)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        services.account_delete(account=obj)
+
+
+@admin.register(Activity)
+class ActivityAdmin(SyncedAdmin):
+    list_display = ("occurred_at", "kind", "account", "actor", "subject")
+    list_filter = ("kind",)
+    raw_id_fields = ("account", "contact", "visit", "deal")
+
+
+@admin.register(Contact)
+class ContactAdmin(SyncedAdmin):
+    list_display = ("name", "account", "role", "phone", "email")
+    search_fields = ("name", "email")
+    raw_id_fields = ("account",)
+
+
+admin.site.register(CustomFieldDefinition)
+admin.site.register(Tag, search_fields=("name",))

@@ -1,0 +1,232 @@
+"""Accounts (leads, prospects, customers), their contacts and interaction history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.accounts import rules
+from fieldcrm.core.geo import validate_point
+from fieldcrm.core.models import SyncedModel
+
+
+class CustomFieldDefinition(models.Model):
+    """A field an admin adds to accounts; values live in ``Account.custom_fields``."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        BOOLEAN = "boolean", _("Yes/no")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    is_required = models.BooleanField(_("required"), default=False)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CHOICE and (
+            not isinstance(self.choices, list) or not self.choices
+        ):
+            raise ValidationError({"choices": _("A choice field needs a list of choices.")})
+
+    def problem_with(self, value: Any) -> str | None:
+        """Why ``value`` does not fit this field, or None when it does."""
+        if value is None:
+            return None
+        if self.kind == self.Kind.TEXT and not isinstance(value, str):
+            return _gettext("Expected text.")
+        if self.kind == self.Kind.NUMBER and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            return _gettext("Expected a number.")
+        if self.kind == self.Kind.BOOLEAN and not isinstance(value, bool):
+            return _gettext("Expected true or false.")
+        if self.kind == self.Kind.DATE:
+            try:
+                dt.date.fromisoformat(value)
+            except (TypeError, ValueError):
+                return _gettext("Expected a date as YYYY-MM-DD.")
+        if self.kind == self.Kind.CHOICE and value not in self.choices:
+            return _gettext("Expected one of: %(choices)s.") % {
+                "choices": ", ".join(map(str, self.choices))
+            }
+        return None
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(SyncedModel):
+    class Status(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        PROSPECT = "prospect", _("Prospect")
+        CUSTOMER = "customer", _("Customer")
+        DISQUALIFIED = "disqualified", _("Disqualified")
+        CHURNED = "churned", _("Churned")
+
+    class Tier(models.TextChoices):
+        A = "A", _("A (key)")
+        B = "B", _("B")
+        C = "C", _("C")
+
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.LEAD, db_index=True
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    location = models.PointField(
+        _("location"), srid=4326, null=True, blank=True, validators=[validate_point]
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_accounts",
+    )
+    # Derived from location by point-in-polygon (accounts.services); never typed by hand.
+    territory = models.ForeignKey(
+        "territories.Territory",
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        editable=False,
+    )
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.B)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    visit_frequency_days = models.PositiveSmallIntegerField(
+        _("desired visit frequency (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+    )
+    opening_hours = models.JSONField(
+        _("opening hours"), default=dict, blank=True, validators=[rules.validate_opening_hours]
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="accounts")
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=120, null=True, blank=True, unique=True
+    )
+    last_visited_at = models.DateTimeField(_("last visited"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["updated_at"]), models.Index(fields=["territory", "status"])]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The status as loaded, so clean() can judge the transition.
+        self._loaded_status = None if self._state.adding else self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        rules.check_transition(self._loaded_status, self.status)
+        rules.validate_custom_fields(self.custom_fields, CustomFieldDefinition.objects.all())
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+
+class Contact(SyncedModel):
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(SyncedModel):
+    """One interaction in an account's history. Append-only from the phone."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        VISIT = "visit", _("Visit")
+        NOTE = "note", _("Note")
+        MEETING = "meeting", _("Meeting")
+        SYSTEM = "system", _("System")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("details"), blank=True)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    visit = models.ForeignKey(
+        "visits.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "id"]
+        verbose_name_plural = _("activities")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject or self.account}"

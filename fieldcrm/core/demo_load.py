@@ -1,0 +1,252 @@
+"""Load the committed demo data set into the database (once).
+
+Past history, deals and tasks are generated around *today* with a fixed seed, so a fresh demo
+always has visits that are due, tasks due today and overdue ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import random
+import secrets
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import transaction
+from django.utils import timezone
+
+from fieldcrm.accounts.models import Account, Activity, Contact, Tag
+from fieldcrm.accounts.services import territory_for_point
+from fieldcrm.core.geo import as_multipolygon
+from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.tasks.models import Task
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
+
+DEMO_FILE = Path(settings.BASE_DIR) / "fieldcrm" / "data" / "demo" / "demo.json.gz"
+PASSWORD_FILE = settings.VAR_DIR / "demo-password.txt"
+FREQUENCY_DAYS = {"A": 14, "B": 28, "C": 56}
+STAGES = [
+    ("Qualified", 10, "open"),
+    ("Meeting", 25, "open"),
+    ("Proposal", 50, "open"),
+    ("Negotiation", 75, "open"),
+    ("Won", 100, "won"),
+    ("Lost", 0, "lost"),
+]
+OUTCOMES = ["order", "follow_up", "no_interest", "not_met", "order", "follow_up"]
+
+
+class DemoRefused(Exception):
+    pass
+
+
+def demo_password() -> str:
+    """FIELDCRM_DEMO_PASSWORD when set, else one generated once and kept in var/."""
+    if settings.FIELDCRM_DEMO_PASSWORD:
+        return settings.FIELDCRM_DEMO_PASSWORD
+    if not PASSWORD_FILE.exists():
+        PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+        PASSWORD_FILE.write_text(secrets.token_urlsafe(9) + "\n")
+        PASSWORD_FILE.chmod(0o600)
+    return PASSWORD_FILE.read_text().strip()
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(username="admin").exists() and Region.objects.exists()
+
+
+def read_demo_file(path: Path = DEMO_FILE) -> dict[str, Any]:
+    return json.loads(gzip.decompress(path.read_bytes()))
+
+
+@transaction.atomic
+def demo_load(
+    *,
+    today: dt.date | None = None,
+    progress: Callable[[Iterable[Any], str], Iterable[Any]] = lambda items, _label: items,
+) -> dict[str, int]:
+    """Create users, regions, territories, accounts and their history. All or nothing."""
+    if settings.PRODUCTION:
+        raise DemoRefused("demo data is never loaded in production settings")
+    data = read_demo_file()
+    today = today or timezone.localdate()
+    password = demo_password()
+    users = _create_users(password)
+    territories = _create_regions(data["regions"], users)
+    rng = random.Random(20261124)
+    pipeline = _create_pipeline()
+    counts = {"accounts": 0, "visits": 0, "activities": 0, "deals": 0, "tasks": 0, "contacts": 0}
+    tag_names = {"key-account", "new-opening", "chain", "seasonal", "price-sensitive"}
+    tags = {name: Tag.objects.get_or_create(name=name)[0] for name in sorted(tag_names)}
+    for row in progress(data["accounts"], "accounts"):
+        account = _create_account(row, territories)
+        counts["accounts"] += 1
+        if rng.random() < 0.2:
+            account.tags.add(tags[rng.choice(sorted(tags))])
+        rep = _rep_of(account, users)
+        for key, n in _create_history(account, rep, pipeline, rng, today).items():
+            counts[key] += n
+    return counts
+
+
+def _create_users(password: str) -> dict[str, User]:
+    specs = [("admin", User.Role.ADMIN), ("manager", User.Role.MANAGER), ("planner", User.Role.PLANNER)]
+    specs += [(f"rep{i}", User.Role.REP) for i in range(1, 7)]
+    users = {}
+    for username, role in specs:
+        user = User(
+            username=username,
+            role=role,
+            first_name=username.capitalize(),
+            email=f"{username}@demo.fieldcrm.invalid",
+            is_staff=role == User.Role.ADMIN,
+            is_superuser=role == User.Role.ADMIN,
+        )
+        user.set_password(password)
+        user.save()
+        users[username] = user
+    return users
+
+
+def _create_regions(regions: list[dict[str, Any]], users: dict[str, User]) -> list[Territory]:
+    territories = []
+    for spec in regions:
+        region = Region.objects.create(
+            name=spec["name"],
+            timezone=spec["timezone"],
+            boundary=as_multipolygon(GEOSGeometry(json.dumps(spec["boundary"]), srid=4326)),
+            manager=users["manager"],
+        )
+        users["manager"].regions.add(region)
+        users["planner"].regions.add(region)
+        for rep in spec["reps"]:
+            user = users[rep["username"]]
+            user.home_base = Point(*rep["home"], srid=4326)
+            user.break_start, user.break_end, user.break_minutes = dt.time(12), dt.time(14), 30
+            user.save()
+        for t in spec["territories"]:
+            territory = Territory(
+                name=t["name"],
+                region=region,
+                boundary=as_multipolygon(GEOSGeometry(json.dumps(t["boundary"]), srid=4326)),
+            )
+            territory.full_clean()
+            territory.save()
+            territory.reps.set([users[name] for name in t["reps"]])
+            territories.append(territory)
+    return territories
+
+
+def _create_pipeline() -> list[Stage]:
+    pipeline = Pipeline.objects.create(name="Field sales", is_default=True)
+    return [
+        Stage.objects.create(pipeline=pipeline, name=n, position=i, probability=p, outcome=o)
+        for i, (n, p, o) in enumerate(STAGES)
+    ]
+
+
+def _create_account(row: dict[str, Any], territories: list[Territory]) -> Account:
+    account = Account(
+        name=row["name"],
+        status=row["status"],
+        tier=row["tier"],
+        priority={"A": 1, "B": 3, "C": 4}[row["tier"]],
+        address=row["address"],
+        location=Point(row["lng"], row["lat"], srid=4326),
+        phone=row["phone"],
+        website=row["website"] if row["website"].startswith("http") else "",
+        opening_hours=row["opening_hours"],
+        visit_frequency_days=FREQUENCY_DAYS[row["tier"]] if row["status"] != "lead" else None,
+        source="OpenStreetMap",
+        external_id=f"osm:{row['osm']}",
+        custom_fields={},
+    )
+    account.full_clean(exclude=["territory"])
+    account.territory = territory_for_point(account.location)
+    account.save()
+    return account
+
+
+def _rep_of(account: Account, users: dict[str, User]) -> User | None:
+    if account.territory is None:
+        return None
+    return account.territory.reps.first()
+
+
+def _aware(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _create_history(
+    account: Account, rep: User | None, stages: list[Stage], rng: random.Random, today: dt.date
+) -> dict[str, int]:
+    counts = {"visits": 0, "activities": 0, "deals": 0, "tasks": 0, "contacts": 0}
+    if rep is None:
+        return counts
+    account.owner = rep if account.status != "lead" else None
+    if rng.random() < 0.6:
+        Contact.objects.create(
+            account=account,
+            name=rng.choice(["Anna", "Jordi", "Mikko", "Laia", "Sanna", "Pere", "Aino", "Marc"])
+            + " "
+            + rng.choice(["Virtanen", "Puig", "Korhonen", "Serra", "Nieminen", "Vila"]),
+            role=rng.choice(["Owner", "Store manager", "Buyer"]),
+            phone=account.phone,
+            is_primary=True,
+        )
+        counts["contacts"] += 1
+    if account.status in {"customer", "prospect"}:
+        frequency = account.visit_frequency_days or 30
+        # Last visit spread around the cadence, so some are overdue and some are not.
+        last = today - dt.timedelta(days=rng.randint(1, int(frequency * 1.6)))
+        for k in range(rng.randint(1, 3)):
+            day = last - dt.timedelta(days=k * frequency)
+            at = _aware(day, rng.randint(9, 16), rng.choice([0, 15, 30, 45]))
+            visit = Visit.objects.create(
+                account=account,
+                rep=rep,
+                status=Visit.Status.DONE,
+                scheduled_on=day,
+                checked_in_at=at,
+                check_in_location=account.location,
+                check_in_accuracy_m=rng.choice([5.0, 8.0, 12.0, 25.0]),
+                distance_m=round(rng.uniform(3, 60), 1),
+                completed_at=at + dt.timedelta(minutes=rng.randint(10, 40)),
+                outcome=rng.choice(OUTCOMES),
+                notes="Visited; discussed the seasonal range.",
+            )
+            Activity.objects.create(
+                account=account, kind=Activity.Kind.VISIT, actor=rep, occurred_at=at,
+                subject="Visit", body=visit.notes, visit=visit,
+            )  # fmt: skip
+            counts["visits"] += 1
+            counts["activities"] += 1
+        account.last_visited_at = _aware(last, 12)
+    if account.status == "prospect" and rng.random() < 0.5 or (
+        account.status == "customer" and rng.random() < 0.15
+    ):
+        stage = rng.choice(stages[:4]) if rng.random() < 0.85 else rng.choice(stages[4:])
+        Deal.objects.create(
+            account=account, name=f"{account.name}: {rng.choice(['listing', 'reorder', 'pilot'])}",
+            pipeline=stage.pipeline, stage=stage, owner=rep,
+            amount=Decimal(rng.randrange(500, 25_000, 250)),
+            expected_close_on=today + dt.timedelta(days=rng.randint(-10, 60)),
+        )  # fmt: skip
+        counts["deals"] += 1
+    if rng.random() < 0.08:
+        due = _aware(today + dt.timedelta(days=rng.randint(-5, 3)), rng.randint(9, 17))
+        Task.objects.create(
+            title=f"Call {account.name}", kind=Task.Kind.CALL, account=account,
+            assignee=rep, due_at=due,
+        )  # fmt: skip
+        counts["tasks"] += 1
+    account.save(update_fields=["owner", "last_visited_at"])
+    return counts

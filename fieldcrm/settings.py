@@ -1,0 +1,167 @@
+"""FieldCRM settings: one module, every knob from the environment (healthchecks style).
+
+Our own keys are prefixed ``FIELDCRM_``. The embedded default is SpatiaLite in ``var/``;
+production sets ``DATABASE_URL=postgis://...`` (see docker-compose.yml).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("FIELDCRM_VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+
+
+def _secret_key() -> str:
+    """Use the configured key, else one generated once and kept in var/ (dev only)."""
+    configured = env.str("FIELDCRM_SECRET_KEY", default="")
+    if configured:
+        return configured
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = VAR_DIR / "secret-key.txt"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("FIELDCRM_DEBUG", default=False)
+# Production refuses demo data and requires explicit hosts (see docker-compose.yml).
+PRODUCTION = env.bool("FIELDCRM_PRODUCTION", default=False)
+ALLOWED_HOSTS = env.list("FIELDCRM_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("FIELDCRM_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "ninja",
+    "pwa",
+    "fieldcrm.core",
+    "fieldcrm.users",
+    "fieldcrm.territories",
+    "fieldcrm.accounts",
+    "fieldcrm.deals",
+    "fieldcrm.tasks",
+    "fieldcrm.visits",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "fieldcrm.urls"
+WSGI_APPLICATION = "fieldcrm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "fieldcrm" / "templates", BASE_DIR / "pwa" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# spatialite:// and postgis:// are both understood by django-environ.
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"spatialite:///{VAR_DIR / 'fieldcrm.db'}"
+    ),
+}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("FIELDCRM_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"].endswith("spatialite"):
+    # Writers wait for the lock instead of failing at once: phones push concurrently.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+SPATIALITE_LIBRARY_PATH = env.str("FIELDCRM_SPATIALITE_LIBRARY", default="mod_spatialite")
+
+# GDAL 3.9+ is not in Debian 12; we never open untrusted spatial-reference files.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "/admin/login/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt"), ("fa", "فارسی")]
+LOCALE_PATHS = [BASE_DIR / "fieldcrm" / "locale"]
+TIME_ZONE = env.str("FIELDCRM_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# pwa/static holds the phone app and the npm-installed vendor files (`make assets`).
+STATICFILES_DIRS = [BASE_DIR / "pwa" / "static"]
+WHITENOISE_USE_FINDERS = True
+
+# Redis, where a deployment has it, backs the cache and Celery; otherwise all is in-process.
+REDIS_URL = env.str("FIELDCRM_REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.str("FIELDCRM_CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+
+# Map tiles: reps and offices may block third-party hosts, so the URL is configurable.
+FIELDCRM_TILE_URL = env.str(
+    "FIELDCRM_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+FIELDCRM_TILE_ATTRIBUTION = env.str(
+    "FIELDCRM_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors"
+)
+FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
+
+PWA_SERVICE_WORKER_PATH = BASE_DIR / "pwa" / "serviceworker.js"
+PWA_APP_NAME = "FieldCRM"
+PWA_APP_DESCRIPTION = "Field sales, offline first"
+PWA_APP_THEME_COLOR = "#0b6e4f"
+PWA_APP_BACKGROUND_COLOR = "#ffffff"
+PWA_APP_DISPLAY = "standalone"
+PWA_APP_START_URL = "/app/"
+PWA_APP_SCOPE = "/"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env.bool("FIELDCRM_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("FIELDCRM_LOG_LEVEL", default="WARNING")},
+}

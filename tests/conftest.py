@@ -1,0 +1,57 @@
+"""Shared personas matching the demo logins: two regions, reps in distinct territories.
+
+Region North holds territory A (rep1) and B (rep2), side by side with a shared border at
+lng 1.1; region South holds territory S (rep3). The manager and the planner work in North.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
+from tests.factories import make_territory, square
+
+
+@dataclass
+class World:
+    admin: User
+    manager: User
+    planner: User
+    rep1: User
+    rep2: User
+    rep3: User
+    north: Region
+    south: Region
+    territory_a: Territory
+    territory_b: Territory
+    territory_s: Territory
+
+
+def _user(username: str, role: str) -> User:
+    user = User(username=username, role=role, is_staff=role == "admin", is_superuser=role == "admin")
+    user.set_password("pw-" + username)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    admin, manager, planner = _user("admin", "admin"), _user("manager", "manager"), _user("planner", "planner")
+    rep1, rep2, rep3 = _user("rep1", "rep"), _user("rep2", "rep"), _user("rep3", "rep")
+    north = Region.objects.create(name="North", boundary=square(1.0, 42.0, 1.2, 42.1), manager=manager)
+    south = Region.objects.create(name="South", boundary=square(1.0, 41.0, 1.2, 41.1))
+    manager.regions.add(north)
+    planner.regions.add(north)
+    a = make_territory("A", north, (1.0, 42.0, 1.1, 42.1), [rep1])
+    b = make_territory("B", north, (1.1, 42.0, 1.2, 42.1), [rep2])
+    s = make_territory("S", south, (1.0, 41.0, 1.2, 41.1), [rep3])
+    return World(admin, manager, planner, rep1, rep2, rep3, north, south, a, b, s)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
