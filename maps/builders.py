@@ -1,0 +1,245 @@
+"""Public map builders: plain data in, a folium.Map (or standalone HTML) out."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import folium
+from branca.element import Element
+from shapely.geometry import shape
+
+from maps.assets import LEAFLET_IMAGES, localize_assets
+from maps.data import STATUSES, RouteLine, TerritoryMapData, UnassignedVisit
+from maps.layers import (
+    COVERAGE_CLASSES,
+    COVERAGE_COLORS,
+    ROUTE_CSS,
+    STATUS_COLORS,
+    AccountData,
+    DefaultIconPath,
+    Gettext,
+    Legend,
+    big_account_layers,
+    coverage_labels,
+    draw_control,
+    esc,
+    heat_layer,
+    identity,
+    region_layer,
+    rep_colors,
+    route_layer,
+    small_account_layers,
+    status_labels,
+    territory_layer,
+)
+
+# Above this many accounts the shared-array path takes over from folium objects. STYLE.md
+# suggests ~10k, but folium 0.20 renders each marker with its popup in ~0.6 ms and ~1.1 KB,
+# and the coverage layer doubles that: 1,000 accounts already take ~1.3 s and 2.3 MB, while
+# the shared-array path draws 100,000 in about the same time. Measured in bench/maps_territory.
+FAST_CLUSTER_THRESHOLD = 1_000
+
+Bounds = tuple[float, float, float, float]  # south, west, north, east
+
+
+def _base_map(
+    *, static_url: str, tile_url: str, tile_attribution: str, _: Gettext
+) -> folium.Map:
+    # prefer_canvas: circle markers and polygons draw on one <canvas>, not one SVG node each.
+    m = folium.Map(location=None, zoom_start=2, tiles=None, prefer_canvas=True,
+                   control_scale=True)  # fmt: skip
+    folium.TileLayer(
+        tiles=tile_url, attr=tile_attribution, name=_("Map"), control=False, max_zoom=19
+    ).add_to(m)
+    DefaultIconPath(static_url + LEAFLET_IMAGES).add_to(m)
+    return m
+
+
+def _merge(bounds: Bounds | None, other: Bounds) -> Bounds:
+    if bounds is None:
+        return other
+    return (min(bounds[0], other[0]), min(bounds[1], other[1]),
+            max(bounds[2], other[2]), max(bounds[3], other[3]))  # fmt: skip
+
+
+def _points_bounds(points: Sequence[tuple[float, float]]) -> Bounds | None:
+    if not points:
+        return None
+    lats = [p[0] for p in points]
+    lngs = [p[1] for p in points]
+    return (min(lats), min(lngs), max(lats), max(lngs))
+
+
+def _fit(m: folium.Map, bounds: Bounds | None) -> None:
+    if bounds is not None:
+        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], padding=(20, 20))
+
+
+def territory_map(
+    data: TerritoryMapData,
+    *,
+    static_url: str,
+    tile_url: str,
+    tile_attribution: str,
+    gettext: Gettext = identity,
+    draw: bool = False,
+    fast_threshold: int = FAST_CLUSTER_THRESHOLD,
+) -> folium.Map:
+    """Regions and territories coloured per rep, accounts clustered by status, a coverage
+    layer, a prospect heatmap, layer control, legend; optionally a draw control whose shape
+    reaches the page through `window.fieldcrmOnDraw` / the `fieldcrm:draw` event."""
+    _ = gettext
+    m = _base_map(static_url=static_url, tile_url=tile_url,
+                  tile_attribution=tile_attribution, _=_)  # fmt: skip
+    accounts = data.accounts
+    colors = rep_colors([t.rep for t in data.territories] + [a.rep for a in accounts])
+    bounds: Bounds | None = None
+
+    if data.regions:
+        region_layer(data.regions, _).add_to(m)
+    if data.territories:
+        territory_layer(data.territories, colors, _).add_to(m)
+    for shp in [*data.regions, *data.territories]:
+        west, south, east, north = shape(shp.geojson).bounds
+        bounds = _merge(bounds, (south, west, north, east))
+
+    shared: AccountData | None = None
+    if len(accounts) > fast_threshold:
+        shared = AccountData(accounts, _)
+        shared.add_to(m)  # before the layers that read it
+        layers = big_account_layers(shared, _)
+    else:
+        layers = small_account_layers(accounts, _)
+    layers.append(heat_layer(accounts, shared, _))
+    for layer in layers:
+        layer.add_to(m)
+    point_bounds = _points_bounds([(a.lat, a.lng) for a in accounts])
+    if point_bounds is not None:
+        bounds = _merge(bounds, point_bounds)
+
+    if draw:
+        draw_control(m, _)
+    folium.LayerControl(collapsed=True).add_to(m)
+    labels, cov = status_labels(_), coverage_labels(_)
+    Legend([
+        (_("Account status"), [(labels[s], STATUS_COLORS[s]) for s in STATUSES]),
+        (_("Coverage"), [(cov[c], COVERAGE_COLORS[c]) for c in COVERAGE_CLASSES]),
+        (_("Reps"), list(colors.items())),
+    ]).add_to(m)  # fmt: skip
+    _fit(m, bounds)
+    return localize_assets(m, static_url)
+
+
+def route_map(
+    routes: Sequence[RouteLine],
+    unassigned: Sequence[UnassignedVisit] = (),
+    *,
+    static_url: str,
+    tile_url: str,
+    tile_attribution: str,
+    gettext: Gettext = identity,
+) -> folium.Map:
+    """One layer per rep's route (line, numbered stops, ETA in popups) and one layer of the
+    visits no route could take, drawn apart (dashed squares) so they are not read as stops."""
+    _ = gettext
+    m = _base_map(static_url=static_url, tile_url=tile_url,
+                  tile_attribution=tile_attribution, _=_)  # fmt: skip
+    m.get_root().header.add_child(Element(ROUTE_CSS), name="fieldcrm_route_css")
+    palette = rep_colors(r.rep for r in routes)
+    colors = {r.rep: r.color or palette[r.rep] for r in routes}
+    points: list[tuple[float, float]] = []
+    for route in routes:
+        route_layer(route, colors[route.rep], _).add_to(m)
+        points.extend((s.lat, s.lng) for s in route.stops)
+        points.extend(route.path)
+
+    if unassigned:
+        group = folium.FeatureGroup(name=f"{_('Unassigned visits')} ({len(unassigned)})")
+        for visit in unassigned:
+            rows = [f"<strong>{esc(visit.name)}</strong>", esc(_("Not assigned to any route"))]
+            if visit.reason:
+                rows.append(f"{esc(_('Reason'))}: {esc(visit.reason)}")
+            folium.Marker(
+                (visit.lat, visit.lng),
+                icon=folium.DivIcon(
+                    html='<div class="fieldcrm-unassigned">?</div>',
+                    icon_size=(20, 20), icon_anchor=(10, 10),
+                    class_name="fieldcrm-unassigned-icon",
+                ),
+                popup=folium.Popup(f'<div dir="auto">{"<br>".join(rows)}</div>'),
+                tooltip=esc(visit.name),
+            ).add_to(group)  # fmt: skip
+            points.append((visit.lat, visit.lng))
+        group.add_to(m)
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    sections = [(_("Routes"), list(colors.items()))]
+    if unassigned:
+        sections.append((_("Unassigned visits"), [(str(len(unassigned)), "#ffffff")]))
+    Legend(sections).add_to(m)
+    _fit(m, _points_bounds(points))
+    return localize_assets(m, static_url)
+
+
+# ------------------------------------------------------------------------ standalone HTML
+
+DEFAULT_ASSET_DIR = Path(__file__).resolve().parent.parent / "pwa" / "static"
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)([^)'\"]+)\1\s*\)")
+# Font Awesome lists a .ttf fallback after each .woff2; every browser that runs Leaflet reads
+# woff2, so the fallbacks would only double the file.
+_TTF_FALLBACK = re.compile(r",\s*url\([^)]*\.ttf\)\s*format\([\"']truetype[\"']\)")
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".woff2":
+        mime = "font/woff2"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _inline_css(path: Path) -> str:
+    text = _TTF_FALLBACK.sub("", path.read_text(encoding="utf-8"))
+
+    def replace(match: re.Match[str]) -> str:
+        ref = match.group(2)
+        if ref.startswith(("data:", "#")):
+            return match.group(0)
+        target = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
+        return f'url("{_data_uri(target)}")' if target.is_file() else match.group(0)
+
+    return _CSS_URL.sub(replace, text).replace("</style", "<\\/style")
+
+
+def to_standalone_html(m: folium.Map, *, asset_dir: Path | None = None) -> str:
+    """The map as one self-contained HTML file for download: every local script and
+    stylesheet is inlined (images and fonts in CSS become data: URIs), so the file opens
+    offline with no CDN and no server. Only the tiles are fetched, from the tile URL.
+
+    `asset_dir` is the folder static_url maps to (default: the repo's pwa/static, filled by
+    `make assets`)."""
+    static_url: str = m.fieldcrm_static_url  # type: ignore[attr-defined]
+    root = asset_dir or DEFAULT_ASSET_DIR
+    page = m.get_root().render()
+
+    def local(url: str) -> Path:
+        path = root / url[len(static_url):]
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run `make assets` (pwa/vendor.mjs)")
+        return path
+
+    prefix = re.escape(static_url)
+
+    def script(match: re.Match[str]) -> str:
+        code = local(match.group(1)).read_text(encoding="utf-8")
+        # A literal "</script" inside the code would end the element early.
+        return "<script>" + code.replace("</script", "<\\/script") + "</script>"
+
+    def style(match: re.Match[str]) -> str:
+        return "<style>" + _inline_css(local(match.group(1))) + "</style>"
+
+    page = re.sub(rf'<script src="({prefix}[^"]+)"></script>', script, page)
+    return re.sub(rf'<link rel="stylesheet" href="({prefix}[^"]+)"/>', style, page)
