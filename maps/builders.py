@@ -46,9 +46,7 @@ FAST_CLUSTER_THRESHOLD = 1_000
 Bounds = tuple[float, float, float, float]  # south, west, north, east
 
 
-def _base_map(
-    *, static_url: str, tile_url: str, tile_attribution: str, _: Gettext
-) -> folium.Map:
+def _base_map(*, static_url: str, tile_url: str, tile_attribution: str, _: Gettext) -> folium.Map:
     # prefer_canvas: circle markers and polygons draw on one <canvas>, not one SVG node each.
     m = folium.Map(location=None, zoom_start=2, tiles=None, prefer_canvas=True,
                    control_scale=True)  # fmt: skip
@@ -226,7 +224,7 @@ def to_standalone_html(m: folium.Map, *, asset_dir: Path | None = None) -> str:
     page = m.get_root().render()
 
     def local(url: str) -> Path:
-        path = root / url[len(static_url):]
+        path = root / url[len(static_url) :]
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run `make assets` (pwa/vendor.mjs)")
         return path

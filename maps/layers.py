@@ -192,9 +192,7 @@ def _coverage_icon_function() -> str:
     }}"""
 
 
-def small_account_layers(
-    accounts: Sequence[AccountPoint], _: Gettext
-) -> list[folium.map.Layer]:
+def small_account_layers(accounts: Sequence[AccountPoint], _: Gettext) -> list[folium.map.Layer]:
     """One MarkerCluster per status plus a coverage cluster, built as folium objects. Each
     marker costs about 0.5 ms and 1 KB to render, twice (status and coverage), so this path is
     for small maps only; no tooltips, which would add as much again."""
@@ -339,9 +337,7 @@ var {{ this.get_name() }} = (function () {
         self.color_field = 2 if color_by == "status" else 3
 
 
-def big_account_layers(
-    data: AccountData, _: Gettext
-) -> list[folium.map.Layer]:
+def big_account_layers(data: AccountData, _: Gettext) -> list[folium.map.Layer]:
     labels = status_labels(_)
     layers: list[folium.map.Layer] = [
         AccountCluster(data, name=labels[s], status_index=i, color_by="status", show=True)
@@ -349,7 +345,11 @@ def big_account_layers(
     ]
     layers.append(
         AccountCluster(
-            data, name=_("Coverage"), status_index=None, color_by="coverage", show=False,
+            data,
+            name=_("Coverage"),
+            status_index=None,
+            color_by="coverage",
+            show=False,
             icon_create_function=_coverage_icon_function(),
         )  # fmt: skip
     )
@@ -556,9 +556,7 @@ def draw_control(m: folium.Map, _: Gettext) -> Draw:
 
 def _stop_icon(seq: int, color: str) -> folium.DivIcon:
     return folium.DivIcon(
-        html=(
-            f'<div class="fieldcrm-stop" style="background:{color}">{seq}</div>'
-        ),
+        html=(f'<div class="fieldcrm-stop" style="background:{color}">{seq}</div>'),
         icon_size=(24, 24),
         icon_anchor=(12, 12),
         class_name="fieldcrm-stop-icon",

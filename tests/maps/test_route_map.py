@@ -20,8 +20,10 @@ def routes() -> list[RouteLine]:
     ann = RouteLine(
         rep="ann",
         # Given out of order on purpose: numbering follows seq, not list order.
-        stops=[RouteStop(2, "Bakery", 48.86, 2.35, "09:40"),
-               RouteStop(1, "Pharmacy", 48.85, 2.34, "09:05")],  # fmt: skip
+        stops=[
+            RouteStop(2, "Bakery", 48.86, 2.35, "09:40"),
+            RouteStop(1, "Pharmacy", 48.85, 2.34, "09:05"),
+        ],  # fmt: skip
         path=[(48.85, 2.34), (48.855, 2.345), (48.86, 2.35)],
     )
     bob = RouteLine(

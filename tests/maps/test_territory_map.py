@@ -118,7 +118,7 @@ def test_hundred_thousand_accounts_render(map_kw, territories):
 
 
 def test_names_cannot_break_out_of_html_or_script(map_kw):
-    evil = '</script><img src=x onerror=alert(1)>`${alert(2)}`'
+    evil = "</script><img src=x onerror=alert(1)>`${alert(2)}`"
     accounts = [AccountPoint(id="x", name=evil, lat=48.5, lng=2.5, status="lead")]
     # Small path: folium puts popups in JavaScript template literals, so `${` must not survive.
     small = build(accounts + make_accounts(3), fast_threshold=10, **map_kw).get_root().render()
@@ -141,7 +141,7 @@ def test_gettext_reaches_layers_and_legend(map_kw, territories):
 
 def test_legend_is_direction_neutral(map_kw):
     page = build(make_accounts(5), **map_kw).get_root().render()
-    legend_css = page[page.index(".fieldcrm-legend"):]
+    legend_css = page[page.index(".fieldcrm-legend") :]
     legend_css = legend_css[: legend_css.index("</style>")]
     assert "text-align: start" in legend_css
     assert not re.search(r"\b(left|right)\s*:|float|text-align:\s*(left|right)", legend_css)
