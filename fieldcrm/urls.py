@@ -3,10 +3,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from django.contrib.auth.views import LogoutView
+
 from fieldcrm.api import api
+from fieldcrm.core.home import RoleLoginView, home
 from fieldcrm.core.views import healthz
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("login/", RoleLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -51,7 +51,8 @@ def world(db) -> World:
     return World(admin, manager, planner, rep1, rep2, rep3, north, south, a, b, s)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def pytest_configure(config):
+    from django.conf import settings
+
     # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

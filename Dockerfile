@@ -1,0 +1,15 @@
+# The web app and the worker share this image (docker-compose.yml picks the command).
+FROM debian:bookworm-slim
+ENV PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=fieldcrm.settings PATH=/app/.venv/bin:$PATH
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      python3 python3-venv gdal-bin libsqlite3-mod-spatialite libpq5 nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -r requirements.txt
+COPY pwa/package.json pwa/package-lock.json pwa/vendor.mjs pwa/
+RUN cd pwa && npm ci --no-audit --no-fund && node vendor.mjs && rm -rf node_modules
+COPY . .
+RUN FIELDCRM_SECRET_KEY=build python manage.py collectstatic --no-input -v0
+EXPOSE 8000
+USER nobody

@@ -1,0 +1,35 @@
+"""The website's front door: log in, then land where your role works."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from fieldcrm.users.models import User
+
+LANDING = {
+    User.Role.REP: "/app/",
+    User.Role.MANAGER: "/admin/",
+    User.Role.PLANNER: "/admin/",
+    User.Role.ADMIN: "/admin/",
+}
+
+
+def landing_url(user: User) -> str:
+    """Where a user starts: reps on the phone app, the others on their pages."""
+    return LANDING.get(user.role, "/admin/")
+
+
+class RoleLoginView(LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(landing_url(request.user))
+    return render(request, "home.html")

@@ -1,0 +1,60 @@
+"""Docker does not run here, so the compose file is checked against the code it starts."""
+
+import importlib
+import re
+from pathlib import Path
+
+import environ
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SETTINGS_SOURCE = (ROOT / "fieldcrm" / "settings.py").read_text()
+
+
+def test_compose_runs_postgis_web_worker_and_redis():
+    services = COMPOSE["services"]
+    assert {"postgis", "web", "worker", "redis"} <= set(services)
+    assert services["postgis"]["image"].startswith("postgis/postgis:")
+    assert services["web"]["build"] == services["worker"]["build"] == "."
+    assert (ROOT / "Dockerfile").exists()
+
+
+@pytest.mark.parametrize("service", ["web", "worker"])
+def test_every_app_variable_is_one_the_settings_read(service):
+    env = COMPOSE["services"][service]["environment"]
+    read = set(re.findall(r'"((?:FIELDCRM_|DATABASE_URL)[A-Z_]*)"', SETTINGS_SOURCE))
+    assert set(env) <= read, set(env) - read
+    assert {"DATABASE_URL", "FIELDCRM_SECRET_KEY", "FIELDCRM_CELERY_BROKER_URL"} <= set(env)
+
+
+def test_database_url_names_the_postgis_service_and_its_credentials():
+    url = environ.Env.db_url_config(COMPOSE["services"]["web"]["environment"]["DATABASE_URL"])
+    assert url["ENGINE"] == "django.contrib.gis.db.backends.postgis"
+    db = COMPOSE["services"]["postgis"]["environment"]
+    assert (url["HOST"], url["NAME"], url["USER"], url["PASSWORD"]) == (
+        "postgis", db["POSTGRES_DB"], db["POSTGRES_USER"], db["POSTGRES_PASSWORD"]
+    )
+
+
+def test_broker_and_cache_point_at_the_redis_service():
+    env = COMPOSE["services"]["worker"]["environment"]
+    assert env["FIELDCRM_CELERY_BROKER_URL"].startswith("redis://redis:")
+    assert env["FIELDCRM_REDIS_URL"].startswith("redis://redis:")
+
+
+def test_web_command_starts_gunicorn_on_our_wsgi_application():
+    command = COMPOSE["services"]["web"]["command"]
+    target = re.search(r"gunicorn (\S+):(\w+)", command)
+    assert target, command
+    module = importlib.import_module(target.group(1))
+    assert callable(getattr(module, target.group(2)))
+    assert "migrate" in command
+
+
+def test_worker_command_starts_celery_on_our_app():
+    command = COMPOSE["services"]["worker"]["command"]
+    target = re.search(r"--app (\S+)", command)
+    module = importlib.import_module(target.group(1))
+    assert module.app.main == "fieldcrm"
