@@ -88,9 +88,7 @@ TEMPLATES = [
 
 # spatialite:// and postgis:// are both understood by django-environ.
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"spatialite:///{VAR_DIR / 'fieldcrm.db'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"spatialite:///{VAR_DIR / 'fieldcrm.db'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("FIELDCRM_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):

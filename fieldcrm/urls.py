@@ -1,9 +1,8 @@
 """URL map: admin, API (+ docs), health check, phone app wiring."""
 
 from django.contrib import admin
-from django.urls import include, path
-
 from django.contrib.auth.views import LogoutView
+from django.urls import include, path
 
 from fieldcrm.api import api
 from fieldcrm.core.home import RoleLoginView, home

@@ -31,7 +31,9 @@ class World:
 
 
 def _user(username: str, role: str) -> User:
-    user = User(username=username, role=role, is_staff=role == "admin", is_superuser=role == "admin")
+    user = User(
+        username=username, role=role, is_staff=role == "admin", is_superuser=role == "admin"
+    )
     user.set_password("pw-" + username)
     user.save()
     return user
@@ -39,9 +41,15 @@ def _user(username: str, role: str) -> User:
 
 @pytest.fixture
 def world(db) -> World:
-    admin, manager, planner = _user("admin", "admin"), _user("manager", "manager"), _user("planner", "planner")
+    admin, manager, planner = (
+        _user("admin", "admin"),
+        _user("manager", "manager"),
+        _user("planner", "planner"),
+    )
     rep1, rep2, rep3 = _user("rep1", "rep"), _user("rep2", "rep"), _user("rep3", "rep")
-    north = Region.objects.create(name="North", boundary=square(1.0, 42.0, 1.2, 42.1), manager=manager)
+    north = Region.objects.create(
+        name="North", boundary=square(1.0, 42.0, 1.2, 42.1), manager=manager
+    )
     south = Region.objects.create(name="South", boundary=square(1.0, 41.0, 1.2, 41.1))
     manager.regions.add(north)
     planner.regions.add(north)

@@ -15,11 +15,15 @@ def square(x0: float, y0: float, x1: float, y1: float) -> MultiPolygon:
 
 
 def make_territory(name: str, region: Region, bbox: tuple[float, float, float, float], reps=()):
-    territory = territory_save(territory=Territory(name=name, region=region, boundary=square(*bbox)))
+    territory = territory_save(
+        territory=Territory(name=name, region=region, boundary=square(*bbox))
+    )
     territory.reps.set(reps)
     return territory
 
 
-def make_account(name: str = "Shop", *, lng: float | None = 1.05, lat: float | None = 42.05, **fields) -> Account:
+def make_account(
+    name: str = "Shop", *, lng: float | None = 1.05, lat: float | None = 42.05, **fields
+) -> Account:
     location = None if lng is None else Point(lng, lat, srid=4326)
     return account_create(fields={"name": name, "location": location, **fields})

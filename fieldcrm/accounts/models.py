@@ -144,7 +144,10 @@ class Account(SyncedModel):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["updated_at"]), models.Index(fields=["territory", "status"])]
+        indexes = [
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["territory", "status"]),
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -98,7 +98,11 @@ def demo_load(
 
 
 def _create_users(password: str) -> dict[str, User]:
-    specs = [("admin", User.Role.ADMIN), ("manager", User.Role.MANAGER), ("planner", User.Role.PLANNER)]
+    specs = [
+        ("admin", User.Role.ADMIN),
+        ("manager", User.Role.MANAGER),
+        ("planner", User.Role.PLANNER),
+    ]
     specs += [(f"rep{i}", User.Role.REP) for i in range(1, 7)]
     users = {}
     for username, role in specs:
@@ -230,8 +234,10 @@ def _create_history(
             counts["visits"] += 1
             counts["activities"] += 1
         account.last_visited_at = _aware(last, 12)
-    if account.status == "prospect" and rng.random() < 0.5 or (
-        account.status == "customer" and rng.random() < 0.15
+    if (
+        account.status == "prospect"
+        and rng.random() < 0.5
+        or (account.status == "customer" and rng.random() < 0.15)
     ):
         stage = rng.choice(stages[:4]) if rng.random() < 0.85 else rng.choice(stages[4:])
         Deal.objects.create(

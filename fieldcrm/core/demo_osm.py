@@ -144,7 +144,9 @@ def read_pois(pbf: Path) -> list[dict[str, Any]]:
         seen.add(key)
         street = " ".join(filter(None, (tags.get("addr:street"), tags.get("addr:housenumber"))))
         city = tags.get("addr:city", "")
-        hours = parse_opening_hours(tags.get("opening_hours", "")) if "opening_hours" in tags else None
+        hours = (
+            parse_opening_hours(tags.get("opening_hours", "")) if "opening_hours" in tags else None
+        )
         pois.append(
             {
                 "osm": osm_id,
@@ -178,9 +180,7 @@ def cut_territories(pois: list[dict[str, Any]], count: int, seed: int) -> tuple[
     local = _to_local(pts, origin)
     centres, _ = kmeans2(local, count, seed=seed, minit="++")
     scale = math.cos(math.radians(origin[1]))
-    centres_deg = [
-        (origin[0] + x / (111_320 * scale), origin[1] + y / 110_540) for x, y in centres
-    ]
+    centres_deg = [(origin[0] + x / (111_320 * scale), origin[1] + y / 110_540) for x, y in centres]
     # ~800 m of margin around the outermost accounts, in degrees at this latitude.
     region = MultiPoint(pts.tolist()).convex_hull.buffer(0.008, quad_segs=4).simplify(0.0005)
     cells = voronoi_diagram(MultiPoint(centres_deg), envelope=region.envelope.buffer(0.1))

@@ -18,8 +18,6 @@ def validation_error_fields(error: ValidationError) -> list[tuple[str, str]]:
     """Flatten a Django ValidationError into (field, message) pairs."""
     if hasattr(error, "error_dict"):
         return [
-            (field, message)
-            for field, errors in error.message_dict.items()
-            for message in errors
+            (field, message) for field, errors in error.message_dict.items() for message in errors
         ]
     return [("__all__", message) for message in error.messages]

@@ -45,7 +45,8 @@ def validate_boundary(boundary: GEOSGeometry | None) -> None:
             raise ValidationError(_("Boundary coordinates are out of range."), code="range")
     if not boundary.valid:
         raise ValidationError(
-            _("The boundary is not a valid polygon: %(reason)s") % {"reason": boundary.valid_reason},
+            _("The boundary is not a valid polygon: %(reason)s")
+            % {"reason": boundary.valid_reason},
             code="invalid_polygon",
         )
 

@@ -31,7 +31,7 @@ class SyncedModel(models.Model):
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     objects = LiveManager()
-    all_objects = models.Manager()
+    all_objects = models.Manager()  # noqa: DJ012 - objects must stay the default manager
 
     class Meta:
         abstract = True

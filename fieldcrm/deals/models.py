@@ -29,7 +29,9 @@ class Stage(models.Model):
     name = models.CharField(_("name"), max_length=120)
     position = models.PositiveSmallIntegerField(_("position"))
     probability = models.PositiveSmallIntegerField(
-        _("win probability %"), default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("win probability %"),
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OPEN)
 
@@ -46,7 +48,10 @@ class Stage(models.Model):
 
 class Deal(models.Model):
     account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="deals"
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="deals",
     )
     name = models.CharField(_("name"), max_length=200)
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
@@ -55,7 +60,11 @@ class Deal(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     expected_close_on = models.DateField(_("expected close"), null=True, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

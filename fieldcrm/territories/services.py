@@ -42,9 +42,9 @@ def territory_delete(*, territory: Territory) -> None:
 
 
 def _reassign_around(territory: Territory, old_boundary: GEOSGeometry | None) -> None:
-    affected = Account.objects.filter(location__intersects=territory.boundary) | Account.objects.filter(
-        territory=territory
-    )
+    affected = Account.objects.filter(
+        location__intersects=territory.boundary
+    ) | Account.objects.filter(territory=territory)
     if old_boundary is not None:
         affected = affected | Account.objects.filter(location__intersects=old_boundary)
     for account in affected.distinct().select_related("territory"):

@@ -27,10 +27,16 @@ class Visit(SyncedModel):
         CLOSED = "closed", _("Found closed")
 
     account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="visits"
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="visits",
     )
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.PROTECT, related_name="visits"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.PROTECT,
+        related_name="visits",
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED, db_index=True
@@ -74,7 +80,10 @@ class RoutePlan(models.Model):
         ARCHIVED = "archived", _("Archived")
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.CASCADE, related_name="route_plans"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        related_name="route_plans",
     )
     region = models.ForeignKey(
         "territories.Region", on_delete=models.CASCADE, related_name="route_plans"

@@ -34,7 +34,10 @@ def test_database_url_names_the_postgis_service_and_its_credentials():
     assert url["ENGINE"] == "django.contrib.gis.db.backends.postgis"
     db = COMPOSE["services"]["postgis"]["environment"]
     assert (url["HOST"], url["NAME"], url["USER"], url["PASSWORD"]) == (
-        "postgis", db["POSTGRES_DB"], db["POSTGRES_USER"], db["POSTGRES_PASSWORD"]
+        "postgis",
+        db["POSTGRES_DB"],
+        db["POSTGRES_USER"],
+        db["POSTGRES_PASSWORD"],
     )
 
 

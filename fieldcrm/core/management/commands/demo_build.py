@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = "Derive the committed demo data set from the OSM extracts (a developer's task)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
-        parser.add_argument("--osm-dir", default=str(Path(settings.BASE_DIR).parent / "shared/data/osm"))
+        parser.add_argument(
+            "--osm-dir", default=str(Path(settings.BASE_DIR).parent / "shared/data/osm")
+        )
         parser.add_argument("--out", default=str(DEMO_FILE))
 
     def handle(self, *args, osm_dir: str, out: str, **options) -> None:  # type: ignore[no-untyped-def]
