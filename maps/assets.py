@@ -17,6 +17,8 @@ from branca.element import Element
 from folium.elements import JSCSSMixin
 from folium.plugins import Draw, HeatMap, MarkerCluster
 
+from maps.layers import AccountCluster
+
 Links = list[tuple[str, str]]
 
 # Paths below static_url. The keys reuse folium's names, because the page header deduplicates
@@ -45,6 +47,8 @@ MARKERCLUSTER_CSS: Links = [
 ]
 # folium serves its own minified copy of Leaflet.heat from GitHub; the npm package
 # `leaflet.heat` (same author, same L.heatLayer API) is the one we can install.
+# The big territory map clusters with supercluster but keeps markercluster's cluster CSS.
+SUPERCLUSTER_JS: Links = [("supercluster", "vendor/supercluster/supercluster.min.js")]
 HEAT_JS: Links = [("leaflet-heat.js", "vendor/leaflet.heat/leaflet-heat.js")]
 DRAW_JS: Links = [("leaflet_draw_js", "vendor/leaflet-draw/leaflet.draw.js")]
 DRAW_CSS: Links = [("leaflet_draw_css", "vendor/leaflet-draw/leaflet.draw.css")]
@@ -54,6 +58,7 @@ LEAFLET_IMAGES = "vendor/leaflet/images/"
 _PLUGINS: list[tuple[type[JSCSSMixin], Links, Links]] = [
     (folium.Map, MAP_JS, MAP_CSS),
     (MarkerCluster, MARKERCLUSTER_JS, MARKERCLUSTER_CSS),
+    (AccountCluster, SUPERCLUSTER_JS, MARKERCLUSTER_CSS),
     (HeatMap, HEAT_JS, []),
     (Draw, DRAW_JS, DRAW_CSS),
 ]
@@ -61,7 +66,8 @@ _PLUGINS: list[tuple[type[JSCSSMixin], Links, Links]] = [
 
 def vendor_files() -> list[str]:
     """Every vendor path (relative to static_url) a built map can link to."""
-    lists = [MAP_JS, MAP_CSS, MARKERCLUSTER_JS, MARKERCLUSTER_CSS, HEAT_JS, DRAW_JS, DRAW_CSS]
+    lists = [MAP_JS, MAP_CSS, MARKERCLUSTER_JS, MARKERCLUSTER_CSS, SUPERCLUSTER_JS, HEAT_JS]
+    lists += [DRAW_JS, DRAW_CSS]
     return [path for links in lists for _, path in links]
 
 
