@@ -52,6 +52,11 @@ const FILES = [
   ["leaflet.awesome-markers", "dist/images/", "leaflet.awesome-markers/images/"],
   ["leaflet.awesome-markers", "LICENSE", "leaflet.awesome-markers/LICENSE"],
 
+  // The admin's geometry widget (Django's OpenLayersWidget expects this very version).
+  ["ol", "dist/ol.js", "ol/ol.js"],
+  ["ol", "ol.css", "ol/ol.css"],
+  ["ol", "LICENSE.md", "ol/LICENSE.md"],
+
   ["jquery", "dist/jquery.min.js", "jquery/jquery.min.js"],
   ["jquery", "LICENSE.txt", "jquery/LICENSE.txt"],
 
