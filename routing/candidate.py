@@ -1,0 +1,14 @@
+"""What a portfolio member returns: visit orders, not times (times come from schedule.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    solver: str
+    orders: tuple[tuple[int, ...], ...] | None  # per vehicle, SolverInput stop numbers; None: none found
+    breaks: tuple[int | None, ...]  # per vehicle: break start the solver chose, as a hint
+    search_s: float  # wall time inside the solver call
+    limit_s: float  # the limit it was given

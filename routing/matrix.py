@@ -1,0 +1,160 @@
+"""Travel-time providers behind one interface, and the per-problem matrix cache.
+
+A provider turns a list of points into integer duration (s) and distance (m) matrices and can
+draw the path through a sequence of points. Pairs with no path hold ``UNREACHABLE``; the
+solver turns those into dropped visits, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from routing.model import Location
+
+# Far beyond any horizon (31 years), yet sums over a few thousand arcs stay inside int64.
+UNREACHABLE = 10**9
+EARTH_RADIUS_M = 6_371_000.0
+
+
+@dataclass(frozen=True, eq=False)
+class TravelMatrix:
+    duration_s: np.ndarray  # int64 [n, n]
+    distance_m: np.ndarray  # int64 [n, n]
+
+
+class Provider(Protocol):
+    def matrix(self, points: Sequence[Location]) -> TravelMatrix: ...
+
+    def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]: ...
+
+
+def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _straight(points: Sequence[Location]) -> list[tuple[float, float]]:
+    return [(p.lat, p.lon) for p in points]
+
+
+@dataclass(frozen=True)
+class GreatCircleProvider:
+    """The default: no network, no data. Road distance ≈ great-circle × ``detour_factor``."""
+
+    detour_factor: float = 1.3
+    speed_kmh: float = 40.0
+
+    def matrix(self, points: Sequence[Location]) -> TravelMatrix:
+        lat = np.array([p.lat for p in points], dtype=float)
+        lon = np.array([p.lon for p in points], dtype=float)
+        metres = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        metres = metres * self.detour_factor
+        seconds = metres / (self.speed_kmh / 3.6)
+        return TravelMatrix(np.rint(seconds).astype(np.int64), np.rint(metres).astype(np.int64))
+
+    def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
+        return _straight(points)
+
+
+@dataclass(frozen=True)
+class PlanarProvider:
+    """Euclidean on (lon=x, lat=y), truncated: ``floor(scale · e)`` for time and distance alike.
+
+    This is the DIMACS VRPTW convention with ``scale=10`` (one decimal, kept as integers).
+    """
+
+    scale: int = 10
+
+    def matrix(self, points: Sequence[Location]) -> TravelMatrix:
+        x = np.array([p.lon for p in points], dtype=float)
+        y = np.array([p.lat for p in points], dtype=float)
+        e = np.sqrt((x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2)
+        d = np.floor(self.scale * e).astype(np.int64)
+        return TravelMatrix(d, d.copy())
+
+    def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
+        return _straight(points)
+
+
+@dataclass(frozen=True)
+class OsrmProvider:
+    """OSRM's table service (``/table/v1``) for deployments that run OSRM.
+
+    ``base_url`` like ``http://osrm:5000``. Route geometry comes from ``/route/v1``; if that
+    fails the geometry falls back to straight lines rather than failing the plan.
+    """
+
+    base_url: str
+    profile: str = "driving"
+    timeout_s: float = 30.0
+
+    def _get(self, service: str, points: Sequence[Location], query: str) -> dict[str, object]:
+        coords = ";".join(f"{p.lon:.6f},{p.lat:.6f}" for p in points)
+        url = f"{self.base_url.rstrip('/')}/{service}/v1/{self.profile}/{coords}?{query}"
+        with urllib.request.urlopen(url, timeout=self.timeout_s) as response:  # noqa: S310
+            body: dict[str, object] = json.load(response)
+        if body.get("code") != "Ok":
+            raise RuntimeError(f"OSRM {service} answered {body.get('code')}: {body.get('message')}")
+        return body
+
+    def matrix(self, points: Sequence[Location]) -> TravelMatrix:
+        body = self._get("table", points, "annotations=duration,distance")
+
+        def as_int(key: str) -> np.ndarray:
+            rows = body[key]
+            assert isinstance(rows, list)
+            # OSRM answers null for pairs it cannot route between.
+            values = np.array(
+                [[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float
+            )
+            out = np.full(values.shape, UNREACHABLE, dtype=np.int64)
+            ok = ~np.isnan(values)
+            out[ok] = np.rint(values[ok]).astype(np.int64)
+            return out
+
+        return TravelMatrix(as_int("durations"), as_int("distances"))
+
+    def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
+        if len(points) < 2:
+            return _straight(points)
+        try:
+            body = self._get("route", points, "overview=full&geometries=geojson")
+            routes = body["routes"]
+            assert isinstance(routes, list)
+            coords = routes[0]["geometry"]["coordinates"]
+            return [(float(lat), float(lon)) for lon, lat in coords]
+        except (OSError, RuntimeError, KeyError, IndexError, AssertionError, ValueError):
+            return _straight(points)
+
+
+DEFAULT_PROVIDER = GreatCircleProvider()
+
+# Matrices are the slow part for road and OSRM providers, and a planner re-solves the same
+# region many times while tweaking: keep the last few, keyed by provider and exact points.
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple[object, tuple[Location, ...]], TravelMatrix] = OrderedDict()
+
+
+def travel_matrix(provider: Provider, points: Sequence[Location]) -> TravelMatrix:
+    key = (provider, tuple(points))
+    hit = _cache.get(key)
+    if hit is not None:
+        _cache.move_to_end(key)
+        return hit
+    result = provider.matrix(points) if points else TravelMatrix(
+        np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64)
+    )
+    _cache[key] = result
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return result

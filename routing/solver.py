@@ -1,0 +1,180 @@
+"""``solve()``: prepare once, run the portfolio inside the wall-clock limit, keep the best plan.
+
+OR-Tools expresses everything the app needs (several windows a day, breaks, pins, mid-day
+re-planning). Where a problem also fits PyVRP's model, PyVRP runs too: in this process while
+OR-Tools runs in a spawned worker process, so both cores work and the limit stays wall-clock.
+Each candidate is re-timed and costed by schedule.py; the cheaper feasible one wins.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from routing.candidate import Candidate
+from routing.matrix import DEFAULT_PROVIDER
+from routing.model import Dropped, DropReason, Problem, Route, Solution, SolveStats
+from routing.ortools_solver import solve_ortools
+from routing.prepare import Prepared, SolverInput, prepare, solver_input
+from routing.pyvrp_solver import fits_pyvrp, solve_pyvrp
+from routing.schedule import Evaluated, evaluate, time_route
+
+# Below this size a worker process costs more (start + imports ≈ 0.5 s) than a second core
+# buys: the two members then share the limit one after the other.
+PARALLEL_MIN_STOPS = 30
+PARALLEL_MIN_LIMIT_S = 2.0
+# A worker that has not answered this long after the deadline is killed and ignored.
+WORKER_GRACE_S = 0.05
+
+
+def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> Solution:
+    """Plan ``problem`` within ``time_limit_s`` seconds of wall clock, all work included."""
+    t0 = time.monotonic()
+    deadline = t0 + time_limit_s
+    prep = prepare(problem)
+    candidates: list[Candidate] = []
+    if prep.plannable:
+        candidates = run_portfolio(solver_input(prep), deadline=deadline, seed=seed or 0)
+    return build_solution(prep, candidates, t0=t0, time_limit_s=time_limit_s)
+
+
+def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candidate]:
+    if not fits_pyvrp(inp):
+        return [solve_ortools(inp, deadline=deadline)]
+    remaining = deadline - time.monotonic()
+    parallel = (
+        len(inp.stop_point) >= PARALLEL_MIN_STOPS
+        and remaining >= PARALLEL_MIN_LIMIT_S
+        and (os.cpu_count() or 1) >= 2
+        and not multiprocessing.current_process().daemon  # keep Celery workers to one core
+    )
+    if not parallel:
+        first = solve_pyvrp(inp, deadline=time.monotonic() + remaining / 2, seed=seed)
+        return [first, solve_ortools(inp, deadline=deadline)]
+    worker, answer = _start_worker(inp, deadline)
+    results = [solve_pyvrp(inp, deadline=deadline, seed=seed)]
+    answer.join(timeout=max(0.0, deadline - time.monotonic()) + WORKER_GRACE_S)
+    if answer.is_alive():
+        worker.kill()  # late is as good as absent: PyVRP's plan stands
+    worker.wait()
+    answer.join()
+    if worker.returncode == 0 and answer.out:
+        results.append(pickle.loads(answer.out))  # noqa: S301 - our own child's answer
+    return results
+
+
+class _Pipe(threading.Thread):
+    """Feeds the job to the worker and collects its answer, so nothing blocks on a full pipe."""
+
+    def __init__(self, worker: subprocess.Popen[bytes], job: bytes) -> None:
+        super().__init__(daemon=True)
+        self.worker, self.job, self.out = worker, job, b""
+
+    def run(self) -> None:
+        assert self.worker.stdin is not None and self.worker.stdout is not None
+        try:
+            self.worker.stdin.write(self.job)
+            self.worker.stdin.close()
+            self.out = self.worker.stdout.read()
+        except OSError:
+            self.out = b""
+
+
+def _start_worker(inp: SolverInput, deadline: float) -> tuple[subprocess.Popen[bytes], _Pipe]:
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "routing.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    answer = _Pipe(worker, pickle.dumps((inp, deadline, "ours")))
+    answer.start()
+    return worker, answer
+
+
+def _map_orders(prep: Prepared, cand: Candidate) -> list[list[int]]:
+    assert cand.orders is not None
+    return [[prep.plannable[k] for k in order] for order in cand.orders]
+
+
+def _repair(prep: Prepared, ev: Evaluated, orders: list[list[int]], breaks: list[int | None]) -> Evaluated:
+    """Last resort, never expected: drop visits from the end of a bad route until it is valid."""
+    for v, timed in enumerate(ev.routes):
+        while timed.violations and orders[v]:
+            orders[v].pop()
+            timed = time_route(prep, v, orders[v], breaks[v])
+    return evaluate(prep, orders, breaks)
+
+
+def build_solution(
+    prep: Prepared, candidates: list[Candidate], *, t0: float, time_limit_s: float
+) -> Solution:
+    problem = prep.problem
+    n_vehicles = len(problem.vehicles)
+    scored: dict[str, int | None] = {}
+    best: tuple[Evaluated, str, list[int | None]] | None = None
+    for cand in candidates:
+        if cand.orders is None:
+            scored[cand.solver] = None
+            continue
+        ev = evaluate(prep, _map_orders(prep, cand), list(cand.breaks))
+        scored[cand.solver] = ev.cost if ev.feasible else None
+        if ev.feasible and (best is None or ev.cost < best[0].cost):
+            best = (ev, cand.solver, list(cand.breaks))
+    if best is None:
+        usable = [c for c in candidates if c.orders is not None]
+        if usable:
+            cand = usable[0]
+            orders, breaks = _map_orders(prep, cand), list(cand.breaks)
+            best = (_repair(prep, evaluate(prep, orders, breaks), orders, breaks), cand.solver, breaks)
+        else:
+            best = (evaluate(prep, [[] for _ in range(n_vehicles)], [None] * n_vehicles), "none", [])
+    ev, solver_name, _ = best
+
+    provider = problem.provider or DEFAULT_PROVIDER
+    routes: list[Route] = []
+    for v, timed in enumerate(ev.routes):
+        route = timed.route
+        if route.visits:
+            stops = [problem.stops[s] for s in _stop_indices(prep, route)]
+            path = [prep.points[prep.start_point[v]]]
+            path += [s.location for s in stops if s.location is not None]
+            path.append(prep.points[prep.end_point[v]])
+            route = _with_geometry(route, provider.geometry(path))
+        routes.append(route)
+    detail = "did not fit with the other visits" if candidates and any(
+        c.orders is not None for c in candidates
+    ) else "no plan found within the time limit"
+    dropped = list(prep.dropped) + [
+        Dropped(problem.stops[s].id, DropReason.NO_TIME, detail) for s in ev.dropped
+    ]
+    stats = SolveStats(
+        solver=solver_name,
+        time_limit_s=time_limit_s,
+        wall_s=time.monotonic() - t0,
+        matrix_s=prep.matrix_s,
+        cost=ev.cost,
+        candidates=scored,
+    )
+    return Solution(tuple(routes), tuple(dropped), stats)
+
+
+def _stop_indices(prep: Prepared, route: Route) -> list[int]:
+    by_id = {prep.problem.stops[s].id: s for s in prep.plannable}
+    return [by_id[visit.stop_id] for visit in route.visits]
+
+
+def _with_geometry(route: Route, geometry: list[tuple[float, float]]) -> Route:
+    from dataclasses import replace
+
+    return replace(route, geometry=tuple(geometry))
