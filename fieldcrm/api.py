@@ -1,12 +1,22 @@
-"""The JSON API: one NinjaAPI, each app's router mounted under /api/v1/."""
+"""The JSON API: one NinjaAPI, each app's router mounted under /api/v1/.
+
+Every error is JSON in one shape, ``{"detail": [{"loc": [...], "msg": "..."}]}`` (ninja's own
+validation shape), or ``{"detail": "..."}`` where no field is involved (404, 403, 429).
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 
+from fieldcrm.accounts.schemas import AccountOut
+from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.core.scoping import NotAllowed, NotInScope
+from fieldcrm.users.auth import API_AUTH
+from fieldcrm.users.services import TooManyAttempts
 
 
 class FieldCRMAPI(NinjaAPI):
@@ -20,6 +30,7 @@ api = FieldCRMAPI(
     version="1",
     urls_namespace="api",
     docs_url="/docs",
+    auth=API_AUTH,
 )
 
 
@@ -30,9 +41,76 @@ def _error(request: HttpRequest, status: int, fields: list[tuple[str, str]]) -> 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if exc.field.startswith("query."):
+        detail = [{"loc": ["query", exc.field[6:]], "msg": exc.message}]
+        return api.create_response(request, {"detail": detail}, status=422)
     return _error(request, 422, [(exc.field, exc.message)])
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(request, 422, validation_error_fields(exc))
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    # pydantic's own context objects (e.g. a ValueError) are not JSON; keep loc and msg.
+    detail = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(NotInScope)
+def on_not_in_scope(request: HttpRequest, exc: NotInScope) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+@api.exception_handler(NotAllowed)
+def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(TooManyAttempts)
+def on_too_many_attempts(request: HttpRequest, exc: TooManyAttempts) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=429)
+
+
+@api.exception_handler(VersionConflict)
+def on_version_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
+    body = {
+        "detail": [{"loc": ["body", "version"], "msg": str(exc)}],
+        "current": AccountOut.from_orm(exc.current).dict(),
+    }
+    return api.create_response(request, body, status=409)
+
+
+def _mount() -> None:
+    # One line per app router; each app owns its own paths below /api/v1.
+    from fieldcrm.accounts.api import router as accounts
+    from fieldcrm.accounts.api_io import router as accounts_io
+    from fieldcrm.deals.api import router as deals
+    from fieldcrm.leads.api import router as leads
+    from fieldcrm.reports.api import router as reports
+    from fieldcrm.tasks.api import router as tasks
+    from fieldcrm.territories.api import router as territories
+    from fieldcrm.users.api import router as auth
+    from fieldcrm.users.api_manage import router as manage
+    from fieldcrm.visits.api import router as visits
+
+    api.add_router("/v1/auth", auth)
+    # accounts_io first: its literal paths (/accounts/import, /accounts/export.csv) must win
+    # over /accounts/{account_id}.
+    for router in (
+        accounts_io,
+        accounts,
+        visits,
+        deals,
+        tasks,
+        territories,
+        reports,
+        leads,
+        manage,
+    ):
+        api.add_router("/v1", router)
+
+
+_mount()

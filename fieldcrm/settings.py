@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "fieldcrm.deals",
     "fieldcrm.tasks",
     "fieldcrm.visits",
+    "fieldcrm.reports",
+    "fieldcrm.leads",
 ]
 
 MIDDLEWARE = [

@@ -64,3 +64,43 @@ def pytest_configure(config):
 
     # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class ApiClient:
+    """The Django test client speaking JSON to /api/v1 as one persona."""
+
+    def __init__(self, client, user=None):
+        self.client = client
+        if user is not None:
+            client.force_login(user)
+
+    def _send(self, method, path, body=None, **kw):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        if body is not None:
+            import json
+
+            kw.update(data=json.dumps(body), content_type="application/json")
+        return getattr(self.client, method)(url, **kw)
+
+    def get(self, path, **kw):
+        return self._send("get", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self._send("post", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self._send("patch", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self._send("delete", path, **kw)
+
+
+@pytest.fixture
+def as_user(world):
+    """``as_user("rep1").get("accounts")``: a fresh client per persona."""
+    from django.test import Client
+
+    def make(persona: str | None) -> ApiClient:
+        return ApiClient(Client(), None if persona is None else getattr(world, persona))
+
+    return make

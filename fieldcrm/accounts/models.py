@@ -141,6 +141,8 @@ class Account(SyncedModel):
         _("external id"), max_length=120, null=True, blank=True, unique=True
     )
     last_visited_at = models.DateTimeField(_("last visited"), null=True, blank=True)
+    # last visit + frequency, kept by save(): "due for a visit" is then one indexed comparison.
+    visit_due_at = models.DateTimeField(_("visit due"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -169,8 +171,20 @@ class Account(SyncedModel):
         rules.validate_custom_fields(self.custom_fields, CustomFieldDefinition.objects.all())
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.visit_due_at = self.next_visit_due()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "visit_due_at"}
         super().save(*args, **kwargs)
         self._loaded_status = self.status
+
+    def next_visit_due(self) -> dt.datetime | None:
+        """When the desired frequency calls for the next visit (now-ish if never visited)."""
+        if not self.visit_frequency_days:
+            return None
+        if self.last_visited_at is None:
+            return self.created_at
+        return self.last_visited_at + dt.timedelta(days=self.visit_frequency_days)
 
 
 class Contact(SyncedModel):

@@ -7,9 +7,14 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from fieldcrm.accounts.models import Account, Tag
+from fieldcrm.accounts.models import Account, Activity, Contact, Tag
+from fieldcrm.core.errors import DomainError
+from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.territories.models import Territory
+from fieldcrm.users.models import User
 
 
 def territory_for_point(
@@ -76,3 +81,121 @@ def account_set_tags(*, account: Account, tags: Iterable[str]) -> None:
 def account_delete(*, account: Account) -> None:
     """Soft delete: the row stays as a tombstone so phones learn of the deletion."""
     account.soft_delete()
+
+
+# --- Writes on behalf of a user (API, phone): scope and role checked here, once. ---
+
+
+def _check_owner(actor: User, owner_id: int | None) -> User | None:
+    if owner_id is None:
+        return None
+    owner = scoped(User, actor).filter(pk=owner_id).first()
+    if owner is None:
+        raise DomainError("owner_id", _("No such user in your scope."))
+    return owner
+
+
+def _account_fields(actor: User, data: dict[str, Any]) -> tuple[dict[str, Any], list[str] | None]:
+    fields = {k: v for k, v in data.items() if k not in {"tags", "location", "owner_id", "version"}}
+    for text_field in ("address", "phone", "email", "website", "source"):
+        if text_field in fields and fields[text_field] is None:
+            fields[text_field] = ""
+    if "opening_hours" in fields and fields["opening_hours"] is None:
+        fields["opening_hours"] = {}
+    if "custom_fields" in fields and fields["custom_fields"] is None:
+        fields["custom_fields"] = {}
+    if "location" in data:
+        loc = data["location"]
+        fields["location"] = None if loc is None else Point(loc["lng"], loc["lat"], srid=4326)
+    if "owner_id" in data:
+        fields["owner"] = _check_owner(actor, data["owner_id"])
+    return fields, data.get("tags")
+
+
+def account_create_by(*, actor: User, data: dict[str, Any]) -> Account:
+    """Create an account for ``actor``; a rep's new account is theirs, so they keep seeing it."""
+    if not can_create(Account, actor):
+        raise NotAllowed(_("Your role may not create accounts."))
+    fields, tags = _account_fields(actor, data)
+    if fields.get("id") is not None and Account.all_objects.filter(pk=fields["id"]).exists():
+        raise DomainError("id", _("An account with this id already exists."))
+    if fields.get("id") is None:
+        fields.pop("id", None)
+    if actor.role == User.Role.REP:
+        fields.setdefault("owner", actor)
+    return account_create(fields=fields, tags=tags)
+
+
+def account_update_by(*, actor: User, account_id: object, data: dict[str, Any]) -> Account:
+    """Partial update; refused as a conflict when based on a stale ``version``."""
+    account = get_scoped(Account, actor, account_id, write=True)
+    based_on = data.get("version")
+    if based_on is not None and based_on != account.version:
+        raise VersionConflict(account)
+    fields, tags = _account_fields(actor, data)
+    return account_update(account=account, fields=fields, tags=tags)
+
+
+def account_delete_by(*, actor: User, account_id: object) -> None:
+    account = get_scoped(Account, actor, account_id, write=True)
+    if actor.role == User.Role.REP:
+        raise NotAllowed(_("Only managers and admins delete accounts."))
+    account_delete(account=account)
+
+
+@transaction.atomic
+def contact_create(*, actor: User, account_id: object, data: dict[str, Any]) -> Contact:
+    account = get_scoped(Account, actor, account_id, write=True)
+    if data.get("id") is None:
+        data.pop("id", None)
+    contact = Contact(account=account, **{**data, "email": data.get("email") or ""})
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: User, contact_id: object, data: dict[str, Any]) -> Contact:
+    contact = get_scoped(Contact, actor, contact_id, write=True)
+    for name, value in data.items():
+        setattr(contact, name, "" if value is None and name != "is_primary" else value)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+def contact_delete(*, actor: User, contact_id: object) -> None:
+    get_scoped(Contact, actor, contact_id, write=True).soft_delete()
+
+
+@transaction.atomic
+def activity_create(*, actor: User, account_id: object, data: dict[str, Any]) -> Activity:
+    """Log an interaction; history is append-only."""
+    account = get_scoped(Account, actor, account_id, write=True)
+    contact = None
+    if data.get("contact_id") is not None:
+        contact = Contact.objects.filter(account=account, pk=data["contact_id"]).first()
+        if contact is None:
+            raise DomainError("contact_id", _("No such contact at this account."))
+    activity = Activity(
+        account=account,
+        actor=actor,
+        kind=data["kind"],
+        occurred_at=data.get("occurred_at") or timezone.now(),
+        subject=data.get("subject", ""),
+        body=data.get("body", ""),
+        contact=contact,
+    )
+    if data.get("id") is not None:
+        activity.id = data["id"]
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+class VersionConflict(Exception):
+    """The edit was based on an older version than the server's."""
+
+    def __init__(self, current: Account) -> None:
+        super().__init__(_("The account changed since you loaded it."))
+        self.current = current

@@ -1,0 +1,100 @@
+"""Reads of accounts. Every one starts from the caller's scope."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from fieldcrm.accounts.models import Account, Activity, Contact, Tag
+from fieldcrm.accounts.schemas import AccountFilters, parse_bbox, parse_near
+from fieldcrm.core import geo
+from fieldcrm.core.scoping import get_scoped, scoped
+from fieldcrm.territories.models import Territory
+from fieldcrm.users.models import User
+
+DEFAULT_RADIUS_M = 5_000
+
+
+def account_list(*, actor: User, filters: AccountFilters) -> QuerySet[Account]:
+    """The caller's accounts matching ``filters``: by distance when ``near`` is given, else by
+    name; ties broken by id so pages are stable."""
+    qs = scoped(Account, actor).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("name"))
+    )
+    if filters.q:
+        text = filters.q.strip()
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(address__icontains=text)
+            | Q(email__icontains=text)
+            | Q(phone__icontains=text)
+        )
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.tag:
+        qs = qs.filter(
+            pk__in=Account.tags.through.objects.filter(tag__name=filters.tag).values("account")
+        )
+    if filters.territory is not None:
+        qs = qs.filter(territory_id=filters.territory)
+    if filters.within_territory is not None:
+        boundary = scoped(Territory, actor).filter(pk=filters.within_territory).values("boundary")
+        qs = qs.filter(location__within=boundary[:1]) if boundary.exists() else qs.none()
+    if filters.owner is not None:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.updated_since is not None:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
+    if filters.due is not None:
+        due = Q(visit_due_at__lte=timezone.now())
+        qs = qs.filter(due) if filters.due else qs.exclude(due)
+    if filters.bbox:
+        west, south, east, north = parse_bbox(filters.bbox)
+        qs = geo.in_bbox(qs, west=west, south=south, east=east, north=north)
+    if filters.near:
+        lat, lng = parse_near(filters.near)
+        if filters.radius_m is not None:
+            qs = geo.within_radius(qs, lat=lat, lng=lng, radius_m=filters.radius_m)
+        return geo.order_by_distance(qs, lat=lat, lng=lng)
+    return qs.order_by("name", "id")
+
+
+def account_get(*, actor: User, account_id: object) -> Account:
+    """One account the caller may see (NotInScope otherwise)."""
+    return get_scoped(Account, actor, account_id)
+
+
+def contact_list(*, actor: User, account_id: object) -> QuerySet[Contact]:
+    account = account_get(actor=actor, account_id=account_id)
+    return Contact.objects.filter(account=account)
+
+
+def activity_list(*, actor: User, account_id: object) -> QuerySet[Activity]:
+    """An account's timeline, newest first."""
+    account = account_get(actor=actor, account_id=account_id)
+    return (
+        Activity.objects.filter(account=account)
+        .select_related("actor")
+        .order_by("-occurred_at", "id")
+    )
+
+
+def account_feature_collection(*, actor: User, filters: AccountFilters, limit: int) -> dict:
+    """The list's filters as a GeoJSON FeatureCollection (accounts without a location omitted)."""
+    qs = account_list(actor=actor, filters=filters).filter(location__isnull=False)
+    features = [
+        {
+            "type": "Feature",
+            "id": str(a.pk),
+            "geometry": {"type": "Point", "coordinates": [a.location.x, a.location.y]},
+            "properties": {
+                "name": a.name,
+                "status": a.status,
+                "tier": a.tier,
+                "territory_id": a.territory_id,
+                "owner_id": a.owner_id,
+                "visit_due_at": a.visit_due_at.isoformat() if a.visit_due_at else None,
+            },
+        }
+        for a in qs[: max(1, min(limit, 10_000))]
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,27 @@
+"""Lists are ``{"items": [...], "count": N}`` with limit/offset; an oversized page is an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+MAX_LIMIT = 500
+
+
+class Page(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=10_000_000)
+
+    def paginate_queryset(
+        self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any
+    ) -> Any:
+        start = pagination.offset
+        return {
+            "items": list(queryset[start : start + pagination.limit]),
+            "count": queryset.order_by().count(),
+        }

@@ -1,0 +1,146 @@
+"""THE access rule. Every list, detail, export, report, map and sync pull starts here.
+
+- rep: accounts of their territories plus the ones they own; their own visits, tasks, plans
+- manager: everything in their regions, read and write
+- planner: reads accounts of their regions; creates and publishes route plans there
+- admin: everything
+
+A row outside the caller's read scope does not exist for them (404, same message as a missing
+row). A row they may read but not change answers 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import Account, Activity, Contact
+from fieldcrm.deals.models import Deal
+from fieldcrm.tasks.models import Task
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
+from fieldcrm.visits.models import RoutePlan, RouteStop, Visit
+
+M = TypeVar("M", bound=Model)
+
+
+class NotInScope(Exception):
+    """Missing or not yours: the caller cannot tell which."""
+
+    def __init__(self, model: type[Model]) -> None:
+        super().__init__(_("%(model)s not found.") % {"model": model._meta.verbose_name})
+
+
+class NotAllowed(Exception):
+    """Visible to the caller, but their role may not change it."""
+
+
+def region_ids(user: User) -> QuerySet:
+    """The regions a manager or planner works in (as members or as the region's manager)."""
+    return Region.objects.filter(Q(members=user) | Q(manager=user)).values("pk")
+
+
+def _rep_territories(user: User) -> QuerySet:
+    return Territory.objects.filter(reps=user).values("pk")
+
+
+def _account_read(user: User) -> Q | None:
+    """None means everything."""
+    if user.is_admin:
+        return None
+    if user.role in (User.Role.MANAGER, User.Role.PLANNER):
+        return Q(territory__region__in=region_ids(user)) | Q(owner=user)
+    return Q(territory__in=_rep_territories(user)) | Q(owner=user)
+
+
+def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
+    """Per model: the filter of rows ``user`` may read (or, with ``write``, change)."""
+    nothing = Q(pk__in=[])
+    accounts = _account_read(user)
+    if write and user.role == User.Role.PLANNER:
+        accounts = nothing
+    in_accounts = None if accounts is None else Q(account__in=Account.objects.filter(accounts))
+    if user.is_admin:
+        return dict.fromkeys(MODELS)
+    managed = user.role in (User.Role.MANAGER, User.Role.PLANNER)
+    regions = region_ids(user)
+    region_reps = User.objects.filter(territories__region__in=regions).values("pk")
+    if managed:
+        plans = Q(region__in=regions)
+        tasks = Q(assignee=user) | Q(assignee__in=region_reps) | (in_accounts or nothing)
+        visits = Q(rep__in=region_reps) | (in_accounts or nothing)
+        if write and user.role == User.Role.PLANNER:
+            tasks, visits = Q(assignee=user), nothing
+        members = User.objects.filter(regions__in=regions).values("pk")
+        users = Q(pk=user.pk) | Q(pk__in=region_reps) | Q(pk__in=members)
+        territories = Q(region__in=regions)
+        region_rows = Q(pk__in=regions)
+    else:
+        plans = Q(rep=user) & Q(status=RoutePlan.Status.PUBLISHED)
+        tasks = Q(assignee=user)
+        visits = Q(rep=user)
+        users = Q(pk=user.pk)
+        territories = Q(pk__in=_rep_territories(user))
+        region_rows = Q(pk__in=Territory.objects.filter(reps=user).values("region"))
+    if write:
+        if user.role == User.Role.REP:
+            plans, users, territories, region_rows = nothing, Q(pk=user.pk), nothing, nothing
+        elif user.role == User.Role.PLANNER:
+            users, territories, region_rows = Q(pk=user.pk), nothing, nothing
+    return {
+        Account: accounts,
+        Contact: in_accounts,
+        Activity: in_accounts,
+        Deal: in_accounts if user.role != User.Role.PLANNER or not write else nothing,
+        Visit: visits,
+        Task: tasks,
+        RoutePlan: plans,
+        RouteStop: None if plans is None else Q(plan__in=RoutePlan.objects.filter(plans)),
+        Territory: territories,
+        Region: region_rows,
+        User: users,
+    }
+
+
+MODELS = (
+    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, Territory, Region, User
+)  # fmt: skip
+
+
+def scoped(
+    model: type[M], user: User, *, write: bool = False, queryset: QuerySet | None = None
+) -> QuerySet:
+    """Rows of ``model`` that ``user`` may read (or change, with ``write``)."""
+    qs = model._default_manager.all() if queryset is None else queryset
+    if not user.is_active:
+        return qs.none()
+    rule = _rules(user, write=write)[model]
+    # Every rule is written with subqueries, never joins over to-many relations, so no row
+    # appears twice and no DISTINCT is needed on large tables.
+    return qs if rule is None else qs.filter(rule)
+
+
+def get_scoped(model: type[M], user: User, pk: Any, *, write: bool = False) -> M:
+    """One row the user may read; with ``write``, also change. Else NotInScope / NotAllowed."""
+    try:
+        obj = scoped(model, user).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotInScope(model) from None
+    if write and not scoped(model, user, write=True).filter(pk=obj.pk).exists():
+        raise NotAllowed(
+            _("Your role may not change this %(model)s.") % {"model": model._meta.verbose_name}
+        )
+    return obj
+
+
+def can_create(model: type[Model], user: User) -> bool:
+    """Whether the role may create rows of ``model`` at all (scope of the new row checked apart)."""
+    if user.is_admin:
+        return True
+    if user.role == User.Role.PLANNER:
+        return model in (RoutePlan, RouteStop, Task)
+    if user.role == User.Role.REP:
+        return model in (Account, Contact, Activity, Visit, Task, Deal)
+    return model not in (Region, User)

@@ -1,0 +1,5 @@
+"""/api/v1 endpoints of the tasks app."""
+
+from ninja import Router
+
+router = Router(tags=["tasks"])

@@ -1,0 +1,29 @@
+"""How API callers prove who they are: the session cookie (with CSRF) or a Bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from fieldcrm.users.services import token_user
+
+
+class ActiveSessionAuth(SessionAuth):
+    """Django's session; ninja checks CSRF on unsafe methods for cookie auth."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+API_AUTH = [TokenAuth(), ActiveSessionAuth()]
