@@ -212,3 +212,29 @@ def test_geojson_has_the_same_scope_and_filters(as_user, shops):
     assert body["type"] == "FeatureCollection"
     assert [f["properties"]["name"] for f in body["features"]] == ["Alpha Bakery"]
     assert body["features"][0]["geometry"]["coordinates"] == [1.02, 42.02]
+
+
+def test_near_orders_by_distance_and_radius_limits(as_user, shops):
+    manager = as_user("manager")
+    body = manager.get("accounts?near=42.05,1.05").json()
+    assert [i["name"] for i in body["items"]] == ["Beta Bar", "Alpha Bakery", "Gamma Garage"]
+    assert body["items"][0]["distance_m"] == 0
+    assert 4000 < body["items"][1]["distance_m"] < 4300  # 0.03 deg lat and lng, at 42 N
+    assert names(manager.get("accounts?near=42.05,1.05&radius_m=5000")) == [
+        "Beta Bar", "Alpha Bakery"
+    ]  # fmt: skip
+
+
+def test_bbox_filter(as_user, shops):
+    assert names(as_user("admin").get("accounts?bbox=1.0,42.0,1.06,42.06")) == [
+        "Alpha Bakery", "Beta Bar"
+    ]  # fmt: skip
+
+
+def test_near_pages_are_stable(as_user, world):
+    for i in range(7):
+        make_account(f"Same spot {i}", lng=1.05, lat=42.05)
+    rep1 = as_user("rep1")
+    pages = [names(rep1.get(f"accounts?near=42.05,1.05&limit=3&offset={o}")) for o in (0, 3, 6)]
+    flat = [n for page in pages for n in page]
+    assert sorted(flat) == sorted(f"Same spot {i}" for i in range(7))
