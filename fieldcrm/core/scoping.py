@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from fieldcrm.accounts.models import Account, Activity, Contact
-from fieldcrm.deals.models import Deal
+from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
@@ -89,7 +89,13 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
             plans, users, territories, region_rows = nothing, Q(pk=user.pk), nothing, nothing
         elif user.role == User.Role.PLANNER:
             users, territories, region_rows = Q(pk=user.pk), nothing, nothing
+    # Configuration every role reads and only admins change (admins returned early above).
+    config = nothing if write else None
     return {
+        Pipeline: config,
+        Stage: config,
+        CustomFieldDefinition: config,
+        Tag: None,
         Account: accounts,
         Contact: in_accounts,
         Activity: in_accounts,
@@ -105,7 +111,8 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
 
 
 MODELS = (
-    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, Territory, Region, User
+    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, Territory, Region, User,
+    Pipeline, Stage, CustomFieldDefinition, Tag,
 )  # fmt: skip
 
 
@@ -135,6 +142,12 @@ def get_scoped(model: type[M], user: User, pk: Any, *, write: bool = False) -> M
     return obj
 
 
+def require_role(user: User, *roles: str) -> None:
+    """Refuse (403) unless the user has one of ``roles``; admins always pass."""
+    if not (user.is_admin or user.role in roles):
+        raise NotAllowed(_("Your role may not do this."))
+
+
 def can_create(model: type[Model], user: User) -> bool:
     """Whether the role may create rows of ``model`` at all (scope of the new row checked apart)."""
     if user.is_admin:
@@ -143,4 +156,4 @@ def can_create(model: type[Model], user: User) -> bool:
         return model in (RoutePlan, RouteStop, Task)
     if user.role == User.Role.REP:
         return model in (Account, Contact, Activity, Visit, Task, Deal)
-    return model not in (Region, User)
+    return model not in (Region, User, Pipeline, Stage, CustomFieldDefinition)
