@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, Field, FloatField, QuerySet
+from django.db.models import BooleanField, Expression, F, Field, FloatField, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 SRID = 4326
@@ -125,25 +125,35 @@ class _LocationSQL(Expression):
     """Backend SQL around a queryset's own point column, with the values passed as parameters.
 
     ``sql`` may use ``{loc}`` (the column, qualified with the table alias Django chose) and
-    ``{rowid}`` (the same alias's SQLite rowid, which is what SpatiaLite's R*Tree stores).
-    Resolving the column through ``F`` keeps the fragment correct when the queryset joins
-    other tables or is relabelled as a subquery.
+    ``{rowid}`` (the same alias's SQLite rowid, which is what SpatiaLite's R*Tree stores),
+    and ``{tail}``, another expression (a subquery) compiled in place; it must come after
+    every ``%s`` so the parameters stay in order. Resolving the column through ``F`` keeps the
+    fragment correct when the queryset joins other tables or is relabelled as a subquery.
     """
 
-    def __init__(self, sql: str, params: Sequence[float], *, field: str, output_field: Field):
+    def __init__(
+        self,
+        sql: str,
+        params: Sequence[float],
+        *,
+        field: str,
+        output_field: Field,
+        tail: Expression | None = None,
+    ):
         super().__init__(output_field=output_field)
         self.sql = sql
         self.params = tuple(params)
         self.location: Any = F(field)
+        self.tail: Any = tail
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.sql!r}, {self.params!r})"
 
     def get_source_expressions(self) -> list[Any]:
-        return [self.location]
+        return [self.location, self.tail]
 
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        (self.location,) = exprs
+        self.location, self.tail = exprs
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         column, column_params = compiler.compile(self.location)
@@ -151,8 +161,10 @@ class _LocationSQL(Expression):
         rowid = column.rsplit(".", 1)[0] + ".rowid" if "." in column else "rowid"
         # The column can appear more than once; a plain Col has no parameters of its own.
         assert not column_params, "the location must be a plain column"
+        tail, tail_params = compiler.compile(self.tail) if self.tail is not None else ("", [])
+        sql = self.sql.format(loc=column, rowid=rowid, tail=tail)
         # Parenthesised so that exclude()'s NOT and any AND/OR around it bind to the whole.
-        return "(" + self.sql.format(loc=column, rowid=rowid) + ")", list(self.params)
+        return f"({sql})", [*self.params, *tail_params]
 
 
 def _check_point(lat: float, lng: float) -> tuple[float, float]:
@@ -301,13 +313,41 @@ def nearest(
     lat, lng = _check_point(lat, lng)
     if limit < 0:
         raise ValueError(f"limit must be >= 0, not {limit}.")
-    if connection.vendor == "postgresql" or limit == 0:
-        return order_by_distance(qs, lat=lat, lng=lng, field=field)[:limit]
+    located = qs.filter(**{f"{field}__isnull": False})
+    if limit == 0:
+        return located.none()
+    if connection.vendor == "postgresql":
+        return order_by_distance(_postgis_knn_disc(located, lat, lng, limit, field),
+                                 lat=lat, lng=lng, field=field)[:limit]  # fmt: skip
     radius_m = _NEAREST_FIRST_RADIUS_M
     while radius_m < _HALF_CIRCUMFERENCE_M:
-        ring = within_radius(qs, lat=lat, lng=lng, radius_m=radius_m, field=field)
+        ring = within_radius(located, lat=lat, lng=lng, radius_m=radius_m, field=field)
         if ring.order_by()[:limit].count() >= limit:
             return order_by_distance(ring, lat=lat, lng=lng, field=field)[:limit]
         radius_m *= _NEAREST_GROWTH
     # Fewer than `limit` rows in the whole world: sort them all.
-    return order_by_distance(qs, lat=lat, lng=lng, field=field)[:limit]
+    return order_by_distance(located, lat=lat, lng=lng, field=field)[:limit]
+
+
+def _postgis_knn_disc(qs: QuerySet, lat: float, lng: float, limit: int, field: str) -> QuerySet:
+    """Rows of ``qs`` no farther than its ``limit``-th nearest row, in one lazy query.
+
+    PostgreSQL walks a GiST index in distance order only when ORDER BY is that one distance:
+    adding the id tie-break makes it sort the whole table. So a subquery orders by ``<->``
+    alone and reads the ``limit``-th distance off the index; the outer query takes every row
+    within it (ties included, 1 mm of slack for rounding) through the same index, and
+    order_by_distance() puts them in (distance, id) order. Fewer rows than ``limit`` means
+    no ``limit``-th distance, and then every row qualifies.
+    """
+    kth = (
+        qs.annotate(knn_m=_distance_expression(lat, lng, field))
+        .order_by("knn_m")
+        .values("knn_m")[limit - 1 : limit]
+    )
+    everywhere_m = 2 * _HALF_CIRCUMFERENCE_M  # a constant, so it may sit in the SQL text
+    sql = (
+        "ST_DWithin(({loc})::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, "
+        f"COALESCE({{tail}}, {everywhere_m:.1f}) + 0.001, false)"
+    )
+    return qs.filter(_LocationSQL(sql, [lng, lat], field=field, output_field=BooleanField(),
+                                  tail=Subquery(kth)))  # fmt: skip
