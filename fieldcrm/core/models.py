@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,8 @@ class SyncedModel(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # Position in the global change order (see ChangeCounter); phones pull "changed since N".
+    change_seq = models.BigIntegerField(default=0, db_index=True, editable=False)
 
     objects = LiveManager()
     all_objects = models.Manager()  # noqa: DJ012 - objects must stay the default manager
@@ -43,8 +45,12 @@ class SyncedModel(models.Model):
         self.updated_at = timezone.now()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
-        super().save(*args, **kwargs)
+            kwargs["update_fields"] = {*update_fields, "version", "updated_at", "change_seq"}
+        # The sequence number and the row must commit together, or a reader could move its
+        # cursor past a number whose row is not visible yet.
+        with transaction.atomic(using=kwargs.get("using")):
+            self.change_seq = next_change_seq()
+            super().save(*args, **kwargs)
 
     def soft_delete(self) -> None:
         """Mark deleted; the row stays as a tombstone for sync."""
@@ -54,3 +60,35 @@ class SyncedModel(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class ChangeCounter(models.Model):
+    """One row whose value orders every change to a synced row.
+
+    Taking the next value locks the row until the writing transaction ends, so numbers become
+    visible in commit order: a pull that has seen N has seen every change numbered below N.
+    Clocks and insert order cannot promise that (a long transaction commits late).
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def next_change_seq() -> int:
+    """Take the next change number inside the caller's transaction."""
+    table = ChangeCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")
+        row = cursor.fetchone()
+        if row is None:  # first write ever on this database
+            cursor.execute(f"INSERT INTO {table} (id, value) VALUES (1, 1)")
+            return 1
+        return row[0]
+
+
+def touch(queryset: models.QuerySet) -> int:
+    """Re-send rows to phones without changing them (e.g. they entered someone's scope)."""
+    with transaction.atomic():
+        return queryset.update(change_seq=next_change_seq())
