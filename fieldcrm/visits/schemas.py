@@ -1,0 +1,110 @@
+"""Visit API shapes: VisitIn (create), VisitPatch, VisitLogIn, CheckInIn, VisitOut, VisitFilters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from ninja import Schema
+from pydantic import Field
+
+from fieldcrm.core.schemas import LatLng
+from fieldcrm.tasks.models import Task
+from fieldcrm.visits.models import Visit
+
+# A check-in farther than this (plus the GPS accuracy) from the account is flagged.
+FAR_CHECK_IN_M = 200.0
+
+
+class CheckInIn(Schema):
+    location: LatLng
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
+    at: dt.datetime | None = Field(None, description="When the rep arrived; default now.")
+
+
+class NextStepIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    kind: Task.Kind = Task.Kind.CALL
+    due_at: dt.datetime | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class VisitIn(Schema):
+    id: uuid.UUID | None = Field(None, description="Client-generated id (optional).")
+    account_id: uuid.UUID
+    rep_id: int | None = Field(None, description="Default: you (a rep may only name themselves).")
+    scheduled_on: dt.date | None = None
+    is_required: bool = False
+    window_start: dt.time | None = None
+    window_end: dt.time | None = None
+    check_in: CheckInIn | None = None
+    notes: str = Field("", max_length=20_000)
+
+
+class VisitPatch(Schema):
+    status: Visit.Status | None = None
+    outcome: Visit.Outcome | None = None
+    notes: str | None = Field(None, max_length=20_000)
+    scheduled_on: dt.date | None = None
+    window_start: dt.time | None = None
+    window_end: dt.time | None = None
+    check_in: CheckInIn | None = None
+
+
+class VisitLogIn(Schema):
+    outcome: Visit.Outcome = Visit.Outcome.NONE
+    notes: str = Field("", max_length=20_000)
+    completed_at: dt.datetime | None = Field(None, description="Default now.")
+    check_in: CheckInIn | None = None
+    next_step: NextStepIn | None = Field(None, description="Creates a follow-up task.")
+
+
+class VisitOut(Schema):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    account_name: str
+    rep_id: int
+    status: str
+    scheduled_on: dt.date | None
+    is_required: bool
+    window_start: dt.time | None
+    window_end: dt.time | None
+    checked_in_at: dt.datetime | None
+    check_in_location: LatLng | None
+    check_in_accuracy_m: float | None
+    distance_m: float | None
+    is_far: bool | None = Field(
+        description=f"Checked in more than {FAR_CHECK_IN_M:.0f} m (plus GPS accuracy) away."
+    )
+    completed_at: dt.datetime | None
+    outcome: str
+    notes: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_account_name(obj: Visit) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_check_in_location(obj: Visit) -> dict[str, float] | None:
+        return LatLng.from_point(obj.check_in_location)
+
+    @staticmethod
+    def resolve_distance_m(obj: Visit) -> float | None:
+        return None if obj.distance_m is None else round(obj.distance_m, 1)
+
+    @staticmethod
+    def resolve_is_far(obj: Visit) -> bool | None:
+        if obj.distance_m is None:
+            return None
+        return obj.distance_m > FAR_CHECK_IN_M + (obj.check_in_accuracy_m or 0)
+
+
+class VisitFilters(Schema):
+    rep: int | None = None
+    account: uuid.UUID | None = None
+    status: list[Visit.Status] | None = None
+    date_from: dt.date | None = Field(None, description="Scheduled (or checked in) on or after")
+    date_to: dt.date | None = Field(None, description="Scheduled (or checked in) on or before")

@@ -1,0 +1,157 @@
+"""Writes to visits: plan, check in, log (visit + activity + account + next step), edit.
+
+Visits are append-only history: once done, a visit's check-in and status stay as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.core import geo
+from fieldcrm.core.errors import DomainError
+from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, scoped
+from fieldcrm.tasks.models import Task
+from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
+
+
+def _rep_for(actor: User, rep_id: int | None) -> User:
+    if rep_id is None or rep_id == actor.pk:
+        return actor
+    rep = None
+    if actor.role != User.Role.REP:
+        rep = scoped(User, actor).filter(pk=rep_id, role=User.Role.REP).first()
+    if rep is None:
+        raise DomainError("rep_id", _("No such rep in your scope."))
+    return rep
+
+
+def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_in") -> None:
+    """Record where and when the rep checked in, and how far that was from the account."""
+    if visit.status == Visit.Status.DONE and visit.checked_in_at is not None:
+        raise DomainError(field, _("A done visit's check-in cannot be rewritten."))
+    loc = check_in["location"]
+    visit.check_in_location = Point(loc["lng"], loc["lat"], srid=geo.SRID)
+    visit.check_in_accuracy_m = check_in.get("accuracy_m")
+    visit.checked_in_at = check_in.get("at") or timezone.now()
+    location = visit.account.location
+    visit.distance_m = (
+        None if location is None else geo.distance_m(visit.check_in_location, location)
+    )
+
+
+def _save(visit: Visit) -> Visit:
+    visit.full_clean()
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:
+    """Plan (and optionally check in to) a visit of an account in the caller's scope."""
+    if not can_create(Visit, actor):
+        raise NotAllowed(_("Your role may not create visits."))
+    account = scoped(Account, actor, write=True).filter(pk=data["account_id"]).first()
+    if account is None:
+        raise DomainError("account_id", _("No such account in your scope."))
+    if data.get("id") is not None and Visit.all_objects.filter(pk=data["id"]).exists():
+        raise DomainError("id", _("A visit with this id already exists."))
+    visit = Visit(account=account, rep=_rep_for(actor, data.get("rep_id")))
+    if data.get("id") is not None:
+        visit.id = data["id"]
+    for name in ("scheduled_on", "is_required", "window_start", "window_end", "notes"):
+        if name in data:
+            setattr(visit, name, data[name])
+    if data.get("check_in") is not None:
+        _apply_check_in(visit, data["check_in"])
+    return _save(visit)
+
+
+@transaction.atomic
+def visit_check_in(*, actor: User, visit_id: object, check_in: dict[str, Any]) -> Visit:
+    """Check in to a planned visit with the phone's GPS fix."""
+    visit = get_scoped(Visit, actor, visit_id, write=True)
+    _apply_check_in(visit, check_in)
+    return _save(visit)
+
+
+@transaction.atomic
+def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
+    """Edit a visit; setting status ``done`` logs it (activity, account, as visit_log)."""
+    visit = get_scoped(Visit, actor, visit_id, write=True)
+    status = data.pop("status", None)
+    if visit.status == Visit.Status.DONE and status not in (None, Visit.Status.DONE):
+        raise DomainError("status", _("A done visit stays done."))
+    if data.get("check_in") is not None:
+        _apply_check_in(visit, data["check_in"])
+    for name in ("outcome", "notes", "scheduled_on", "window_start", "window_end"):
+        if name in data:
+            blank = "" if name in ("outcome", "notes") else None
+            setattr(visit, name, blank if data[name] is None else data[name])
+    if status == Visit.Status.DONE and visit.status != Visit.Status.DONE:
+        return _log(actor=actor, visit=visit, completed_at=None, next_step=None)
+    if status is not None:
+        visit.status = status
+    return _save(visit)
+
+
+@transaction.atomic
+def visit_log(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
+    """Complete a visit in one transaction: the visit, an Activity (kind visit) on the account,
+    the account's ``last_visited_at`` (and so its next due date) and an optional next-step task."""
+    visit = get_scoped(Visit, actor, visit_id, write=True)
+    if visit.status == Visit.Status.DONE:
+        raise DomainError("status", _("This visit is already logged."))
+    if data.get("check_in") is not None:
+        _apply_check_in(visit, data["check_in"])
+    visit.outcome = data.get("outcome") or Visit.Outcome.NONE
+    visit.notes = data.get("notes") or visit.notes
+    return _log(
+        actor=actor,
+        visit=visit,
+        completed_at=data.get("completed_at"),
+        next_step=data.get("next_step"),
+    )
+
+
+def _log(
+    *, actor: User, visit: Visit, completed_at: dt.datetime | None, next_step: dict | None
+) -> Visit:
+    visit.status = Visit.Status.DONE
+    visit.completed_at = completed_at or timezone.now()
+    _save(visit)
+    activity = Activity(
+        account=visit.account,
+        kind=Activity.Kind.VISIT,
+        actor=actor,
+        occurred_at=visit.completed_at,
+        subject=visit.get_outcome_display() if visit.outcome else _("Visit"),
+        body=visit.notes,
+        visit=visit,
+    )
+    activity.full_clean()
+    activity.save()
+    account = visit.account
+    if account.last_visited_at is None or account.last_visited_at < visit.completed_at:
+        account.last_visited_at = visit.completed_at
+        account.save(update_fields=["last_visited_at"])  # recomputes visit_due_at
+    if next_step is not None:
+        task = Task(
+            title=next_step["title"],
+            kind=next_step.get("kind") or Task.Kind.CALL,
+            notes=next_step.get("notes") or "",
+            due_at=next_step.get("due_at"),
+            account=account,
+            assignee=visit.rep,
+            created_by=actor,
+        )
+        task.full_clean()
+        task.save()
+    return visit
