@@ -1,0 +1,133 @@
+"""Deal, pipeline and stage API shapes, and the pipeline board."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+from fieldcrm.deals.models import Deal, Stage
+
+
+class DealIn(Schema):
+    account_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200)
+    pipeline_id: int | None = Field(None, description="Default: the default pipeline.")
+    stage_id: int | None = Field(None, description="Default: the pipeline's first stage.")
+    amount: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field("EUR", min_length=3, max_length=3, pattern="^[A-Z]{3}$")
+    expected_close_on: dt.date | None = None
+    owner_id: int | None = Field(None, description="Default: you.")
+
+
+class DealPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str | None = Field(None, min_length=3, max_length=3, pattern="^[A-Z]{3}$")
+    expected_close_on: dt.date | None = None
+    owner_id: int | None = None
+
+
+class DealMoveIn(Schema):
+    stage_id: int
+
+
+class DealOut(Schema):
+    id: int
+    name: str
+    account_id: uuid.UUID
+    account_name: str
+    pipeline_id: int
+    stage_id: int
+    stage_name: str
+    outcome: str
+    amount: Decimal
+    currency: str
+    expected_close_on: dt.date | None
+    owner_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_account_name(obj: Deal) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_stage_name(obj: Deal) -> str:
+        return obj.stage.name
+
+    @staticmethod
+    def resolve_outcome(obj: Deal) -> str:
+        return obj.stage.outcome
+
+
+class DealFilters(Schema):
+    pipeline: int | None = None
+    stage: int | None = None
+    owner: int | None = None
+    account: uuid.UUID | None = None
+    status: Stage.Outcome | None = Field(None, description="open, won or lost")
+
+
+class StageIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    position: int = Field(ge=0, le=32_767)
+    probability: int = Field(10, ge=0, le=100)
+    outcome: Stage.Outcome = Stage.Outcome.OPEN
+
+
+class StagePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    position: int | None = Field(None, ge=0, le=32_767)
+    probability: int | None = Field(None, ge=0, le=100)
+    outcome: Stage.Outcome | None = None
+
+
+class StageOut(Schema):
+    id: int
+    pipeline_id: int
+    name: str
+    position: int
+    probability: int
+    outcome: str
+
+
+class PipelineIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    is_default: bool = False
+    stages: list[StageIn] = Field(default_factory=list, max_length=50)
+
+
+class PipelinePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    is_default: bool | None = None
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    is_default: bool
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_stages(obj: object) -> list:
+        return list(obj.stages.all())  # type: ignore[attr-defined]
+
+
+class BoardStageOut(StageOut):
+    count: int
+    amount_sum: Decimal
+    weighted_sum: Decimal
+
+
+class BoardOut(Schema):
+    pipeline_id: int
+    name: str
+    stages: list[BoardStageOut]
+    count: int
+    amount_sum: Decimal
+    weighted_sum: Decimal

@@ -1,0 +1,83 @@
+"""Reads of deals, pipelines and stages; the pipeline board. All from the caller's scope."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+
+from fieldcrm.core.scoping import get_scoped, scoped
+from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.deals.schemas import DealFilters
+from fieldcrm.users.models import User
+
+CENT = Decimal("0.01")
+
+
+def deal_list(*, actor: User, filters: DealFilters) -> QuerySet[Deal]:
+    """The caller's deals, most recently changed first, ties by id."""
+    qs = scoped(Deal, actor).select_related("account", "stage")
+    if filters.pipeline is not None:
+        qs = qs.filter(pipeline_id=filters.pipeline)
+    if filters.stage is not None:
+        qs = qs.filter(stage_id=filters.stage)
+    if filters.owner is not None:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.account is not None:
+        qs = qs.filter(account_id=filters.account)
+    if filters.status is not None:
+        qs = qs.filter(stage__outcome=filters.status)
+    return qs.order_by("-updated_at", "-id")
+
+
+def deal_get(*, actor: User, deal_id: int) -> Deal:
+    return get_scoped(Deal, actor, deal_id)
+
+
+def pipeline_list(*, actor: User) -> QuerySet[Pipeline]:
+    """Every pipeline the caller may read, with its stages in order."""
+    stages = Prefetch("stages", queryset=scoped(Stage, actor).order_by("position", "id"))
+    return scoped(Pipeline, actor).prefetch_related(stages).order_by("name", "id")
+
+
+def pipeline_get(*, actor: User, pipeline_id: int) -> Pipeline:
+    return get_scoped(Pipeline, actor, pipeline_id)
+
+
+def _stage_totals(deals: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
+    """Per stage id: count and amount sum of the given (already scoped) deals."""
+    rows = deals.order_by().values("stage_id").annotate(count=Count("id"), amount_sum=Sum("amount"))
+    return {r["stage_id"]: r for r in rows}
+
+
+def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
+    """Per stage of a pipeline: how many deals the caller may see, their amounts, and the sum
+    weighted by the stage's win probability."""
+    pipeline = pipeline_get(actor=actor, pipeline_id=pipeline_id)
+    totals = _stage_totals(scoped(Deal, actor).filter(pipeline=pipeline))
+    stages = []
+    for stage in scoped(Stage, actor).filter(pipeline=pipeline).order_by("position", "id"):
+        row = totals.get(stage.pk, {})
+        amount = Decimal(row.get("amount_sum") or 0).quantize(CENT)
+        stages.append(
+            {
+                "id": stage.pk,
+                "pipeline_id": pipeline.pk,
+                "name": stage.name,
+                "position": stage.position,
+                "probability": stage.probability,
+                "outcome": stage.outcome,
+                "count": row.get("count", 0),
+                "amount_sum": amount,
+                "weighted_sum": (amount * stage.probability / 100).quantize(CENT),
+            }
+        )
+    return {
+        "pipeline_id": pipeline.pk,
+        "name": pipeline.name,
+        "stages": stages,
+        "count": sum(s["count"] for s in stages),
+        "amount_sum": sum((s["amount_sum"] for s in stages), Decimal("0.00")),
+        "weighted_sum": sum((s["weighted_sum"] for s in stages), Decimal("0.00")),
+    }

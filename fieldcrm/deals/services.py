@@ -1,0 +1,185 @@
+"""Writes to deals (create, edit, move through stages) and to pipelines and stages (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.core.errors import DomainError
+from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, require_role, scoped
+from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.users.models import User
+
+
+def _owner(actor: User, owner_id: int | None) -> User | None:
+    if owner_id is None:
+        return None
+    owner = scoped(User, actor).filter(pk=owner_id).first()
+    if owner is None:
+        raise DomainError("owner_id", _("No such user in your scope."))
+    return owner
+
+
+def _pipeline_and_stage(data: dict[str, Any]) -> tuple[Pipeline, Stage]:
+    stage = None
+    if data.get("stage_id") is not None:
+        stage = Stage.objects.select_related("pipeline").filter(pk=data["stage_id"]).first()
+        if stage is None:
+            raise DomainError("stage_id", _("No such stage."))
+    pipeline_id = data.get("pipeline_id") or (stage.pipeline_id if stage else None)
+    pipelines = Pipeline.objects.order_by("-is_default", "name", "id")
+    pipeline = (pipelines.filter(pk=pipeline_id) if pipeline_id else pipelines).first()
+    if pipeline is None:
+        raise DomainError("pipeline_id", _("No such pipeline."))
+    if stage is None:
+        stage = pipeline.stages.order_by("position", "id").first()
+        if stage is None:
+            raise DomainError("stage_id", _("The pipeline has no stages."))
+    if stage.pipeline_id != pipeline.pk:
+        raise DomainError("stage_id", _("The stage belongs to another pipeline."))
+    return pipeline, stage
+
+
+@transaction.atomic
+def deal_create(*, actor: User, data: dict[str, Any]) -> Deal:
+    """A deal on an account the caller may change; a rep's deal is theirs by default."""
+    if not can_create(Deal, actor):
+        raise NotAllowed(_("Your role may not create deals."))
+    account = scoped(Account, actor, write=True).filter(pk=data["account_id"]).first()
+    if account is None:
+        raise DomainError("account_id", _("No such account in your scope."))
+    pipeline, stage = _pipeline_and_stage(data)
+    deal = Deal(
+        account=account,
+        name=data["name"].strip(),
+        pipeline=pipeline,
+        stage=stage,
+        amount=data.get("amount") or 0,
+        currency=data.get("currency") or "EUR",
+        expected_close_on=data.get("expected_close_on"),
+        owner=_owner(actor, data.get("owner_id")) or actor,
+    )
+    if stage.outcome != Stage.Outcome.OPEN:
+        deal.closed_at = timezone.now()
+    deal.full_clean()
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor: User, deal_id: int, data: dict[str, Any]) -> Deal:
+    """Edit a deal's own fields; its stage changes only through ``deal_move``."""
+    deal = get_scoped(Deal, actor, deal_id, write=True)
+    if "owner_id" in data:
+        deal.owner = _owner(actor, data.pop("owner_id"))
+    for name, value in data.items():
+        if value is None and name in ("name", "amount", "currency"):
+            raise DomainError(name, _("This field cannot be empty."))
+        setattr(deal, name, value)
+    deal.full_clean()
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_move(*, actor: User, deal_id: int, stage_id: int) -> Deal:
+    """Move a deal to another stage of its pipeline; won/lost close it; logged as an activity."""
+    deal = get_scoped(Deal, actor, deal_id, write=True)
+    stage = Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).first()
+    if stage is None:
+        raise DomainError("stage_id", _("No such stage in this deal's pipeline."))
+    if stage.pk == deal.stage_id:
+        return deal
+    previous = deal.stage
+    deal.stage = stage
+    deal.closed_at = None if stage.outcome == Stage.Outcome.OPEN else timezone.now()
+    deal.full_clean()
+    deal.save()
+    Activity.objects.create(
+        account_id=deal.account_id,
+        kind=Activity.Kind.SYSTEM,
+        actor=actor,
+        occurred_at=timezone.now(),
+        subject=_("Deal %(deal)s moved from %(old)s to %(new)s")
+        % {"deal": deal.name, "old": previous.name, "new": stage.name},
+        deal=deal,
+    )
+    return deal
+
+
+# --- Pipelines and stages: configuration, admins only. ---
+
+
+def _check_positions(stages: list[dict[str, Any]]) -> None:
+    positions = [s["position"] for s in stages]
+    if len(set(positions)) != len(positions):
+        raise DomainError("stages", _("Stage positions must be unique."))
+    names = [s["name"].strip().lower() for s in stages]
+    if len(set(names)) != len(names):
+        raise DomainError("stages", _("Stage names must be unique."))
+
+
+def _unset_other_defaults(pipeline: Pipeline) -> None:
+    if pipeline.is_default:
+        Pipeline.objects.exclude(pk=pipeline.pk).update(is_default=False)
+
+
+@transaction.atomic
+def pipeline_create(*, actor: User, data: dict[str, Any]) -> Pipeline:
+    """A pipeline with its ordered stages (unique positions and names)."""
+    require_role(actor)
+    stages = data.get("stages") or []
+    _check_positions(stages)
+    pipeline = Pipeline(name=data["name"].strip(), is_default=data.get("is_default", False))
+    pipeline.full_clean()
+    pipeline.save()
+    _unset_other_defaults(pipeline)
+    for spec in stages:
+        stage = Stage(pipeline=pipeline, **spec)
+        stage.full_clean()
+        stage.save()
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_update(*, actor: User, pipeline_id: int, data: dict[str, Any]) -> Pipeline:
+    pipeline = get_scoped(Pipeline, actor, pipeline_id, write=True)
+    for name, value in data.items():
+        if value is None:
+            raise DomainError(name, _("This field cannot be empty."))
+        setattr(pipeline, name, value)
+    pipeline.full_clean()
+    pipeline.save()
+    _unset_other_defaults(pipeline)
+    return pipeline
+
+
+def _save_stage(stage: Stage) -> Stage:
+    clash = Stage.objects.filter(pipeline_id=stage.pipeline_id).exclude(pk=stage.pk)
+    if clash.filter(position=stage.position).exists():
+        raise DomainError("position", _("Another stage of this pipeline has this position."))
+    if clash.filter(name__iexact=stage.name).exists():
+        raise DomainError("name", _("Another stage of this pipeline has this name."))
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
+@transaction.atomic
+def stage_create(*, actor: User, pipeline_id: int, data: dict[str, Any]) -> Stage:
+    pipeline = get_scoped(Pipeline, actor, pipeline_id, write=True)
+    return _save_stage(Stage(pipeline=pipeline, **data))
+
+
+@transaction.atomic
+def stage_update(*, actor: User, stage_id: int, data: dict[str, Any]) -> Stage:
+    stage = get_scoped(Stage, actor, stage_id, write=True)
+    for name, value in data.items():
+        if value is None:
+            raise DomainError(name, _("This field cannot be empty."))
+        setattr(stage, name, value)
+    return _save_stage(stage)
