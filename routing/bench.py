@@ -78,7 +78,9 @@ def gap(row: dict[str, object], bks: dict[str, dict[str, str]]) -> float | None:
     return 100.0 * (float(str(row["distance"])) - best) / best
 
 
-def print_table(rows: list[dict[str, object]], bks: dict[str, dict[str, str]], configs: list[str]) -> None:
+def print_table(
+    rows: list[dict[str, object]], bks: dict[str, dict[str, str]], configs: list[str]
+) -> None:
     by_instance: dict[str, dict[str, dict[str, object]]] = {}
     for row in rows:
         by_instance.setdefault(str(row["instance"]), {})[str(row["config"])] = row
@@ -124,11 +126,15 @@ def _mean_cell(gaps: list[float | None]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m routing.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m routing.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("directory", type=Path)
     parser.add_argument("--time-limit", type=float, required=True, help="seconds per instance")
     parser.add_argument("--instances", help="comma-separated names as in bks.csv, e.g. C101,R1_2_1")
-    parser.add_argument("--config", default="ours", help=f"comma-separated, of {', '.join(CONFIGS)}")
+    parser.add_argument(
+        "--config", default="ours", help=f"comma-separated, of {', '.join(CONFIGS)}"
+    )
     parser.add_argument("--bks", type=Path, help="bks.csv (default: DIR/bks.csv or DIR/../bks.csv)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
@@ -139,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown config {unknown}; choose from {CONFIGS}")
     wanted = {n.strip().upper() for n in args.instances.split(",")} if args.instances else None
     bks_path = args.bks or next(
-        (p for p in (args.directory / "bks.csv", args.directory.parent / "bks.csv") if p.exists()), None
+        (p for p in (args.directory / "bks.csv", args.directory.parent / "bks.csv") if p.exists()),
+        None,
     )
     bks = load_bks(bks_path)
     rows: list[dict[str, object]] = []

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Candidate:
     solver: str
-    orders: tuple[tuple[int, ...], ...] | None  # per vehicle, SolverInput stop numbers; None: none found
+    # Per vehicle, in SolverInput stop numbers; None when the solver found no plan at all.
+    orders: tuple[tuple[int, ...], ...] | None
     breaks: tuple[int | None, ...]  # per vehicle: break start the solver chose, as a hint
     search_s: float  # wall time inside the solver call
     limit_s: float  # the limit it was given

@@ -36,7 +36,9 @@ class Provider(Protocol):
     def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]: ...
 
 
-def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def haversine_m(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -151,8 +153,10 @@ def travel_matrix(provider: Provider, points: Sequence[Location]) -> TravelMatri
     if hit is not None:
         _cache.move_to_end(key)
         return hit
-    result = provider.matrix(points) if points else TravelMatrix(
-        np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64)
+    result = (
+        provider.matrix(points)
+        if points
+        else TravelMatrix(np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64))
     )
     _cache[key] = result
     while len(_cache) > _CACHE_SIZE:

@@ -27,9 +27,7 @@ def solve_ortools(inp: SolverInput, *, deadline: float, config: str = "ours") ->
     """Search until ``deadline`` (a ``time.monotonic()`` value) and return the best orders."""
     t0 = time.monotonic()
     k, n_vehicles = len(inp.stop_point), len(inp.start_point)
-    node_point = np.array(
-        [*inp.stop_point, *inp.start_point, *inp.end_point], dtype=np.int64
-    )
+    node_point = np.array([*inp.stop_point, *inp.start_point, *inp.end_point], dtype=np.int64)
     starts = list(range(k, k + n_vehicles))
     ends = list(range(k + n_vehicles, k + 2 * n_vehicles))
     manager = pywrapcp.RoutingIndexManager(len(node_point), n_vehicles, starts, ends)
@@ -89,7 +87,9 @@ def solve_ortools(inp: SolverInput, *, deadline: float, config: str = "ours") ->
     for s in range(k):
         index = manager.NodeToIndex(s)
         if len(inp.allowed[s]) < n_vehicles:
-            routing.SetAllowedVehiclesForIndex(list(inp.allowed[s]), index)
+            # -1 keeps "unperformed" possible. (SetAllowedVehiclesForIndex takes an absl::Span
+            # that the 9.15 Python wrapper cannot build from a list.)
+            routing.VehicleVar(index).SetValues([-1, *inp.allowed[s]])
         # The out-of-the-box configuration (the OR-Tools sample) has no way to drop a visit.
         if config == "ours" or not inp.required[s]:
             routing.AddDisjunction([index], int(inp.penalty[s]))

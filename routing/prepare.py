@@ -236,11 +236,17 @@ def solver_input(prep: Prepared) -> SolverInput:
     chains: dict[int, list[tuple[int, int]]] = {}
     for k, stop in enumerate(stops):
         if stop.pinned_vehicle_id is not None and stop.pinned_order is not None:
-            chains.setdefault(vehicle_ids[stop.pinned_vehicle_id], []).append((stop.pinned_order, k))
+            chains.setdefault(vehicle_ids[stop.pinned_vehicle_id], []).append(
+                (stop.pinned_order, k)
+            )
     breaks = tuple(
         None
         if v.break_ is None
-        else (v.break_.window.start_s, v.break_.window.end_s - v.break_.duration_s, v.break_.duration_s)
+        else (
+            v.break_.window.start_s,
+            v.break_.window.end_s - v.break_.duration_s,
+            v.break_.duration_s,
+        )
         for v in problem.vehicles
     )
     return SolverInput(
@@ -263,5 +269,7 @@ def solver_input(prep: Prepared) -> SolverInput:
         cost_by_vehicle=prep.cost_by_vehicle,
         horizon_s=prep.horizon_s,
         mid_day=problem.now_s is not None
-        or any(v.current_location is not None or v.current_time_s is not None for v in problem.vehicles),
+        or any(
+            v.current_location is not None or v.current_time_s is not None for v in problem.vehicles
+        ),
     )

@@ -29,7 +29,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from routing.matrix import EARTH_RADIUS_M, UNREACHABLE, TravelMatrix, haversine_m
+from routing.matrix import UNREACHABLE, TravelMatrix, haversine_m
 from routing.model import Location
 
 # Free-flow speeds (km/h) by highway class where a way has no usable maxspeed.
@@ -117,7 +117,6 @@ class RoadProvider:
     _paths: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def matrix(self, points: Sequence[Location]) -> TravelMatrix:
-        n = len(points)
         nodes, snap_m = self.graph.snap(points)
         sources, inverse = np.unique(nodes, return_inverse=True)
         times, metres = self._from(sources)

@@ -20,9 +20,7 @@ class Timed:
     violations: list[str] = field(default_factory=list)
 
 
-def time_route(
-    prep: Prepared, v: int, order: list[int], break_hint_s: int | None = None
-) -> Timed:
+def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | None = None) -> Timed:
     """Schedule ``order`` (stop indices) for vehicle ``v`` as early as the windows allow."""
     problem = prep.problem
     vehicle = problem.vehicles[v]

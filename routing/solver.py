@@ -107,7 +107,9 @@ def _map_orders(prep: Prepared, cand: Candidate) -> list[list[int]]:
     return [[prep.plannable[k] for k in order] for order in cand.orders]
 
 
-def _repair(prep: Prepared, ev: Evaluated, orders: list[list[int]], breaks: list[int | None]) -> Evaluated:
+def _repair(
+    prep: Prepared, ev: Evaluated, orders: list[list[int]], breaks: list[int | None]
+) -> Evaluated:
     """Last resort, never expected: drop visits from the end of a bad route until it is valid."""
     for v, timed in enumerate(ev.routes):
         while timed.violations and orders[v]:
@@ -136,9 +138,17 @@ def build_solution(
         if usable:
             cand = usable[0]
             orders, breaks = _map_orders(prep, cand), list(cand.breaks)
-            best = (_repair(prep, evaluate(prep, orders, breaks), orders, breaks), cand.solver, breaks)
+            best = (
+                _repair(prep, evaluate(prep, orders, breaks), orders, breaks),
+                cand.solver,
+                breaks,
+            )
         else:
-            best = (evaluate(prep, [[] for _ in range(n_vehicles)], [None] * n_vehicles), "none", [])
+            best = (
+                evaluate(prep, [[] for _ in range(n_vehicles)], [None] * n_vehicles),
+                "none",
+                [],
+            )
     ev, solver_name, _ = best
 
     provider = problem.provider or DEFAULT_PROVIDER
@@ -152,9 +162,11 @@ def build_solution(
             path.append(prep.points[prep.end_point[v]])
             route = _with_geometry(route, provider.geometry(path))
         routes.append(route)
-    detail = "did not fit with the other visits" if candidates and any(
-        c.orders is not None for c in candidates
-    ) else "no plan found within the time limit"
+    detail = (
+        "did not fit with the other visits"
+        if candidates and any(c.orders is not None for c in candidates)
+        else "no plan found within the time limit"
+    )
     dropped = list(prep.dropped) + [
         Dropped(problem.stops[s].id, DropReason.NO_TIME, detail) for s in ev.dropped
     ]

@@ -35,7 +35,9 @@ def read_instance(path: str | Path) -> Instance:
     return Instance(name, to_problem(rows, fleet=fleet, capacity=capacity), fleet, capacity)
 
 
-def to_problem(rows: list[tuple[float, float, int, int, int, int]], *, fleet: int, capacity: int) -> Problem:
+def to_problem(
+    rows: list[tuple[float, float, int, int, int, int]], *, fleet: int, capacity: int
+) -> Problem:
     """``rows``: depot first, then customers 1..n, each (x, y, demand, ready, due, service)."""
     x0, y0, _, ready0, due0, _ = rows[0]
     depot = Location(lat=y0, lon=x0)
@@ -100,7 +102,9 @@ def _parse_vrp(text: str) -> tuple[str, int, int, list[tuple[float, float, int, 
     return header["NAME"], int(header["VEHICLES"]), int(header["CAPACITY"]), rows
 
 
-def _parse_solomon(text: str) -> tuple[str, int, int, list[tuple[float, float, int, int, int, int]]]:
+def _parse_solomon(
+    text: str,
+) -> tuple[str, int, int, list[tuple[float, float, int, int, int, int]]]:
     lines = [line.split() for line in text.splitlines()]
     name = lines[0][0].upper() if lines and lines[0] else "?"
     numbers = [row for row in lines if row and all(_is_number(x) for x in row)]

@@ -33,9 +33,10 @@ def test_evaluator_rejects_a_late_customer(vrptw_data, vrptw_check):
 
 
 def test_vrplib_and_solomon_formats_give_the_same_problem(vrptw_data):
-    assert read_instance(vrptw_data / "C101.vrp").problem == read_instance(
-        vrptw_data / "C101.txt"
-    ).problem
+    assert (
+        read_instance(vrptw_data / "C101.vrp").problem
+        == read_instance(vrptw_data / "C101.txt").problem
+    )
 
 
 def _routes(solution):

@@ -1,0 +1,338 @@
+"""App-shaped problems: windows, breaks, pins, re-planning, and every kind of bad input."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing import (
+    Break,
+    DropReason,
+    GreatCircleProvider,
+    Location,
+    Problem,
+    Stop,
+    TimeWindow,
+    Vehicle,
+    solve,
+)
+from routing.matrix import UNREACHABLE, TravelMatrix
+from routing.roads import RoadGraph, RoadProvider
+
+H = 3600
+OFFICE = Location(60.170, 24.940)
+LIMIT_S = 1.0
+
+
+def near(i: int, km: float = 1.0) -> Location:
+    """A point ``km`` from the office, spread around it by index."""
+    angle = i * 2.399963  # golden angle: no two points on one bearing
+    return Location(
+        OFFICE.lat + km / 111.0 * math.sin(angle), OFFICE.lon + km / 55.5 * math.cos(angle)
+    )
+
+
+def rep(vid: str = "r1", **kw: object) -> Vehicle:
+    args: dict[str, object] = {"start": OFFICE, "shift": TimeWindow(8 * H, 17 * H)}
+    args.update(kw)
+    return Vehicle(id=vid, **args)  # type: ignore[arg-type]
+
+
+def visit(i: int, km: float = 1.0, **kw: object) -> Stop:
+    args: dict[str, object] = {"location": near(i, km), "service_s": 20 * 60}
+    args.update(kw)
+    return Stop(id=f"s{i}", **args)  # type: ignore[arg-type]
+
+
+def reasons(solution) -> dict[str, DropReason]:
+    return {d.stop_id: d.reason for d in solution.dropped}
+
+
+def planned(solution, vehicle: int | None = None) -> list[str]:
+    routes = solution.routes if vehicle is None else [solution.routes[vehicle]]
+    return [v.stop_id for r in routes for v in r.visits]
+
+
+def test_a_normal_day_plans_every_visit_with_consistent_times(plan_check):
+    problem = Problem(vehicles=(rep("r1"), rep("r2")), stops=tuple(visit(i) for i in range(12)))
+    solution = solve(problem, time_limit_s=LIMIT_S, seed=1)
+    plan_check(problem, solution)
+    assert not solution.dropped
+    route = next(r for r in solution.routes if r.visits)
+    assert route.geometry[0] == (OFFICE.lat, OFFICE.lon) and len(route.geometry) >= 3
+    assert route.work_s == route.end_s - route.start_s
+    assert route.drive_s == sum(v.leg_duration_s for v in route.visits) + (
+        route.drive_s - sum(v.leg_duration_s for v in route.visits)
+    )
+    assert solution.stats.cost > 0 and solution.stats.wall_s > 0
+
+
+def test_no_visits_gives_an_empty_route_per_rep(plan_check):
+    problem = Problem(vehicles=(rep("r1"), rep("r2")), stops=())
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert [r.visits for r in solution.routes] == [(), ()]
+    assert solution.dropped == ()
+
+
+def test_no_reps_drops_every_visit_with_a_reason(plan_check):
+    problem = Problem(vehicles=(), stops=(visit(1), visit(2)))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert set(reasons(solution).values()) == {DropReason.UNREACHABLE}
+
+
+def test_visit_outside_every_window_is_dropped_with_that_reason(plan_check):
+    early = visit(1, windows=(TimeWindow(3 * H, 4 * H), TimeWindow(5 * H, 6 * H)), required=True)
+    problem = Problem(vehicles=(rep(),), stops=(early, visit(2)))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert reasons(solution) == {"s1": DropReason.OUTSIDE_WINDOWS}
+    assert planned(solution) == ["s2"]
+
+
+def test_a_rep_whose_shift_holds_nothing_gets_no_visits(plan_check):
+    short = rep("short", shift=TimeWindow(8 * H, 8 * H + 60))
+    problem = Problem(vehicles=(short, rep("r2")), stops=tuple(visit(i) for i in range(4)))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert solution.routes[0].visits == ()
+    assert len(planned(solution, 1)) == 4
+
+    alone = Problem(vehicles=(short,), stops=problem.stops)
+    solution = solve(alone, time_limit_s=LIMIT_S)
+    plan_check(alone, solution)
+    assert set(reasons(solution).values()) == {DropReason.NO_TIME}
+
+
+def test_missing_coordinates_are_dropped_not_crashed_on(plan_check):
+    stops = (
+        visit(1, location=None),
+        visit(2, location=Location(float("nan"), 24.9)),
+        visit(3),
+    )
+    problem = Problem(vehicles=(rep(),), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert reasons(solution) == {
+        "s1": DropReason.MISSING_LOCATION,
+        "s2": DropReason.MISSING_LOCATION,
+    }
+    assert planned(solution) == ["s3"]
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """Great-circle, except that one point has no road to or from anywhere."""
+
+    island: Location
+
+    def matrix(self, points):
+        m = GreatCircleProvider().matrix(points)
+        d, x = m.duration_s.copy(), m.distance_m.copy()
+        for i, p in enumerate(points):
+            if p == self.island:
+                d[i, :] = d[:, i] = x[i, :] = x[:, i] = UNREACHABLE
+                d[i, i] = x[i, i] = 0
+        return TravelMatrix(d, x)
+
+    def geometry(self, points):
+        return [(p.lat, p.lon) for p in points]
+
+
+def test_unreachable_pairs_drop_the_visit_with_a_reason(plan_check):
+    stops = tuple(visit(i) for i in range(5))
+    problem = Problem(vehicles=(rep(),), stops=stops, provider=CutOff(stops[2].location))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    assert reasons(solution) == {"s2": DropReason.UNREACHABLE}
+    assert sorted(planned(solution)) == ["s0", "s1", "s3", "s4"]
+
+
+def test_a_road_island_is_unreachable_but_the_mainland_is_planned():
+    # Two separate two-way roads; the rep lives on the first.
+    lat = np.array([60.0, 60.0, 60.0, 60.0])
+    lon = np.array([24.00, 24.01, 24.05, 24.06])
+    indptr = np.array([0, 1, 2, 3, 4])
+    indices = np.array([1, 0, 3, 2])
+    graph = RoadGraph.from_arrays(lat, lon, indptr, indices, np.full(4, 60.0), np.full(4, 560.0))
+    provider = RoadProvider(graph)
+    home = Location(60.0, 24.0)
+    stops = (
+        Stop("main", Location(60.0, 24.0101), service_s=60),
+        Stop("island", Location(60.0, 24.0601), service_s=60, required=True),
+    )
+    problem = Problem(vehicles=(rep(start=home),), stops=stops, provider=provider)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    assert reasons(solution) == {"island": DropReason.UNREACHABLE}
+    assert planned(solution) == ["main"]
+
+
+def test_optional_visits_are_dropped_lowest_priority_first(plan_check):
+    # Two hours, six one-hour visits: two fit, and they must be the important ones.
+    stops = tuple(
+        visit(i, km=0.3, service_s=H - 300, priority=p) for i, p in enumerate([1, 5, 0, 9, 2, 1])
+    )
+    problem = Problem(vehicles=(rep(shift=TimeWindow(8 * H, 10 * H)),), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert sorted(planned(solution)) == ["s1", "s3"]
+    assert set(reasons(solution).values()) == {DropReason.NO_TIME}
+
+
+def test_required_visits_win_over_optional_ones(plan_check):
+    stops = (
+        visit(0, km=0.3, service_s=H - 300, priority=99),
+        visit(1, km=0.3, service_s=H - 300, required=True),
+    )
+    problem = Problem(vehicles=(rep(shift=TimeWindow(8 * H, 9 * H)),), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert planned(solution) == ["s1"]
+
+
+def test_the_break_lies_inside_its_window_between_visits(plan_check):
+    brk = Break(TimeWindow(12 * H, 13 * H), 30 * 60)
+    stops = tuple(
+        visit(i, windows=(TimeWindow((9 + i) * H, (9 + i) * H + 600),), service_s=50 * 60)
+        for i in range(6)
+    )
+    problem = Problem(vehicles=(rep(break_=brk),), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    route = solution.routes[0]
+    assert route.break_start_s is not None and route.break_duration_s == 30 * 60
+    assert 12 * H <= route.break_start_s <= 13 * H - 30 * 60
+    for v in route.visits:  # no service during the break
+        assert v.departure_s <= route.break_start_s or v.start_s >= route.break_start_s + 1800
+
+
+def test_a_visit_with_two_windows_is_served_in_the_one_that_fits(plan_check):
+    stop = visit(1, windows=(TimeWindow(6 * H, 7 * H), TimeWindow(14 * H, 15 * H)))
+    problem = Problem(vehicles=(rep(),), stops=(stop, visit(2)))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    served = {v.stop_id: v for v in solution.routes[0].visits}
+    assert 14 * H <= served["s1"].start_s <= 15 * H
+
+
+def test_pinned_visits_stay_with_their_rep_in_the_pinned_order(plan_check):
+    far = Location(OFFICE.lat + 0.1, OFFICE.lon)
+    stops = (
+        visit(1, pinned_vehicle_id="r2"),
+        visit(2, km=3.0, pinned_vehicle_id="r1", pinned_order=3),
+        visit(3, km=2.0, pinned_vehicle_id="r1", pinned_order=1),
+        visit(4, km=1.0, pinned_vehicle_id="r1", pinned_order=2),
+        visit(5),
+    )
+    problem = Problem(vehicles=(rep("r1"), rep("r2", start=far)), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert "s1" in planned(solution, 1)
+    order = [s for s in planned(solution, 0) if s in ("s2", "s3", "s4")]
+    assert order == ["s3", "s4", "s2"]
+
+
+def test_a_pin_to_an_unknown_rep_is_reported(plan_check):
+    problem = Problem(vehicles=(rep(),), stops=(visit(1, pinned_vehicle_id="ghost"), visit(2)))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert reasons(solution) == {"s1": DropReason.PIN_INVALID}
+
+
+def test_replanning_mid_day_starts_from_where_the_rep_is(plan_check):
+    here = near(7, km=2.0)
+    stops = (
+        visit(1, windows=(TimeWindow(9 * H, 10 * H),)),  # already missed
+        visit(2),
+        visit(3),
+    )
+    r = rep(current_location=here, current_time_s=13 * H + 600)
+    problem = Problem(vehicles=(r,), stops=stops, now_s=13 * H)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert reasons(solution) == {"s1": DropReason.OUTSIDE_WINDOWS}
+    route = solution.routes[0]
+    assert route.start_s >= 13 * H + 600
+    first = route.visits[0]
+    expected = GreatCircleProvider().matrix([here, near(int(first.stop_id[1:]))]).duration_s[0, 1]
+    assert first.leg_duration_s == expected
+
+
+def test_max_visits_and_capacity_are_respected(plan_check):
+    stops = tuple(visit(i, demand=1) for i in range(5)) + (visit(9, demand=50),)
+    problem = Problem(
+        vehicles=(rep("r1", max_visits=2, capacity=10), rep("r2", max_visits=1, capacity=10)),
+        stops=stops,
+    )
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert len(planned(solution, 0)) <= 2 and len(planned(solution, 1)) <= 1
+    got = reasons(solution)
+    assert got["s9"] == DropReason.CAPACITY
+    assert len(got) == 3
+
+
+def test_a_slower_rep_drives_longer_for_the_same_legs(plan_check):
+    stops = (visit(1), visit(2))
+    fast = solve(Problem(vehicles=(rep(),), stops=stops), time_limit_s=LIMIT_S)
+    slow_problem = Problem(vehicles=(rep(speed_factor=1.5),), stops=stops)
+    slow = solve(slow_problem, time_limit_s=LIMIT_S)
+    plan_check(slow_problem, slow)
+    assert slow.drive_s > fast.drive_s
+    assert slow.distance_m == fast.distance_m
+
+
+windows = st.lists(
+    st.tuples(st.integers(6, 18), st.integers(1, 4)).map(
+        lambda t: TimeWindow(t[0] * H, (t[0] + t[1]) * H)
+    ),
+    max_size=2,
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    # plan_check is a pure function handed out by a fixture: nothing to reset between examples.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 40),
+            st.floats(0.1, 30.0),
+            windows,
+            st.integers(0, 3 * H),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=10,
+    ),
+    st.lists(st.tuples(st.integers(6, 12), st.integers(0, 10), st.booleans()), max_size=3),
+)
+def test_any_small_problem_gives_a_valid_plan(plan_check, visits, reps):
+    stops = tuple(
+        Stop(
+            id=f"s{k}",
+            location=None if missing else near(i, km),
+            service_s=service,
+            windows=tuple(sorted(ws, key=lambda w: w.start_s)),
+            required=required,
+        )
+        for k, (i, km, ws, service, required, missing) in enumerate(visits)
+    )
+    vehicles = tuple(
+        rep(
+            f"r{k}",
+            shift=TimeWindow(start * H, min(24, start + hours) * H),
+            break_=Break(TimeWindow(12 * H, 14 * H), 1800) if brk else None,
+        )
+        for k, (start, hours, brk) in enumerate(reps)
+    )
+    problem = Problem(vehicles=vehicles, stops=stops)
+    solution = solve(problem, time_limit_s=0.3, seed=0)
+    plan_check(problem, solution)
