@@ -1,5 +1,81 @@
-"""/api/v1/accounts import (CSV/XLSX, dry run) and export (CSV/XLSX/GeoJSON)."""
+"""/api/v1/accounts import (CSV/XLSX, dry run) and export (CSV/XLSX/GeoJSON).
 
-from ninja import Router
+Mounted before the accounts router, so these literal paths win over /accounts/{account_id}.
+"""
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from fieldcrm.accounts import exports, imports
+from fieldcrm.accounts.schemas import AccountFilters
+from fieldcrm.core.api_params import reject_unknown_params
+from fieldcrm.core.schemas import ErrorItem
 
 router = Router(tags=["import-export"])
+
+
+class ImportProblemOut(Schema):
+    row: int | None
+    field: str
+    problem: str
+
+
+class ImportReportOut(Schema):
+    dry_run: bool
+    partial: bool
+    saved: bool
+    rows: int
+    counts: dict[str, int]
+    errors: list[ImportProblemOut]
+    warnings: list[str]
+    detail: list[ErrorItem] | None = None
+
+
+IMPORT_RESPONSES = {200: ImportReportOut, 413: ImportReportOut, 422: ImportReportOut}
+
+
+@router.post("/accounts/import", response=IMPORT_RESPONSES)
+def import_accounts(
+    request: HttpRequest, file: File[UploadedFile], dry_run: bool = False, partial: bool = False
+):
+    """Upload accounts as CSV (UTF-8) or XLSX; managers and admins only.
+
+    ``dry_run=true`` saves nothing and reports per row (row number as in the file, header = 1)
+    and the counts that would result. A real run is all-or-nothing (422 with the report)
+    unless ``partial=true``. Rows upsert on ``id``, else ``external_id``.
+    """
+    report = imports.account_import_upload(
+        actor=request.auth, upload=file, dry_run=dry_run, partial=partial
+    )
+    return Status(report.status_code, report)
+
+
+def _download(export: exports.Export) -> HttpResponse:
+    if isinstance(export.content, bytes):
+        response: HttpResponse = HttpResponse(export.content, content_type=export.content_type)
+    else:
+        response = StreamingHttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@router.get("/accounts/export.csv")
+def export_accounts_csv(request: HttpRequest, filters: Query[AccountFilters]):
+    """Accounts in your scope matching the list's filters, in the importer's columns."""
+    reject_unknown_params(request, AccountFilters, extra=())
+    return _download(exports.account_export(actor=request.auth, filters=filters, fmt="csv"))
+
+
+@router.get("/accounts/export.xlsx")
+def export_accounts_xlsx(request: HttpRequest, filters: Query[AccountFilters]):
+    """The CSV export as an XLSX workbook."""
+    reject_unknown_params(request, AccountFilters, extra=())
+    return _download(exports.account_export(actor=request.auth, filters=filters, fmt="xlsx"))
+
+
+@router.get("/accounts/export.geojson")
+def export_accounts_geojson(request: HttpRequest, filters: Query[AccountFilters]):
+    """A FeatureCollection of every matching account (null geometry where none is known)."""
+    reject_unknown_params(request, AccountFilters, extra=())
+    return _download(exports.account_export(actor=request.auth, filters=filters, fmt="geojson"))

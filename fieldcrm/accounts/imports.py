@@ -1,0 +1,581 @@
+"""The one import core for accounts: the API, the ``import_accounts`` command and the tests.
+
+A file (CSV or XLSX) becomes a ``Table``; every row goes through the same services as the
+API (``account_create`` / ``account_update``), each inside its own savepoint, so the model's
+rules (lifecycle, coordinates, custom fields, territory assignment) judge every row and a
+refused row leaves no trace. A dry run, or a real run with errors and without ``partial``,
+rolls the whole transaction back: nothing is half-saved.
+
+Decisions:
+- Encodings: UTF-8, with or without a BOM. Anything else is refused with the line of the
+  first bad byte ("save as CSV UTF-8"): cp1252 decodes almost any byte soup without error,
+  so accepting it would turn a wrong guess into silently garbled names.
+- Delimiters: comma (what we export), semicolon and tab (European Excel), picked by the
+  header; anything else is refused naming ``file``.
+- Only managers (their region) and admins import; reps and planners get 403.
+- Rows match an existing account by ``id`` (as exported), else by ``external_id`` (upsert),
+  else create. A blank cell clears an optional field; a blank ``status``, ``tier`` or
+  ``priority`` keeps the current value (the default for a new account). Absent columns are
+  left alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import Account, CustomFieldDefinition
+from fieldcrm.accounts.services import account_create, account_update
+from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.core.scoping import require_role, scoped
+from fieldcrm.users.models import User
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_COLUMNS = 200
+# An XLSX is a zip: refuse one that would unpack to far more than any real sheet (zip bomb).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+
+COLUMNS = (
+    "id", "external_id", "name", "status", "address", "lat", "lng", "phone", "email",
+    "website", "tier", "priority", "visit_frequency_days", "tags", "owner", "source",
+)  # fmt: skip
+CF_PREFIX = "cf:"
+TAG_SEPARATOR = ";"
+_TEXT_FIELDS = ("address", "phone", "email", "website", "source")
+# Spreadsheet apps run a cell starting with one of these as a formula ("CSV injection");
+# exports prefix such text with an apostrophe and the importer takes exactly one off again.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_NUMBERLIKE = re.compile(r"^[+-]?[\d\s().\-/]*$")
+
+
+class TooLarge(Exception):
+    """The file or its row count is over the limit (413)."""
+
+
+@dataclass
+class Problem:
+    row: int | None  # as in the file, header = 1; None for the file as a whole
+    field: str
+    problem: str
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    partial: bool
+    saved: bool = False
+    rows: int = 0
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0, "invalid": 0}
+    )
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    status_code: int = 200
+
+    @property
+    def detail(self) -> list[dict[str, Any]] | None:
+        """The errors in the API's one error shape, when the answer is an error."""
+        if self.status_code == 200:
+            return None
+        return [
+            {
+                "loc": ["body", "file", *([] if p.row is None else [p.row]), p.field],
+                "msg": p.problem,
+            }
+            if p.field != "file"
+            else {"loc": ["body", "file"], "msg": p.problem}
+            for p in self.errors
+        ]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number in the file, cells)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- Reading files ----------------------------------------------------------------------
+
+
+def escape_cell(text: str) -> str:
+    """Make text safe to open in a spreadsheet app; ``unescape_cell`` reverses it exactly."""
+    if _FORMULA.match(text) and not _NUMBERLIKE.match(text):
+        return "'" + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    if text.startswith("'") and _FORMULA.match(text) and not _NUMBERLIKE.match(text[1:]):
+        return text[1:]
+    return text
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """Bytes of a CSV or XLSX file -> a Table. Refuses malformed files naming ``file``."""
+    if len(data) > MAX_BYTES:
+        raise TooLarge(_("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // 2**20})
+    if not data.strip() or data.strip() == codecs.BOM_UTF8:
+        raise DomainError("file", _("The file is empty."))
+    if data.startswith(b"PK\x03\x04"):
+        table = _read_xlsx(data)
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DomainError("file", _("This is an old Excel .xls file; save it as .xlsx or CSV."))
+    elif filename.lower().endswith((".xlsx", ".xlsm")):
+        raise DomainError("file", _("The file is named .xlsx but is not an XLSX workbook."))
+    else:
+        table = _read_csv(_decode(data))
+    if len(table.rows) > MAX_ROWS:
+        raise TooLarge(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
+    return table
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        raise DomainError(
+            "file", _("The file is not UTF-8 text (UTF-16 or binary); save it as CSV UTF-8.")
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DomainError(
+            "file",
+            _("The file is not UTF-8 (byte 0x%(byte)s on line %(line)s); save it as CSV UTF-8.")
+            % {"byte": f"{data[exc.start]:02X}", "line": line},
+        ) from None
+
+
+def _known(name: str) -> bool:
+    return name in COLUMNS or name.startswith(CF_PREFIX)
+
+
+def _read_csv(text: str) -> Table:
+    first_line = text.split("\n", 1)[0]
+    scores = {
+        d: sum(_known(c.strip().lower()) for c in next(csv.reader([first_line], delimiter=d)))
+        for d in (",", ";", "\t")
+    }
+    delimiter = max(scores, key=lambda d: (scores[d], d == ","))
+    if scores[delimiter] == 0 and len(next(csv.reader([first_line]))) == 1:
+        raise DomainError(
+            "file",
+            _("Found a single column %(header)r: separate the columns with commas.")
+            % {"header": first_line[:80]},
+        )
+    warnings = []
+    if delimiter != ",":
+        warnings.append(_("Columns are separated by %(d)r.") % {"d": delimiter})
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise DomainError("file", _("Not a readable CSV file: %(e)s.") % {"e": exc}) from None
+    if len(records) > MAX_ROWS + 1:
+        raise TooLarge(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
+    return Table(records[0], list(enumerate(records[1:], start=2)), warnings)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise DomainError("file", _("The file is not a readable XLSX workbook.")) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise TooLarge(_("The workbook unpacks to more than the allowed size."))
+    from openpyxl import load_workbook
+
+    rows: list[list[str]] = []
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                if len(rows) > MAX_ROWS:
+                    raise TooLarge(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
+                rows.append([_cell_text(v) for v in values[:MAX_COLUMNS]])
+        finally:
+            book.close()
+    except TooLarge:
+        raise
+    except Exception:  # openpyxl raises many different types on a malformed workbook
+        raise DomainError("file", _("The file is not a readable XLSX workbook.")) from None
+    if not rows or not any(rows[0]):
+        raise DomainError("file", _("The first sheet has no header row."))
+    return Table(rows[0], list(enumerate(rows[1:], start=2)))
+
+
+# --- Turning rows into field values ------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    actor: User
+    definitions: dict[str, CustomFieldDefinition]  # lower-case key -> definition
+    columns: list[str | None]  # normalised column per cell position; None = ignored
+
+
+def _number(text: str, column: str, *, whole: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (whole and not value.is_integer()):
+        what = _("a whole number") if whole else _("a number")
+        raise DomainError(
+            column, _("Expected %(what)s, got %(value)r.") % {"what": what, "value": text}
+        )
+    return int(value) if whole else value
+
+
+def _custom_value(definition: CustomFieldDefinition, text: str) -> Any:
+    kind = CustomFieldDefinition.Kind
+    column = CF_PREFIX + definition.key
+    if definition.kind == kind.NUMBER:
+        number = _number(text, column)
+        return int(number) if number.is_integer() and "." not in text else number
+    if definition.kind == kind.BOOLEAN:
+        lowered = text.lower()
+        if lowered not in {"true", "false", "yes", "no", "1", "0"}:
+            raise DomainError(column, _("Expected true or false, got %(v)r.") % {"v": text})
+        return lowered in {"true", "yes", "1"}
+    problem = definition.problem_with(text)
+    if problem:
+        raise DomainError(column, problem)
+    return text
+
+
+def _choice(text: str, choices: Iterable[str], column: str) -> str:
+    allowed = list(choices)
+    for choice in allowed:
+        if choice.lower() == text.lower():
+            return choice
+    raise DomainError(
+        column,
+        _("Unknown value %(v)r; use one of: %(choices)s.")
+        % {"v": text, "choices": ", ".join(allowed)},
+    )
+
+
+def _parse_cell(column: str, text: str, ctx: _Context, values: dict[str, Any]) -> None:
+    """Put one cell's value into ``values``; raises DomainError naming the column."""
+    if column.startswith(CF_PREFIX):
+        definition = ctx.definitions[column[len(CF_PREFIX) :]]
+        value = None if text == "" else _custom_value(definition, text)
+        values.setdefault("cf", {})[definition.key] = value
+    elif column in ("name", "status", "tier", "priority"):
+        if text == "":
+            return  # keep the current value (or the default for a new account)
+        if column == "status":
+            values["status"] = _choice(text, Account.Status.values, column)
+        elif column == "tier":
+            values["tier"] = _choice(text, Account.Tier.values, column)
+        elif column == "priority":
+            values["priority"] = _number(text, column, whole=True)
+        else:
+            values["name"] = text
+    elif column in _TEXT_FIELDS:
+        values[column] = text
+    elif column == "visit_frequency_days":
+        values[column] = None if text == "" else _number(text, column, whole=True)
+    elif column == "tags":
+        values["tags"] = sorted({t.strip() for t in text.split(TAG_SEPARATOR) if t.strip()})
+    elif column in ("owner", "external_id"):
+        values[column] = text or None
+    elif column == "id":
+        try:
+            values["id"] = uuid.UUID(text) if text else None
+        except ValueError:
+            raise DomainError("id", _("Not an account id: %(v)r.") % {"v": text}) from None
+
+
+def _parse_row(cells: dict[str, str], ctx: _Context) -> tuple[dict[str, Any], list[DomainError]]:
+    """Cells -> ({model field or pseudo field: value}, the problems of every bad cell)."""
+    values: dict[str, Any] = {}
+    problems: list[DomainError] = []
+    for column, text in cells.items():
+        if column in ("lat", "lng"):
+            continue
+        try:
+            _parse_cell(column, text, ctx, values)
+        except DomainError as exc:
+            problems.append(exc)
+    if "lat" in cells or "lng" in cells:
+        try:
+            values["location"] = _location(cells.get("lat", ""), cells.get("lng", ""))
+        except DomainError as exc:
+            problems.append(exc)
+    return values, problems
+
+
+def _location(lat_text: str, lng_text: str) -> Point | None:
+    if lat_text == lng_text == "":
+        return None
+    for column, text in (("lat", lat_text), ("lng", lng_text)):
+        if text == "":
+            raise DomainError(column, _("Give both lat and lng, or neither."))
+    lat, lng = _number(lat_text, "lat"), _number(lng_text, "lng")
+    if not -90 <= lat <= 90:
+        raise DomainError("lat", _("Latitude %(lat)s is outside -90..90.") % {"lat": lat})
+    if not -180 <= lng <= 180:
+        raise DomainError("lng", _("Longitude %(lng)s is outside -180..180.") % {"lng": lng})
+    return Point(lng, lat, srid=4326)
+
+
+# --- Applying rows ----------------------------------------------------------------------
+
+
+def _match(values: dict[str, Any], actor: User) -> Account | None:
+    """The existing account a row updates: by id, else by external id; None = a new one."""
+    if values.get("id") is not None:
+        account = scoped(Account, actor, write=True).filter(pk=values["id"]).first()
+        if account is None:
+            raise DomainError("id", _("No account with this id in your scope."))
+        return account
+    if values.get("external_id") is None:
+        return None
+    account = Account.all_objects.filter(external_id=values["external_id"]).first()
+    if account is None:
+        return None
+    if account.is_deleted or not scoped(Account, actor, write=True).filter(pk=account.pk).exists():
+        raise DomainError(
+            "external_id", _("This external id belongs to an account you cannot change.")
+        )
+    return account
+
+
+def _owner(username: str | None, actor: User, account: Account | None) -> User | None:
+    if username is None:
+        return None
+    if account is not None and account.owner is not None and account.owner.username == username:
+        return account.owner  # unchanged, even if that owner is outside the importer's scope
+    owner = scoped(User, actor).filter(username=username).first()
+    if owner is None:
+        raise DomainError("owner", _("No user %(u)r in your scope.") % {"u": username})
+    return owner
+
+
+def _same(current: Any, new: Any) -> bool:
+    if isinstance(current, Point) and isinstance(new, Point):
+        return abs(current.x - new.x) < 1e-9 and abs(current.y - new.y) < 1e-9
+    return current == new
+
+
+def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
+    """Create or update one account from a parsed row; returns what happened."""
+    account = _match(values, ctx.actor)
+    fields = {k: v for k, v in values.items() if k not in {"id", "tags", "cf", "owner"}}
+    if "owner" in values:
+        fields["owner"] = _owner(values["owner"], ctx.actor, account)
+    if "cf" in values:
+        merged = dict(account.custom_fields) if account is not None else {}
+        merged.update(values["cf"])
+        fields["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
+    tags = values.get("tags")
+    if account is None:
+        if not fields.get("name"):
+            raise DomainError("name", _("A new account needs a name."))
+        if "source" not in fields:
+            fields["source"] = (_("import: %(file)s") % {"file": filename})[:120]
+        account, outcome = account_create(fields=fields, tags=tags), "create"
+    else:
+        changes = {k: v for k, v in fields.items() if not _same(getattr(account, k), v)}
+        current_tags = sorted(t.name for t in account.tags.all())
+        if tags is not None and tags == current_tags:
+            tags = None
+        if not changes and tags is None:
+            return "unchanged"
+        account, outcome = account_update(account=account, fields=changes, tags=tags), "update"
+    if not scoped(Account, ctx.actor).filter(pk=account.pk).exists():
+        raise DomainError(
+            "lat",
+            _(
+                "The account would fall outside your scope: give a location in your region "
+                "or an owner in your scope."
+            ),
+        )
+    return outcome
+
+
+_FIELD_TO_COLUMN = {"location": "lat", "custom_fields": "cf", "__all__": "row"}
+
+
+def _header(table: Table, report: ImportReport, actor: User) -> _Context | None:
+    definitions = {d.key.lower(): d for d in CustomFieldDefinition.objects.all()}
+    columns: list[str | None] = []
+    seen: set[str] = set()
+    for raw in table.header[:MAX_COLUMNS]:
+        name = raw.strip().lower()
+        if name.startswith(CF_PREFIX):
+            name = CF_PREFIX + name[len(CF_PREFIX) :].strip()
+        if name == "":
+            columns.append(None)
+            continue
+        known = name in COLUMNS or (
+            name.startswith(CF_PREFIX) and name[len(CF_PREFIX) :] in definitions
+        )
+        if not known:
+            report.errors.append(Problem(1, raw.strip(), _("Unknown column.")))
+        elif name in seen:
+            report.errors.append(Problem(1, raw.strip(), _("This column appears twice.")))
+        columns.append(name if known and name not in seen else None)
+        seen.add(name)
+    if "name" not in seen:
+        report.errors.append(Problem(1, "name", _("The required column name is missing.")))
+        return None
+    return _Context(actor=actor, definitions=definitions, columns=columns)
+
+
+def _cells(ctx: _Context, number: int, raw: list[str]) -> dict[str, str]:
+    if len(raw) > len(ctx.columns) and any(c.strip() for c in raw[len(ctx.columns) :]):
+        raise DomainError(
+            "row",
+            _("Row %(row)s has more cells than the header has columns.") % {"row": number},
+        )
+    return {
+        column: unescape_cell(text.strip())
+        for column, text in zip(ctx.columns, raw, strict=False)
+        if column is not None
+    }
+
+
+def _duplicates(rows: list[tuple[int, dict[str, Any]]], key: str) -> dict[int, str]:
+    first: dict[Any, int] = {}
+    clashes: dict[int, str] = {}
+    for number, values in rows:
+        value = values.get(key)
+        if value is None:
+            continue
+        if value in first:
+            message = _("Duplicate %(key)s %(v)s: also on row %(other)s.")
+            clashes[number] = message % {"key": key, "v": value, "other": first[value]}
+            clashes.setdefault(first[value], message % {"key": key, "v": value, "other": number})
+        else:
+            first[value] = number
+    return clashes
+
+
+def account_import(
+    *, actor: User, table: Table, dry_run: bool = False, partial: bool = False, filename: str = ""
+) -> ImportReport:
+    """Import a table of accounts; all-or-nothing unless ``partial``; nothing saved on a dry run."""
+    require_role(actor, User.Role.MANAGER)
+    report = ImportReport(dry_run=dry_run, partial=partial, warnings=list(table.warnings))
+    ctx = _header(table, report, actor)
+    if ctx is None:
+        report.status_code = 200 if dry_run else 422
+        return report
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for number, raw in table.rows:
+        if not any(c.strip() for c in raw):
+            continue
+        report.rows += 1
+        try:
+            values, problems = _parse_row(_cells(ctx, number, raw), ctx)
+        except DomainError as exc:
+            problems = [exc]
+        report.errors.extend(Problem(number, p.field, p.message) for p in problems)
+        if not problems:
+            parsed.append((number, values))
+    clashes = {**_duplicates(parsed, "external_id"), **_duplicates(parsed, "id")}
+    with transaction.atomic():
+        for number, values in parsed:
+            if number in clashes:
+                field_name = "id" if values.get("id") is not None else "external_id"
+                report.errors.append(Problem(number, field_name, clashes[number]))
+                continue
+            _import_row(number, values, ctx, report, filename)
+        bad_rows = {p.row for p in report.errors if p.row not in (None, 1)}
+        report.counts["invalid"] = len(bad_rows)
+        if dry_run or (report.errors and not partial):
+            transaction.set_rollback(True)
+        else:
+            report.saved = True
+    report.errors.sort(key=lambda p: (p.row or 0, p.field))
+    if report.errors and not dry_run and not partial:
+        report.status_code = 422
+    return report
+
+
+def _import_row(
+    number: int, values: dict[str, Any], ctx: _Context, report: ImportReport, filename: str
+) -> None:
+    try:
+        with transaction.atomic():
+            outcome = _apply_row(values, ctx, filename)
+    except DomainError as exc:
+        report.errors.append(Problem(number, exc.field, exc.message))
+    except ValidationError as exc:
+        for name, message in validation_error_fields(exc):
+            report.errors.append(Problem(number, _FIELD_TO_COLUMN.get(name, name), message))
+    except IntegrityError:
+        report.errors.append(Problem(number, "external_id", _("Conflicts with another account.")))
+    else:
+        report.counts[outcome] += 1
+
+
+def account_import_file(
+    *, actor: User, data: bytes, filename: str, dry_run: bool = False, partial: bool = False
+) -> ImportReport:
+    """Read and import a file; file-level problems come back as a report, not an exception."""
+    require_role(actor, User.Role.MANAGER)
+    try:
+        table = read_table(data, filename)
+    except TooLarge as exc:
+        return _file_problem(str(exc), 413, dry_run, partial)
+    except DomainError as exc:
+        return _file_problem(exc.message, 422, dry_run, partial)
+    return account_import(
+        actor=actor, table=table, dry_run=dry_run, partial=partial, filename=filename
+    )
+
+
+def _file_problem(message: str, status: int, dry_run: bool, partial: bool) -> ImportReport:
+    report = ImportReport(dry_run=dry_run, partial=partial, status_code=status)
+    report.errors.append(Problem(None, "file", message))
+    return report
+
+
+def account_import_upload(
+    *, actor: User, upload: Any, dry_run: bool = False, partial: bool = False
+) -> ImportReport:
+    """An uploaded file (Django's UploadedFile): its size is checked before it is read."""
+    require_role(actor, User.Role.MANAGER)
+    if upload.size is not None and upload.size > MAX_BYTES:
+        message = _("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // 2**20}
+        return _file_problem(message, 413, dry_run, partial)
+    return account_import_file(
+        actor=actor,
+        data=upload.read(),
+        filename=upload.name or "",
+        dry_run=dry_run,
+        partial=partial,
+    )
