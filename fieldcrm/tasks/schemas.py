@@ -1,0 +1,54 @@
+"""Task API shapes: TaskIn, TaskPatch, TaskOut, TaskFilters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from ninja import Schema
+from pydantic import Field
+
+from fieldcrm.tasks.models import Task
+
+
+class TaskIn(Schema):
+    id: uuid.UUID | None = Field(None, description="Client-generated id (optional).")
+    title: str = Field(min_length=1, max_length=200)
+    kind: Task.Kind = Task.Kind.CALL
+    notes: str = Field("", max_length=5000)
+    account_id: uuid.UUID | None = None
+    assignee_id: int | None = Field(None, description="Default: you. A rep assigns only to self.")
+    due_at: dt.datetime | None = None
+
+
+class TaskPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    kind: Task.Kind | None = None
+    notes: str | None = Field(None, max_length=5000)
+    assignee_id: int | None = None
+    due_at: dt.datetime | None = None
+
+
+class TaskOut(Schema):
+    id: uuid.UUID
+    title: str
+    kind: str
+    notes: str
+    account_id: uuid.UUID | None
+    assignee_id: int
+    created_by_id: int | None
+    due_at: dt.datetime | None
+    done_at: dt.datetime | None
+    is_done: bool
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TaskFilters(Schema):
+    mine: bool | None = Field(None, description="Only tasks assigned to you")
+    due_today: bool | None = Field(None, description="Open and due today in your time zone")
+    overdue: bool | None = Field(None, description="Open and due before now")
+    done: bool | None = None
+    assignee: int | None = None
+    account: uuid.UUID | None = None

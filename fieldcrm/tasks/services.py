@@ -1,0 +1,81 @@
+"""Writes to tasks: create, edit, complete (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import Account
+from fieldcrm.core.errors import DomainError
+from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, scoped
+from fieldcrm.tasks.models import Task
+from fieldcrm.users.models import User
+
+
+def _assignee(actor: User, assignee_id: int | None) -> User:
+    """Reps and planners assign only to themselves; managers and admins within their scope."""
+    if assignee_id is None or assignee_id == actor.pk:
+        return actor
+    assignee = None
+    if actor.role not in (User.Role.REP, User.Role.PLANNER):
+        assignee = scoped(User, actor).filter(pk=assignee_id, is_active=True).first()
+    if assignee is None:
+        raise DomainError("assignee_id", _("No such user in your scope."))
+    return assignee
+
+
+def _save(task: Task) -> Task:
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_create(*, actor: User, data: dict[str, Any]) -> Task:
+    """A to-do for the caller or (managers, admins) someone in their scope."""
+    if not can_create(Task, actor):
+        raise NotAllowed(_("Your role may not create tasks."))
+    if data.get("id") is not None and Task.all_objects.filter(pk=data["id"]).exists():
+        raise DomainError("id", _("A task with this id already exists."))
+    account = None
+    if data.get("account_id") is not None:
+        account = scoped(Account, actor).filter(pk=data["account_id"]).first()
+        if account is None:
+            raise DomainError("account_id", _("No such account in your scope."))
+    task = Task(
+        title=data["title"].strip(),
+        kind=data.get("kind") or Task.Kind.CALL,
+        notes=data.get("notes") or "",
+        account=account,
+        assignee=_assignee(actor, data.get("assignee_id")),
+        created_by=actor,
+        due_at=data.get("due_at"),
+    )
+    if data.get("id") is not None:
+        task.id = data["id"]
+    return _save(task)
+
+
+@transaction.atomic
+def task_update(*, actor: User, task_id: object, data: dict[str, Any]) -> Task:
+    task = get_scoped(Task, actor, task_id, write=True)
+    if "assignee_id" in data:
+        task.assignee = _assignee(actor, data.pop("assignee_id"))
+    for name, value in data.items():
+        if value is None and name in ("title", "kind"):
+            raise DomainError(name, _("This field cannot be empty."))
+        setattr(task, name, "" if value is None and name == "notes" else value)
+    return _save(task)
+
+
+@transaction.atomic
+def task_complete(*, actor: User, task_id: object) -> Task:
+    """Mark done; completing a done task changes nothing (a retried tap is harmless)."""
+    task = get_scoped(Task, actor, task_id, write=True)
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+    return task
