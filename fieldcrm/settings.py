@@ -145,6 +145,10 @@ FIELDCRM_TILE_URL = env.str(
 FIELDCRM_TILE_ATTRIBUTION = env.str(
     "FIELDCRM_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors"
 )
+# Lead capture geocodes addresses through a Nominatim-compatible search endpoint, e.g.
+# https://nominatim.openstreetmap.org/search (mind its usage policy). Empty = no geocoding.
+FIELDCRM_GEOCODER_URL = env.str("FIELDCRM_GEOCODER_URL", default="")
+FIELDCRM_GEOCODER_TIMEOUT_S = env.float("FIELDCRM_GEOCODER_TIMEOUT_S", default=3.0)
 FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
 
 PWA_SERVICE_WORKER_PATH = BASE_DIR / "pwa" / "serviceworker.js"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.leads.models import WebForm
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
@@ -96,6 +97,8 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
         Stage: config,
         CustomFieldDefinition: config,
         Tag: None,
+        # Lead web forms: managers those of their regions; admins all (returned early above).
+        WebForm: Q(region__in=regions) if user.role == User.Role.MANAGER else nothing,
         Account: accounts,
         Contact: in_accounts,
         Activity: in_accounts,
@@ -112,7 +115,7 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
 
 MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, Territory, Region, User,
-    Pipeline, Stage, CustomFieldDefinition, Tag,
+    Pipeline, Stage, CustomFieldDefinition, Tag, WebForm,
 )  # fmt: skip
 
 

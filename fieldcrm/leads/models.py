@@ -1,0 +1,71 @@
+"""Web forms on other sites that send us leads."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_token() -> str:
+    """An unguessable token for the form's public URL (32 random bytes)."""
+    return secrets.token_urlsafe(32)
+
+
+class WebForm(models.Model):
+    """A lead form embedded on some web site; it posts to /api/v1/leads/forms/<token>.
+
+    The token is stored as is, not hashed: it is published in the HTML of the site that hosts
+    the form, so it is an address, not a password; admins must be able to show it again, and
+    rotating it (admin action) is the way to cut off a leaked or abused form.
+    """
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("Shown in the lead's source."))
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    is_active = models.BooleanField(_("active"), default=True)
+    region = models.ForeignKey(
+        "territories.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="web_forms",
+        help_text=_("The region whose managers see and manage this form."),
+    )
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("default owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Owner of the new leads (else they follow their territory, if located)."),
+    )
+    allowed_origins = models.TextField(
+        _("allowed origins"),
+        blank=True,
+        help_text=_(
+            "One origin per line (https://shop.example.com). When set, posts from other "
+            "origins are refused and browsers get CORS headers for these. Empty = any origin."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("web form")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.splitlines() if o.strip()]
+
+    @property
+    def source(self) -> str:
+        # Stored data, so not translated: reports and filters match on it.
+        return f"web form: {self.name}"[:120]
