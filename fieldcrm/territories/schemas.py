@@ -1,0 +1,117 @@
+"""Region and territory API shapes; boundaries are GeoJSON (Polygon or MultiPolygon, SRID 4326)."""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from fieldcrm.accounts.models import Account
+from fieldcrm.territories.models import Region, Territory
+
+GeoJSON = dict[str, Any]
+
+
+def boundary_geojson(geom: Any) -> GeoJSON | None:
+    return None if geom is None else json.loads(geom.geojson)
+
+
+def _check_timezone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+    return value
+
+
+class RegionIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    boundary: GeoJSON | None = Field(None, description="GeoJSON Polygon or MultiPolygon")
+    manager_id: int | None = None
+    timezone: str = Field("UTC", max_length=64, examples=["Europe/Andorra"])
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return _check_timezone(value)
+
+
+class RegionPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    boundary: GeoJSON | None = None
+    manager_id: int | None = None
+    timezone: str | None = Field(None, max_length=64)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return _check_timezone(value)
+
+
+class RegionOut(Schema):
+    id: int
+    name: str
+    boundary: GeoJSON | None
+    manager_id: int | None
+    timezone: str
+    territory_count: int
+    account_count: int
+
+    @staticmethod
+    def resolve_boundary(obj: Region) -> GeoJSON | None:
+        return boundary_geojson(obj.boundary)
+
+    # Lists annotate the counts in one query; a single row just written counts here.
+    @staticmethod
+    def resolve_territory_count(obj: Region) -> int:
+        count = getattr(obj, "territory_count", None)
+        return obj.territories.count() if count is None else count
+
+    @staticmethod
+    def resolve_account_count(obj: Region) -> int:
+        count = getattr(obj, "account_count", None)
+        return Account.objects.filter(territory__region=obj).count() if count is None else count
+
+
+class TerritoryIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    region_id: int
+    boundary: GeoJSON = Field(description="GeoJSON Polygon or MultiPolygon")
+    rep_ids: list[int] = Field(default_factory=list, max_length=200)
+
+
+class TerritoryPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    region_id: int | None = None
+    boundary: GeoJSON | None = None
+    rep_ids: list[int] | None = Field(None, max_length=200)
+
+
+class TerritoryOut(Schema):
+    id: int
+    name: str
+    region_id: int
+    boundary: GeoJSON
+    rep_ids: list[int]
+    account_count: int
+
+    @staticmethod
+    def resolve_boundary(obj: Territory) -> GeoJSON | None:
+        return boundary_geojson(obj.boundary)
+
+    @staticmethod
+    def resolve_rep_ids(obj: Territory) -> list[int]:
+        return sorted(rep.pk for rep in obj.reps.all())
+
+    @staticmethod
+    def resolve_account_count(obj: Territory) -> int:
+        count = getattr(obj, "account_count", None)
+        return Account.objects.filter(territory=obj).count() if count is None else count
+
+
+class TerritoryFilters(Schema):
+    region: int | None = None
