@@ -90,6 +90,7 @@ def _mount() -> None:
     from fieldcrm.deals.api import router as deals
     from fieldcrm.leads.api import router as leads
     from fieldcrm.reports.api import router as reports
+    from fieldcrm.sync.api import router as sync
     from fieldcrm.tasks.api import router as tasks
     from fieldcrm.territories.api import router as territories
     from fieldcrm.users.api import router as auth
@@ -97,6 +98,7 @@ def _mount() -> None:
     from fieldcrm.visits.api import router as visits
 
     api.add_router("/v1/auth", auth)
+    api.add_router("/v1/sync", sync)
     # accounts_io first: its literal paths (/accounts/import, /accounts/export.csv) must win
     # over /accounts/{account_id}.
     for router in (

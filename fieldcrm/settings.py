@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fieldcrm.visits",
     "fieldcrm.reports",
     "fieldcrm.leads",
+    "fieldcrm.sync",
 ]
 
 MIDDLEWARE = [
@@ -94,8 +95,16 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("FIELDCRM_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
-    # Writers wait for the lock instead of failing at once: phones push concurrently.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # Writers wait for the lock instead of failing at once: phones push concurrently.
+        timeout=20,
+        # Take the write lock when a transaction begins: a read-then-write transaction that
+        # upgrades later can deadlock with another writer and fail at once ("database is
+        # locked"), whatever the timeout.
+        transaction_mode="IMMEDIATE",
+        # Readers never wait for a writer.
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 SPATIALITE_LIBRARY_PATH = env.str("FIELDCRM_SPATIALITE_LIBRARY", default="mod_spatialite")
 
 # GDAL 3.9+ is not in Debian 12; we never open untrusted spatial-reference files.

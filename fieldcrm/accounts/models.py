@@ -153,13 +153,19 @@ class Account(SyncedModel):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The status as loaded, so clean() can judge the transition.
+        # As loaded: the status lets clean() judge the transition; territory and owner let
+        # sync notice an account leaving someone's scope (fieldcrm/sync/signals.py).
         self._loaded_status = None if self._state.adding else self.status
+        self._loaded_scope = None if self._state.adding else (self.territory_id, self.owner_id)
 
     @classmethod
     def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")
+        instance._loaded_scope = (
+            instance.__dict__.get("territory_id"),
+            instance.__dict__.get("owner_id"),
+        )
         return instance
 
     def __str__(self) -> str:

@@ -1,0 +1,27 @@
+"""/api/v1/sync: the phone's pull and push (DESIGN.md, "Offline sync")."""
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from fieldcrm.sync import selectors, services
+from fieldcrm.sync.schemas import PullOut, PushIn, PushOut
+
+router = Router(tags=["sync"])
+
+
+class PullParams(Schema):
+    cursor: int = Field(0, ge=0)
+    limit: int = Field(selectors.DEFAULT_PAGE, ge=1, le=selectors.MAX_PAGE)
+
+
+@router.get("/pull", response=PullOut)
+def sync_pull(request: HttpRequest, params: Query[PullParams]):
+    """Changes since ``cursor`` (0 for a fresh install), a page at a time."""
+    return selectors.sync_pull(actor=request.auth, cursor=params.cursor, limit=params.limit)
+
+
+@router.post("/push", response=PushOut)
+def sync_push(request: HttpRequest, payload: PushIn):
+    """Apply a batch of mutations; one result per mutation, in order."""
+    results = services.sync_push(actor=request.auth, mutations=payload.mutations)
+    return {"results": results, "cursor": selectors.committed_cursor()}

@@ -1,0 +1,70 @@
+"""Wire shapes of the sync protocol (push and pull)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+MAX_BATCH = 500
+
+
+class Change(Schema):
+    old: Any = None
+    new: Any = None
+
+
+class Mutation(Schema):
+    op_id: uuid.UUID = Field(description="Client-generated; a retried push is answered, not redone")
+    entity: str
+    action: Literal["create", "update", "delete"]
+    id: uuid.UUID = Field(description="The record's id (client-generated for creates)")
+    base_version: int | None = Field(None, ge=1, description="The version an edit was based on")
+    fields: dict[str, Any] = Field(default_factory=dict, description="create: the new record")
+    changes: dict[str, Change] = Field(
+        default_factory=dict,
+        description="update: per field, the value it was based on and the new one",
+    )
+
+
+class PushIn(Schema):
+    device_id: str = Field("", max_length=64)
+    # Items stay loose here so one malformed item is rejected alone, never the whole batch.
+    mutations: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+
+
+class FieldError(Schema):
+    field: str
+    msg: str
+
+
+class FieldConflict(Schema):
+    field: str
+    server: Any
+    yours: Any
+
+
+class MutationResult(Schema):
+    op_id: str | None
+    status: Literal["applied", "already_applied", "conflict", "rejected"]
+    entity: str | None = None
+    id: str | None = None
+    version: int | None = None
+    record: dict[str, Any] | None = None
+    conflicts: list[FieldConflict] = []
+    errors: list[FieldError] = []
+
+
+class PushOut(Schema):
+    results: list[MutationResult]
+    cursor: int
+
+
+class PullOut(Schema):
+    cursor: int
+    more: bool
+    changes: dict[str, list[dict[str, Any]]]
+    deleted: dict[str, list[str]]
+    removed: dict[str, list[str]]

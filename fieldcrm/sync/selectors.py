@@ -1,0 +1,108 @@
+"""Pull: what changed for this user since their cursor, in pages, in commit order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from fieldcrm.accounts.models import Account
+from fieldcrm.core.models import ChangeCounter
+from fieldcrm.core.scoping import region_ids, scoped
+from fieldcrm.sync.entities import ENTITIES, Entity
+from fieldcrm.sync.models import ScopeLoss
+from fieldcrm.territories.models import Territory
+from fieldcrm.users.models import User
+
+DEFAULT_PAGE = 500
+MAX_PAGE = 2000
+
+
+def committed_cursor() -> int:
+    """The highest change number whose transaction has committed.
+
+    A writer holds the counter row from taking a number until it commits, so reading the
+    counter sees a value only once every number up to it is visible.
+    """
+    return ChangeCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
+def sync_pull(*, actor: User, cursor: int, limit: int = DEFAULT_PAGE) -> dict[str, Any]:
+    """Changed, deleted and no-longer-visible records since ``cursor``; ``more`` means call
+    again with the returned cursor."""
+    ceiling = committed_cursor()  # read first: every row up to it is visible to what follows
+    pages = {name: _page(e, actor, cursor, ceiling, limit) for name, e in ENTITIES.items()}
+    losses, losses_full = _loss_page(cursor, ceiling, limit)
+    truncated = [rows[-1][0] for rows, full in pages.values() if full and rows]
+    if losses_full and losses:
+        truncated.append(losses[-1].change_seq)
+    bound = min(truncated) if truncated else ceiling
+    changes: dict[str, list[dict]] = {}
+    deleted: dict[str, list[str]] = {}
+    for name, (rows, _full) in pages.items():
+        entity = ENTITIES[name]
+        for seq, obj in rows:
+            if seq > bound:
+                break
+            if obj.deleted_at is None:
+                changes.setdefault(entity.plural, []).append(entity.serialize(obj))
+            elif cursor > 0:  # a fresh install never had it: no tombstone needed
+                deleted.setdefault(entity.plural, []).append(str(obj.pk))
+    removed = _removed_accounts(actor, [x for x in losses if x.change_seq <= bound])
+    return {
+        "cursor": bound,
+        "more": bool(truncated),
+        "changes": changes,
+        "deleted": deleted,
+        "removed": {"accounts": removed} if removed else {},
+    }
+
+
+def _page(entity: Entity, actor: User, cursor: int, ceiling: int, limit: int) -> tuple[list, bool]:
+    """Up to ``limit`` rows in change order, never splitting rows that share a number."""
+    base = scoped(entity.model, actor, queryset=entity.model.all_objects.all())
+    window = base.filter(change_seq__gt=cursor, change_seq__lte=ceiling)
+    rows = list(entity.prefetch(window.order_by("change_seq", "pk"))[:limit])
+    full = len(rows) == limit
+    if full:
+        last = rows[-1].change_seq
+        seen = {r.pk for r in rows if r.change_seq == last}
+        rows += [r for r in entity.prefetch(base.filter(change_seq=last)) if r.pk not in seen]
+    return [(r.change_seq, r) for r in rows], full
+
+
+def _loss_page(cursor: int, ceiling: int, limit: int) -> tuple[list[ScopeLoss], bool]:
+    qs = ScopeLoss.objects.filter(change_seq__gt=cursor, change_seq__lte=ceiling)
+    losses = list(qs.order_by("change_seq", "pk")[:limit])
+    full = len(losses) == limit
+    if full:
+        last = losses[-1].change_seq
+        losses += list(
+            ScopeLoss.objects.filter(change_seq=last).exclude(pk__in=[x.pk for x in losses])
+        )
+    return losses, full
+
+
+def _removed_accounts(actor: User, losses: list[ScopeLoss]) -> list[str]:
+    """Accounts this user could see before a scope change and cannot see now."""
+    if actor.is_admin or not losses:
+        return []
+    if actor.role == User.Role.REP:
+        mine = set(Territory.objects.filter(reps=actor).values_list("pk", flat=True))
+    else:
+        mine = set(
+            Territory.objects.filter(region__in=region_ids(actor)).values_list("pk", flat=True)
+        )
+    candidates: set[str] = set()
+    left_territories: set[int] = set()
+    for loss in losses:
+        if loss.user_id == actor.pk and loss.territory_id is not None:
+            left_territories.add(loss.territory_id)
+        elif loss.account_id and (loss.owner_id == actor.pk or loss.territory_id in mine):
+            candidates.add(str(loss.account_id))
+    query = Q(pk__in=candidates) | Q(territory_id__in=left_territories)
+    possibly_gone = set(Account.all_objects.filter(query).values_list("pk", flat=True))
+    still_visible = set(
+        scoped(Account, actor).filter(pk__in=possibly_gone).values_list("pk", flat=True)
+    )
+    return sorted(str(pk) for pk in possibly_gone - still_visible)

@@ -1,0 +1,193 @@
+"""Push: apply a batch of phone mutations, each once, each on its own.
+
+Policy (README, "Sync"): creates are idempotent by op id and by record id; an edit is merged
+per field — a field the server has not changed since the phone's copy takes the phone's value;
+a field both changed differently keeps the server's value, is reported as a conflict, and the
+phone's value is kept in the account's history. Deletes are soft. Every item gets one result;
+a failure on one never touches another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as SchemaError
+
+from fieldcrm.accounts.models import Activity
+from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.core.scoping import NotAllowed, NotInScope, get_scoped, scoped
+from fieldcrm.sync.entities import ENTITIES, Entity
+from fieldcrm.sync.models import AppliedOp
+from fieldcrm.sync.schemas import Mutation
+from fieldcrm.users.models import User
+
+Result = dict[str, Any]
+
+
+class Rejected(Exception):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def sync_push(*, actor: User, mutations: list[dict[str, Any]]) -> list[Result]:
+    """One result per mutation, in order."""
+    return [_push_one(actor, raw) for raw in mutations]
+
+
+def _push_one(actor: User, raw: dict[str, Any]) -> Result:
+    try:
+        mutation = Mutation.model_validate(raw)
+    except SchemaError as exc:
+        op_id = raw.get("op_id") if isinstance(raw, dict) else None
+        errors = [(".".join(map(str, e["loc"])) or "mutation", e["msg"]) for e in exc.errors()]
+        return _result(str(op_id) if op_id else None, "rejected", errors=errors)
+    entity = ENTITIES.get(mutation.entity)
+    if entity is None:
+        return _result(str(mutation.op_id), "rejected", errors=[("entity", _("Unknown entity."))])
+    try:
+        with transaction.atomic():
+            return _apply_once(actor, entity, mutation)
+    except IntegrityError:
+        # Another request claimed this op id first (two tabs pushing the same outbox).
+        done = AppliedOp.objects.filter(op_id=mutation.op_id).first()
+        if done is not None:
+            return {**done.result, "status": "already_applied"}
+        raise
+
+
+def _apply_once(actor: User, entity: Entity, mutation: Mutation) -> Result:
+    done = AppliedOp.objects.filter(op_id=mutation.op_id).first()
+    if done is not None:
+        if done.user_id != actor.pk:
+            return _result(str(mutation.op_id), "rejected", errors=[("op_id", _("Not yours."))])
+        return {**done.result, "status": "already_applied"}
+    # Claim first: a concurrent push of the same op waits here, then sees the claim.
+    claim = AppliedOp.objects.create(
+        op_id=mutation.op_id, user=actor, entity=entity.name, object_id=str(mutation.id)
+    )
+    try:
+        with transaction.atomic():
+            result = _apply(actor, entity, mutation)
+    except Rejected as exc:
+        result = _result(str(mutation.op_id), "rejected", entity, mutation.id, errors=exc.errors)
+    claim.status, claim.result = result["status"], result
+    claim.save(update_fields=["status", "result"])
+    return result
+
+
+def _apply(actor: User, entity: Entity, mutation: Mutation) -> Result:
+    try:
+        if mutation.action == "create":
+            return _create(actor, entity, mutation)
+        obj = get_scoped(entity.model, actor, mutation.id, write=True)
+        if mutation.action == "delete":
+            if entity.delete is None:
+                raise Rejected([("action", _("This record cannot be deleted."))])
+            entity.delete(actor, obj)
+            obj.refresh_from_db()
+            return _result(str(mutation.op_id), "applied", entity, obj)
+        return _update(actor, entity, mutation, obj)
+    except NotInScope:
+        raise Rejected([("id", _("Out of your scope (moved, reassigned or deleted)."))]) from None
+    except NotAllowed as exc:
+        raise Rejected([("id", str(exc))]) from None
+    except DomainError as exc:
+        raise Rejected([(exc.field, exc.message)]) from None
+    except ValidationError as exc:
+        raise Rejected(validation_error_fields(exc)) from None
+    except SchemaError as exc:
+        raise Rejected([(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+
+
+def _create(actor: User, entity: Entity, mutation: Mutation) -> Result:
+    existing = scoped(entity.model, actor, queryset=entity.model.all_objects.all())
+    already = existing.filter(pk=mutation.id).first()
+    if already is not None:
+        # The same record pushed under another op id: still one row.
+        return _result(str(mutation.op_id), "already_applied", entity, already)
+    fields = {**mutation.fields, "id": str(mutation.id)}
+    data = entity.create_in.model_validate(fields).model_dump(exclude_unset=True)
+    data["id"] = mutation.id
+    obj = entity.create(actor, data)
+    return _result(str(mutation.op_id), "applied", entity, obj)
+
+
+def _update(actor: User, entity: Entity, mutation: Mutation, obj: Any) -> Result:
+    if entity.update is None or entity.patch_in is None:
+        raise Rejected([("action", _("This record cannot be edited."))])
+    wanted = {name: change.new for name, change in mutation.changes.items()}
+    unknown = set(wanted) - set(entity.patch_in.model_fields) - {"version"}
+    if unknown:
+        raise Rejected([(name, _("Unknown or read-only field.")) for name in sorted(unknown)])
+    entity.patch_in.model_validate(wanted)  # types and ranges, before anything is written
+    current = entity.serialize(obj)
+    apply: dict[str, Any] = {}
+    conflicts = []
+    for name, change in mutation.changes.items():
+        server_value = current.get(name)
+        if server_value == _json(entity, name, change.old) or obj.version == mutation.base_version:
+            apply[name] = change.new
+        elif server_value != _json(entity, name, change.new):
+            conflicts.append({"field": name, "server": server_value, "yours": change.new})
+    if apply:
+        data = entity.patch_in.model_validate(apply).model_dump(exclude_unset=True)
+        obj = entity.update(actor, obj, data)
+    if conflicts:
+        _record_conflict(actor, entity, obj, conflicts)
+        return _result(str(mutation.op_id), "conflict", entity, obj, conflicts=conflicts)
+    return _result(str(mutation.op_id), "applied", entity, obj)
+
+
+def _json(entity: Entity, name: str, value: Any) -> Any:
+    """A value as the server would serialise it, so phone and server copies compare equal."""
+    try:
+        validated = entity.patch_in.model_validate({name: value})
+    except SchemaError:
+        return value
+    return validated.model_dump(mode="json", include={name}).get(name, value)
+
+
+def _record_conflict(actor: User, entity: Entity, obj: Any, conflicts: list[dict]) -> None:
+    """Both values stay in the history: the server's is kept, the phone's is written down."""
+    account = entity.account_of(obj)
+    if account is None:
+        return
+    lines = [
+        _("%(field)s: kept %(server)r, %(who)s sent %(yours)r")
+        % {"field": c["field"], "server": c["server"], "who": actor.username, "yours": c["yours"]}
+        for c in conflicts
+    ]
+    Activity.objects.create(
+        account=account, kind=Activity.Kind.SYSTEM, actor=actor, occurred_at=timezone.now(),
+        subject=_("Edit conflict on %(entity)s") % {"entity": entity.name}, body="\n".join(lines),
+    )  # fmt: skip
+
+
+def _result(
+    op_id: str | None,
+    status: str,
+    entity: Entity | None = None,
+    obj: Any = None,
+    *,
+    errors: list[tuple[str, str]] = (),
+    conflicts: list[dict] = (),
+) -> Result:
+    record = entity.serialize(obj) if entity is not None and hasattr(obj, "_meta") else None
+    return {
+        "op_id": op_id,
+        "status": status,
+        "entity": entity.name if entity else None,
+        "id": str(obj.pk)
+        if hasattr(obj, "pk")
+        else (str(obj) if isinstance(obj, uuid.UUID) else None),
+        "version": getattr(obj, "version", None),
+        "record": record,
+        "conflicts": list(conflicts),
+        "errors": [{"field": f, "msg": m} for f, m in errors],
+    }

@@ -1,0 +1,168 @@
+"""The pull/push protocol through HTTP: once per op, per-field merge, cursors, scope."""
+
+import uuid
+
+import pytest
+
+from fieldcrm.accounts.models import Account, Activity, Contact
+from fieldcrm.accounts.services import account_delete, account_update
+from fieldcrm.sync.models import AppliedOp
+from tests.factories import make_account
+
+
+def op(entity, action, record_id=None, **kw):
+    return {"op_id": str(uuid.uuid4()), "entity": entity, "action": action,
+            "id": str(record_id or uuid.uuid4()), **kw}  # fmt: skip
+
+
+def push(client, *mutations):
+    response = client.post("sync/push", {"device_id": "phone-1", "mutations": list(mutations)})
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def pull_all(client, cursor=0, limit=500):
+    merged = {"changes": {}, "deleted": {}, "removed": {}}
+    while True:
+        body = client.get(f"sync/pull?cursor={cursor}&limit={limit}").json()
+        for key in merged:
+            for entity, rows in body[key].items():
+                merged[key].setdefault(entity, []).extend(rows)
+        cursor = body["cursor"]
+        if not body["more"]:
+            return merged, cursor
+
+
+@pytest.fixture
+def shop(world):
+    return make_account("Shop", lng=1.05, lat=42.05, status="customer")
+
+
+def test_a_create_pushed_twice_is_stored_once(as_user, world):
+    rep1 = as_user("rep1")
+    create = op(
+        "account", "create", fields={"name": "Kiosk", "location": {"lat": 42.03, "lng": 1.03}}
+    )
+    first, again = push(rep1, create)[0], push(rep1, create)[0]
+    assert (first["status"], again["status"]) == ("applied", "already_applied")
+    assert Account.objects.filter(name="Kiosk").count() == 1
+    assert again["id"] == first["id"] == create["id"]
+
+
+def test_the_same_record_under_a_new_op_id_is_not_doubled(as_user, world):
+    rep1 = as_user("rep1")
+    create = op("account", "create", fields={"name": "Kiosk"})
+    push(rep1, create)
+    retry = {**create, "op_id": str(uuid.uuid4())}
+    assert push(rep1, retry)[0]["status"] == "already_applied"
+    assert Account.objects.filter(name="Kiosk").count() == 1
+
+
+def test_one_bad_item_never_sinks_the_batch(as_user, shop):
+    rep1 = as_user("rep1")
+    good = [op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note",
+                                             "subject": f"n{i}"}) for i in range(4)]  # fmt: skip
+    bad = op("activity", "create", fields={"account_id": str(shop.pk), "kind": "gossip"})
+    results = push(rep1, *good[:2], bad, *good[2:])
+    assert [r["status"] for r in results] == ["applied"] * 2 + ["rejected"] + ["applied"] * 2
+    assert results[2]["errors"][0]["field"].endswith("kind")
+    assert Activity.objects.count() == 4
+
+
+def test_malformed_items_are_rejected_alone(as_user, shop):
+    results = push(as_user("rep1"), {"op_id": "nope"}, "not an object" and {"entity": 1},
+                   op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"}))  # fmt: skip
+    assert [r["status"] for r in results] == ["rejected", "rejected", "applied"]
+
+
+def test_different_fields_merge(as_user, world, shop):
+    account_update(account=shop, fields={"phone": "server-phone"})  # the server moved on
+    result = push(as_user("rep1"), op("account", "update", shop.pk, base_version=1,
+                                      changes={"address": {"old": "", "new": "Main St 1"}}))[0]  # fmt: skip
+    assert result["status"] == "applied"
+    shop.refresh_from_db()
+    assert (shop.phone, shop.address) == ("server-phone", "Main St 1")
+
+
+def test_same_field_conflict_keeps_server_value_and_both_in_history(as_user, world, shop):
+    account_update(account=shop, fields={"phone": "111"})
+    result = push(as_user("rep1"), op("account", "update", shop.pk, base_version=1,
+                                      changes={"phone": {"old": "", "new": "222"}}))[0]  # fmt: skip
+    assert result["status"] == "conflict"
+    assert result["conflicts"] == [{"field": "phone", "server": "111", "yours": "222"}]
+    shop.refresh_from_db()
+    assert shop.phone == "111"
+    note = Activity.objects.get(account=shop, kind="system")
+    assert "111" in note.body and "222" in note.body
+
+
+def test_an_edit_out_of_scope_is_rejected_visibly(as_user, world, shop):
+    result = push(as_user("rep2"), op("account", "update", shop.pk, base_version=1,
+                                      changes={"phone": {"old": "", "new": "1"}}))[0]  # fmt: skip
+    assert result["status"] == "rejected"
+    assert result["errors"][0]["field"] == "id"
+
+
+def test_an_op_id_of_another_user_is_not_replayed(as_user, world, shop):
+    create = op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"})
+    push(as_user("rep1"), create)
+    assert push(as_user("manager"), create)[0]["status"] == "rejected"
+    assert AppliedOp.objects.count() == 1
+
+
+def test_fresh_pull_gets_the_scope_and_pages_do_not_split(as_user, world, shop):
+    for i in range(7):
+        make_account(f"A{i}", lng=1.02, lat=42.02)
+    make_account("Elsewhere", lng=1.15, lat=42.05)
+    merged, cursor = pull_all(as_user("rep1"), limit=3)
+    names = sorted(a["name"] for a in merged["changes"]["accounts"])
+    assert names == sorted(["Shop", *(f"A{i}" for i in range(7))])
+    body = as_user("rep1").get(f"sync/pull?cursor={cursor}").json()
+    assert body["changes"] == {} and not body["more"]
+
+
+def test_deletes_reach_phones_as_tombstones_but_not_fresh_installs(as_user, world, shop):
+    rep1 = as_user("rep1")
+    _, cursor = pull_all(rep1)
+    account_delete(account=shop)
+    merged, _ = pull_all(rep1, cursor)
+    assert merged["deleted"]["accounts"] == [str(shop.pk)]
+    fresh, _ = pull_all(rep1)
+    assert "accounts" not in fresh["changes"] and not fresh["deleted"]
+
+
+def test_an_account_leaving_the_territory_is_removed_from_the_phone(as_user, world, shop):
+    from django.contrib.gis.geos import Point
+
+    rep1, rep2 = as_user("rep1"), as_user("rep2")
+    _, c1 = pull_all(rep1)
+    _, c2 = pull_all(rep2)
+    Contact.objects.create(account=shop, name="Anna")
+    account_update(account=shop, fields={"location": Point(1.15, 42.05, srid=4326)})
+    gone, _ = pull_all(rep1, c1)
+    assert gone["removed"] == {"accounts": [str(shop.pk)]}
+    arrived, _ = pull_all(rep2, c2)
+    assert [a["name"] for a in arrived["changes"]["accounts"]] == ["Shop"]
+    assert [c["name"] for c in arrived["changes"]["contacts"]] == ["Anna"]
+
+
+def test_a_rep_taken_off_a_territory_drops_its_accounts(as_user, world, shop):
+    rep1 = as_user("rep1")
+    _, cursor = pull_all(rep1)
+    world.territory_a.reps.remove(world.rep1)
+    merged, cursor = pull_all(rep1, cursor)
+    assert merged["removed"] == {"accounts": [str(shop.pk)]}
+    world.territory_a.reps.add(world.rep1)
+    merged, _ = pull_all(rep1, cursor)
+    assert [a["name"] for a in merged["changes"]["accounts"]] == ["Shop"]
+
+
+def test_pull_rejects_bad_cursor_and_limit(as_user, world):
+    assert as_user("rep1").get("sync/pull?cursor=-1").status_code == 422
+    assert as_user("rep1").get("sync/pull?limit=100000").status_code == 422
+
+
+def test_push_refuses_an_oversized_batch_naming_mutations(as_user, world):
+    response = as_user("rep1").post("sync/push", {"mutations": [{}] * 501})
+    assert response.status_code == 422
+    assert "mutations" in str(response.json()["detail"])
