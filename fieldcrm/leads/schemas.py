@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ninja import Schema
-from pydantic import ConfigDict, EmailStr, Field, model_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
 HONEYPOT = "website_url"
 
@@ -22,13 +22,10 @@ class LeadIn(Schema):
         "", max_length=2000, description="Honeypot: hidden from people; bots fill it in."
     )
 
-    @model_validator(mode="before")
+    @field_validator("email", mode="before")
     @classmethod
-    def _blank_email_is_none(cls, data: object) -> object:
-        if isinstance(data, dict) and isinstance(data.get("email"), str):
-            if not data["email"].strip():
-                data = {**data, "email": None}
-        return data
+    def _blank_email_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _someone(self) -> LeadIn:
