@@ -14,13 +14,17 @@ import warnings
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from routing.candidate import Candidate
 from routing.matrix import UNREACHABLE
 from routing.prepare import SolverInput
 
 STOP_EARLY_S = 0.1
+# A day of a few visits converges in well under a second: stop when nothing improves for this
+# many iterations instead of burning the whole limit (a planner waits for the answer).
+SMALL_PROBLEM = 20
+SMALL_NO_IMPROVEMENT = 2_000
 
 
 def fits_pyvrp(inp: SolverInput) -> bool:
@@ -93,19 +97,22 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
     ]
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [costs], [durations])
     limit = max(0.01, deadline - time.monotonic() - STOP_EARLY_S)
+    stop: StoppingCriterion = MaxRuntime(limit)
+    if k <= SMALL_PROBLEM:
+        stop = MultipleCriteria([stop, NoImprovement(SMALL_NO_IMPROVEMENT)])
     search_t0 = time.monotonic()
     with warnings.catch_warnings():
         # PyVRP warns when its penalties saturate on a hard instance; we judge the result
         # ourselves (is_feasible below, then schedule.evaluate), so the warning is noise.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp.solve(data, MaxRuntime(limit), seed=seed, collect_stats=False, display=False)
+        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
     search_s = time.monotonic() - search_t0
     if not result.best.is_feasible():
-        return Candidate("pyvrp", None, (None,) * n_vehicles, search_s, limit)
+        return Candidate(f"pyvrp:{seed}", None, (None,) * n_vehicles, search_s, limit)
 
     orders: list[tuple[int, ...]] = [() for _ in range(n_vehicles)]
     free = [list(members) for members in types.values()]
     for route in result.best.routes():
         v = free[route.vehicle_type()].pop(0)
         orders[v] = tuple(a.idx for a in route if a.is_client())
-    return Candidate("pyvrp", tuple(orders), (None,) * n_vehicles, search_s, limit)
+    return Candidate(f"pyvrp:{seed}", tuple(orders), (None,) * n_vehicles, search_s, limit)

@@ -42,6 +42,7 @@ SPEED_KMH = {
 NO_ACCESS = {"no", "private"}
 SKIP_SERVICE = {"parking_aisle", "driveway", "drive-through", "emergency_access"}
 DEG_E7 = 10_000_000
+KEEP_PREDECESSORS = 40_000_000  # int32 entries (160 MB) of shortest-path trees kept for drawing
 # One Dijkstra gives both the fastest time and the metres along that path: each edge weight is
 # an integer (1/16 s units) · 2**24 + metres, exact in float64 while a path stays under
 # 2**29 units (9 h) and 2**24 m (16,000 km). Ties in time are broken by distance for free.
@@ -134,8 +135,17 @@ class RoadProvider:
 
     def _from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Seconds and metres (along the fastest path) from each source to each source."""
-        packed = dijkstra(self.graph.weights, indices=sources)[:, sources]
-        return unpack(packed)
+        n = len(self.graph.lat)
+        keep = len(sources) * n <= KEEP_PREDECESSORS
+        result = dijkstra(self.graph.weights, indices=sources, return_predecessors=keep)
+        if keep:
+            # Keep the trees: drawing the chosen routes then needs no second Dijkstra.
+            packed, pred = result
+            self._paths.clear()
+            self._paths.update(zip(sources.tolist(), pred, strict=True))
+        else:
+            packed = result
+        return unpack(packed[:, sources])
 
     def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
         nodes, snap_m = self.graph.snap(points)
@@ -151,7 +161,7 @@ class RoadProvider:
 
     def _path(self, a: int, b: int) -> list[int]:
         if a not in self._paths:
-            if len(self._paths) > 256:
+            if len(self._paths) > 1024:
                 self._paths.clear()
             _, pred = dijkstra(self.graph.weights, indices=a, return_predecessors=True)
             self._paths[a] = pred

@@ -24,13 +24,19 @@ from routing.ortools_solver import solve_ortools
 from routing.prepare import Prepared, SolverInput, prepare, solver_input
 from routing.pyvrp_solver import fits_pyvrp, solve_pyvrp
 from routing.schedule import Evaluated, evaluate, time_route
+from routing.worker import Task
 
 # Below this size a worker process costs more (start + imports ≈ 0.5 s) than a second core
 # buys: the two members then share the limit one after the other.
 PARALLEL_MIN_STOPS = 30
 PARALLEL_MIN_LIMIT_S = 2.0
-# A worker that has not answered this long after the deadline is killed and ignored.
-WORKER_GRACE_S = 0.05
+# Reserved at the end of the limit for judging the candidates and building the Solution.
+FINISH_S = 0.08
+FINISH_PER_STOP_S = 0.0002
+# The worker stops this much earlier still, to pickle its answer and exit; a worker that has
+# not answered by the search deadline is killed and ignored.
+WORKER_RETURN_S = 0.05
+ORTOOLS_SLICE = 0.15
 
 
 def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> Solution:
@@ -45,27 +51,44 @@ def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> 
 
 
 def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candidate]:
-    if not fits_pyvrp(inp):
-        return [solve_ortools(inp, deadline=deadline)]
-    remaining = deadline - time.monotonic()
+    """Every member's plan, all back before ``deadline`` minus the time to build the answer."""
+    k = len(inp.stop_point)
+    search_deadline = deadline - FINISH_S - FINISH_PER_STOP_S * k
+    fits = fits_pyvrp(inp)
+    remaining = search_deadline - time.monotonic()
     parallel = (
-        len(inp.stop_point) >= PARALLEL_MIN_STOPS
+        k >= PARALLEL_MIN_STOPS
         and remaining >= PARALLEL_MIN_LIMIT_S
         and (os.cpu_count() or 1) >= 2
         and not multiprocessing.current_process().daemon  # keep Celery workers to one core
     )
     if not parallel:
+        if not fits:
+            return [solve_ortools(inp, deadline=search_deadline)]
         first = solve_pyvrp(inp, deadline=time.monotonic() + remaining / 2, seed=seed)
-        return [first, solve_ortools(inp, deadline=deadline)]
-    worker, answer = _start_worker(inp, deadline)
-    results = [solve_pyvrp(inp, deadline=deadline, seed=seed)]
-    answer.join(timeout=max(0.0, deadline - time.monotonic()) + WORKER_GRACE_S)
+        return [first, solve_ortools(inp, deadline=search_deadline)]
+
+    worker_deadline = search_deadline - WORKER_RETURN_S
+    tasks: list[Task]
+    if fits:
+        # OR-Tools gets a slice for a safe plan, then the core searches with a second PyVRP seed:
+        # on these problems two PyVRP runs beat one PyVRP and one OR-Tools run.
+        ortools_until = time.monotonic() + ORTOOLS_SLICE * remaining
+        tasks = [("ortools", "ours", ortools_until), ("pyvrp", seed + 1, worker_deadline)]
+    else:
+        tasks = [("ortools", "alt", worker_deadline)]
+    worker, answer = _start_worker(inp, tasks)
+    if fits:
+        results = [solve_pyvrp(inp, deadline=search_deadline, seed=seed)]
+    else:
+        results = [solve_ortools(inp, deadline=search_deadline, config="ours")]
+    answer.join(timeout=max(0.0, search_deadline - time.monotonic()))
     if answer.is_alive():
-        worker.kill()  # late is as good as absent: PyVRP's plan stands
+        worker.kill()  # late is as good as absent: the in-process plan stands
     worker.wait()
     answer.join()
     if worker.returncode == 0 and answer.out:
-        results.append(pickle.loads(answer.out))  # noqa: S301 - our own child's answer
+        results.extend(pickle.loads(answer.out))  # noqa: S301 - our own child's answer
     return results
 
 
@@ -86,7 +109,7 @@ class _Pipe(threading.Thread):
             self.out = b""
 
 
-def _start_worker(inp: SolverInput, deadline: float) -> tuple[subprocess.Popen[bytes], _Pipe]:
+def _start_worker(inp: SolverInput, tasks: list[Task]) -> tuple[subprocess.Popen[bytes], _Pipe]:
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
@@ -97,7 +120,7 @@ def _start_worker(inp: SolverInput, deadline: float) -> tuple[subprocess.Popen[b
         stderr=subprocess.DEVNULL,
         env=env,
     )
-    answer = _Pipe(worker, pickle.dumps((inp, deadline, "ours")))
+    answer = _Pipe(worker, pickle.dumps((inp, tasks)))
     answer.start()
     return worker, answer
 

@@ -1,9 +1,10 @@
-"""OR-Tools in a child process: ``python -m routing.worker`` reads a pickled job on stdin.
+"""The second core: ``python -m routing.worker`` reads a pickled job on stdin, runs its tasks in
+order and writes the pickled candidates to stdout.
 
 A plain subprocess rather than ``multiprocessing``: spawn re-imports the caller's ``__main__``
-(which breaks scripts without a main guard) and Celery's daemonic workers may not use
-``multiprocessing`` children at all. The child shares the parent's monotonic clock, so the
-deadline it receives is the caller's own.
+(which breaks scripts without a main guard) and Celery's daemonic workers may not have
+``multiprocessing`` children. The child shares the parent's monotonic clock, so the deadlines it
+receives are the caller's own.
 """
 
 from __future__ import annotations
@@ -11,13 +12,30 @@ from __future__ import annotations
 import pickle
 import sys
 
-from routing.ortools_solver import solve_ortools
+from routing.candidate import Candidate
+from routing.prepare import SolverInput
+
+# (solver, option, deadline): ("ortools", config, t) or ("pyvrp", seed, t).
+Task = tuple[str, str | int, float]
+
+
+def run_tasks(inp: SolverInput, tasks: list[Task]) -> list[Candidate]:
+    out = []
+    for solver, option, deadline in tasks:
+        if solver == "ortools":
+            from routing.ortools_solver import solve_ortools
+
+            out.append(solve_ortools(inp, deadline=deadline, config=str(option)))
+        else:
+            from routing.pyvrp_solver import solve_pyvrp
+
+            out.append(solve_pyvrp(inp, deadline=deadline, seed=int(option)))
+    return out
 
 
 def main() -> None:
-    inp, deadline, config = pickle.load(sys.stdin.buffer)
-    result = solve_ortools(inp, deadline=deadline, config=config)
-    sys.stdout.buffer.write(pickle.dumps(result))
+    inp, tasks = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(pickle.dumps(run_tasks(inp, tasks)))
     sys.stdout.buffer.flush()
 
 

@@ -72,7 +72,7 @@ def test_ortools_member_alone_gives_a_valid_plan_for_r101_25(vrptw_data, tmp_pat
     t0 = time.monotonic()
     cand = solve_ortools(solver_input(prep), deadline=t0 + 1.0)
     solution = build_solution(prep, [cand], t0=t0, time_limit_s=1.0)
-    assert solution.stats.solver == "ortools"
+    assert solution.stats.solver == "ortools:ours"
     assert not solution.dropped
     # The evaluator needs a file: write the 25-customer instance in Solomon's text format.
     path = tmp_path / "r101_25.txt"
