@@ -1,0 +1,61 @@
+"""Report API shapes: visits per rep per day/week, pipeline by stage, coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field, model_validator
+
+from fieldcrm.deals.schemas import BoardOut
+
+
+class VisitsReportFilters(Schema):
+    period: Literal["day", "week"] = "day"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    rep: int | None = None
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> VisitsReportFilters:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("date_to must not be before date_from")
+        return self
+
+
+class VisitsReportRow(Schema):
+    rep_id: int
+    rep_name: str
+    period_start: dt.date = Field(description="The day, or the Monday of the week")
+    count: int
+
+
+class VisitsReportOut(Schema):
+    period: str
+    rows: list[VisitsReportRow]
+
+
+class PipelineReportFilters(Schema):
+    pipeline: int | None = Field(None, description="Default: every pipeline")
+
+
+class PipelineReportOut(Schema):
+    pipelines: list[BoardOut]
+
+
+class CoverageFilters(Schema):
+    by: Literal["territory", "rep"] = "territory"
+
+
+class CoverageRow(Schema):
+    id: int
+    name: str
+    accounts: int = Field(description="Accounts with a desired visit frequency")
+    covered: int = Field(description="…visited within that frequency")
+    share: float = Field(description="covered / accounts (0 when there are none)")
+
+
+class CoverageOut(Schema):
+    by: str
+    rows: list[CoverageRow]
