@@ -6,6 +6,7 @@ services (the same rules as every other entry point). Adding an entity is one re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,13 @@ from fieldcrm.accounts.schemas import (
     ContactOut,
     ContactPatch,
 )
+from fieldcrm.tasks import services as task_services
+from fieldcrm.tasks.models import Task
+from fieldcrm.tasks.schemas import TaskIn, TaskOut, TaskPatch
 from fieldcrm.users.models import User
+from fieldcrm.visits import services as visit_services
+from fieldcrm.visits.models import Visit
+from fieldcrm.visits.schemas import NextStepIn, VisitIn, VisitOut, VisitPatch
 
 Data = dict[str, Any]
 
@@ -113,5 +120,75 @@ register(
         create_in=ActivityCreate, patch_in=None, create=_activity_create,
         update=None, delete=None, account_of=lambda activity: activity.account,
         prefetch=lambda qs: qs.select_related("actor"),
+    )
+)  # fmt: skip
+
+
+# --- Visits: the heart of the phone's day. A visit logged offline arrives as one create. ---
+
+
+class VisitCreate(VisitIn):
+    status: Visit.Status | None = None
+    outcome: Visit.Outcome | None = None
+    completed_at: dt.datetime | None = None
+    next_step: NextStepIn | None = None
+
+
+_LOG_FIELDS = ("status", "outcome", "completed_at", "next_step")
+
+
+def _visit_create(actor: User, data: Data) -> Visit:
+    log = {name: data.pop(name) for name in _LOG_FIELDS if name in data}
+    visit = visit_services.visit_create(actor=actor, data=data)
+    if log.get("status") == Visit.Status.DONE:
+        # One transaction (the push's): a logged visit never exists half-logged.
+        log.pop("status")
+        return visit_services.visit_log(actor=actor, visit_id=visit.pk, data=log)
+    if log.get("status") is not None:
+        return visit_services.visit_update(
+            actor=actor, visit_id=visit.pk, data={"status": log["status"]}
+        )
+    return visit
+
+
+register(
+    Entity(
+        name="visit", plural="visits", model=Visit, out=VisitOut,
+        create_in=VisitCreate, patch_in=VisitPatch, create=_visit_create,
+        update=lambda actor, visit, data: visit_services.visit_update(
+            actor=actor, visit_id=visit.pk, data=data
+        ),
+        delete=None,  # history: a visit is cancelled, never deleted
+        account_of=lambda visit: visit.account,
+        prefetch=lambda qs: qs.select_related("account"),
+    )
+)  # fmt: skip
+
+
+# --- Tasks: the rep's to-dos; completing one is an edit of ``is_done``. ---
+
+
+class TaskSyncPatch(TaskPatch):
+    is_done: bool | None = None
+
+
+def _task_update(actor: User, task: Task, data: Data) -> Task:
+    done = data.pop("is_done", None)
+    if data:
+        task = task_services.task_update(actor=actor, task_id=task.pk, data=data)
+    if done:
+        task = task_services.task_complete(actor=actor, task_id=task.pk)
+    elif done is False and task.done_at is not None:
+        task = task_services.task_update(actor=actor, task_id=task.pk, data={"done_at": None})
+    return task
+
+
+register(
+    Entity(
+        name="task", plural="tasks", model=Task, out=TaskOut,
+        create_in=TaskIn, patch_in=TaskSyncPatch,
+        create=lambda actor, data: task_services.task_create(actor=actor, data=data),
+        update=_task_update, delete=None,
+        account_of=lambda task: task.account,
     )
 )  # fmt: skip

@@ -70,15 +70,17 @@ def test_one_bad_item_never_sinks_the_batch(as_user, shop):
 
 
 def test_malformed_items_are_rejected_alone(as_user, shop):
-    results = push(as_user("rep1"), {"op_id": "nope"}, "not an object" and {"entity": 1},
-                   op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"}))  # fmt: skip
+    note = op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"})
+    results = push(as_user("rep1"), {"op_id": "nope"}, {"entity": 1}, note)
     assert [r["status"] for r in results] == ["rejected", "rejected", "applied"]
 
 
 def test_different_fields_merge(as_user, world, shop):
     account_update(account=shop, fields={"phone": "server-phone"})  # the server moved on
-    result = push(as_user("rep1"), op("account", "update", shop.pk, base_version=1,
-                                      changes={"address": {"old": "", "new": "Main St 1"}}))[0]  # fmt: skip
+    change = {"address": {"old": "", "new": "Main St 1"}}
+    result = push(
+        as_user("rep1"), op("account", "update", shop.pk, base_version=1, changes=change)
+    )[0]
     assert result["status"] == "applied"
     shop.refresh_from_db()
     assert (shop.phone, shop.address) == ("server-phone", "Main St 1")
@@ -166,3 +168,50 @@ def test_push_refuses_an_oversized_batch_naming_mutations(as_user, world):
     response = as_user("rep1").post("sync/push", {"mutations": [{}] * 501})
     assert response.status_code == 422
     assert "mutations" in str(response.json()["detail"])
+
+
+def test_a_visit_logged_offline_arrives_whole_once(as_user, world, shop):
+    rep1 = as_user("rep1")
+    visit = op("visit", "create", fields={
+        "account_id": str(shop.pk), "status": "done", "outcome": "order", "notes": "Big order",
+        "check_in": {"location": {"lat": 42.0501, "lng": 1.05}, "accuracy_m": 8,
+                     "at": "2026-11-24T09:00:00Z"},
+        "completed_at": "2026-11-24T09:20:00Z",
+        "next_step": {"title": "Call about delivery", "due_at": "2026-11-27T09:00:00Z"},
+    })  # fmt: skip
+    results = push(rep1, visit) + push(rep1, visit)
+    assert [r["status"] for r in results] == ["applied", "already_applied"]
+    record = results[0]["record"]
+    assert (record["status"], record["outcome"], record["is_far"]) == ("done", "order", False)
+    from fieldcrm.tasks.models import Task
+    from fieldcrm.visits.models import Visit
+
+    assert Visit.objects.count() == 1
+    assert Activity.objects.filter(kind="visit").count() == 1
+    assert Task.objects.get().title == "Call about delivery"
+    shop.refresh_from_db()
+    assert shop.last_visited_at is not None
+
+
+def test_a_bad_visit_saves_nothing_of_it(as_user, world, shop):
+    bad = op("visit", "create", fields={
+        "account_id": str(shop.pk), "status": "done",
+        "next_step": {"title": ""},
+    })  # fmt: skip
+    result = push(as_user("rep1"), bad)[0]
+    assert result["status"] == "rejected"
+    from fieldcrm.visits.models import Visit
+
+    assert not Visit.all_objects.exists() and not Activity.objects.exists()
+
+
+def test_completing_a_task_from_the_phone(as_user, world, shop):
+    rep1 = as_user("rep1")
+    task = op("task", "create", fields={"title": "Call", "account_id": str(shop.pk)})
+    push(rep1, task)
+    done = op("task", "update", task["id"], base_version=1,
+              changes={"is_done": {"old": False, "new": True}})  # fmt: skip
+    result = push(rep1, done)[0]
+    assert result["status"] == "applied" and result["record"]["is_done"] is True
+    merged, _ = pull_all(rep1)
+    assert merged["changes"]["tasks"][0]["is_done"] is True
