@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fieldcrm.reports",
     "fieldcrm.leads",
     "fieldcrm.sync",
+    "fieldcrm.phone",
 ]
 
 MIDDLEWARE = [

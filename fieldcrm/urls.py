@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("app/", include("fieldcrm.phone.urls")),
     path("api/", api.urls),
     path("", include("pwa.urls")),
 ]

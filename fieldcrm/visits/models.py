@@ -46,6 +46,9 @@ class Visit(SyncedModel):
     is_required = models.BooleanField(_("booked appointment"), default=False)
     window_start = models.TimeField(_("appointment from"), null=True, blank=True)
     window_end = models.TimeField(_("appointment until"), null=True, blank=True)
+    # Set when a route plan is published: the phone's Today orders and times stops by these.
+    route_sequence = models.PositiveSmallIntegerField(_("stop number"), null=True, blank=True)
+    planned_arrival_at = models.DateTimeField(_("planned arrival"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     check_in_location = models.PointField(
         _("check-in location"), srid=4326, null=True, blank=True, validators=[validate_point]

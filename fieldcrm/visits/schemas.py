@@ -69,6 +69,8 @@ class VisitOut(Schema):
     is_required: bool
     window_start: dt.time | None
     window_end: dt.time | None
+    route_sequence: int | None
+    planned_arrival_at: dt.datetime | None
     checked_in_at: dt.datetime | None
     check_in_location: LatLng | None
     check_in_accuracy_m: float | None
