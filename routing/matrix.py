@@ -100,6 +100,10 @@ class OsrmProvider:
     profile: str = "driving"
     timeout_s: float = 30.0
 
+    # osrm-routed refuses tables over --max-table-size coordinates (100 by default): larger
+    # matrices are assembled from blocks of sources × destinations within that size.
+    max_table_size: int = 100
+
     def _get(self, service: str, points: Sequence[Location], query: str) -> dict[str, object]:
         coords = ";".join(f"{p.lon:.6f},{p.lat:.6f}" for p in points)
         url = f"{self.base_url.rstrip('/')}/{service}/v1/{self.profile}/{coords}?{query}"
@@ -110,21 +114,30 @@ class OsrmProvider:
         return body
 
     def matrix(self, points: Sequence[Location]) -> TravelMatrix:
-        body = self._get("table", points, "annotations=duration,distance")
-
-        def as_int(key: str) -> np.ndarray:
-            rows = body[key]
-            assert isinstance(rows, list)
-            # OSRM answers null for pairs it cannot route between.
-            values = np.array(
-                [[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float
-            )
-            out = np.full(values.shape, UNREACHABLE, dtype=np.int64)
-            ok = ~np.isnan(values)
-            out[ok] = np.rint(values[ok]).astype(np.int64)
-            return out
-
-        return TravelMatrix(as_int("durations"), as_int("distances"))
+        n = len(points)
+        query = "annotations=duration,distance"
+        if n <= self.max_table_size:
+            body = self._get("table", points, query)
+            return TravelMatrix(_osrm_values(body["durations"]), _osrm_values(body["distances"]))
+        duration = np.full((n, n), UNREACHABLE, dtype=np.int64)
+        distance = np.full((n, n), UNREACHABLE, dtype=np.int64)
+        block = max(1, self.max_table_size // 2)
+        for a in range(0, n, block):
+            for b in range(0, n, block):
+                src = list(range(a, min(a + block, n)))
+                dst = list(range(b, min(b + block, n)))
+                subset = src if a == b else src + dst
+                at = {p: i for i, p in enumerate(subset)}
+                sources = ";".join(str(at[i]) for i in src)
+                targets = ";".join(str(at[j]) for j in dst)
+                body = self._get(
+                    "table",
+                    [points[i] for i in subset],
+                    f"{query}&sources={sources}&destinations={targets}",
+                )
+                duration[np.ix_(src, dst)] = _osrm_values(body["durations"])
+                distance[np.ix_(src, dst)] = _osrm_values(body["distances"])
+        return TravelMatrix(duration, distance)
 
     def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
         if len(points) < 2:
@@ -139,6 +152,18 @@ class OsrmProvider:
             return _straight(points)
 
 
+def _osrm_values(rows: object) -> np.ndarray:
+    """OSRM's JSON rows as integers; null (no route between the pair) becomes UNREACHABLE."""
+    assert isinstance(rows, list)
+    values = np.array(
+        [[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float
+    )
+    out = np.full(values.shape, UNREACHABLE, dtype=np.int64)
+    ok = ~np.isnan(values)
+    out[ok] = np.rint(values[ok]).astype(np.int64)
+    return out
+
+
 DEFAULT_PROVIDER = GreatCircleProvider()
 
 # Matrices are the slow part for road and OSRM providers, and a planner re-solves the same
@@ -149,6 +174,10 @@ _cache: OrderedDict[tuple[object, tuple[Location, ...]], TravelMatrix] = Ordered
 
 def travel_matrix(provider: Provider, points: Sequence[Location]) -> TravelMatrix:
     key = (provider, tuple(points))
+    try:
+        hash(key)
+    except TypeError:  # a caller's own provider need not be hashable: just don't cache
+        return provider.matrix(points)
     hit = _cache.get(key)
     if hit is not None:
         _cache.move_to_end(key)

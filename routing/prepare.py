@@ -50,9 +50,20 @@ def stop_penalty(required: bool, priority: int) -> int:
 
 
 def effective_windows(windows: tuple[TimeWindow, ...], horizon_s: int) -> list[tuple[int, int]]:
+    """Sorted, merged windows inside ``[.., horizon]``; no windows means the whole day."""
     if not windows:
         return [(0, horizon_s)]
-    return sorted((w.start_s, min(w.end_s, horizon_s)) for w in windows if w.start_s <= horizon_s)
+    merged: list[tuple[int, int]] = []
+    # Opening hours from a CRM overlap and repeat (a shop's "9-17" and its "12-13" lunch desk):
+    # merge them, or the gaps between them would wrongly forbid times another window allows.
+    for lo, hi in sorted((w.start_s, min(w.end_s, horizon_s)) for w in windows):
+        if lo > horizon_s:
+            continue
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def prepare(problem: Problem) -> Prepared:
@@ -82,6 +93,7 @@ def prepare(problem: Problem) -> Prepared:
 
     horizon = max([DAY_S, *latest, *(w.end_s for s in problem.stops for w in s.windows)])
     horizon = min(horizon, 3 * DAY_S)
+    latest = [min(end, horizon) for end in latest]
     by_factor: dict[float, np.ndarray] = {}
     times = []
     for v in problem.vehicles:

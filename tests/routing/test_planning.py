@@ -210,6 +210,16 @@ def test_the_break_lies_inside_its_window_between_visits(plan_check):
         assert v.departure_s <= route.break_start_s or v.start_s >= route.break_start_s + 1800
 
 
+def test_overlapping_windows_are_merged_not_turned_into_gaps(plan_check):
+    windows = (TimeWindow(8 * H, 16 * H), TimeWindow(9 * H, 10 * H), TimeWindow(12 * H, 13 * H))
+    stop = visit(1, windows=windows)
+    busy = visit(2, windows=(TimeWindow(10 * H, 10 * H + 900),), service_s=H)
+    problem = Problem(vehicles=(rep(),), stops=(stop, busy))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert not solution.dropped
+
+
 def test_a_visit_with_two_windows_is_served_in_the_one_that_fits(plan_check):
     stop = visit(1, windows=(TimeWindow(6 * H, 7 * H), TimeWindow(14 * H, 15 * H)))
     problem = Problem(vehicles=(rep(),), stops=(stop, visit(2)))

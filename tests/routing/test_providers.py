@@ -128,18 +128,38 @@ def test_build_keeps_drivable_ways_of_the_largest_component_and_one_way_streets(
     assert m.distance_m[1, 0] < m.distance_m[0, 1]
 
 
+ISLAND_LAT = 60.2  # the stub has no route to or from points at this latitude
+
+
 class _Osrm(BaseHTTPRequestHandler):
+    """A stand-in for osrm-routed: times and distances from the coordinates themselves."""
+
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        coords = self.path.split("/")[4].split("?")[0].split(";")
-        n = len(coords)
-        if self.path.startswith("/table/v1/driving/"):
-            durations = [[0 if i == j else 100.0 * abs(i - j) for j in range(n)] for i in range(n)]
-            distances = [[0 if i == j else 1000.0 * abs(i - j) for j in range(n)] for i in range(n)]
-            durations[0][n - 1] = durations[n - 1][0] = None  # an unroutable pair
-            distances[0][n - 1] = distances[n - 1][0] = None
-            body = {"code": "Ok", "durations": durations, "distances": distances}
-        elif self.path.startswith("/route/v1/driving/"):
-            line = [[float(c.split(",")[0]), float(c.split(",")[1])] for c in coords]
+        path, _, query = self.path.partition("?")
+        coords = [tuple(map(float, c.split(","))) for c in path.split("/")[4].split(";")]
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        if path.startswith("/table/v1/driving/"):
+            every = list(range(len(coords)))
+            src = [int(i) for i in params["sources"].split(";")] if "sources" in params else every
+            dst = (
+                [int(i) for i in params["destinations"].split(";")]
+                if "destinations" in params
+                else every
+            )
+
+            def cell(i: int, j: int, scale: float) -> float | None:
+                (lon_a, lat_a), (lon_b, lat_b) = coords[i], coords[j]
+                if i != j and (lat_a == ISLAND_LAT) != (lat_b == ISLAND_LAT):
+                    return None
+                return scale * (abs(lat_a - lat_b) + abs(lon_a - lon_b))
+
+            body = {
+                "code": "Ok",
+                "durations": [[cell(i, j, 1000.0) for j in dst] for i in src],
+                "distances": [[cell(i, j, 10_000.0) for j in dst] for i in src],
+            }
+        elif path.startswith("/route/v1/driving/"):
+            line = [list(c) for c in coords]
             line.insert(1, [24.5, 60.5])
             body = {"code": "Ok", "routes": [{"geometry": {"coordinates": line}}]}
         else:
@@ -167,23 +187,33 @@ def osrm_url() -> Iterator[str]:
 
 
 def test_osrm_table_becomes_a_matrix_with_unreachable_pairs(osrm_url):
-    points = [Location(60.0, 24.0), Location(60.1, 24.1), Location(60.2, 24.2)]
+    points = [Location(60.0, 24.0), Location(60.1, 24.1), Location(ISLAND_LAT, 24.2)]
     m = OsrmProvider(osrm_url).matrix(points)
-    assert m.duration_s[0, 1] == 100 and m.distance_m[1, 2] == 1000
-    assert m.duration_s[0, 2] == UNREACHABLE and m.distance_m[2, 0] == UNREACHABLE
+    assert m.duration_s[0, 1] == 200 and m.distance_m[1, 0] == 2000
+    assert m.duration_s[0, 2] == UNREACHABLE and m.distance_m[2, 1] == UNREACHABLE
+
+
+def test_osrm_tables_larger_than_its_limit_are_assembled_from_blocks(osrm_url):
+    points = [Location(60.0 + 0.01 * i, 24.0 + 0.003 * i) for i in range(9)]
+    points.append(Location(ISLAND_LAT, 24.0))
+    whole = OsrmProvider(osrm_url, max_table_size=100).matrix(points)
+    blocks = OsrmProvider(osrm_url, max_table_size=4).matrix(points)
+    assert (whole.duration_s == blocks.duration_s).all()
+    assert (whole.distance_m == blocks.distance_m).all()
+    assert blocks.duration_s[9, 0] == UNREACHABLE and blocks.duration_s[3, 7] > 0
 
 
 def test_a_plan_through_osrm_drops_what_it_cannot_route_and_draws_its_path(osrm_url):
     home = Location(60.0, 24.0)
     stops = (
         Stop("a", Location(60.1, 24.1), service_s=60),
-        Stop("b", Location(60.2, 24.2), service_s=60),
+        Stop("b", Location(ISLAND_LAT, 24.2), service_s=60),
     )
     rep = Vehicle("r1", start=home, shift=TimeWindow(8 * H, 17 * H))
     problem = Problem(vehicles=(rep,), stops=stops, provider=OsrmProvider(osrm_url))
     solution = solve(problem, time_limit_s=1.0)
-    # Points: home, a, b; home ↔ b has no route, so b cannot be visited.
     assert [(d.stop_id, d.reason) for d in solution.dropped] == [("b", DropReason.UNREACHABLE)]
+    assert [v.stop_id for v in solution.routes[0].visits] == ["a"]
     assert (60.5, 24.5) in solution.routes[0].geometry
 
 
