@@ -37,3 +37,104 @@ class TokenOut(Schema):
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(description="The secret: shown once, keep it safe.")
+
+
+# --- User and custom-field management (/api/v1/users, /api/v1/custom-fields) ---------------
+# Used by fieldcrm/users/api_manage.py only.
+
+from typing import Any  # noqa: E402
+
+from pydantic import EmailStr  # noqa: E402
+
+from fieldcrm.accounts.models import CustomFieldDefinition  # noqa: E402
+from fieldcrm.core.schemas import LatLng  # noqa: E402
+from fieldcrm.users.models import User  # noqa: E402
+
+
+class UserManageBase(Schema):
+    first_name: str | None = Field(None, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    email: EmailStr | None = None
+    is_active: bool | None = None
+    region_ids: list[int] | None = Field(None, max_length=100)
+    home_base: LatLng | None = None
+    shift_start: dt.time | None = None
+    shift_end: dt.time | None = None
+    break_start: dt.time | None = None
+    break_end: dt.time | None = None
+    break_minutes: int | None = Field(None, ge=0, le=480)
+    working_days: list[int] | None = Field(None, max_length=7)
+    max_visits_per_day: int | None = Field(None, ge=1, le=100)
+
+
+class UserIn(UserManageBase):
+    username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    password: str | None = Field(None, min_length=8, max_length=256)
+    role: User.Role = User.Role.REP
+
+
+class UserPatch(UserManageBase):
+    password: str | None = Field(None, min_length=8, max_length=256)
+    role: User.Role | None = None
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+    is_active: bool
+    region_ids: list[int]
+    territory_ids: list[int]
+    home_base: LatLng | None
+    shift_start: dt.time
+    shift_end: dt.time
+    break_start: dt.time | None
+    break_end: dt.time | None
+    break_minutes: int
+    working_days: list[int]
+    max_visits_per_day: int
+
+    @staticmethod
+    def resolve_region_ids(obj: User) -> list[int]:
+        return sorted(r.pk for r in obj.regions.all())
+
+    @staticmethod
+    def resolve_territory_ids(obj: User) -> list[int]:
+        return sorted(t.pk for t in obj.territories.all())
+
+    @staticmethod
+    def resolve_home_base(obj: User) -> dict[str, float] | None:
+        return LatLng.from_point(obj.home_base)
+
+
+class UserFilters(Schema):
+    role: User.Role | None = None
+    region: int | None = Field(None, description="Member of, or rep in, this region")
+    q: str | None = Field(None, max_length=100, description="Text in username or name")
+
+
+class CustomFieldIn(Schema):
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")
+    label: str = Field(min_length=1, max_length=120)
+    kind: CustomFieldDefinition.Kind = CustomFieldDefinition.Kind.TEXT
+    choices: list[Any] = Field(default_factory=list, max_length=200)
+    is_required: bool = False
+
+
+class CustomFieldPatch(Schema):
+    label: str | None = Field(None, min_length=1, max_length=120)
+    kind: CustomFieldDefinition.Kind | None = None
+    choices: list[Any] | None = Field(None, max_length=200)
+    is_required: bool | None = None
+
+
+class CustomFieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    kind: str
+    choices: list[Any]
+    is_required: bool

@@ -1,0 +1,108 @@
+"""Writes for user and custom-field management: admins only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import CustomFieldDefinition
+from fieldcrm.core.errors import DomainError
+from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, require_role
+from fieldcrm.territories.models import Region
+from fieldcrm.users.models import User
+
+_TEXT = ("first_name", "last_name", "email")
+
+
+def _apply(user: User, data: dict[str, Any]) -> list[Region] | None:
+    """Copy plain fields onto ``user``; return the regions to set (None: unchanged)."""
+    password = data.pop("password", None)
+    region_ids = data.pop("region_ids", None)
+    if "home_base" in data:
+        loc = data.pop("home_base")
+        user.home_base = None if loc is None else Point(loc["lng"], loc["lat"], srid=4326)
+    for name, value in data.items():
+        if value is None and name not in ("break_start", "break_end"):
+            if name not in _TEXT:
+                raise DomainError(name, _("This field cannot be empty."))
+            value = ""
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    if region_ids is None:
+        return None
+    regions = list(Region.objects.filter(pk__in=set(region_ids)))
+    if len(regions) != len(set(region_ids)):
+        raise DomainError("region_ids", _("No such region."))
+    return regions
+
+
+def _save(user: User, regions: list[Region] | None) -> User:
+    user.full_clean()
+    user.save()
+    if regions is not None:
+        user.regions.set(regions)
+    return user
+
+
+@transaction.atomic
+def user_create(*, actor: User, data: dict[str, Any]) -> User:
+    """A new user with a role, regions, home base and working day (admins)."""
+    if not can_create(User, actor):
+        raise NotAllowed(_("Only admins manage users."))
+    if User.objects.filter(username__iexact=data["username"]).exists():
+        raise DomainError("username", _("This username is taken."))
+    user = User(username=data.pop("username"))
+    if not data.get("password"):
+        user.set_unusable_password()
+    regions = _apply(user, {k: v for k, v in data.items() if v is not None or k == "password"})
+    user.is_staff = user.is_superuser = user.role == User.Role.ADMIN
+    return _save(user, regions)
+
+
+@transaction.atomic
+def user_update(*, actor: User, user_id: int, data: dict[str, Any]) -> User:
+    """Change a user's role, regions, schedule… (admins)."""
+    require_role(actor)
+    user = get_scoped(User, actor, user_id, write=True)
+    if user.pk == actor.pk and (
+        data.get("role") not in (None, actor.role) or data.get("is_active") is False
+    ):
+        raise DomainError("role", _("You cannot demote or deactivate yourself."))
+    regions = _apply(user, data)
+    user.is_staff = user.is_superuser = user.role == User.Role.ADMIN
+    return _save(user, regions)
+
+
+def _save_field(field: CustomFieldDefinition) -> CustomFieldDefinition:
+    field.full_clean()
+    field.save()
+    return field
+
+
+@transaction.atomic
+def custom_field_create(*, actor: User, data: dict[str, Any]) -> CustomFieldDefinition:
+    if not can_create(CustomFieldDefinition, actor):
+        raise NotAllowed(_("Only admins define custom fields."))
+    if CustomFieldDefinition.objects.filter(key=data["key"]).exists():
+        raise DomainError("key", _("A field with this key already exists."))
+    return _save_field(CustomFieldDefinition(**data))
+
+
+@transaction.atomic
+def custom_field_update(
+    *, actor: User, field_id: int, data: dict[str, Any]
+) -> CustomFieldDefinition:
+    field = get_scoped(CustomFieldDefinition, actor, field_id, write=True)
+    for name, value in data.items():
+        if value is None:
+            raise DomainError(name, _("This field cannot be empty."))
+        setattr(field, name, value)
+    return _save_field(field)
+
+
+def custom_field_delete(*, actor: User, field_id: int) -> None:
+    get_scoped(CustomFieldDefinition, actor, field_id, write=True).delete()
