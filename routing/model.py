@@ -149,12 +149,17 @@ class Route:
 
 @dataclass(frozen=True)
 class SolveStats:
-    solver: str  # which portfolio member produced the plan: "ortools", "pyvrp"
+    solver: str  # the portfolio member whose plan won: "pyvrp:<seed>", "ortools:<config>"
     time_limit_s: float
     wall_s: float  # whole solve(): matrix + model build + search + extraction
     matrix_s: float
     cost: int  # our own evaluation: arc costs + penalties of dropped visits
-    candidates: dict[str, int | None] = field(default_factory=dict)  # solver -> cost or None
+    candidates: dict[str, int | None] = field(default_factory=dict)  # member -> cost or None
+
+    @property
+    def overrun_s(self) -> float:
+        """How far past the limit solve() returned (0 when on time): measured, not assumed."""
+        return max(0.0, self.wall_s - self.time_limit_s)
 
 
 @dataclass(frozen=True)
