@@ -55,13 +55,16 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
     costs = inp.cost_by_vehicle[0][np.ix_(ix, ix)]
     big = inp.horizon_s
     total_demand = max(1, sum(inp.demand))
+    # The visit-count dimension only when some rep has a limit: every load dimension costs
+    # PyVRP time in each move evaluation.
+    counted = any(m is not None for m in inp.max_visits)
 
     locations = [pyvrp.Location(0.0, 0.0) for _ in loc_points]  # coordinates unused by the search
     depots = [pyvrp.Depot(i, tw_early=0, tw_late=big) for i in range(len(depot_points))]
     clients = [
         pyvrp.Client(
             len(depot_points) + s,
-            delivery=[inp.demand[s], 1],
+            delivery=[inp.demand[s], 1] if counted else [inp.demand[s]],
             service_duration=inp.service_s[s],
             tw_early=inp.windows[s][0][0],
             tw_late=inp.windows[s][0][1],
@@ -85,7 +88,7 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
     vehicle_types = [
         pyvrp.VehicleType(
             num_available=len(members),
-            capacity=[cap, visits],
+            capacity=[cap, visits] if counted else [cap],
             start_depot=depot_of[start],
             end_depot=depot_of[end],
             tw_early=early,
