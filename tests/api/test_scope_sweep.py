@@ -1,0 +1,146 @@
+"""Every endpoint × every role × records inside and outside the caller's scope.
+
+Generated from the OpenAPI schema, so a new endpoint cannot slip past: a path parameter this
+file does not know fails the sweep. The property checked for a record outside the caller's
+scope is the strongest one — its answer is byte-for-byte the answer for a record that does
+not exist — and no list, GeoJSON, export or report ever mentions an outside record.
+"""
+
+import datetime as dt
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
+from fieldcrm.api import api
+from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.tasks.models import Task
+from fieldcrm.users.services import token_create
+from fieldcrm.visits.models import Visit
+from tests.factories import make_account
+
+MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to spot
+ROLES = ("rep1", "manager", "planner", "admin")
+PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"}
+# Configuration every role reads: no inside/outside.
+SHARED = {"pipeline_id", "stage_id", "field_id"}
+# Personal records: outside means someone else's, even for an admin.
+PERSONAL = {"token_id"}
+
+
+def _operations():
+    schema = api.get_openapi_schema()
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation["operationId"]
+
+
+OPERATIONS = sorted(_operations())
+
+
+@pytest.fixture
+def records(world):
+    """One record of each kind inside North (rep1's territory A) and one outside (South)."""
+    pipeline = Pipeline.objects.create(name="Sales", is_default=True)
+    stage = Stage.objects.create(pipeline=pipeline, name="Open", position=0)
+    field = CustomFieldDefinition.objects.create(key="segment", label="Segment")
+    world.rep3.first_name = MARKER
+    world.rep3.save()
+    world.south.name = f"South {MARKER}"
+    world.south.save()
+    world.territory_s.name = f"S {MARKER}"
+    world.territory_s.save()
+    ids = {}
+    for side, rep, lng, lat, tag in (
+        ("in", world.rep1, 1.05, 42.05, "North"),
+        ("out", world.rep3, 1.05, 41.05, MARKER),
+    ):
+        account = make_account(f"Shop {tag}", lng=lng, lat=lat, status="customer")
+        contact = Contact.objects.create(account=account, name=f"Anna {tag}")
+        Activity.objects.create(
+            account=account, kind="note", occurred_at=timezone.now(), subject=f"Note {tag}"
+        )
+        visit = Visit.objects.create(
+            account=account, rep=rep, scheduled_on=dt.date.today(), notes=f"Visit {tag}"
+        )
+        task = Task.objects.create(title=f"Call {tag}", account=account, assignee=rep)
+        deal = Deal.objects.create(
+            account=account, name=f"Deal {tag}", pipeline=pipeline, stage=stage, owner=rep
+        )
+        token, _ = token_create(user=rep, name=f"token {tag}")
+        ids[side] = {
+            "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
+            "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
+            "territory_id": (world.territory_a if side == "in" else world.territory_s).pk,
+            "region_id": (world.north if side == "in" else world.south).pk,
+            "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
+        }  # fmt: skip
+    ids["missing"] = {
+        name: (uuid.UUID(int=1) if isinstance(value, uuid.UUID) else 987654321)
+        for name, value in ids["in"].items()
+    }
+    return ids
+
+
+def _client(world, role):
+    client = Client()
+    client.force_login(getattr(world, role))
+    return client
+
+
+def _call(client, method, path, params):
+    url = re.sub(r"\{(\w+)\}", lambda m: str(params[m.group(1)]), path)
+    if method in ("get", "options"):
+        return getattr(client, method)(url)
+    return getattr(client, method)(url, data="{}", content_type="application/json")
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _param_names(path):
+    return re.findall(r"\{(\w+)\}", path)
+
+
+@pytest.mark.parametrize(("path", "method", "operation_id"), OPERATIONS, ids=lambda v: str(v))
+def test_every_endpoint_hides_outside_records_from_every_role(
+    world, records, path, method, operation_id
+):
+    if operation_id in PUBLIC:
+        pytest.skip("public endpoint (its own secret or none)")
+    names = _param_names(path)
+    unknown = set(names) - set(records["in"])
+    assert not unknown, f"the sweep has no records for {unknown}: add them to `records`"
+    for role in ROLES:
+        client = _client(world, role)
+        if method == "get":
+            inside = _call(client, method, path, records["in"])
+            assert inside.status_code < 500, (role, path, inside.content)
+            if inside.status_code == 200 and role != "admin":
+                assert MARKER not in _body(inside).decode(errors="replace"), (role, path)
+        outside_names = [n for n in names if n not in SHARED]
+        if not outside_names:
+            continue
+        sees_outside = role == "admin" and not set(outside_names) & PERSONAL
+        if sees_outside:
+            continue
+        outside = _call(client, method, path, {**records["in"], **records["out"]})
+        missing = _call(client, method, path, {**records["in"], **records["missing"]})
+        assert outside.status_code < 500, (role, method, path, outside.content)
+        seen = (outside.status_code, _body(outside))
+        assert seen == (missing.status_code, _body(missing)), (role, method, path, seen)
+
+
+@pytest.mark.parametrize(("path", "method", "operation_id"), OPERATIONS, ids=lambda v: str(v))
+def test_every_private_endpoint_wants_a_login(records, path, method, operation_id):
+    if operation_id in PUBLIC:
+        pytest.skip("public endpoint")
+    response = _call(Client(), method, path, {**records["in"]})
+    assert response.status_code == 401, (method, path, response.status_code)
+    assert response.json()["detail"]
