@@ -94,10 +94,11 @@ def print_table(
         line = f"{name:<10} {ref.get('dimacs_distance', '?'):>9}"
         key = (ref.get("set", "?"), ref.get("family", "?"))
         for c in configs:
-            row = per.get(c)
-            if row is None:
+            found = per.get(c)
+            if found is None:
                 line += f" | {'':>22} {'':>4} {'':>7} {'':>6}"
                 continue
+            row = found
             g = gap(row, bks)
             classes.setdefault(key, {}).setdefault(c, []).append(g)
             shown = "MISSING " + str(row["missing"]) if row["missing"] else row["distance"]

@@ -85,7 +85,10 @@ def prepare(problem: Problem) -> Prepared:
         first = max(v.shift.start_s, v.current_time_s or 0, problem.now_s or 0)
         earliest.append(first)
         latest.append(v.shift.end_s)
-    stop_point = [point(s.location) if _has_location(s.location) else -1 for s in problem.stops]
+    stop_point = [
+        point(s.location) if s.location is not None and _has_location(s.location) else -1
+        for s in problem.stops
+    ]
 
     t0 = time.monotonic()
     travel = travel_matrix(provider, points)

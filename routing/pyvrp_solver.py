@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -76,13 +77,14 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
     # Identical reps share one vehicle type: PyVRP searches faster with fewer types.
     types: dict[tuple[int, ...], list[int]] = {}
     for v in range(n_vehicles):
+        cap, visits = inp.capacity[v], inp.max_visits[v]
         key = (
             inp.start_point[v],
             inp.end_point[v],
             inp.earliest_s[v],
             inp.latest_s[v],
-            total_demand if inp.capacity[v] is None else inp.capacity[v],
-            k if inp.max_visits[v] is None else inp.max_visits[v],
+            total_demand if cap is None else cap,
+            k if visits is None else visits,
         )
         types.setdefault(key, []).append(v)
     vehicle_types = [
@@ -98,7 +100,9 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
         )
         for (start, end, early, late, cap, visits), members in types.items()
     ]
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [costs], [durations])
+    # PyVRP's stubs spell the matrix type ndarray[int]; any int64 2-D array is what it takes.
+    matrices: Any = ([costs], [durations])
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, *matrices)
     limit = max(0.01, deadline - time.monotonic() - STOP_EARLY_S)
     stop: StoppingCriterion = MaxRuntime(limit)
     if k <= SMALL_PROBLEM:

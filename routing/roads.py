@@ -53,7 +53,7 @@ METRE_BITS = 2**24
 def pack(seconds: np.ndarray, metres: np.ndarray) -> np.ndarray:
     # At least one tick: Dijkstra treats explicit zeros as missing edges.
     ticks = np.maximum(np.rint(np.asarray(seconds, dtype=float) * TICKS_PER_S), 1)
-    return ticks * METRE_BITS + np.rint(np.asarray(metres, dtype=float))
+    return np.asarray(ticks * METRE_BITS + np.rint(np.asarray(metres, dtype=float)), dtype=float)
 
 
 def unpack(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +101,9 @@ class RoadGraph:
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     p, l_ = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(p) * np.cos(l_), np.cos(p) * np.sin(l_), np.sin(p)])
+    return np.column_stack([np.cos(p) * np.cos(l_), np.cos(p) * np.sin(l_), np.sin(p)]).astype(
+        float
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,7 +204,7 @@ def build(pbf: Path, out: Path) -> dict[str, object]:
             lon.append(loc.lon)
         return ids[ref]
 
-    class Ways(osmium.SimpleHandler):  # type: ignore[misc]
+    class Ways(osmium.SimpleHandler):
         def way(self, w: osmium.osm.Way) -> None:
             tags = {t.k: t.v for t in w.tags}
             highway = tags.get("highway", "")
