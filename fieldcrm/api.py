@@ -96,6 +96,7 @@ def _mount() -> None:
     from fieldcrm.users.api import router as auth
     from fieldcrm.users.api_manage import router as manage
     from fieldcrm.visits.api import router as visits
+    from fieldcrm.visits.api_plans import router as plans
 
     api.add_router("/v1/auth", auth)
     api.add_router("/v1/sync", sync)
@@ -105,6 +106,7 @@ def _mount() -> None:
         accounts_io,
         accounts,
         visits,
+        plans,
         deals,
         tasks,
         territories,

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fieldcrm.leads",
     "fieldcrm.sync",
     "fieldcrm.phone",
+    "fieldcrm.manager",
 ]
 
 MIDDLEWARE = [

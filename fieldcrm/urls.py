@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("app/", include("fieldcrm.phone.urls")),
+    path("manager/", include("fieldcrm.manager.urls")),
+    path("planner/", include("fieldcrm.manager.planner_urls")),
     path("api/", api.urls),
     path("", include("pwa.urls")),
 ]

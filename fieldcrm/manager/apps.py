@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ManagerConfig(AppConfig):
+    name = "fieldcrm.manager"
+    label = "manager"

@@ -1,0 +1,3 @@
+"""Planner pages (/planner/...)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Manager pages (/manager/...)."""
+
+urlpatterns: list = []
