@@ -140,3 +140,51 @@ class RouteStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence}. {self.account}"
+
+
+class PlanJob(models.Model):
+    """One run of the route planner for a region and a date (or ``horizon_days`` from it).
+
+    At most one job per region and start date may be queued or running: a partial unique
+    constraint decides which of two planners clicking at once wins, inside the database.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    region = models.ForeignKey(
+        "territories.Region", on_delete=models.CASCADE, related_name="plan_jobs"
+    )
+    date = models.DateField(_("date"))
+    horizon_days = models.PositiveSmallIntegerField(_("working days"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    time_limit_s = models.FloatField(_("time limit (s)"), default=10.0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    plans = models.ManyToManyField(RoutePlan, blank=True, related_name="jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "date"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_plan_job_per_region_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.date} ({self.status})"
