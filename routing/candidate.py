@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A job for the worker process, (solver, option, deadline): ("ortools", config, t) or
+# ("pyvrp", seed, t), with t on the time.monotonic() clock.
+Task = tuple[str, str | int, float]
+
 
 @dataclass(frozen=True)
 class Candidate:

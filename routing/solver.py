@@ -17,14 +17,13 @@ import threading
 import time
 from pathlib import Path
 
-from routing.candidate import Candidate
+from routing.candidate import Candidate, Task
 from routing.matrix import DEFAULT_PROVIDER
 from routing.model import Dropped, DropReason, Problem, Route, Solution, SolveStats
 from routing.ortools_solver import solve_ortools
 from routing.prepare import Prepared, SolverInput, prepare, solver_input
 from routing.pyvrp_solver import fits_pyvrp, solve_pyvrp
 from routing.schedule import Evaluated, evaluate, time_route
-from routing.worker import Task
 
 # Below this size a worker process costs more (start + imports ≈ 0.5 s) than a second core
 # buys: the two members then share the limit one after the other.
@@ -83,12 +82,15 @@ def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candi
     else:
         results = [solve_ortools(inp, deadline=search_deadline, config="ours")]
     answer.join(timeout=max(0.0, search_deadline - time.monotonic()))
-    if answer.is_alive():
-        worker.kill()  # late is as good as absent: the in-process plan stands
+    # Its answer is in (or it is late, which is as good as absent): no need to watch it exit.
+    worker.kill()
     worker.wait()
     answer.join()
-    if worker.returncode == 0 and answer.out:
-        results.extend(pickle.loads(answer.out))  # noqa: S301 - our own child's answer
+    if answer.out:
+        try:
+            results.extend(pickle.loads(answer.out))  # noqa: S301 - our own child's answer
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            pass  # cut off mid-answer by the deadline
     return results
 
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 import pickle
 import sys
 
-from routing.candidate import Candidate
+from routing.candidate import Candidate, Task
 from routing.prepare import SolverInput
-
-# (solver, option, deadline): ("ortools", config, t) or ("pyvrp", seed, t).
-Task = tuple[str, str | int, float]
 
 
 def run_tasks(inp: SolverInput, tasks: list[Task]) -> list[Candidate]:
@@ -37,6 +34,9 @@ def main() -> None:
     inp, tasks = pickle.load(sys.stdin.buffer)
     sys.stdout.buffer.write(pickle.dumps(run_tasks(inp, tasks)))
     sys.stdout.buffer.flush()
+    # Close now: the parent reads to end-of-file, and tearing down OR-Tools and PyVRP at exit
+    # can take longer than the margin left before the caller's deadline.
+    sys.stdout.close()
 
 
 if __name__ == "__main__":

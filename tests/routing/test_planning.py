@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
+import pickle
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +27,7 @@ from routing import (
     solve,
 )
 from routing.matrix import UNREACHABLE, TravelMatrix
+from routing.prepare import prepare, solver_input
 from routing.roads import RoadGraph, RoadProvider
 
 H = 3600
@@ -346,3 +353,49 @@ def test_any_small_problem_gives_a_valid_plan(plan_check, visits, reps):
     problem = Problem(vehicles=vehicles, stops=stops)
     solution = solve(problem, time_limit_s=0.3, seed=0)
     plan_check(problem, solution)
+
+
+def test_larger_problems_start_a_worker_and_still_return_a_valid_plan(plan_check):
+    stops = tuple(visit(i, km=0.5 + (i % 7) * 0.4, service_s=600) for i in range(32))
+    problem = Problem(vehicles=(rep("r1"), rep("r2"), rep("r3")), stops=stops)
+    solution = solve(problem, time_limit_s=2.5, seed=3)
+    plan_check(problem, solution)
+    assert not solution.dropped
+    # PyVRP runs here; the worker's OR-Tools and second PyVRP seed count when they answer in
+    # time (on a loaded machine its start-up alone can eat the limit).
+    assert "pyvrp:3" in solution.stats.candidates
+    assert set(solution.stats.candidates) <= {"pyvrp:3", "ortools:ours", "pyvrp:4"}
+
+
+def test_problems_pyvrp_cannot_express_go_to_ortools(plan_check):
+    brk = Break(TimeWindow(12 * H, 14 * H), 1800)
+    stops = tuple(visit(i, km=0.5 + (i % 7) * 0.4, service_s=900) for i in range(30))
+    problem = Problem(vehicles=(rep("r1", break_=brk), rep("r2", break_=brk)), stops=stops)
+    solution = solve(problem, time_limit_s=2.5)
+    plan_check(problem, solution)
+    assert "ortools:ours" in solution.stats.candidates
+    assert set(solution.stats.candidates) <= {"ortools:ours", "ortools:alt"}
+    for route in solution.routes:
+        if route.visits and route.start_s < 12 * H and route.end_s > 14 * H:
+            assert route.break_start_s is not None
+
+
+def test_the_worker_process_answers_each_task_it_is_given():
+    stops = tuple(visit(i, km=0.5 + (i % 7) * 0.4) for i in range(12))
+    inp = solver_input(prepare(Problem(vehicles=(rep("r1"), rep("r2")), stops=stops)))
+    start = time.monotonic()
+    tasks = [("ortools", "alt", start + 5.0), ("pyvrp", 7, start + 5.5)]
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "routing.worker"],
+        input=pickle.dumps((inp, tasks)),
+        capture_output=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+    )
+    answers = pickle.loads(done.stdout)
+    assert [a.solver for a in answers] == ["ortools:alt", "pyvrp:7"]
+    for answer in answers:
+        assert answer.orders is not None
+        assert sorted(k for order in answer.orders for k in order) == list(range(12))
