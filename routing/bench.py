@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import time
@@ -56,7 +57,9 @@ def run_one(instance: Instance, config: str, time_limit_s: float, seed: int) -> 
     return build_solution(prep, [cand], t0=t0, time_limit_s=time_limit_s)
 
 
-def result_row(name: str, config: str, solution: Solution, seconds: float) -> dict[str, object]:
+def result_row(
+    name: str, config: str, solution: Solution, seconds: float, cpu_s: float
+) -> dict[str, object]:
     routes = [[int(v.stop_id) for v in r.visits] for r in solution.routes if r.visits]
     return {
         "instance": name,
@@ -64,10 +67,19 @@ def result_row(name: str, config: str, solution: Solution, seconds: float) -> di
         "vehicles": len(routes),
         "distance": round(solution.distance_m / SCALE, 1),
         "seconds": round(seconds, 3),
+        # CPU seconds we actually got (this process and its worker): on a shared machine this
+        # shows how much of the wall-clock limit was really spent searching.
+        "cpu_s": round(cpu_s, 2),
+        "load_avg": round(os.getloadavg()[0], 2),
         "routes": routes,
         "missing": len(solution.dropped),
         "solver": solution.stats.solver,
     }
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def gap(row: dict[str, object], bks: dict[str, dict[str, str]]) -> float | None:
@@ -154,14 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, path in find_instances(args.directory, wanted):
         instance = read_instance(path)
         for config in configs:
-            t0 = time.monotonic()
+            t0, cpu0 = time.monotonic(), _cpu()
             solution = run_one(instance, config, args.time_limit, args.seed)
-            row = result_row(name, config, solution, time.monotonic() - t0)
+            row = result_row(name, config, solution, time.monotonic() - t0, _cpu() - cpu0)
             rows.append(row)
             g = gap(row, bks)
             print(
                 f"{name} {config}: {row['distance']} ({row['vehicles']} routes, missing "
-                f"{row['missing']}) gap {'-' if g is None else f'{g:.2f}%'} in {row['seconds']} s",
+                f"{row['missing']}) gap {'-' if g is None else f'{g:.2f}%'} in {row['seconds']} s"
+                f" (cpu {row['cpu_s']} s, load {row['load_avg']})",
                 file=sys.stderr,
                 flush=True,
             )
