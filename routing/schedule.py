@@ -28,8 +28,11 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
     violations: list[str] = []
     brk = vehicle.break_
     break_at: int | None = None
-    pending = brk is not None and bool(order)
     latest_break = brk.window.end_s - brk.duration_s if brk else 0
+    # A rep who may only set off once the break window has room behind them rested before.
+    pending = (
+        brk is not None and bool(order) and prep.earliest_s[v] < brk.window.start_s + brk.duration_s
+    )
 
     def take_break(now: int) -> int:
         nonlocal break_at, pending
@@ -87,8 +90,9 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
         here = p
     end_p = prep.end_point[v]
     leg = int(times[here, end_p]) if order else 0
-    if pending and brk is not None and now + leg > brk.window.start_s and now <= latest_break:
-        now = take_break(now)  # the day runs through the break window: rest before driving home
+    if pending and now + leg > latest_break and now <= latest_break:
+        # Back home too late to rest afterwards: rest before the drive home.
+        now = take_break(now)
     end = now + leg
     if order:
         cost += int(costs[here, end_p])
@@ -96,7 +100,7 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
         metres += int(dist[here, end_p])
     if end > prep.latest_s[v]:
         violations.append(f"{vehicle.id}: back at {end}, after the shift ends {prep.latest_s[v]}")
-    if pending and brk is not None and end > brk.window.start_s and visits:
+    if pending and end > latest_break:  # else the rep rests after coming back
         violations.append(f"{vehicle.id}: no break taken")
     if vehicle.capacity is not None and load > vehicle.capacity:
         violations.append(f"{vehicle.id}: load {load} over capacity {vehicle.capacity}")

@@ -217,6 +217,17 @@ def test_the_break_lies_inside_its_window_between_visits(plan_check):
         assert v.departure_s <= route.break_start_s or v.start_s >= route.break_start_s + 1800
 
 
+def test_a_day_that_misses_the_break_window_needs_no_break(plan_check):
+    brk = Break(TimeWindow(12 * H, 13 * H), 30 * 60)
+    afternoon = rep("late", shift=TimeWindow(14 * H, 18 * H), break_=brk)
+    morning = rep("early", shift=TimeWindow(7 * H, 11 * H), break_=brk)
+    problem = Problem(vehicles=(afternoon, morning), stops=tuple(visit(i) for i in range(4)))
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert not solution.dropped
+    assert [r.break_start_s for r in solution.routes] == [None, None]
+
+
 def test_overlapping_windows_are_merged_not_turned_into_gaps(plan_check):
     windows = (TimeWindow(8 * H, 16 * H), TimeWindow(9 * H, 10 * H), TimeWindow(12 * H, 13 * H))
     stop = visit(1, windows=windows)
