@@ -1,0 +1,420 @@
+"""The only bridge between the ORM and ``routing/``: CRM rows in, planner dataclasses out, and back.
+
+Everything here reads; writes belong to ``plans_services``. Times cross the bridge as seconds
+from local midnight of the planning day in the region's time zone (routing/README.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from fieldcrm.accounts.models import Account
+from fieldcrm.accounts.rules import WEEKDAYS, windows_for
+from fieldcrm.deals.models import Deal, Stage
+from fieldcrm.tasks.models import Task
+from fieldcrm.territories.models import Region
+from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
+from routing import (
+    Break,
+    GreatCircleProvider,
+    Location,
+    Problem,
+    Provider,
+    Solution,
+    Stop,
+    TimeWindow,
+    Vehicle,
+    solve,
+)
+
+# Visit length by tier: key accounts get longer meetings.
+SERVICE_S = {"A": 30 * 60, "B": 20 * 60, "C": 15 * 60}
+APPOINTMENT_S = 30 * 60
+# Readable score parts (sum capped at 99, the planner's priority scale).
+TIER_POINTS = {"A": 40, "B": 20, "C": 10}
+OVERDUE_POINTS_PER_DAY, OVERDUE_POINTS_MAX = 2, 30
+DEAL_POINTS_PER, DEAL_POINTS_MAX = 1000, 25  # one point per 1,000 of open deal value
+TASK_POINTS, NEW_LEAD_POINTS = 10, 15
+# Above this many candidates a region is solved per territory (one problem each): one
+# OR-Tools model over ~1,000 visits costs more in build time than it wins in sharing reps.
+SPLIT_THRESHOLD = 800
+ROADS_DIR = Path(settings.BASE_DIR) / "fieldcrm" / "data" / "roads"
+
+
+@dataclass
+class Candidate:
+    """One account to maybe visit on a day, with why and how much it matters."""
+
+    account_id: str
+    name: str
+    location: tuple[float, float] | None  # (lat, lng)
+    territory_id: int | None
+    reasons: list[str]
+    score: int
+    parts: dict[str, int]
+    service_s: int
+    windows: tuple[tuple[int, int], ...] = ()
+    required: bool = False
+    visit_id: str | None = None
+    pinned_rep_id: int | None = None
+    due_on: dt.date | None = None
+    frequency_days: int | None = None
+
+
+@dataclass
+class RepDay:
+    rep: User
+    vehicle: Vehicle | None
+    problem: str = ""  # why this rep cannot be planned that day
+
+
+@dataclass
+class PlannedStop:
+    account_id: str
+    arrival_at: dt.datetime
+    start_at: dt.datetime
+    departure_at: dt.datetime
+    wait_s: int
+
+
+@dataclass
+class PlannedRoute:
+    rep_id: int
+    stops: list[PlannedStop]
+    path: list[tuple[float, float]]  # (lat, lng)
+    distance_m: int
+    drive_s: int
+    work_s: int
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------- scoring
+
+
+def score(
+    *, tier: str, overdue_days: int | None, open_value: float, has_task: bool, new_lead: bool
+) -> tuple[int, dict[str, int]]:
+    """Priority 0..99 and its parts, so a planner can see why a visit ranks where it does."""
+    parts = {
+        "tier": TIER_POINTS.get(tier, 0),
+        "overdue": min(OVERDUE_POINTS_MAX, max(0, overdue_days or 0) * OVERDUE_POINTS_PER_DAY),
+        "deals": min(DEAL_POINTS_MAX, int(open_value // DEAL_POINTS_PER)),
+        "task": TASK_POINTS if has_task else 0,
+        "new_lead": NEW_LEAD_POINTS if new_lead else 0,
+    }
+    return min(99, sum(parts.values())), parts
+
+
+def local_midnight(day: dt.date, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(tz))
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _opening_windows(hours: dict, day: dt.date, service_s: int) -> tuple[tuple[int, int], ...]:
+    # The visit must end before closing: the window for its start closes service_s earlier.
+    spans = [(a, b - service_s) for a, b in windows_for(hours, day) if b - service_s >= a]
+    if hours and not spans:
+        return ((0, -1),)  # closed that day: marked impossible, dropped as OUTSIDE_WINDOWS
+    return tuple(spans)
+
+
+def candidates_for(
+    region: Region,
+    day: dt.date,
+    *,
+    until: dt.date | None = None,
+    all_accounts: bool = False,
+    only: Iterable[str] | None = None,
+) -> list[Candidate]:
+    """Accounts of ``region`` worth visiting on ``day`` (due up to ``until`` in horizon mode).
+
+    Due by frequency, an open visit task, a lead never visited, or a booked appointment
+    (required). ``all_accounts`` takes every live account (the scenario benchmark); ``only``
+    exactly these accounts (re-optimising a plan).
+    """
+    until = until or day
+    end = local_midnight(until + dt.timedelta(days=1), region.timezone)
+    base = Account.objects.filter(territory__region=region).exclude(
+        status__in=[Account.Status.DISQUALIFIED, Account.Status.CHURNED]
+    )
+    tasks = Task.objects.filter(
+        kind=Task.Kind.VISIT, done_at__isnull=True, account__territory__region=region
+    ).filter(Q(due_at__isnull=True) | Q(due_at__lt=end))
+    task_ids = {str(a) for a in tasks.values_list("account_id", flat=True)}
+    booked = {
+        str(v.account_id): v
+        for v in Visit.objects.filter(
+            scheduled_on=day, is_required=True, status=Visit.Status.PLANNED,
+            account__territory__region=region,
+        )
+    }  # fmt: skip
+    wanted = Q(visit_frequency_days__isnull=False, visit_due_at__lt=end)
+    wanted |= Q(status=Account.Status.LEAD, last_visited_at__isnull=True)
+    wanted |= Q(pk__in=list(task_ids) + list(booked))
+    if only is not None:
+        base, all_accounts = Account.objects.filter(pk__in=list(only)), True
+    rows = list((base if all_accounts else base.filter(wanted)).order_by("pk"))
+    values = dict(
+        Deal.objects.filter(account__in=[r.pk for r in rows], stage__outcome=Stage.Outcome.OPEN)
+        .values_list("account_id")
+        .annotate(total=Sum("amount"))
+    )
+    return [_candidate(a, day, region.timezone, task_ids, booked, values) for a in rows]
+
+
+def _candidate(
+    account: Account,
+    day: dt.date,
+    tz: str,
+    task_ids: set[str],
+    booked: dict[str, Visit],
+    values: dict,
+) -> Candidate:
+    key = str(account.pk)
+    due_on = account.visit_due_at.astimezone(ZoneInfo(tz)).date() if account.visit_due_at else None
+    overdue = (day - due_on).days if due_on else None
+    new_lead = account.status == Account.Status.LEAD and account.last_visited_at is None
+    reasons = []
+    if due_on is not None:
+        reasons.append("due")
+    if key in task_ids:
+        reasons.append("task")
+    if new_lead:
+        reasons.append("new_lead")
+    points, parts = score(
+        tier=account.tier, overdue_days=overdue, open_value=float(values.get(account.pk) or 0),
+        has_task=key in task_ids, new_lead=new_lead,
+    )  # fmt: skip
+    service_s = SERVICE_S.get(account.tier, SERVICE_S["B"])
+    loc = account.location
+    cand = Candidate(
+        account_id=key, name=account.name, location=None if loc is None else (loc.y, loc.x),
+        territory_id=account.territory_id, reasons=reasons, score=points, parts=parts,
+        service_s=service_s, windows=_opening_windows(account.opening_hours, day, service_s),
+        due_on=due_on, frequency_days=account.visit_frequency_days,
+    )  # fmt: skip
+    visit = booked.get(key)
+    if visit is not None:
+        start = _seconds(visit.window_start) if visit.window_start else 0
+        end = _seconds(visit.window_end) - APPOINTMENT_S if visit.window_end else 24 * 3600
+        cand.reasons.append("booked")
+        cand.required, cand.visit_id, cand.pinned_rep_id = True, str(visit.pk), visit.rep_id
+        cand.service_s = APPOINTMENT_S
+        cand.windows = ((start, max(start, end)),) if visit.window_start else ()
+    return cand
+
+
+# ------------------------------------------------------------------------------- reps
+
+
+def region_reps(region: Region) -> list[User]:
+    return list(
+        User.objects.filter(
+            territories__region=region, role=User.Role.REP, is_active=True
+        ).distinct().order_by("pk")
+    )  # fmt: skip
+
+
+def rep_day(rep: User, day: dt.date) -> RepDay:
+    """The rep as a vehicle for ``day``, or why they cannot be planned (a clear per-rep text)."""
+    name = rep.get_full_name() or rep.username
+    if rep.home_base is None:
+        return RepDay(rep, None, _("%(rep)s has no home base.") % {"rep": name})
+    if not rep.shift_start or not rep.shift_end or rep.shift_end <= rep.shift_start:
+        return RepDay(rep, None, _("%(rep)s has no shift.") % {"rep": name})
+    if day.weekday() not in (rep.working_days or []):
+        return RepDay(
+            rep, None,
+            _("%(rep)s does not work on %(day)s.") % {"rep": name, "day": WEEKDAYS[day.weekday()]},
+        )  # fmt: skip
+    brk = None
+    if rep.break_minutes and rep.break_start and rep.break_end:
+        window = TimeWindow(_seconds(rep.break_start), _seconds(rep.break_end))
+        brk = Break(window=window, duration_s=rep.break_minutes * 60)
+    home = Location(rep.home_base.y, rep.home_base.x)
+    vehicle = Vehicle(
+        id=str(rep.pk), start=home,
+        shift=TimeWindow(_seconds(rep.shift_start), _seconds(rep.shift_end)),
+        break_=brk, max_visits=rep.max_visits_per_day,
+    )  # fmt: skip
+    return RepDay(rep, vehicle)
+
+
+def rep_territory(region: Region, reps: Sequence[User]) -> dict[int, int | None]:
+    """Each rep's home territory in the region (the first by id)."""
+    out: dict[int, int | None] = {rep.pk: None for rep in reps}
+    for territory in region.territories.order_by("pk").prefetch_related("reps"):
+        for rep in territory.reps.all():
+            if rep.pk in out and out[rep.pk] is None:
+                out[rep.pk] = territory.pk
+    return out
+
+
+# ---------------------------------------------------------------------------- problems
+
+
+def provider_for(region: Region, name: str | None = None) -> Provider:
+    """``great_circle`` (default) or ``road`` (the committed graph named after the region)."""
+    name = name or getattr(settings, "FIELDCRM_ROUTING_PROVIDER", "great_circle")
+    if name == "road":
+        from routing.roads import road_provider
+
+        path = ROADS_DIR / f"{region.name.lower()}.npz"
+        if path.exists():
+            return road_provider(path)
+    return GreatCircleProvider()
+
+
+def to_stop(c: Candidate, pinned: dict[str, tuple[str, int]] | None = None) -> Stop:
+    pin = (pinned or {}).get(c.account_id)
+    rep = str(c.pinned_rep_id) if c.pinned_rep_id else None
+    return Stop(
+        id=c.account_id,
+        location=None if c.location is None else Location(*c.location),
+        service_s=c.service_s,
+        windows=tuple(TimeWindow(a, b) for a, b in c.windows if b >= a) or (
+            (TimeWindow(0, 0),) if c.windows else ()),
+        priority=c.score, required=c.required,
+        pinned_vehicle_id=pin[0] if pin else rep, pinned_order=pin[1] if pin else None,
+    )  # fmt: skip
+
+
+def groups(
+    region: Region, reps: Sequence[RepDay], cands: Sequence[Candidate], *, threshold: int
+) -> list[tuple[list[Vehicle], list[Candidate]]]:
+    """One problem for the region, or one per territory when there are more than ``threshold``
+    candidates. Candidates of a territory without a plannable rep are left for the report."""
+    vehicles = [r.vehicle for r in reps if r.vehicle is not None]
+    if len(cands) <= threshold:
+        return [(vehicles, list(cands))]
+    home = rep_territory(region, [r.rep for r in reps])
+    by_t: dict[int | None, tuple[list[Vehicle], list[Candidate]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for r in reps:
+        if r.vehicle is not None:
+            by_t[home[r.rep.pk]][0].append(r.vehicle)
+    for c in cands:
+        by_t[c.territory_id][1].append(c)
+    return [g for g in by_t.values() if g[0]]
+
+
+def solve_with_progress(
+    problem: Problem, *, time_limit_s: float, tick: Callable[[float], None] | None = None
+) -> Solution:
+    """solve() in a thread while ``tick(share_done)`` reports elapsed time against the limit."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["solution"] = solve(problem, time_limit_s=time_limit_s, seed=1)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    started = _now()
+    thread.start()
+    while thread.is_alive():
+        thread.join(timeout=0.5)
+        if tick is not None and thread.is_alive():
+            tick(min(0.99, (_now() - started) / max(time_limit_s, 0.1)))
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["solution"]  # type: ignore[return-value]
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def routes_from(solution: Solution, day: dt.date, tz: str) -> list[PlannedRoute]:
+    """Solver routes as aware datetimes in the region's zone (reps without visits left out)."""
+    midnight = local_midnight(day, tz)
+
+    def at(s: int) -> dt.datetime:
+        return midnight + dt.timedelta(seconds=s)
+
+    out = []
+    for route in solution.routes:
+        if not route.visits:
+            continue
+        stops = [
+            PlannedStop(v.stop_id, at(v.arrival_s), at(v.start_s), at(v.departure_s), v.wait_s)
+            for v in route.visits
+        ]
+        out.append(PlannedRoute(
+            rep_id=int(route.vehicle_id), stops=stops, path=list(route.geometry),
+            distance_m=route.distance_m, drive_s=route.drive_s, work_s=route.work_s,
+            stats={"start_at": at(route.start_s).isoformat(), "end_at": at(route.end_s).isoformat(),
+                   "service_s": route.service_s, "wait_s": route.wait_s,
+                   "break_start_s": route.break_start_s, "solver": solution.stats.solver},
+        ))  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------------------- horizon
+
+
+def working_days(start: dt.date, n: int, reps: Iterable[User]) -> list[dt.date]:
+    """The next ``n`` days (from ``start``) on which at least one rep works."""
+    weekdays = {d for rep in reps for d in (rep.working_days or [])}
+    days, day = [], start
+    while len(days) < n and weekdays and (day - start).days < 7 * n + 7:
+        if day.weekday() in weekdays:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def assign_days(
+    cands: Sequence[Candidate], days: Sequence[dt.date], capacity: dict[dt.date, int]
+) -> dict[dt.date, list[Candidate]]:
+    """Spread visits over ``days`` so each lands on or before its due date (earliest deadline
+    first), on the least-loaded day nearby, clustered by territory; frequent accounts recur."""
+    load: dict[dt.date, int] = dict.fromkeys(days, 0)
+    by_day: dict[dt.date, list[Candidate]] = {d: [] for d in days}
+    tload: dict[tuple[dt.date, int | None], int] = defaultdict(int)
+    pending = [(c.due_on or days[0], c) for c in cands]
+    pending.sort(key=lambda p: (p[0], -p[1].score))
+    while pending:
+        due, c = pending.pop(0)
+        freq = c.frequency_days or 10_000
+        release = due - dt.timedelta(days=max(0, freq // 3))
+        window = [d for d in days if release <= d <= due]
+        if due < days[0]:
+            window = days[: max(1, math.ceil(len(days) / 3))]  # overdue: early in the horizon
+        elif not window:
+            window = [days[-1]]
+        territory = c.territory_id
+        best = min(
+            window,
+            key=lambda d: (
+                load[d] / max(1, capacity.get(d, 1)) - 0.3 * min(3, tload[(d, territory)]),
+                d,
+            ),
+        )
+        by_day[best].append(replace(c, due_on=due))
+        load[best] += 1
+        tload[(best, c.territory_id)] += 1
+        nxt = best + dt.timedelta(days=freq)
+        if c.frequency_days and nxt <= days[-1]:
+            pending.append((nxt, c))
+            pending.sort(key=lambda p: (p[0], -p[1].score))
+    return by_day

@@ -1,0 +1,136 @@
+"""Route-plan API shapes: GenerateIn, PlanJobOut, RoutePlanOut, RouteStopOut, moves and pins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from fieldcrm.visits.models import PlanJob, RoutePlan
+
+
+class GenerateIn(Schema):
+    region_id: int
+    date: dt.date
+    horizon_days: int = Field(1, ge=1, le=20, description="Working days to plan from `date`.")
+    time_limit_s: float | None = Field(None, ge=0.5, le=600, allow_inf_nan=False)
+    provider: Literal["great_circle", "road"] | None = None
+
+
+class PlanJobOut(Schema):
+    id: int
+    region_id: int
+    date: dt.date
+    horizon_days: int
+    status: PlanJob.Status
+    progress: int
+    message: str
+    attempts: int
+    result: dict[str, Any]
+    plan_ids: list[int]
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_plan_ids(obj: PlanJob) -> list[int]:
+        return sorted(p.pk for p in obj.plans.all())
+
+
+class JobConflictOut(Schema):
+    detail: str
+    job_id: int | None
+
+
+class RouteStopOut(Schema):
+    id: int
+    sequence: int
+    account_id: uuid.UUID
+    account_name: str
+    lat: float | None
+    lng: float | None
+    visit_id: uuid.UUID | None
+    arrival_at: dt.datetime
+    start_at: dt.datetime
+    departure_at: dt.datetime
+    wait_s: int
+    is_pinned: bool
+
+    @staticmethod
+    def resolve_account_name(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.account.name
+
+    @staticmethod
+    def resolve_lat(obj) -> float | None:  # type: ignore[no-untyped-def]
+        return obj.account.location.y if obj.account.location else None
+
+    @staticmethod
+    def resolve_lng(obj) -> float | None:  # type: ignore[no-untyped-def]
+        return obj.account.location.x if obj.account.location else None
+
+
+class RoutePlanOut(Schema):
+    id: int
+    rep_id: int
+    rep_name: str
+    region_id: int
+    date: dt.date
+    status: RoutePlan.Status
+    distance_m: int
+    drive_s: int
+    work_s: int
+    stats: dict[str, Any]
+    published_at: dt.datetime | None
+    stops: list[RouteStopOut]
+
+    @staticmethod
+    def resolve_rep_name(obj: RoutePlan) -> str:
+        return obj.rep.get_full_name() or obj.rep.username
+
+    @staticmethod
+    def resolve_stops(obj: RoutePlan) -> list:
+        return list(obj.stops.all())
+
+
+class PlanFilters(Schema):
+    rep_id: int | None = None
+    date: dt.date | None = None
+    region_id: int | None = None
+    status: RoutePlan.Status | None = None
+
+
+class CandidateFilters(Schema):
+    region_id: int
+    date: dt.date
+
+
+class CandidateOut(Schema):
+    account_id: str
+    name: str
+    lat: float | None
+    lng: float | None
+    territory_id: int | None
+    reasons: list[str]
+    score: int
+    parts: dict[str, int]
+    required: bool
+    windows: list[tuple[int, int]]
+    service_s: int
+
+
+class StopMoveIn(Schema):
+    plan_id: int = Field(description="The draft plan (rep) to move the stop to.")
+    position: int = Field(ge=1, le=1000, description="1 = first stop.")
+
+
+class StopPinIn(Schema):
+    pinned: bool
+
+
+class ReoptimiseIn(Schema):
+    region_id: int
+    date: dt.date
+    time_limit_s: float = Field(5.0, ge=0.5, le=120, allow_inf_nan=False)

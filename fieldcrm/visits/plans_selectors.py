@@ -1,0 +1,84 @@
+"""Reads of route plans and planning jobs. Every one starts from the caller's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+
+from fieldcrm.core.scoping import NotInScope, get_scoped, scoped
+from fieldcrm.territories.models import Region
+from fieldcrm.users.models import User
+from fieldcrm.visits import planning
+from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop
+from fieldcrm.visits.plans_schemas import PlanFilters
+
+PLANNING_ROLES = (User.Role.PLANNER, User.Role.MANAGER)
+
+
+def _planning_regions(actor: User) -> QuerySet[Region]:
+    """Regions the caller plans for: none for a rep (their plans are read, not planned)."""
+    if not (actor.is_admin or actor.role in PLANNING_ROLES):
+        return Region.objects.none()
+    return scoped(Region, actor)
+
+
+def plan_job_get(*, actor: User, job_id: int) -> PlanJob:
+    """A job of a region the caller plans for (NotInScope otherwise, like a missing one)."""
+    job = (
+        PlanJob.objects.filter(region__in=_planning_regions(actor), pk=job_id)
+        .prefetch_related("plans")
+        .first()
+    )
+    if job is None:
+        raise NotInScope(PlanJob)
+    return job
+
+
+def _with_stops(qs: QuerySet[RoutePlan]) -> QuerySet[RoutePlan]:
+    stops = RouteStop.objects.select_related("account").order_by("sequence")
+    return qs.select_related("rep").prefetch_related(Prefetch("stops", queryset=stops))
+
+
+def plan_list(*, actor: User, filters: PlanFilters) -> QuerySet[RoutePlan]:
+    """Plans the caller may read (a rep: their own published ones), by date then rep."""
+    qs = scoped(RoutePlan, actor)
+    for name in ("rep_id", "date", "region_id", "status"):
+        value = getattr(filters, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    return _with_stops(qs).order_by("-date", "rep_id", "id")
+
+
+def plan_get(*, actor: User, plan_id: int) -> RoutePlan:
+    get_scoped(RoutePlan, actor, plan_id)
+    return _with_stops(RoutePlan.objects.filter(pk=plan_id)).get()
+
+
+def candidate_list(*, actor: User, region_id: int, date: dt.date) -> list[dict]:
+    """What a generate would consider for ``date``, best first, each score with its parts."""
+    region = get_scoped(Region, actor, region_id, write=False)
+    if not _planning_regions(actor).filter(pk=region.pk).exists():
+        raise NotInScope(Region)
+    cands = sorted(planning.candidates_for(region, date), key=lambda c: (-c.score, c.name))
+    return [
+        {**c.__dict__, "lat": c.location[0] if c.location else None,
+         "lng": c.location[1] if c.location else None}
+        for c in cands
+    ]  # fmt: skip
+
+
+def planner_day(*, actor: User, region_id: int, date: dt.date) -> dict:
+    """The planner page's data: drafts and published plans of the day, and the latest job."""
+    region = get_scoped(Region, actor, region_id)
+    plans = list(
+        _with_stops(scoped(RoutePlan, actor).filter(region=region, date=date))
+        .exclude(status=RoutePlan.Status.ARCHIVED)
+        .order_by("rep_id", "status")
+    )
+    job = PlanJob.objects.filter(region=region, date=date).order_by("-created_at").first()
+    return {"region": region, "plans": plans, "job": job}
+
+
+def planner_regions(*, actor: User) -> QuerySet[Region]:
+    return _planning_regions(actor).order_by("name")
