@@ -30,7 +30,7 @@ from routing.schedule import Evaluated, evaluate, time_route
 PARALLEL_MIN_STOPS = 30
 PARALLEL_MIN_LIMIT_S = 2.0
 # Reserved at the end of the limit for judging the candidates and building the Solution.
-FINISH_S = 0.08
+FINISH_S = 0.15
 FINISH_PER_STOP_S = 0.0002
 # The worker stops this much earlier still, to pickle its answer and exit; a worker that has
 # not answered by the search deadline is killed and ignored.
