@@ -187,14 +187,8 @@ def build_solution(
             path.append(prep.points[prep.end_point[v]])
             route = _with_geometry(route, provider.geometry(path))
         routes.append(route)
-    detail = (
-        "did not fit with the other visits"
-        if candidates and any(c.orders is not None for c in candidates)
-        else "no plan found within the time limit"
-    )
-    dropped = list(prep.dropped) + [
-        Dropped(problem.stops[s].id, DropReason.NO_TIME, detail) for s in ev.dropped
-    ]
+    found = bool(candidates) and any(c.orders is not None for c in candidates)
+    dropped = list(prep.dropped) + [_why_left_out(prep, ev, s, found) for s in ev.dropped]
     stats = SolveStats(
         solver=solver_name,
         time_limit_s=time_limit_s,
@@ -204,6 +198,25 @@ def build_solution(
         candidates=scored,
     )
     return Solution(tuple(routes), tuple(dropped), stats)
+
+
+def _why_left_out(prep: Prepared, ev: Evaluated, s: int, found: bool) -> Dropped:
+    """A visit the plan left out: every rep that could do it is full, or there was no time."""
+    stop = prep.problem.stops[s]
+    if not found:
+        return Dropped(stop.id, DropReason.NO_TIME, "no plan found within the time limit")
+    allowed = dict(zip(prep.plannable, prep.allowed, strict=True))[s]
+
+    def full(v: int) -> bool:
+        vehicle, visits = prep.problem.vehicles[v], ev.routes[v].route.visits
+        if vehicle.max_visits is not None and len(visits) >= vehicle.max_visits:
+            return True
+        load = sum(prep.problem.stops[i].demand for i in _stop_indices(prep, ev.routes[v].route))
+        return vehicle.capacity is not None and load + stop.demand > vehicle.capacity
+
+    if all(full(v) for v in allowed):
+        return Dropped(stop.id, DropReason.CAPACITY, "every rep who could take it is full")
+    return Dropped(stop.id, DropReason.NO_TIME, "did not fit with the other visits")
 
 
 def _stop_indices(prep: Prepared, route: Route) -> list[int]:
