@@ -38,7 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from fieldcrm.accounts.models import Account, CustomFieldDefinition
+from fieldcrm.accounts.models import Account, CustomFieldDefinition, Tag
 from fieldcrm.accounts.services import account_create, account_update
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.core.scoping import require_role, scoped
@@ -241,6 +241,13 @@ class _Context:
     actor: User
     definitions: dict[str, CustomFieldDefinition]  # lower-case key -> definition
     columns: list[str | None]  # normalised column per cell position; None = ignored
+    # Filled by _prefetch: a whole file costs a few queries up front, not several per row.
+    by_id: dict[uuid.UUID, Account] = field(default_factory=dict)
+    by_external_id: dict[str, Account] = field(default_factory=dict)
+    writable: set[uuid.UUID] = field(default_factory=set)
+    users: dict[str, User] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
+    read_scope: Any = None
 
 
 def _number(text: str, column: str, *, whole: bool = False) -> float:
@@ -353,34 +360,68 @@ def _location(lat_text: str, lng_text: str) -> Point | None:
 # --- Applying rows ----------------------------------------------------------------------
 
 
-def _match(values: dict[str, Any], actor: User) -> Account | None:
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _prefetch(ctx: _Context, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """Load the accounts, owners and tags the rows refer to, and which accounts are writable."""
+    ids = {v["id"] for _, v in rows if v.get("id") is not None}
+    external_ids = {v["external_id"] for _, v in rows if v.get("external_id") is not None}
+    base = Account.all_objects.select_related("owner").prefetch_related("tags")
+    for chunk in _chunks(ids):
+        ctx.by_id.update((a.pk, a) for a in base.filter(pk__in=chunk))
+    for chunk in _chunks(external_ids):
+        ctx.by_external_id.update((a.external_id, a) for a in base.filter(external_id__in=chunk))
+    write_scope = scoped(Account, ctx.actor, write=True)
+    for chunk in _chunks({a.pk for a in [*ctx.by_id.values(), *ctx.by_external_id.values()]}):
+        ctx.writable.update(write_scope.filter(pk__in=chunk).values_list("pk", flat=True))
+    usernames = {v["owner"] for _, v in rows if v.get("owner") is not None}
+    for chunk in _chunks(usernames):
+        ctx.users.update(
+            (u.username, u) for u in scoped(User, ctx.actor).filter(username__in=chunk)
+        )
+    names = {t for _, v in rows for t in v.get("tags") or ()}
+    for chunk in _chunks(names):
+        ctx.tags.update((t.name, t) for t in Tag.objects.filter(name__in=chunk))
+
+
+def _match(values: dict[str, Any], ctx: _Context) -> Account | None:
     """The existing account a row updates: by id, else by external id; None = a new one."""
     if values.get("id") is not None:
-        account = scoped(Account, actor, write=True).filter(pk=values["id"]).first()
-        if account is None:
+        account = ctx.by_id.get(values["id"])
+        if account is None or account.is_deleted or account.pk not in ctx.writable:
             raise DomainError("id", _("No account with this id in your scope."))
         return account
     if values.get("external_id") is None:
         return None
-    account = Account.all_objects.filter(external_id=values["external_id"]).first()
-    if account is None:
-        return None
-    if account.is_deleted or not scoped(Account, actor, write=True).filter(pk=account.pk).exists():
+    account = ctx.by_external_id.get(values["external_id"])
+    if account is not None and (account.is_deleted or account.pk not in ctx.writable):
         raise DomainError(
             "external_id", _("This external id belongs to an account you cannot change.")
         )
     return account
 
 
-def _owner(username: str | None, actor: User, account: Account | None) -> User | None:
+def _owner(username: str | None, ctx: _Context, account: Account | None) -> User | None:
     if username is None:
         return None
     if account is not None and account.owner is not None and account.owner.username == username:
         return account.owner  # unchanged, even if that owner is outside the importer's scope
-    owner = scoped(User, actor).filter(username=username).first()
+    owner = ctx.users.get(username)
     if owner is None:
         raise DomainError("owner", _("No user %(u)r in your scope.") % {"u": username})
     return owner
+
+
+def _set_tags(account: Account, names: list[str], ctx: _Context) -> None:
+    # The names are already trimmed and unique (see _parse_cell), as account_set_tags makes them.
+    for name in names:
+        if name not in ctx.tags:
+            ctx.tags[name] = Tag.objects.get_or_create(name=name)[0]
+    account.tags.set([ctx.tags[name] for name in names])
 
 
 def _same(current: Any, new: Any) -> bool:
@@ -391,10 +432,10 @@ def _same(current: Any, new: Any) -> bool:
 
 def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
     """Create or update one account from a parsed row; returns what happened."""
-    account = _match(values, ctx.actor)
+    account = _match(values, ctx)
     fields = {k: v for k, v in values.items() if k not in {"id", "tags", "cf", "owner"}}
     if "owner" in values:
-        fields["owner"] = _owner(values["owner"], ctx.actor, account)
+        fields["owner"] = _owner(values["owner"], ctx, account)
     if "cf" in values:
         merged = dict(account.custom_fields) if account is not None else {}
         merged.update(values["cf"])
@@ -405,16 +446,17 @@ def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
             raise DomainError("name", _("A new account needs a name."))
         if "source" not in fields:
             fields["source"] = (_("import: %(file)s") % {"file": filename})[:120]
-        account, outcome = account_create(fields=fields, tags=tags), "create"
+        account, outcome = account_create(fields=fields), "create"
     else:
         changes = {k: v for k, v in fields.items() if not _same(getattr(account, k), v)}
-        current_tags = sorted(t.name for t in account.tags.all())
-        if tags is not None and tags == current_tags:
+        if tags is not None and tags == sorted(t.name for t in account.tags.all()):
             tags = None
         if not changes and tags is None:
             return "unchanged"
-        account, outcome = account_update(account=account, fields=changes, tags=tags), "update"
-    if not scoped(Account, ctx.actor).filter(pk=account.pk).exists():
+        account, outcome = account_update(account=account, fields=changes), "update"
+    if tags is not None:
+        _set_tags(account, tags, ctx)
+    if not ctx.read_scope.filter(pk=account.pk).exists():
         raise DomainError(
             "lat",
             _(
@@ -507,6 +549,8 @@ def account_import(
             parsed.append((number, values))
     clashes = {**_duplicates(parsed, "external_id"), **_duplicates(parsed, "id")}
     with transaction.atomic():
+        _prefetch(ctx, parsed)
+        ctx.read_scope = scoped(Account, actor)
         for number, values in parsed:
             if number in clashes:
                 field_name = "id" if values.get("id") is not None else "external_id"
