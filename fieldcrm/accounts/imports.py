@@ -393,7 +393,10 @@ def _match(values: dict[str, Any], ctx: _Context) -> Account | None:
     if values.get("id") is not None:
         account = ctx.by_id.get(values["id"])
         if account is None or account.is_deleted or account.pk not in ctx.writable:
-            raise DomainError("id", _("No account with this id in your scope."))
+            raise DomainError(
+                "id",
+                _("No account with this id in your scope; leave id empty to create an account."),
+            )
         return account
     if values.get("external_id") is None:
         return None
