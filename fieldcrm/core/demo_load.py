@@ -81,17 +81,18 @@ def demo_load(
     password = demo_password()
     users = _create_users(password)
     territories = _create_regions(data["regions"], users)
+    reps_by_territory = {t.pk: t.reps.first() for t in territories}
     rng = random.Random(20261124)
     pipeline = _create_pipeline()
     counts = {"accounts": 0, "visits": 0, "activities": 0, "deals": 0, "tasks": 0, "contacts": 0}
     tag_names = {"key-account", "new-opening", "chain", "seasonal", "price-sensitive"}
     tags = {name: Tag.objects.get_or_create(name=name)[0] for name in sorted(tag_names)}
     for row in progress(data["accounts"], "accounts"):
-        account = _create_account(row, territories)
+        account = _create_account(row, territories, reps_by_territory)
         counts["accounts"] += 1
         if rng.random() < 0.2:
             account.tags.add(tags[rng.choice(sorted(tags))])
-        rep = _rep_of(account, users)
+        rep = reps_by_territory.get(account.territory_id)
         for key, n in _create_history(account, rep, pipeline, rng, today).items():
             counts[key] += n
     return counts
@@ -157,7 +158,9 @@ def _create_pipeline() -> list[Stage]:
     ]
 
 
-def _create_account(row: dict[str, Any], territories: list[Territory]) -> Account:
+def _create_account(
+    row: dict[str, Any], territories: list[Territory], reps_by_territory: dict[int, User]
+) -> Account:
     account = Account(
         name=row["name"],
         status=row["status"],
@@ -175,14 +178,11 @@ def _create_account(row: dict[str, Any], territories: list[Territory]) -> Accoun
     )
     account.full_clean(exclude=["territory"])
     account.territory = territory_for_point(account.location)
+    # Owned from the start: a later change of owner would read as a scope change to sync.
+    if row["status"] != "lead":
+        account.owner = reps_by_territory.get(account.territory_id)
     account.save()
     return account
-
-
-def _rep_of(account: Account, users: dict[str, User]) -> User | None:
-    if account.territory is None:
-        return None
-    return account.territory.reps.first()
 
 
 def _aware(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -195,7 +195,6 @@ def _create_history(
     counts = {"visits": 0, "activities": 0, "deals": 0, "tasks": 0, "contacts": 0}
     if rep is None:
         return counts
-    account.owner = rep if account.status != "lead" else None
     if rng.random() < 0.6:
         Contact.objects.create(
             account=account,
@@ -254,5 +253,5 @@ def _create_history(
             assignee=rep, due_at=due,
         )  # fmt: skip
         counts["tasks"] += 1
-    account.save(update_fields=["owner", "last_visited_at"])
+    account.save(update_fields=["last_visited_at"])
     return counts
