@@ -1,0 +1,216 @@
+"""Manager pages: /manager/ (the week at a glance) and /manager/map (territory map, area
+selection, export, assignment, standalone download). HTTP only: parse, call one selector or
+service, render. Managers and admins only; any other role gets 403."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET, require_POST
+
+from fieldcrm.accounts import exports
+from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.core.scoping import NotAllowed, NotInScope, require_role
+from fieldcrm.manager import selectors, services
+from fieldcrm.manager.dashboard import dashboard
+from fieldcrm.manager.forms import MapFilterForm, parse_area
+from fieldcrm.users.models import User
+from maps import territory_map, to_standalone_html
+from maps.layers import status_labels
+
+MAX_BODY = 1_000_000
+
+
+def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required (redirect to /login/), then managers and admins only (403)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            require_role(request.user, User.Role.MANAGER)
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from None
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filters(request: HttpRequest) -> tuple[MapFilterForm, selectors.MapFilters]:
+    form = MapFilterForm(request.GET, actor=request.user)
+    # An invalid filter (e.g. a territory outside the caller's scope) is shown on the form and
+    # ignored, never widened: the invalid field drops out of cleaned_data.
+    form.is_valid()
+    return form, form.filters()
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"detail": [{"loc": ["body"], "msg": message}]}, status=status)
+
+
+def _build_map(request: HttpRequest, filters: selectors.MapFilters) -> Any:
+    data = selectors.map_data(actor=request.user, filters=filters)
+    return territory_map(
+        data,
+        static_url=settings.STATIC_URL,
+        tile_url=settings.FIELDCRM_TILE_URL,
+        tile_attribution=settings.FIELDCRM_TILE_ATTRIBUTION,
+        gettext=_,
+        draw=True,
+    )
+
+
+@require_GET
+@manager_page
+def manager_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "manager/dashboard.html",
+        {"d": dashboard(actor=request.user), "active": "dashboard"},
+    )
+
+
+@require_GET
+@manager_page
+def map_page(request: HttpRequest) -> HttpResponse:
+    form, _filters_unused = _filters(request)
+    reps = selectors.map_reps(actor=request.user).values_list(
+        "pk", "first_name", "last_name", "username"
+    )
+    query = request.GET.urlencode()
+    suffix = f"?{query}" if query else ""
+    config = {
+        "csrf": get_token(request),
+        "selectionUrl": reverse("manager:map_selection") + suffix,
+        "assignUrl": reverse("manager:map_selection_assign") + suffix,
+        "limit": selectors.SELECTION_LIST_LIMIT,
+        "statuses": status_labels(_),
+        "strings": {
+            "hint": _("Draw a polygon or a rectangle on the map to select the accounts inside it."),
+            "loading": _("Looking for accounts in the area…"),
+            "count": _("Accounts in the area: %(count)s"),
+            "truncated": _("Only the first %(limit)s are listed."),
+            "assigned": _("%(count)s accounts assigned."),
+            "failed": _("Something went wrong; try again."),
+        },
+    }
+    context = {
+        "form": form,
+        "config": config,
+        "query": query,
+        "reps": [(pk, selectors.person_name(f, la, u)) for pk, f, la, u in reps],
+        "active": "map",
+    }
+    return render(request, "manager/map.html", context)
+
+
+@require_GET
+@gzip_page
+@xframe_options_sameorigin
+@manager_page
+def map_frame(request: HttpRequest) -> HttpResponse:
+    """The folium map itself, shown in the page's iframe (same origin, so the drawn area
+    reaches the page's `fieldcrmOnDraw`)."""
+    _form, filters = _filters(request)
+    return HttpResponse(_build_map(request, filters).get_root().render())
+
+
+@require_GET
+@gzip_page
+@manager_page
+def map_download(request: HttpRequest) -> HttpResponse:
+    """The same map as one self-contained HTML file (assets inlined; only tiles fetched)."""
+    _form, filters = _filters(request)
+    page = to_standalone_html(_build_map(request, filters))
+    response = HttpResponse(page, content_type="text/html; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="territory-map-{stamp}.html"'
+    return response
+
+
+def _area_from(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
+    """The drawn area from a JSON body ({"area": GeoJSON, ...}) or a form field `area`."""
+    if len(request.body) > MAX_BODY:
+        raise ValidationError(_("The selected area is too large to send."))
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError(_("The request is not valid JSON.")) from None
+        if not isinstance(body, dict):
+            raise ValidationError(_("The request is not valid JSON."))
+        return parse_area(body.get("area")), body
+    return parse_area(request.POST.get("area", "")), dict(request.POST.items())
+
+
+@require_POST
+@manager_page
+def map_selection(request: HttpRequest) -> HttpResponse:
+    """The filtered accounts inside the drawn area: count and the first ones, as JSON."""
+    _form, filters = _filters(request)
+    try:
+        area, _body = _area_from(request)
+    except ValidationError as exc:
+        return _error(exc.messages[0])
+    return JsonResponse(selectors.selection_summary(actor=request.user, filters=filters,
+                                                    area=area))  # fmt: skip
+
+
+@require_POST
+@manager_page
+def map_selection_export(request: HttpRequest) -> HttpResponse:
+    """The selection as CSV in the importer's columns (the accounts export has no polygon
+    filter, so the selection's queryset goes through the same CSV writer)."""
+    _form, filters = _filters(request)
+    try:
+        area, _body = _area_from(request)
+    except ValidationError as exc:
+        return _error(exc.messages[0])
+    qs = selectors.selection_accounts(actor=request.user, filters=filters, area=area)
+    qs = qs.select_related("owner").prefetch_related("tags")
+    # exports._csv / _cf_keys are the accounts export's own writer: same columns, same
+    # formula neutralising, so a selection export imports back unchanged.
+    response = StreamingHttpResponse(
+        exports._csv(qs, exports._cf_keys()), content_type=exports.FORMATS["csv"]
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="accounts-selection-{stamp}.csv"'
+    return response
+
+
+@require_POST
+@manager_page
+def map_selection_assign(request: HttpRequest) -> HttpResponse:
+    """Give the selection to a rep (owner); all or nothing, through accounts.services."""
+    _form, filters = _filters(request)
+    try:
+        area, body = _area_from(request)
+        owner = body.get("owner_id")
+        owner_id = None if owner in (None, "") else int(owner)
+    except (ValidationError, ValueError, TypeError) as exc:
+        messages = getattr(exc, "messages", None) or [_("Choose a rep.")]
+        return _error(messages[0])
+    try:
+        count = services.selection_assign(actor=request.user, filters=filters, area=area,
+                                          owner_id=owner_id)  # fmt: skip
+    except DomainError as exc:
+        return _error(exc.message, status=422)
+    except ValidationError as exc:
+        return _error("; ".join(m for _f, m in validation_error_fields(exc)), status=422)
+    except (NotAllowed, NotInScope) as exc:
+        return _error(str(exc), status=403)
+    return JsonResponse({"assigned": count})
