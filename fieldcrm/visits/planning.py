@@ -406,7 +406,7 @@ def assign_days(
         best = min(
             window,
             key=lambda d: (
-                load[d] / max(1, capacity.get(d, 1)) - 0.3 * min(3, tload[(d, territory)]),
+                load[d] / max(1, capacity.get(d, 1)) - 0.05 * min(3, tload[(d, territory)]),
                 d,
             ),
         )

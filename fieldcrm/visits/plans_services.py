@@ -66,8 +66,26 @@ def plan_job_start(
     time_limit_s: float | None = None,
     provider: str | None = None,
 ) -> PlanJob:
-    """Check the input, claim the region+date (a DB constraint: one wins), run or queue the job."""
+    """Check the caller and the input, claim the region+date, run (inline) or queue the job."""
     region = _writable_region(actor, region_id)
+    job = plan_job_claim(
+        region=region, date=date, horizon_days=horizon_days, time_limit_s=time_limit_s,
+        provider=provider, actor=actor,
+    )  # fmt: skip
+    return plan_job_dispatch(job)
+
+
+def plan_job_claim(
+    *,
+    region: Region,
+    date: dt.date,
+    horizon_days: int = 1,
+    time_limit_s: float | None = None,
+    provider: str | None = None,
+    actor: User | None = None,
+) -> PlanJob:
+    """Refuse bad input, then insert the job: the partial unique constraint lets one of two
+    concurrent planners win; the other gets PlanJobRunning naming the winner's job."""
     if date < timezone.localdate(timezone=ZoneInfo(region.timezone)):
         raise DomainError("date", _("The date is in the past."))
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
@@ -76,35 +94,33 @@ def plan_job_start(
     if not reps:
         raise DomainError("region_id", _("Region %(name)s has no reps.") % {"name": region.name})
     days = planning.working_days(date, horizon_days, reps) or [date]
-    blocked = [planning.rep_day(rep, date) for rep in reps]
-    if horizon_days == 1 and all(r.vehicle is None for r in blocked):
-        raise DomainError("region_id", " ".join(r.problem for r in blocked))
+    blocked = [planning.rep_day(rep, d) for rep in reps for d in days]
+    if all(r.vehicle is None for r in blocked):
+        raise DomainError("region_id", " ".join(dict.fromkeys(r.problem for r in blocked)))
     active = PlanJob.objects.filter(region=region, date=date, status__in=ACTIVE)
     active.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
         status=PlanJob.Status.FAILED, message=_("Abandoned: the worker was lost.")
     )
     try:
         with transaction.atomic():
-            job = PlanJob.objects.create(
+            return PlanJob.objects.create(
                 region=region, date=date, horizon_days=len(days) if horizon_days > 1 else 1,
                 time_limit_s=time_limit_s or _default_limit(), created_by=actor,
                 result={"provider": provider or "great_circle"},
             )  # fmt: skip
     except IntegrityError:
         raise PlanJobRunning(active.first()) from None
-    _dispatch(job)
-    job.refresh_from_db()
-    return job
 
 
-def _dispatch(job: PlanJob) -> None:
+def plan_job_dispatch(job: PlanJob) -> PlanJob:
+    """Run the job now (no broker) or hand it to Celery once the job row is committed."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        plan_job_run(job_id=job.pk)
-        return
+        return plan_job_run(job_id=job.pk)
     from fieldcrm.visits.jobs import plan_generate_job
 
     # After commit: the worker must see the job row it is handed.
     transaction.on_commit(lambda: plan_generate_job.delay(job.pk))
+    return job
 
 
 def _set_progress(job: PlanJob, pct: int, message: str, cb: Progress | None) -> None:
@@ -173,7 +189,9 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
         groups = planning.groups(region, rep_days, todays, threshold=planning.SPLIT_THRESHOLD)
         in_groups = {c.account_id for _v, cs in groups for c in cs}
         unplannable = [c for c in todays if c.account_id not in in_groups]
-        limit = max(1.0, job.time_limit_s / len(days) / max(1, len(groups)))
+        # Each problem gets its share of the job's budget, never under a second (or the budget).
+        share = job.time_limit_s / len(days) / max(1, len(groups))
+        limit = max(min(1.0, job.time_limit_s), share)
         routes, day_dropped = [], []
         for g, (vehicles, group) in enumerate(groups):
             span = 96 / len(days) / max(1, len(groups))

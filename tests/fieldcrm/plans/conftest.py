@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.factories import make_account
 
-LIMIT = 1.0
+LIMIT = 0.5
 
 
 @pytest.fixture
