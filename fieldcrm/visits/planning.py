@@ -303,9 +303,7 @@ def groups(
     if len(cands) <= threshold:
         return [(vehicles, list(cands))]
     home = rep_territory(region, [r.rep for r in reps])
-    by_t: dict[int | None, tuple[list[Vehicle], list[Candidate]]] = defaultdict(
-        lambda: ([], [])
-    )
+    by_t: dict[int | None, tuple[list[Vehicle], list[Candidate]]] = defaultdict(lambda: ([], []))
     for r in reps:
         if r.vehicle is not None:
             by_t[home[r.rep.pk]][0].append(r.vehicle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any, Literal
 
@@ -10,6 +11,15 @@ from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.visits.models import PlanJob, RoutePlan
+
+
+def job_progress(job: PlanJob) -> int:
+    """Stored progress, or while a solve runs, an estimate from its start and time limit."""
+    phase = job.result.get("phase") if job.status == PlanJob.Status.RUNNING else None
+    if not phase:
+        return job.progress
+    share = min(0.99, max(0.0, (time.time() - phase["at"]) / max(0.1, phase["limit_s"])))
+    return max(job.progress, int(phase["base"] + share * phase["span"]))
 
 
 class GenerateIn(Schema):
@@ -34,6 +44,10 @@ class PlanJobOut(Schema):
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_progress(obj: PlanJob) -> int:
+        return job_progress(obj)
 
     @staticmethod
     def resolve_plan_ids(obj: PlanJob) -> list[int]:

@@ -8,6 +8,7 @@ killed worker leaves nothing half-written, and a re-run replaces the drafts it l
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -198,6 +199,11 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             base = 3 + span * (i * max(1, len(groups)) + g)
 
             label = _("Planning %(day)s…") % {"day": day.isoformat()}
+            _set_progress(job, int(base), label, cb)
+            # OR-Tools holds the GIL while it searches, so nothing in this process can tick:
+            # the job records when this solve began and readers estimate from the clock.
+            phase = {"base": base, "span": span, "limit_s": limit, "at": time.time()}
+            PlanJob.objects.filter(pk=job.pk).update(result={**job.result, "phase": phase})
 
             def tick(share: float, base: float = base, span: float = span, label: str = label):
                 _set_progress(job, int(base + share * span), label, cb)

@@ -30,7 +30,7 @@ def test_candidates_are_due_accounts_tasks_and_new_leads_only(world, tomorrow):
     fresh = make_account("Fresh", status="customer", visit_frequency_days=30)
     fresh.last_visited_at = now - dt.timedelta(days=2)
     fresh.save()
-    lead = make_account("New lead", status="lead")
+    make_account("New lead", status="lead")
     tasked = make_account("Tasked", status="prospect")
     Task.objects.create(title="Drop by", kind="visit", account=tasked, assignee=world.rep1)
     make_account("Churned", status="customer", visit_frequency_days=7).save()

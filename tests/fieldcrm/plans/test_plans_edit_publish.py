@@ -70,8 +70,8 @@ def test_move_a_stop_to_another_rep_pins_it_and_reoptimise_keeps_it(
     first = moved.json()["stops"][0]
     assert first["account_id"] == str(stop.account_id) and first["is_pinned"]
     assert moved.json()["stats"]["stale"] is True
-    response = planner.post("plans/reoptimise", {"region_id": world.north.pk,
-                                                "date": tomorrow.isoformat(), "time_limit_s": 0.5})  # fmt: skip
+    body = {"region_id": world.north.pk, "date": tomorrow.isoformat(), "time_limit_s": 0.5}
+    response = planner.post("plans/reoptimise", body)
     assert response.status_code == 200, response.content
     again = RouteStop.objects.get(plan__date=tomorrow, plan__status="draft",
                                   account_id=stop.account_id)  # fmt: skip

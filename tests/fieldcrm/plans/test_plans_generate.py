@@ -90,9 +90,7 @@ def test_one_unplannable_rep_is_a_warning_and_the_others_are_planned(
     assert set(RoutePlan.objects.values_list("rep_id", flat=True)) == {world.rep1.pk}
 
 
-def test_accounts_without_coordinates_are_listed_in_the_result(
-    as_user, world, plannable, tomorrow
-):
+def test_accounts_without_coordinates_are_listed_in_the_result(as_user, world, plannable, tomorrow):
     lost = make_account("Nowhere", lng=None, status="lead")
     lost.territory = world.territory_a
     lost.save()

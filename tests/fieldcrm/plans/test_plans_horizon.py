@@ -49,7 +49,9 @@ def test_horizon_job_plans_several_days_and_reports_cadence(as_user, world, plan
     assert job["horizon_days"] == 3 and len(job["result"]["days"]) == 3
     planned = RouteStop.objects.filter(plan__status="draft").values_list("account__name", flat=True)
     assert {f"Soon {i}" for i in range(4)} <= set(planned)
-    assert RoutePlan.objects.filter(status="draft").order_by().values("date").distinct().count() >= 2
+    assert (
+        RoutePlan.objects.filter(status="draft").order_by().values("date").distinct().count() >= 2
+    )
     cadence = job["result"]["cadence"]
     assert {t["name"] for t in cadence["territories"]} == {"A", "B"}
     assert all(r["share"] == 1.0 for r in cadence["reps"])

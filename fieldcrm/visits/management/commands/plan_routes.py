@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
+import subprocess
+import sys
 import time
 
 from django.conf import settings
@@ -14,20 +17,26 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Region
 from fieldcrm.visits import plans_services as services
 from fieldcrm.visits.models import PlanJob
+from fieldcrm.visits.plans_schemas import job_progress
 
 
 class Command(BaseCommand):
     help = "Generate draft route plans for a region's reps (inline, or on Celery with a broker)."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--region", required=True, help="Region name.")
-        parser.add_argument("--date", required=True, type=dt.date.fromisoformat,
-                            help="First day, YYYY-MM-DD.")  # fmt: skip
+        parser.add_argument("--region", help="Region name.")
+        parser.add_argument("--date", type=dt.date.fromisoformat, help="First day, YYYY-MM-DD.")
+        parser.add_argument("--run-job", type=int, help=argparse.SUPPRESS)  # the child process
         parser.add_argument("--days", type=int, default=1, help="Working days (horizon mode).")
         parser.add_argument("--time-limit", type=float, default=None, help="Seconds in all.")
         parser.add_argument("--provider", choices=["great_circle", "road"], default=None)
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        if options["run_job"]:
+            services.plan_job_run(job_id=options["run_job"])
+            return
+        if not options["region"] or not options["date"]:
+            raise CommandError("--region and --date are required.")
         region = Region.objects.filter(name__iexact=options["region"]).first()
         if region is None:
             names = ", ".join(Region.objects.values_list("name", flat=True))
@@ -47,14 +56,22 @@ class Command(BaseCommand):
                 bar.set_postfix_str(message[:40])
                 bar.update(max(0, pct - bar.n))
 
+            # Without a broker the job runs in a child process: OR-Tools holds the GIL while
+            # it searches, so only another process can keep the bar moving meanwhile.
+            child = None
             if settings.CELERY_TASK_ALWAYS_EAGER:
-                job = services.plan_job_run(job_id=job.pk, on_progress=show)
+                child = subprocess.Popen(
+                    [sys.executable, sys.argv[0], "plan_routes", "--run-job", str(job.pk)]
+                )
             else:
                 services.plan_job_dispatch(job)
-                while job.status in (PlanJob.Status.QUEUED, PlanJob.Status.RUNNING):
-                    time.sleep(0.5)
+            while job.status in (PlanJob.Status.QUEUED, PlanJob.Status.RUNNING):
+                time.sleep(0.3)
+                job.refresh_from_db()
+                show(job_progress(job), job.message)
+                if child is not None and child.poll() is not None:
                     job.refresh_from_db()
-                    show(job.progress, job.message)
+                    break
         self._report(job)
 
     def _report(self, job: PlanJob) -> None:
