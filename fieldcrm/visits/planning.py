@@ -389,12 +389,13 @@ def assign_days(
     load: dict[dt.date, int] = dict.fromkeys(days, 0)
     by_day: dict[dt.date, list[Candidate]] = {d: [] for d in days}
     tload: dict[tuple[dt.date, int | None], int] = defaultdict(int)
-    pending = [(c.due_on or days[0], c) for c in cands]
+    # Visits without a cadence (new leads, tasks) fill the gaps: any day, after the due ones.
+    pending = [(c.due_on if c.frequency_days and c.due_on else days[-1], c) for c in cands]
     pending.sort(key=lambda p: (p[0], -p[1].score))
     while pending:
         due, c = pending.pop(0)
         freq = c.frequency_days or 10_000
-        release = due - dt.timedelta(days=max(0, freq // 3))
+        release = due - dt.timedelta(days=max(0, freq // 3)) if c.frequency_days else days[0]
         window = [d for d in days if release <= d <= due]
         if due < days[0]:
             window = days[: max(1, math.ceil(len(days) / 3))]  # overdue: early in the horizon

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
 
+from fieldcrm.accounts.models import Account
 from fieldcrm.core.scoping import NotInScope, get_scoped, scoped
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
@@ -82,3 +83,9 @@ def planner_day(*, actor: User, region_id: int, date: dt.date) -> dict:
 
 def planner_regions(*, actor: User) -> QuerySet[Region]:
     return _planning_regions(actor).order_by("name")
+
+
+def account_points(*, actor: User, account_ids: list[str]) -> dict[str, tuple[float, float]]:
+    """(lat, lng) of the given accounts the caller may see, by id."""
+    rows = scoped(Account, actor).filter(pk__in=account_ids, location__isnull=False)
+    return {str(pk): (loc.y, loc.x) for pk, loc in rows.values_list("pk", "location")}

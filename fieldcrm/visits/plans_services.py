@@ -185,7 +185,7 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
     visited: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
     carry: list[planning.Candidate] = []
     for i, day in enumerate(days):
-        todays = carry + by_day.get(day, [])
+        todays = list({c.account_id: c for c in carry + by_day.get(day, [])}.values())
         rep_days = _rep_days(reps, day)
         groups = planning.groups(region, rep_days, todays, threshold=planning.SPLIT_THRESHOLD)
         in_groups = {c.account_id for _v, cs in groups for c in cs}
@@ -222,12 +222,13 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
         by_id = {c.account_id: c for c in todays}
         day_dropped += [(c.account_id, "no_rep") for c in unplannable]
         nxt = days[i + 1] if i + 1 < len(days) else None
-        carry = [by_id[a] for a, _r in day_dropped
-                 if nxt and by_id[a].due_on and by_id[a].due_on >= nxt]  # fmt: skip
+        # What did not fit today is tried again tomorrow (late beats never; the cadence
+        # report says whether it was still within cadence).
+        carry = [by_id[a] for a, _r in day_dropped] if nxt else []
         dropped += [
             {"account_id": a, "name": names.get(a, ""), "reason": r, "day": day.isoformat(),
              "score": by_id[a].score}
-            for a, r in day_dropped if not (nxt and by_id[a] in carry)
+            for a, r in day_dropped if not nxt
         ]  # fmt: skip
     all_routes = [r for rs in run.routes.values() for r in rs]
     run.result = {

@@ -1,0 +1,142 @@
+"""/planner/: pick a region and a date, generate, watch progress, see the routes, move a stop
+between reps, publish. The page drives the JSON API (/api/v1/plans...); the map is a folium
+page in an iframe (selectors → maps.route_map → HTML)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from fieldcrm.core.scoping import NotInScope
+from fieldcrm.users.models import User
+from fieldcrm.visits import plans_selectors as selectors
+from maps.builders import route_map
+from maps.data import RouteLine, RouteStop, UnassignedVisit
+
+UNASSIGNED_ON_MAP = 300  # the best-scored left-out visits drawn apart; the rest only counted
+
+
+def planner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in, and a planner, manager or admin: a rep gets 403."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (user.is_admin or user.role in (User.Role.PLANNER, User.Role.MANAGER)):
+            raise PermissionDenied(_("Only planners, managers and admins plan routes."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _choice(request: HttpRequest) -> tuple[Any, dt.date | None, list]:
+    regions = list(selectors.planner_regions(actor=request.user))
+    wanted = request.GET.get("region")
+    region = next((r for r in regions if str(r.pk) == wanted), regions[0] if regions else None)
+    if wanted and (region is None or str(region.pk) != wanted):
+        raise Http404(_("Region not found."))
+    if region is None:
+        return None, None, regions
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate(timezone=ZoneInfo(region.timezone)) + dt.timedelta(days=1)
+    return region, day, regions
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+@require_GET
+@planner_only
+def planner_page(request: HttpRequest) -> HttpResponse:
+    region, day, regions = _choice(request)
+    data = {"plans": [], "job": None}
+    if region is not None:
+        data = selectors.planner_day(actor=request.user, region_id=region.pk, date=day)
+    query = f"?region={region.pk}&date={day}" if region else ""
+    config = {
+        "csrf": get_token(request),
+        "regionId": region.pk if region else None,
+        "date": day.isoformat() if day else None,
+        "api": "/api/v1/",
+        "job": data["job"].pk if data["job"] and data["job"].status in ("queued", "running")
+        else None,
+        "strings": {
+            "queued": _("Waiting for a worker…"),
+            "failed": _("Planning failed: %(message)s"),
+            "busy": _("Another planner is already generating this day (job %(id)s)."),
+            "error": _("Something went wrong; try again."),
+            "published": _("Published."),
+        },
+    }  # fmt: skip
+    context = {
+        "regions": regions, "region": region, "day": day, "plans": data["plans"],
+        "job": data["job"], "config": config,
+        "map_url": reverse("planner:map") + query,
+        "drafts": [p for p in data["plans"] if p.status == "draft"],
+    }  # fmt: skip
+    return render(request, "planner/index.html", context)
+
+
+@require_GET
+@xframe_options_sameorigin
+@planner_only
+def planner_map(request: HttpRequest) -> HttpResponse:
+    """The day's routes, a colour per rep, with the visits left out drawn apart."""
+    region, day, _regions = _choice(request)
+    if region is None:
+        raise Http404(_("Region not found."))
+    try:
+        data = selectors.planner_day(actor=request.user, region_id=region.pk, date=day)
+    except NotInScope as exc:
+        raise Http404(str(exc)) from None
+    tz = ZoneInfo(region.timezone)
+    routes = [
+        RouteLine(
+            rep=f"{_name(p.rep)} ({p.get_status_display()})",
+            stops=[
+                RouteStop(seq=s.sequence, name=s.account.name, lat=s.account.location.y,
+                          lng=s.account.location.x,
+                          eta=s.arrival_at.astimezone(tz).strftime("%H:%M"))
+                for s in p.stops.all() if s.account.location is not None
+            ],
+            path=[(lat, lng) for lng, lat in p.path.coords] if p.path else (),
+        )
+        for p in data["plans"]
+    ]  # fmt: skip
+    m = route_map(
+        routes, _unassigned(request.user, data["job"]), static_url=settings.STATIC_URL,
+        tile_url=settings.FIELDCRM_TILE_URL, tile_attribution=settings.FIELDCRM_TILE_ATTRIBUTION,
+        gettext=_,
+    )  # fmt: skip
+    return HttpResponse(m.get_root().render())
+
+
+def _unassigned(user: User, job: Any) -> list[UnassignedVisit]:
+    if job is None or job.status != "done":
+        return []
+    dropped = job.result.get("dropped", [])[:UNASSIGNED_ON_MAP]
+    where = selectors.account_points(actor=user, account_ids=[d["account_id"] for d in dropped])
+    return [
+        UnassignedVisit(name=d["name"], lat=where[d["account_id"]][0],
+                        lng=where[d["account_id"]][1], reason=d["reason"], id=d["account_id"])
+        for d in dropped if d["account_id"] in where
+    ]  # fmt: skip
