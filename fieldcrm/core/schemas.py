@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from django.contrib.gis.geos import Point
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
 
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _wall_clock(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("a local time of day without a time zone, e.g. 09:30")
+    return value
+
+
+def _hhmm(value: dt.time) -> str:
+    return value.isoformat(timespec="minutes" if not value.second else "seconds")
+
+
+# Shifts, breaks and appointment windows are wall-clock times in the region's time zone.
+# JSON Schema's "time" format demands an offset, so the wire type is a plain HH:MM string.
+LocalTime = Annotated[
+    dt.time,
+    AfterValidator(_wall_clock),
+    PlainSerializer(_hhmm, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+         "examples": ["09:30"]}
+    ),
+]  # fmt: skip
 
 
 class LatLng(Schema):

@@ -47,7 +47,7 @@ from typing import Any  # noqa: E402
 from pydantic import EmailStr  # noqa: E402
 
 from fieldcrm.accounts.models import CustomFieldDefinition  # noqa: E402
-from fieldcrm.core.schemas import LatLng  # noqa: E402
+from fieldcrm.core.schemas import LatLng, LocalTime  # noqa: E402
 from fieldcrm.users.models import User  # noqa: E402
 
 
@@ -58,10 +58,10 @@ class UserManageBase(Schema):
     is_active: bool | None = None
     region_ids: list[int] | None = Field(None, max_length=100)
     home_base: LatLng | None = None
-    shift_start: dt.time | None = None
-    shift_end: dt.time | None = None
-    break_start: dt.time | None = None
-    break_end: dt.time | None = None
+    shift_start: LocalTime | None = None
+    shift_end: LocalTime | None = None
+    break_start: LocalTime | None = None
+    break_end: LocalTime | None = None
     break_minutes: int | None = Field(None, ge=0, le=480)
     working_days: list[int] | None = Field(None, max_length=7)
     max_visits_per_day: int | None = Field(None, ge=1, le=100)
@@ -89,10 +89,10 @@ class UserOut(Schema):
     region_ids: list[int]
     territory_ids: list[int]
     home_base: LatLng | None
-    shift_start: dt.time
-    shift_end: dt.time
-    break_start: dt.time | None
-    break_end: dt.time | None
+    shift_start: LocalTime
+    shift_end: LocalTime
+    break_start: LocalTime | None
+    break_end: LocalTime | None
     break_minutes: int
     working_days: list[int]
     max_visits_per_day: int

@@ -8,7 +8,7 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.core.schemas import LatLng
+from fieldcrm.core.schemas import LatLng, LocalTime
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
 
@@ -35,8 +35,8 @@ class VisitIn(Schema):
     rep_id: int | None = Field(None, description="Default: you (a rep may only name themselves).")
     scheduled_on: dt.date | None = None
     is_required: bool = False
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
+    window_start: LocalTime | None = None
+    window_end: LocalTime | None = None
     check_in: CheckInIn | None = None
     notes: str = Field("", max_length=20_000)
 
@@ -46,8 +46,8 @@ class VisitPatch(Schema):
     outcome: Visit.Outcome | None = None
     notes: str | None = Field(None, max_length=20_000)
     scheduled_on: dt.date | None = None
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
+    window_start: LocalTime | None = None
+    window_end: LocalTime | None = None
     check_in: CheckInIn | None = None
 
 
@@ -67,8 +67,8 @@ class VisitOut(Schema):
     status: str
     scheduled_on: dt.date | None
     is_required: bool
-    window_start: dt.time | None
-    window_end: dt.time | None
+    window_start: LocalTime | None
+    window_end: LocalTime | None
     route_sequence: int | None
     planned_arrival_at: dt.datetime | None
     checked_in_at: dt.datetime | None

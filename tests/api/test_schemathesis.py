@@ -1,0 +1,39 @@
+"""Property-based requests from our own OpenAPI schema: no 5xx, answers match the schema.
+
+A bounded number of examples per operation (FIELDCRM_SCHEMATHESIS_EXAMPLES, default 6) keeps
+`make test` fast; raise it locally to dig deeper.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from fieldcrm.users.services import token_create
+from fieldcrm.wsgi import application
+from tests.factories import make_account
+
+EXAMPLES = int(os.environ.get("FIELDCRM_SCHEMATHESIS_EXAMPLES", "6"))
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.fixture
+def admin_token(world):
+    make_account("Some shop", lng=1.05, lat=42.05)
+    _, secret = token_create(user=world.admin, name="schemathesis")
+    return secret
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_answers_5xx_and_matches_its_schema(case, admin_token):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {admin_token}"},
+        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+    )
