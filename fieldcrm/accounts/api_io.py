@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from fieldcrm.accounts import exports, imports
 from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.core.api_params import reject_unknown_params
-from fieldcrm.core.schemas import ErrorItem
+from fieldcrm.core.schemas import ErrorItem, ErrorOut
 
 router = Router(tags=["import-export"])
 
@@ -32,7 +32,8 @@ class ImportReportOut(Schema):
     detail: list[ErrorItem] | None = None
 
 
-IMPORT_RESPONSES = {200: ImportReportOut, 413: ImportReportOut, 422: ImportReportOut}
+# A 422 is either the import's own report or a request that never reached it (bad params).
+IMPORT_RESPONSES = {200: ImportReportOut, 413: ImportReportOut, 422: ImportReportOut | ErrorOut}
 
 
 @router.post("/accounts/import", response=IMPORT_RESPONSES)
