@@ -7,9 +7,11 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fieldcrm.accounts.services import account_update_by
+from fieldcrm.accounts.models import Account
+from fieldcrm.accounts.services import _check_owner as check_owner
+from fieldcrm.accounts.services import account_update
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.scoping import require_role
+from fieldcrm.core.scoping import NotAllowed, require_role, scoped
 from fieldcrm.manager.selectors import MapFilters, selection_accounts
 from fieldcrm.users.models import User
 
@@ -21,19 +23,25 @@ def selection_assign(
     *, actor: User, filters: MapFilters, area: GEOSGeometry, owner_id: int | None
 ) -> int:
     """Give every account of a selection to ``owner_id`` (None: no owner); all or nothing.
-    The territory stays derived from the location, as for any other edit."""
+
+    The same rules as ``account_update_by`` (write scope, the owner within the caller's scope,
+    full_clean, territory derived from the location, version and sync bookkeeping in save),
+    with the two scope checks made once for the whole selection instead of once per account:
+    per account they cost two thirds of the time (~120 ms -> ~35 ms an account on SpatiaLite).
+    """
     require_role(actor, User.Role.MANAGER)
-    ids = list(
-        selection_accounts(actor=actor, filters=filters, area=area).values_list("pk", flat=True)[
-            : MAX_ASSIGN + 1
-        ]
-    )
+    selected = selection_accounts(actor=actor, filters=filters, area=area).order_by("pk")
+    ids = list(selected.values_list("pk", flat=True)[: MAX_ASSIGN + 1])
     if len(ids) > MAX_ASSIGN:
         raise DomainError(
             "area",
             _("At most %(max)s accounts can be assigned at once: select a smaller area.")
             % {"max": f"{MAX_ASSIGN:,}"},
         )
-    for account_id in ids:
-        account_update_by(actor=actor, account_id=account_id, data={"owner_id": owner_id})
-    return len(ids)
+    writable = list(scoped(Account, actor, write=True).filter(pk__in=ids).select_for_update())
+    if len(writable) != len(ids):
+        raise NotAllowed(_("Your role may not change some of these accounts."))
+    owner = check_owner(actor, owner_id)
+    for account in writable:
+        account_update(account=account, fields={"owner": owner})
+    return len(writable)

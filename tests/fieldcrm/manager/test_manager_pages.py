@@ -277,3 +277,19 @@ def test_map_points_follow_the_filters(world, shops):
     assert names(min_days=30) == ["A2 kiosk", "A3 café", "A4 corner"]  # never or 40 days
     assert names(max_days=7) == ["A1 bakery"]
     assert names(region=world.south.pk) == []
+
+
+def test_assign_is_all_or_nothing_when_an_account_breaks_a_rule(world, shops):
+    from fieldcrm.accounts.models import CustomFieldDefinition
+
+    # A field made required after the accounts exist: A2 has it, A1 and A4 do not, so saving
+    # them fails validation, and nothing of the selection changes.
+    CustomFieldDefinition.objects.create(key="vat", label="VAT", is_required=True)
+    Account.objects.filter(pk=shops["a2"].pk).update(custom_fields={"vat": "X1"})
+    client = login(world, "manager")
+    response = post_json(
+        client, "/manager/map/selection/assign", {"area": WEST_OF_A, "owner_id": world.rep2.pk}
+    )
+    assert response.status_code == 422
+    assert "vat" in response.json()["detail"][0]["msg"]
+    assert not Account.objects.filter(owner=world.rep2).exists()
