@@ -1,8 +1,10 @@
 """The phone app's server side: its shell at /app/ (the pages themselves live in pwa/)."""
 
 from django.urls import path
-from django.views.generic import RedirectView
+
+from fieldcrm.phone import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/"), name="phone-app"),
+    path("", views.shell, name="phone-app"),
+    path("precache.js", views.precache, name="phone-precache"),
 ]

@@ -1,0 +1,74 @@
+// FieldCRM's service worker: a classic worker (django-pwa serves it at /serviceworker.js).
+// The worker caches; the page syncs (STYLE.md 2.6). It never queues a POST: Workbox's
+// background-sync queue counts a 5xx as delivered and drops entries after 7 days, so the
+// IndexedDB outbox (pwa/static/pwa/js/outbox.js) is the only record of unsent work.
+
+importScripts("/static/vendor/workbox/workbox-sw.js");
+workbox.setConfig({ modulePathPrefix: "/static/vendor/workbox/", debug: false });
+// The precache list, rendered by Django from the static files (fieldcrm/phone/views.py);
+// revisions are content hashes, so no build step injects a manifest here.
+importScripts("/app/precache.js");
+
+const { precaching, routing, strategies, expiration, cacheableResponse, core } = workbox;
+
+core.setCacheNameDetails({ prefix: "fieldcrm" });
+core.clientsClaim();
+self.skipWaiting();
+
+precaching.precacheAndRoute(self.FIELDCRM_PRECACHE || [], {
+  // /static/... and /app/ are keyed without their query strings.
+  ignoreURLParametersMatching: [/.*/],
+});
+precaching.cleanupOutdatedCaches();
+
+// Any navigation inside the app opens the precached shell: offline, reloads included. The
+// shell asks /api/v1/auth/me when online and sends a signed-out rep to the login page.
+routing.registerRoute(
+  new routing.NavigationRoute(precaching.createHandlerBoundToURL("/app/"), {
+    allowlist: [/^\/app\/?$/],
+  }),
+);
+
+// API reads worth having offline that the phone does not sync (deals on the account card):
+// network first, the last answer when there is no network.
+routing.registerRoute(
+  ({ url, request }) =>
+    request.method === "GET" &&
+    url.origin === self.location.origin &&
+    /^\/api\/v1\/(deals|accounts\/[^/]+\/activities)/.test(url.pathname),
+  new strategies.NetworkFirst({
+    cacheName: "fieldcrm-api",
+    networkTimeoutSeconds: 6,
+    plugins: [
+      new cacheableResponse.CacheableResponsePlugin({ statuses: [200] }),
+      new expiration.ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 7 * 24 * 3600 }),
+    ],
+  }),
+);
+
+// Map tiles from the configured server: cache first, bounded, so today's area stays drawn.
+const tileUrl = self.FIELDCRM_TILE_URL || "";
+if (tileUrl) {
+  const tileOrigin = new URL(tileUrl.replace(/\{[a-z]\}/g, "a"), self.location.origin).origin;
+  routing.registerRoute(
+    ({ url, request }) => request.destination === "image" && url.origin === tileOrigin,
+    new strategies.CacheFirst({
+      cacheName: "fieldcrm-tiles",
+      plugins: [
+        new cacheableResponse.CacheableResponsePlugin({ statuses: [0, 200] }),
+        new expiration.ExpirationPlugin({ maxEntries: 500, maxAgeSeconds: 30 * 24 * 3600 }),
+      ],
+    }),
+  );
+}
+
+// Background Sync (Chromium only) is a nudge: tell open pages to flush their outbox. With no
+// page open there is nothing to do; the outbox waits for the next app start.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "fieldcrm-outbox") return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
+      for (const client of clients) client.postMessage({ type: "flush" });
+    }),
+  );
+});

@@ -1,0 +1,106 @@
+// The one fetch wrapper: session cookie + CSRF header, JSON both ways, and every answer
+// classified so the sync loop never has to read status codes.
+
+/**
+ * What an HTTP answer means for the outbox.
+ * ok: read the body (per-item results decide); auth: log in again (transient, keeps items);
+ * transient: retry later (5xx, 408, 429, network); rejected: this request will never succeed.
+ * @param {number} status 0 for a network error
+ * @returns {"ok"|"auth"|"transient"|"rejected"}
+ */
+export function classify(status) {
+  if (status >= 200 && status < 300) return "ok";
+  if (status === 401 || status === 403) return "auth";
+  if (status === 0 || status === 408 || status === 425 || status === 429 || status >= 500) {
+    return "transient";
+  }
+  return "rejected";
+}
+
+/**
+ * @param {string} name
+ * @param {string} [cookies]
+ * @returns {string|null}
+ */
+export function readCookie(name, cookies = globalThis.document?.cookie || "") {
+  for (const part of cookies.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+/**
+ * Make an API client.
+ * @param {{base?: string, fetchImpl?: typeof fetch, cookies?: () => string}} [options]
+ */
+export function createApi({
+  base = "/api/v1",
+  fetchImpl = (...args) => globalThis.fetch(...args),
+  cookies = () => globalThis.document?.cookie || "",
+} = {}) {
+  async function csrfToken(refresh = false) {
+    let token = readCookie("csrftoken", cookies());
+    if (!token || refresh) {
+      await fetchImpl(`${base}/auth/csrf`, { credentials: "same-origin" });
+      token = readCookie("csrftoken", cookies());
+    }
+    return token;
+  }
+
+  /**
+   * @param {string} path below /api/v1
+   * @param {{method?: string, body?: *}} [options]
+   * @returns {Promise<{kind: string, status: number, data: *}>}
+   */
+  async function request(path, { method = "GET", body } = {}, retried = false) {
+    const headers = { Accept: "application/json" };
+    const init = { method, headers, credentials: "same-origin", cache: "no-store" };
+    if (method !== "GET") {
+      headers["Content-Type"] = "application/json";
+      headers["X-CSRFToken"] = (await csrfToken()) || "";
+      init.body = JSON.stringify(body ?? {});
+    }
+    let response;
+    try {
+      response = await fetchImpl(`${base}/${path}`, init);
+    } catch (error) {
+      return { kind: "transient", status: 0, data: null, error: String(error) };
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      // An empty or non-JSON body (a proxy's error page) carries nothing we can use.
+    }
+    const kind = classify(response.status);
+    // A 403 on a write is usually a rotated CSRF cookie (a new login): fetch it once more.
+    if (response.status === 403 && method !== "GET" && !retried) {
+      await csrfToken(true);
+      return request(path, { method, body }, true);
+    }
+    // A 2xx without a body is not an answer to the items: treat it as lost.
+    if (kind === "ok" && method === "POST" && path === "sync/push" && !data?.results) {
+      return { kind: "transient", status: response.status, data };
+    }
+    return { kind, status: response.status, data };
+  }
+
+  return {
+    request,
+    /** @returns {Promise<object>} the signed-in user */
+    me: () => request("auth/me"),
+    /**
+     * @param {number} cursor
+     * @param {number} [limit]
+     */
+    pull: (cursor, limit = 500) => request(`sync/pull?cursor=${cursor}&limit=${limit}`),
+    /**
+     * @param {string} deviceId
+     * @param {object[]} mutations
+     */
+    push: (deviceId, mutations) =>
+      request("sync/push", { method: "POST", body: { device_id: deviceId, mutations } }),
+    logout: () => request("auth/logout", { method: "POST" }),
+  };
+}

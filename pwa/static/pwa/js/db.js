@@ -1,0 +1,193 @@
+// The ONLY module touching IndexedDB (STYLE.md 2.6): the schema, its upgrades and accessors.
+// Everything else asks this module, so a schema change is one DB_VERSION bump in one file.
+
+import { openDB } from "idb";
+
+export const DB_VERSION = 1;
+
+/** Entity name (the sync protocol's) → object store (the pull payload's plural). */
+export const STORES = {
+  account: "accounts",
+  contact: "contacts",
+  activity: "activities",
+  visit: "visits",
+  task: "tasks",
+};
+
+const RECORD_STORES = Object.values(STORES);
+// Records that hang off an account: dropped with it when pull says the account was removed.
+const CHILD_STORES = ["contacts", "activities", "visits", "tasks"];
+
+let dbName = "fieldcrm";
+let dbPromise = null;
+
+/**
+ * Use another database name (tests give each case its own, a fresh phone in one line).
+ * @param {string} name
+ */
+export function useDatabase(name) {
+  dbPromise = null;
+  dbName = name;
+}
+
+/** @returns {Promise<import("idb").IDBPDatabase>} the opened database (opened once). */
+export function getDb() {
+  if (!dbPromise) {
+    dbPromise = openDB(dbName, DB_VERSION, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          for (const name of RECORD_STORES) {
+            const store = db.createObjectStore(name, { keyPath: "id" });
+            if (CHILD_STORES.includes(name)) store.createIndex("account_id", "account_id");
+          }
+          const outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+          outbox.createIndex("op_id", "op_id", { unique: true });
+          outbox.createIndex("record_id", "id");
+          db.createObjectStore("meta");
+        }
+      },
+      // Another tab opened a newer version: let it upgrade rather than block it.
+      blocking() {
+        dbPromise?.then((db) => db.close());
+        dbPromise = null;
+      },
+    });
+  }
+  return dbPromise;
+}
+
+/**
+ * @param {string} key
+ * @param {*} [fallback]
+ * @returns {Promise<*>}
+ */
+export async function getMeta(key, fallback = undefined) {
+  const value = await (await getDb()).get("meta", key);
+  return value === undefined ? fallback : value;
+}
+
+/**
+ * @param {string} key
+ * @param {*} value
+ */
+export async function setMeta(key, value) {
+  await (await getDb()).put("meta", value, key);
+}
+
+/**
+ * @param {string} store one of STORES' values
+ * @param {string} id
+ */
+export async function getRecord(store, id) {
+  return (await getDb()).get(store, id);
+}
+
+/** @param {string} store */
+export async function allRecords(store) {
+  return (await getDb()).getAll(store);
+}
+
+/**
+ * @param {string} store a child store (contacts, activities, visits, tasks)
+ * @param {string} accountId
+ */
+export async function recordsOfAccount(store, accountId) {
+  return (await getDb()).getAllFromIndex(store, "account_id", accountId);
+}
+
+/**
+ * @param {string} store
+ * @param {object} record
+ */
+export async function putRecord(store, record) {
+  await (await getDb()).put(store, record);
+}
+
+/**
+ * A local change and its outbox item in one transaction: the phone never shows a change
+ * it has not queued, and never queues one it does not show.
+ * @param {object} item the outbox item (without seq)
+ * @param {{store: string, record: object}|null} local the optimistic record, if any
+ * @returns {Promise<number>} the item's seq
+ */
+export async function addToOutbox(item, local) {
+  const db = await getDb();
+  const stores = local ? ["outbox", local.store] : ["outbox"];
+  const tx = db.transaction(stores, "readwrite");
+  const seq = await tx.objectStore("outbox").add(item);
+  if (local) await tx.objectStore(local.store).put(local.record);
+  await tx.done;
+  return seq;
+}
+
+/** @returns {Promise<object[]>} every outbox item, oldest first. */
+export async function outboxItems() {
+  return (await getDb()).getAll("outbox");
+}
+
+/** @param {object} item an item read from the outbox (with seq) */
+export async function putOutboxItem(item) {
+  await (await getDb()).put("outbox", item);
+}
+
+/**
+ * Apply the answers to one pushed batch in one transaction.
+ * @param {{remove: number[], update: object[], records: {store: string, record: object}[],
+ *   drop: {store: string, id: string}[]}} plan
+ */
+export async function settleOutbox(plan) {
+  const db = await getDb();
+  const tx = db.transaction(["outbox", ...RECORD_STORES], "readwrite");
+  const outbox = tx.objectStore("outbox");
+  await Promise.all([
+    ...plan.remove.map((seq) => outbox.delete(seq)),
+    ...plan.update.map((item) => outbox.put(item)),
+    ...plan.records.map(({ store, record }) => tx.objectStore(store).put(record)),
+    ...(plan.drop || []).map(({ store, id }) => tx.objectStore(store).delete(id)),
+  ]);
+  await tx.done;
+}
+
+/**
+ * Store one pull page and its cursor in one transaction, so a page is either all in or not
+ * at all and the cursor never runs ahead of the data.
+ * @param {{cursor: number, changes: object, deleted: object, removed: object}} page
+ * @param {(store: string, record: object) => object} [overlay] re-applies still-pending
+ *   local edits on top of a pulled record
+ */
+export async function applyPullPage(page, overlay = (_store, record) => record) {
+  const db = await getDb();
+  const tx = db.transaction([...RECORD_STORES, "meta"], "readwrite");
+  const writes = [];
+  for (const [store, records] of Object.entries(page.changes || {})) {
+    if (!RECORD_STORES.includes(store)) continue;
+    for (const record of records) writes.push(tx.objectStore(store).put(overlay(store, record)));
+  }
+  for (const [store, ids] of Object.entries(page.deleted || {})) {
+    if (!RECORD_STORES.includes(store)) continue;
+    for (const id of ids) writes.push(tx.objectStore(store).delete(id));
+  }
+  for (const accountId of page.removed?.accounts || []) {
+    writes.push(tx.objectStore("accounts").delete(accountId));
+    for (const store of CHILD_STORES) {
+      const index = tx.objectStore(store).index("account_id");
+      writes.push(
+        index.getAllKeys(accountId).then((keys) =>
+          Promise.all(keys.map((key) => tx.objectStore(store).delete(key))),
+        ),
+      );
+    }
+  }
+  writes.push(tx.objectStore("meta").put(page.cursor, "cursor"));
+  await Promise.all(writes);
+  await tx.done;
+}
+
+/** Forget everything (another user signs in on this phone). */
+export async function clearAll() {
+  const db = await getDb();
+  const names = [...RECORD_STORES, "outbox", "meta"];
+  const tx = db.transaction(names, "readwrite");
+  await Promise.all(names.map((name) => tx.objectStore(name).clear()));
+  await tx.done;
+}

@@ -1,0 +1,190 @@
+// Boot: language, user, the sync loop and its triggers, the service worker, the screens.
+
+import { onChange as onLocalChange } from "./actions.js";
+import { createApi } from "./api.js";
+import { clearAll, getMeta, setMeta } from "./db.js";
+import { formatTime, pickLanguage, setLanguage, t } from "./i18n.js";
+import { counts, newId } from "./outbox.js";
+import { renderAccount } from "./screens/account.js";
+import { renderMore } from "./screens/more.js";
+import { renderNearby } from "./screens/nearby.js";
+import { renderProspect } from "./screens/prospect.js";
+import { renderTasks } from "./screens/tasks.js";
+import { renderToday } from "./screens/today.js";
+import { renderVisitForm } from "./screens/visit-form.js";
+import { createSync } from "./sync.js";
+import { h, mount } from "./ui.js";
+
+const SCREENS = {
+  today: renderToday,
+  account: renderAccount,
+  visit: renderVisitForm,
+  prospect: renderProspect,
+  nearby: renderNearby,
+  tasks: renderTasks,
+  more: renderMore,
+};
+const NAV = [
+  ["today", "#/today"],
+  ["nearby", "#/nearby"],
+  ["new_prospect_short", "#/prospect"],
+  ["tasks", "#/tasks"],
+  ["more", "#/more"],
+];
+const BG_SYNC_TAG = "fieldcrm-outbox";
+
+const config = JSON.parse(document.getElementById("fieldcrm-config").textContent);
+const api = createApi();
+const ctx = { api, config, me: null, sync: null, navigate, rerender: () => render() };
+let indicatorState = { online: navigator.onLine, pending: 0, rejected: 0, lastSyncAt: null };
+// Successful syncs since this page opened (tests and the indicator's "Synced" read it).
+let syncCount = 0;
+
+// Screens that show synced data re-render when a sync lands; forms never do (typing is kept).
+const LIVE_SCREENS = new Set(["today", "tasks", "more", "account"]);
+
+function refreshIfLive() {
+  const name = (location.hash.replace(/^#\/?/, "") || "today").split(/[/?]/)[0];
+  const editing = document.querySelector("details.edit[open]");
+  if (LIVE_SCREENS.has(name) && !editing) render();
+}
+
+function navigate(hash) {
+  if (location.hash === hash) render();
+  else location.hash = hash;
+}
+
+async function render() {
+  const [path, query = ""] = (location.hash.replace(/^#\/?/, "") || "today").split("?");
+  const [name, ...params] = path.split("/");
+  const screen = SCREENS[name] || renderToday;
+  const main = document.getElementById("screen");
+  renderNav(name);
+  await screen(main, { ...ctx, params, query: new URLSearchParams(query) });
+  main.focus({ preventScroll: true });
+}
+
+function renderNav(active) {
+  const nav = document.getElementById("nav");
+  nav.setAttribute("aria-label", t("main_menu"));
+  mount(
+    nav,
+    NAV.map(([key, href]) =>
+      h("a", { href, "aria-current": href === `#/${active}` ? "page" : null }, t(key)),
+    ),
+  );
+}
+
+function renderIndicator() {
+  const s = indicatorState;
+  const box = document.getElementById("sync-indicator");
+  const phase = !s.online ? "offline" : s.phase === "syncing" ? "syncing" : s.phase === "auth" ? "auth" : s.phase === "retrying" ? "retrying" : "online";
+  mount(
+    box,
+    h("span", { class: `dot dot-${phase}`, "aria-hidden": "true" }),
+    h("span", { id: "net-status" }, t(`sync_${phase}`)),
+    h("span", { id: "pending", "aria-label": t("pending_changes") },
+      h("span", { id: "pending-count" }, String(s.pending)), " ", t("pending_label")),
+    s.rejected
+      ? h("a", { href: "#/more", id: "rejected-count", class: "warn" }, t("rejected_n", { n: s.rejected }))
+      : null,
+    h("span", { id: "last-sync" }, s.lastSyncAt ? t("last_sync", { time: formatTime(s.lastSyncAt) }) : t("never_synced")),
+  );
+  box.dataset.pending = String(s.pending);
+  box.dataset.syncs = String(syncCount);
+}
+
+// Safari (iOS) deletes a site's storage after 7 days without a visit unless the app is on
+// the home screen; there is no API to ask, so tell the rep (DESIGN.md).
+function storageWarning() {
+  const standalone =
+    navigator.standalone === true || matchMedia("(display-mode: standalone)").matches;
+  const safari = "standalone" in navigator || (/Safari/.test(navigator.userAgent) && !/Chrom/.test(navigator.userAgent));
+  const box = document.getElementById("storage-warning");
+  box.hidden = standalone || !safari;
+  if (!box.hidden) box.textContent = t("safari_warning");
+}
+
+async function whoAmI() {
+  const stored = await getMeta("me", null);
+  if (!navigator.onLine) return stored;
+  const answer = await api.me();
+  if (answer.kind === "auth") {
+    location.assign("/login/?next=/app/");
+    return null;
+  }
+  if (answer.kind !== "ok") return stored;
+  const me = answer.data;
+  if (stored && stored.id !== me.id) {
+    // Another person signs in on this phone: their data, not the last one's. Pending changes
+    // of the previous user are never pushed under the new session.
+    const { pending } = await counts();
+    if (!pending) await clearAll();
+  }
+  await setMeta("me", me);
+  return me;
+}
+
+async function registerWorker(sync) {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data === "flush" || event.data?.type === "flush") sync.request("background-sync");
+  });
+  try {
+    await navigator.serviceWorker.register("/serviceworker.js", { scope: "/app/" });
+  } catch {
+    // No worker (private mode, old browser): the app still works online; sync is page-driven.
+  }
+}
+
+async function askBackgroundSync() {
+  try {
+    const reg = await navigator.serviceWorker?.ready;
+    await reg?.sync?.register(BG_SYNC_TAG);
+  } catch {
+    // Background Sync is a bonus trigger (absent in Safari and Firefox).
+  }
+}
+
+async function boot() {
+  setLanguage((await getMeta("lang", null)) || pickLanguage(navigator.languages));
+  let deviceId = await getMeta("deviceId", null);
+  if (!deviceId) {
+    deviceId = newId();
+    await setMeta("deviceId", deviceId);
+  }
+  const channel = "BroadcastChannel" in globalThis ? new BroadcastChannel("fieldcrm") : null;
+  const sync = createSync({
+    api,
+    deviceId,
+    onChange: (state) => {
+      const before = indicatorState.lastSyncAt;
+      const fresh = state.phase === "idle" && state.lastSyncAt && state.lastSyncAt !== before;
+      if (fresh) syncCount += 1;
+      indicatorState = state;
+      renderIndicator();
+      if (fresh) {
+        channel?.postMessage("synced");
+        refreshIfLive();
+      }
+    },
+  });
+  ctx.sync = sync;
+  channel?.addEventListener("message", () => refreshIfLive());
+  onLocalChange(() => {
+    sync.publish();
+    if (navigator.onLine) sync.request("change");
+    else askBackgroundSync();
+  });
+  window.addEventListener("hashchange", () => render());
+  window.addEventListener("online", () => sync.publish());
+  storageWarning();
+  renderIndicator();
+  ctx.me = await whoAmI();
+  await render();
+  await registerWorker(sync);
+  sync.start(window);
+  document.documentElement.dataset.ready = "1";
+}
+
+boot();

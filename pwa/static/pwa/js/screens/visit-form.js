@@ -1,0 +1,98 @@
+// Check in and log a visit. From Today: "Log visit" (1) opens this form and takes the GPS fix
+// at once (that tap is the check-in), pick an outcome (2), type, "Save visit" (3).
+
+import { logVisit } from "../actions.js";
+import { getRecord } from "../db.js";
+import { currentFix, distanceM, isFar } from "../geo.js";
+import { formatDistance, t } from "../i18n.js";
+import { field, h, mount, toast } from "../ui.js";
+
+export const OUTCOMES = ["order", "follow_up", "no_interest", "not_met", "closed"];
+
+/**
+ * @param {HTMLElement} root
+ * @param {{params: string[], query: URLSearchParams, me: object, navigate: Function}} ctx
+ */
+export async function renderVisitForm(root, ctx) {
+  const account = await getRecord("accounts", ctx.params[0]);
+  if (!account) {
+    mount(root, h("h1", null, t("log_visit")), h("p", { class: "empty" }, t("account_missing")));
+    return;
+  }
+  const stopId = ctx.query.get("stop");
+  const stop = stopId ? await getRecord("visits", stopId) : null;
+  let fix = null;
+  const fixBox = h("div", { class: "fix", role: "status", "aria-live": "polite", id: "checkin-status" }, t("locating"));
+  const retry = h("button", { type: "button", class: "btn btn-quiet", hidden: true, onclick: () => locate() }, t("retry_gps"));
+
+  async function locate() {
+    retry.hidden = true;
+    fixBox.className = "fix";
+    fixBox.textContent = t("locating");
+    try {
+      fix = await currentFix();
+    } catch {
+      fix = null;
+      fixBox.textContent = t("no_fix");
+      retry.hidden = false;
+      return;
+    }
+    if (!account.location) {
+      fixBox.textContent = t("fix_no_account_location", { accuracy: formatDistance(fix.accuracy_m) });
+      return;
+    }
+    const distance = distanceM(fix.location, account.location);
+    const far = isFar(distance, fix.accuracy_m);
+    fixBox.className = far ? "fix fix-far" : "fix fix-ok";
+    fixBox.textContent = t(far ? "checked_in_far" : "checked_in", {
+      distance: formatDistance(distance),
+      accuracy: formatDistance(fix.accuracy_m),
+    });
+  }
+
+  const outcomes = h(
+    "fieldset",
+    { class: "outcomes" },
+    h("legend", null, t("outcome")),
+    OUTCOMES.map((value) =>
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "outcome", value }), t(`outcome_${value}`)),
+    ),
+  );
+  const notes = h("textarea", { name: "notes", rows: 3 });
+  const stepTitle = h("input", { name: "next_step", autocomplete: "off" });
+  const stepDue = h("input", { name: "due", type: "date" });
+  const save = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("save_visit"));
+
+  const form = h(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        save.disabled = true;
+        const outcome = form.querySelector("input[name=outcome]:checked")?.value || "";
+        const title = stepTitle.value.trim();
+        const due = stepDue.value ? new Date(`${stepDue.value}T09:00:00`).toISOString() : null;
+        await logVisit({
+          account, me: ctx.me, checkIn: fix, outcome, notes: notes.value.trim(), stop,
+          nextStep: title ? { title, due_at: due } : null,
+        }); // prettier-ignore
+        toast(t("visit_saved"));
+        ctx.navigate("#/today");
+      },
+    },
+    fixBox,
+    retry,
+    outcomes,
+    field("visit-notes", t("notes"), notes),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, t("next_step")),
+      field("visit-next-step", t("next_step_title"), stepTitle),
+      field("visit-next-due", t("due_date"), stepDue),
+    ),
+    save,
+  );
+  mount(root, h("h1", null, t("visit_at", { name: account.name })), form);
+  locate();
+}

@@ -1,0 +1,187 @@
+// Push then pull, one run at a time across tabs. The page syncs; the service worker only
+// nudges ("flush" after a Background Sync event), because Workbox's own queue counts a 5xx as
+// delivered and expires entries (DESIGN.md, "what has gone wrong for others").
+
+import { applyPullPage, getMeta, setMeta } from "./db.js";
+import * as outbox from "./outbox.js";
+
+export const BACKOFF_BASE_MS = 2_000;
+export const BACKOFF_MAX_MS = 5 * 60_000;
+const LOCK_NAME = "fieldcrm-sync";
+const BUSY_RETRY_MS = 1_500;
+
+/**
+ * Delay before retry number `failures` (1, 2, …): exponential, capped, with "equal jitter"
+ * so a fleet of phones coming out of one car park does not retry in lockstep.
+ * @param {number} failures
+ * @param {() => number} [random]
+ * @returns {number} milliseconds
+ */
+export function backoffDelay(failures, random = Math.random) {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * Create the sync engine. Every dependency is injectable so node --test drives it directly.
+ * @param {{api: object, deviceId: string, isOnline?: () => boolean, now?: () => Date,
+ *   random?: () => number, setTimer?: Function, clearTimer?: Function, locks?: object|null,
+ *   onChange?: (state: object) => void}} deps
+ */
+export function createSync({
+  api,
+  deviceId,
+  isOnline = () => globalThis.navigator?.onLine !== false,
+  now = () => new Date(),
+  random = Math.random,
+  setTimer = (fn, ms) => setTimeout(fn, ms),
+  clearTimer = (id) => clearTimeout(id),
+  locks = globalThis.navigator?.locks ?? null,
+  onChange = () => {},
+}) {
+  const state = {
+    phase: "idle", // idle | syncing | offline | retrying | auth
+    failures: 0,
+    lastSyncAt: null,
+    lastError: null,
+    retryAt: null,
+  };
+  let running = null;
+  let again = false;
+  let timer = null;
+
+  const publish = async () => {
+    const counts = await outbox.counts();
+    onChange({ ...state, ...counts, online: isOnline() });
+  };
+
+  function schedule(ms) {
+    if (timer !== null) clearTimer(timer);
+    state.retryAt = new Date(now().getTime() + ms).toISOString();
+    timer = setTimer(() => {
+      timer = null;
+      state.retryAt = null;
+      request("retry");
+    }, ms);
+  }
+
+  /** One push-then-pull. @returns {Promise<"done"|"offline"|"failed">} */
+  async function runOnce() {
+    if (!isOnline()) {
+      state.phase = "offline";
+      return "offline";
+    }
+    state.phase = "syncing";
+    await publish();
+    // Push everything queued, in order, batch by batch.
+    for (;;) {
+      const batch = await outbox.nextBatch();
+      if (!batch.length) break;
+      const answer = await api.push(deviceId, batch);
+      if (answer.kind !== "ok") return fail(answer);
+      const summary = await outbox.settle(answer.data.results);
+      // Nothing in the batch moved: the server named none of our items; do not spin.
+      if (!summary.applied && !summary.rejected && !summary.conflicts.length) {
+        return fail({ kind: "transient", status: answer.status });
+      }
+      await publish();
+    }
+    // Pull until the server says there is no more.
+    let cursor = await getMeta("cursor", 0);
+    for (;;) {
+      const answer = await api.pull(cursor);
+      if (answer.kind !== "ok") return fail(answer);
+      const pending = await outbox.pendingItems();
+      await applyPullPage(answer.data, (store, record) =>
+        outbox.overlayPending(pending, store, record),
+      );
+      cursor = answer.data.cursor;
+      if (!answer.data.more) break;
+    }
+    state.failures = 0;
+    state.lastError = null;
+    state.phase = "idle";
+    state.lastSyncAt = now().toISOString();
+    await setMeta("lastSyncAt", state.lastSyncAt);
+    return "done";
+  }
+
+  function fail(answer) {
+    state.failures += 1;
+    state.lastError = answer.status || "network";
+    state.phase = answer.kind === "auth" ? "auth" : "retrying";
+    // Every failure is transient for the outbox: back off and try again (auth included: the
+    // rep may log in from another tab, and the items must survive until then).
+    schedule(backoffDelay(state.failures, random));
+    return "failed";
+  }
+
+  async function guarded() {
+    if (!locks?.request) return runOnce();
+    // Web Locks: one tab syncs; another that finds the lock taken retries a moment later
+    // (its change is already in the shared outbox, so the holder may well send it).
+    return locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => {
+      if (!lock) {
+        schedule(BUSY_RETRY_MS);
+        return "busy";
+      }
+      return runOnce();
+    });
+  }
+
+  /**
+   * Ask for a sync. Calls during a run are coalesced into one more run after it.
+   * @param {string} [reason]
+   * @returns {Promise<string>} how the (last) run ended
+   */
+  function request(reason = "manual") {
+    state.lastReason = reason;
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let result;
+      try {
+        do {
+          again = false;
+          try {
+            result = await guarded();
+          } catch (error) {
+            // A bug or a storage error must not wedge the loop: count it as a failure.
+            result = fail({ kind: "transient", status: 0, error });
+          }
+        } while (again && result === "done");
+      } finally {
+        running = null;
+        await publish();
+      }
+      return result;
+    })();
+    return running;
+  }
+
+  /**
+   * Wire the triggers: app start, `online`, tab visible again, Background Sync's "flush".
+   * @param {EventTarget} [win]
+   */
+  function start(win = globalThis.window) {
+    getMeta("lastSyncAt", null).then((at) => {
+      state.lastSyncAt = state.lastSyncAt || at;
+      publish();
+    });
+    if (win?.addEventListener) {
+      win.addEventListener("online", () => request("online"));
+      win.addEventListener("offline", () => {
+        state.phase = "offline";
+        publish();
+      });
+      win.document?.addEventListener("visibilitychange", () => {
+        if (win.document.visibilityState === "visible") request("visible");
+      });
+    }
+    return request("start");
+  }
+
+  return { request, start, state, publish };
+}

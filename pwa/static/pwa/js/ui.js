@@ -1,0 +1,73 @@
+// Tiny DOM helpers: elements are built with text nodes, never innerHTML, so data from the
+// server or the rep can never become markup.
+
+/**
+ * h("button", {type: "button", onclick}, "Save")
+ * @param {string} tag
+ * @param {object|null} [attrs] attributes; on* keys become listeners; `dataset`, `style` objects
+ * @param {...(Node|string|number|null|false|Array)} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs = null, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value == null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (key in el && key !== "list" && typeof value !== "string") {
+      el[key] = value;
+    } else {
+      el.setAttribute(key, value === true ? "" : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/**
+ * Replace an element's content.
+ * @param {Element} el
+ * @param {...*} children
+ */
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/**
+ * A labelled form field (label wraps nothing: `for`/`id` so screen readers and tests agree).
+ * @param {string} id
+ * @param {string} label
+ * @param {HTMLElement} control
+ */
+export function field(id, label, control) {
+  control.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, label), control);
+}
+
+/** @param {string} text shown briefly in the polite live region */
+export function toast(text) {
+  const region = document.getElementById("toast");
+  if (!region) return;
+  region.textContent = text;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => {
+    region.textContent = "";
+  }, 4000);
+}
+
+/** @returns {string} today's date as YYYY-MM-DD in the phone's time zone */
+export function todayIso(now = new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
