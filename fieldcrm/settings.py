@@ -170,6 +170,18 @@ PWA_APP_BACKGROUND_COLOR = "#ffffff"
 PWA_APP_DISPLAY = "standalone"
 PWA_APP_START_URL = "/app/"
 PWA_APP_SCOPE = "/"
+PWA_APP_DEBUG_MODE = False
+# Sizes browsers ask for (192 and 512), plus maskable versions for Android's adaptive icons.
+PWA_APP_ICONS = [
+    {"src": "/static/pwa/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
+    {"src": "/static/pwa/icons/icon-512.png", "sizes": "512x512", "type": "image/png"},
+    {"src": "/static/pwa/icons/maskable-192.png", "sizes": "192x192", "type": "image/png",
+     "purpose": "maskable"},
+    {"src": "/static/pwa/icons/maskable-512.png", "sizes": "512x512", "type": "image/png",
+     "purpose": "maskable"},
+]  # fmt: skip
+PWA_APP_ICONS_APPLE = [{"src": "/static/pwa/icons/apple-touch-icon-180.png", "sizes": "180x180"}]
+PWA_APP_SPLASH_SCREEN: list[dict[str, str]] = []
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("FIELDCRM_SECURE_COOKIES", default=True)
