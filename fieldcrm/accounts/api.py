@@ -12,6 +12,7 @@ from fieldcrm.accounts.schemas import (
     AccountFilters,
     AccountIn,
     AccountOut,
+    AccountPage,
     AccountPatch,
     ActivityIn,
     ActivityOut,
@@ -20,17 +21,18 @@ from fieldcrm.accounts.schemas import (
     ContactPatch,
 )
 from fieldcrm.core.api_params import reject_unknown_params
-from fieldcrm.core.pagination import MAX_LIMIT, Page
+from fieldcrm.core.pagination import MAX_LIMIT, Page, PageIn
 
 router = Router(tags=["accounts"])
 
 
-@router.get("/accounts", response=list[AccountOut])
-@paginate(Page)
-def list_accounts(request: HttpRequest, filters: Query[AccountFilters]):
+@router.get("/accounts", response=AccountPage)
+def list_accounts(request: HttpRequest, filters: Query[AccountFilters], page: Query[PageIn]):
     """Accounts in your scope; ordered by distance when ``near`` is given, else by name."""
     reject_unknown_params(request, AccountFilters)
-    return selectors.account_list(actor=request.auth, filters=filters)
+    return selectors.account_page(
+        actor=request.auth, filters=filters, offset=page.offset, limit=page.limit
+    )
 
 
 @router.get("/accounts.geojson", response=dict)

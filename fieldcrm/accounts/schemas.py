@@ -93,6 +93,11 @@ class AccountOut(Schema):
         return None if distance is None else round(float(getattr(distance, "m", distance)), 1)
 
 
+class AccountPage(Schema):
+    items: list[AccountOut]
+    count: int
+
+
 class AccountFilters(Schema):
     q: str | None = Field(None, max_length=100, description="Text in name, address, email or phone")
     status: list[Status] | None = None

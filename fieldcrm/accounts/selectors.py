@@ -12,12 +12,36 @@ from fieldcrm.core.scoping import get_scoped, scoped
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 
-DEFAULT_RADIUS_M = 5_000
-
 
 def account_list(*, actor: User, filters: AccountFilters) -> QuerySet[Account]:
     """The caller's accounts matching ``filters``: by distance when ``near`` is given, else by
     name; ties broken by id so pages are stable."""
+    qs = _filtered(actor, filters)
+    if filters.near:
+        lat, lng = parse_near(filters.near)
+        return geo.order_by_distance(qs, lat=lat, lng=lng)
+    return qs.order_by("name", "id")
+
+
+def account_page(
+    *, actor: User, filters: AccountFilters, offset: int, limit: int
+) -> dict[str, object]:
+    """One page of ``account_list`` and the total count.
+
+    ``near`` without a radius is "the nearest N": rather than sorting every account by
+    distance, the page comes from an index-driven nearest search of ``offset + limit`` rows.
+    """
+    qs = account_list(actor=actor, filters=filters)
+    if filters.near and filters.radius_m is None:
+        lat, lng = parse_near(filters.near)
+        nearest = geo.nearest(_filtered(actor, filters), lat=lat, lng=lng, limit=offset + limit)
+        items = list(nearest)[offset:]
+    else:
+        items = list(qs[offset : offset + limit])
+    return {"items": items, "count": qs.order_by().count()}
+
+
+def _filtered(actor: User, filters: AccountFilters) -> QuerySet[Account]:
     qs = scoped(Account, actor).prefetch_related(
         Prefetch("tags", queryset=Tag.objects.only("name"))
     )
@@ -50,12 +74,10 @@ def account_list(*, actor: User, filters: AccountFilters) -> QuerySet[Account]:
     if filters.bbox:
         west, south, east, north = parse_bbox(filters.bbox)
         qs = geo.in_bbox(qs, west=west, south=south, east=east, north=north)
-    if filters.near:
+    if filters.near and filters.radius_m is not None:
         lat, lng = parse_near(filters.near)
-        if filters.radius_m is not None:
-            qs = geo.within_radius(qs, lat=lat, lng=lng, radius_m=filters.radius_m)
-        return geo.order_by_distance(qs, lat=lat, lng=lng)
-    return qs.order_by("name", "id")
+        qs = geo.within_radius(qs, lat=lat, lng=lng, radius_m=filters.radius_m)
+    return qs
 
 
 def account_get(*, actor: User, account_id: object) -> Account:

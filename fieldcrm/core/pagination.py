@@ -12,10 +12,13 @@ from ninja.pagination import LimitOffsetPagination
 MAX_LIMIT = 500
 
 
+class PageIn(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
 class Page(LimitOffsetPagination):
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=MAX_LIMIT)
-        offset: int = Field(0, ge=0, le=10_000_000)
+    Input = PageIn
 
     def paginate_queryset(
         self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any
