@@ -5,7 +5,9 @@ service, render. Managers and admins only; any other role gets 403."""
 from __future__ import annotations
 
 import functools
+import gzip
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +19,9 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from fieldcrm.accounts import exports
@@ -33,6 +35,7 @@ from maps import territory_map, to_standalone_html
 from maps.layers import status_labels
 
 MAX_BODY = 1_000_000
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -118,19 +121,28 @@ def map_page(request: HttpRequest) -> HttpResponse:
     return render(request, "manager/map.html", context)
 
 
+def _gzipped(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """gzip at level 1: a 100k-account map is ~5 MB of JSON, which Django's level 6
+    (gzip_page) takes ~0.6 s to compress; level 1 takes ~0.1 s for ~20 % more bytes."""
+    patch_vary_headers(response, ("Accept-Encoding",))
+    if ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
+        response.content = gzip.compress(response.content, compresslevel=1, mtime=0)
+        response["Content-Encoding"] = "gzip"
+    return response
+
+
 @require_GET
-@gzip_page
 @xframe_options_sameorigin
 @manager_page
 def map_frame(request: HttpRequest) -> HttpResponse:
     """The folium map itself, shown in the page's iframe (same origin, so the drawn area
     reaches the page's `fieldcrmOnDraw`)."""
     _form, filters = _filters(request)
-    return HttpResponse(_build_map(request, filters).get_root().render())
+    page = _build_map(request, filters).get_root().render()
+    return _gzipped(request, HttpResponse(page))
 
 
 @require_GET
-@gzip_page
 @manager_page
 def map_download(request: HttpRequest) -> HttpResponse:
     """The same map as one self-contained HTML file (assets inlined; only tiles fetched)."""
@@ -139,7 +151,7 @@ def map_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(page, content_type="text/html; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="territory-map-{stamp}.html"'
-    return response
+    return _gzipped(request, response)
 
 
 def _area_from(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
