@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fieldcrm.accounts.models import Account
-from fieldcrm.accounts.rules import WEEKDAYS, windows_for
+from fieldcrm.accounts.rules import windows_for
 from fieldcrm.deals.models import Deal, Stage
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region
@@ -240,7 +241,7 @@ def rep_day(rep: User, day: dt.date) -> RepDay:
     if day.weekday() not in (rep.working_days or []):
         return RepDay(
             rep, None,
-            _("%(rep)s does not work on %(day)s.") % {"rep": name, "day": WEEKDAYS[day.weekday()]},
+            _("%(rep)s does not work on %(day)s.") % {"rep": name, "day": date_format(day, "l")},
         )  # fmt: skip
     brk = None
     if rep.break_minutes and rep.break_start and rep.break_end:

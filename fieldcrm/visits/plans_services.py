@@ -173,6 +173,7 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
     names = {c.account_id: c.name for c in cands}
     run = _Run(days=days, visit_ids={c.account_id: c.visit_id for c in cands if c.visit_id})
     warnings = sorted({rd.problem for d in days for rd in _rep_days(reps, d) if rd.problem})
+    warnings = list(warnings)
     by_day = {days[0]: cands}
     if len(days) > 1:
         capacity = {
@@ -216,6 +217,15 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             routes += planning.routes_from(solution, day, region.timezone)
             day_dropped += [(d.stop_id, d.reason.value) for d in solution.dropped]
         run.routes[day] = routes
+        busy = {r.rep_id for r in routes}
+        if day_dropped:
+            # A rep left idle while visits were dropped is almost always a home base the
+            # road network cannot reach, or a shift too short: say so instead of staying quiet.
+            warnings += [
+                _("%(rep)s got no visits on %(day)s; check their home base and shift.")
+                % {"rep": rd.rep.get_full_name() or rd.rep.username, "day": day.isoformat()}
+                for rd in rep_days if rd.vehicle is not None and rd.rep.pk not in busy
+            ]  # fmt: skip
         for route in routes:
             for stop in route.stops:
                 visited[stop.account_id].append((day, route.rep_id))
@@ -238,7 +248,7 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
         "candidates": len(cands) + len(missing),
         "drive_s": sum(r.drive_s for r in all_routes),
         "distance_m": sum(r.distance_m for r in all_routes),
-        "warnings": warnings,
+        "warnings": list(dict.fromkeys(warnings)),
         "missing_location": [{"account_id": c.account_id, "name": c.name} for c in missing],
         "dropped": sorted(dropped, key=lambda d: -d["score"]),
         "provider": job.result.get("provider", "great_circle"),
