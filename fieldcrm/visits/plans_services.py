@@ -116,7 +116,13 @@ def plan_job_claim(
 def plan_job_dispatch(job: PlanJob) -> PlanJob:
     """Run the job now (no broker) or hand it to Celery once the job row is committed."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return plan_job_run(job_id=job.pk)
+        try:
+            return plan_job_run(job_id=job.pk)
+        except Exception:
+            # Recorded on the job (status failed, the error as its message): the caller gets
+            # that answer, not a 500. A worker's failure is recorded the same way.
+            job.refresh_from_db()
+            return job
     from fieldcrm.visits.jobs import plan_generate_job
 
     # After commit: the worker must see the job row it is handed.
