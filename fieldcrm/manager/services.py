@@ -38,7 +38,9 @@ def selection_assign(
             _("At most %(max)s accounts can be assigned at once: select a smaller area.")
             % {"max": f"{MAX_ASSIGN:,}"},
         )
-    writable = list(scoped(Account, actor, write=True).filter(pk__in=ids).select_for_update())
+    writable = list(
+        scoped(Account, actor, write=True).filter(pk__in=ids).select_for_update(of=("self",))
+    )
     if len(writable) != len(ids):
         raise NotAllowed(_("Your role may not change some of these accounts."))
     owner = check_owner(actor, owner_id)
