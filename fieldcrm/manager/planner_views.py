@@ -28,7 +28,7 @@ from fieldcrm.visits import plans_selectors as selectors
 from maps.builders import route_map
 from maps.data import RouteLine, RouteStop, UnassignedVisit
 
-UNASSIGNED_ON_MAP = 300  # the best-scored left-out visits drawn apart; the rest only counted
+UNASSIGNED_ON_MAP = 100  # the best-scored left-out visits drawn apart; the rest only counted
 
 
 def planner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,6 +81,7 @@ def planner_page(request: HttpRequest) -> HttpResponse:
         else None,
         "strings": {
             "queued": _("Waiting for a worker…"),
+            "planning": _("Planning…"),
             "failed": _("Planning failed: %(message)s"),
             "busy": _("Another planner is already generating this day (job %(id)s)."),
             "error": _("Something went wrong; try again."),
