@@ -27,7 +27,11 @@ VENDOR_FILES = ("vendor/idb/index.js", "vendor/leaflet/leaflet.js", "vendor/leaf
 
 
 def shell_context() -> dict:
+    modules = [p for p in _app_static_paths() if p.startswith("pwa/js/") and p.endswith(".js")]
     return {
+        # modulepreload flattens the import waterfall: one round trip for all modules instead
+        # of one per import depth (a 2 s round trip each on a slow 3G link).
+        "modules": [static(p) for p in modules if p != "pwa/js/main.js"],
         "app_name": settings.PWA_APP_NAME,
         "theme_color": settings.PWA_APP_THEME_COLOR,
         "config": {

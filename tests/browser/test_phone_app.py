@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.tasks.models import Task
@@ -151,3 +154,30 @@ def test_two_reps_edit_a_shared_account_merge_and_conflict(phones, world):
     assert two.page.get_by_label("Email").input_value() == "one@example.com"
     alert.get_by_role("button", name="Dismiss").click()
     two.page.get_by_role("alert").wait_for(state="detached")
+
+
+def test_tasks_complete_with_one_tap_and_persian_turns_the_app_right_to_left(phones, world):
+    shop = make_account("Task Shop", lng=1.05, lat=42.05)
+    now = timezone.now()
+    Task.objects.create(title="Call the owner", assignee=world.rep1, account=shop, due_at=now)
+    Task.objects.create(
+        title="Send the price list", assignee=world.rep1, due_at=now - dt.timedelta(days=2)
+    )
+    phone = phones()
+    phone.login("rep1")
+    page = phone.page
+    page.get_by_role("link", name="Tasks").click()
+    overdue = page.get_by_role("list", name="Overdue")
+    assert "Send the price list" in overdue.inner_text()
+    phone.synced_after(page.get_by_role("button", name="Complete: Call the owner").click)
+    assert Task.objects.get(title="Call the owner").done_at is not None
+    assert page.get_by_role("button", name="Complete: Call the owner").count() == 0
+
+    page.get_by_role("link", name="More").click()
+    page.get_by_label("Language").select_option("fa")
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        "fa",
+        "rtl",
+    ]
+    page.get_by_role("link", name="کارها").click()
+    page.get_by_role("heading", name="کارها").wait_for()

@@ -60,6 +60,8 @@ async function render() {
   const screen = SCREENS[name] || renderToday;
   const main = document.getElementById("screen");
   renderNav(name);
+  renderIndicator(); // the language may have changed
+  storageWarning();
   await screen(main, { ...ctx, params, query: new URLSearchParams(query) });
   main.focus({ preventScroll: true });
 }
@@ -163,6 +165,8 @@ async function boot() {
       if (fresh) syncCount += 1;
       indicatorState = state;
       renderIndicator();
+      // The first page of a long first sync is already enough to work with.
+      if (state.phase === "syncing" && state.pages === 1 && !state.lastSyncAt) refreshIfLive();
       if (fresh) {
         channel?.postMessage("synced");
         refreshIfLive();

@@ -72,6 +72,7 @@ export function createSync({
       return "offline";
     }
     state.phase = "syncing";
+    state.pages = 0;
     await publish();
     // Push everything queued, in order, batch by batch.
     for (;;) {
@@ -96,6 +97,9 @@ export function createSync({
         outbox.overlayPending(pending, store, record),
       );
       cursor = answer.data.cursor;
+      state.pages = (state.pages || 0) + 1;
+      // A fresh install shows its first page at once rather than after the last one.
+      if (state.pages === 1 && answer.data.more) await publish();
       if (!answer.data.more) break;
     }
     state.failures = 0;

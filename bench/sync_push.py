@@ -1,0 +1,254 @@
+"""Sync push under load: many phones sending logged visits at once (issue 6).
+
+Run: .venv/bin/python bench/sync_push.py [--smoke] [--backend spatialite|postgis|both]
+     [--devices 50] [--visits 10000] [--batch 100] [--workers 4] [--threads 8]
+
+Per backend: a fresh database (a SpatiaLite file, or a throwaway PostGIS cluster), migrated,
+with one region, one territory, a rep per device (each with an API token) and 200 accounts;
+then gunicorn on a free port serves the app and every device pushes its share of the visits
+in batches, all devices at once (one thread each). A visit is the phone's offline shape: ONE
+create with check-in, outcome, notes and completion (one in ten with a next-step task).
+Prints total time, throughput and per-batch p50/p95/max, and checks that the database holds
+exactly the visits pushed (every result applied, nothing doubled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.pgcluster import postgis_cluster  # noqa: E402
+
+PY = sys.executable
+ACCOUNTS = 200
+CENTRE = (1.05, 42.05)  # lng, lat of the bench territory's middle
+
+
+def _django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
+    import django
+
+    django.setup()
+
+
+def setup_data(devices: int) -> dict:
+    """Runs in a child process (settings read DATABASE_URL once): reps, tokens, accounts."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.gis.geos import Point
+
+    from fieldcrm.accounts.services import account_create
+    from fieldcrm.territories.models import Region, Territory
+    from fieldcrm.territories.services import territory_save
+    from fieldcrm.users.models import User
+    from fieldcrm.users.services import token_create
+    from tests.factories import square
+
+    region = Region.objects.create(name="Bench", boundary=square(1.0, 42.0, 1.1, 42.1))
+    territory = territory_save(
+        territory=Territory(name="Bench A", region=region, boundary=square(1.0, 42.0, 1.1, 42.1))
+    )
+    password = make_password(None)
+    reps = [
+        User.objects.create(username=f"bench-rep{i}", role="rep", password=password)
+        for i in range(devices)
+    ]
+    territory.reps.set(reps)
+    tokens = [token_create(user=rep, name="bench")[1] for rep in reps]
+    accounts = []
+    for i in range(ACCOUNTS):
+        lng = 1.01 + (i % 20) * 0.004
+        lat = 42.01 + (i // 20) * 0.008
+        account = account_create(
+            fields={"name": f"Shop {i}", "location": Point(lng, lat, srid=4326)}
+        )
+        accounts.append({"id": str(account.pk), "lat": lat, "lng": lng})
+    return {"tokens": tokens, "accounts": accounts}
+
+
+def count_rows() -> dict:
+    from fieldcrm.accounts.models import Activity
+    from fieldcrm.tasks.models import Task
+    from fieldcrm.visits.models import Visit
+
+    return {
+        "visits": Visit.objects.filter(status="done").count(),
+        "activities": Activity.objects.filter(kind="visit").count(),
+        "tasks": Task.objects.count(),
+    }
+
+
+def _child(mode: str, database_url: str, devices: int = 0) -> dict:
+    out = subprocess.run(
+        [PY, __file__, f"--child={mode}", f"--devices={devices}"],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _visit(account: dict, n: int) -> dict:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    fields = {
+        "account_id": account["id"], "status": "done", "outcome": "order",
+        "notes": f"bench visit {n}", "completed_at": now,
+        "check_in": {"location": {"lat": account["lat"] + 0.0001, "lng": account["lng"]},
+                     "accuracy_m": 12, "at": now},
+    }  # fmt: skip
+    if n % 10 == 0:
+        fields["next_step"] = {"title": f"Call back {n}", "due_at": now}
+    return {"op_id": str(uuid.uuid4()), "entity": "visit", "action": "create",
+            "id": str(uuid.uuid4()), "fields": fields}  # fmt: skip
+
+
+def run_backend(label: str, database_url: str, args: argparse.Namespace) -> dict:
+    import requests
+
+    env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_DEBUG": "0"}
+    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
+    data = _child("setup", database_url, args.devices)
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "fieldcrm.wsgi", "-b", f"127.0.0.1:{port}",
+         "-w", str(args.workers), "--threads", str(args.threads), "-k", "gthread",
+         "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(f"{base}/healthz", timeout=10).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        per_device = args.visits // args.devices
+        latencies: list[float] = []
+        statuses: dict[str, int] = {}
+        errors: list[str] = []
+        lock = threading.Lock()
+        start_gate = threading.Barrier(args.devices)
+
+        def device(i: int) -> None:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {data['tokens'][i]}"
+            accounts = data["accounts"]
+            visits = [_visit(accounts[(i * 7 + n) % len(accounts)], i * per_device + n)
+                      for n in range(per_device)]  # fmt: skip
+            start_gate.wait()
+            for k in range(0, len(visits), args.batch):
+                batch = visits[k : k + args.batch]
+                # Like the phone: a 5xx or a lost answer is transient, so the same batch (same
+                # op ids) goes again after a pause; the server must not double anything.
+                for attempt in range(6):
+                    t0 = time.perf_counter()
+                    try:
+                        response = session.post(
+                            f"{base}/api/v1/sync/push",
+                            json={"device_id": f"bench-{i}", "mutations": batch}, timeout=120,
+                        )  # fmt: skip
+                    except requests.RequestException as exc:
+                        response, failure = None, repr(exc)
+                    else:
+                        failure = None if response.status_code == 200 else response.status_code
+                    elapsed = time.perf_counter() - t0
+                    with lock:
+                        latencies.append(elapsed)
+                        if failure is None:
+                            for result in response.json()["results"]:
+                                statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+                            break
+                        errors.append(str(failure))
+                    time.sleep(0.2 * 2**attempt)
+
+        threads = [threading.Thread(target=device, args=(i,)) for i in range(args.devices)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        total = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows = _child("count", database_url)
+    pushed = per_device * args.devices
+    latencies.sort()
+    return {
+        "backend": label,
+        "devices": args.devices,
+        "visits": pushed,
+        "batch": args.batch,
+        "total_s": round(total, 2),
+        "visits_per_s": round(pushed / total, 1),
+        "batch_p50_s": round(statistics.median(latencies), 3),
+        "batch_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3),
+        "batch_max_s": round(latencies[-1], 3),
+        "statuses": statuses,
+        "retries": len(errors),
+        "http_errors": sorted(set(errors))[:3],
+        "rows": rows,
+        "exactly_once": rows["visits"] == pushed
+        and statuses.get("applied", 0) + statuses.get("already_applied", 0) == pushed,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="5 devices, 200 visits, batch 20")
+    parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--visits", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--child", choices=["setup", "count"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _django(os.environ["DATABASE_URL"])
+        result = setup_data(args.devices) if args.child == "setup" else count_rows()
+        print(json.dumps(result))
+        return 0
+    if args.smoke:
+        args.devices, args.visits, args.batch = 5, 200, 20
+    results = []
+    if args.backend in ("spatialite", "both"):
+        with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
+            results.append(run_backend("spatialite", f"spatialite:///{tmp}/bench.db", args))
+    if args.backend in ("postgis", "both"):
+        with postgis_cluster() as url:
+            results.append(run_backend("postgis", url, args))
+    for r in results:
+        print(
+            f"{r['backend']:10} {r['devices']} devices · {r['visits']} visits in batches of "
+            f"{r['batch']}: total {r['total_s']} s, {r['visits_per_s']} visits/s, batch p50 "
+            f"{r['batch_p50_s']} s, p95 {r['batch_p95_s']} s, max {r['batch_max_s']} s · "
+            f"{r['statuses']} · retries {r['retries']} · rows {r['rows']} · "
+            f"exactly once: {r['exactly_once']}"
+        )
+        if r["http_errors"]:
+            print("  transient failures (retried):", r["http_errors"])
+    return 0 if all(r["exactly_once"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
