@@ -193,6 +193,9 @@ def map_selection_export(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         return _error(exc.messages[0])
     qs = selectors.selection_accounts(actor=request.user, filters=filters, area=area)
+    if qs.count() > exports.MAX_ROWS:
+        message = _("An export holds at most %(max)s accounts: select a smaller area.")
+        return _error(message % {"max": f"{exports.MAX_ROWS:,}"}, status=422)
     qs = qs.select_related("owner").prefetch_related("tags")
     # exports._csv / _cf_keys are the accounts export's own writer: same columns, same
     # formula neutralising, so a selection export imports back unchanged.
