@@ -293,3 +293,13 @@ def test_assign_is_all_or_nothing_when_an_account_breaks_a_rule(world, shops):
     assert response.status_code == 422
     assert "vat" in response.json()["detail"][0]["msg"]
     assert not Account.objects.filter(owner=world.rep2).exists()
+
+
+def test_selection_export_is_capped_like_the_accounts_export(world, shops, monkeypatch):
+    from fieldcrm.accounts import exports
+
+    monkeypatch.setattr(exports, "MAX_ROWS", 2)
+    client = login(world, "manager")
+    response = client.post("/manager/map/selection/export.csv", {"area": json.dumps(WEST_OF_A)})
+    assert response.status_code == 422
+    assert "at most 2" in response.json()["detail"][0]["msg"]
