@@ -67,6 +67,15 @@ def effective_windows(windows: tuple[TimeWindow, ...], horizon_s: int) -> list[t
 
 
 def prepare(problem: Problem) -> Prepared:
+    # Ids name the results (visits, drops, routes): two stops with one id would be a caller's
+    # bug that no plan could report honestly, so it is refused outright.
+    for kind, ids in (
+        ("stop", [s.id for s in problem.stops]),
+        ("vehicle", [v.id for v in problem.vehicles]),
+    ):
+        if len(set(ids)) != len(ids):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"duplicate {kind} ids: {duplicates[:5]}")
     provider = problem.provider or DEFAULT_PROVIDER
     points: list[Location] = []
     index: dict[Location, int] = {}

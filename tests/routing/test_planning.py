@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,6 +115,11 @@ def test_a_rep_whose_shift_holds_nothing_gets_no_visits(plan_check):
     solution = solve(alone, time_limit_s=LIMIT_S)
     plan_check(alone, solution)
     assert set(reasons(solution).values()) == {DropReason.NO_TIME}
+
+
+def test_duplicate_ids_are_refused_as_a_caller_bug():
+    with pytest.raises(ValueError, match="duplicate stop ids"):
+        solve(Problem(vehicles=(rep(),), stops=(visit(1), visit(1))), time_limit_s=LIMIT_S)
 
 
 def test_missing_coordinates_are_dropped_not_crashed_on(plan_check):
