@@ -51,6 +51,10 @@ TASK_POINTS, NEW_LEAD_POINTS = 10, 15
 # Above this many candidates a region is solved per territory (one problem each): one
 # OR-Tools model over ~1,000 visits costs more in build time than it wins in sharing reps.
 SPLIT_THRESHOLD = 800
+# The solver sees at most this many optional visits per visit slot (reps' max visits): priority
+# penalties dominate the cost, so the best day is built from the top of the list, and a smaller
+# model converges in far less time (bench/plans_scenario.py measures both).
+CANDIDATES_PER_SLOT = 4
 ROADS_DIR = Path(settings.BASE_DIR) / "fieldcrm" / "data" / "roads"
 
 
@@ -293,6 +297,18 @@ def to_stop(c: Candidate, pinned: dict[str, tuple[str, int]] | None = None) -> S
         priority=c.score, required=c.required,
         pinned_vehicle_id=pin[0] if pin else rep, pinned_order=pin[1] if pin else None,
     )  # fmt: skip
+
+
+def shortlist(
+    cands: Sequence[Candidate], vehicles: Sequence[Vehicle]
+) -> tuple[list[Candidate], list[Candidate]]:
+    """(kept, left out): required visits and the best-scored ones, up to CANDIDATES_PER_SLOT
+    per visit slot of these reps; the rest is left out before solving, lowest scores first."""
+    slots = sum(v.max_visits or 20 for v in vehicles) * CANDIDATES_PER_SLOT
+    required = [c for c in cands if c.required]
+    optional = sorted((c for c in cands if not c.required), key=lambda c: (-c.score, c.account_id))
+    room = max(0, slots - len(required))
+    return required + optional[:room], optional[room:]
 
 
 def groups(

@@ -215,6 +215,8 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             def tick(share: float, base: float = base, span: float = span, label: str = label):
                 _set_progress(job, int(base + share * span), label, cb)
 
+            group, cut = planning.shortlist(group, vehicles)
+            day_dropped += [(c.account_id, "low_priority") for c in cut]
             problem = Problem(
                 vehicles=tuple(vehicles), stops=tuple(planning.to_stop(c) for c in group),
                 provider=provider,

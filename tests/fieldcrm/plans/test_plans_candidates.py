@@ -71,3 +71,20 @@ def test_candidates_api_lists_scores_for_planners_only(as_user, world, tomorrow)
     assert as_user("rep1").get(url).status_code == 404
     other = f"plans/candidates?region_id={world.south.pk}&date={tomorrow}"
     assert as_user("planner").get(other).status_code == 404
+
+
+def test_the_shortlist_keeps_required_visits_and_the_best_scores():
+    from fieldcrm.visits.planning import CANDIDATES_PER_SLOT, Candidate, shortlist
+    from routing import Location, TimeWindow, Vehicle
+
+    def cand(i, score, required=False):
+        return Candidate(
+            account_id=f"a{i:03}", name="", location=(42.0, 1.0), territory_id=None, reasons=[],
+            score=score, parts={}, service_s=600, required=required,
+        )  # fmt: skip
+
+    rep = Vehicle(id="1", start=Location(42.0, 1.0), shift=TimeWindow(0, 3600), max_visits=2)
+    cands = [cand(i, i % 50) for i in range(100)] + [cand(999, 0, required=True)]
+    kept, cut = shortlist(cands, [rep])
+    assert len(kept) == 2 * CANDIDATES_PER_SLOT and kept[0].account_id == "a999"
+    assert min(c.score for c in kept[1:]) >= max(c.score for c in cut)
