@@ -238,3 +238,12 @@ def test_near_pages_are_stable(as_user, world):
     pages = [names(rep1.get(f"accounts?near=42.05,1.05&limit=3&offset={o}")) for o in (0, 3, 6)]
     flat = [n for page in pages for n in page]
     assert sorted(flat) == sorted(f"Same spot {i}" for i in range(7))
+
+
+def test_nul_characters_are_refused_naming_the_field_on_every_database(as_user, world):
+    response = as_user("rep1").post("accounts", {"name": "Bad\x00name", "tags": ["ok", "x\x00"]})
+    assert response.status_code == 422
+    locs = [d["loc"] for d in response.json()["detail"]]
+    assert locs == [["body", "name"], ["body", "tags", 1]]
+    assert as_user("rep1").get("accounts?q=a%00b").status_code == 422
+    assert not Account.all_objects.exists()
