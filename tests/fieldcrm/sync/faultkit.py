@@ -94,9 +94,12 @@ class Database:
 
         parts = urlsplit(self.url)
         with psycopg.connect(
-            host=parts.hostname, port=parts.port, user=parts.username or "postgres",
-            dbname=parts.path.lstrip("/"), autocommit=True,
-        ) as con:  # fmt: skip
+            host=parts.hostname,
+            port=parts.port,
+            user=parts.username or "postgres",
+            dbname=parts.path.lstrip("/"),
+            autocommit=True,
+        ) as con:
             return con.execute(sql, params).fetchall()
 
     def scalar(self, sql: str, params: tuple = ()) -> Any:
@@ -105,8 +108,12 @@ class Database:
 
 def _pg_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
-    return {**os.environ, "PGHOST": parts.hostname, "PGPORT": str(parts.port),
-            "PGUSER": parts.username or "postgres"}  # fmt: skip
+    return {
+        **os.environ,
+        "PGHOST": parts.hostname,
+        "PGPORT": str(parts.port),
+        "PGUSER": parts.username or "postgres",
+    }
 
 
 def _migrate(url: str, workdir: Path) -> None:
@@ -142,8 +149,9 @@ def fresh_database(base_url: str, workdir: Path, reps: int = 2, accounts: int = 
     if key not in _TEMPLATES:
         template = f"faults_template_{uuid.uuid4().hex[:6]}"
         subprocess.run(["createdb", template], env=env, check=True)
-        subprocess.run(["psql", "-q", "-d", template, "-c", "CREATE EXTENSION postgis"],
-                       env=env, check=True)  # fmt: skip
+        subprocess.run(
+            ["psql", "-q", "-d", template, "-c", "CREATE EXTENSION postgis"], env=env, check=True
+        )
         db = Database(parts._replace(path=f"/{template}").geturl(), workdir)
         _migrate(db.url, workdir)
         _TEMPLATES[key] = (template, seed(db, reps, accounts))
@@ -156,19 +164,27 @@ def drop_database(db: Database) -> None:
     if db.kind == "spatialite":
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(db.path + suffix)
+                Path(db.path + suffix).unlink()
     else:
         name = urlsplit(db.url).path.lstrip("/")
-        subprocess.run(["dropdb", "--force", "--if-exists", name], env=_pg_env(db.url),
-                       check=False, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["dropdb", "--force", "--if-exists", name],
+            env=_pg_env(db.url),
+            check=False,
+            capture_output=True,
+        )
 
 
 def seed(db: Database, reps: int = 2, accounts: int = 3) -> dict[str, Any]:
     """Seed in a child process; returns tokens and ids (see ``_seed_here``)."""
     out = subprocess.run(
         [PY, "-m", "tests.fieldcrm.sync.faultkit", "seed", str(reps), str(accounts)],
-        cwd=ROOT, env=base_env(db.url, db.workdir), check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=base_env(db.url, db.workdir),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -188,8 +204,9 @@ def _seed_here(reps: int, accounts: int) -> dict[str, Any]:
         return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=4326)
 
     def user(username, role):
-        u = User(username=username, role=role, is_staff=role == "admin",
-                 is_superuser=role == "admin")  # fmt: skip
+        u = User(
+            username=username, role=role, is_staff=role == "admin", is_superuser=role == "admin"
+        )
         u.set_password("pw-" + username)
         u.save()
         return u
@@ -200,31 +217,49 @@ def _seed_here(reps: int, accounts: int) -> dict[str, Any]:
     admin = user("admin", "admin")
     manager = user("manager", "manager")
     region = Region.objects.create(
-        name="North", boundary=square(1.0, 42.0, 1.0 + cols * width, 42.0 + rows_n * width),
+        name="North",
+        boundary=square(1.0, 42.0, 1.0 + cols * width, 42.0 + rows_n * width),
         manager=manager,
-    )  # fmt: skip
+    )
     manager.regions.add(region)
-    out: dict[str, Any] = {"admin": token_create(user=admin, name="faults")[1],
-                           "manager": token_create(user=manager, name="faults")[1], "reps": []}  # fmt: skip
+    out: dict[str, Any] = {
+        "admin": token_create(user=admin, name="faults")[1],
+        "manager": token_create(user=manager, name="faults")[1],
+        "reps": [],
+    }
     for i in range(reps):
         x0, y0 = 1.0 + (i % cols) * width, 42.0 + (i // cols) * width
         rep = user(f"rep{i + 1}", "rep")
         territory = territory_save(
-            territory=Territory(name=f"T{i + 1}", region=region,
-                                boundary=square(x0, y0, x0 + width, y0 + width))
-        )  # fmt: skip
+            territory=Territory(
+                name=f"T{i + 1}", region=region, boundary=square(x0, y0, x0 + width, y0 + width)
+            )
+        )
         territory.reps.set([rep])
         ids = [
-            str(account_create(fields={
-                "name": f"Shop {i + 1}.{k}", "status": "customer",
-                "location": Point(x0 + width * (k + 1) / (accounts + 1), y0 + width / 2, srid=4326),
-            }).pk)
+            str(
+                account_create(
+                    fields={
+                        "name": f"Shop {i + 1}.{k}",
+                        "status": "customer",
+                        "location": Point(
+                            x0 + width * (k + 1) / (accounts + 1), y0 + width / 2, srid=4326
+                        ),
+                    }
+                ).pk
+            )
             for k in range(accounts)
-        ]  # fmt: skip
-        out["reps"].append({
-            "username": rep.username, "id": rep.pk, "token": token_create(user=rep, name="f")[1],
-            "territory": territory.pk, "box": [x0, y0, x0 + width, y0 + width], "accounts": ids,
-        })  # fmt: skip
+        ]
+        out["reps"].append(
+            {
+                "username": rep.username,
+                "id": rep.pk,
+                "token": token_create(user=rep, name="f")[1],
+                "territory": territory.pk,
+                "box": [x0, y0, x0 + width, y0 + width],
+                "accounts": ids,
+            }
+        )
     return out
 
 
@@ -247,11 +282,25 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> None:
-        cmd = [PY, "-m", "gunicorn", "fieldcrm.wsgi:application", "-w", str(self.workers),
-               "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "2", "--preload"]  # fmt: skip
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log,
-                                         start_new_session=True)  # fmt: skip
+        cmd = [
+            PY,
+            "-m",
+            "gunicorn",
+            "fieldcrm.wsgi:application",
+            "-w",
+            str(self.workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "2",
+            "--preload",
+        ]
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -293,8 +342,11 @@ class Server:
 
     def errors_logged(self) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        bad = [line for line in text.splitlines()
-               if "Traceback" in line or "database is locked" in line or "Error" in line]  # fmt: skip
+        bad = [
+            line
+            for line in text.splitlines()
+            if "Traceback" in line or "database is locked" in line or "Error" in line
+        ]
         return "\n".join(bad)
 
 
@@ -336,8 +388,13 @@ def send_and_hang_up(server_url: str, token: str, body: Any) -> None:
 
 
 def op(entity: str, action: str, record_id: Any = None, **kw: Any) -> dict[str, Any]:
-    return {"op_id": str(uuid.uuid4()), "entity": entity, "action": action,
-            "id": str(record_id or uuid.uuid4()), **kw}  # fmt: skip
+    return {
+        "op_id": str(uuid.uuid4()),
+        "entity": entity,
+        "action": action,
+        "id": str(record_id or uuid.uuid4()),
+        **kw,
+    }
 
 
 def iso(when) -> str:
@@ -351,12 +408,17 @@ def visit_op(account_id: str, box: list[float], when=None, rng: random.Random | 
     rng = rng or random
     when = when or dt.datetime.now(dt.UTC)
     fields = {
-        "account_id": account_id, "status": "done", "outcome": rng.choice(["order", "follow_up", "not_met"]),
+        "account_id": account_id,
+        "status": "done",
+        "outcome": rng.choice(["order", "follow_up", "not_met"]),
         "notes": f"note {uuid.uuid4().hex[:8]}",
-        "check_in": {"location": {"lat": (box[1] + box[3]) / 2, "lng": (box[0] + box[2]) / 2},
-                     "accuracy_m": 10, "at": iso(when)},
+        "check_in": {
+            "location": {"lat": (box[1] + box[3]) / 2, "lng": (box[0] + box[2]) / 2},
+            "accuracy_m": 10,
+            "at": iso(when),
+        },
         "completed_at": iso(when + dt.timedelta(minutes=15)),
-    }  # fmt: skip
+    }
     if rng.random() < 0.33:
         fields["next_step"] = {"title": "Call back", "due_at": iso(when + dt.timedelta(days=3))}
     return op("visit", "create", fields=fields)
@@ -366,14 +428,23 @@ def prospect_op(box: list[float], rng: random.Random | None = None):
     rng = rng or random
     lng = box[0] + (box[2] - box[0]) * rng.uniform(0.1, 0.9)
     lat = box[1] + (box[3] - box[1]) * rng.uniform(0.1, 0.9)
-    return op("account", "create", fields={"name": f"Prospect {uuid.uuid4().hex[:6]}",
-                                           "status": "prospect",
-                                           "location": {"lat": lat, "lng": lng}})  # fmt: skip
+    return op(
+        "account",
+        "create",
+        fields={
+            "name": f"Prospect {uuid.uuid4().hex[:6]}",
+            "status": "prospect",
+            "location": {"lat": lat, "lng": lng},
+        },
+    )
 
 
 def note_op(account_id: str):
-    return op("activity", "create", fields={"account_id": account_id, "kind": "note",
-                                            "subject": f"n {uuid.uuid4().hex[:6]}"})  # fmt: skip
+    return op(
+        "activity",
+        "create",
+        fields={"account_id": account_id, "kind": "note", "subject": f"n {uuid.uuid4().hex[:6]}"},
+    )
 
 
 def mixed_ops(rep: dict, n: int, rng: random.Random) -> list[dict]:
@@ -405,8 +476,13 @@ class Phone:
     statuses: list[int] = field(default_factory=list)
 
     def push(self, mutations: list[dict], timeout: float = 60) -> list[dict]:
-        status, body = http("POST", f"{self.server}/api/v1/sync/push", self.token,
-                            {"device_id": "faults", "mutations": mutations}, timeout)  # fmt: skip
+        status, body = http(
+            "POST",
+            f"{self.server}/api/v1/sync/push",
+            self.token,
+            {"device_id": "faults", "mutations": mutations},
+            timeout,
+        )
         self.statuses.append(status)
         if status != 200:
             raise Transient(f"{status}: {str(body)[:300]}")
@@ -437,9 +513,10 @@ class Phone:
         merged: dict[str, Any] = {"changes": {}, "deleted": {}, "removed": {}}
         while True:
             status, body = http(
-                "GET", f"{self.server}/api/v1/sync/pull?cursor={self.cursor}&limit={limit}",
+                "GET",
+                f"{self.server}/api/v1/sync/pull?cursor={self.cursor}&limit={limit}",
                 self.token,
-            )  # fmt: skip
+            )
             self.statuses.append(status)
             if status != 200:
                 raise Transient(f"{status}: {str(body)[:300]}")
@@ -470,8 +547,13 @@ def apply_pull(view: dict, body: dict) -> None:
 
 # --- The oracle ------------------------------------------------------------------------------
 
-TABLES = {"visit": "visits_visit", "account": "accounts_account", "activity": "accounts_activity",
-          "contact": "accounts_contact", "task": "tasks_task"}  # fmt: skip
+TABLES = {
+    "visit": "visits_visit",
+    "account": "accounts_account",
+    "activity": "accounts_activity",
+    "contact": "accounts_contact",
+    "task": "tasks_task",
+}
 
 
 def _hex(value: str, db: Database) -> str:
@@ -497,7 +579,7 @@ class Tally:
 def _in_chunks(db: Database, sql: str, values: list[str]) -> list[tuple]:
     rows: list[tuple] = []
     for i in range(0, len(values), 500):
-        part = values[i:i + 500]
+        part = values[i : i + 500]
         rows += db.query(sql.format(marks=",".join(["%s"] * len(part))), tuple(part))
     return rows
 
@@ -522,23 +604,29 @@ def check_oracle(db: Database, creates: list[dict], expect_rejected=frozenset())
     for entity, ops in by_entity.items():
         ids = [_hex(m["id"], db) for m in ops]
         for pk, n in _in_chunks(
-            db, f"SELECT id, COUNT(*) FROM {TABLES[entity]} WHERE id IN ({{marks}}) GROUP BY id",
+            db,
+            f"SELECT id, COUNT(*) FROM {TABLES[entity]} WHERE id IN ({{marks}}) GROUP BY id",
             ids,
-        ):  # fmt: skip
+        ):
             rows[_key(pk)] = n
         if entity == "visit":
-            tally.half_saved += len(_in_chunks(
-                db, "SELECT v.id FROM visits_visit v LEFT JOIN accounts_activity a "
-                "ON a.visit_id = v.id AND a.kind = 'visit' WHERE v.id IN ({marks}) "
-                "GROUP BY v.id HAVING COUNT(a.id) <> 1", ids,
-            ))  # fmt: skip
-    claims = dict(
-        (_key(op_id), status)
+            tally.half_saved += len(
+                _in_chunks(
+                    db,
+                    "SELECT v.id FROM visits_visit v LEFT JOIN accounts_activity a "
+                    "ON a.visit_id = v.id AND a.kind = 'visit' WHERE v.id IN ({marks}) "
+                    "GROUP BY v.id HAVING COUNT(a.id) <> 1",
+                    ids,
+                )
+            )
+    claims = {
+        _key(op_id): status
         for op_id, status in _in_chunks(
-            db, "SELECT op_id, status FROM sync_appliedop WHERE op_id IN ({marks})",
+            db,
+            "SELECT op_id, status FROM sync_appliedop WHERE op_id IN ({marks})",
             [_hex(m["op_id"], db) for m in creates],
         )
-    )  # fmt: skip
+    }
     for m in creates:
         n, claim = rows.get(_key(m["id"]), 0), claims.get(_key(m["op_id"]))
         if m["op_id"] in expect_rejected:
@@ -593,9 +681,14 @@ def kill_mid_batch(db: Database, server: Server, rep: dict, rng: random.Random, 
         server.start()
     p.outbox = list(ops)
     p.drain(batch=size)
-    return {"ops": ops, "target": target, "killed_at": killed_at[0] if killed_at else None,
-            "committed_before_kill": committed, "mid_batch": not answered and 0 < committed < size,
-            "half_saved_after_kill": half}  # fmt: skip
+    return {
+        "ops": ops,
+        "target": target,
+        "killed_at": killed_at[0] if killed_at else None,
+        "committed_before_kill": committed,
+        "mid_batch": not answered and 0 < committed < size,
+        "half_saved_after_kill": half,
+    }
 
 
 # --- Child-process entry points --------------------------------------------------------------

@@ -65,8 +65,9 @@ class Writer(threading.Thread):
                     return
                 getattr(self, "do_" + cmd.verb)(*cmd.args)
             except Exception:  # noqa: BLE001 - every error is a finding, reported below
-                self.shared.errors.append(f"{self.name} {cmd.verb}{cmd.args}: "
-                                          f"{traceback.format_exc()[-1500:]}")  # fmt: skip
+                self.shared.errors.append(
+                    f"{self.name} {cmd.verb}{cmd.args}: {traceback.format_exc()[-1500:]}"
+                )
                 self.broken = True
             finally:
                 cmd.done.set()
@@ -115,9 +116,11 @@ class Writer(threading.Thread):
             pending.append(f"move-{account.pk}-{account.version}")
         elif kind == "note":
             note = Activity.objects.create(
-                account=account, kind=Activity.Kind.NOTE, occurred_at=timezone.now(),
+                account=account,
+                kind=Activity.Kind.NOTE,
+                occurred_at=timezone.now(),
                 subject=token,
-            )  # fmt: skip
+            )
             pending.append(str(note.pk))
         elif kind == "delete":
             if account.deleted_at is None:
@@ -126,8 +129,11 @@ class Writer(threading.Thread):
 
 def _inside(box: tuple[float, float, float, float], pick: int) -> Point:
     rng = random.Random(pick)
-    return Point(rng.uniform(box[0] + 0.001, box[2] - 0.001),
-                 rng.uniform(box[1] + 0.001, box[3] - 0.001), srid=4326)  # fmt: skip
+    return Point(
+        rng.uniform(box[0] + 0.001, box[2] - 0.001),
+        rng.uniform(box[1] + 0.001, box[3] - 0.001),
+        srid=4326,
+    )
 
 
 @dataclass
@@ -181,9 +187,12 @@ def truth(rep: User) -> tuple[dict[str, int], dict[str, int]]:
 
 step = st.one_of(
     st.tuples(st.just("begin"), st.integers(0, WRITERS - 1)),
-    st.tuples(st.just("write"), st.integers(0, WRITERS - 1),
-              st.sampled_from(["create", "edit", "move", "note", "delete", "edit"]),
-              st.integers(0, 10_000)),  # fmt: skip
+    st.tuples(
+        st.just("write"),
+        st.integers(0, WRITERS - 1),
+        st.sampled_from(["create", "edit", "move", "note", "delete", "edit"]),
+        st.integers(0, 10_000),
+    ),
     st.tuples(st.just("end"), st.integers(0, WRITERS - 1), st.booleans()),
     st.tuples(st.just("pull"), st.sampled_from([1, 2, 3, 50])),
 )
@@ -212,8 +221,14 @@ def run(cases: int, seed: int = 0) -> dict[str, Any]:
             stats["blocked"] += 1
 
     @hypothesis_seed(seed)
-    @settings(max_examples=cases, deadline=None, database=None, derandomize=False,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=cases,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(step, min_size=2, max_size=24))
     def schedule(steps: list[tuple]) -> None:
         stats["cases"] += 1
@@ -244,19 +259,25 @@ def run(cases: int, seed: int = 0) -> dict[str, Any]:
         view_accounts = {pk: row["version"] for pk, row in client.accounts.items()}
         view_activities = dict.fromkeys(client.activities, 1)  # append-only: ids suffice
         missing = set(accounts) - set(view_accounts)
-        assert view_accounts == accounts, ("accounts differ", missing,
-                                           set(view_accounts) - set(accounts),
-                                           {k for k in accounts if accounts[k] !=
-                                            view_accounts.get(k)}, steps)  # fmt: skip
-        assert view_activities == activities, ("activities differ",
-                                               set(activities) - set(view_activities),
-                                               set(view_activities) - set(activities), steps)  # fmt: skip
+        assert view_accounts == accounts, (
+            "accounts differ",
+            missing,
+            set(view_accounts) - set(accounts),
+            {k for k in accounts if accounts[k] != view_accounts.get(k)},
+            steps,
+        )
+        assert view_activities == activities, (
+            "activities differ",
+            set(activities) - set(view_activities),
+            set(view_activities) - set(activities),
+            steps,
+        )
         leaked = client.seen & shared.rolled_back
         assert not leaked, ("a pull showed rolled-back data", leaked, steps)
         shared.known[:] = [
-            str(pk) for pk in Account.all_objects.order_by("-change_seq").values_list(
-                "pk", flat=True)[:40]
-        ]  # fmt: skip
+            str(pk)
+            for pk in Account.all_objects.order_by("-change_seq").values_list("pk", flat=True)[:40]
+        ]
 
     try:
         schedule()
