@@ -49,6 +49,11 @@ def sync_pull(*, actor: User, cursor: int, limit: int = DEFAULT_PAGE) -> dict[st
             elif cursor > 0:  # a fresh install never had it: no tombstone needed
                 deleted.setdefault(entity.plural, []).append(str(obj.pk))
     removed = _removed_accounts(actor, [x for x in losses if x.change_seq <= bound])
+    # A deleted account takes its history with it: the phone drops an account's contacts,
+    # activities, visits and tasks only for ``removed`` (their rows are not deleted, so no
+    # tombstone of theirs will ever come), so a deleted account is "removed" as well.
+    gone = set(removed) | set(deleted.get(ENTITIES["account"].plural, []))
+    removed = sorted(gone)
     return {
         "cursor": bound,
         "more": bool(truncated),

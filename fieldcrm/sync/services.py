@@ -57,8 +57,16 @@ def _push_one(actor: User, raw: dict[str, Any]) -> Result:
         # Another request claimed this op id first (two tabs pushing the same outbox).
         done = AppliedOp.objects.filter(op_id=mutation.op_id).first()
         if done is not None:
-            return {**done.result, "status": "already_applied"}
+            return _answer_again(done)
         raise
+
+
+def _answer_again(done: AppliedOp) -> Result:
+    """A retried op gets the first answer again. A rejection stays a rejection, with its
+    reasons (answering "already applied" would hide from the rep that it never applied)."""
+    if done.status == "rejected":
+        return dict(done.result)
+    return {**done.result, "status": "already_applied"}
 
 
 def _apply_once(actor: User, entity: Entity, mutation: Mutation) -> Result:
@@ -66,7 +74,7 @@ def _apply_once(actor: User, entity: Entity, mutation: Mutation) -> Result:
     if done is not None:
         if done.user_id != actor.pk:
             return _result(str(mutation.op_id), "rejected", errors=[("op_id", _("Not yours."))])
-        return {**done.result, "status": "already_applied"}
+        return _answer_again(done)
     # Claim first: a concurrent push of the same op waits here, then sees the claim.
     claim = AppliedOp.objects.create(
         op_id=mutation.op_id, user=actor, entity=entity.name, object_id=str(mutation.id)
@@ -76,6 +84,13 @@ def _apply_once(actor: User, entity: Entity, mutation: Mutation) -> Result:
             result = _apply(actor, entity, mutation)
     except Rejected as exc:
         result = _result(str(mutation.op_id), "rejected", entity, mutation.id, errors=exc.errors)
+    except IntegrityError:
+        # The record id is taken (the savepoint is rolled back, the claim stands): another
+        # op created this very record meanwhile, or the id belongs to a record out of scope.
+        # Either way an answer for this item alone, never a 500 for the whole batch.
+        if mutation.action != "create":
+            raise
+        result = _create_clash(actor, entity, mutation)
     claim.status, claim.result = result["status"], result
     claim.save(update_fields=["status", "result"])
     return result
@@ -116,6 +131,15 @@ def _create(actor: User, entity: Entity, mutation: Mutation) -> Result:
     data["id"] = mutation.id
     obj = entity.create(actor, data)
     return _result(str(mutation.op_id), "applied", entity, obj)
+
+
+def _create_clash(actor: User, entity: Entity, mutation: Mutation) -> Result:
+    existing = scoped(entity.model, actor, queryset=entity.model.all_objects.all())
+    already = existing.filter(pk=mutation.id).first()
+    if already is not None:
+        return _result(str(mutation.op_id), "already_applied", entity, already)
+    return _result(str(mutation.op_id), "rejected", entity, mutation.id,
+                   errors=[("id", _("This id belongs to another record."))])  # fmt: skip
 
 
 def _update(actor: User, entity: Entity, mutation: Mutation, obj: Any) -> Result:
