@@ -353,6 +353,21 @@ class Server:
 # --- A phone over HTTP -----------------------------------------------------------------------
 
 
+# Every op a Phone sent and every answer it got, for the bench's per-scenario figures.
+LEDGER: dict[str, dict] = {"ops": {}, "answers": {}}
+
+
+def ledger_reset() -> None:
+    LEDGER["ops"].clear()
+    LEDGER["answers"].clear()
+
+
+def _ledger_sent(mutations: list[dict]) -> None:
+    for m in mutations:
+        if isinstance(m, dict) and "op_id" in m:
+            LEDGER["ops"].setdefault(m["op_id"], m)
+
+
 class Transient(Exception):
     """A network error, a 5xx or a 401: the outbox keeps the item."""
 
@@ -383,6 +398,7 @@ def send_and_hang_up(server_url: str, token: str, body: Any) -> None:
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n"
     ).encode()
+    _ledger_sent(body["mutations"])
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
         s.sendall(head + data)
 
@@ -484,8 +500,11 @@ class Phone:
             timeout,
         )
         self.statuses.append(status)
+        _ledger_sent(mutations)
         if status != 200:
             raise Transient(f"{status}: {str(body)[:300]}")
+        for result in body["results"]:
+            LEDGER["answers"].setdefault(result["op_id"], []).append(result["status"])
         return body["results"]
 
     def drain(self, batch: int = 100, attempts: int = 50) -> None:
@@ -694,6 +713,59 @@ def kill_mid_batch(db: Database, server: Server, rep: dict, rng: random.Random, 
 # --- Child-process entry points --------------------------------------------------------------
 
 
+def _skew_here(steps: int) -> dict[str, Any]:
+    """Scenario 6 at any size (bench): phone clocks ±24 h in the payloads, the server's clock
+    stepped back an hour half-way (time-machine), a second device pulling after every push."""
+    import datetime as dt
+
+    import time_machine
+
+    from fieldcrm.accounts.models import Account
+    from fieldcrm.core.scoping import scoped
+    from fieldcrm.sync.selectors import sync_pull
+    from fieldcrm.sync.services import sync_push
+    from fieldcrm.territories.models import Territory
+    from fieldcrm.users.models import User
+
+    rep = User.objects.get(username="rep1")
+    box = list(Territory.objects.get(name="T1").boundary.extent)
+    shops = [str(pk) for pk in scoped(Account, rep).values_list("pk", flat=True)[:3]]
+
+    def pull_into(view: dict, cursor: int) -> int:
+        while True:
+            body = sync_pull(actor=rep, cursor=cursor, limit=50)
+            apply_pull(view, body)
+            cursor = body["cursor"]
+            if not body["more"]:
+                return cursor
+
+    view: dict = {}
+    cursor = pull_into(view, 0)
+    sent, statuses = [], []
+    now = dt.datetime.now(dt.UTC)
+    for step in range(steps):
+        phone_now = now + dt.timedelta(hours=24 * (1, -1, 0)[step % 3])
+        ops = [
+            visit_op(shops[step % 3], box, when=phone_now - dt.timedelta(hours=1)),
+            prospect_op(box),
+            note_op(shops[(step + 1) % 3]),
+        ]
+        ops[2]["fields"]["occurred_at"] = iso(phone_now)
+        server_now = now - dt.timedelta(hours=1) if step >= steps // 2 else now
+        with time_machine.travel(server_now + dt.timedelta(seconds=step), tick=True):
+            statuses += [r["status"] for r in sync_push(actor=rep, mutations=ops)]
+            sent += ops
+            cursor = pull_into(view, cursor)
+    plural = {"visit": "visits", "account": "accounts", "activity": "activities"}
+    skipped = [m["id"] for m in sent if m["id"] not in view.get(plural[m["entity"]], {})]
+    fresh: dict = {}
+    pull_into(fresh, 0)
+    differs = sorted(
+        p for p in set(view) | set(fresh) if set(view.get(p, {})) != set(fresh.get(p, {}))
+    )
+    return {"ops": sent, "statuses": statuses, "skipped": skipped, "fresh_differs": differs}
+
+
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
     import django
@@ -705,6 +777,10 @@ def main(argv: list[str]) -> int:
     if argv[0] == "seed":
         _django()
         print(json.dumps(_seed_here(int(argv[1]), int(argv[2]))))
+        return 0
+    if argv[0] == "skew":
+        _django()
+        print(json.dumps(_skew_here(int(argv[1]))))
         return 0
     if argv[0] == "interleave":
         _django()

@@ -1,0 +1,263 @@
+"""Issue 7, load: many reps syncing at once against gunicorn (2 workers) with Redis.
+
+Run: .venv/bin/python bench/sync_load.py [--smoke] [--reps 200] [--minutes 5] [--think 15]
+     [--backend spatialite|postgis|both]
+
+Each simulated rep is a thread with its own API token, outbox and local view. It loops:
+think (uniformly 0.2–1.8 × ``--think`` seconds), queue 1–5 mutations (logged visits, notes,
+prospects, edits of its own accounts), push the outbox, pull until ``more`` is false.
+A rep also re-sends an already answered batch now and then (a lost answer). At the end every
+outbox is drained and the oracle is checked: one row per client UUID (0 lost, 0 doubled),
+nothing half-saved, and a sample of phones' views equal a fresh full pull. Prints p50/p95/p99
+per request kind, request rate and errors. ``--smoke``: 20 reps for 20 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fieldcrm.sync import faultkit as fk  # noqa: E402
+from tests.pgcluster import postgis_cluster  # noqa: E402
+
+
+class Rep(threading.Thread):
+    def __init__(self, server: fk.Server, rep: dict, stop_at: float, think: float, seed: int):
+        super().__init__(daemon=True, name=rep["username"])
+        self.rep = rep
+        self.phone = fk.Phone(server.url, rep["token"])
+        self.stop_at = stop_at
+        self.think = think
+        self.rng = random.Random(seed)
+        self.times: dict[str, list[float]] = {"push": [], "pull": []}
+        self.errors: list[str] = []
+        self.creates: list[dict] = []
+        self.answered: list[dict] = []
+
+    def timed(self, kind: str, call) -> bool:
+        started = time.monotonic()
+        try:
+            call()
+            return True
+        except (fk.Transient, OSError, AssertionError) as exc:
+            self.errors.append(f"{kind}: {exc}"[:300])
+            return False
+        finally:
+            self.times[kind].append(time.monotonic() - started)
+
+    def queue_work(self) -> None:
+        rng = self.rng
+        for _ in range(rng.randint(1, 5)):
+            roll = rng.random()
+            accounts = self.rep["accounts"]
+            if roll < 0.5:
+                m = fk.visit_op(rng.choice(accounts), self.rep["box"], rng=rng)
+            elif roll < 0.7:
+                m = fk.note_op(rng.choice(accounts))
+            elif roll < 0.8:
+                m = fk.prospect_op(self.rep["box"], rng)
+            else:
+                pk = rng.choice(accounts)
+                row = self.phone.view.get("accounts", {}).get(pk)
+                if row is None:
+                    continue
+                new = f"+34 6{rng.randint(10_000_000, 99_999_999)}"
+                m = fk.op(
+                    "account",
+                    "update",
+                    pk,
+                    base_version=row["version"],
+                    changes={"phone": {"old": row["phone"], "new": new}},
+                )
+            if m["action"] == "create":
+                self.creates.append(m)
+            self.phone.outbox.append(m)
+
+    def sync(self) -> None:
+        phone = self.phone
+        if phone.outbox:
+            batch = phone.outbox[:100]
+
+            def push() -> None:
+                results = phone.push(batch)
+                settled = {r["op_id"] for r in results if r["status"] in fk.SETTLED}
+                phone.outbox = [m for m in phone.outbox if m["op_id"] not in settled]
+                for r in results:
+                    phone.results[r["op_id"]] = r
+
+            if self.timed("push", push):
+                self.answered = batch
+        elif self.answered and self.rng.random() < 0.1:
+            # The answer to the last push "was lost": the phone sends it again.
+            again = self.answered
+
+            def resend() -> None:
+                results = phone.push(again)
+                bad = [r for r in results if r["status"] not in ("already_applied", "rejected")]
+                assert not bad, f"a resent op was not answered from the first time: {bad[:1]}"
+
+            self.timed("push", resend)
+        self.timed("pull", lambda: phone.pull(limit=500))
+
+    def run(self) -> None:
+        time.sleep(self.rng.uniform(0, self.think))  # reps do not all start at once
+        self.timed("pull", lambda: self.phone.pull(limit=500))
+        while time.monotonic() < self.stop_at:
+            self.queue_work()
+            self.sync()
+            time.sleep(self.think * self.rng.uniform(0.2, 1.8))
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+@contextlib.contextmanager
+def redis_server():
+    port = fk.free_port()
+    proc = subprocess.Popen(
+        [
+            "/usr/bin/redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run_backend(label: str, base_url: str, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-load-") as tmp, redis_server() as redis:
+        print(f"[{label}] seeding {args.reps} reps × {args.accounts} accounts…", flush=True)
+        db, world = fk.fresh_database(base_url, Path(tmp), reps=args.reps, accounts=args.accounts)
+        server = fk.Server(db, FIELDCRM_REDIS_URL=redis)
+        server.start()
+        try:
+            stop_at = time.monotonic() + args.minutes * 60
+            reps = [Rep(server, rep, stop_at, args.think, i) for i, rep in enumerate(world["reps"])]
+            started = time.monotonic()
+            for r in reps:
+                r.start()
+            for r in reps:
+                r.join(args.minutes * 60 + 300)
+            elapsed = time.monotonic() - started
+            # Drain what is left, then the oracle.
+            for r in reps:
+                r.phone.drain(batch=100)
+            creates = [m for r in reps for m in r.creates]
+            rejected = {
+                m["op_id"]
+                for r in reps
+                for m in r.creates
+                if r.phone.results.get(m["op_id"], {}).get("status") == "rejected"
+            }
+            tally = fk.check_oracle(db, creates, expect_rejected=rejected)
+            differs = 0
+            for r in reps[:: max(1, len(reps) // 20)]:
+                r.phone.pull()
+                fresh = fk.Phone(server.url, r.rep["token"])
+                fresh.pull()
+                for plural in set(fresh.view) | set(r.phone.view):
+                    if set(fresh.view.get(plural, {})) != set(r.phone.view.get(plural, {})):
+                        differs += 1
+            pushes = [t for r in reps for t in r.times["push"]]
+            pulls = [t for r in reps for t in r.times["pull"]]
+            everything = pushes + pulls
+            errors = [e for r in reps for e in r.errors]
+            log_errors = server.errors_logged()
+        finally:
+            server.stop()
+            fk.drop_database(db)
+    out = {
+        "backend": label,
+        "reps": args.reps,
+        "seconds": round(elapsed, 1),
+        "requests": len(everything),
+        "rps": round(len(everything) / elapsed, 1),
+        "p50": pct(everything, 50),
+        "p95": pct(everything, 95),
+        "p99": pct(everything, 99),
+        "push_p95": pct(pushes, 95),
+        "pull_p95": pct(pulls, 95),
+        "mean": statistics.fmean(everything) * 1000 if everything else 0,
+        "errors": len(errors),
+        "sent": tally.sent,
+        "applied": tally.applied,
+        "rejected": tally.rejected,
+        "lost": tally.lost,
+        "duplicated": tally.duplicated,
+        "half_saved": tally.half_saved,
+        "views_differ": differs,
+    }
+    print(
+        f"[{label}] {out['reps']} reps, {out['seconds']} s: {out['requests']} requests "
+        f"({out['rps']}/s), p50 {out['p50']:.0f} ms, p95 {out['p95']:.0f} ms "
+        f"(push {out['push_p95']:.0f}, pull {out['pull_p95']:.0f}), p99 {out['p99']:.0f} ms, "
+        f"errors {out['errors']}; creates sent {out['sent']}, applied {out['applied']}, "
+        f"rejected {out['rejected']}, lost {out['lost']}, doubled {out['duplicated']}, "
+        f"half-saved {out['half_saved']}, phone views differing {out['views_differ']}",
+        flush=True,
+    )
+    for e in errors[:5]:
+        print("   error:", e)
+    if log_errors:
+        print("   server log:", log_errors[:1500])
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="20 reps for 20 s")
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--think", type=float, default=15, help="mean seconds between syncs")
+    parser.add_argument("--accounts", type=int, default=5, help="accounts per rep")
+    parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
+    args = parser.parse_args()
+    if args.smoke:
+        args.reps, args.minutes, args.think = 20, 20 / 60, 2
+    results = []
+    if args.backend in ("spatialite", "both"):
+        results.append(run_backend("spatialite", "spatialite:///unused.db", args))
+    if args.backend in ("postgis", "both"):
+        with postgis_cluster() as url:
+            results.append(run_backend("postgis", url, args))
+    bad = [
+        r
+        for r in results
+        if r["errors"] or r["lost"] or r["duplicated"] or r["half_saved"] or r["views_differ"]
+    ]
+    slow = [r["backend"] for r in results if r["p95"] >= 300]
+    if slow:
+        print(f"p95 above the 300 ms aim on: {', '.join(slow)}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
