@@ -10,8 +10,8 @@ from fieldcrm.users.models import User
 
 LANDING = {
     User.Role.REP: "/app/",
-    User.Role.MANAGER: "/admin/",
-    User.Role.PLANNER: "/admin/",
+    User.Role.MANAGER: "/manager/",
+    User.Role.PLANNER: "/planner/",
     User.Role.ADMIN: "/admin/",
 }
 

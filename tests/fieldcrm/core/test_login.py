@@ -1,7 +1,10 @@
 import pytest
 
 
-@pytest.mark.parametrize(("persona", "landing"), [("rep1", "/app/"), ("manager", "/admin/")])
+@pytest.mark.parametrize(
+    ("persona", "landing"),
+    [("rep1", "/app/"), ("manager", "/manager/"), ("planner", "/planner/"), ("admin", "/admin/")],
+)
 def test_login_lands_each_role_where_it_works(client, world, persona, landing):
     response = client.post("/login/", {"username": persona, "password": f"pw-{persona}"})
     assert response.status_code == 302
