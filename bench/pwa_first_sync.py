@@ -20,6 +20,7 @@ import argparse
 import gzip
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -176,6 +177,12 @@ def browser_first_sync(base: str, username: str) -> dict:
         page.goto(f"{base}/app/", timeout=300_000)
         page.wait_for_function("document.documentElement.dataset.ready === '1'", timeout=300_000)
         shell_s = time.perf_counter() - t0
+        page.wait_for_function(
+            "Number(document.getElementById('sync-indicator').dataset.pages) >= 1"
+            " || Number(document.getElementById('sync-indicator').dataset.syncs) >= 1",
+            timeout=300_000,
+        )
+        first_page_s = time.perf_counter() - t0
         page.get_by_role("list", name="Today's stops").wait_for(timeout=300_000)
         usable_s = time.perf_counter() - t0
         page.wait_for_function(
@@ -198,6 +205,7 @@ def browser_first_sync(base: str, username: str) -> dict:
         by_kind["pull" if "/sync/pull" in urls.get(request_id, "") else "other"] += size
     return {
         "shell_ready_s": round(shell_s, 1),
+        "first_page_s": round(first_page_s, 1),
         "usable_s": round(usable_s, 1),
         "first_sync_s": round(synced_s, 1),
         "accounts_stored": stored,
@@ -252,6 +260,8 @@ def main() -> int:
     parser.add_argument("--backend", choices=["spatialite", "postgis"], default="spatialite")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop the server (the finally blocks) rather than orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.child:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
         import django
@@ -278,6 +288,7 @@ def main() -> int:
     )
     print(
         f"chromium on Slow 3G (2 s RTT, 400 kbit/s): shell ready {b['shell_ready_s']} s, "
+        f"first pull page stored {b['first_page_s']} s, "
         f"Today usable {b['usable_s']} s, first sync stored {b['first_sync_s']} s "
         f"({b['accounts_stored']} accounts in IndexedDB; on the wire: pull "
         f"{b['wire_pull_bytes'] / 1024:.0f} KiB, other {b['wire_other_bytes'] / 1024:.0f} KiB)"

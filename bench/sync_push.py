@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -223,6 +224,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--child", choices=["setup", "count"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop the server (the finally blocks) rather than orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.child:
         _django(os.environ["DATABASE_URL"])
         result = setup_data(args.devices) if args.child == "setup" else count_rows()

@@ -94,6 +94,7 @@ function renderIndicator() {
   );
   box.dataset.pending = String(s.pending);
   box.dataset.syncs = String(syncCount);
+  box.dataset.pages = String(s.pages || 0); // pull pages stored by the current/last sync
 }
 
 // Safari (iOS) deletes a site's storage after 7 days without a visit unless the app is on
@@ -184,9 +185,19 @@ async function boot() {
   window.addEventListener("online", () => sync.publish());
   storageWarning();
   renderIndicator();
-  ctx.me = await whoAmI();
+  // A returning rep sees their data at once; who is signed in is checked in the background.
+  ctx.me = await getMeta("me", null);
+  const checked = whoAmI().then((me) => {
+    const changed = me && me.id !== ctx.me?.id;
+    ctx.me = me || ctx.me;
+    return changed;
+  });
+  if (!ctx.me) await checked;
+  else checked.then((changed) => changed && render());
   await render();
   await registerWorker(sync);
+  // Sync only once we know whose phone this is (a new user's first pull starts from zero).
+  await checked;
   sync.start(window);
   document.documentElement.dataset.ready = "1";
 }

@@ -9,7 +9,6 @@ import {
   getMeta,
   getRecord,
   outboxItems,
-  putOutboxItem,
   putRecord,
   setMeta,
   settleOutbox,
@@ -185,9 +184,4 @@ export async function conflictsFor(id) {
 export async function dismissConflicts(id) {
   const kept = await getMeta("conflicts", []);
   await setMeta("conflicts", kept.filter((c) => c.id !== id));
-}
-
-/** Re-queue an item (used by tests and the rejected list's "try again" — never automatic). */
-export async function requeue(item) {
-  await putOutboxItem({ ...item, status: "pending", errors: [] });
 }

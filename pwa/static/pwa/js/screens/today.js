@@ -19,7 +19,7 @@ export function todayStops(visits, repId, today) {
   // A visit logged from a stop is its own record (one create); it marks the stop done.
   const logged = new Map();
   for (const v of mine) {
-    if (v.status === "done" && !v.scheduled_on && (v.completed_at || "").slice(0, 10) >= today) {
+    if (v.status === "done" && !v.scheduled_on && v.completed_at && todayIso(new Date(v.completed_at)) === today) {
       logged.set(v.logged_for || v.account_id, v);
       logged.set(v.account_id, v);
     }
