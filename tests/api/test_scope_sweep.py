@@ -19,7 +19,7 @@ from fieldcrm.api import api
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.services import token_create
-from fieldcrm.visits.models import Visit
+from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop, Visit
 from tests.factories import make_account
 
 MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to spot
@@ -71,11 +71,23 @@ def records(world):
             account=account, name=f"Deal {tag}", pipeline=pipeline, stage=stage, owner=rep
         )
         token, _ = token_create(user=rep, name=f"token {tag}")
+        region = world.north if side == "in" else world.south
+        now = timezone.now()
+        plan = RoutePlan.objects.create(
+            rep=rep, region=region, date=dt.date.today(), status="published",
+            stats={"note": f"Plan {tag}"},
+        )  # fmt: skip
+        stop = RouteStop.objects.create(
+            plan=plan, sequence=1, account=account, visit=visit,
+            arrival_at=now, start_at=now, departure_at=now,
+        )  # fmt: skip
+        job = PlanJob.objects.create(region=region, date=dt.date.today(), status="done",
+                                     message=f"Job {tag}")  # fmt: skip
         ids[side] = {
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
             "territory_id": (world.territory_a if side == "in" else world.territory_s).pk,
-            "region_id": (world.north if side == "in" else world.south).pk,
+            "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
         }  # fmt: skip
     ids["missing"] = {
