@@ -203,8 +203,12 @@ def build(osm_dir: Path) -> dict[str, Any]:
         rng = random.Random(f"demo-{spec.name}")
         reps = []
         for username, cell in zip(spec.reps, cells, strict=True):
-            home = cell.representative_point()
-            reps.append({"username": username, "home": [round(home.x, 6), round(home.y, 6)]})
+            # A home base on the street network: the shop nearest the middle of the territory
+            # (a cell's centre can fall on a mountainside, unreachable by road).
+            middle = cell.representative_point()
+            inside = [p for p in pois if cell.contains(Point(p["lng"], p["lat"]))] or pois
+            home = min(inside, key=lambda p: Point(p["lng"], p["lat"]).distance(middle))
+            reps.append({"username": username, "home": [home["lng"], home["lat"]]})
         regions.append(
             {
                 "name": spec.name,
