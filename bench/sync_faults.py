@@ -1,14 +1,16 @@
 """Issue 7 at full size: every server-side fault scenario on SpatiaLite and on PostGIS.
 
 Run: .venv/bin/python bench/sync_faults.py [--smoke] [--backend spatialite|postgis|both]
-     [--only 1,2,4] [--cases N]
+     [--only 1,2,4] [--cases N] [--browser]
 
 Each scenario runs against a real gunicorn (2 workers) on a fresh seeded database (see
 tests/fieldcrm/sync/faultkit.py) and prints items sent, applied, duplicated, lost (and
 rejected / half-saved where they apply) and the time it took. The oracle is the test suite's:
 one server row per client UUID, nothing half-saved, the retried outbox converges. Scenario 7
 (interleavings) runs in a child process on a database of its own; 6 (clocks) in a child with
-time-machine. The browser scenarios (5, 11, 12) are in tests/browser and bench/pwa_*.
+time-machine. ``--browser`` also runs the browser scenarios (5, 11, 12:
+tests/browser/test_sync_faults.py) at full size (500 visits + 50 prospects + 100 edits;
+10,000 queued items) through pytest, and prints their time and result.
 ``--smoke`` shrinks every size for a quick pass (< 60 s per backend on an idle machine).
 """
 
@@ -185,6 +187,58 @@ def _child(db, command: str, *args: str, timeout: float = 1800) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run_browser(label: str, base_url: str, smoke: bool) -> list[dict]:
+    """The phone scenarios at full size: pytest on tests/browser/test_sync_faults.py."""
+    import os
+
+    scale = "0.1" if smoke else "1.0"
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-browser-") as tmp:
+        url = f"spatialite:///{tmp}/test.db" if base_url.startswith("spatialite") else base_url
+        env = {**os.environ, "DATABASE_URL": url, "FIELDCRM_FAULT_SCALE": scale}
+        for key, name, sent in (
+            ("5", "test_5_", round(650 * float(scale))),
+            ("11", "test_11_", 6),
+            ("12", "test_12_", max(600, round(10_000 * float(scale)))),
+        ):
+            started = time.monotonic()
+            code = subprocess.call(
+                [
+                    fk.PY,
+                    "-m",
+                    "pytest",
+                    "tests/browser/test_sync_faults.py",
+                    "-q",
+                    "-k",
+                    name,
+                    "-p",
+                    "no:randomly",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            ok = code == 0
+            row = {
+                "backend": label,
+                "scenario": key,
+                "title": f"browser {name.strip('_')}",
+                "sent": sent,
+                "applied": sent if ok else 0,
+                "duplicated": 0,
+                "lost": 0 if ok else sent,
+                "half_saved": 0,
+                "rejected": 0,
+                "ok": ok,
+                "seconds": round(time.monotonic() - started, 1),
+                "note": "exactly-once asserted in the test" if ok else f"pytest exit {code}",
+            }
+            rows.append(row)
+            _print_row(row)
+    return rows
+
+
 def run_backend(label: str, base_url: str, size: dict, only: list[str]) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-faults-") as tmp:
@@ -244,6 +298,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
     parser.add_argument("--only", default=",".join(SCENARIOS))
     parser.add_argument("--cases", type=int, help="interleavings (scenario 7)")
+    parser.add_argument("--browser", action="store_true", help="also scenarios 5, 11, 12")
     args = parser.parse_args()
     size = dict(SMOKE if args.smoke else FULL)
     if args.cases:
@@ -254,9 +309,13 @@ def main() -> int:
     threading.current_thread().name = "bench"
     if args.backend in ("spatialite", "both"):
         rows += run_backend("spatialite", "spatialite:///unused.db", size, only)
+        if args.browser:
+            rows += run_browser("spatialite", "spatialite:///unused.db", args.smoke)
     if args.backend in ("postgis", "both"):
         with postgis_cluster() as url:
             rows += run_backend("postgis", url, size, only)
+            if args.browser:
+                rows += run_browser("postgis", url, args.smoke)
     bad = [r for r in rows if not r["ok"]]
     print(
         f"\n{len(rows) - len(bad)}/{len(rows)} scenario runs clean"

@@ -36,8 +36,9 @@ QUEUE_DAY = """async ({visits, prospects, edits, tag}) => {
   for (let i = 0; i < visits; i++) {
     const account = accounts[i % accounts.length];
     const checkIn = {location: account.location, accuracy_m: 9, at: new Date().toISOString()};
+    const nextStep = i % 10 === 0 ? {title: `${tag} call ${i}`, due_at: null} : null;
     await actions.logVisit({account, me, checkIn, outcome: "order", notes: `${tag} visit ${i}`,
-                            nextStep: i % 10 === 0 ? {title: `${tag} call ${i}`, due_at: null} : null});
+                            nextStep});
   }
   for (let i = 0; i < prospects; i++) {
     await actions.createProspect({name: `${tag} prospect ${i}`,
