@@ -22,7 +22,7 @@ from fieldcrm.leads.models import WebForm
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
-from fieldcrm.visits.models import RoutePlan, RouteStop, Visit
+from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop, Visit
 
 M = TypeVar("M", bound=Model)
 
@@ -107,6 +107,8 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
         Task: tasks,
         RoutePlan: plans,
         RouteStop: None if plans is None else Q(plan__in=RoutePlan.objects.filter(plans)),
+        # Planning jobs belong to the people who plan: never a rep's business.
+        PlanJob: Q(region__in=regions) if managed else nothing,
         Territory: territories,
         Region: region_rows,
         User: users,
@@ -114,7 +116,8 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
 
 
 MODELS = (
-    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, Territory, Region, User,
+    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
+    Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm,
 )  # fmt: skip
 

@@ -26,11 +26,7 @@ def _planning_regions(actor: User) -> QuerySet[Region]:
 
 def plan_job_get(*, actor: User, job_id: int) -> PlanJob:
     """A job of a region the caller plans for (NotInScope otherwise, like a missing one)."""
-    job = (
-        PlanJob.objects.filter(region__in=_planning_regions(actor), pk=job_id)
-        .prefetch_related("plans")
-        .first()
-    )
+    job = scoped(PlanJob, actor).filter(pk=job_id).prefetch_related("plans").first()
     if job is None:
         raise NotInScope(PlanJob)
     return job
