@@ -9,13 +9,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Debian packages the app and its tests need (GDAL/GEOS/PROJ, SpatiaLite, PostGIS, Redis,
 # the browser for the phone-app tests, Node for the front-end assets).
 SYSTEM_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 redis-server \
-	chromium nodejs npm python3-venv
+	chromium nodejs npm python3-venv gettext
 
-.PHONY: help setup sysdeps venv assets run test lint fmt bench demo
+.PHONY: help setup sysdeps venv assets messages run test lint fmt bench demo
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-setup: sysdeps venv assets ## Install what is missing: OS packages, .venv, npm assets
+setup: sysdeps venv assets messages ## Install what is missing: OS packages, .venv, npm assets
 
 sysdeps: ## Install missing Debian packages (apt-get; sudo when not root)
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -42,6 +42,12 @@ assets: pwa/static/vendor/.installed ## Install the npm packages and copy their 
 
 pwa/static/vendor/.installed: pwa/package.json pwa/package-lock.json pwa/vendor.mjs
 	cd pwa && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
+	touch $@
+
+messages: fieldcrm/locale/.compiled ## Compile the translation catalogs (vi, fa)
+
+fieldcrm/locale/.compiled: $(wildcard fieldcrm/locale/*/LC_MESSAGES/*.po) | venv
+	cd fieldcrm && ../$(PY) ../manage.py compilemessages -v0
 	touch $@
 
 run: setup ## Serve the app with the demo data on http://127.0.0.1:8000

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", RoleLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("app/", include("fieldcrm.phone.urls")),
     path("manager/", include("fieldcrm.manager.urls")),
