@@ -700,7 +700,15 @@ def kill_mid_batch(db: Database, server: Server, rep: dict, rng: random.Random, 
         server.start()
     p.outbox = list(ops)
     p.drain(batch=size)
+    # The replaying phone and a fresh install see the same records.
+    p.pull()
+    fresh = Phone(server.url, rep["token"])
+    fresh.pull()
+    views_equal = all(
+        set(p.view.get(k, {})) == set(fresh.view.get(k, {})) for k in set(p.view) | set(fresh.view)
+    )
     return {
+        "views_equal": views_equal,
         "ops": ops,
         "target": target,
         "killed_at": killed_at[0] if killed_at else None,
