@@ -42,7 +42,7 @@ FULL = {
     "skew": 200,
     "cases": 1000,
 }
-SMOKE = {"lost": 20, "twice_rounds": 2, "kill_runs": 2, "kill_size": 30, "skew": 12, "cases": 30}
+SMOKE = {"lost": 20, "twice_rounds": 2, "kill_runs": 1, "kill_size": 30, "skew": 6, "cases": 20}
 
 
 def figures(creates: list[dict] | None = None, db=None, rejected=frozenset()) -> dict:
