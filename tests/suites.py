@@ -23,7 +23,9 @@ NO_TESTS = 5
 def run_pytest(label: str, database_url: str, extra: list[str]) -> int:
     print(f"\n===== {label}: {database_url} =====", flush=True)
     env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_TEST_BACKEND": label}
-    code = subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT, env=env)
+    # The slowest tests are printed so a creeping suite is seen before it hurts.
+    command = [sys.executable, "-m", "pytest", "--durations=15", *extra]
+    code = subprocess.call(command, cwd=ROOT, env=env)
     if code == NO_TESTS:
         print(f"{label}: pytest collected no tests; treating that as a failure.", flush=True)
         return 1

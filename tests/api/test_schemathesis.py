@@ -1,6 +1,6 @@
 """Property-based requests from our own OpenAPI schema: no 5xx, answers match the schema.
 
-A bounded number of examples per operation (FIELDCRM_SCHEMATHESIS_EXAMPLES, default 6) keeps
+A bounded number of examples per operation (FIELDCRM_SCHEMATHESIS_EXAMPLES, default 4) keeps
 `make test` fast; raise it locally to dig deeper.
 """
 
@@ -21,7 +21,7 @@ from fieldcrm.users.services import token_create
 from fieldcrm.wsgi import application
 from tests.factories import make_account
 
-EXAMPLES = int(os.environ.get("FIELDCRM_SCHEMATHESIS_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FIELDCRM_SCHEMATHESIS_EXAMPLES", "4"))
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
