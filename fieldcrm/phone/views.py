@@ -37,6 +37,8 @@ def shell_context() -> dict:
         "config": {
             "tileUrl": settings.FIELDCRM_TILE_URL,
             "tileAttribution": settings.FIELDCRM_TILE_ATTRIBUTION,
+            # Loaded when Today draws its map (precached like the rest of the shell).
+            "leafletUrl": static("vendor/leaflet/leaflet.js"),
         },
     }
 

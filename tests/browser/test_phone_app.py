@@ -19,6 +19,11 @@ def test_rep_logs_a_visit_online_and_it_is_on_the_server(phones, route_today, wo
     phone = phones()
     phone.login("rep1")
     page = phone.page
+    # Installable: Chromium finds nothing missing (manifest, icons, worker, start URL).
+    cdp = phone.context.new_cdp_session(page)
+    # (Playwright's contexts are off-the-record, which Chromium reports as "in-incognito".)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
     stops = page.get_by_role("list", name="Today's stops").get_by_role("listitem")
     assert [s.get_by_role("link").first.inner_text() for s in stops.all()] == [
         "Bakery Nord",
@@ -26,6 +31,10 @@ def test_rep_logs_a_visit_online_and_it_is_on_the_server(phones, route_today, wo
         "Kiosk Est",
     ]
     assert "ETA" in stops.first.inner_text()
+    # The route map: Leaflet from our static files, no tiles configured in tests.
+    page.get_by_role("img", name="Map of today's route").and_(
+        page.locator(".leaflet-container")
+    ).wait_for()
     assert (
         stops.first.get_by_role("link", name="Navigate to Bakery Nord")
         .get_attribute("href")
@@ -78,6 +87,8 @@ def test_offline_day_three_visits_and_a_prospect_sync_exactly_once(phones, route
     phone.wait_ready()
     assert phone.pending() == 4
     assert page.locator("#net-status").inner_text() == "Offline"
+    page.get_by_role("link", name="Today").click()
+    page.locator(".map.leaflet-container").wait_for()  # Leaflet comes from the precache
     assert Visit.objects.count() == before  # nothing left the phone
 
     phone.synced_after(lambda: phone.context.set_offline(False))

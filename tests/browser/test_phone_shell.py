@@ -28,7 +28,7 @@ def test_the_shell_loads_only_local_modules_through_an_import_map(rep_client):
     assert 'src="/static/pwa/js/main.js"' in html
     assert not re.search(r'(src|href)="https?://', html)
     config = json.loads(re.search(r'id="fieldcrm-config"[^>]*>(.*?)</script>', html).group(1))
-    assert set(config) == {"tileUrl", "tileAttribution"}
+    assert set(config) == {"tileUrl", "tileAttribution", "leafletUrl"}
 
 
 def test_the_manifest_makes_the_app_installable(client):

@@ -71,3 +71,30 @@ export function todayIso(now = new Date()) {
   const pad = (n) => String(n).padStart(2, "0");
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
+
+const scripts = new Map();
+
+/**
+ * Load a classic script once (Leaflet is only needed when a map is drawn, so the first start
+ * on a slow link does not wait for it).
+ * @param {string} src
+ * @returns {Promise<void>}
+ */
+export function loadScript(src) {
+  if (!scripts.has(src)) {
+    scripts.set(
+      src,
+      new Promise((resolve, reject) => {
+        const el = document.createElement("script");
+        el.src = src;
+        el.onload = () => resolve();
+        el.onerror = () => {
+          scripts.delete(src);
+          reject(new Error(`could not load ${src}`));
+        };
+        document.head.append(el);
+      }),
+    );
+  }
+  return scripts.get(src);
+}

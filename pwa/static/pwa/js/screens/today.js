@@ -4,7 +4,7 @@
 import { allRecords } from "../db.js";
 import { navigateLinks } from "../geo.js";
 import { formatTime, t } from "../i18n.js";
-import { h, mount, todayIso } from "../ui.js";
+import { h, loadScript, mount, todayIso } from "../ui.js";
 
 /**
  * Today's stops, in the order the rep should drive them.
@@ -118,10 +118,17 @@ function stopItem(stop, index, account) {
   );
 }
 
-function drawMap(box, stops, byId, config) {
-  const L = globalThis.L;
+async function drawMap(box, stops, byId, config) {
   const points = stops.map((s) => byId.get(s.account_id)?.location).filter(Boolean);
-  if (!L || !points.length) {
+  if (points.length && !globalThis.L && config.leafletUrl) {
+    try {
+      await loadScript(config.leafletUrl);
+    } catch {
+      // No map rather than no Today: the list is what the rep works from.
+    }
+  }
+  const L = globalThis.L;
+  if (!L || !points.length || !box.isConnected) {
     box.hidden = true;
     return;
   }
