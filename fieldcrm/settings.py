@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Phones on slow links: a first sync's JSON shrinks ~9x. Django pads compressed bodies
+    # against BREACH-style length attacks.
+    "django.middleware.gzip.GZipMiddleware",
     "fieldcrm.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
