@@ -103,7 +103,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("FIELDCRM_CONN_MAX_AGE",
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         # Writers wait for the lock instead of failing at once: phones push concurrently.
-        timeout=20,
+        timeout=60,
         # Take the write lock when a transaction begins: a read-then-write transaction that
         # upgrades later can deadlock with another writer and fail at once ("database is
         # locked"), whatever the timeout.
