@@ -69,4 +69,8 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1_000, 10_000, 100_000])
+    args = sys.argv[1:]
+    if args == ["--smoke"]:  # `make bench`
+        main([1_000, 10_000])
+    else:
+        main([int(a) for a in args] or [1_000, 10_000, 100_000])
