@@ -375,7 +375,8 @@ var {{ this.get_name() }} = (function () {
 {% endmacro %}"""
     )
 
-    default_js = [("supercluster", "https://unpkg.com/supercluster@8.0.1/dist/supercluster.min.js")]
+    # Replaced by maps.assets with the static URL; never a CDN (the class default is local too).
+    default_js = [("supercluster", "vendor/supercluster/supercluster.min.js")]
 
     def __init__(
         self,
