@@ -100,7 +100,7 @@ def s4_kill(live, size) -> dict:
         run = fk.kill_mid_batch(db, server, world["reps"][1], rng, size=size["kill_size"])
         creates += run["ops"]
         mid += run["mid_batch"]
-        half += run["half_saved_after_kill"]
+        half += run["half_saved_after_kill"] + (not run["all_or_nothing"])
     out = figures(creates, db)
     out["half_saved"] += half
     out["note"] = f"{mid}/{size['kill_runs']} kills landed mid-batch"

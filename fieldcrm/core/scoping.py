@@ -115,6 +115,16 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
     }
 
 
+def _cached_rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
+    """The rules, built once per user object (one request): they hold lazy subqueries, so they
+    follow later changes to territories and regions, and each query copies what it uses."""
+    key = (write, user.pk, user.role, user.is_admin)
+    cache = user.__dict__.setdefault("_scope_rules", {})
+    if key not in cache:
+        cache[key] = _rules(user, write=write)
+    return cache[key]
+
+
 MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
@@ -129,7 +139,7 @@ def scoped(
     qs = model._default_manager.all() if queryset is None else queryset
     if not user.is_active:
         return qs.none()
-    rule = _rules(user, write=write)[model]
+    rule = _cached_rules(user, write=write)[model]
     # Every rule is written with subqueries, never joins over to-many relations, so no row
     # appears twice and no DISTINCT is needed on large tables.
     return qs if rule is None else qs.filter(rule)

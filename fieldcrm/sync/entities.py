@@ -134,27 +134,11 @@ class VisitCreate(VisitIn):
     next_step: NextStepIn | None = None
 
 
-_LOG_FIELDS = ("status", "outcome", "completed_at", "next_step")
-
-
-def _visit_create(actor: User, data: Data) -> Visit:
-    log = {name: data.pop(name) for name in _LOG_FIELDS if name in data}
-    visit = visit_services.visit_create(actor=actor, data=data)
-    if log.get("status") == Visit.Status.DONE:
-        # One transaction (the push's): a logged visit never exists half-logged.
-        log.pop("status")
-        return visit_services.visit_log(actor=actor, visit_id=visit.pk, data=log)
-    if log.get("status") is not None:
-        return visit_services.visit_update(
-            actor=actor, visit_id=visit.pk, data={"status": log["status"]}
-        )
-    return visit
-
-
 register(
     Entity(
         name="visit", plural="visits", model=Visit, out=VisitOut,
-        create_in=VisitCreate, patch_in=VisitPatch, create=_visit_create,
+        create_in=VisitCreate, patch_in=VisitPatch,
+        create=lambda actor, data: visit_services.visit_create(actor=actor, data=data),
         update=lambda actor, visit, data: visit_services.visit_update(
             actor=actor, visit_id=visit.pk, data=data
         ),

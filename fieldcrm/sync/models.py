@@ -9,7 +9,7 @@ from django.db import models
 class AppliedOp(models.Model):
     """One pushed mutation, by its client-generated id: a retried push answers from here.
 
-    Claimed in the same transaction as the change it makes, so either both exist or neither.
+    Written in the same transaction as the change it records, so either both exist or neither.
     """
 
     op_id = models.UUIDField(primary_key=True)

@@ -20,6 +20,7 @@ from pydantic import ValidationError as SchemaError
 
 from fieldcrm.accounts.models import Activity
 from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.core.models import one_change_number
 from fieldcrm.core.scoping import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import AppliedOp
@@ -36,29 +37,36 @@ class Rejected(Exception):
 
 
 def sync_push(*, actor: User, mutations: list[dict[str, Any]]) -> list[Result]:
-    """One result per mutation, in order."""
-    return [_push_one(actor, raw) for raw in mutations]
+    """One result per mutation, in order.
+
+    The batch is one transaction that takes the change counter first: pushes apply one at a
+    time (two tabs sending the same outbox cannot both apply an op), the batch's rows share
+    one change number, and each item runs in its own savepoint so a rejected one leaves
+    nothing behind while the others stand.
+    """
+    items = [_parse(raw) for raw in mutations]
+    op_ids = [item.op_id for item in items if isinstance(item, Mutation)]
+    with one_change_number():
+        done = {op.op_id: op for op in AppliedOp.objects.filter(op_id__in=op_ids)}
+        claims: list[AppliedOp] = []
+        results = [
+            item if not isinstance(item, Mutation) else _apply_once(actor, item, done, claims)
+            for item in items
+        ]
+        AppliedOp.objects.bulk_create(claims)
+    return results
 
 
-def _push_one(actor: User, raw: dict[str, Any]) -> Result:
+def _parse(raw: Any) -> Mutation | Result:
     try:
         mutation = Mutation.model_validate(raw)
     except SchemaError as exc:
         op_id = raw.get("op_id") if isinstance(raw, dict) else None
         errors = [(".".join(map(str, e["loc"])) or "mutation", e["msg"]) for e in exc.errors()]
         return _result(str(op_id) if op_id else None, "rejected", errors=errors)
-    entity = ENTITIES.get(mutation.entity)
-    if entity is None:
+    if mutation.entity not in ENTITIES:
         return _result(str(mutation.op_id), "rejected", errors=[("entity", _("Unknown entity."))])
-    try:
-        with transaction.atomic():
-            return _apply_once(actor, entity, mutation)
-    except IntegrityError:
-        # Another request claimed this op id first (two tabs pushing the same outbox).
-        done = AppliedOp.objects.filter(op_id=mutation.op_id).first()
-        if done is not None:
-            return _answer_again(done)
-        raise
+    return mutation
 
 
 def _answer_again(done: AppliedOp) -> Result:
@@ -69,30 +77,33 @@ def _answer_again(done: AppliedOp) -> Result:
     return {**done.result, "status": "already_applied"}
 
 
-def _apply_once(actor: User, entity: Entity, mutation: Mutation) -> Result:
-    done = AppliedOp.objects.filter(op_id=mutation.op_id).first()
-    if done is not None:
-        if done.user_id != actor.pk:
+def _apply_once(
+    actor: User, mutation: Mutation, done: dict[uuid.UUID, AppliedOp], claims: list[AppliedOp]
+) -> Result:
+    earlier = done.get(mutation.op_id)
+    if earlier is not None:
+        if earlier.user_id != actor.pk:
             return _result(str(mutation.op_id), "rejected", errors=[("op_id", _("Not yours."))])
-        return _answer_again(done)
-    # Claim first: a concurrent push of the same op waits here, then sees the claim.
-    claim = AppliedOp.objects.create(
-        op_id=mutation.op_id, user=actor, entity=entity.name, object_id=str(mutation.id)
-    )
+        return _answer_again(earlier)
+    entity = ENTITIES[mutation.entity]
     try:
         with transaction.atomic():
             result = _apply(actor, entity, mutation)
     except Rejected as exc:
         result = _result(str(mutation.op_id), "rejected", entity, mutation.id, errors=exc.errors)
     except IntegrityError:
-        # The record id is taken (the savepoint is rolled back, the claim stands): another
-        # op created this very record meanwhile, or the id belongs to a record out of scope.
-        # Either way an answer for this item alone, never a 500 for the whole batch.
+        # The record id is taken (the savepoint is rolled back): the id belongs to a record
+        # out of scope, or an earlier op created this very record. Either way an answer for
+        # this item alone, never a 500 for the whole batch.
         if mutation.action != "create":
             raise
         result = _create_clash(actor, entity, mutation)
-    claim.status, claim.result = result["status"], result
-    claim.save(update_fields=["status", "result"])
+    claim = AppliedOp(
+        op_id=mutation.op_id, user=actor, entity=entity.name, object_id=str(mutation.id),
+        status=result["status"], result=result,
+    )  # fmt: skip
+    done[mutation.op_id] = claim
+    claims.append(claim)
     return result
 
 
@@ -121,11 +132,9 @@ def _apply(actor: User, entity: Entity, mutation: Mutation) -> Result:
 
 
 def _create(actor: User, entity: Entity, mutation: Mutation) -> Result:
-    existing = scoped(entity.model, actor, queryset=entity.model.all_objects.all())
-    already = existing.filter(pk=mutation.id).first()
-    if already is not None:
-        # The same record pushed under another op id: still one row.
-        return _result(str(mutation.op_id), "already_applied", entity, already)
+    if entity.model.all_objects.filter(pk=mutation.id).exists():
+        # The same record pushed under another op id: still one row (or not theirs at all).
+        return _create_clash(actor, entity, mutation)
     fields = {**mutation.fields, "id": str(mutation.id)}
     data = entity.create_in.model_validate(fields).model_dump(exclude_unset=True)
     data["id"] = mutation.id

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.core import geo
 from fieldcrm.core.errors import DomainError
+from fieldcrm.core.models import validate
 from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
@@ -48,14 +49,18 @@ def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_
 
 
 def _save(visit: Visit) -> Visit:
-    visit.full_clean()
+    validate(visit)
     visit.save()
     return visit
 
 
 @transaction.atomic
 def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:
-    """Plan (and optionally check in to) a visit of an account in the caller's scope."""
+    """Plan (and optionally check in to) a visit of an account in the caller's scope.
+
+    With ``status`` ``done`` the visit arrives already logged, as a phone that was offline
+    sends it (``outcome``, ``completed_at``, ``next_step`` as in ``visit_log``).
+    """
     if not can_create(Visit, actor):
         raise NotAllowed(_("Your role may not create visits."))
     account = scoped(Account, actor, write=True).filter(pk=data["account_id"]).first()
@@ -71,6 +76,13 @@ def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:
             setattr(visit, name, data[name])
     if data.get("check_in") is not None:
         _apply_check_in(visit, data["check_in"])
+    status = data.get("status")
+    if status == Visit.Status.DONE:
+        visit.outcome = data.get("outcome") or Visit.Outcome.NONE
+        return _log(actor=actor, visit=visit, completed_at=data.get("completed_at"),
+                    next_step=data.get("next_step"))  # fmt: skip
+    if status is not None:
+        visit.status = status
     return _save(visit)
 
 
@@ -136,7 +148,7 @@ def _log(
         body=visit.notes,
         visit=visit,
     )
-    activity.full_clean()
+    validate(activity)
     activity.save()
     account = visit.account
     if account.last_visited_at is None or account.last_visited_at < visit.completed_at:
@@ -152,6 +164,6 @@ def _log(
             assignee=visit.rep,
             created_by=actor,
         )
-        task.full_clean()
+        validate(task)
         task.save()
     return visit

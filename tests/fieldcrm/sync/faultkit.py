@@ -105,6 +105,24 @@ class Database:
     def scalar(self, sql: str, params: tuple = ()) -> Any:
         return self.query(sql, params)[0][0]
 
+    def writer_open(self) -> bool:
+        """Whether some other connection is inside a write transaction right now."""
+        if self.kind == "spatialite":
+            con = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            try:
+                con.execute("BEGIN IMMEDIATE")  # fails at once while another writer holds it
+                con.execute("ROLLBACK")
+                return False
+            except sqlite3.OperationalError:
+                return True
+            finally:
+                con.close()
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+            " AND pid <> pg_backend_pid() AND datname = current_database()"
+        )
+        return self.scalar(sql) > 0
+
 
 def _pg_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
@@ -663,24 +681,25 @@ def check_oracle(db: Database, creates: list[dict], expect_rejected=frozenset())
 
 
 def kill_mid_batch(db: Database, server: Server, rep: dict, rng: random.Random, size: int = 60):
-    """Push a batch; SIGKILL gunicorn once a random number of its items have committed; check
-    nothing is half-saved; restart; replay the whole outbox; the caller checks convergence."""
+    """Push a batch; SIGKILL gunicorn at a random moment while the batch's transaction is
+    open; check nothing is half-saved; restart; replay the whole outbox; the caller checks
+    convergence."""
     ops = mixed_ops(rep, size, rng)
-    target = rng.randint(1, size - 1)
     ids = tuple(_hex(m["op_id"], db) for m in ops)
     marks = ",".join(["%s"] * len(ids))
     count_sql = f"SELECT COUNT(*) FROM sync_appliedop WHERE op_id IN ({marks})"
-    killed_at: list[int] = []
+    killed_in_transaction: list[bool] = []
     done = threading.Event()
+    delay = rng.uniform(0.0, 0.04)
 
     def killer() -> None:
         while not done.is_set():
-            n = db.scalar(count_sql, ids)
-            if n >= target:
+            if db.writer_open():
+                time.sleep(delay)  # a random point inside the transaction
+                killed_in_transaction.append(db.writer_open())
                 server.kill()
-                killed_at.append(n)
                 return
-            time.sleep(0.002)
+            time.sleep(0.001)
 
     watcher = threading.Thread(target=killer)
     watcher.start()
@@ -710,10 +729,11 @@ def kill_mid_batch(db: Database, server: Server, rep: dict, rng: random.Random, 
     return {
         "views_equal": views_equal,
         "ops": ops,
-        "target": target,
-        "killed_at": killed_at[0] if killed_at else None,
+        "delay_s": delay,
         "committed_before_kill": committed,
-        "mid_batch": not answered and 0 < committed < size,
+        # The batch is one transaction: a kill inside it leaves none of its items.
+        "all_or_nothing": committed in (0, size),
+        "mid_batch": not answered and killed_in_transaction == [True],
         "half_saved_after_kill": half,
     }
 

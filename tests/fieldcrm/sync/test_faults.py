@@ -157,6 +157,7 @@ def test_4_server_killed_mid_batch_then_replayed(live):
         tally = fk.kill_mid_batch(db, server, rep, rng, size=40)
         everything += tally.pop("ops")
         assert tally["mid_batch"], f"run {run}: the kill landed outside the batch"
+        assert tally["all_or_nothing"], tally
         assert tally["half_saved_after_kill"] == 0, tally
         assert tally["views_equal"], "after the replay the phone differs from a fresh pull"
     assert_clean(fk.check_oracle(db, everything), len(everything))
