@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from fieldcrm.sync import selectors, services
-from fieldcrm.sync.schemas import PullOut, PushIn, PushOut
+from fieldcrm.sync.schemas import PullOut, PushIn, PushOut, TodayOut
 
 router = Router(tags=["sync"])
 
@@ -12,12 +12,27 @@ router = Router(tags=["sync"])
 class PullParams(Schema):
     cursor: int = Field(0, ge=0)
     limit: int = Field(selectors.DEFAULT_PAGE, ge=1, le=selectors.MAX_PAGE)
+    tombstones_since: int | None = Field(
+        None, ge=0, description="With cursor 0: the cursor of the head start already stored"
+    )
 
 
 @router.get("/pull", response=PullOut)
 def sync_pull(request: HttpRequest, params: Query[PullParams]):
     """Changes since ``cursor`` (0 for a fresh install), a page at a time."""
-    return selectors.sync_pull(actor=request.auth, cursor=params.cursor, limit=params.limit)
+    return selectors.sync_pull(
+        actor=request.auth,
+        cursor=params.cursor,
+        limit=params.limit,
+        tombstones_since=params.tombstones_since,
+    )
+
+
+@router.get("/today", response=TodayOut)
+def sync_today(request: HttpRequest):
+    """A fresh install's head start: today's route, its accounts and contacts, open tasks.
+    Not a cursor step: the pull sends these rows again."""
+    return selectors.sync_today(actor=request.auth)
 
 
 @router.post("/push", response=PushOut)

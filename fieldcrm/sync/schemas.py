@@ -68,3 +68,8 @@ class PullOut(Schema):
     changes: dict[str, list[dict[str, Any]]]
     deleted: dict[str, list[str]]
     removed: dict[str, list[str]]
+
+
+class TodayOut(Schema):
+    cursor: int
+    changes: dict[str, list[dict[str, Any]]]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
-from fieldcrm.accounts.models import Account
+from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.core.models import ChangeCounter
 from fieldcrm.core.scoping import region_ids, scoped
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import ScopeLoss
+from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
 
 DEFAULT_PAGE = 500
 MAX_PAGE = 2000
@@ -27,9 +31,12 @@ def committed_cursor() -> int:
     return ChangeCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
-def sync_pull(*, actor: User, cursor: int, limit: int = DEFAULT_PAGE) -> dict[str, Any]:
+def sync_pull(
+    *, actor: User, cursor: int, limit: int = DEFAULT_PAGE, tombstones_since: int | None = None
+) -> dict[str, Any]:
     """Changed, deleted and no-longer-visible records since ``cursor``; ``more`` means call
-    again with the returned cursor."""
+    again with the returned cursor. A fresh install (cursor 0) gets no tombstones, except
+    those after ``tombstones_since``: the cursor of the head start it already stored."""
     ceiling = committed_cursor()  # read first: every row up to it is visible to what follows
     pages = {name: _page(e, actor, cursor, ceiling, limit) for name, e in ENTITIES.items()}
     losses, losses_full = _loss_page(cursor, ceiling, limit)
@@ -46,7 +53,8 @@ def sync_pull(*, actor: User, cursor: int, limit: int = DEFAULT_PAGE) -> dict[st
                 break
             if obj.deleted_at is None:
                 changes.setdefault(entity.plural, []).append(entity.serialize(obj))
-            elif cursor > 0:  # a fresh install never had it: no tombstone needed
+            elif cursor > 0 or (tombstones_since is not None and seq > tombstones_since):
+                # (a fresh install never had it: no tombstone needed)
                 deleted.setdefault(entity.plural, []).append(str(obj.pk))
     removed = _removed_accounts(actor, [x for x in losses if x.change_seq <= bound])
     # A deleted account takes its history with it: the phone drops an account's contacts,
@@ -61,6 +69,39 @@ def sync_pull(*, actor: User, cursor: int, limit: int = DEFAULT_PAGE) -> dict[st
         "deleted": deleted,
         "removed": {"accounts": removed} if removed else {},
     }
+
+
+def sync_today(*, actor: User) -> dict[str, Any]:
+    """A fresh phone's head start: the caller's route from yesterday to tomorrow (so whatever
+    the phone's time zone, its today is in), those accounts and their contacts, and the
+    caller's open tasks due by then — in the pull's shape. Its ``cursor`` is not a place to
+    pull from: the phone passes it as ``tombstones_since`` while its own cursor is 0.
+
+    On a slow network the first full pull takes a while; with this the rep works at once.
+    The full pull sends the same rows again (never an older version), so nothing is lost or
+    kept stale by storing them twice.
+    """
+    cursor = committed_cursor()  # read first: every row read below is at least this new
+    today = timezone.localdate()
+    days = (today - dt.timedelta(days=1), today + dt.timedelta(days=1))
+    visits = scoped(Visit, actor).filter(rep=actor, scheduled_on__range=days)
+    accounts = scoped(Account, actor).filter(pk__in=visits.values("account_id"))
+    horizon = timezone.now() + dt.timedelta(days=2)
+    rows = {
+        "visit": visits,
+        "account": accounts,
+        "contact": scoped(Contact, actor).filter(account__in=accounts),
+        "task": scoped(Task, actor).filter(
+            assignee=actor, done_at__isnull=True, due_at__lt=horizon
+        ),
+    }
+    changes: dict[str, list[dict]] = {}
+    for name, qs in rows.items():
+        entity = ENTITIES[name]
+        records = [entity.serialize(obj) for obj in entity.prefetch(qs)]
+        if records:
+            changes[entity.plural] = records
+    return {"cursor": cursor, "changes": changes}
 
 
 def _page(entity: Entity, actor: User, cursor: int, ceiling: int, limit: int) -> tuple[list, bool]:

@@ -51,6 +51,31 @@ test("push then pull; the cursor and the pulled records are stored", async () =>
   assert.ok(sync.state.lastSyncAt);
 });
 
+test("a fresh install stores today's head start first, then pulls from 0 asking for its tombstones", async () => {
+  const order = [];
+  const api = {
+    push: answerAll("applied"),
+    today: async () => {
+      order.push("today");
+      return ok({ cursor: 40, changes: { visits: [{ id: "v1", account_id: "a1" }], accounts: [{ id: "a1", name: "Shop" }] } });
+    },
+    pull: async (cursor, _limit, tombstonesSince) => {
+      order.push(`pull:${cursor}:${tombstonesSince}`);
+      return ok({ cursor: cursor + 50, more: cursor === 0, changes: {}, deleted: { visits: cursor === 0 ? ["v1"] : [] }, removed: {} });
+    },
+  }; // prettier-ignore
+  const { sync } = engine(api);
+  assert.equal(await sync.request("start"), "done");
+  assert.deepEqual(order, ["today", "pull:0:40", "pull:50:null"]);
+  assert.equal((await getRecord("accounts", "a1")).name, "Shop");
+  assert.equal(await getRecord("visits", "v1"), undefined, "a tombstone after the head start removes it");
+  assert.equal(await getMeta("cursor"), 100);
+  // Not again on the next run: the phone is no longer fresh.
+  order.length = 0;
+  await sync.request("again");
+  assert.deepEqual(order, ["pull:100:null"]);
+});
+
 test("pull loops while the server says more, page by page", async () => {
   const api = fakeApi({
     push: answerAll("applied"),

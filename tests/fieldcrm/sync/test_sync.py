@@ -215,3 +215,45 @@ def test_completing_a_task_from_the_phone(as_user, world, shop):
     assert result["status"] == "applied" and result["record"]["is_done"] is True
     merged, _ = pull_all(rep1)
     assert merged["changes"]["tasks"][0]["is_done"] is True
+
+
+def test_the_same_op_twice_in_one_batch_applies_once(as_user, world, shop):
+    note = op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"})
+    results = push(as_user("rep1"), note, note)
+    assert [r["status"] for r in results] == ["applied", "already_applied"]
+    assert Activity.objects.count() == 1 and AppliedOp.objects.count() == 1
+
+
+def test_a_batch_shares_one_change_number(as_user, world, shop):
+    notes = [op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"})
+             for _ in range(3)]  # fmt: skip
+    push(as_user("rep1"), *notes)
+    assert len(set(Activity.objects.values_list("change_seq", flat=True))) == 1
+
+
+def test_head_start_sends_todays_route_first_and_later_tombstones(as_user, world, shop):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fieldcrm.tasks.models import Task
+    from fieldcrm.visits.models import Visit
+
+    today = timezone.localdate()
+    make_account("Not on the route", lng=1.02, lat=42.02)
+    route = Visit.objects.create(account=shop, rep=world.rep1, scheduled_on=today)
+    Visit.objects.create(account=shop, rep=world.rep1, scheduled_on=today + dt.timedelta(days=9))
+    Visit.objects.create(account=shop, rep=world.rep2, scheduled_on=today)  # not mine
+    Task.objects.create(title="Call", assignee=world.rep1, due_at=timezone.now())
+    Task.objects.create(title="Later", assignee=world.rep1, due_at=timezone.now() + dt.timedelta(days=30))  # fmt: skip
+    rep1 = as_user("rep1")
+    head = rep1.get("sync/today").json()
+    assert [v["id"] for v in head["changes"]["visits"]] == [str(route.pk)]
+    assert [a["name"] for a in head["changes"]["accounts"]] == ["Shop"]
+    assert [t["title"] for t in head["changes"]["tasks"]] == ["Call"]
+    # The route's account is deleted before the phone's first pull reads it: the tombstone
+    # comes although the cursor is 0, since the phone says what it already holds.
+    account_delete(account=shop)
+    page = rep1.get(f"sync/pull?cursor=0&tombstones_since={head['cursor']}").json()
+    assert str(shop.pk) in page["deleted"]["accounts"]
+    assert str(shop.pk) in page["removed"]["accounts"]

@@ -95,7 +95,13 @@ export function createApi({
      * @param {number} [limit]
      */
     // Big pages: on a slow link each page costs a round trip (2 s on "slow 3G").
-    pull: (cursor, limit = 2000) => request(`sync/pull?cursor=${cursor}&limit=${limit}`),
+    pull: (cursor, limit = 2000, tombstonesSince = null) =>
+      request(
+        `sync/pull?cursor=${cursor}&limit=${limit}` +
+          (tombstonesSince === null ? "" : `&tombstones_since=${tombstonesSince}`),
+      ),
+    /** A fresh install's head start: today's route, its accounts, open tasks. */
+    today: () => request("sync/today"),
     /**
      * @param {string} deviceId
      * @param {object[]} mutations

@@ -150,8 +150,9 @@ export async function settleOutbox(plan) {
 
 /**
  * Store one pull page and its cursor in one transaction, so a page is either all in or not
- * at all and the cursor never runs ahead of the data.
- * @param {{cursor: number, changes: object, deleted: object, removed: object}} page
+ * at all and the cursor never runs ahead of the data. A page without a cursor (the head
+ * start) leaves the cursor where it was.
+ * @param {{cursor?: number, changes: object, deleted?: object, removed?: object}} page
  * @param {(store: string, record: object) => object} [overlay] re-applies still-pending
  *   local edits on top of a pulled record
  */
@@ -178,7 +179,7 @@ export async function applyPullPage(page, overlay = (_store, record) => record) 
       );
     }
   }
-  writes.push(tx.objectStore("meta").put(page.cursor, "cursor"));
+  if (page.cursor !== undefined) writes.push(tx.objectStore("meta").put(page.cursor, "cursor"));
   await Promise.all(writes);
   await tx.done;
 }

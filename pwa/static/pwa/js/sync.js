@@ -87,10 +87,27 @@ export function createSync({
       }
       await publish();
     }
-    // Pull until the server says there is no more.
     let cursor = await getMeta("cursor", 0);
+    let headStart = await getMeta("headStart", null);
+    if (cursor === 0 && headStart === null && api.today) {
+      // A fresh install: today's route first, so the rep can start while the full pull (a
+      // minute of data on a slow link) goes on. Its rows come again in the pull.
+      const answer = await api.today();
+      if (answer.kind === "ok") {
+        const pending = await outbox.pendingItems();
+        await applyPullPage({ changes: answer.data.changes }, (store, record) =>
+          outbox.overlayPending(pending, store, record),
+        );
+        headStart = answer.data.cursor;
+        await setMeta("headStart", headStart);
+        state.headStart = true;
+        await publish();
+      }
+    }
+    // Pull until the server says there is no more.
     for (;;) {
-      const answer = await api.pull(cursor);
+      // While the cursor is 0, ask for the tombstones of rows the head start stored.
+      const answer = await api.pull(cursor, undefined, cursor === 0 ? headStart : null);
       if (answer.kind !== "ok") return fail(answer);
       const pending = await outbox.pendingItems();
       await applyPullPage(answer.data, (store, record) =>
