@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fieldcrm.core.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Phones on slow links: a first sync's JSON shrinks ~9x. Django pads compressed bodies
     # against BREACH-style length attacks.
