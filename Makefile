@@ -38,11 +38,14 @@ $(VENV)/.installed: requirements.txt .ci/find-python
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-assets: pwa/static/vendor/.installed ## Install the npm packages and copy their files to pwa/static/vendor
+assets: pwa/static/vendor/.installed pwa/static/bundle/app.js ## npm packages to pwa/static/vendor; the phone app's bundle
 
 pwa/static/vendor/.installed: pwa/package.json pwa/package-lock.json pwa/vendor.mjs
 	cd pwa && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
 	touch $@
+
+pwa/static/bundle/app.js: pwa/static/vendor/.installed $(shell find pwa/static/pwa/js -name '*.js')
+	cd pwa && npm run --silent build -- --log-level=warning
 
 messages: fieldcrm/locale/.compiled ## Compile the translation catalogs (vi, fa)
 

@@ -22,16 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 SHELL_URL = "/app/"
-# Besides everything under pwa/static/pwa/, the vendor files the shell loads.
-VENDOR_FILES = ("vendor/idb/index.js", "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css")
+BUNDLE = "bundle/app.js"  # pwa/static/pwa/js/ bundled with idb by `npm run build` (make assets)
+# Besides the bundle and pwa/static/pwa/ (its modules aside), the files the shell loads.
+VENDOR_FILES = ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css")
 
 
 def shell_context() -> dict:
-    modules = [p for p in _app_static_paths() if p.startswith("pwa/js/") and p.endswith(".js")]
     return {
-        # modulepreload flattens the import waterfall: one round trip for all modules instead
-        # of one per import depth (a 2 s round trip each on a slow 3G link).
-        "modules": [static(p) for p in modules if p != "pwa/js/main.js"],
         "app_name": settings.PWA_APP_NAME,
         "theme_color": settings.PWA_APP_THEME_COLOR,
         "config": {
@@ -52,12 +49,15 @@ def shell(request: HttpRequest) -> HttpResponse:
 
 
 def _app_static_paths() -> list[str]:
-    found = finders.find("pwa/js/main.js")
+    found = finders.find("pwa/css/app.css")
     if not found:
         return []
     root = Path(found).parent.parent  # pwa/static/pwa
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    return [f"pwa/{p.relative_to(root).as_posix()}" for p in files] + list(VENDOR_FILES)
+    # The modules are in the bundle: precaching them too would cost the first sync a round
+    # trip per file on a slow link.
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "js" not in p.parts)
+    own = [f"pwa/{p.relative_to(root).as_posix()}" for p in files]
+    return [*own, BUNDLE, *VENDOR_FILES]
 
 
 def _digest(data: bytes) -> str:

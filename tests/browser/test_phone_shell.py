@@ -20,12 +20,14 @@ def test_the_app_needs_a_login_and_sends_the_rep_back_to_it(client, world):
     assert response["Location"] == "/login/?next=/app/"
 
 
-def test_the_shell_loads_only_local_modules_through_an_import_map(rep_client):
+def test_the_shell_loads_one_local_bundle(rep_client):
     html = rep_client.get("/app/").content.decode()
     assert '<link rel="manifest" href="/manifest.json">' in html
-    imports = json.loads(re.search(r'<script type="importmap">(.*?)</script>', html).group(1))
-    assert imports == {"imports": {"idb": "/static/vendor/idb/index.js"}}
-    assert 'src="/static/pwa/js/main.js"' in html
+    scripts = re.findall(r'<script type="module" src="([^"]+)"', html)
+    assert scripts == ["/static/bundle/app.js"]
+    bundle = rep_client.get("/static/bundle/app.js")
+    assert bundle.status_code == 200
+    assert b"fieldcrm" in b"".join(bundle.streaming_content)
     assert not re.search(r'(src|href)="https?://', html)
     config = json.loads(re.search(r'id="fieldcrm-config"[^>]*>(.*?)</script>', html).group(1))
     assert set(config) == {"tileUrl", "tileAttribution", "leafletUrl"}
@@ -48,13 +50,14 @@ def test_the_worker_is_classic_local_and_imports_the_precache_list(client):
     assert not re.search(r"https?://", worker)
 
 
-def test_the_precache_list_covers_shell_modules_and_vendor_files_by_content_hash(client):
+def test_the_precache_list_covers_the_shell_bundle_and_vendor_files_by_content_hash(client):
     response = client.get("/app/precache.js")
     assert response["Content-Type"].startswith("application/javascript")
     body = response.content.decode()
     entries = json.loads(re.search(r"FIELDCRM_PRECACHE = (\[.*?\]);", body).group(1))
     urls = {e["url"] for e in entries}
-    assert {"/app/", "/static/pwa/js/main.js", "/static/pwa/js/db.js", "/static/pwa/css/app.css",
-            "/static/vendor/idb/index.js", "/static/vendor/leaflet/leaflet.js"} <= urls  # fmt: skip
+    assert {"/app/", "/static/bundle/app.js", "/static/pwa/css/app.css",
+            "/static/vendor/leaflet/leaflet.js"} <= urls  # fmt: skip
+    assert not any(url.startswith("/static/pwa/js/") for url in urls), "the modules are bundled"
     assert all(re.fullmatch(r"[0-9a-f]{16}", e["revision"]) for e in entries)
     assert all(client.get(url).status_code in (200, 302) for url in urls)

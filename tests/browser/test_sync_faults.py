@@ -1,8 +1,8 @@
 """Issue 7, the phone's side: scenarios 5, 11 and 12 in Debian's chromium (Playwright).
 
-The work is queued through the app's own modules (actions.js / outbox.js, imported in the
-page), exactly as its screens queue it, so hundreds of items do not cost hundreds of taps; the
-UI path is covered by test_phone_app.py. "Restarts" close the whole persistent browser profile
+The work is queued through the app's own modules (actions.js / outbox.js, which the bundle
+exposes as ``window.fieldcrm``), exactly as its screens queue it, so hundreds of items do not
+cost hundreds of taps; the UI path is covered by test_phone_app.py. "Restarts" close the whole persistent browser profile
 and launch it again (IndexedDB, cookies and the service worker live on disk), offline.
 Sizes: ``FIELDCRM_FAULT_SCALE`` (make test: 0.1 for scenario 5; bench/sync_faults.py
 --browser runs the full sizes with 1.0).
@@ -28,9 +28,7 @@ SCALE = float(os.environ.get("FIELDCRM_FAULT_SCALE", "0.1"))
 DRAIN_MS = 600_000
 
 QUEUE_DAY = """async ({visits, prospects, edits, tag}) => {
-  const actions = await import("/static/pwa/js/actions.js");
-  const db = await import("/static/pwa/js/db.js");
-  const outbox = await import("/static/pwa/js/outbox.js");
+  const { actions, db, outbox } = window.fieldcrm;
   const me = await db.getMeta("me", null);
   const accounts = (await db.allRecords("accounts")).filter((a) => a.status === "customer");
   for (let i = 0; i < visits; i++) {
@@ -51,7 +49,7 @@ QUEUE_DAY = """async ({visits, prospects, edits, tag}) => {
 }"""
 
 QUEUE_NOTES = """async ({count, accountId, tag}) => {
-  const outbox = await import("/static/pwa/js/outbox.js");
+  const { outbox } = window.fieldcrm;
   for (let i = 0; i < count; i++) {
     const id = outbox.newId();
     await outbox.enqueue({entity: "activity", action: "create", id,
@@ -62,7 +60,7 @@ QUEUE_NOTES = """async ({count, accountId, tag}) => {
 
 
 def counts(phone: Phone) -> dict:
-    return phone.page.evaluate("async () => (await import('/static/pwa/js/outbox.js')).counts()")
+    return phone.page.evaluate("() => window.fieldcrm.outbox.counts()")
 
 
 class Profile:

@@ -245,7 +245,8 @@ def test_head_start_sends_todays_route_first_and_later_tombstones(as_user, world
     Visit.objects.create(account=shop, rep=world.rep1, scheduled_on=today + dt.timedelta(days=9))
     Visit.objects.create(account=shop, rep=world.rep2, scheduled_on=today)  # not mine
     Task.objects.create(title="Call", assignee=world.rep1, due_at=timezone.now())
-    Task.objects.create(title="Later", assignee=world.rep1, due_at=timezone.now() + dt.timedelta(days=30))  # fmt: skip
+    later = timezone.now() + dt.timedelta(days=30)
+    Task.objects.create(title="Later", assignee=world.rep1, due_at=later)
     rep1 = as_user("rep1")
     head = rep1.get("sync/today").json()
     assert [v["id"] for v in head["changes"]["visits"]] == [str(route.pk)]

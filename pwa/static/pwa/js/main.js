@@ -1,10 +1,10 @@
 // Boot: language, user, the sync loop and its triggers, the service worker, the screens.
 
-import { onChange as onLocalChange } from "./actions.js";
+import * as actions from "./actions.js";
 import { createApi } from "./api.js";
-import { clearAll, getMeta, setMeta } from "./db.js";
+import * as db from "./db.js";
 import { formatTime, pickLanguage, setLanguage, t } from "./i18n.js";
-import { counts, newId } from "./outbox.js";
+import * as outbox from "./outbox.js";
 import { renderAccount } from "./screens/account.js";
 import { renderMore } from "./screens/more.js";
 import { renderNearby } from "./screens/nearby.js";
@@ -32,6 +32,12 @@ const NAV = [
   ["more", "#/more"],
 ];
 const BG_SYNC_TAG = "fieldcrm-outbox";
+const { onChange: onLocalChange } = actions;
+const { clearAll, getMeta, setMeta } = db;
+const { counts, newId } = outbox;
+// The app ships as one bundle; its modules stay reachable for support in the console and for
+// the browser tests, which queue work exactly as the screens do.
+globalThis.fieldcrm = { actions, db, outbox };
 
 const config = JSON.parse(document.getElementById("fieldcrm-config").textContent);
 const api = createApi();
@@ -39,6 +45,7 @@ const ctx = { api, config, me: null, sync: null, navigate, rerender: () => rende
 let indicatorState = { online: navigator.onLine, pending: 0, rejected: 0, lastSyncAt: null };
 // Successful syncs since this page opened (tests and the indicator's "Synced" read it).
 let syncCount = 0;
+let shownEarly = "";
 
 // Screens that show synced data re-render when a sync lands; forms never do (typing is kept).
 const LIVE_SCREENS = new Set(["today", "tasks", "more", "account"]);
@@ -166,8 +173,13 @@ async function boot() {
       if (fresh) syncCount += 1;
       indicatorState = state;
       renderIndicator();
-      // The first page of a long first sync is already enough to work with.
-      if (state.phase === "syncing" && state.pages === 1 && !state.lastSyncAt) refreshIfLive();
+      // A fresh install's head start (today's route), then its first page, are enough to
+      // work with: show them rather than wait for the end of a long first sync.
+      const early = `${state.headStart}:${state.pages}`;
+      if (state.phase === "syncing" && !state.lastSyncAt && early !== shownEarly && (state.pages || 0) <= 1) {
+        shownEarly = early;
+        refreshIfLive();
+      }
       if (fresh) {
         channel?.postMessage("synced");
         refreshIfLive();
@@ -192,13 +204,17 @@ async function boot() {
     ctx.me = me || ctx.me;
     return changed;
   });
+  // A fresh phone has nothing to clear for another user: its first sync (today's route
+  // first) runs alongside the question of who is signed in, one slow round trip sooner.
+  const fresh = !ctx.me && !(await counts()).pending;
+  if (fresh) sync.start(window);
   if (!ctx.me) await checked;
   else checked.then((changed) => changed && render());
   await render();
   await registerWorker(sync);
-  // Sync only once we know whose phone this is (a new user's first pull starts from zero).
+  // Otherwise sync only once we know whose phone this is (a new user's pull starts from zero).
   await checked;
-  sync.start(window);
+  if (!fresh) sync.start(window);
   document.documentElement.dataset.ready = "1";
 }
 
