@@ -126,9 +126,7 @@ def validate(obj: models.Model) -> None:
     """``full_clean`` without the lookups that cannot fail: a relation given as a loaded object
     (it was just read) and a new row's own primary key (services check a client-chosen id
     themselves, naming ``id``; a generated one is new)."""
-    exclude = [
-        f.name for f in obj._meta.concrete_fields if f.is_relation and f.is_cached(obj)
-    ]
+    exclude = [f.name for f in obj._meta.concrete_fields if f.is_relation and f.is_cached(obj)]
     if obj._state.adding:
         exclude.append(obj._meta.pk.name)
     obj.full_clean(exclude=exclude)

@@ -3,7 +3,8 @@
 The work is queued through the app's own modules (actions.js / outbox.js, which the bundle
 exposes as ``window.fieldcrm``), exactly as its screens queue it, so hundreds of items do not
 cost hundreds of taps; the UI path is covered by test_phone_app.py. "Restarts" close the whole
-persistent browser profile and launch it again (IndexedDB, cookies and the service worker live on disk), offline.
+persistent browser profile and launch it again (IndexedDB, cookies and the service worker live
+on disk), offline.
 Sizes: ``FIELDCRM_FAULT_SCALE`` (make test: 0.1 for scenario 5; bench/sync_faults.py
 --browser runs the full sizes with 1.0).
 """
