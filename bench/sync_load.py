@@ -11,13 +11,13 @@ outbox is drained and the oracle is checked: one row per client UUID (0 lost, 0 
 nothing half-saved, and a sample of phones' views equal a fresh full pull. Prints p50/p95/p99
 per request kind, request rate and errors. ``--smoke``: 20 reps for 20 s.
 
-Measured 2026-11-24 on the 2-core CI box (load generator, gunicorn, PostgreSQL and other
-jobs on the same two cores), 200 reps, 5 minutes, default CONN_MAX_AGE=0:
-  --think 15: spatialite 20.8 req/s p50 837 ms p95 7.1 s; postgis 14.4 req/s p50 4.8 s
-              p95 15.3 s: the two workers are saturated (~35-60 ms per pull, ~100 ms per
-              3-item push in-process), so requests queue. 0 errors, 0 lost, 0 doubled.
-  --think 60: spatialite 5.7 req/s p50 36 ms p95 441 ms p99 1.06 s; postgis 5.7 req/s
-              p50 66 ms p95 178 ms p99 223 ms. 0 errors, 0 lost, 0 doubled, views equal.
+Measured 2026-11-24 on the 2-core CI box (load generator, gunicorn, the database all on the
+same two cores), 200 reps, 5 minutes, --think 15 (one sync per rep every ~15 s):
+  spatialite 25.2 req/s, p50 17 ms, p95 52 ms (push 61, pull 36), p99 81 ms;
+  postgis    25.1 req/s, p50 32 ms, p95 106 ms (push 117, pull 90), p99 175 ms;
+  both: 0 errors, 0 lost, 0 doubled, 0 half-saved, phone views equal to a fresh pull.
+  (Before scope rules were built once per request, persistent connections and one transaction
+  per push: p95 7.1 s and 15.3 s, the two workers saturated.)
 """
 
 from __future__ import annotations
