@@ -8,8 +8,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -r requirements.txt
 COPY pwa/package.json pwa/package-lock.json pwa/vendor.mjs pwa/
-RUN cd pwa && npm ci --no-audit --no-fund && node vendor.mjs && rm -rf node_modules
+RUN cd pwa && npm ci --no-audit --no-fund && node vendor.mjs
 COPY . .
+# The phone app's bundle needs the sources; node_modules goes once it is built.
+RUN cd pwa && npm run --silent build && rm -rf node_modules
 RUN FIELDCRM_SECRET_KEY=build python manage.py collectstatic --no-input -v0
 EXPOSE 8000
 USER nobody
