@@ -99,25 +99,6 @@ def setup_data(accounts: int) -> dict:
     return {"username": rep.username}
 
 
-_gzip_app = None
-
-
-def gzip_application(environ, start_response):
-    """The project's WSGI app behind Django's GZipMiddleware: what a compressing front server
-    (nginx ``gzip on``) sends. Served by gunicorn as ``pwa_first_sync:gzip_application``."""
-    global _gzip_app
-    if _gzip_app is None:
-        import django
-        from django.conf import settings
-        from django.core.handlers.wsgi import WSGIHandler
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
-        django.setup()
-        settings.MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware", *settings.MIDDLEWARE]
-        _gzip_app = WSGIHandler()
-    return _gzip_app(environ, start_response)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -243,7 +224,7 @@ def browser_first_sync(base: str, username: str) -> dict:
     }
 
 
-def run(database_url: str, args: argparse.Namespace, *, compress: bool) -> dict:
+def run(database_url: str, args: argparse.Namespace) -> dict:
     import requests
 
     env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_TILE_URL": ""}
@@ -255,8 +236,7 @@ def run(database_url: str, args: argparse.Namespace, *, compress: bool) -> dict:
     username = json.loads(out.stdout.strip().splitlines()[-1])["username"]
     port = _free_port()
     server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
-         "pwa_first_sync:gzip_application" if compress else "fieldcrm.wsgi",
+        [str(Path(PY).parent / "gunicorn"), "fieldcrm.wsgi",
          "-b", f"127.0.0.1:{port}",
          "-w", "2", "--threads", "4", "-k", "gthread", "--log-level", "warning"],
         env=env, cwd=ROOT, stderr=subprocess.DEVNULL,
@@ -275,7 +255,7 @@ def run(database_url: str, args: argparse.Namespace, *, compress: bool) -> dict:
             f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD},
             headers={"X-CSRFToken": session.cookies["csrftoken"]},
         ).raise_for_status()  # fmt: skip
-        result = {"accounts": args.accounts, "compress": compress,
+        result = {"accounts": args.accounts,
                   "shell": shell_sizes(base, session),
                   "pull": pull_sizes(base, session)}  # fmt: skip
         result["browser"] = browser_first_sync(base, username)
@@ -290,10 +270,6 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="300 accounts")
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--backend", choices=["spatialite", "postgis"], default="spatialite")
-    parser.add_argument(
-        "--compress", choices=["none", "gzip", "both"], default="both",
-        help="serve as is, behind GZipMiddleware, or both runs",
-    )  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     # Stopped with SIGTERM, still stop the server (the finally blocks) rather than orphan it.
@@ -307,25 +283,18 @@ def main() -> int:
         return 0
     if args.smoke:
         args.accounts = 300
-    variants = {"as served": False, "gzip (GZipMiddleware)": True}
-    if args.compress != "both":
-        variants = {k: v for k, v in variants.items() if v == (args.compress == "gzip")}
-    ok = True
-    for label, compress in variants.items():
-        if args.backend == "postgis":
-            with postgis_cluster() as url:
-                r = run(url, args, compress=compress)
-        else:
-            with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-                r = run(f"spatialite:///{tmp}/bench.db", args, compress=compress)
-        report(label, r)
-        sys.stdout.flush()
-        ok = ok and r["browser"]["accounts_stored"] == r["accounts"]
-    return 0 if ok else 1
+    # Served as deployed: the settings' GZipMiddleware compresses the answers.
+    if args.backend == "postgis":
+        with postgis_cluster() as url:
+            r = run(url, args)
+    else:
+        with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
+            r = run(f"spatialite:///{tmp}/bench.db", args)
+    report(r)
+    return 0 if r["browser"]["accounts_stored"] == r["accounts"] else 1
 
 
-def report(label: str, r: dict) -> None:
-    print(f"== {label}")
+def report(r: dict) -> None:
     s, p, b = r["shell"], r["pull"], r["browser"]
     print(
         f"app shell: {s['files']} files, {s['raw_bytes'] / 1024:.0f} KiB as served, "

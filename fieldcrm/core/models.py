@@ -98,10 +98,9 @@ def one_change_number() -> Iterator[int]:
     (a pull page never splits a number).
     """
     with transaction.atomic():
-        token = _shared_seq.set(None)
+        seq = next_change_seq()  # nested in another such block: the same transaction's number
+        token = _shared_seq.set(seq)
         try:
-            seq = next_change_seq()
-            _shared_seq.set(seq)
             yield seq
         finally:
             _shared_seq.reset(token)
