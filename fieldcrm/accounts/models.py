@@ -177,12 +177,12 @@ class Account(SyncedModel):
         rules.validate_custom_fields(self.custom_fields, CustomFieldDefinition.objects.all())
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.visit_due_at = self.next_visit_due()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "visit_due_at"}
         super().save(*args, **kwargs)
         self._loaded_status = self.status
+
+    def refresh_derived(self) -> tuple[str, ...]:
+        self.visit_due_at = self.next_visit_due()
+        return ("visit_due_at",)
 
     def next_visit_due(self) -> dt.datetime | None:
         """When the desired frequency calls for the next visit (now-ish if never visited)."""

@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from fieldcrm.accounts.models import Account, Activity
-from fieldcrm.core.schemas import LatLng
+from fieldcrm.core.schemas import Instant, LatLng
 
 Status = Account.Status
 Tier = Account.Tier
@@ -112,7 +112,7 @@ class AccountFilters(Schema):
     )
     radius_m: float | None = Field(None, gt=0, le=200_000, allow_inf_nan=False)
     bbox: str | None = Field(None, description="west,south,east,north in degrees")
-    updated_since: dt.datetime | None = None
+    updated_since: Instant | None = None
     due: bool | None = Field(None, description="Due for a visit by their desired frequency")
 
     @model_validator(mode="after")
@@ -200,7 +200,7 @@ class ContactOut(Schema):
 class ActivityIn(Schema):
     id: uuid.UUID | None = None
     kind: Activity.Kind
-    occurred_at: dt.datetime | None = None
+    occurred_at: Instant | None = None
     subject: str = Field("", max_length=200)
     body: str = Field("", max_length=20_000)
     contact_id: uuid.UUID | None = None

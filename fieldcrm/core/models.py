@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -46,9 +46,12 @@ class SyncedModel(models.Model):
         if not self._state.adding:
             self.version += 1
         self.updated_at = timezone.now()
+        derived = self.refresh_derived()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "version", "updated_at", "change_seq"}
+            kwargs["update_fields"] = {
+                *update_fields, *derived, "version", "updated_at", "change_seq"
+            }  # fmt: skip
         shared = _shared_seq.get()
         if shared is not None:  # inside the transaction that holds the counter already
             self.change_seq = shared
@@ -59,6 +62,10 @@ class SyncedModel(models.Model):
         with transaction.atomic(using=kwargs.get("using")):
             self.change_seq = next_change_seq()
             super().save(*args, **kwargs)
+
+    def refresh_derived(self) -> tuple[str, ...]:
+        """Recompute fields derived from others before every write; returns their names."""
+        return ()
 
     def soft_delete(self) -> None:
         """Mark deleted; the row stays as a tombstone for sync."""
@@ -119,6 +126,55 @@ def next_change_seq() -> int:
             cursor.execute(f"INSERT INTO {table} (id, value) VALUES (1, 1)")
             return 1
         return row[0]
+
+
+def insert_many(objs: Sequence[SyncedModel]) -> None:
+    """New rows of one model in one INSERT, with the bookkeeping ``save`` does: they share the
+    transaction's change number. No ``post_save`` signal is sent (use ``save`` where one
+    matters)."""
+    if not objs:
+        return
+    with transaction.atomic():
+        seq = next_change_seq()
+        for obj in objs:
+            obj.refresh_derived()
+            obj.change_seq = seq
+        type(objs[0]).all_objects.bulk_create(objs)
+
+
+def update_many(objs: Sequence[SyncedModel], fields: Sequence[str]) -> None:
+    """Save ``fields`` of rows of one model in one UPDATE, with ``save``'s bookkeeping (version,
+    derived fields, change number). No ``post_save`` signal: not for fields whose change
+    others listen to (an account's territory or owner)."""
+    if not objs:
+        return
+    with transaction.atomic():
+        seq = next_change_seq()
+        now = timezone.now()
+        derived: set[str] = set()
+        for obj in objs:
+            derived.update(obj.refresh_derived())
+            obj.version += 1
+            obj.updated_at = now
+            obj.change_seq = seq
+        model = type(objs[0])
+        pk = model._meta.pk
+        columns = [
+            model._meta.get_field(name)
+            for name in [*fields, *derived, "version", "updated_at", "change_seq"]
+        ]
+        # One statement run with many rows of values: bulk_update's CASE WHEN expression costs
+        # ~0.3 ms of Python per row to build.
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+        sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column)} = %s"
+        rows = [
+            [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns]
+            + [pk.get_db_prep_value(obj.pk, connection)]
+            for obj in objs
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
 def validate(obj: models.Model) -> None:

@@ -6,11 +6,27 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
 
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("a date and time within years 1 to 9999") from None
+
+
+# An instant sent by a client, kept in UTC: any valid offset is accepted, but databases
+# refuse some (PostgreSQL's limit is ±15:59; ISO 8601 allows ±23:59). A time without an
+# offset is in the server's time zone, as Django reads it.
+Instant = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 def _wall_clock(value: dt.time) -> dt.time:

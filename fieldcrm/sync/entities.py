@@ -6,7 +6,6 @@ services (the same rules as every other entry point). Adding an entity is one re
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from fieldcrm.accounts.schemas import (
     ContactOut,
     ContactPatch,
 )
+from fieldcrm.core.schemas import Instant
 from fieldcrm.tasks import services as task_services
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.schemas import TaskIn, TaskOut, TaskPatch
@@ -52,6 +52,9 @@ class Entity:
     account_of: Callable[[Model], Account | None]
     # Rows pulled along with the entity (avoid N+1 in serialisation).
     prefetch: Callable[[QuerySet], QuerySet] = lambda qs: qs
+    # Several creates at once, each answered by its row or its error (a run of them in one
+    # push is written together); ``create`` otherwise.
+    create_many: Callable[[User, list[Data]], list[Model | Exception]] | None = None
 
     def serialize(self, obj: Model) -> Data:
         return self.out.from_orm(obj).model_dump(mode="json")
@@ -130,7 +133,7 @@ register(
 class VisitCreate(VisitIn):
     status: Visit.Status | None = None
     outcome: Visit.Outcome | None = None
-    completed_at: dt.datetime | None = None
+    completed_at: Instant | None = None
     next_step: NextStepIn | None = None
 
 
@@ -139,6 +142,9 @@ register(
         name="visit", plural="visits", model=Visit, out=VisitOut,
         create_in=VisitCreate, patch_in=VisitPatch,
         create=lambda actor, data: visit_services.visit_create(actor=actor, data=data),
+        create_many=lambda actor, items: visit_services.visit_create_many(
+            actor=actor, items=items
+        ),
         update=lambda actor, visit, data: visit_services.visit_update(
             actor=actor, visit_id=visit.pk, data=data
         ),

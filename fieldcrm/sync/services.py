@@ -10,6 +10,8 @@ a failure on one never touches another.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,20 +43,85 @@ def sync_push(*, actor: User, mutations: list[dict[str, Any]]) -> list[Result]:
 
     The batch is one transaction that takes the change counter first: pushes apply one at a
     time (two tabs sending the same outbox cannot both apply an op), the batch's rows share
-    one change number, and each item runs in its own savepoint so a rejected one leaves
-    nothing behind while the others stand.
+    one change number. A rejected item leaves nothing behind while the others stand: it runs
+    in its own savepoint, or, in a run of creates written together, is refused before the
+    write.
     """
     items = [_parse(raw) for raw in mutations]
     op_ids = [item.op_id for item in items if isinstance(item, Mutation)]
     with one_change_number():
         done = {op.op_id: op for op in AppliedOp.objects.filter(op_id__in=op_ids)}
         claims: list[AppliedOp] = []
-        results = [
-            item if not isinstance(item, Mutation) else _apply_once(actor, item, done, claims)
-            for item in items
-        ]
+        results: list[Result] = []
+        for entity, run in _runs(items):
+            if entity is not None:
+                results.extend(_create_run(actor, entity, run, done, claims))
+                continue
+            for item in run:
+                is_op = isinstance(item, Mutation)
+                results.append(_apply_once(actor, item, done, claims) if is_op else item)
         AppliedOp.objects.bulk_create(claims)
     return results
+
+
+def _runs(items: list[Mutation | Result]) -> Iterator[tuple[Entity | None, list]]:
+    """Consecutive creates of an entity that can write several at once form a run; anything
+    else goes alone. Order is kept, so a visit to a prospect created earlier in the batch
+    still finds it."""
+
+    def key(item: Mutation | Result) -> str | None:
+        if isinstance(item, Mutation) and item.action == "create":
+            return item.entity if ENTITIES[item.entity].create_many else None
+        return None
+
+    for name, group in groupby(items, key):
+        yield (ENTITIES[name] if name else None), list(group)
+
+
+def _create_run(
+    actor: User,
+    entity: Entity,
+    run: list[Mutation],
+    done: dict[uuid.UUID, AppliedOp],
+    claims: list[AppliedOp],
+) -> list[Result]:
+    """A run of creates written together, with the same answers one at a time would give.
+
+    Anything unusual (a retried op, an id pushed twice, a record id already taken, a refusal
+    of the whole run) goes the one-at-a-time way, which knows every case."""
+
+    def one_by_one() -> list[Result]:
+        return [_apply_once(actor, m, done, claims) for m in run]
+
+    op_ids = {m.op_id for m in run}
+    record_ids = {m.id for m in run}
+    if len(run) < 2 or len(op_ids) < len(run) or len(record_ids) < len(run):
+        return one_by_one()
+    if op_ids & done.keys() or entity.model.all_objects.filter(pk__in=record_ids).exists():
+        return one_by_one()
+    results: dict[uuid.UUID, Result] = {}
+    valid: list[tuple[Mutation, dict]] = []
+    for m in run:
+        try:
+            data = entity.create_in.model_validate({**m.fields, "id": str(m.id)})
+        except SchemaError as exc:
+            results[m.op_id] = _rejected(m, entity, _schema_errors(exc))
+            continue
+        valid.append((m, {**data.model_dump(exclude_unset=True), "id": m.id}))
+    try:
+        with transaction.atomic():
+            outcomes = entity.create_many(actor, [data for _, data in valid])
+    except (IntegrityError, NotAllowed, NotInScope, DomainError, ValidationError):
+        return one_by_one()  # rolled back to before the run
+    for (m, _data), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            results[m.op_id] = _rejected(m, entity, _errors_of(outcome))
+        else:
+            results[m.op_id] = _result(str(m.op_id), "applied", entity, outcome)
+    answers = [results[m.op_id] for m in run]
+    for m, result in zip(run, answers, strict=True):
+        _claim(actor, entity, m, result, done, claims)
+    return answers
 
 
 def _parse(raw: Any) -> Mutation | Result:
@@ -90,7 +157,7 @@ def _apply_once(
         with transaction.atomic():
             result = _apply(actor, entity, mutation)
     except Rejected as exc:
-        result = _result(str(mutation.op_id), "rejected", entity, mutation.id, errors=exc.errors)
+        result = _rejected(mutation, entity, exc.errors)
     except IntegrityError:
         # The record id is taken (the savepoint is rolled back): the id belongs to a record
         # out of scope, or an earlier op created this very record. Either way an answer for
@@ -98,13 +165,48 @@ def _apply_once(
         if mutation.action != "create":
             raise
         result = _create_clash(actor, entity, mutation)
+    _claim(actor, entity, mutation, result, done, claims)
+    return result
+
+
+def _claim(
+    actor: User,
+    entity: Entity,
+    mutation: Mutation,
+    result: Result,
+    done: dict[uuid.UUID, AppliedOp],
+    claims: list[AppliedOp],
+) -> None:
+    """Remember the answer: the same op sent again gets it again."""
     claim = AppliedOp(
         op_id=mutation.op_id, user=actor, entity=entity.name, object_id=str(mutation.id),
         status=result["status"], result=result,
     )  # fmt: skip
     done[mutation.op_id] = claim
     claims.append(claim)
-    return result
+
+
+def _rejected(mutation: Mutation, entity: Entity, errors: list[tuple[str, str]]) -> Result:
+    return _result(str(mutation.op_id), "rejected", entity, mutation.id, errors=errors)
+
+
+def _schema_errors(exc: SchemaError) -> list[tuple[str, str]]:
+    return [(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+
+
+def _errors_of(exc: Exception) -> list[tuple[str, str]]:
+    """A refusal from a service, as (field, message) pairs."""
+    if isinstance(exc, NotInScope):
+        return [("id", _("Out of your scope (moved, reassigned or deleted)."))]
+    if isinstance(exc, NotAllowed):
+        return [("id", str(exc))]
+    if isinstance(exc, DomainError):
+        return [(exc.field, exc.message)]
+    if isinstance(exc, ValidationError):
+        return validation_error_fields(exc)
+    if isinstance(exc, SchemaError):
+        return _schema_errors(exc)
+    raise exc
 
 
 def _apply(actor: User, entity: Entity, mutation: Mutation) -> Result:
@@ -119,16 +221,8 @@ def _apply(actor: User, entity: Entity, mutation: Mutation) -> Result:
             obj.refresh_from_db()
             return _result(str(mutation.op_id), "applied", entity, obj)
         return _update(actor, entity, mutation, obj)
-    except NotInScope:
-        raise Rejected([("id", _("Out of your scope (moved, reassigned or deleted)."))]) from None
-    except NotAllowed as exc:
-        raise Rejected([("id", str(exc))]) from None
-    except DomainError as exc:
-        raise Rejected([(exc.field, exc.message)]) from None
-    except ValidationError as exc:
-        raise Rejected(validation_error_fields(exc)) from None
-    except SchemaError as exc:
-        raise Rejected([(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    except (NotInScope, NotAllowed, DomainError, ValidationError, SchemaError) as exc:
+        raise Rejected(_errors_of(exc)) from None
 
 
 def _create(actor: User, entity: Entity, mutation: Mutation) -> Result:

@@ -8,6 +8,7 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
+from fieldcrm.core.schemas import Instant
 from fieldcrm.tasks.models import Task
 
 
@@ -18,7 +19,7 @@ class TaskIn(Schema):
     notes: str = Field("", max_length=5000)
     account_id: uuid.UUID | None = None
     assignee_id: int | None = Field(None, description="Default: you. A rep assigns only to self.")
-    due_at: dt.datetime | None = None
+    due_at: Instant | None = None
 
 
 class TaskPatch(Schema):
@@ -26,7 +27,7 @@ class TaskPatch(Schema):
     kind: Task.Kind | None = None
     notes: str | None = Field(None, max_length=5000)
     assignee_id: int | None = None
-    due_at: dt.datetime | None = None
+    due_at: Instant | None = None
 
 
 class TaskOut(Schema):

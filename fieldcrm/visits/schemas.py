@@ -8,7 +8,7 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.core.schemas import LatLng, LocalTime
+from fieldcrm.core.schemas import Instant, LatLng, LocalTime
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
 
@@ -19,13 +19,13 @@ FAR_CHECK_IN_M = 200.0
 class CheckInIn(Schema):
     location: LatLng
     accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
-    at: dt.datetime | None = Field(None, description="When the rep arrived; default now.")
+    at: Instant | None = Field(None, description="When the rep arrived; default now.")
 
 
 class NextStepIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     kind: Task.Kind = Task.Kind.CALL
-    due_at: dt.datetime | None = None
+    due_at: Instant | None = None
     notes: str = Field("", max_length=5000)
 
 
@@ -54,7 +54,7 @@ class VisitPatch(Schema):
 class VisitLogIn(Schema):
     outcome: Visit.Outcome = Visit.Outcome.NONE
     notes: str = Field("", max_length=20_000)
-    completed_at: dt.datetime | None = Field(None, description="Default now.")
+    completed_at: Instant | None = Field(None, description="Default now.")
     check_in: CheckInIn | None = None
     next_step: NextStepIn | None = Field(None, description="Creates a follow-up task.")
 

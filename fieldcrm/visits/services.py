@@ -1,4 +1,5 @@
-"""Writes to visits: plan, check in, log (visit + activity + account + next step), edit.
+"""Writes to visits: plan, check in, log (visit + activity + account + next step), edit;
+several new ones at once for a phone's batch.
 
 Visits are append-only history: once done, a visit's check-in and status stay as they were.
 """
@@ -6,9 +7,12 @@ Visits are append-only history: once done, a visit's check-in and status stay as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +20,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.core import geo
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.models import validate
+from fieldcrm.core.models import insert_many, update_many, validate
 from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
@@ -54,19 +58,78 @@ def _save(visit: Visit) -> Visit:
     return visit
 
 
-@transaction.atomic
+@dataclass
+class _Writes:
+    """What logging adds (history, next steps, the accounts' last visit), gathered so a batch
+    of visits is written with one statement per table."""
+
+    new_visits: list[Visit] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    accounts: dict[Any, Account] = field(default_factory=dict)
+
+    def flush(self) -> None:
+        insert_many(self.new_visits)
+        insert_many(self.activities)
+        insert_many(self.tasks)
+        # Its last visit moved, so does its next due date (Account.refresh_derived).
+        update_many(list(self.accounts.values()), ["last_visited_at"])
+
+
 def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:
     """Plan (and optionally check in to) a visit of an account in the caller's scope.
 
     With ``status`` ``done`` the visit arrives already logged, as a phone that was offline
     sends it (``outcome``, ``completed_at``, ``next_step`` as in ``visit_log``).
     """
+    [outcome] = visit_create_many(actor=actor, items=[data])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def visit_create_many(
+    *, actor: User, items: Sequence[dict[str, Any]]
+) -> list[Visit | DomainError | ValidationError]:
+    """Several ``visit_create`` at once (a phone's offline day arrives as one batch).
+
+    Each item is checked on its own, and a refused one is answered with its error, in its
+    place, leaving nothing behind; the accepted ones are written together.
+    """
     if not can_create(Visit, actor):
         raise NotAllowed(_("Your role may not create visits."))
-    account = scoped(Account, actor, write=True).filter(pk=data["account_id"]).first()
+    accounts = {
+        str(pk): account
+        for pk, account in scoped(Account, actor, write=True)
+        .in_bulk({data["account_id"] for data in items})
+        .items()
+    }
+    ids = [data["id"] for data in items if data.get("id") is not None]
+    taken = {str(pk) for pk in Visit.all_objects.filter(pk__in=ids).values_list("pk", flat=True)}
+    writes = _Writes()
+    outcomes: list[Visit | DomainError | ValidationError] = []
+    for data in items:
+        try:
+            outcomes.append(_new_visit(actor, data, accounts, taken, writes))
+        except (DomainError, ValidationError) as exc:
+            outcomes.append(exc)
+    writes.flush()
+    return outcomes
+
+
+def _new_visit(
+    actor: User,
+    data: dict[str, Any],
+    accounts: dict[str, Account],
+    taken: set[str],
+    writes: _Writes,
+) -> Visit:
+    """Build, check and queue one new visit; on an error nothing of it is queued."""
+    account = accounts.get(str(data["account_id"]))
     if account is None:
         raise DomainError("account_id", _("No such account in your scope."))
-    if data.get("id") is not None and Visit.all_objects.filter(pk=data["id"]).exists():
+    if data.get("id") is not None and str(data["id"]) in taken:
         raise DomainError("id", _("A visit with this id already exists."))
     visit = Visit(account=account, rep=_rep_for(actor, data.get("rep_id")))
     if data.get("id") is not None:
@@ -79,11 +142,15 @@ def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:
     status = data.get("status")
     if status == Visit.Status.DONE:
         visit.outcome = data.get("outcome") or Visit.Outcome.NONE
-        return _log(actor=actor, visit=visit, completed_at=data.get("completed_at"),
-                    next_step=data.get("next_step"))  # fmt: skip
-    if status is not None:
-        visit.status = status
-    return _save(visit)
+        _log(actor=actor, visit=visit, completed_at=data.get("completed_at"),
+             next_step=data.get("next_step"), writes=writes)  # fmt: skip
+    else:
+        if status is not None:
+            visit.status = status
+        validate(visit)
+    writes.new_visits.append(visit)
+    taken.add(str(visit.pk))
+    return visit
 
 
 @transaction.atomic
@@ -108,7 +175,7 @@ def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visi
             blank = "" if name in ("outcome", "notes") else None
             setattr(visit, name, blank if data[name] is None else data[name])
     if status == Visit.Status.DONE and visit.status != Visit.Status.DONE:
-        return _log(actor=actor, visit=visit, completed_at=None, next_step=None)
+        return _log_existing(actor=actor, visit=visit, completed_at=None, next_step=None)
     if status is not None:
         visit.status = status
     return _save(visit)
@@ -125,7 +192,7 @@ def visit_log(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
         _apply_check_in(visit, data["check_in"])
     visit.outcome = data.get("outcome") or Visit.Outcome.NONE
     visit.notes = data.get("notes") or visit.notes
-    return _log(
+    return _log_existing(
         actor=actor,
         visit=visit,
         completed_at=data.get("completed_at"),
@@ -133,12 +200,30 @@ def visit_log(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
     )
 
 
-def _log(
+def _log_existing(
     *, actor: User, visit: Visit, completed_at: dt.datetime | None, next_step: dict | None
 ) -> Visit:
+    writes = _Writes()
+    _log(actor=actor, visit=visit, completed_at=completed_at, next_step=next_step, writes=writes)
+    visit.save()
+    writes.flush()
+    return visit
+
+
+def _log(
+    *,
+    actor: User,
+    visit: Visit,
+    completed_at: dt.datetime | None,
+    next_step: dict | None,
+    writes: _Writes,
+) -> None:
+    """Mark the visit done and queue what logging adds: an Activity (kind visit) on the
+    account, the account's ``last_visited_at``, the optional next-step task. Everything is
+    checked before anything is queued."""
     visit.status = Visit.Status.DONE
     visit.completed_at = completed_at or timezone.now()
-    _save(visit)
+    validate(visit)
     activity = Activity(
         account=visit.account,
         kind=Activity.Kind.VISIT,
@@ -149,21 +234,21 @@ def _log(
         visit=visit,
     )
     validate(activity)
-    activity.save()
-    account = visit.account
-    if account.last_visited_at is None or account.last_visited_at < visit.completed_at:
-        account.last_visited_at = visit.completed_at
-        account.save(update_fields=["last_visited_at"])  # recomputes visit_due_at
+    task = None
     if next_step is not None:
         task = Task(
             title=next_step["title"],
             kind=next_step.get("kind") or Task.Kind.CALL,
             notes=next_step.get("notes") or "",
             due_at=next_step.get("due_at"),
-            account=account,
+            account=visit.account,
             assignee=visit.rep,
             created_by=actor,
         )
         validate(task)
-        task.save()
-    return visit
+        writes.tasks.append(task)
+    writes.activities.append(activity)
+    account = visit.account
+    if account.last_visited_at is None or account.last_visited_at < visit.completed_at:
+        account.last_visited_at = visit.completed_at
+        writes.accounts[account.pk] = account

@@ -40,10 +40,18 @@ def test_a_rep_only_assigns_to_themselves_and_a_manager_within_the_region(as_use
     assert Task.objects.count() == 1
 
 
+def test_any_valid_utc_offset_is_stored_as_the_same_instant(as_user, world):
+    # ISO 8601 allows offsets up to ±23:59; PostgreSQL refuses beyond ±15:59.
+    response = as_user("rep1").post("tasks", {"title": "X", "due_at": "2026-03-03T20:00:00+17:37"})
+    assert response.status_code == 201, response.content
+    assert Task.objects.get().due_at == dt.datetime(2026, 3, 3, 2, 23, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"title": ""}, "title"), ({"title": "X", "kind": "dance"}, "kind"),
      ({"title": "X", "due_at": "tomorrow"}, "due_at"),
+     ({"title": "X", "due_at": "0001-01-01T00:00:00+05:00"}, "due_at"),
      ({"title": "X", "account_id": "S1"}, "account_id"),
      ({"title": "X", "account_id": "nope"}, "account_id")],
 )  # fmt: skip
