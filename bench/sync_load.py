@@ -13,9 +13,10 @@ per request kind, request rate and errors. ``--smoke``: 20 reps for 20 s.
 
 Measured 2026-11-24 on the 2-core CI box (load generator, gunicorn, the database all on the
 same two cores), 200 reps, 5 minutes, --think 15 (one sync per rep every ~15 s):
-  spatialite 25.2 req/s, p50 17 ms, p95 52 ms (push 61, pull 36), p99 81 ms;
-  postgis    25.1 req/s, p50 32 ms, p95 106 ms (push 117, pull 90), p99 175 ms;
+  spatialite 25.2 req/s, p50 19 ms, p95 59 ms (push 69, pull 41), p99 105 ms;
+  postgis    25.1 req/s, p50 24 ms, p95 73 ms (push 82, pull 56), p99 113 ms;
   both: 0 errors, 0 lost, 0 doubled, 0 half-saved, phone views equal to a fresh pull.
+  (An earlier run, before a push's visits were written together: p95 52 ms and 106 ms.)
   (Before scope rules were built once per request, persistent connections and one transaction
   per push: p95 7.1 s and 15.3 s, the two workers saturated.)
 """
