@@ -8,6 +8,7 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.accounts.schemas import AccountFilters, parse_bbox, parse_near
 from fieldcrm.core import geo
+from fieldcrm.core.pagination import total
 from fieldcrm.core.scoping import get_scoped, scoped
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
@@ -35,10 +36,9 @@ def account_page(
     if filters.near and filters.radius_m is None:
         lat, lng = parse_near(filters.near)
         nearest = geo.nearest(_filtered(actor, filters), lat=lat, lng=lng, limit=offset + limit)
-        items = list(nearest)[offset:]
-    else:
-        items = list(qs[offset : offset + limit])
-    return {"items": items, "count": qs.order_by().count()}
+        return {"items": list(nearest)[offset:], "count": qs.order_by().count()}
+    items = list(qs[offset : offset + limit])
+    return {"items": items, "count": total(qs, items, offset, limit)}
 
 
 def _filtered(actor: User, filters: AccountFilters) -> QuerySet[Account]:

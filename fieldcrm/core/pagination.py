@@ -23,8 +23,14 @@ class Page(LimitOffsetPagination):
     def paginate_queryset(
         self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any
     ) -> Any:
-        start = pagination.offset
-        return {
-            "items": list(queryset[start : start + pagination.limit]),
-            "count": queryset.order_by().count(),
-        }
+        offset, limit = pagination.offset, pagination.limit
+        items = list(queryset[offset : offset + limit])
+        return {"items": items, "count": total(queryset, items, offset, limit)}
+
+
+def total(queryset: QuerySet, page: list, offset: int, limit: int) -> int:
+    """The list's size: implied by a page that is not full (no COUNT over a large table),
+    else counted."""
+    if len(page) < limit and (page or offset == 0):
+        return offset + len(page)
+    return queryset.order_by().count()
