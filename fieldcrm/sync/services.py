@@ -103,11 +103,9 @@ def _create_run(
     valid: list[tuple[Mutation, dict]] = []
     for m in run:
         try:
-            data = entity.create_in.model_validate({**m.fields, "id": str(m.id)})
+            valid.append((m, _create_data(entity, m)))
         except SchemaError as exc:
             results[m.op_id] = _rejected(m, entity, _schema_errors(exc))
-            continue
-        valid.append((m, {**data.model_dump(exclude_unset=True), "id": m.id}))
     try:
         with transaction.atomic():
             outcomes = entity.create_many(actor, [data for _, data in valid])
@@ -129,7 +127,7 @@ def _parse(raw: Any) -> Mutation | Result:
         mutation = Mutation.model_validate(raw)
     except SchemaError as exc:
         op_id = raw.get("op_id") if isinstance(raw, dict) else None
-        errors = [(".".join(map(str, e["loc"])) or "mutation", e["msg"]) for e in exc.errors()]
+        errors = _schema_errors(exc, whole="mutation")
         return _result(str(op_id) if op_id else None, "rejected", errors=errors)
     if mutation.entity not in ENTITIES:
         return _result(str(mutation.op_id), "rejected", errors=[("entity", _("Unknown entity."))])
@@ -190,8 +188,9 @@ def _rejected(mutation: Mutation, entity: Entity, errors: list[tuple[str, str]])
     return _result(str(mutation.op_id), "rejected", entity, mutation.id, errors=errors)
 
 
-def _schema_errors(exc: SchemaError) -> list[tuple[str, str]]:
-    return [(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+def _schema_errors(exc: SchemaError, whole: str = "") -> list[tuple[str, str]]:
+    """(field path, message) pairs; ``whole`` names an error about the whole object."""
+    return [(".".join(map(str, e["loc"])) or whole, e["msg"]) for e in exc.errors()]
 
 
 def _errors_of(exc: Exception) -> list[tuple[str, str]]:
@@ -229,11 +228,15 @@ def _create(actor: User, entity: Entity, mutation: Mutation) -> Result:
     if entity.model.all_objects.filter(pk=mutation.id).exists():
         # The same record pushed under another op id: still one row (or not theirs at all).
         return _create_clash(actor, entity, mutation)
+    obj = entity.create(actor, _create_data(entity, mutation))
+    return _result(str(mutation.op_id), "applied", entity, obj)
+
+
+def _create_data(entity: Entity, mutation: Mutation) -> dict[str, Any]:
+    """The create's fields as the entity's API schema reads them (SchemaError if it refuses)."""
     fields = {**mutation.fields, "id": str(mutation.id)}
     data = entity.create_in.model_validate(fields).model_dump(exclude_unset=True)
-    data["id"] = mutation.id
-    obj = entity.create(actor, data)
-    return _result(str(mutation.op_id), "applied", entity, obj)
+    return {**data, "id": mutation.id}
 
 
 def _create_clash(actor: User, entity: Entity, mutation: Mutation) -> Result:
