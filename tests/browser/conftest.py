@@ -35,6 +35,18 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 # The shop the rep stands in front of (territory A of the shared personas).
 HERE = {"latitude": 42.0501, "longitude": 1.0500, "accuracy": 12}
+# A rep's phone, for every browser context the tests open.
+# No `locale=`: with it, Playwright 1.65 fails offline reloads served by the worker
+# (net::ERR_FAILED); Debian's chromium defaults to en-US anyway.
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "timezone_id": "UTC",
+    "geolocation": HERE,
+    "permissions": ["geolocation"],
+    "service_workers": "allow",
+}
 
 
 @pytest.fixture(scope="session")
@@ -132,18 +144,7 @@ def phones(browser, live_server, settings):
     opened: list[Phone] = []
 
     def open_phone() -> Phone:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 640},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            # No `locale=`: with it, Playwright 1.65 fails offline reloads served by the worker
-            # (net::ERR_FAILED); Debian's chromium defaults to en-US anyway.
-            timezone_id="UTC",
-            geolocation=HERE,
-            permissions=["geolocation"],
-            service_workers="allow",
-        )
+        context = browser.new_context(**PHONE, device_scale_factor=2)
         context.set_default_timeout(10_000)
         page = context.new_page()
         phone = Phone(context=context, page=page, base=live_server.url)

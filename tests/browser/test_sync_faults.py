@@ -21,7 +21,7 @@ from django.contrib.sessions.models import Session
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.visits.models import Visit
-from tests.browser.conftest import CHROMIUM_ARGS, HERE, Phone, _console
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, Phone, _console
 
 pytestmark = pytest.mark.browser
 
@@ -80,13 +80,7 @@ class Profile:
             str(self.path),
             executable_path="/usr/bin/chromium",
             args=CHROMIUM_ARGS,
-            viewport={"width": 360, "height": 640},
-            is_mobile=True,
-            has_touch=True,
-            timezone_id="UTC",
-            geolocation=HERE,
-            permissions=["geolocation"],
-            service_workers="allow",
+            **PHONE,
             offline=offline,
         )
         context.set_default_timeout(20_000)
