@@ -78,7 +78,7 @@ def planning_day(region) -> dt.date:  # type: ignore[no-untyped-def]
 
 
 def region_problem(region, day, provider):  # type: ignore[no-untyped-def]
-    from fieldcrm.visits import planning
+    from fieldcrm.plans import planning
     from routing import Problem
 
     cands = [c for c in planning.candidates_for(region, day, all_accounts=True) if c.location]
@@ -155,8 +155,8 @@ def summarise(solution, wall_s: float) -> dict[str, object]:  # type: ignore[no-
 
 
 def scenario_regions(limit: float) -> list[dict[str, object]]:
+    from fieldcrm.plans import planning
     from fieldcrm.territories.models import Region
-    from fieldcrm.visits import planning
     from routing import GreatCircleProvider, solve
 
     rows = []
@@ -186,8 +186,8 @@ def six_reps(limit: float, candidates: int) -> dict[str, object]:
     """Helsinki's three reps plus three more starting at spread-out accounts, 500+ visits."""
     from dataclasses import replace
 
+    from fieldcrm.plans import planning
     from fieldcrm.territories.models import Region
-    from fieldcrm.visits import planning
     from routing import Location, Problem, solve
 
     region = Region.objects.get(name="Helsinki")
@@ -209,7 +209,7 @@ def six_reps(limit: float, candidates: int) -> dict[str, object]:
     road.matrix(points)  # cold: what the first solve of the day pays
     out: dict[str, object] = {"reps": len(vehicles), "candidates": len(cands),
                               "matrix_cold_s": round(time.perf_counter() - started, 2)}  # fmt: skip
-    # "raw": every candidate goes to the solver; "app": the shortlist plans_services uses
+    # "raw": every candidate goes to the solver; "app": the shortlist plans.services uses
     # (required + the best CANDIDATES_PER_SLOT per visit slot).
     for variant in ("raw", "app"):
         chosen = cands if variant == "raw" else planning.shortlist(cands, vehicles)[0]

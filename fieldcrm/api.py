@@ -89,6 +89,7 @@ def _mount() -> None:
     from fieldcrm.accounts.api_io import router as accounts_io
     from fieldcrm.deals.api import router as deals
     from fieldcrm.leads.api import router as leads
+    from fieldcrm.plans.api import router as plans
     from fieldcrm.reports.api import router as reports
     from fieldcrm.sync.api import router as sync
     from fieldcrm.tasks.api import router as tasks
@@ -96,7 +97,6 @@ def _mount() -> None:
     from fieldcrm.users.api import router as auth
     from fieldcrm.users.api_manage import router as manage
     from fieldcrm.visits.api import router as visits
-    from fieldcrm.visits.api_plans import router as plans
 
     api.add_router("/v1/auth", auth)
     api.add_router("/v1/sync", sync)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "fieldcrm.deals",
     "fieldcrm.tasks",
     "fieldcrm.visits",
+    "fieldcrm.plans",
     "fieldcrm.reports",
     "fieldcrm.leads",
     "fieldcrm.sync",

@@ -1,6 +1,6 @@
 """Pure-Python route planner: frozen dataclasses in, frozen dataclasses out.
 
-Never imports Django or the CRM; ``fieldcrm/visits/planning.py`` translates to and from it.
+Never imports Django or the CRM; ``fieldcrm/plans/planning.py`` translates to and from it.
 """
 
 from routing.matrix import GreatCircleProvider, OsrmProvider, PlanarProvider, Provider

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
-from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop, Visit
+from fieldcrm.visits.models import Visit
 
 M = TypeVar("M", bound=Model)
 

@@ -23,8 +23,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from fieldcrm.core.scoping import NotInScope
+from fieldcrm.plans import selectors
 from fieldcrm.users.models import User
-from fieldcrm.visits import plans_selectors as selectors
 from maps.builders import route_map
 from maps.data import RouteLine, RouteStop, UnassignedVisit
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.services import token_create
-from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop, Visit
+from fieldcrm.visits.models import Visit
 from tests.factories import make_account
 
 MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to spot

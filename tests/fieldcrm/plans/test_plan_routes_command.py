@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.core.management import CommandError, call_command
 
-from fieldcrm.visits.models import PlanJob, RoutePlan
-from fieldcrm.visits.plans_services import plan_job_claim
+from fieldcrm.plans.models import PlanJob, RoutePlan
+from fieldcrm.plans.services import plan_job_claim
 
 
 def test_unknown_region_and_past_date_are_command_errors(world, plannable, tomorrow):

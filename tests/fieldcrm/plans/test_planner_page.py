@@ -6,7 +6,7 @@ import re
 
 from django.test import Client
 
-from fieldcrm.visits.models import RoutePlan
+from fieldcrm.plans.models import RoutePlan
 from tests.fieldcrm.plans.conftest import generate
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.plans.planning import candidates_for, score
 from fieldcrm.tasks.models import Task
-from fieldcrm.visits.planning import candidates_for, score
 from tests.factories import make_account
 
 
@@ -74,7 +74,7 @@ def test_candidates_api_lists_scores_for_planners_only(as_user, world, tomorrow)
 
 
 def test_the_shortlist_keeps_required_visits_and_the_best_scores():
-    from fieldcrm.visits.planning import CANDIDATES_PER_SLOT, Candidate, shortlist
+    from fieldcrm.plans.planning import CANDIDATES_PER_SLOT, Candidate, shortlist
     from routing import Location, TimeWindow, Vehicle
 
     def cand(i, score, required=False):

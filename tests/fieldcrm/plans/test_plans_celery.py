@@ -11,7 +11,7 @@ import time
 import pytest
 from django.db import connection
 
-from fieldcrm.visits.models import PlanJob, RoutePlan
+from fieldcrm.plans.models import PlanJob, RoutePlan
 from tests.fieldcrm.plans.conftest import generate
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"

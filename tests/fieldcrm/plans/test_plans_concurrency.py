@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from fieldcrm.visits.models import PlanJob
-from fieldcrm.visits.plans_services import PlanJobRunning, plan_job_claim
+from fieldcrm.plans.models import PlanJob
+from fieldcrm.plans.services import PlanJobRunning, plan_job_claim
 
 
 def test_the_database_refuses_a_second_active_job_for_a_region_and_day(world, tomorrow):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fieldcrm.visits.models import RoutePlan, RouteStop, Visit
+from fieldcrm.plans.models import RoutePlan, RouteStop
+from fieldcrm.visits.models import Visit
 from tests.fieldcrm.plans.conftest import generate
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.contrib.gis.geos import Point
 
-from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop
-from fieldcrm.visits.plans_services import plan_job_run
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
+from fieldcrm.plans.services import plan_job_run
 from tests.factories import make_account
 from tests.fieldcrm.plans.conftest import generate
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from fieldcrm.visits.models import RoutePlan, RouteStop
-from fieldcrm.visits.planning import Candidate, assign_days
+from fieldcrm.plans.models import RoutePlan, RouteStop
+from fieldcrm.plans.planning import Candidate, assign_days
 from tests.factories import make_account
 from tests.fieldcrm.plans.conftest import generate
 

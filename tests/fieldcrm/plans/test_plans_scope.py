@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from tests.factories import make_account
 
 PATHS = [

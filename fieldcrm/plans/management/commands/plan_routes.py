@@ -14,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from fieldcrm.core.errors import DomainError
+from fieldcrm.plans import services
+from fieldcrm.plans.models import PlanJob
+from fieldcrm.plans.schemas import job_progress
 from fieldcrm.territories.models import Region
-from fieldcrm.visits import plans_services as services
-from fieldcrm.visits.models import PlanJob
-from fieldcrm.visits.plans_schemas import job_progress
 
 
 class Command(BaseCommand):

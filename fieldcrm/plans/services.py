@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.gis.geos import LineString
 from django.db import IntegrityError, transaction
@@ -24,13 +25,15 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.scoping import NotInScope, get_scoped, require_role, scoped
+from fieldcrm.plans import planning
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
-from fieldcrm.visits import planning
-from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop, Visit
-from routing import Problem
+from fieldcrm.visits.models import Visit
 
 Progress = Callable[[int, str], None]
+# The Celery name of jobs.plan_generate_job.
+PLAN_GENERATE_JOB = "fieldcrm.plans.jobs.plan_generate_job"
 ACTIVE = (PlanJob.Status.QUEUED, PlanJob.Status.RUNNING)
 MAX_HORIZON_DAYS = 20
 # A job still "running" this long after it started lost its worker for good (the broker gives
@@ -123,10 +126,9 @@ def plan_job_dispatch(job: PlanJob) -> PlanJob:
             # that answer, not a 500. A worker's failure is recorded the same way.
             job.refresh_from_db()
             return job
-    from fieldcrm.visits.jobs import plan_generate_job
-
-    # After commit: the worker must see the job row it is handed.
-    transaction.on_commit(lambda: plan_generate_job.delay(job.pk))
+    # By name, so this module does not import jobs.py (which imports this one). After
+    # commit: the worker must see the job row it is handed.
+    transaction.on_commit(lambda: current_app.send_task(PLAN_GENERATE_JOB, args=[job.pk]))
     return job
 
 
@@ -215,15 +217,12 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             def tick(share: float, base: float = base, span: float = span, label: str = label):
                 _set_progress(job, int(base + share * span), label, cb)
 
-            group, cut = planning.shortlist(group, vehicles)
-            day_dropped += [(c.account_id, "low_priority") for c in cut]
-            problem = Problem(
-                vehicles=tuple(vehicles), stops=tuple(planning.to_stop(c) for c in group),
-                provider=provider,
+            planned = planning.plan_day(
+                vehicles, group, day=day, tz=region.timezone, provider=provider,
+                time_limit_s=limit, tick=tick,
             )  # fmt: skip
-            solution = planning.solve_with_progress(problem, time_limit_s=limit, tick=tick)
-            routes += planning.routes_from(solution, day, region.timezone)
-            day_dropped += [(d.stop_id, d.reason.value) for d in solution.dropped]
+            routes += planned.routes
+            day_dropped += planned.dropped
         run.routes[day] = routes
         busy = {r.rep_id for r in routes}
         if day_dropped:
@@ -425,14 +424,13 @@ def plan_reoptimise(
     pins = {str(s.account_id): (str(rep_of[s.plan_id]), s.sequence) for s in stops if s.is_pinned}
     cands = planning.candidates_for(region, date, only=[str(s.account_id) for s in stops])
     rep_days = [planning.rep_day(d.rep, date) for d in drafts]
-    problem = Problem(
-        vehicles=tuple(r.vehicle for r in rep_days if r.vehicle is not None),
-        stops=tuple(planning.to_stop(c, pins) for c in cands),
-        provider=planning.provider_for(region),
+    planned = planning.plan_day(
+        [r.vehicle for r in rep_days if r.vehicle is not None], cands, day=date,
+        tz=region.timezone, provider=planning.provider_for(region), time_limit_s=time_limit_s,
+        pins=pins, trim=False,
     )  # fmt: skip
-    solution = planning.solve_with_progress(problem, time_limit_s=time_limit_s)
-    routes = {r.rep_id: r for r in planning.routes_from(solution, date, region.timezone)}
-    dropped = [{"account_id": d.stop_id, "reason": d.reason.value} for d in solution.dropped]
+    routes = {r.rep_id: r for r in planned.routes}
+    dropped = [{"account_id": a, "reason": reason} for a, reason in planned.dropped]
     out = []
     for draft in drafts:
         route = routes.get(draft.rep_id) or planning.PlannedRoute(draft.rep_id, [], [], 0, 0, 0)

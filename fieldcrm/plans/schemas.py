@@ -10,7 +10,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.visits.models import PlanJob, RoutePlan
+from fieldcrm.plans.models import PlanJob, RoutePlan
 
 
 def job_progress(job: PlanJob) -> int:

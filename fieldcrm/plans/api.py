@@ -6,9 +6,8 @@ from ninja.pagination import paginate
 
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
-from fieldcrm.visits import plans_selectors as selectors
-from fieldcrm.visits import plans_services as services
-from fieldcrm.visits.plans_schemas import (
+from fieldcrm.plans import selectors, services
+from fieldcrm.plans.schemas import (
     CandidateFilters,
     CandidateOut,
     GenerateIn,

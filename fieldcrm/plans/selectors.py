@@ -8,11 +8,11 @@ from django.db.models import Prefetch, QuerySet
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.core.scoping import NotInScope, get_scoped, scoped
+from fieldcrm.plans import planning
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
+from fieldcrm.plans.schemas import PlanFilters
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
-from fieldcrm.visits import planning
-from fieldcrm.visits.models import PlanJob, RoutePlan, RouteStop
-from fieldcrm.visits.plans_schemas import PlanFilters
 
 PLANNING_ROLES = (User.Role.PLANNER, User.Role.MANAGER)
 

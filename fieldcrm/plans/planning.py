@@ -1,7 +1,10 @@
 """The only bridge between the ORM and ``routing/``: CRM rows in, planner dataclasses out, and back.
 
-Everything here reads; writes belong to ``plans_services``. Times cross the bridge as seconds
-from local midnight of the planning day in the region's time zone (routing/README.md).
+Nothing else in ``fieldcrm`` imports ``routing`` (an import-linter contract in pyproject.toml
+keeps it so): rows become a ``routing.Problem`` here, and a ``routing.Solution`` comes back as
+``PlannedRoute`` rows-to-be. Everything here reads; writes belong to ``plans.services``.
+Times cross the bridge as seconds from local midnight of the planning day in the region's
+time zone (routing/README.md).
 """
 
 from __future__ import annotations
@@ -327,6 +330,39 @@ def groups(
     for c in cands:
         by_t[c.territory_id][1].append(c)
     return [g for g in by_t.values() if g[0]]
+
+
+@dataclass
+class PlannedDay:
+    """One solved problem: the routes, and (account id, reason) for every visit left out."""
+
+    routes: list[PlannedRoute]
+    dropped: list[tuple[str, str]]
+
+
+def plan_day(
+    vehicles: Sequence[Vehicle],
+    cands: Sequence[Candidate],
+    *,
+    day: dt.date,
+    tz: str,
+    provider: Provider,
+    time_limit_s: float,
+    pins: dict[str, tuple[str, int]] | None = None,
+    trim: bool = True,
+    tick: Callable[[float], None] | None = None,
+) -> PlannedDay:
+    """Solve one group of reps and candidates for ``day``. With ``trim`` the candidates
+    beyond what the reps could ever visit are left out first (as ``low_priority``); ``pins``
+    keep a stop with its rep and place (re-optimising a draft)."""
+    kept, cut = shortlist(cands, vehicles) if trim else (list(cands), [])
+    problem = Problem(
+        vehicles=tuple(vehicles), stops=tuple(to_stop(c, pins) for c in kept), provider=provider
+    )
+    solution = solve_with_progress(problem, time_limit_s=time_limit_s, tick=tick)
+    dropped = [(c.account_id, "low_priority") for c in cut]
+    dropped += [(d.stop_id, d.reason.value) for d in solution.dropped]
+    return PlannedDay(routes_from(solution, day, tz), dropped)
 
 
 def solve_with_progress(

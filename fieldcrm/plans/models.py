@@ -1,0 +1,130 @@
+"""Route plans: a rep's ordered day (RoutePlan, RouteStop) and the planner runs (PlanJob).
+
+The tables keep the names they had when these models lived in the visits app (``db_table``),
+so moving the models into their own app needed no copy of rows (migration plans/0001).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.visits.models import Visit
+
+
+class RoutePlan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        related_name="route_plans",
+    )
+    region = models.ForeignKey(
+        "territories.Region", on_delete=models.CASCADE, related_name="route_plans"
+    )
+    date = models.DateField(_("date"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    path = models.LineStringField(_("route"), srid=4326, null=True, blank=True)
+    distance_m = models.PositiveIntegerField(default=0)
+    drive_s = models.PositiveIntegerField(default=0)
+    work_s = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "visits_routeplan"
+        ordering = ["-date", "rep"]
+        constraints = [
+            # One published plan per rep and day: it is the rep's Today.
+            models.UniqueConstraint(
+                fields=["rep", "date"],
+                condition=models.Q(status="published"),
+                name="one_published_plan_per_rep_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.date} ({self.status})"
+
+
+class RouteStop(models.Model):
+    plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="stops")
+    sequence = models.PositiveSmallIntegerField(_("order"))
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="route_stops"
+    )
+    arrival_at = models.DateTimeField(_("arrival"))
+    start_at = models.DateTimeField(_("start"))
+    departure_at = models.DateTimeField(_("departure"))
+    wait_s = models.PositiveIntegerField(default=0)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+
+    class Meta:
+        db_table = "visits_routestop"
+        ordering = ["plan", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "sequence"], name="stop_sequence_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}. {self.account}"
+
+
+class PlanJob(models.Model):
+    """One run of the route planner for a region and a date (or ``horizon_days`` from it).
+
+    At most one job per region and start date may be queued or running: a partial unique
+    constraint decides which of two planners clicking at once wins, inside the database.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    region = models.ForeignKey(
+        "territories.Region", on_delete=models.CASCADE, related_name="plan_jobs"
+    )
+    date = models.DateField(_("date"))
+    horizon_days = models.PositiveSmallIntegerField(_("working days"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    time_limit_s = models.FloatField(_("time limit (s)"), default=10.0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    plans = models.ManyToManyField(RoutePlan, blank=True, related_name="jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "visits_planjob"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "date"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_plan_job_per_region_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.date} ({self.status})"
