@@ -45,7 +45,7 @@ def setup_django(db: Path, var: Path) -> None:
 def load_demo(smoke: bool) -> float:
     from django.core.management import call_command
 
-    from fieldcrm.core import demo_load
+    from fieldcrm.demo import load as demo_load
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

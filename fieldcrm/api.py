@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.schemas import AccountOut
 from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.core.scoping import NotAllowed, NotInScope
 from fieldcrm.users.auth import API_AUTH
 from fieldcrm.users.services import TooManyAttempts
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fieldcrm.sync",
     "fieldcrm.phone",
     "fieldcrm.manager",
+    "fieldcrm.demo",
 ]
 
 MIDDLEWARE = [

@@ -5,8 +5,8 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from fieldcrm.api import api
-from fieldcrm.core.home import RoleLoginView, home
 from fieldcrm.core.views import healthz
+from fieldcrm.users.views import RoleLoginView, home
 
 urlpatterns = [
     path("", home, name="home"),

@@ -38,10 +38,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import require_role, scoped
 from fieldcrm.accounts.models import Account, CustomFieldDefinition, Tag
 from fieldcrm.accounts.services import account_create, account_update
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.core.scoping import require_role, scoped
 from fieldcrm.users.models import User
 
 MAX_BYTES = 10 * 1024 * 1024

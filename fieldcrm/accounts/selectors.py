@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.accounts.schemas import AccountFilters, parse_bbox, parse_near
 from fieldcrm.core import geo
 from fieldcrm.core.pagination import total
-from fieldcrm.core.scoping import get_scoped, scoped
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
-from fieldcrm.core.scoping import get_scoped, scoped
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.deals.schemas import DealFilters
 from fieldcrm.users.models import User

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.users.models import User
 

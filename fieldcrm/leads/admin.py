@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.core.scoping import scoped
+from fieldcrm.access import scoped
 from fieldcrm.leads.models import WebForm, new_token
 
 

@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.accounts.services import account_create
-from fieldcrm.core.scoping import NotAllowed, NotInScope
 from fieldcrm.leads import geocoding
 from fieldcrm.leads.models import WebForm
 from fieldcrm.leads.schemas import LeadIn

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fieldcrm.core.scoping import scoped
+from fieldcrm.access import scoped
 from fieldcrm.manager.selectors import MAP_STATUSES, MapFilters, map_reps, map_tags
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from fieldcrm.core.scoping import NotInScope
+from fieldcrm.access import NotInScope
 from fieldcrm.plans import selectors
 from fieldcrm.users.models import User
 from maps.builders import route_map

@@ -18,9 +18,9 @@ from django.db.models import Count, F, FloatField, Func, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account, Tag
 from fieldcrm.core import geo
-from fieldcrm.core.scoping import scoped
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 from maps.data import STATUSES, AccountPoint, RegionShape, TerritoryMapData, TerritoryShape

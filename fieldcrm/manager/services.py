@@ -7,11 +7,11 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotAllowed, require_role, scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.accounts.services import _check_owner as check_owner
 from fieldcrm.accounts.services import account_update
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.scoping import NotAllowed, require_role, scoped
 from fieldcrm.manager.selectors import MapFilters, selection_accounts
 from fieldcrm.users.models import User
 

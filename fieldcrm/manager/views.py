@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from fieldcrm.access import NotAllowed, NotInScope, require_role
 from fieldcrm.accounts import exports
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.core.scoping import NotAllowed, NotInScope, require_role
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
 
+from fieldcrm.access import NotInScope, get_scoped, scoped
 from fieldcrm.accounts.models import Account
-from fieldcrm.core.scoping import NotInScope, get_scoped, scoped
 from fieldcrm.plans import planning
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.plans.schemas import PlanFilters

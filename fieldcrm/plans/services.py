@@ -23,8 +23,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotInScope, get_scoped, require_role, scoped
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.scoping import NotInScope, get_scoped, require_role, scoped
 from fieldcrm.plans import planning
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.territories.models import Region

@@ -9,8 +9,8 @@ from django.db.models import Count, DateField, Q
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
+from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account
-from fieldcrm.core.scoping import scoped
 from fieldcrm.deals.models import Pipeline
 from fieldcrm.deals.selectors import pipeline_board
 from fieldcrm.reports.schemas import CoverageFilters, PipelineReportFilters, VisitsReportFilters

@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from fieldcrm.access import region_ids, scoped
 from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.core.models import ChangeCounter
-from fieldcrm.core.scoping import region_ids, scoped
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import ScopeLoss
 from fieldcrm.tasks.models import Task

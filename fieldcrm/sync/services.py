@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as SchemaError
 
+from fieldcrm.access import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.accounts.models import Activity
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.core.models import one_change_number
-from fieldcrm.core.scoping import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.sync.schemas import Mutation

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from fieldcrm.core.scoping import get_scoped, scoped
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.schemas import TaskFilters
 from fieldcrm.territories.models import Region

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.core.schemas import geojson_feature
-from fieldcrm.core.scoping import get_scoped, scoped
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.territories.schemas import TerritoryFilters, boundary_geojson
 from fieldcrm.users.models import User

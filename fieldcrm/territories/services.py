@@ -10,11 +10,11 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.accounts.services import account_reassign_territory
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.geo import SRID, as_multipolygon
-from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 

@@ -6,7 +6,7 @@ from django.middleware.csrf import get_token
 from ninja import Router, Status
 from ninja.utils import check_csrf
 
-from fieldcrm.core.scoping import NotInScope
+from fieldcrm.access import NotInScope
 from fieldcrm.users import selectors, services
 from fieldcrm.users.models import ApiToken
 from fieldcrm.users.schemas import LoginIn, MeOut, TokenCreatedOut, TokenIn, TokenOut

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from fieldcrm.access import get_scoped, require_role, scoped
 from fieldcrm.accounts.models import CustomFieldDefinition
-from fieldcrm.core.scoping import get_scoped, require_role, scoped
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 from fieldcrm.users.schemas import UserFilters

@@ -8,9 +8,9 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role
 from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.scoping import NotAllowed, can_create, get_scoped, require_role
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
 

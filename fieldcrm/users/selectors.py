@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from fieldcrm.core.home import landing_url
-from fieldcrm.core.scoping import region_ids
+from fieldcrm.access import region_ids
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import ApiToken, User
+from fieldcrm.users.views import landing_url
 
 
 def user_me(*, actor: User) -> dict:

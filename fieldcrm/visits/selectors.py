@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet
 
-from fieldcrm.core.scoping import get_scoped, scoped
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.users.models import User
 from fieldcrm.visits.models import Visit
 from fieldcrm.visits.schemas import VisitFilters

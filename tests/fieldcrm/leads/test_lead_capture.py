@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import Client
 
+from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account, Activity, Contact
-from fieldcrm.core.scoping import scoped
 from fieldcrm.leads import services
 from fieldcrm.leads.models import WebForm
 

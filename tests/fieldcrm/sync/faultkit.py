@@ -748,8 +748,8 @@ def _skew_here(steps: int) -> dict[str, Any]:
 
     import time_machine
 
+    from fieldcrm.access import scoped
     from fieldcrm.accounts.models import Account
-    from fieldcrm.core.scoping import scoped
     from fieldcrm.sync.selectors import sync_pull
     from fieldcrm.sync.services import sync_push
     from fieldcrm.territories.models import Territory

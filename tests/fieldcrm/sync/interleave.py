@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.accounts.services import account_create, account_delete, account_update
-from fieldcrm.core.scoping import scoped
 from fieldcrm.sync.selectors import sync_pull
 from fieldcrm.users.models import User
 

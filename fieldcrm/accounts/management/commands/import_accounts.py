@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from fieldcrm.access import NotAllowed
 from fieldcrm.accounts import imports
-from fieldcrm.core.scoping import NotAllowed
 from fieldcrm.users.models import User
 
 

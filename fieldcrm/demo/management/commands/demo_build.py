@@ -9,9 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from fieldcrm.core import demo_osm
-
-DEMO_FILE = Path(settings.BASE_DIR) / "fieldcrm" / "data" / "demo" / "demo.json.gz"
+from fieldcrm.demo import osm as demo_osm
+from fieldcrm.demo.load import DEMO_FILE
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""THE access rule. Every list, detail, export, report, map and sync pull starts here.
+"""THE access rule, above the domain apps (it knows every model). Every list, detail, export,
+report, map and sync pull starts here.
 
 - rep: accounts of their territories plus the ones they own; their own visits, tasks, plans
 - manager: everything in their regions, read and write

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from fieldcrm.core import demo_load
+from fieldcrm.demo import load as demo_load
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from fieldcrm.accounts.models import Account
-from fieldcrm.core import demo_load
 from fieldcrm.deals.models import Deal
+from fieldcrm.demo import load as demo_load
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
