@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("FIELDCRM_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -176,6 +177,22 @@ FIELDCRM_TILE_ATTRIBUTION = env.str(
 FIELDCRM_GEOCODER_URL = env.str("FIELDCRM_GEOCODER_URL", default="")
 FIELDCRM_GEOCODER_TIMEOUT_S = env.float("FIELDCRM_GEOCODER_TIMEOUT_S", default=3.0)
 FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
+
+# Route planning: each job's solver budget, and how travel is measured. ``great_circle``
+# (default: straight lines at a city speed), ``road`` (the road graphs committed under
+# fieldcrm/data/roads, per region) or ``osrm`` (an OSRM server at FIELDCRM_OSRM_URL, e.g.
+# `docker compose --profile osrm`). A planner may pick another one per job.
+FIELDCRM_PLAN_TIME_LIMIT_S = env.float("FIELDCRM_PLAN_TIME_LIMIT_S", default=10.0)
+ROUTING_PROVIDERS = ("great_circle", "road", "osrm")
+FIELDCRM_ROUTING_PROVIDER = env.str("FIELDCRM_ROUTING_PROVIDER", default="great_circle")
+FIELDCRM_OSRM_URL = env.str("FIELDCRM_OSRM_URL", default="")
+if FIELDCRM_ROUTING_PROVIDER not in ROUTING_PROVIDERS:
+    raise ImproperlyConfigured(
+        f"FIELDCRM_ROUTING_PROVIDER must be one of {', '.join(ROUTING_PROVIDERS)}, "
+        f"not {FIELDCRM_ROUTING_PROVIDER!r}."
+    )
+if FIELDCRM_ROUTING_PROVIDER == "osrm" and not FIELDCRM_OSRM_URL:
+    raise ImproperlyConfigured("FIELDCRM_ROUTING_PROVIDER=osrm needs FIELDCRM_OSRM_URL.")
 
 PWA_SERVICE_WORKER_PATH = BASE_DIR / "pwa" / "serviceworker.js"
 PWA_APP_NAME = "FieldCRM"

@@ -221,4 +221,4 @@ class ActivityOut(Schema):
 
     @staticmethod
     def resolve_actor_name(obj: Activity) -> str:
-        return obj.actor.get_full_name() or obj.actor.username if obj.actor else ""
+        return obj.actor.display_name if obj.actor else ""

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import NotAllowed, can_create, get_scoped, scoped
+from fieldcrm.access import NotAllowed, can_create, get_scoped
 from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
+from fieldcrm.users.selectors import owner_in_scope
 
 
 def territory_for_point(
@@ -86,15 +87,6 @@ def account_delete(*, account: Account) -> None:
 # --- Writes on behalf of a user (API, phone): scope and role checked here, once. ---
 
 
-def _check_owner(actor: User, owner_id: int | None) -> User | None:
-    if owner_id is None:
-        return None
-    owner = scoped(User, actor).filter(pk=owner_id).first()
-    if owner is None:
-        raise DomainError("owner_id", _("No such user in your scope."))
-    return owner
-
-
 def _account_fields(actor: User, data: dict[str, Any]) -> tuple[dict[str, Any], list[str] | None]:
     fields = {k: v for k, v in data.items() if k not in {"tags", "location", "owner_id", "version"}}
     for text_field in ("address", "phone", "email", "website", "source"):
@@ -108,7 +100,7 @@ def _account_fields(actor: User, data: dict[str, Any]) -> tuple[dict[str, Any], 
         loc = data["location"]
         fields["location"] = None if loc is None else Point(loc["lng"], loc["lat"], srid=4326)
     if "owner_id" in data:
-        fields["owner"] = _check_owner(actor, data["owner_id"])
+        fields["owner"] = owner_in_scope(actor=actor, owner_id=data["owner_id"])
     return fields, data.get("tags")
 
 

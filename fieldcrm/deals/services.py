@@ -13,15 +13,7 @@ from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.core.errors import DomainError
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.users.models import User
-
-
-def _owner(actor: User, owner_id: int | None) -> User | None:
-    if owner_id is None:
-        return None
-    owner = scoped(User, actor).filter(pk=owner_id).first()
-    if owner is None:
-        raise DomainError("owner_id", _("No such user in your scope."))
-    return owner
+from fieldcrm.users.selectors import owner_in_scope
 
 
 def _pipeline_and_stage(data: dict[str, Any]) -> tuple[Pipeline, Stage]:
@@ -61,7 +53,7 @@ def deal_create(*, actor: User, data: dict[str, Any]) -> Deal:
         amount=data.get("amount") or 0,
         currency=data.get("currency") or "EUR",
         expected_close_on=data.get("expected_close_on"),
-        owner=_owner(actor, data.get("owner_id")) or actor,
+        owner=owner_in_scope(actor=actor, owner_id=data.get("owner_id")) or actor,
     )
     if stage.outcome != Stage.Outcome.OPEN:
         deal.closed_at = timezone.now()
@@ -75,7 +67,7 @@ def deal_update(*, actor: User, deal_id: int, data: dict[str, Any]) -> Deal:
     """Edit a deal's own fields; its stage changes only through ``deal_move``."""
     deal = get_scoped(Deal, actor, deal_id, write=True)
     if "owner_id" in data:
-        deal.owner = _owner(actor, data.pop("owner_id"))
+        deal.owner = owner_in_scope(actor=actor, owner_id=data.pop("owner_id"))
     for name, value in data.items():
         if value is None and name in ("name", "amount", "currency"):
             raise DomainError(name, _("This field cannot be empty."))

@@ -60,10 +60,6 @@ def _choice(request: HttpRequest) -> tuple[Any, dt.date | None, list]:
     return region, day, regions
 
 
-def _name(user: User) -> str:
-    return user.get_full_name() or user.username
-
-
 @require_GET
 @planner_only
 def planner_page(request: HttpRequest) -> HttpResponse:
@@ -112,7 +108,7 @@ def planner_map(request: HttpRequest) -> HttpResponse:
     tz = ZoneInfo(region.timezone)
     routes = [
         RouteLine(
-            rep=f"{_name(p.rep)} ({p.get_status_display()})",
+            rep=f"{p.rep.display_name} ({p.get_status_display()})",
             stops=[
                 RouteStop(seq=s.sequence, name=s.account.name, lat=s.account.location.y,
                           lng=s.account.location.x,

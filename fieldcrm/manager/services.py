@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, require_role, scoped
 from fieldcrm.accounts.models import Account
-from fieldcrm.accounts.services import _check_owner as check_owner
 from fieldcrm.accounts.services import account_update
 from fieldcrm.core.errors import DomainError
 from fieldcrm.manager.selectors import MapFilters, selection_accounts
 from fieldcrm.users.models import User
+from fieldcrm.users.selectors import owner_in_scope
 
 MAX_ASSIGN = 2_000
 
@@ -43,7 +43,7 @@ def selection_assign(
     )
     if len(writable) != len(ids):
         raise NotAllowed(_("Your role may not change some of these accounts."))
-    owner = check_owner(actor, owner_id)
+    owner = owner_in_scope(actor=actor, owner_id=owner_id)
     for account in writable:
         account_update(account=account, fields={"owner": owner})
     return len(writable)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.accounts.rules import windows_for
+from fieldcrm.core.errors import DomainError
 from fieldcrm.deals.models import Deal, Stage
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region
@@ -34,6 +35,7 @@ from routing import (
     Break,
     GreatCircleProvider,
     Location,
+    OsrmProvider,
     Problem,
     Provider,
     Solution,
@@ -42,6 +44,7 @@ from routing import (
     Vehicle,
     solve,
 )
+from routing.roads import road_provider  # routing exports it soon: from routing import ...
 
 # Visit length by tier: key accounts get longer meetings.
 SERVICE_S = {"A": 30 * 60, "B": 20 * 60, "C": 15 * 60}
@@ -240,7 +243,7 @@ def region_reps(region: Region) -> list[User]:
 
 def rep_day(rep: User, day: dt.date) -> RepDay:
     """The rep as a vehicle for ``day``, or why they cannot be planned (a clear per-rep text)."""
-    name = rep.get_full_name() or rep.username
+    name = rep.display_name
     if rep.home_base is None:
         return RepDay(rep, None, _("%(rep)s has no home base.") % {"rep": name})
     if not rep.shift_start or not rep.shift_end or rep.shift_end <= rep.shift_start:
@@ -276,12 +279,23 @@ def rep_territory(region: Region, reps: Sequence[User]) -> dict[int, int | None]
 # ---------------------------------------------------------------------------- problems
 
 
-def provider_for(region: Region, name: str | None = None) -> Provider:
-    """``great_circle`` (default) or ``road`` (the committed graph named after the region)."""
-    name = name or getattr(settings, "FIELDCRM_ROUTING_PROVIDER", "great_circle")
-    if name == "road":
-        from routing.roads import road_provider
+def provider_name(name: str | None) -> str:
+    """The provider a job uses: the one asked for, else the configured default; refused
+    (naming ``provider``) when it needs a server this installation does not have."""
+    name = name or settings.FIELDCRM_ROUTING_PROVIDER
+    if name == "osrm" and not settings.FIELDCRM_OSRM_URL:
+        raise DomainError("provider", _("No OSRM server is configured (FIELDCRM_OSRM_URL)."))
+    return name
 
+
+def provider_for(region: Region, name: str | None = None) -> Provider:
+    """The travel-time provider named ``name`` (default: ``FIELDCRM_ROUTING_PROVIDER``):
+    ``great_circle``; ``road``, the committed graph named after the region (great circle where
+    the region has none); or ``osrm``, the server at ``FIELDCRM_OSRM_URL``."""
+    name = provider_name(name)
+    if name == "osrm":
+        return OsrmProvider(settings.FIELDCRM_OSRM_URL)
+    if name == "road":
         path = ROADS_DIR / f"{region.name.lower()}.npz"
         if path.exists():
             return road_provider(path)

@@ -27,7 +27,7 @@ class GenerateIn(Schema):
     date: dt.date
     horizon_days: int = Field(1, ge=1, le=20, description="Working days to plan from `date`.")
     time_limit_s: float | None = Field(None, ge=0.5, le=600, allow_inf_nan=False)
-    provider: Literal["great_circle", "road"] | None = None
+    provider: Literal["great_circle", "road", "osrm"] | None = None
 
 
 class PlanJobOut(Schema):
@@ -102,7 +102,7 @@ class RoutePlanOut(Schema):
 
     @staticmethod
     def resolve_rep_name(obj: RoutePlan) -> str:
-        return obj.rep.get_full_name() or obj.rep.username
+        return obj.rep.display_name
 
     @staticmethod
     def resolve_stops(obj: RoutePlan) -> list:

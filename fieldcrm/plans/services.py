@@ -58,7 +58,7 @@ def _writable_region(actor: User, region_id: int) -> Region:
 
 
 def _default_limit() -> float:
-    return float(getattr(settings, "FIELDCRM_PLAN_TIME_LIMIT_S", 10.0))
+    return settings.FIELDCRM_PLAN_TIME_LIMIT_S
 
 
 def plan_job_start(
@@ -94,6 +94,7 @@ def plan_job_claim(
         raise DomainError("date", _("The date is in the past."))
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise DomainError("horizon_days", _("Plan between 1 and 20 working days."))
+    provider = planning.provider_name(provider)
     reps = planning.region_reps(region)
     if not reps:
         raise DomainError("region_id", _("Region %(name)s has no reps.") % {"name": region.name})
@@ -110,7 +111,7 @@ def plan_job_claim(
             return PlanJob.objects.create(
                 region=region, date=date, horizon_days=len(days) if horizon_days > 1 else 1,
                 time_limit_s=time_limit_s or _default_limit(), created_by=actor,
-                result={"provider": provider or "great_circle"},
+                result={"provider": provider},
             )  # fmt: skip
     except IntegrityError:
         raise PlanJobRunning(active.first()) from None
@@ -230,7 +231,7 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             # road network cannot reach, or a shift too short: say so instead of staying quiet.
             warnings += [
                 _("%(rep)s got no visits on %(day)s; check their home base and shift.")
-                % {"rep": rd.rep.get_full_name() or rd.rep.username, "day": day.isoformat()}
+                % {"rep": rd.rep.display_name, "day": day.isoformat()}
                 for rd in rep_days if rd.vehicle is not None and rd.rep.pk not in busy
             ]  # fmt: skip
         for route in routes:
@@ -296,7 +297,7 @@ def cadence_report(
             tally[key][value][0] += int(ok)
             tally[key][value][1] += 1
     names = dict(region.territories.values_list("pk", "name"))
-    rep_names = {r.pk: r.get_full_name() or r.username for r in reps}
+    rep_names = {r.pk: r.display_name for r in reps}
     return {
         "territories": [
             {"territory_id": t, "name": names.get(t, ""), "due": n, "within_cadence": k,

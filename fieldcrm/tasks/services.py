@@ -13,18 +13,16 @@ from fieldcrm.accounts.models import Account
 from fieldcrm.core.errors import DomainError
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
+from fieldcrm.users.selectors import user_in_scope
 
 
 def _assignee(actor: User, assignee_id: int | None) -> User:
     """Reps and planners assign only to themselves; managers and admins within their scope."""
     if assignee_id is None or assignee_id == actor.pk:
         return actor
-    assignee = None
-    if actor.role not in (User.Role.REP, User.Role.PLANNER):
-        assignee = scoped(User, actor).filter(pk=assignee_id, is_active=True).first()
-    if assignee is None:
+    if actor.role in (User.Role.REP, User.Role.PLANNER):
         raise DomainError("assignee_id", _("No such user in your scope."))
-    return assignee
+    return user_in_scope(actor=actor, user_id=assignee_id, field="assignee_id", active=True)
 
 
 def _save(task: Task) -> Task:

@@ -63,6 +63,11 @@ class User(AbstractUser):
             raise ValidationError({"break_start": _("A break needs a window.")})
 
     @property
+    def display_name(self) -> str:
+        """How people see this user everywhere: the full name, else the username."""
+        return self.get_full_name() or self.username
+
+    @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN or self.is_superuser
 

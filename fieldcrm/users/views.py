@@ -6,19 +6,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from fieldcrm.users.models import User
-
-LANDING = {
-    User.Role.REP: "/app/",
-    User.Role.MANAGER: "/manager/",
-    User.Role.PLANNER: "/planner/",
-    User.Role.ADMIN: "/admin/",
-}
-
-
-def landing_url(user: User) -> str:
-    """Where a user starts: reps on the phone app, the others on their pages."""
-    return LANDING.get(user.role, "/admin/")
+from fieldcrm.users.selectors import landing_url
 
 
 class RoleLoginView(LoginView):

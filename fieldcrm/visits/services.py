@@ -24,18 +24,16 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import insert_many, update_many, validate
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
+from fieldcrm.users.selectors import user_in_scope
 from fieldcrm.visits.models import Visit
 
 
 def _rep_for(actor: User, rep_id: int | None) -> User:
     if rep_id is None or rep_id == actor.pk:
         return actor
-    rep = None
-    if actor.role != User.Role.REP:
-        rep = scoped(User, actor).filter(pk=rep_id, role=User.Role.REP).first()
-    if rep is None:
+    if actor.role == User.Role.REP:
         raise DomainError("rep_id", _("No such rep in your scope."))
-    return rep
+    return user_in_scope(actor=actor, user_id=rep_id, field="rep_id", rep=True)
 
 
 def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_in") -> None:
