@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -151,7 +152,7 @@ def get_scoped(model: type[M], user: User, pk: Any, *, write: bool = False) -> M
     """One row the user may read; with ``write``, also change. Else NotInScope / NotAllowed."""
     try:
         obj = scoped(model, user).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotInScope(model) from None
     if write and not scoped(model, user, write=True).filter(pk=obj.pk).exists():
         raise NotAllowed(

@@ -20,7 +20,7 @@ from fieldcrm.users.services import TooManyAttempts
 
 
 class FieldCRMAPI(NinjaAPI):
-    def get_openapi_operation_id(self, operation) -> str:  # type: ignore[no-untyped-def]
+    def get_openapi_operation_id(self, operation) -> str:
         # Handler names are the operationIds and the URL names (STYLE 2.3).
         return operation.view_func.__name__
 

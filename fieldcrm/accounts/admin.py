@@ -17,14 +17,14 @@ class AccountAdmin(SyncedAdmin):
     list_filter = ("status", "tier", "territory__region", "territory")
     search_fields = ("name", "address", "external_id")
     autocomplete_fields = ("owner",)
-    readonly_fields = (*SyncedAdmin.readonly_fields, "territory")
+    readonly_fields = (*SyncedAdmin.readonly_fields, "territory")  # type: ignore[assignment]
     filter_horizontal = ("tags",)
     inlines = [ContactInline]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         services.account_save(account=obj)
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         services.account_delete(account=obj)
 
 

@@ -3,7 +3,6 @@ contacts and the activity timeline of an account."""
 
 import uuid
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -22,12 +21,13 @@ from fieldcrm.accounts.schemas import (
 )
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import MAX_LIMIT, Page, PageIn
+from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["accounts"])
 
 
 @router.get("/accounts", response=AccountPage)
-def list_accounts(request: HttpRequest, filters: Query[AccountFilters], page: Query[PageIn]):
+def list_accounts(request: ApiRequest, filters: Query[AccountFilters], page: Query[PageIn]):
     """Accounts in your scope; ordered by distance when ``near`` is given, else by name."""
     reject_unknown_params(request, AccountFilters)
     return selectors.account_page(
@@ -37,7 +37,7 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters], page: Qu
 
 @router.get("/accounts.geojson", response=dict)
 def list_accounts_geojson(
-    request: HttpRequest, filters: Query[AccountFilters], limit: int = MAX_LIMIT * 20
+    request: ApiRequest, filters: Query[AccountFilters], limit: int = MAX_LIMIT * 20
 ):
     """The same filters as the list, as a GeoJSON FeatureCollection (up to ``limit``)."""
     reject_unknown_params(request, AccountFilters, extra=("limit",))
@@ -45,37 +45,37 @@ def list_accounts_geojson(
 
 
 @router.post("/accounts", response={201: AccountOut})
-def create_account(request: HttpRequest, payload: AccountIn):
+def create_account(request: ApiRequest, payload: AccountIn):
     return Status(
         201, services.account_create_by(actor=request.auth, data=payload.dict(exclude_unset=True))
     )
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)
-def get_account(request: HttpRequest, account_id: uuid.UUID):
+def get_account(request: ApiRequest, account_id: uuid.UUID):
     return selectors.account_get(actor=request.auth, account_id=account_id)
 
 
 @router.patch("/accounts/{account_id}", response=AccountOut)
-def update_account(request: HttpRequest, account_id: uuid.UUID, payload: AccountPatch):
+def update_account(request: ApiRequest, account_id: uuid.UUID, payload: AccountPatch):
     return services.account_update_by(
         actor=request.auth, account_id=account_id, data=payload.dict(exclude_unset=True)
     )
 
 
 @router.delete("/accounts/{account_id}", response={204: None})
-def delete_account(request: HttpRequest, account_id: uuid.UUID):
+def delete_account(request: ApiRequest, account_id: uuid.UUID):
     services.account_delete_by(actor=request.auth, account_id=account_id)
     return Status(204, None)
 
 
 @router.get("/accounts/{account_id}/contacts", response=list[ContactOut])
-def list_contacts(request: HttpRequest, account_id: uuid.UUID):
+def list_contacts(request: ApiRequest, account_id: uuid.UUID):
     return selectors.contact_list(actor=request.auth, account_id=account_id)
 
 
 @router.post("/accounts/{account_id}/contacts", response={201: ContactOut})
-def create_contact(request: HttpRequest, account_id: uuid.UUID, payload: ContactIn):
+def create_contact(request: ApiRequest, account_id: uuid.UUID, payload: ContactIn):
     return Status(
         201,
         services.contact_create(
@@ -85,27 +85,27 @@ def create_contact(request: HttpRequest, account_id: uuid.UUID, payload: Contact
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut)
-def update_contact(request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch):
+def update_contact(request: ApiRequest, contact_id: uuid.UUID, payload: ContactPatch):
     return services.contact_update(
         actor=request.auth, contact_id=contact_id, data=payload.dict(exclude_unset=True)
     )
 
 
 @router.delete("/contacts/{contact_id}", response={204: None})
-def delete_contact(request: HttpRequest, contact_id: uuid.UUID):
+def delete_contact(request: ApiRequest, contact_id: uuid.UUID):
     services.contact_delete(actor=request.auth, contact_id=contact_id)
     return Status(204, None)
 
 
 @router.get("/accounts/{account_id}/activities", response=list[ActivityOut])
 @paginate(Page)
-def list_activities(request: HttpRequest, account_id: uuid.UUID):
+def list_activities(request: ApiRequest, account_id: uuid.UUID):
     """The account's interaction history, newest first."""
     return selectors.activity_list(actor=request.auth, account_id=account_id)
 
 
 @router.post("/accounts/{account_id}/activities", response={201: ActivityOut})
-def create_activity(request: HttpRequest, account_id: uuid.UUID, payload: ActivityIn):
+def create_activity(request: ApiRequest, account_id: uuid.UUID, payload: ActivityIn):
     return Status(
         201,
         services.activity_create(

@@ -3,7 +3,7 @@
 Mounted before the accounts router, so these literal paths win over /accounts/{account_id}.
 """
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -11,6 +11,7 @@ from fieldcrm.accounts import exports, imports
 from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.schemas import ErrorItem, ErrorOut
+from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["import-export"])
 
@@ -38,7 +39,7 @@ IMPORT_RESPONSES = {200: ImportReportOut, 413: ImportReportOut, 422: ImportRepor
 
 @router.post("/accounts/import", response=IMPORT_RESPONSES)
 def import_accounts(
-    request: HttpRequest, file: File[UploadedFile], dry_run: bool = False, partial: bool = False
+    request: ApiRequest, file: File[UploadedFile], dry_run: bool = False, partial: bool = False
 ):
     """Upload accounts as CSV (UTF-8) or XLSX; managers and admins only.
 
@@ -52,9 +53,10 @@ def import_accounts(
     return Status(report.status_code, report)
 
 
-def _download(export: exports.Export) -> HttpResponse:
+def _download(export: exports.Export) -> HttpResponse | StreamingHttpResponse:
+    response: HttpResponse | StreamingHttpResponse
     if isinstance(export.content, bytes):
-        response: HttpResponse = HttpResponse(export.content, content_type=export.content_type)
+        response = HttpResponse(export.content, content_type=export.content_type)
     else:
         response = StreamingHttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
@@ -62,21 +64,21 @@ def _download(export: exports.Export) -> HttpResponse:
 
 
 @router.get("/accounts/export.csv")
-def export_accounts_csv(request: HttpRequest, filters: Query[AccountFilters]):
+def export_accounts_csv(request: ApiRequest, filters: Query[AccountFilters]):
     """Accounts in your scope matching the list's filters, in the importer's columns."""
     reject_unknown_params(request, AccountFilters, extra=())
     return _download(exports.account_export(actor=request.auth, filters=filters, fmt="csv"))
 
 
 @router.get("/accounts/export.xlsx")
-def export_accounts_xlsx(request: HttpRequest, filters: Query[AccountFilters]):
+def export_accounts_xlsx(request: ApiRequest, filters: Query[AccountFilters]):
     """The CSV export as an XLSX workbook."""
     reject_unknown_params(request, AccountFilters, extra=())
     return _download(exports.account_export(actor=request.auth, filters=filters, fmt="xlsx"))
 
 
 @router.get("/accounts/export.geojson")
-def export_accounts_geojson(request: HttpRequest, filters: Query[AccountFilters]):
+def export_accounts_geojson(request: ApiRequest, filters: Query[AccountFilters]):
     """A FeatureCollection of every matching account (null geometry where none is known)."""
     reject_unknown_params(request, AccountFilters, extra=())
     return _download(exports.account_export(actor=request.auth, filters=filters, fmt="geojson"))

@@ -374,7 +374,9 @@ def _prefetch(ctx: _Context, rows: list[tuple[int, dict[str, Any]]]) -> None:
     for chunk in _chunks(ids):
         ctx.by_id.update((a.pk, a) for a in base.filter(pk__in=chunk))
     for chunk in _chunks(external_ids):
-        ctx.by_external_id.update((a.external_id, a) for a in base.filter(external_id__in=chunk))
+        ctx.by_external_id.update(
+            (a.external_id or "", a) for a in base.filter(external_id__in=chunk)
+        )
     write_scope = scoped(Account, ctx.actor, write=True)
     for chunk in _chunks({a.pk for a in [*ctx.by_id.values(), *ctx.by_external_id.values()]}):
         ctx.writable.update(write_scope.filter(pk__in=chunk).values_list("pk", flat=True))

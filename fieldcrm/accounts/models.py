@@ -159,8 +159,8 @@ class Account(SyncedModel):
         self._loaded_scope = None if self._state.adding else (self.territory_id, self.owner_id)
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Account:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_status = instance.__dict__.get("status")
         instance._loaded_scope = (
             instance.__dict__.get("territory_id"),

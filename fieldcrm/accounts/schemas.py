@@ -18,24 +18,24 @@ Tier = Account.Tier
 
 class AccountBase(Schema):
     status: Status | None = None
-    address: str | None = Field(None, max_length=300)
+    address: str | None = Field(default=None, max_length=300)
     location: LatLng | None = None
-    phone: str | None = Field(None, max_length=40)
+    phone: str | None = Field(default=None, max_length=40)
     email: EmailStr | None = None
-    website: str | None = Field(None, max_length=200)
+    website: str | None = Field(default=None, max_length=200)
     owner_id: int | None = None
     tier: Tier | None = None
-    priority: int | None = Field(None, ge=1, le=5)
-    visit_frequency_days: int | None = Field(None, ge=1, le=730)
+    priority: int | None = Field(default=None, ge=1, le=5)
+    visit_frequency_days: int | None = Field(default=None, ge=1, le=730)
     opening_hours: dict[str, list[list[str]]] | None = None
-    tags: list[str] | None = Field(None, max_length=50)
+    tags: list[str] | None = Field(default=None, max_length=50)
     custom_fields: dict[str, Any] | None = None
-    source: str | None = Field(None, max_length=120)
-    external_id: str | None = Field(None, max_length=120)
+    source: str | None = Field(default=None, max_length=120)
+    external_id: str | None = Field(default=None, max_length=120)
 
 
 class AccountIn(AccountBase):
-    id: uuid.UUID | None = Field(None, description="Client-generated id (optional).")
+    id: uuid.UUID | None = Field(default=None, description="Client-generated id (optional).")
     name: str = Field(min_length=1, max_length=200)
 
     @field_validator("name")
@@ -47,7 +47,7 @@ class AccountIn(AccountBase):
 
 
 class AccountPatch(AccountBase):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     version: int | None = Field(
         None, ge=1, description="The version the edit is based on; a stale one is refused (409)."
     )
@@ -99,10 +99,12 @@ class AccountPage(Schema):
 
 
 class AccountFilters(Schema):
-    q: str | None = Field(None, max_length=100, description="Text in name, address, email or phone")
+    q: str | None = Field(
+        default=None, max_length=100, description="Text in name, address, email or phone"
+    )
     status: list[Status] | None = None
-    tag: str | None = Field(None, max_length=64)
-    territory: int | None = Field(None, description="Assigned territory id")
+    tag: str | None = Field(default=None, max_length=64)
+    territory: int | None = Field(default=None, description="Assigned territory id")
     within_territory: int | None = Field(
         None, description="Inside this territory's boundary, whatever the assignment"
     )
@@ -110,10 +112,10 @@ class AccountFilters(Schema):
     near: str | None = Field(
         None, description="lat,lng — orders by distance", examples=["42.5,1.5"]
     )
-    radius_m: float | None = Field(None, gt=0, le=200_000, allow_inf_nan=False)
-    bbox: str | None = Field(None, description="west,south,east,north in degrees")
+    radius_m: float | None = Field(default=None, gt=0, le=200_000, allow_inf_nan=False)
+    bbox: str | None = Field(default=None, description="west,south,east,north in degrees")
     updated_since: Instant | None = None
-    due: bool | None = Field(None, description="Due for a visit by their desired frequency")
+    due: bool | None = Field(default=None, description="Due for a visit by their desired frequency")
 
     @model_validator(mode="after")
     def _radius_needs_near(self) -> AccountFilters:
@@ -176,11 +178,11 @@ class ContactIn(Schema):
 
 
 class ContactPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    role: str | None = Field(None, max_length=120)
-    phone: str | None = Field(None, max_length=40)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=40)
     email: EmailStr | None = None
-    notes: str | None = Field(None, max_length=5000)
+    notes: str | None = Field(default=None, max_length=5000)
     is_primary: bool | None = None
 
 

@@ -107,7 +107,7 @@ def account_feature_collection(*, actor: User, filters: AccountFilters, limit: i
         {
             "type": "Feature",
             "id": str(a.pk),
-            "geometry": {"type": "Point", "coordinates": [a.location.x, a.location.y]},
+            "geometry": {"type": "Point", "coordinates": list(a.location.coords)},  # type: ignore[union-attr]  # location__isnull=False
             "properties": {
                 "name": a.name,
                 "status": a.status,

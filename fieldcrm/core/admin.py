@@ -20,7 +20,7 @@ class SyncedAdmin(MapAdmin):
 
     readonly_fields = ("id", "version", "created_at", "updated_at", "deleted_at")
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         return self.model.all_objects.get_queryset()
 
 

@@ -19,11 +19,11 @@ class LocalOSMWidget(OSMWidget):
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 
     @property
-    def media(self):  # type: ignore[override]
+    def media(self):
         # Replace rather than extend the parent's media, which names the CDN.
         from django.forms.widgets import Media
 
-        return Media(css=self.Media.css, js=self.Media.js)
+        return Media(css=dict(self.Media.css), js=self.Media.js)
 
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
         context = super().get_context(name, value, attrs)

@@ -6,8 +6,8 @@ Backend-specific SQL (PostGIS vs SpatiaLite) belongs here too, with both branche
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
@@ -61,7 +61,7 @@ def _coords(geom: GEOSGeometry) -> Iterator[tuple[float, float]]:
         for ring in geom:
             yield from ((c[0], c[1]) for c in ring.coords)
         return
-    for part in geom:
+    for part in cast(Iterable[GEOSGeometry], geom):  # a collection: its parts
         yield from _coords(part)
 
 
@@ -155,7 +155,7 @@ class _LocationSQL(Expression):
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.location, self.tail = exprs
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         column, column_params = compiler.compile(self.location)
         # A Col compiles to "alias"."column"; the rowid belongs to the same alias.
         rowid = column.rsplit(".", 1)[0] + ".rowid" if "." in column else "rowid"
@@ -350,4 +350,4 @@ def _postgis_knn_disc(qs: QuerySet, lat: float, lng: float, limit: int, field: s
         f"COALESCE({{tail}}, {everywhere_m:.1f}) + 0.001, false)"
     )
     return qs.filter(_LocationSQL(sql, [lng, lat], field=field, output_field=BooleanField(),
-                                  tail=Subquery(kth)))  # fmt: skip
+                                  tail=cast(Expression, Subquery(kth))))  # fmt: skip

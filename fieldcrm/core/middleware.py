@@ -34,7 +34,7 @@ def nul_paths(value: Any, path: tuple[str | int, ...]) -> list[tuple[str | int, 
 
 
 def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
-    found = []
+    found: list[tuple[str | int, ...]] = []
     for source, data in (("query", request.GET), ("form", request.POST)):
         for key, values in data.lists():
             if NUL in key or any(NUL in v for v in values):
@@ -43,7 +43,7 @@ def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
 
 
 def _body_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
-    if not request.content_type.endswith("json") or not request.body:
+    if not (request.content_type or "").endswith("json") or not request.body:
         return []
     try:
         data = json.loads(request.body)

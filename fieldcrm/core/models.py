@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import cast
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -159,15 +160,16 @@ def update_many(objs: Sequence[SyncedModel], fields: Sequence[str]) -> None:
             obj.change_seq = seq
         model = type(objs[0])
         pk = model._meta.pk
+        # Concrete fields only (the names are this model's own columns).
         columns = [
-            model._meta.get_field(name)
+            cast(models.Field, model._meta.get_field(name))
             for name in [*fields, *derived, "version", "updated_at", "change_seq"]
         ]
         # One statement run with many rows of values: bulk_update's CASE WHEN expression costs
         # ~0.3 ms of Python per row to build.
         quote = connection.ops.quote_name
-        sets = ", ".join(f"{quote(column.column)} = %s" for column in columns)
-        sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column)} = %s"
+        sets = ", ".join(f"{quote(cast(str, column.column))} = %s" for column in columns)
+        sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column or '')} = %s"
         rows = [
             [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns]
             + [pk.get_db_prep_value(obj.pk, connection)]
@@ -181,7 +183,11 @@ def validate(obj: models.Model) -> None:
     """``full_clean`` without the lookups that cannot fail: a relation given as a loaded object
     (it was just read) and a new row's own primary key (services check a client-chosen id
     themselves, naming ``id``; a generated one is new)."""
-    exclude = [f.name for f in obj._meta.concrete_fields if f.is_relation and f.is_cached(obj)]
+    exclude = [
+        f.name
+        for f in obj._meta.concrete_fields
+        if isinstance(f, models.ForeignKey) and f.is_cached(obj)
+    ]
     if obj._state.adding:
         exclude.append(obj._meta.pk.name)
     obj.full_clean(exclude=exclude)

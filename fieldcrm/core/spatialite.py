@@ -19,7 +19,7 @@ from django.db import connections
 def wanted_spatial_indexes() -> set[tuple[str, str]]:
     """(table, column) of every geometry field declaring a spatial index."""
     return {
-        (model._meta.db_table, field.column)
+        (model._meta.db_table, field.column or "")
         for model in apps.get_models()
         for field in model._meta.local_fields
         if isinstance(field, GeometryField) and field.spatial_index

@@ -15,18 +15,18 @@ from fieldcrm.deals.models import Deal, Stage
 class DealIn(Schema):
     account_id: uuid.UUID
     name: str = Field(min_length=1, max_length=200)
-    pipeline_id: int | None = Field(None, description="Default: the default pipeline.")
-    stage_id: int | None = Field(None, description="Default: the pipeline's first stage.")
+    pipeline_id: int | None = Field(default=None, description="Default: the default pipeline.")
+    stage_id: int | None = Field(default=None, description="Default: the pipeline's first stage.")
     amount: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
     currency: str = Field("EUR", min_length=3, max_length=3, pattern="^[A-Z]{3}$")
     expected_close_on: dt.date | None = None
-    owner_id: int | None = Field(None, description="Default: you.")
+    owner_id: int | None = Field(default=None, description="Default: you.")
 
 
 class DealPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, min_length=3, max_length=3, pattern="^[A-Z]{3}$")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Z]{3}$")
     expected_close_on: dt.date | None = None
     owner_id: int | None = None
 
@@ -70,7 +70,7 @@ class DealFilters(Schema):
     stage: int | None = None
     owner: int | None = None
     account: uuid.UUID | None = None
-    status: Stage.Outcome | None = Field(None, description="open, won or lost")
+    status: Stage.Outcome | None = Field(default=None, description="open, won or lost")
 
 
 class StageIn(Schema):
@@ -81,9 +81,9 @@ class StageIn(Schema):
 
 
 class StagePatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    position: int | None = Field(None, ge=0, le=32_767)
-    probability: int | None = Field(None, ge=0, le=100)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    position: int | None = Field(default=None, ge=0, le=32_767)
+    probability: int | None = Field(default=None, ge=0, le=100)
     outcome: Stage.Outcome | None = None
 
 
@@ -103,7 +103,7 @@ class PipelineIn(Schema):
 
 
 class PipelinePatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
     is_default: bool | None = None
 
 

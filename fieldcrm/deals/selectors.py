@@ -48,7 +48,7 @@ def pipeline_get(*, actor: User, pipeline_id: int) -> Pipeline:
 def _stage_totals(deals: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
     """Per stage id: count and amount sum of the given (already scoped) deals."""
     rows = deals.order_by().values("stage_id").annotate(count=Count("id"), amount_sum=Sum("amount"))
-    return {r["stage_id"]: r for r in rows}
+    return {r["stage_id"]: dict(r) for r in rows}
 
 
 def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def demo_load(
         counts["accounts"] += 1
         if rng.random() < 0.2:
             account.tags.add(tags[rng.choice(sorted(tags))])
-        rep = reps_by_territory.get(account.territory_id)
+        rep = reps_by_territory.get(account.territory_id or 0)
         for key, n in _create_history(account, rep, pipeline, rng, today).items():
             counts[key] += n
     return counts
@@ -134,7 +134,8 @@ def _create_regions(regions: list[dict[str, Any]], users: dict[str, User]) -> li
         users["planner"].regions.add(region)
         for rep in spec["reps"]:
             user = users[rep["username"]]
-            user.home_base = Point(*rep["home"], srid=4326)
+            lng, lat = rep["home"]
+            user.home_base = Point(lng, lat, srid=4326)
             user.break_start, user.break_end, user.break_minutes = dt.time(12), dt.time(14), 30
             user.save()
         for t in spec["territories"]:
@@ -159,7 +160,7 @@ def _create_pipeline() -> list[Stage]:
 
 
 def _create_account(
-    row: dict[str, Any], territories: list[Territory], reps_by_territory: dict[int, User]
+    row: dict[str, Any], territories: list[Territory], reps_by_territory: dict[int, User | None]
 ) -> Account:
     account = Account(
         name=row["name"],
@@ -180,7 +181,7 @@ def _create_account(
     account.territory = territory_for_point(account.location)
     # Owned from the start: a later change of owner would read as a scope change to sync.
     if row["status"] != "lead":
-        account.owner = reps_by_territory.get(account.territory_id)
+        account.owner = reps_by_territory.get(account.territory_id or 0)
     account.save()
     return account
 

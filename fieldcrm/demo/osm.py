@@ -112,6 +112,9 @@ def read_pois(pbf: Path) -> list[dict[str, Any]]:
         .with_areas()
         .with_filter(osmium.filter.KeyFilter("shop", "amenity", "office", "craft"))
     )
+    # The processor yields nodes, ways, relations and areas; is_*() tell which (osmium's
+    # stubs type them as a union that isinstance cannot narrow), so the object is Any here.
+    obj: Any
     for obj in processor:
         tags = obj.tags
         name = tags.get("name")

@@ -19,7 +19,7 @@ class WebFormAdmin(admin.ModelAdmin):
     )  # fmt: skip
     actions = ("rotate_token",)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         return scoped(WebForm, request.user, queryset=super().get_queryset(request))
 
     @admin.display(description=_("endpoint"))
@@ -36,7 +36,7 @@ class WebFormAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Rotate the token (the old URL stops working)"))
-    def rotate_token(self, request, queryset):  # type: ignore[no-untyped-def]
+    def rotate_token(self, request, queryset):
         for form in queryset:
             form.token = new_token()
             form.save(update_fields=["token"])

@@ -80,7 +80,7 @@ def _visits(actor: User, days: list[dt.date]) -> tuple[list[dict[str, Any]], lis
     ):
         names.setdefault(pk, person_name(first, last, username))
     top = max(counts.values(), default=0) or 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     for rep_id, name in sorted(names.items(), key=lambda item: item[1].lower()):
         values = [counts.get((rep_id, day), 0) for day in days]
         cells = [Bar(day.isoformat(), v, round(100 * v / top, 1), str(v))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.gis.gdal import GDALException
@@ -41,6 +41,9 @@ class MapFilterForm(forms.Form):
         label=gettext_lazy("Visited within (days)"), required=False, min_value=0, max_value=3650
     )
 
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
     def __init__(self, data: Any, *, actor: User) -> None:
         super().__init__(data)
         anyone = [("", _("All"))]
@@ -51,16 +54,16 @@ class MapFilterForm(forms.Form):
             .values_list("pk", "name", "region__name")
         )
         reps = map_reps(actor=actor).values_list("pk", "username", "first_name", "last_name")
-        self.fields["region"].choices = anyone + list(regions)
-        self.fields["territory"].choices = anyone + [
+        self._choice_field("region").choices = anyone + list(regions)
+        self._choice_field("territory").choices = anyone + [
             (pk, f"{name} ({region})") for pk, name, region in territories
         ]
-        self.fields["rep"].choices = anyone + [
+        self._choice_field("rep").choices = anyone + [
             (pk, f"{first} {last}".strip() or username) for pk, username, first, last in reps
         ]
         labels = status_labels(_)
-        self.fields["status"].choices = [(s, labels[s]) for s in MAP_STATUSES]
-        self.fields["tag"].choices = [(t, t) for t in map_tags(actor=actor)]
+        self._choice_field("status").choices = [(s, labels[s]) for s in MAP_STATUSES]
+        self._choice_field("tag").choices = [(t, t) for t in map_tags(actor=actor)]
 
     def filters(self) -> MapFilters:
         """The validated filters; call after is_valid()."""

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from fieldcrm.access import NotInScope
 from fieldcrm.plans import selectors
+from fieldcrm.users.auth import PageRequest
 from fieldcrm.users.models import User
 from maps.builders import route_map
 from maps.data import RouteLine, RouteStop, UnassignedVisit
@@ -36,7 +37,7 @@ def planner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @login_required
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if not (user.is_admin or user.role in (User.Role.PLANNER, User.Role.MANAGER)):
             raise PermissionDenied(_("Only planners, managers and admins plan routes."))
@@ -45,7 +46,7 @@ def planner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
-def _choice(request: HttpRequest) -> tuple[Any, dt.date | None, list]:
+def _choice(request: PageRequest) -> tuple[Any, dt.date | None, list]:
     regions = list(selectors.planner_regions(actor=request.user))
     wanted = request.GET.get("region")
     region = next((r for r in regions if str(r.pk) == wanted), regions[0] if regions else None)
@@ -62,10 +63,10 @@ def _choice(request: HttpRequest) -> tuple[Any, dt.date | None, list]:
 
 @require_GET
 @planner_only
-def planner_page(request: HttpRequest) -> HttpResponse:
+def planner_page(request: PageRequest) -> HttpResponse:
     region, day, regions = _choice(request)
-    data = {"plans": [], "job": None}
-    if region is not None:
+    data: dict[str, Any] = {"plans": [], "job": None}
+    if region is not None and day is not None:
         data = selectors.planner_day(actor=request.user, region_id=region.pk, date=day)
     query = f"?region={region.pk}&date={day}" if region else ""
     config = {
@@ -96,10 +97,10 @@ def planner_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @xframe_options_sameorigin
 @planner_only
-def planner_map(request: HttpRequest) -> HttpResponse:
+def planner_map(request: PageRequest) -> HttpResponse:
     """The day's routes, a colour per rep, with the visits left out drawn apart."""
     region, day, _regions = _choice(request)
-    if region is None:
+    if region is None or day is None:
         raise Http404(_("Region not found."))
     try:
         data = selectors.planner_day(actor=request.user, region_id=region.pk, date=day)

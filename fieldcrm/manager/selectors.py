@@ -53,7 +53,7 @@ class _X(Func):
 
     @property
     def convert_value(self) -> Any:
-        return self._convert_value_noop
+        return self._convert_value_noop  # type: ignore[attr-defined]  # Django's own no-op
 
 
 class _Y(_X):

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
+from fieldcrm.users.auth import PageRequest
 from fieldcrm.users.models import User
 from maps import territory_map, to_standalone_html
 from maps.layers import status_labels
@@ -38,12 +39,12 @@ MAX_BODY = 1_000_000
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def manager_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Login required (redirect to /login/), then managers and admins only (403)."""
 
     @login_required
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             require_role(request.user, User.Role.MANAGER)
         except NotAllowed as exc:
@@ -53,7 +54,7 @@ def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
-def _filters(request: HttpRequest) -> tuple[MapFilterForm, selectors.MapFilters]:
+def _filters(request: PageRequest) -> tuple[MapFilterForm, selectors.MapFilters]:
     form = MapFilterForm(request.GET, actor=request.user)
     # An invalid filter (e.g. a territory outside the caller's scope) is shown on the form and
     # ignored, never widened: the invalid field drops out of cleaned_data.
@@ -65,7 +66,7 @@ def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"detail": [{"loc": ["body"], "msg": message}]}, status=status)
 
 
-def _build_map(request: HttpRequest, filters: selectors.MapFilters) -> Any:
+def _build_map(request: PageRequest, filters: selectors.MapFilters) -> Any:
     data = selectors.map_data(actor=request.user, filters=filters)
     return territory_map(
         data,
@@ -79,7 +80,7 @@ def _build_map(request: HttpRequest, filters: selectors.MapFilters) -> Any:
 
 @require_GET
 @manager_page
-def manager_dashboard(request: HttpRequest) -> HttpResponse:
+def manager_dashboard(request: PageRequest) -> HttpResponse:
     return render(
         request,
         "manager/dashboard.html",
@@ -89,7 +90,7 @@ def manager_dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @manager_page
-def map_page(request: HttpRequest) -> HttpResponse:
+def map_page(request: PageRequest) -> HttpResponse:
     form, _filters_unused = _filters(request)
     reps = selectors.map_reps(actor=request.user).values_list(
         "pk", "first_name", "last_name", "username"
@@ -121,7 +122,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     return render(request, "manager/map.html", context)
 
 
-def _gzipped(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def _gzipped(request: PageRequest, response: HttpResponse) -> HttpResponse:
     """gzip at level 1: a 100k-account map is ~5 MB of JSON, which Django's level 6
     (gzip_page) takes ~0.6 s to compress; level 1 takes ~0.1 s for ~20 % more bytes."""
     patch_vary_headers(response, ("Accept-Encoding",))
@@ -134,7 +135,7 @@ def _gzipped(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 @require_GET
 @xframe_options_sameorigin
 @manager_page
-def map_frame(request: HttpRequest) -> HttpResponse:
+def map_frame(request: PageRequest) -> HttpResponse:
     """The folium map itself, shown in the page's iframe (same origin, so the drawn area
     reaches the page's `fieldcrmOnDraw`)."""
     _form, filters = _filters(request)
@@ -144,7 +145,7 @@ def map_frame(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @manager_page
-def map_download(request: HttpRequest) -> HttpResponse:
+def map_download(request: PageRequest) -> HttpResponse:
     """The same map as one self-contained HTML file (assets inlined; only tiles fetched)."""
     _form, filters = _filters(request)
     page = to_standalone_html(_build_map(request, filters))
@@ -154,7 +155,7 @@ def map_download(request: HttpRequest) -> HttpResponse:
     return _gzipped(request, response)
 
 
-def _area_from(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
+def _area_from(request: PageRequest) -> tuple[Any, dict[str, Any]]:
     """The drawn area from a JSON body ({"area": GeoJSON, ...}) or a form field `area`."""
     if len(request.body) > MAX_BODY:
         raise ValidationError(_("The selected area is too large to send."))
@@ -171,7 +172,7 @@ def _area_from(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
 
 @require_POST
 @manager_page
-def map_selection(request: HttpRequest) -> HttpResponse:
+def map_selection(request: PageRequest) -> HttpResponse:
     """The filtered accounts inside the drawn area: count and the first ones, as JSON."""
     _form, filters = _filters(request)
     try:
@@ -184,7 +185,7 @@ def map_selection(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @manager_page
-def map_selection_export(request: HttpRequest) -> HttpResponse:
+def map_selection_export(request: PageRequest) -> HttpResponseBase:
     """The selection as CSV in the importer's columns (the accounts export has no polygon
     filter, so the selection's queryset goes through the same CSV writer)."""
     _form, filters = _filters(request)
@@ -209,7 +210,7 @@ def map_selection_export(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @manager_page
-def map_selection_assign(request: HttpRequest) -> HttpResponse:
+def map_selection_assign(request: PageRequest) -> HttpResponse:
     """Give the selection to a rep (owner); all or nothing, through accounts.services."""
     _form, filters = _filters(request)
     try:

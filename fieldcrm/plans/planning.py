@@ -440,7 +440,8 @@ def routes_from(solution: Solution, day: dt.date, tz: str) -> list[PlannedRoute]
 def working_days(start: dt.date, n: int, reps: Iterable[User]) -> list[dt.date]:
     """The next ``n`` days (from ``start``) on which at least one rep works."""
     weekdays = {d for rep in reps for d in (rep.working_days or [])}
-    days, day = [], start
+    days: list[dt.date] = []
+    day = start
     while len(days) < n and weekdays and (day - start).days < 7 * n + 7:
         if day.weekday() in weekdays:
             days.append(day)
@@ -465,7 +466,7 @@ def assign_days(
         release = due - dt.timedelta(days=max(0, freq // 3)) if c.frequency_days else days[0]
         window = [d for d in days if release <= d <= due]
         if due < days[0]:
-            window = days[: max(1, math.ceil(len(days) / 3))]  # overdue: early in the horizon
+            window = list(days[: max(1, math.ceil(len(days) / 3))])  # overdue: early in the horizon
         elif not window:
             window = [days[-1]]
         territory = c.territory_id

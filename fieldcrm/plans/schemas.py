@@ -26,7 +26,7 @@ class GenerateIn(Schema):
     region_id: int
     date: dt.date
     horizon_days: int = Field(1, ge=1, le=20, description="Working days to plan from `date`.")
-    time_limit_s: float | None = Field(None, ge=0.5, le=600, allow_inf_nan=False)
+    time_limit_s: float | None = Field(default=None, ge=0.5, le=600, allow_inf_nan=False)
     provider: Literal["great_circle", "road", "osrm"] | None = None
 
 
@@ -74,15 +74,15 @@ class RouteStopOut(Schema):
     is_pinned: bool
 
     @staticmethod
-    def resolve_account_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_account_name(obj) -> str:
         return obj.account.name
 
     @staticmethod
-    def resolve_lat(obj) -> float | None:  # type: ignore[no-untyped-def]
+    def resolve_lat(obj) -> float | None:
         return obj.account.location.y if obj.account.location else None
 
     @staticmethod
-    def resolve_lng(obj) -> float | None:  # type: ignore[no-untyped-def]
+    def resolve_lng(obj) -> float | None:
         return obj.account.location.x if obj.account.location else None
 
 

@@ -215,7 +215,9 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             phase = {"base": base, "span": span, "limit_s": limit, "at": time.time()}
             PlanJob.objects.filter(pk=job.pk).update(result={**job.result, "phase": phase})
 
-            def tick(share: float, base: float = base, span: float = span, label: str = label):
+            def tick(
+                share: float, base: float = base, span: float = span, label: str = label
+            ) -> None:
                 _set_progress(job, int(base + share * span), label, cb)
 
             planned = planning.plan_day(
@@ -292,7 +294,7 @@ def cadence_report(
         # Overdue accounts count as on time when seen in the first third of the horizon.
         deadline = max(due_on, first + dt.timedelta(days=max(1, len(by_day) // 3)))
         ok = any(day <= deadline for day, _rep in seen)
-        rep_id = seen[0][1] if seen else owner.get(c.territory_id)
+        rep_id = seen[0][1] if seen else owner.get(c.territory_id or 0)
         for key, value in (("territory", c.territory_id), ("rep", rep_id)):
             tally[key][value][0] += int(ok)
             tally[key][value][1] += 1

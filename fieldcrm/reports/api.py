@@ -1,6 +1,5 @@
 """/api/v1/reports: visits per rep per day/week, pipeline by stage, coverage. All scoped."""
 
-from django.http import HttpRequest
 from ninja import Query, Router
 
 from fieldcrm.core.api_params import reject_unknown_params
@@ -13,26 +12,27 @@ from fieldcrm.reports.schemas import (
     VisitsReportFilters,
     VisitsReportOut,
 )
+from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["reports"])
 
 
 @router.get("/reports/visits", response=VisitsReportOut)
-def report_visits(request: HttpRequest, filters: Query[VisitsReportFilters]):
+def report_visits(request: ApiRequest, filters: Query[VisitsReportFilters]):
     """Done visits per rep per day or week (a manager: their region's reps; a rep: own)."""
     reject_unknown_params(request, VisitsReportFilters, extra=())
     return selectors.visits_report(actor=request.auth, filters=filters)
 
 
 @router.get("/reports/pipeline", response=PipelineReportOut)
-def report_pipeline(request: HttpRequest, filters: Query[PipelineReportFilters]):
+def report_pipeline(request: ApiRequest, filters: Query[PipelineReportFilters]):
     """Per stage: count, amount sum and sum weighted by the stage's win probability."""
     reject_unknown_params(request, PipelineReportFilters, extra=())
     return selectors.pipeline_report(actor=request.auth, filters=filters)
 
 
 @router.get("/reports/coverage", response=CoverageOut)
-def report_coverage(request: HttpRequest, filters: Query[CoverageFilters]):
+def report_coverage(request: ApiRequest, filters: Query[CoverageFilters]):
     """Share of accounts visited within their desired frequency, per territory or rep."""
     reject_unknown_params(request, CoverageFilters, extra=())
     return selectors.coverage_report(actor=request.auth, filters=filters)

@@ -37,7 +37,7 @@ class VisitsReportOut(Schema):
 
 
 class PipelineReportFilters(Schema):
-    pipeline: int | None = Field(None, description="Default: every pipeline")
+    pipeline: int | None = Field(default=None, description="Default: every pipeline")
 
 
 class PipelineReportOut(Schema):

@@ -1,10 +1,10 @@
 """/api/v1/sync: the phone's pull and push (DESIGN.md, "Offline sync")."""
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from fieldcrm.sync import selectors, services
 from fieldcrm.sync.schemas import PullOut, PushIn, PushOut, TodayOut
+from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["sync"])
 
@@ -18,7 +18,7 @@ class PullParams(Schema):
 
 
 @router.get("/pull", response=PullOut)
-def sync_pull(request: HttpRequest, params: Query[PullParams]):
+def sync_pull(request: ApiRequest, params: Query[PullParams]):
     """Changes since ``cursor`` (0 for a fresh install), a page at a time."""
     return selectors.sync_pull(
         actor=request.auth,
@@ -29,14 +29,14 @@ def sync_pull(request: HttpRequest, params: Query[PullParams]):
 
 
 @router.get("/today", response=TodayOut)
-def sync_today(request: HttpRequest):
+def sync_today(request: ApiRequest):
     """A fresh install's head start: today's route, its accounts and contacts, open tasks.
     Not a cursor step: the pull sends these rows again."""
     return selectors.sync_today(actor=request.auth)
 
 
 @router.post("/push", response=PushOut)
-def sync_push(request: HttpRequest, payload: PushIn):
+def sync_push(request: ApiRequest, payload: PushIn):
     """Apply a batch of mutations; one result per mutation, in order."""
     results = services.sync_push(actor=request.auth, mutations=payload.mutations)
     return {"results": results, "cursor": selectors.committed_cursor()}

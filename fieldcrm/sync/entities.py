@@ -6,11 +6,11 @@ services (the same rules as every other entry point). Adding an entity is one re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from ninja import Schema
 
 from fieldcrm.accounts import services as account_services
@@ -25,6 +25,7 @@ from fieldcrm.accounts.schemas import (
     ContactOut,
     ContactPatch,
 )
+from fieldcrm.core.models import SyncedModel
 from fieldcrm.core.schemas import Instant
 from fieldcrm.tasks import services as task_services
 from fieldcrm.tasks.models import Task
@@ -37,26 +38,30 @@ from fieldcrm.visits.schemas import NextStepIn, VisitIn, VisitOut, VisitPatch
 Data = dict[str, Any]
 
 
+# One entity's row: the registry holds several models, so callables take them as Any.
+Row = Any
+
+
 @dataclass(frozen=True)
 class Entity:
     name: str
     plural: str
-    model: type[Model]
+    model: type[SyncedModel]
     out: type[Schema]
     create_in: type[Schema]
     patch_in: type[Schema] | None
-    create: Callable[[User, Data], Model]
-    update: Callable[[User, Model, Data], Model] | None
-    delete: Callable[[User, Model], None] | None
+    create: Callable[[User, Data], Row]
+    update: Callable[[User, Row, Data], Row] | None
+    delete: Callable[[User, Row], None] | None
     # The account whose history records a conflict on this entity.
-    account_of: Callable[[Model], Account | None]
+    account_of: Callable[[Row], Account | None]
     # Rows pulled along with the entity (avoid N+1 in serialisation).
     prefetch: Callable[[QuerySet], QuerySet] = lambda qs: qs
     # Several creates at once, each answered by its row or its error (a run of them in one
     # push is written together); ``create`` otherwise.
-    create_many: Callable[[User, list[Data]], list[Model | Exception]] | None = None
+    create_many: Callable[[User, list[Data]], Sequence[Row | Exception]] | None = None
 
-    def serialize(self, obj: Model) -> Data:
+    def serialize(self, obj: Row) -> Data:
         return self.out.from_orm(obj).model_dump(mode="json")
 
 

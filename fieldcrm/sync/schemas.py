@@ -21,7 +21,9 @@ class Mutation(Schema):
     entity: str
     action: Literal["create", "update", "delete"]
     id: uuid.UUID = Field(description="The record's id (client-generated for creates)")
-    base_version: int | None = Field(None, ge=1, description="The version an edit was based on")
+    base_version: int | None = Field(
+        default=None, ge=1, description="The version an edit was based on"
+    )
     fields: dict[str, Any] = Field(default_factory=dict, description="create: the new record")
     changes: dict[str, Change] = Field(
         default_factory=dict,

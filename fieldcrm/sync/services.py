@@ -10,7 +10,7 @@ a failure on one never touches another.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -108,6 +108,7 @@ def _create_run(
             results[m.op_id] = _rejected(m, entity, _schema_errors(exc))
     try:
         with transaction.atomic():
+            assert entity.create_many is not None  # a run is formed only for such entities
             outcomes = entity.create_many(actor, [data for _, data in valid])
     except (IntegrityError, NotAllowed, NotInScope, DomainError, ValidationError):
         return one_by_one()  # rolled back to before the run
@@ -277,7 +278,7 @@ def _update(actor: User, entity: Entity, mutation: Mutation, obj: Any) -> Result
 def _json(entity: Entity, name: str, value: Any) -> Any:
     """A value as the server would serialise it, so phone and server copies compare equal."""
     try:
-        validated = entity.patch_in.model_validate({name: value})
+        validated = (entity.patch_in or entity.create_in).model_validate({name: value})
     except SchemaError:
         return value
     return validated.model_dump(mode="json", include={name}).get(name, value)
@@ -305,8 +306,8 @@ def _result(
     entity: Entity | None = None,
     obj: Any = None,
     *,
-    errors: list[tuple[str, str]] = (),
-    conflicts: list[dict] = (),
+    errors: Sequence[tuple[str, str]] = (),
+    conflicts: Sequence[dict] = (),
 ) -> Result:
     record = entity.serialize(obj) if entity is not None and hasattr(obj, "_meta") else None
     return {

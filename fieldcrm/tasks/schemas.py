@@ -13,19 +13,21 @@ from fieldcrm.tasks.models import Task
 
 
 class TaskIn(Schema):
-    id: uuid.UUID | None = Field(None, description="Client-generated id (optional).")
+    id: uuid.UUID | None = Field(default=None, description="Client-generated id (optional).")
     title: str = Field(min_length=1, max_length=200)
     kind: Task.Kind = Task.Kind.CALL
     notes: str = Field("", max_length=5000)
     account_id: uuid.UUID | None = None
-    assignee_id: int | None = Field(None, description="Default: you. A rep assigns only to self.")
+    assignee_id: int | None = Field(
+        default=None, description="Default: you. A rep assigns only to self."
+    )
     due_at: Instant | None = None
 
 
 class TaskPatch(Schema):
-    title: str | None = Field(None, min_length=1, max_length=200)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
     kind: Task.Kind | None = None
-    notes: str | None = Field(None, max_length=5000)
+    notes: str | None = Field(default=None, max_length=5000)
     assignee_id: int | None = None
     due_at: Instant | None = None
 
@@ -47,9 +49,9 @@ class TaskOut(Schema):
 
 
 class TaskFilters(Schema):
-    mine: bool | None = Field(None, description="Only tasks assigned to you")
-    due_today: bool | None = Field(None, description="Open and due today in your time zone")
-    overdue: bool | None = Field(None, description="Open and due before now")
+    mine: bool | None = Field(default=None, description="Only tasks assigned to you")
+    due_today: bool | None = Field(default=None, description="Open and due today in your time zone")
+    overdue: bool | None = Field(default=None, description="Open and due before now")
     done: bool | None = None
     assignee: int | None = None
     account: uuid.UUID | None = None

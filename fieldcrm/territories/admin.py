@@ -9,7 +9,7 @@ from fieldcrm.territories.models import Region, Territory
 class RegionAdmin(MapAdmin):
     list_display = ("name", "manager", "timezone")
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         services.region_save(region=obj)
 
 
@@ -19,9 +19,9 @@ class TerritoryAdmin(MapAdmin):
     list_filter = ("region",)
     filter_horizontal = ("reps",)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         # Re-assigning accounts after a boundary move is a service rule, not the form's.
         services.territory_save(territory=obj)
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         services.territory_delete(territory=obj)

@@ -30,7 +30,7 @@ def _check_timezone(value: str | None) -> str | None:
 
 class RegionIn(Schema):
     name: str = Field(min_length=1, max_length=120)
-    boundary: GeoJSON | None = Field(None, description="GeoJSON Polygon or MultiPolygon")
+    boundary: GeoJSON | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon")
     manager_id: int | None = None
     timezone: str = Field("UTC", max_length=64, examples=["Europe/Andorra"])
 
@@ -41,10 +41,10 @@ class RegionIn(Schema):
 
 
 class RegionPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
     boundary: GeoJSON | None = None
     manager_id: int | None = None
-    timezone: str | None = Field(None, max_length=64)
+    timezone: str | None = Field(default=None, max_length=64)
 
     @field_validator("timezone")
     @classmethod
@@ -85,10 +85,10 @@ class TerritoryIn(Schema):
 
 
 class TerritoryPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
     region_id: int | None = None
     boundary: GeoJSON | None = None
-    rep_ids: list[int] | None = Field(None, max_length=200)
+    rep_ids: list[int] | None = Field(default=None, max_length=200)
 
 
 class TerritoryOut(Schema):

@@ -15,7 +15,8 @@ from fieldcrm.users.models import User
 _LIVE = Q(accounts__deleted_at__isnull=True)
 
 
-def region_list(*, actor: User) -> QuerySet[Region]:
+# The rows carry annotated counts (territory_count, account_count): typed as Any rows.
+def region_list(*, actor: User) -> QuerySet[Region, Any]:
     """The caller's regions with their territory and (live) account counts, by name."""
     return (
         scoped(Region, actor)
@@ -36,7 +37,9 @@ def region_get(*, actor: User, region_id: int) -> Region:
     return region_list(actor=actor).get(pk=region_id)
 
 
-def territory_list(*, actor: User, filters: TerritoryFilters | None = None) -> QuerySet[Territory]:
+def territory_list(
+    *, actor: User, filters: TerritoryFilters | None = None
+) -> QuerySet[Territory, Any]:
     """The caller's territories with reps and (live) account counts, by region and name."""
     qs = (
         scoped(Territory, actor)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ def territory_save(*, territory: Territory) -> Territory:
     return territory
 
 
-def territory_set_boundary(*, territory: Territory, boundary: GEOSGeometry) -> Territory:
+def territory_set_boundary(*, territory: Territory, boundary: MultiPolygon) -> Territory:
     """Move a territory's boundary; accounts inside the old or new shape are re-assigned."""
     territory.boundary = boundary
     return territory_save(territory=territory)
@@ -72,7 +72,7 @@ def region_save(*, region: Region) -> Region:
 # --- Writes on behalf of a user (API): scope and role checked here, once. ---
 
 
-def parse_boundary(value: dict[str, Any] | None, *, field: str = "boundary") -> GEOSGeometry | None:
+def parse_boundary(value: dict[str, Any] | None, *, field: str = "boundary") -> MultiPolygon | None:
     """A GeoJSON Polygon/MultiPolygon (or a Feature of one) as a MultiPolygon in SRID 4326."""
     if value is None:
         return None
@@ -116,7 +116,7 @@ def territory_create_by(*, actor: User, data: dict[str, Any]) -> Territory:
     territory = Territory(
         name=data["name"].strip(),
         region=_writable_region(actor, data["region_id"]),
-        boundary=parse_boundary(data["boundary"]),
+        boundary=parse_boundary(data["boundary"]),  # type: ignore[misc]  # the schema requires it
     )
     _check_name_free(territory)
     reps = _reps(actor, data.get("rep_ids") or [])
@@ -137,8 +137,9 @@ def territory_update_by(*, actor: User, territory_id: int, data: dict[str, Any])
     if data.get("region_id") is not None:
         territory.region = _writable_region(actor, data["region_id"])
     _check_name_free(territory)
-    if data.get("boundary") is not None:
-        territory_set_boundary(territory=territory, boundary=parse_boundary(data["boundary"]))
+    boundary = parse_boundary(data.get("boundary"))
+    if boundary is not None:
+        territory_set_boundary(territory=territory, boundary=boundary)
     else:
         territory_save(territory=territory)
     if data.get("rep_ids") is not None:

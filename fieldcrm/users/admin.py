@@ -12,7 +12,7 @@ class UserAdmin(MapAdmin, BaseUserAdmin):
     list_filter = ("role", "regions", "is_active")
     filter_horizontal = (*BaseUserAdmin.filter_horizontal, "regions")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("Field work"),
             {

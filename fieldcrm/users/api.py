@@ -8,6 +8,7 @@ from ninja.utils import check_csrf
 
 from fieldcrm.access import NotInScope
 from fieldcrm.users import selectors, services
+from fieldcrm.users.auth import ApiRequest
 from fieldcrm.users.models import ApiToken
 from fieldcrm.users.schemas import LoginIn, MeOut, TokenCreatedOut, TokenIn, TokenOut
 
@@ -41,23 +42,23 @@ def logout_session(request: HttpRequest):
 
 
 @router.get("/me", response=MeOut)
-def get_me(request: HttpRequest):
+def get_me(request: ApiRequest):
     return selectors.user_me(actor=request.auth)
 
 
 @router.get("/tokens", response=list[TokenOut])
-def list_tokens(request: HttpRequest):
+def list_tokens(request: ApiRequest):
     return selectors.token_list(actor=request.auth)
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
-def create_token(request: HttpRequest, payload: TokenIn):
+def create_token(request: ApiRequest, payload: TokenIn):
     token, secret = services.token_create(user=request.auth, name=payload.name)
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: ApiRequest, token_id: int):
     token = selectors.token_get(actor=request.auth, token_id=token_id)
     if token is None:
         raise NotInScope(ApiToken)

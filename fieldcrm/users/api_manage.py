@@ -4,7 +4,6 @@ Admins list, create and change users; a manager may list (and read) their region
 nobody else. Everyone reads custom-field definitions; admins change them.
 """
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -12,6 +11,7 @@ from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
 from fieldcrm.users import manage_selectors as selectors
 from fieldcrm.users import manage_services as services
+from fieldcrm.users.auth import ApiRequest
 from fieldcrm.users.schemas import (
     CustomFieldIn,
     CustomFieldOut,
@@ -27,51 +27,51 @@ router = Router(tags=["admin"])
 
 @router.get("/users", response=list[UserOut])
 @paginate(Page)
-def list_users(request: HttpRequest, filters: Query[UserFilters]):
+def list_users(request: ApiRequest, filters: Query[UserFilters]):
     reject_unknown_params(request, UserFilters)
     return selectors.user_list(actor=request.auth, filters=filters)
 
 
 @router.post("/users", response={201: UserOut})
-def create_user(request: HttpRequest, payload: UserIn):
+def create_user(request: ApiRequest, payload: UserIn):
     return Status(201, services.user_create(actor=request.auth, data=payload.dict()))
 
 
 @router.get("/users/{user_id}", response=UserOut)
-def get_user(request: HttpRequest, user_id: int):
+def get_user(request: ApiRequest, user_id: int):
     return selectors.user_get(actor=request.auth, user_id=user_id)
 
 
 @router.patch("/users/{user_id}", response=UserOut)
-def update_user(request: HttpRequest, user_id: int, payload: UserPatch):
+def update_user(request: ApiRequest, user_id: int, payload: UserPatch):
     return services.user_update(
         actor=request.auth, user_id=user_id, data=payload.dict(exclude_unset=True)
     )
 
 
 @router.get("/custom-fields", response=list[CustomFieldOut])
-def list_custom_fields(request: HttpRequest):
+def list_custom_fields(request: ApiRequest):
     return selectors.custom_field_list(actor=request.auth)
 
 
 @router.post("/custom-fields", response={201: CustomFieldOut})
-def create_custom_field(request: HttpRequest, payload: CustomFieldIn):
+def create_custom_field(request: ApiRequest, payload: CustomFieldIn):
     return Status(201, services.custom_field_create(actor=request.auth, data=payload.dict()))
 
 
 @router.get("/custom-fields/{field_id}", response=CustomFieldOut)
-def get_custom_field(request: HttpRequest, field_id: int):
+def get_custom_field(request: ApiRequest, field_id: int):
     return selectors.custom_field_get(actor=request.auth, field_id=field_id)
 
 
 @router.patch("/custom-fields/{field_id}", response=CustomFieldOut)
-def update_custom_field(request: HttpRequest, field_id: int, payload: CustomFieldPatch):
+def update_custom_field(request: ApiRequest, field_id: int, payload: CustomFieldPatch):
     return services.custom_field_update(
         actor=request.auth, field_id=field_id, data=payload.dict(exclude_unset=True)
     )
 
 
 @router.delete("/custom-fields/{field_id}", response={204: None})
-def delete_custom_field(request: HttpRequest, field_id: int):
+def delete_custom_field(request: ApiRequest, field_id: int):
     services.custom_field_delete(actor=request.auth, field_id=field_id)
     return Status(204, None)

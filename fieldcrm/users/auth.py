@@ -7,7 +7,20 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from fieldcrm.users.models import User
 from fieldcrm.users.services import token_user
+
+
+class ApiRequest(HttpRequest):
+    """What a handler behind ``API_AUTH`` receives: ``auth`` is the signed-in, active user."""
+
+    auth: User
+
+
+class PageRequest(HttpRequest):
+    """What a page behind ``login_required`` receives: ``user`` is signed in."""
+
+    user: User
 
 
 class ActiveSessionAuth(SessionAuth):

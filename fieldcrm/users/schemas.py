@@ -52,29 +52,29 @@ from fieldcrm.users.models import User  # noqa: E402
 
 
 class UserManageBase(Schema):
-    first_name: str | None = Field(None, max_length=150)
-    last_name: str | None = Field(None, max_length=150)
+    first_name: str | None = Field(default=None, max_length=150)
+    last_name: str | None = Field(default=None, max_length=150)
     email: EmailStr | None = None
     is_active: bool | None = None
-    region_ids: list[int] | None = Field(None, max_length=100)
+    region_ids: list[int] | None = Field(default=None, max_length=100)
     home_base: LatLng | None = None
     shift_start: LocalTime | None = None
     shift_end: LocalTime | None = None
     break_start: LocalTime | None = None
     break_end: LocalTime | None = None
-    break_minutes: int | None = Field(None, ge=0, le=480)
-    working_days: list[int] | None = Field(None, max_length=7)
-    max_visits_per_day: int | None = Field(None, ge=1, le=100)
+    break_minutes: int | None = Field(default=None, ge=0, le=480)
+    working_days: list[int] | None = Field(default=None, max_length=7)
+    max_visits_per_day: int | None = Field(default=None, ge=1, le=100)
 
 
 class UserIn(UserManageBase):
     username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
-    password: str | None = Field(None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
     role: User.Role = User.Role.REP
 
 
 class UserPatch(UserManageBase):
-    password: str | None = Field(None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
     role: User.Role | None = None
 
 
@@ -112,8 +112,8 @@ class UserOut(Schema):
 
 class UserFilters(Schema):
     role: User.Role | None = None
-    region: int | None = Field(None, description="Member of, or rep in, this region")
-    q: str | None = Field(None, max_length=100, description="Text in username or name")
+    region: int | None = Field(default=None, description="Member of, or rep in, this region")
+    q: str | None = Field(default=None, max_length=100, description="Text in username or name")
 
 
 class CustomFieldIn(Schema):
@@ -125,9 +125,9 @@ class CustomFieldIn(Schema):
 
 
 class CustomFieldPatch(Schema):
-    label: str | None = Field(None, min_length=1, max_length=120)
+    label: str | None = Field(default=None, min_length=1, max_length=120)
     kind: CustomFieldDefinition.Kind | None = None
-    choices: list[Any] | None = Field(None, max_length=200)
+    choices: list[Any] | None = Field(default=None, max_length=200)
     is_required: bool | None = None
 
 

@@ -10,7 +10,7 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import ApiToken, User
 
-LANDING = {
+LANDING: dict[str, str] = {
     User.Role.REP: "/app/",
     User.Role.MANAGER: "/manager/",
     User.Role.PLANNER: "/planner/",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from fieldcrm.users.models import User
 from fieldcrm.users.selectors import landing_url
 
 
@@ -14,7 +17,7 @@ class RoleLoginView(LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        return landing_url(self.request.user)
+        return landing_url(cast(User, self.request.user))
 
 
 def home(request: HttpRequest) -> HttpResponse:

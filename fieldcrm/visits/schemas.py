@@ -18,8 +18,8 @@ FAR_CHECK_IN_M = 200.0
 
 class CheckInIn(Schema):
     location: LatLng
-    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
-    at: Instant | None = Field(None, description="When the rep arrived; default now.")
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    at: Instant | None = Field(default=None, description="When the rep arrived; default now.")
 
 
 class NextStepIn(Schema):
@@ -30,9 +30,11 @@ class NextStepIn(Schema):
 
 
 class VisitIn(Schema):
-    id: uuid.UUID | None = Field(None, description="Client-generated id (optional).")
+    id: uuid.UUID | None = Field(default=None, description="Client-generated id (optional).")
     account_id: uuid.UUID
-    rep_id: int | None = Field(None, description="Default: you (a rep may only name themselves).")
+    rep_id: int | None = Field(
+        default=None, description="Default: you (a rep may only name themselves)."
+    )
     scheduled_on: dt.date | None = None
     is_required: bool = False
     window_start: LocalTime | None = None
@@ -44,7 +46,7 @@ class VisitIn(Schema):
 class VisitPatch(Schema):
     status: Visit.Status | None = None
     outcome: Visit.Outcome | None = None
-    notes: str | None = Field(None, max_length=20_000)
+    notes: str | None = Field(default=None, max_length=20_000)
     scheduled_on: dt.date | None = None
     window_start: LocalTime | None = None
     window_end: LocalTime | None = None
@@ -54,9 +56,9 @@ class VisitPatch(Schema):
 class VisitLogIn(Schema):
     outcome: Visit.Outcome = Visit.Outcome.NONE
     notes: str = Field("", max_length=20_000)
-    completed_at: Instant | None = Field(None, description="Default now.")
+    completed_at: Instant | None = Field(default=None, description="Default now.")
     check_in: CheckInIn | None = None
-    next_step: NextStepIn | None = Field(None, description="Creates a follow-up task.")
+    next_step: NextStepIn | None = Field(default=None, description="Creates a follow-up task.")
 
 
 class VisitOut(Schema):
@@ -108,5 +110,9 @@ class VisitFilters(Schema):
     rep: int | None = None
     account: uuid.UUID | None = None
     status: list[Visit.Status] | None = None
-    date_from: dt.date | None = Field(None, description="Scheduled (or checked in) on or after")
-    date_to: dt.date | None = Field(None, description="Scheduled (or checked in) on or before")
+    date_from: dt.date | None = Field(
+        default=None, description="Scheduled (or checked in) on or after"
+    )
+    date_to: dt.date | None = Field(
+        default=None, description="Scheduled (or checked in) on or before"
+    )

@@ -17,13 +17,13 @@ class Command(BaseCommand):
         "(a manager or an admin). All-or-nothing unless --partial."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument("--user", required=True, help="import as this manager or admin")
         parser.add_argument("--dry-run", action="store_true", help="report only; save nothing")
         parser.add_argument("--partial", action="store_true", help="save the good rows")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         actor = User.objects.filter(username=options["user"], is_active=True).first()
         if actor is None:
             raise CommandError(f"No active user {options['user']!r}.")

@@ -16,13 +16,13 @@ from fieldcrm.demo.load import DEMO_FILE
 class Command(BaseCommand):
     help = "Derive the committed demo data set from the OSM extracts (a developer's task)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--osm-dir", default=str(Path(settings.BASE_DIR).parent / "shared/data/osm")
         )
         parser.add_argument("--out", default=str(DEMO_FILE))
 
-    def handle(self, *args, osm_dir: str, out: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, osm_dir: str, out: str, **options) -> None:
         data = demo_osm.build(Path(osm_dir))
         payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         Path(out).parent.mkdir(parents=True, exist_ok=True)

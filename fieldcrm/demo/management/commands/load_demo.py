@@ -11,7 +11,7 @@ from fieldcrm.demo import load as demo_load
 class Command(BaseCommand):
     help = "Load the demo regions, users, accounts and history (only into an empty database)."
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         if demo_load.demo_is_loaded():
             self.stdout.write("Demo data already loaded; keeping it.")
         else:

@@ -23,7 +23,7 @@ from fieldcrm.territories.models import Region
 class Command(BaseCommand):
     help = "Generate draft route plans for a region's reps (inline, or on Celery with a broker)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--region", help="Region name.")
         parser.add_argument("--date", type=dt.date.fromisoformat, help="First day, YYYY-MM-DD.")
         parser.add_argument("--run-job", type=int, help=argparse.SUPPRESS)  # the child process
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--time-limit", type=float, default=None, help="Seconds in all.")
         parser.add_argument("--provider", choices=["great_circle", "road"], default=None)
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         if options["run_job"]:
             services.plan_job_run(job_id=options["run_job"])
             return
