@@ -62,13 +62,16 @@ demo: setup ## Load the demo data set (once) into the configured database
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py load_demo
 
-test: setup ## Run the whole suite on SpatiaLite, then on a throwaway PostGIS cluster
+test: setup ## Lint and type checks, then the whole suite on SpatiaLite and on a throwaway PostGIS
+	@$(MAKE) --no-print-directory lint
 	$(PY) tests/suites.py
 
-lint: venv ## ruff and the import contracts
+lint: venv pwa/static/vendor/.installed ## ruff, import contracts, mypy (fieldcrm, routing, maps), ESLint (pwa)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	cd pwa && npx --no-install eslint .
 
 fmt: venv ## Format the code
 	$(VENV)/bin/ruff format .
