@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 SYSTEM_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 redis-server \
 	chromium nodejs npm python3-venv gettext
 
-.PHONY: help setup sysdeps venv assets messages run test lint fmt bench demo
+.PHONY: help setup sysdeps venv assets messages run test lint fmt bench demo fuzz
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
@@ -65,6 +65,10 @@ demo: setup ## Load the demo data set (once) into the configured database
 test: setup ## Lint and type checks, then the whole suite on SpatiaLite and on a throwaway PostGIS
 	@$(MAKE) --no-print-directory lint
 	$(PY) tests/suites.py
+
+fuzz: setup ## Random schemathesis cases (200 per operation) on both databases; failures with curl
+	FIELDCRM_FUZZ=1 FIELDCRM_SCHEMATHESIS_EXAMPLES=$${FIELDCRM_SCHEMATHESIS_EXAMPLES:-200} \
+	  $(PY) tests/suites.py tests/api/test_schemathesis.py -q
 
 lint: venv pwa/static/vendor/.installed ## ruff, import contracts, mypy (fieldcrm, routing, maps), ESLint (pwa)
 	$(VENV)/bin/ruff check .
