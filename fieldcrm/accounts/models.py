@@ -17,15 +17,19 @@ from fieldcrm.core.geo import validate_point
 from fieldcrm.core.models import SyncedModel
 
 
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    BOOLEAN = "boolean", _("Yes/no")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+
+
 class CustomFieldDefinition(models.Model):
     """A field an admin adds to accounts; values live in ``Account.custom_fields``."""
 
-    class Kind(models.TextChoices):
-        TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
-        BOOLEAN = "boolean", _("Yes/no")
-        DATE = "date", _("Date")
-        CHOICE = "choice", _("Choice")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Kind = CustomFieldKind
 
     key = models.SlugField(_("key"), max_length=64, unique=True)
     label = models.CharField(_("label"), max_length=120)
@@ -79,18 +83,24 @@ class Tag(models.Model):
         return self.name
 
 
-class Account(SyncedModel):
-    class Status(models.TextChoices):
-        LEAD = "lead", _("Lead")
-        PROSPECT = "prospect", _("Prospect")
-        CUSTOMER = "customer", _("Customer")
-        DISQUALIFIED = "disqualified", _("Disqualified")
-        CHURNED = "churned", _("Churned")
+class AccountStatus(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    CHURNED = "churned", _("Churned")
 
-    class Tier(models.TextChoices):
-        A = "A", _("A (key)")
-        B = "B", _("B")
-        C = "C", _("C")
+
+class AccountTier(models.TextChoices):
+    A = "A", _("A (key)")
+    B = "B", _("B")
+    C = "C", _("C")
+
+
+class Account(SyncedModel):
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Status = AccountStatus
+    Tier = AccountTier
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
@@ -211,16 +221,20 @@ class Contact(SyncedModel):
         return self.name
 
 
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    VISIT = "visit", _("Visit")
+    NOTE = "note", _("Note")
+    MEETING = "meeting", _("Meeting")
+    SYSTEM = "system", _("System")
+
+
 class Activity(SyncedModel):
     """One interaction in an account's history. Append-only from the phone."""
 
-    class Kind(models.TextChoices):
-        CALL = "call", _("Call")
-        EMAIL = "email", _("Email")
-        VISIT = "visit", _("Visit")
-        NOTE = "note", _("Note")
-        MEETING = "meeting", _("Meeting")
-        SYSTEM = "system", _("System")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Kind = ActivityKind
 
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities"

@@ -19,11 +19,15 @@ class Pipeline(models.Model):
         return self.name
 
 
+class StageOutcome(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
 class Stage(models.Model):
-    class Outcome(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Outcome = StageOutcome
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=120)

@@ -13,11 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from fieldcrm.visits.models import Visit
 
 
+class RoutePlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
 class RoutePlan(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        ARCHIVED = "archived", _("Archived")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Status = RoutePlanStatus
 
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,6 +85,13 @@ class RouteStop(models.Model):
         return f"{self.sequence}. {self.account}"
 
 
+class PlanJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class PlanJob(models.Model):
     """One run of the route planner for a region and a date (or ``horizon_days`` from it).
 
@@ -88,11 +99,8 @@ class PlanJob(models.Model):
     constraint decides which of two planners clicking at once wins, inside the database.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Status = PlanJobStatus
 
     region = models.ForeignKey(
         "territories.Region", on_delete=models.CASCADE, related_name="plan_jobs"

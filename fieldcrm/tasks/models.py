@@ -9,12 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from fieldcrm.core.models import SyncedModel
 
 
+class TaskKind(models.TextChoices):
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    EMAIL = "email", _("Email")
+    OTHER = "other", _("Other")
+
+
 class Task(SyncedModel):
-    class Kind(models.TextChoices):
-        CALL = "call", _("Call")
-        VISIT = "visit", _("Visit")
-        EMAIL = "email", _("Email")
-        OTHER = "other", _("Other")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Kind = TaskKind
 
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CALL)

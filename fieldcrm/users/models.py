@@ -17,12 +17,16 @@ def default_working_days() -> list[int]:
     return [0, 1, 2, 3, 4]  # Monday..Friday, ISO weekday - 1
 
 
+class UserRole(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    PLANNER = "planner", _("Planner")
+    REP = "rep", _("Sales rep")
+
+
 class User(AbstractUser):
-    class Role(models.TextChoices):
-        ADMIN = "admin", _("Admin")
-        MANAGER = "manager", _("Manager")
-        PLANNER = "planner", _("Planner")
-        REP = "rep", _("Sales rep")
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Role = UserRole
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
     # A manager or planner may cover several regions; a rep's scope comes from territories.

@@ -11,20 +11,26 @@ from fieldcrm.core.geo import validate_point
 from fieldcrm.core.models import SyncedModel
 
 
-class Visit(SyncedModel):
-    class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
-        MISSED = "missed", _("Missed")
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed")
 
-    class Outcome(models.TextChoices):
-        NONE = "", _("—")
-        ORDER = "order", _("Order taken")
-        FOLLOW_UP = "follow_up", _("Follow-up needed")
-        NO_INTEREST = "no_interest", _("No interest")
-        NOT_MET = "not_met", _("Decision maker not met")
-        CLOSED = "closed", _("Found closed")
+
+class VisitOutcome(models.TextChoices):
+    NONE = "", _("—")
+    ORDER = "order", _("Order taken")
+    FOLLOW_UP = "follow_up", _("Follow-up needed")
+    NO_INTEREST = "no_interest", _("No interest")
+    NOT_MET = "not_met", _("Decision maker not met")
+    CLOSED = "closed", _("Found closed")
+
+
+class Visit(SyncedModel):
+    # The choices are module-level classes: each gets its own name in the OpenAPI schema.
+    Status = VisitStatus
+    Outcome = VisitOutcome
 
     account = models.ForeignKey(
         "accounts.Account",
