@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from fieldcrm.api import api
-from fieldcrm.core.views import healthz
+from fieldcrm.core.views import api_not_found, healthz
 from fieldcrm.users.views import RoleLoginView, home
 
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
     path("app/", include("fieldcrm.phone.urls")),
     path("manager/", include("fieldcrm.manager.urls")),
     path("planner/", include("fieldcrm.manager.planner_urls")),
+    # The API's root shows its documentation; unknown paths below it answer JSON.
+    path("api/", RedirectView.as_view(url="/api/docs", permanent=False)),
     path("api/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("pwa.urls")),
 ]

@@ -31,7 +31,7 @@ def user_me(*, actor: User) -> dict:
         "role": actor.role,
         "first_name": actor.first_name,
         "last_name": actor.last_name,
-        "region_ids": sorted(r["pk"] for r in region_ids(actor)),
+        "region_ids": sorted({r["pk"] for r in region_ids(actor)}),
         "territory_ids": sorted(Territory.objects.filter(reps=actor).values_list("pk", flat=True)),
         "landing_url": landing_url(actor),
     }
