@@ -73,8 +73,15 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
     region_reps = User.objects.filter(territories__region__in=regions).values("pk")
     if managed:
         plans = Q(region__in=regions)
-        tasks = Q(assignee=user) | Q(assignee__in=region_reps) | (in_accounts or nothing)
-        visits = Q(rep__in=region_reps) | (in_accounts or nothing)
+        # A visit or task is seen where its account is (a rep of the region working an
+        # account of another region does not bring that account's history along); a task
+        # without an account is its assignee's, seen by the managers of the assignee's region.
+        tasks = (
+            Q(assignee=user)
+            | (in_accounts or nothing)
+            | Q(account__isnull=True, assignee__in=region_reps)
+        )
+        visits = in_accounts or nothing
         if write and user.role == User.Role.PLANNER:
             tasks, visits = Q(assignee=user), nothing
         members = User.objects.filter(regions__in=regions).values("pk")
