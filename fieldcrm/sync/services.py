@@ -22,6 +22,7 @@ from pydantic import ValidationError as SchemaError
 
 from fieldcrm.access import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.accounts.models import Activity
+from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.core.models import one_change_number
 from fieldcrm.sync.entities import ENTITIES, Entity
@@ -223,6 +224,10 @@ def _apply(actor: User, entity: Entity, mutation: Mutation) -> Result:
         return _update(actor, entity, mutation, obj)
     except (NotInScope, NotAllowed, DomainError, ValidationError, SchemaError) as exc:
         raise Rejected(_errors_of(exc)) from None
+    except VersionConflict:
+        # Edits merge field by field against base_version; a service's own stale-version
+        # check must still settle this one item, never sink the batch.
+        raise Rejected([("version", _("The record changed meanwhile; pull and retry."))]) from None
 
 
 def _create(actor: User, entity: Entity, mutation: Mutation) -> Result:
@@ -253,7 +258,8 @@ def _update(actor: User, entity: Entity, mutation: Mutation, obj: Any) -> Result
     if entity.update is None or entity.patch_in is None:
         raise Rejected([("action", _("This record cannot be edited."))])
     wanted = {name: change.new for name, change in mutation.changes.items()}
-    unknown = set(wanted) - set(entity.patch_in.model_fields) - {"version"}
+    # ``version`` travels as the mutation's base_version, never as a changed field.
+    unknown = set(wanted) - (set(entity.patch_in.model_fields) - {"version"})
     if unknown:
         raise Rejected([(name, _("Unknown or read-only field.")) for name in sorted(unknown)])
     entity.patch_in.model_validate(wanted)  # types and ranges, before anything is written
