@@ -140,6 +140,8 @@ def contact_create(*, actor: User, account_id: object, data: dict[str, Any]) -> 
     account = get_scoped(Account, actor, account_id, write=True)
     if data.get("id") is None:
         data.pop("id", None)
+    elif Contact.all_objects.filter(pk=data["id"]).exists():  # a tombstone's id included
+        raise DomainError("id", _("A contact with this id already exists."))
     contact = Contact(account=account, **{**data, "email": data.get("email") or ""})
     contact.full_clean()
     contact.save()
@@ -179,6 +181,8 @@ def activity_create(*, actor: User, account_id: object, data: dict[str, Any]) ->
         contact=contact,
     )
     if data.get("id") is not None:
+        if Activity.all_objects.filter(pk=data["id"]).exists():
+            raise DomainError("id", _("An activity with this id already exists."))
         activity.id = data["id"]
     activity.full_clean()
     activity.save()

@@ -248,6 +248,11 @@ def _create_data(entity: Entity, mutation: Mutation) -> dict[str, Any]:
 def _create_clash(actor: User, entity: Entity, mutation: Mutation) -> Result:
     existing = scoped(entity.model, actor, queryset=entity.model.all_objects.all())
     already = existing.filter(pk=mutation.id).first()
+    if already is not None and already.deleted_at is not None:
+        # The record was created and then deleted here: the phone must drop it (its
+        # tombstone comes with the next pull), not keep it as if it were live.
+        return _result(str(mutation.op_id), "rejected", entity, mutation.id,
+                       errors=[("id", _("This record has been deleted."))])  # fmt: skip
     if already is not None:
         return _result(str(mutation.op_id), "already_applied", entity, already)
     return _result(str(mutation.op_id), "rejected", entity, mutation.id,

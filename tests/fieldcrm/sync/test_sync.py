@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.accounts.services import account_delete, account_update
@@ -258,3 +259,29 @@ def test_head_start_sends_todays_route_first_and_later_tombstones(as_user, world
     page = rep1.get(f"sync/pull?cursor=0&tombstones_since={head['cursor']}").json()
     assert str(shop.pk) in page["deleted"]["accounts"]
     assert str(shop.pk) in page["removed"]["accounts"]
+
+
+def test_a_create_reusing_a_deleted_records_id_is_refused_not_revived(as_user, world, shop):
+    """Regression: it answered already_applied with the live-looking record, so the phone
+    kept a contact the server had deleted."""
+    rep = as_user("rep1")
+    create = op("contact", "create", fields={"account_id": str(shop.pk), "name": "Ann"})
+    assert push(rep, create)[0]["status"] == "applied"
+    Contact.all_objects.get(pk=create["id"]).soft_delete()
+    again = {**create, "op_id": str(uuid.uuid4())}
+    result = push(rep, again)[0]
+    assert result["status"] == "rejected" and result["errors"][0]["field"] == "id"
+    assert Contact.all_objects.get(pk=create["id"]).deleted_at is not None
+
+
+@pytest.mark.parametrize("path", ["contacts", "activities"])
+def test_the_api_refuses_a_deleted_records_id_with_a_422(as_user, world, shop, path):
+    rep = as_user("rep1")
+    body = {"name": "Ann"} if path == "contacts" else {"kind": "note", "subject": "Hi"}
+    record_id = str(uuid.uuid4())
+    assert rep.post(f"accounts/{shop.pk}/{path}", {**body, "id": record_id}).status_code == 201
+    model = Contact if path == "contacts" else Activity
+    model.all_objects.filter(pk=record_id).update(deleted_at=timezone.now())
+    response = rep.post(f"accounts/{shop.pk}/{path}", {**body, "id": record_id})
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"][-1] == "id"
