@@ -2,11 +2,12 @@ from django.contrib import admin
 
 from fieldcrm.accounts import services
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
-from fieldcrm.core.admin import SyncedAdmin
+from fieldcrm.core.admin import SyncedAdmin, SyncedInlineFormSet
 
 
 class ContactInline(admin.TabularInline):
     model = Contact
+    formset = SyncedInlineFormSet
     extra = 0
     fields = ("name", "role", "phone", "email", "is_primary")
 
