@@ -215,9 +215,23 @@ PWA_APP_ICONS = [
 PWA_APP_ICONS_APPLE = [{"src": "/static/pwa/icons/apple-touch-icon-180.png", "sizes": "180x180"}]
 PWA_APP_SPLASH_SCREEN: list[dict[str, str]] = []
 
-if PRODUCTION:
-    SESSION_COOKIE_SECURE = env.bool("FIELDCRM_SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS (the default in production): redirect plain HTTP, send HSTS, keep cookies
+# to HTTPS. Behind a proxy that terminates TLS, FIELDCRM_TLS_PROXY=1 trusts its
+# X-Forwarded-Proto header (set it only when the proxy overwrites that header).
+TLS = env.bool("FIELDCRM_TLS", default=PRODUCTION)
+if env.bool("FIELDCRM_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("FIELDCRM_SECURE_COOKIES", default=TLS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if TLS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes inside the deployment speak plain HTTP
+    SECURE_HSTS_SECONDS = env.int("FIELDCRM_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("FIELDCRM_HSTS_SUBDOMAINS", default=True)
+    # Preloading is a commitment to the browsers' lists that is hard to undo: opt in.
+    SECURE_HSTS_PRELOAD = env.bool("FIELDCRM_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 LOGGING = {
     "version": 1,

@@ -61,3 +61,37 @@ def test_worker_command_starts_celery_on_our_app():
     target = re.search(r"--app (\S+)", command)
     module = importlib.import_module(target.group(1))
     assert module.app.main == "fieldcrm"
+
+
+def _compose_env(**overrides: str) -> dict[str, str]:
+    """The web service's environment with compose's ${VAR:-default} defaults filled in."""
+    import os
+
+    env = {}
+    for key, value in COMPOSE["services"]["web"]["environment"].items():
+        value = str(value)
+        match = re.fullmatch(r"\$\{(\w+):?[-?]([^}]*)\}", value)
+        env[key] = match.group(2) if match else value
+    env["FIELDCRM_SECRET_KEY"] = "k" * 40 + "-not-a-real-key-but-long-enough-0123456789"
+    env["DATABASE_URL"] = "spatialite:///" + str(ROOT / "var" / "check-deploy.db")
+    return {**os.environ, **env, **overrides}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FIELDCRM_PRODUCTION": "1", "FIELDCRM_TLS": "1"},
+        {"FIELDCRM_TLS": "1", "FIELDCRM_TLS_PROXY": "1"},
+    ],
+    ids=["production", "compose-behind-a-tls-proxy"],
+)
+def test_production_settings_pass_check_deploy_without_a_warning(env):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, capture_output=True, text=True, env=_compose_env(**env),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "no issues" in run.stdout
