@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgcluster import postgis_cluster  # noqa: E402
+from tests.harness.database import postgis_cluster  # noqa: E402
 
 # (name, lat, lng, population in thousands): rough figures are enough to shape the clusters.
 TOWNS: list[tuple[str, float, float, int]] = [

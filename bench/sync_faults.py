@@ -3,10 +3,11 @@
 Run: .venv/bin/python bench/sync_faults.py [--smoke] [--backend spatialite|postgis|both]
      [--only 1,2,4] [--cases N] [--browser]
 
-Each scenario runs against a real gunicorn (2 workers) on a fresh seeded database (see
-tests/fieldcrm/sync/faultkit.py) and prints items sent, applied, duplicated, lost (and
-rejected / half-saved where they apply) and the time it took. The oracle is the test suite's:
-one server row per client UUID, nothing half-saved, the retried outbox converges. Scenario 7
+Each scenario runs against a real gunicorn (2 workers) on a fresh seeded database (the
+harness: tests/harness/, scenarios in tests/harness/scenarios.py, the same ones the test suite
+runs) and prints items sent, applied, duplicated, lost (and rejected / half-saved where they
+apply) and the time it took. The oracle is the test suite's: one server row per client UUID,
+nothing half-saved, the retried outbox converges. Scenario 7
 (interleavings) runs in a child process on a database of its own; 6 (clocks) in a child with
 time-machine. ``--browser`` also runs the browser scenarios (5, 11, 12:
 tests/browser/test_sync_faults.py) at full size (500 visits + 50 prospects + 100 edits;
@@ -17,7 +18,6 @@ tests/browser/test_sync_faults.py) at full size (500 visits + 50 prospects + 100
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import subprocess
 import sys
@@ -30,9 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fieldcrm.sync import faultkit as fk  # noqa: E402
-from tests.fieldcrm.sync import test_faults as tf  # noqa: E402
-from tests.pgcluster import postgis_cluster  # noqa: E402
+from tests.harness import scenarios  # noqa: E402
+from tests.harness.database import drop_database, fresh_database, postgis_cluster  # noqa: E402
+from tests.harness.env import PY, harness_child  # noqa: E402
+from tests.harness.oracle import check_oracle  # noqa: E402
+from tests.harness.phone import LEDGER, ledger_reset  # noqa: E402
 
 FULL = {
     "lost": 100,
@@ -47,7 +49,7 @@ SMOKE = {"lost": 20, "twice_rounds": 2, "kill_runs": 1, "kill_size": 30, "skew":
 
 def figures(creates: list[dict] | None = None, db=None, rejected=frozenset()) -> dict:
     """Sent / applied / duplicated / lost from the phones' ledger and the oracle."""
-    ops, answers = fk.LEDGER["ops"], fk.LEDGER["answers"]
+    ops, answers = LEDGER["ops"], LEDGER["answers"]
     first_applied = sum(1 for a in answers.values() if a and a[0] in ("applied", "conflict"))
     doubled_answers = sum(1 for a in answers.values() if a.count("applied") > 1)
     out = {
@@ -59,7 +61,7 @@ def figures(creates: list[dict] | None = None, db=None, rejected=frozenset()) ->
         "half_saved": 0,
     }
     if creates is not None and db is not None:
-        tally = fk.check_oracle(db, creates, expect_rejected=set(rejected))
+        tally = check_oracle(db, creates, expect_rejected=set(rejected))
         out["applied"] = max(out["applied"], tally.applied)
         out["duplicated"] += tally.duplicated
         out["lost"] = tally.lost
@@ -68,27 +70,23 @@ def figures(creates: list[dict] | None = None, db=None, rejected=frozenset()) ->
 
 
 def creates_sent() -> list[dict]:
-    return [m for m in fk.LEDGER["ops"].values() if m.get("action") == "create"]
+    return [m for m in LEDGER["ops"].values() if m.get("action") == "create"]
 
 
 def s1_lost(live, size) -> dict:
-    tf.LOST_PUSHES = size["lost"]
-    tf.test_1_lost_answers_after_commit_store_each_item_once(live)
-    return figures(creates_sent(), live[0])
+    scenarios.lost_answers_after_commit(live, pushes=size["lost"])
+    return figures(creates_sent(), live.db)
 
 
 def s2_twice(live, size) -> dict:
-    db, world, server = live
-    for _ in range(size["twice_rounds"] // 2):
-        tf.test_2_the_same_batch_pushed_twice_at_once(live)
-    return figures(creates_sent(), db)
+    scenarios.same_batch_pushed_twice_at_once(live, rounds=size["twice_rounds"])
+    return figures(creates_sent(), live.db)
 
 
 def s3_invalid(live, size) -> dict:
-    tf.test_3_one_invalid_item_in_fifty(live)
-    rejected = {op for op, a in fk.LEDGER["answers"].items() if "rejected" in a}
-    out = figures(creates_sent(), live[0], rejected)
-    tf.test_3_a_create_reusing_an_id_out_of_scope_is_rejected_alone(live)
+    bad = scenarios.one_invalid_item_in_fifty(live)
+    out = figures(creates_sent(), live.db, {bad["op_id"]})
+    scenarios.id_taken_out_of_scope_rejected_alone(live)
     return out
 
 
@@ -97,7 +95,7 @@ def s4_kill(live, size) -> dict:
     rng = random.Random(44)
     creates, mid, half = [], 0, 0
     for _ in range(size["kill_runs"]):
-        run = fk.kill_mid_batch(db, server, world["reps"][1], rng, size=size["kill_size"])
+        run = scenarios.kill_mid_batch(db, server, world["reps"][1], rng, size=size["kill_size"])
         creates += run["ops"]
         mid += run["mid_batch"]
         half += run["half_saved_after_kill"] + (not run["all_or_nothing"])
@@ -109,8 +107,8 @@ def s4_kill(live, size) -> dict:
 
 
 def s6_clocks(live, size) -> dict:
-    db = live[0]
-    report = _child(db, "skew", str(size["skew"]))
+    db = live.db
+    report = harness_child(db, "skew", str(size["skew"]))
     statuses = report["statuses"]
     out = {
         "sent": len(report["ops"]),
@@ -120,7 +118,7 @@ def s6_clocks(live, size) -> dict:
         "lost": len(report["skipped"]),
         "half_saved": 0,
     }
-    tally = fk.check_oracle(db, report["ops"])
+    tally = check_oracle(db, report["ops"])
     out["duplicated"], out["half_saved"] = tally.duplicated, tally.half_saved
     out["lost"] += tally.lost
     out["note"] = "fresh install differs: " + (",".join(report["fresh_differs"]) or "no")
@@ -129,12 +127,12 @@ def s6_clocks(live, size) -> dict:
 
 
 def s7_interleavings(live, size) -> dict:
-    db = live[0]
-    fresh, _ = fk.fresh_database(db.url, db.workdir)
+    db = live.db
+    fresh, _ = fresh_database(db.url, db.workdir)
     try:
-        report = _child(fresh, "interleave", str(size["cases"]), timeout=3600)
+        report = harness_child(fresh, "interleave", str(size["cases"]), timeout=3600, check=False)
     finally:
-        fk.drop_database(fresh)
+        drop_database(fresh)
     return {
         "sent": report["steps"],
         "applied": report["cases"],
@@ -149,7 +147,7 @@ def s7_interleavings(live, size) -> dict:
 def _wrap(test: Callable) -> Callable:
     def run(live, size) -> dict:
         test(live)
-        return figures(creates_sent(), live[0])
+        return figures(creates_sent(), live.db)
 
     return run
 
@@ -161,30 +159,16 @@ SCENARIOS: dict[str, tuple[str, Callable]] = {
     "4": ("gunicorn SIGKILLed mid-batch", s4_kill),
     "6": ("phone ±24 h, server -1 h", s6_clocks),
     "7": ("interleaved writers vs pulls", s7_interleavings),
-    "8": ("edit conflicts", _wrap(tf.test_8_edit_conflicts_merge_or_surface)),
+    "8": ("edit conflicts", _wrap(scenarios.edit_conflicts_merge_or_surface)),
     "9": (
         "delete, then fresh install",
-        _wrap(tf.test_9_a_deleted_record_stays_deleted_after_a_fresh_install),
+        _wrap(scenarios.deleted_record_stays_deleted_after_a_fresh_install),
     ),
     "10": (
         "account leaves territory",
-        _wrap(tf.test_10_an_account_leaving_the_territory_is_removed_and_its_edit_rejected),
+        _wrap(scenarios.account_leaving_the_territory_is_removed_and_its_edit_rejected),
     ),
 }
-
-
-def _child(db, command: str, *args: str, timeout: float = 1800) -> dict:
-    out = subprocess.run(
-        [fk.PY, "-m", "tests.fieldcrm.sync.faultkit", command, *args],
-        cwd=fk.ROOT,
-        env=fk.base_env(db.url, db.workdir),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if not out.stdout.strip():
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def run_browser(label: str, base_url: str, smoke: bool) -> list[dict]:
@@ -204,7 +188,7 @@ def run_browser(label: str, base_url: str, smoke: bool) -> list[dict]:
             started = time.monotonic()
             code = subprocess.call(
                 [
-                    fk.PY,
+                    PY,
                     "-m",
                     "pytest",
                     "tests/browser/test_sync_faults.py",
@@ -241,38 +225,34 @@ def run_browser(label: str, base_url: str, smoke: bool) -> list[dict]:
 
 def run_backend(label: str, base_url: str, size: dict, only: list[str]) -> list[dict]:
     rows = []
-    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-faults-") as tmp:
-        db, world = fk.fresh_database(base_url, Path(tmp))
-        server = fk.Server(db)
-        server.start()
-        live = (db, world, server)
-        try:
-            for key in only:
-                title, scenario = SCENARIOS[key]
-                fk.ledger_reset()
-                started = time.monotonic()
-                try:
-                    row = scenario(live, size)
-                    row["ok"] = True
-                except AssertionError as exc:
-                    row = {**figures(creates_sent(), db), "ok": False, "note": str(exc)[:300]}
-                if server.proc is None:
-                    server.start()
-                row.update(
-                    backend=label,
-                    scenario=key,
-                    title=title,
-                    seconds=round(time.monotonic() - started, 1),
-                )
-                row["ok"] = row["ok"] and row["duplicated"] == row["lost"] == row["half_saved"] == 0
-                rows.append(row)
-                _print_row(row)
-            errors = server.errors_logged()
-            if errors:
-                print(f"  server log errors on {label}:\n{errors[:2000]}")
-        finally:
-            server.stop()
-            fk.drop_database(db)
+    with (
+        tempfile.TemporaryDirectory(prefix="fieldcrm-bench-faults-") as tmp,
+        scenarios.serving(base_url, Path(tmp)) as live,
+    ):
+        db, server = live.db, live.server
+        for key in only:
+            title, scenario = SCENARIOS[key]
+            ledger_reset()
+            started = time.monotonic()
+            try:
+                row = scenario(live, size)
+                row["ok"] = True
+            except AssertionError as exc:
+                row = {**figures(creates_sent(), db), "ok": False, "note": str(exc)[:300]}
+            if server.proc is None:
+                server.start()
+            row.update(
+                backend=label,
+                scenario=key,
+                title=title,
+                seconds=round(time.monotonic() - started, 1),
+            )
+            row["ok"] = row["ok"] and row["duplicated"] == row["lost"] == row["half_saved"] == 0
+            rows.append(row)
+            _print_row(row)
+        errors = server.errors_logged()
+        if errors:
+            print(f"  server log errors on {label}:\n{errors[:2000]}")
     return rows
 
 

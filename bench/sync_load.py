@@ -37,15 +37,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fieldcrm.sync import faultkit as fk  # noqa: E402
-from tests.pgcluster import postgis_cluster  # noqa: E402
+from tests.harness import ops  # noqa: E402
+from tests.harness.database import drop_database, fresh_database, postgis_cluster  # noqa: E402
+from tests.harness.env import free_port  # noqa: E402
+from tests.harness.oracle import check_oracle  # noqa: E402
+from tests.harness.phone import SETTLED, Phone, Transient  # noqa: E402
+from tests.harness.server import Server  # noqa: E402
 
 
 class Rep(threading.Thread):
-    def __init__(self, server: fk.Server, rep: dict, stop_at: float, think: float, seed: int):
+    def __init__(self, server: Server, rep: dict, stop_at: float, think: float, seed: int):
         super().__init__(daemon=True, name=rep["username"])
         self.rep = rep
-        self.phone = fk.Phone(server.url, rep["token"])
+        self.phone = Phone(server.url, rep["token"])
         self.stop_at = stop_at
         self.think = think
         self.rng = random.Random(seed)
@@ -59,7 +63,7 @@ class Rep(threading.Thread):
         try:
             call()
             return True
-        except (fk.Transient, OSError, AssertionError) as exc:
+        except (Transient, OSError, AssertionError) as exc:
             self.errors.append(f"{kind}: {exc}"[:300])
             return False
         finally:
@@ -71,18 +75,18 @@ class Rep(threading.Thread):
             roll = rng.random()
             accounts = self.rep["accounts"]
             if roll < 0.5:
-                m = fk.visit_op(rng.choice(accounts), self.rep["box"], rng=rng)
+                m = ops.visit_op(rng.choice(accounts), self.rep["box"], rng=rng)
             elif roll < 0.7:
-                m = fk.note_op(rng.choice(accounts))
+                m = ops.note_op(rng.choice(accounts))
             elif roll < 0.8:
-                m = fk.prospect_op(self.rep["box"], rng)
+                m = ops.prospect_op(self.rep["box"], rng)
             else:
                 pk = rng.choice(accounts)
                 row = self.phone.view.get("accounts", {}).get(pk)
                 if row is None:
                     continue
                 new = f"+34 6{rng.randint(10_000_000, 99_999_999)}"
-                m = fk.op(
+                m = ops.op(
                     "account",
                     "update",
                     pk,
@@ -100,7 +104,7 @@ class Rep(threading.Thread):
 
             def push() -> None:
                 results = phone.push(batch)
-                settled = {r["op_id"] for r in results if r["status"] in fk.SETTLED}
+                settled = {r["op_id"] for r in results if r["status"] in SETTLED}
                 phone.outbox = [m for m in phone.outbox if m["op_id"] not in settled]
                 for r in results:
                     phone.results[r["op_id"]] = r
@@ -137,7 +141,7 @@ def pct(values: list[float], p: float) -> float:
 
 @contextlib.contextmanager
 def redis_server():
-    port = fk.free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             "/usr/bin/redis-server",
@@ -164,8 +168,8 @@ def redis_server():
 def run_backend(label: str, base_url: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-load-") as tmp, redis_server() as redis:
         print(f"[{label}] seeding {args.reps} reps × {args.accounts} accounts…", flush=True)
-        db, world = fk.fresh_database(base_url, Path(tmp), reps=args.reps, accounts=args.accounts)
-        server = fk.Server(db, FIELDCRM_REDIS_URL=redis)
+        db, world = fresh_database(base_url, Path(tmp), reps=args.reps, accounts=args.accounts)
+        server = Server(db, FIELDCRM_REDIS_URL=redis)
         server.start()
         try:
             stop_at = time.monotonic() + args.minutes * 60
@@ -186,11 +190,11 @@ def run_backend(label: str, base_url: str, args) -> dict:
                 for m in r.creates
                 if r.phone.results.get(m["op_id"], {}).get("status") == "rejected"
             }
-            tally = fk.check_oracle(db, creates, expect_rejected=rejected)
+            tally = check_oracle(db, creates, expect_rejected=rejected)
             differs = 0
             for r in reps[:: max(1, len(reps) // 20)]:
                 r.phone.pull()
-                fresh = fk.Phone(server.url, r.rep["token"])
+                fresh = Phone(server.url, r.rep["token"])
                 fresh.pull()
                 for plural in set(fresh.view) | set(r.phone.view):
                     if set(fresh.view.get(plural, {})) != set(r.phone.view.get(plural, {})):
@@ -202,7 +206,7 @@ def run_backend(label: str, base_url: str, args) -> dict:
             log_errors = server.errors_logged()
         finally:
             server.stop()
-            fk.drop_database(db)
+            drop_database(db)
     out = {
         "backend": label,
         "reps": args.reps,

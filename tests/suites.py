@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgcluster import postgis_cluster  # noqa: E402
+from tests.harness.database import postgis_cluster  # noqa: E402
 
 NO_TESTS = 5
 

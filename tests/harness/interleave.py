@@ -1,10 +1,10 @@
 """Scenario 7: interleaved writers on several connections while a phone pulls in a loop.
 
-Run in a child process on a database of its own (faultkit ``interleave``), because it needs
-real connections in real threads (WAL on SpatiaLite, row locks on PostGIS). Hypothesis draws
-schedules of begin / write / commit / rollback over ``WRITERS`` connections and pulls in
-between (small pages). A writer blocked on the change counter (or SQLite's write lock) is
-expected: the schedule moves on and the blocked step finishes when the holder ends.
+Run in a child process on a database of its own (``python -m tests.harness interleave N``),
+because it needs real connections in real threads (WAL on SpatiaLite, row locks on PostGIS).
+Hypothesis draws schedules of begin / write / commit / rollback over ``WRITERS`` connections
+and pulls in between (small pages). A writer blocked on the change counter (or SQLite's write
+lock) is expected: the schedule moves on and the blocked step finishes when the holder ends.
 
 Oracle after every schedule: the phone's view equals the server's scoped view for rep1
 (same ids, same versions), and no pull ever showed anything from a transaction that rolled back.

@@ -1,0 +1,16 @@
+"""The test and bench harness: real processes, real databases, phones over HTTP.
+
+- ``env``: the repo root, the Python, a child's environment (``base_env``), ``free_port``,
+  running a child that answers JSON;
+- ``database``: a throwaway PostGIS cluster; migrated (``migrated_database``) or seeded
+  (``fresh_database``) copies of a template on SpatiaLite or PostGIS; ``Database`` for plain SQL;
+- ``world``: the seeded world (regions, territories, reps with tokens, accounts);
+- ``server``: gunicorn serving the app, killable whole (the only place gunicorn is started);
+- ``phone``: a rep's client over HTTP with an outbox (``Phone``), ``http``, ``apply_pull``;
+- ``ops``: the mutations a phone queues (visits, prospects, notes, edits);
+- ``oracle``: what the server stored per client UUID (``check_oracle``, ``Tally``);
+- ``scenarios``: the server-side fault scenarios at any size (tests and bench run them);
+- ``clocks``, ``interleave``: scenarios 6 and 7, run in a child (``__main__``).
+
+Nothing here is collected by pytest; tests and benchmarks import it, never the other way.
+"""

@@ -1,0 +1,40 @@
+"""The harness's child processes: ``python -m tests.harness seed|skew|interleave ARGS``.
+
+Each sets Django up on ``DATABASE_URL`` (see ``env.base_env``) and prints its answer as one
+line of JSON; ``interleave`` exits 1 when its report holds a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
+    import django
+
+    django.setup()
+    command, args = argv[0], [int(a) for a in argv[1:]]
+    if command == "seed":
+        from tests.harness.world import seed_here
+
+        print(json.dumps(seed_here(*args)))
+        return 0
+    if command == "skew":
+        from tests.harness.clocks import skew_here
+
+        print(json.dumps(skew_here(*args)))
+        return 0
+    if command == "interleave":
+        from tests.harness import interleave
+
+        report = interleave.run(*args)
+        print(json.dumps(report))
+        return 0 if report["failures"] == 0 else 1
+    raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
