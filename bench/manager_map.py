@@ -30,9 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 WEST, SOUTH, EAST, NORTH = 2.0, 48.4, 3.0, 49.2  # ~75 km x 90 km around Paris
 COLS, ROWS = 5, 4
 TOWNS = [(48.857, 2.352, 0.06), (48.80, 2.13, 0.03), (49.05, 2.08, 0.03), (48.63, 2.44, 0.03),

@@ -21,7 +21,7 @@ from django.contrib.sessions.models import Session
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.visits.models import Visit
-from tests.browser.conftest import CHROMIUM_ARGS, PHONE, Phone, _console
+from tests.harness.browser import Phone, Profile
 
 pytestmark = pytest.mark.browser
 
@@ -62,51 +62,6 @@ QUEUE_NOTES = """async ({count, accountId, tag}) => {
 
 def counts(phone: Phone) -> dict:
     return phone.page.evaluate("() => window.fieldcrm.outbox.counts()")
-
-
-class Profile:
-    """A persistent browser profile: closing and launching it again is a phone restart."""
-
-    def __init__(self, browser, base: str, path) -> None:
-        self.browser_type = browser.browser_type
-        self.base = base
-        self.path = path
-        self.phone: Phone | None = None
-        self.errors: list[str] = []
-        self.allowed: list[str] = [r"Failed to load resource", r"net::ERR_INTERNET_DISCONNECTED"]
-
-    def launch(self, offline: bool = False) -> Phone:
-        context = self.browser_type.launch_persistent_context(
-            str(self.path),
-            executable_path="/usr/bin/chromium",
-            args=CHROMIUM_ARGS,
-            **PHONE,
-            offline=offline,
-        )
-        context.set_default_timeout(20_000)
-        page = context.pages[0] if context.pages else context.new_page()
-        phone = Phone(context=context, page=page, base=self.base)
-        page.on("console", lambda msg: _console(phone, msg))
-        page.on("pageerror", lambda exc: phone.errors.append(f"pageerror: {exc}"))
-        self.phone = phone
-        return phone
-
-    def restart(self, offline: bool = True) -> Phone:
-        self.close()
-        phone = self.launch(offline=offline)
-        phone.page.goto(f"{self.base}/app/")  # offline: the worker serves the shell
-        phone.wait_ready()
-        return phone
-
-    def close(self) -> None:
-        if self.phone is not None:
-            self.errors += self.phone.errors
-            self.phone.context.close()
-            self.phone = None
-
-    def check(self) -> None:
-        unexpected = [e for e in self.errors if not any(re.search(p, e) for p in self.allowed)]
-        assert not unexpected, unexpected
 
 
 @pytest.fixture

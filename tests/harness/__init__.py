@@ -8,6 +8,7 @@
 - ``server``: gunicorn serving the app, killable whole (the only place gunicorn is started);
 - ``phone``: a rep's client over HTTP with an outbox (``Phone``), ``http``, ``apply_pull``;
 - ``ops``: the mutations a phone queues (visits, prospects, notes, edits);
+- ``browser``: the phone app in chromium (``Phone``, a persistent ``Profile``, ``PHONE``);
 - ``oracle``: what the server stored per client UUID (``check_oracle``, ``Tally``);
 - ``scenarios``: the server-side fault scenarios at any size (tests and bench run them);
 - ``clocks``, ``interleave``: scenarios 6 and 7, run in a child (``__main__``).
