@@ -22,8 +22,6 @@ import gzip
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,13 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgcluster import postgis_cluster  # noqa: E402
+from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.harness.database import drop_database, migrated_database, postgis_cluster  # noqa: E402
+from tests.harness.env import child_json  # noqa: E402
+from tests.harness.server import Server  # noqa: E402
 
-PY = sys.executable
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 # DevTools' classic "Slow 3G": 2,000 ms latency, 500 kbit/s × 0.8 each way (bytes per second).
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 51_200,
            "uploadThroughput": 51_200}  # fmt: skip
@@ -99,12 +95,6 @@ def setup_data(accounts: int) -> dict:
     return {"username": rep.username}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _gzip_len(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6))
 
@@ -147,7 +137,7 @@ def browser_first_sync(base: str, username: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
         page = context.new_page()
         # Log in on the fast network; the phone then opens the app on a slow one.
@@ -224,45 +214,32 @@ def browser_first_sync(base: str, username: str) -> dict:
     }
 
 
-def run(database_url: str, args: argparse.Namespace) -> dict:
+def run(base_url: str, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
+        db = migrated_database(base_url, Path(tmp))
+        try:
+            made = child_json(db, __file__, "--child", f"--accounts={args.accounts}")
+            server = Server(db, workers=2, threads=4, FIELDCRM_TILE_URL="")
+            with server:
+                return measure(f"http://localhost:{server.port}", made["username"], args)
+        finally:
+            drop_database(db)
+
+
+def measure(base: str, username: str, args: argparse.Namespace) -> dict:
     import requests
 
-    env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_TILE_URL": ""}
-    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
-    out = subprocess.run(
-        [PY, __file__, "--child", f"--accounts={args.accounts}"],
-        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    username = json.loads(out.stdout.strip().splitlines()[-1])["username"]
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "fieldcrm.wsgi",
-         "-b", f"127.0.0.1:{port}",
-         "-w", "2", "--threads", "4", "-k", "gthread", "--log-level", "warning"],
-        env=env, cwd=ROOT, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://localhost:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/healthz", timeout=10).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        session = requests.Session()
-        session.get(f"{base}/api/v1/auth/csrf")
-        session.post(
-            f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD},
-            headers={"X-CSRFToken": session.cookies["csrftoken"]},
-        ).raise_for_status()  # fmt: skip
-        result = {"accounts": args.accounts,
-                  "shell": shell_sizes(base, session),
-                  "pull": pull_sizes(base, session)}  # fmt: skip
-        result["browser"] = browser_first_sync(base, username)
-        return result
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    session = requests.Session()
+    session.get(f"{base}/api/v1/auth/csrf")
+    session.post(
+        f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD},
+        headers={"X-CSRFToken": session.cookies["csrftoken"]},
+    ).raise_for_status()  # fmt: skip
+    result = {"accounts": args.accounts,
+              "shell": shell_sizes(base, session),
+              "pull": pull_sizes(base, session)}  # fmt: skip
+    result["browser"] = browser_first_sync(base, username)
+    return result
 
 
 def main() -> int:
@@ -288,8 +265,7 @@ def main() -> int:
         with postgis_cluster() as url:
             r = run(url, args)
     else:
-        with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-            r = run(f"spatialite:///{tmp}/bench.db", args)
+        r = run("spatialite:///unused.db", args)
     report(r)
     return 0 if r["browser"]["accounts_stored"] == r["accounts"] else 1
 

@@ -34,9 +34,7 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,9 +45,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgcluster import postgis_cluster  # noqa: E402
+from tests.harness.database import drop_database, migrated_database, postgis_cluster  # noqa: E402
+from tests.harness.env import child_json  # noqa: E402
+from tests.harness.server import Server  # noqa: E402
 
-PY = sys.executable
 ACCOUNTS = 200
 ALONE_BATCHES = 20
 CENTRE = (1.05, 42.05)  # lng, lat of the bench territory's middle
@@ -109,21 +108,6 @@ def count_rows() -> dict:
     }
 
 
-def _child(mode: str, database_url: str, devices: int = 0) -> dict:
-    out = subprocess.run(
-        [PY, __file__, f"--child={mode}", f"--devices={devices}"],
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _visit(account: dict, n: int) -> dict:
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     fields = {
@@ -138,96 +122,97 @@ def _visit(account: dict, n: int) -> dict:
             "id": str(uuid.uuid4()), "fields": fields}  # fmt: skip
 
 
-def run_backend(label: str, database_url: str, args: argparse.Namespace) -> dict:
+def run_backend(label: str, base_url: str, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
+        db = migrated_database(base_url, Path(tmp))
+        try:
+            data = child_json(db, __file__, "--child=setup", f"--devices={args.devices}")
+            with Server(db, workers=args.workers, threads=args.threads) as server:
+                measured = push_all(server.url, data, args)
+            rows = child_json(db, __file__, "--child=count")
+        finally:
+            drop_database(db)
+    return summary(label, args, measured, rows)
+
+
+def push_all(base: str, data: dict, args: argparse.Namespace) -> dict:
+    """Every device pushes its share at once; then one device alone."""
     import requests
 
-    env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_DEBUG": "0"}
-    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
-    data = _child("setup", database_url, args.devices)
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "fieldcrm.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "--threads", str(args.threads), "-k", "gthread",
-         "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if requests.get(f"{base}/healthz", timeout=10).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        per_device = args.visits // args.devices
-        latencies: list[float] = []
-        server_times: list[float] = []
-        statuses: dict[str, int] = {}
-        errors: list[str] = []
-        lock = threading.Lock()
-        start_gate = threading.Barrier(args.devices)
+    per_device = args.visits // args.devices
+    latencies: list[float] = []
+    server_times: list[float] = []
+    statuses: dict[str, int] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    start_gate = threading.Barrier(args.devices)
 
-        def device(i: int) -> None:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {data['tokens'][i]}"
-            accounts = data["accounts"]
-            visits = [_visit(accounts[(i * 7 + n) % len(accounts)], i * per_device + n)
-                      for n in range(per_device)]  # fmt: skip
-            start_gate.wait()
-            for k in range(0, len(visits), args.batch):
-                batch = visits[k : k + args.batch]
-                # Like the phone: a 5xx or a lost answer is transient, so the same batch (same
-                # op ids) goes again after a pause (capped backoff, no jitter needed here);
-                # the server must not double anything.
-                for attempt in range(60):
-                    t0 = time.perf_counter()
-                    try:
-                        response = session.post(
-                            f"{base}/api/v1/sync/push",
-                            json={"device_id": f"bench-{i}", "mutations": batch}, timeout=900,
-                        )  # fmt: skip
-                    except requests.RequestException as exc:
-                        response, failure = None, repr(exc)
-                    else:
-                        failure = None if response.status_code == 200 else response.status_code
-                    elapsed = time.perf_counter() - t0
-                    with lock:
-                        latencies.append(elapsed)
-                        if response is not None and "Server-Timing" in response.headers:
-                            ms = response.headers["Server-Timing"].split("dur=")[1]
-                            server_times.append(float(ms) / 1000)
-                        if failure is None:
-                            for result in response.json()["results"]:
-                                statuses[result["status"]] = statuses.get(result["status"], 0) + 1
-                            break
-                        errors.append(str(failure))
-                    time.sleep(min(5.0, 0.2 * 2**attempt))
-
-        threads = [threading.Thread(target=device, args=(i,)) for i in range(args.devices)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        total = time.perf_counter() - t0
-        # The same batches from one device while the others are quiet: the wait a phone sees
-        # when it is not queued behind 49 others.
-        alone: list[float] = []
+    def device(i: int) -> None:
         session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {data['tokens'][0]}"
-        for k in range(ALONE_BATCHES):
-            batch = [_visit(data["accounts"][(k + n) % len(data["accounts"])], -1)
-                     for n in range(args.batch)]  # fmt: skip
-            t1 = time.perf_counter()
-            body = {"device_id": "bench-alone", "mutations": batch}
-            response = session.post(f"{base}/api/v1/sync/push", json=body)
-            alone.append(time.perf_counter() - t1)
-            response.raise_for_status()
-        alone.sort()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    rows = _child("count", database_url)
+        session.headers["Authorization"] = f"Bearer {data['tokens'][i]}"
+        accounts = data["accounts"]
+        visits = [_visit(accounts[(i * 7 + n) % len(accounts)], i * per_device + n)
+                  for n in range(per_device)]  # fmt: skip
+        start_gate.wait()
+        for k in range(0, len(visits), args.batch):
+            batch = visits[k : k + args.batch]
+            # Like the phone: a 5xx or a lost answer is transient, so the same batch (same
+            # op ids) goes again after a pause (capped backoff, no jitter needed here);
+            # the server must not double anything.
+            for attempt in range(60):
+                t0 = time.perf_counter()
+                try:
+                    response = session.post(
+                        f"{base}/api/v1/sync/push",
+                        json={"device_id": f"bench-{i}", "mutations": batch}, timeout=900,
+                    )  # fmt: skip
+                except requests.RequestException as exc:
+                    response, failure = None, repr(exc)
+                else:
+                    failure = None if response.status_code == 200 else response.status_code
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    latencies.append(elapsed)
+                    if response is not None and "Server-Timing" in response.headers:
+                        ms = response.headers["Server-Timing"].split("dur=")[1]
+                        server_times.append(float(ms) / 1000)
+                    if failure is None:
+                        for result in response.json()["results"]:
+                            statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+                        break
+                    errors.append(str(failure))
+                time.sleep(min(5.0, 0.2 * 2**attempt))
+
+    threads = [threading.Thread(target=device, args=(i,)) for i in range(args.devices)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = time.perf_counter() - t0
+    # The same batches from one device while the others are quiet: the wait a phone sees
+    # when it is not queued behind 49 others.
+    alone: list[float] = []
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {data['tokens'][0]}"
+    for k in range(ALONE_BATCHES):
+        batch = [_visit(data["accounts"][(k + n) % len(data["accounts"])], -1)
+                 for n in range(args.batch)]  # fmt: skip
+        t1 = time.perf_counter()
+        body = {"device_id": "bench-alone", "mutations": batch}
+        response = session.post(f"{base}/api/v1/sync/push", json=body)
+        alone.append(time.perf_counter() - t1)
+        response.raise_for_status()
+    alone.sort()
+    return {"per_device": per_device, "total": total, "latencies": latencies,
+            "server_times": server_times, "alone": alone, "statuses": statuses,
+            "errors": errors}  # fmt: skip
+
+
+def summary(label: str, args: argparse.Namespace, measured: dict, rows: dict) -> dict:
+    per_device, total, alone = measured["per_device"], measured["total"], measured["alone"]
+    latencies, server_times = measured["latencies"], measured["server_times"]
+    statuses, errors = measured["statuses"], measured["errors"]
     pushed = per_device * args.devices
     for table in ("visits", "activities"):  # the lone device's batches come on top
         rows[table] -= ALONE_BATCHES * args.batch
@@ -296,9 +281,8 @@ def main() -> int:
         args.devices, args.visits, args.batch = 5, 200, 20
     results = []
     if args.backend in ("spatialite", "both"):
-        with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-            results.append(run_backend("spatialite", f"spatialite:///{tmp}/bench.db", args))
-            report(results[-1])
+        results.append(run_backend("spatialite", "spatialite:///unused.db", args))
+        report(results[-1])
     if args.backend in ("postgis", "both"):
         with postgis_cluster() as url:
             results.append(run_backend("postgis", url, args))
