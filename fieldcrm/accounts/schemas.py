@@ -10,13 +10,13 @@ from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from fieldcrm.accounts.models import Account, Activity
-from fieldcrm.core.schemas import Instant, LatLng
+from fieldcrm.core.schemas import Input, Instant, LatLng
 
 Status = Account.Status
 Tier = Account.Tier
 
 
-class AccountBase(Schema):
+class AccountBase(Input):
     status: Status | None = None
     address: str | None = Field(default=None, max_length=300)
     location: LatLng | None = None
@@ -98,7 +98,7 @@ class AccountPage(Schema):
     count: int
 
 
-class AccountFilters(Schema):
+class AccountFilters(Input):
     q: str | None = Field(
         default=None, max_length=100, description="Text in name, address, email or phone"
     )
@@ -167,7 +167,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-class ContactIn(Schema):
+class ContactIn(Input):
     id: uuid.UUID | None = None
     name: str = Field(min_length=1, max_length=200)
     role: str = Field("", max_length=120)
@@ -177,7 +177,7 @@ class ContactIn(Schema):
     is_primary: bool = False
 
 
-class ContactPatch(Schema):
+class ContactPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=40)
@@ -199,7 +199,7 @@ class ContactOut(Schema):
     updated_at: dt.datetime
 
 
-class ActivityIn(Schema):
+class ActivityIn(Input):
     id: uuid.UUID | None = None
     kind: Activity.Kind
     occurred_at: Instant | None = None

@@ -6,13 +6,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Schema
+from ninja import Field
 from ninja.pagination import LimitOffsetPagination
+
+from fieldcrm.core.schemas import Input
 
 MAX_LIMIT = 500
 
 
-class PageIn(Schema):
+class PageIn(Input):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
 

@@ -8,7 +8,32 @@ from typing import Annotated, Any
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema, field_validator
+
+# The databases' integers: SQLite raises OverflowError beyond 64 bits in foreign-key and
+# ``__in`` lookups (Django guards only plain field lookups), PostgreSQL refuses them.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _beyond_64_bits(value: Any) -> bool:
+    if type(value) is int:
+        return not INT64_MIN <= value <= INT64_MAX
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_beyond_64_bits(item) for item in value)
+    return False
+
+
+class Input(Schema):
+    """Every schema the API reads (bodies, query filters): an integer anywhere in a field, in
+    a list included, must fit 64 bits, or the field is refused with a 422 naming it."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_64_bits(cls, value: Any) -> Any:
+        if _beyond_64_bits(value):
+            raise ValueError(f"a whole number between {INT64_MIN} and {INT64_MAX}")
+        return value
+
 
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]

@@ -9,10 +9,11 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from fieldcrm.core.schemas import Input
 from fieldcrm.deals.models import Deal, Stage
 
 
-class DealIn(Schema):
+class DealIn(Input):
     account_id: uuid.UUID
     name: str = Field(min_length=1, max_length=200)
     pipeline_id: int | None = Field(default=None, description="Default: the default pipeline.")
@@ -23,7 +24,7 @@ class DealIn(Schema):
     owner_id: int | None = Field(default=None, description="Default: you.")
 
 
-class DealPatch(Schema):
+class DealPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Z]{3}$")
@@ -31,7 +32,7 @@ class DealPatch(Schema):
     owner_id: int | None = None
 
 
-class DealMoveIn(Schema):
+class DealMoveIn(Input):
     stage_id: int
 
 
@@ -65,7 +66,7 @@ class DealOut(Schema):
         return obj.stage.outcome
 
 
-class DealFilters(Schema):
+class DealFilters(Input):
     pipeline: int | None = None
     stage: int | None = None
     owner: int | None = None
@@ -73,14 +74,14 @@ class DealFilters(Schema):
     status: Stage.Outcome | None = Field(default=None, description="open, won or lost")
 
 
-class StageIn(Schema):
+class StageIn(Input):
     name: str = Field(min_length=1, max_length=120)
     position: int = Field(ge=0, le=32_767)
     probability: int = Field(10, ge=0, le=100)
     outcome: Stage.Outcome = Stage.Outcome.OPEN
 
 
-class StagePatch(Schema):
+class StagePatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     position: int | None = Field(default=None, ge=0, le=32_767)
     probability: int | None = Field(default=None, ge=0, le=100)
@@ -96,13 +97,13 @@ class StageOut(Schema):
     outcome: str
 
 
-class PipelineIn(Schema):
+class PipelineIn(Input):
     name: str = Field(min_length=1, max_length=120)
     is_default: bool = False
     stages: list[StageIn] = Field(default_factory=list, max_length=50)
 
 
-class PipelinePatch(Schema):
+class PipelinePatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     is_default: bool | None = None
 

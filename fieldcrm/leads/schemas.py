@@ -5,10 +5,12 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from fieldcrm.core.schemas import Input
+
 HONEYPOT = "website_url"
 
 
-class LeadIn(Schema):
+class LeadIn(Input):
     # Forms on other sites carry extra fields (submit buttons, their own CSRF tokens): ignore.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from fieldcrm.core.schemas import Input
 from fieldcrm.plans.models import PlanJob, RoutePlan
 
 
@@ -22,7 +23,7 @@ def job_progress(job: PlanJob) -> int:
     return max(job.progress, int(phase["base"] + share * phase["span"]))
 
 
-class GenerateIn(Schema):
+class GenerateIn(Input):
     region_id: int
     date: dt.date
     horizon_days: int = Field(1, ge=1, le=20, description="Working days to plan from `date`.")
@@ -109,14 +110,14 @@ class RoutePlanOut(Schema):
         return list(obj.stops.all())
 
 
-class PlanFilters(Schema):
+class PlanFilters(Input):
     rep_id: int | None = None
     date: dt.date | None = None
     region_id: int | None = None
     status: RoutePlan.Status | None = None
 
 
-class CandidateFilters(Schema):
+class CandidateFilters(Input):
     region_id: int
     date: dt.date
 
@@ -135,16 +136,16 @@ class CandidateOut(Schema):
     service_s: int
 
 
-class StopMoveIn(Schema):
+class StopMoveIn(Input):
     plan_id: int = Field(description="The draft plan (rep) to move the stop to.")
     position: int = Field(ge=1, le=1000, description="1 = first stop.")
 
 
-class StopPinIn(Schema):
+class StopPinIn(Input):
     pinned: bool
 
 
-class ReoptimiseIn(Schema):
+class ReoptimiseIn(Input):
     region_id: int
     date: dt.date
     time_limit_s: float = Field(5.0, ge=0.5, le=120, allow_inf_nan=False)

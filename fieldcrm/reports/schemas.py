@@ -8,10 +8,11 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field, model_validator
 
+from fieldcrm.core.schemas import Input
 from fieldcrm.deals.schemas import BoardOut
 
 
-class VisitsReportFilters(Schema):
+class VisitsReportFilters(Input):
     period: Literal["day", "week"] = "day"
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -36,7 +37,7 @@ class VisitsReportOut(Schema):
     rows: list[VisitsReportRow]
 
 
-class PipelineReportFilters(Schema):
+class PipelineReportFilters(Input):
     pipeline: int | None = Field(default=None, description="Default: every pipeline")
 
 
@@ -44,7 +45,7 @@ class PipelineReportOut(Schema):
     pipelines: list[BoardOut]
 
 
-class CoverageFilters(Schema):
+class CoverageFilters(Input):
     by: Literal["territory", "rep"] = "territory"
 
 

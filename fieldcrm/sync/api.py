@@ -1,7 +1,8 @@
 """/api/v1/sync: the phone's pull and push (DESIGN.md, "Offline sync")."""
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
+from fieldcrm.core.schemas import Input
 from fieldcrm.sync import selectors, services
 from fieldcrm.sync.schemas import PullOut, PushIn, PushOut, TodayOut
 from fieldcrm.users.auth import ApiRequest
@@ -9,7 +10,7 @@ from fieldcrm.users.auth import ApiRequest
 router = Router(tags=["sync"])
 
 
-class PullParams(Schema):
+class PullParams(Input):
     cursor: int = Field(0, ge=0)
     limit: int = Field(selectors.DEFAULT_PAGE, ge=1, le=selectors.MAX_PAGE)
     tombstones_since: int | None = Field(

@@ -8,15 +8,17 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from fieldcrm.core.schemas import Input
+
 MAX_BATCH = 500
 
 
-class Change(Schema):
+class Change(Input):
     old: Any = None
     new: Any = None
 
 
-class Mutation(Schema):
+class Mutation(Input):
     op_id: uuid.UUID = Field(description="Client-generated; a retried push is answered, not redone")
     entity: str
     action: Literal["create", "update", "delete"]
@@ -31,7 +33,7 @@ class Mutation(Schema):
     )
 
 
-class PushIn(Schema):
+class PushIn(Input):
     device_id: str = Field("", max_length=64)
     # Items stay loose here so one malformed item is rejected alone, never the whole batch.
     mutations: list[dict[str, Any]] = Field(max_length=MAX_BATCH)

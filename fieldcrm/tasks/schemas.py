@@ -8,11 +8,11 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.core.schemas import Instant
+from fieldcrm.core.schemas import Input, Instant
 from fieldcrm.tasks.models import Task
 
 
-class TaskIn(Schema):
+class TaskIn(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-generated id (optional).")
     title: str = Field(min_length=1, max_length=200)
     kind: Task.Kind = Task.Kind.CALL
@@ -24,7 +24,7 @@ class TaskIn(Schema):
     due_at: Instant | None = None
 
 
-class TaskPatch(Schema):
+class TaskPatch(Input):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     kind: Task.Kind | None = None
     notes: str | None = Field(default=None, max_length=5000)
@@ -48,7 +48,7 @@ class TaskOut(Schema):
     updated_at: dt.datetime
 
 
-class TaskFilters(Schema):
+class TaskFilters(Input):
     mine: bool | None = Field(default=None, description="Only tasks assigned to you")
     due_today: bool | None = Field(default=None, description="Open and due today in your time zone")
     overdue: bool | None = Field(default=None, description="Open and due before now")

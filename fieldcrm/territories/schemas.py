@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from fieldcrm.accounts.models import Account
+from fieldcrm.core.schemas import Input
 from fieldcrm.territories.models import Region, Territory
 
 GeoJSON = dict[str, Any]
@@ -28,7 +29,7 @@ def _check_timezone(value: str | None) -> str | None:
     return value
 
 
-class RegionIn(Schema):
+class RegionIn(Input):
     name: str = Field(min_length=1, max_length=120)
     boundary: GeoJSON | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon")
     manager_id: int | None = None
@@ -40,7 +41,7 @@ class RegionIn(Schema):
         return _check_timezone(value)
 
 
-class RegionPatch(Schema):
+class RegionPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     boundary: GeoJSON | None = None
     manager_id: int | None = None
@@ -77,14 +78,14 @@ class RegionOut(Schema):
         return Account.objects.filter(territory__region=obj).count() if count is None else count
 
 
-class TerritoryIn(Schema):
+class TerritoryIn(Input):
     name: str = Field(min_length=1, max_length=120)
     region_id: int
     boundary: GeoJSON = Field(description="GeoJSON Polygon or MultiPolygon")
     rep_ids: list[int] = Field(default_factory=list, max_length=200)
 
 
-class TerritoryPatch(Schema):
+class TerritoryPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     region_id: int | None = None
     boundary: GeoJSON | None = None
@@ -113,5 +114,5 @@ class TerritoryOut(Schema):
         return Account.objects.filter(territory=obj).count() if count is None else count
 
 
-class TerritoryFilters(Schema):
+class TerritoryFilters(Input):
     region: int | None = None

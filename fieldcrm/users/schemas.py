@@ -5,8 +5,10 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from fieldcrm.core.schemas import Input
 
-class LoginIn(Schema):
+
+class LoginIn(Input):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=256)
 
@@ -22,7 +24,7 @@ class MeOut(Schema):
     landing_url: str
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     name: str = Field(min_length=1, max_length=100)
 
 
@@ -47,11 +49,11 @@ from typing import Any  # noqa: E402
 from pydantic import EmailStr  # noqa: E402
 
 from fieldcrm.accounts.models import CustomFieldDefinition  # noqa: E402
-from fieldcrm.core.schemas import LatLng, LocalTime  # noqa: E402
+from fieldcrm.core.schemas import LatLng, LocalTime  # noqa:E402
 from fieldcrm.users.models import User  # noqa: E402
 
 
-class UserManageBase(Schema):
+class UserManageBase(Input):
     first_name: str | None = Field(default=None, max_length=150)
     last_name: str | None = Field(default=None, max_length=150)
     email: EmailStr | None = None
@@ -110,13 +112,13 @@ class UserOut(Schema):
         return LatLng.from_point(obj.home_base)
 
 
-class UserFilters(Schema):
+class UserFilters(Input):
     role: User.Role | None = None
     region: int | None = Field(default=None, description="Member of, or rep in, this region")
     q: str | None = Field(default=None, max_length=100, description="Text in username or name")
 
 
-class CustomFieldIn(Schema):
+class CustomFieldIn(Input):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")
     label: str = Field(min_length=1, max_length=120)
     kind: CustomFieldDefinition.Kind = CustomFieldDefinition.Kind.TEXT
@@ -124,7 +126,7 @@ class CustomFieldIn(Schema):
     is_required: bool = False
 
 
-class CustomFieldPatch(Schema):
+class CustomFieldPatch(Input):
     label: str | None = Field(default=None, min_length=1, max_length=120)
     kind: CustomFieldDefinition.Kind | None = None
     choices: list[Any] | None = Field(default=None, max_length=200)

@@ -8,7 +8,7 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.core.schemas import Instant, LatLng, LocalTime
+from fieldcrm.core.schemas import Input, Instant, LatLng, LocalTime
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
 
@@ -16,20 +16,20 @@ from fieldcrm.visits.models import Visit
 FAR_CHECK_IN_M = 200.0
 
 
-class CheckInIn(Schema):
+class CheckInIn(Input):
     location: LatLng
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
     at: Instant | None = Field(default=None, description="When the rep arrived; default now.")
 
 
-class NextStepIn(Schema):
+class NextStepIn(Input):
     title: str = Field(min_length=1, max_length=200)
     kind: Task.Kind = Task.Kind.CALL
     due_at: Instant | None = None
     notes: str = Field("", max_length=5000)
 
 
-class VisitIn(Schema):
+class VisitIn(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-generated id (optional).")
     account_id: uuid.UUID
     rep_id: int | None = Field(
@@ -43,7 +43,7 @@ class VisitIn(Schema):
     notes: str = Field("", max_length=20_000)
 
 
-class VisitPatch(Schema):
+class VisitPatch(Input):
     status: Visit.Status | None = None
     outcome: Visit.Outcome | None = None
     notes: str | None = Field(default=None, max_length=20_000)
@@ -53,7 +53,7 @@ class VisitPatch(Schema):
     check_in: CheckInIn | None = None
 
 
-class VisitLogIn(Schema):
+class VisitLogIn(Input):
     outcome: Visit.Outcome = Visit.Outcome.NONE
     notes: str = Field("", max_length=20_000)
     completed_at: Instant | None = Field(default=None, description="Default now.")
@@ -106,7 +106,7 @@ class VisitOut(Schema):
         return obj.distance_m > FAR_CHECK_IN_M + (obj.check_in_accuracy_m or 0)
 
 
-class VisitFilters(Schema):
+class VisitFilters(Input):
     rep: int | None = None
     account: uuid.UUID | None = None
     status: list[Visit.Status] | None = None
