@@ -1,8 +1,8 @@
 """Travel-time providers behind one interface, and the per-problem matrix cache.
 
-A provider turns a list of points into integer duration (s) and distance (m) matrices and can
-draw the path through a sequence of points. Pairs with no path hold ``UNREACHABLE``; the
-solver turns those into dropped visits, never an exception.
+A provider (``routing.model.Provider``) turns a list of points into integer duration (s) and
+distance (m) matrices and can draw the path through a sequence of points. Pairs with no path
+hold ``UNREACHABLE``; the solver turns those into dropped visits, never an exception.
 """
 
 from __future__ import annotations
@@ -13,27 +13,12 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
-from routing.model import Location
+from routing.model import UNREACHABLE, Location, Provider, TravelMatrix
 
-# Far beyond any horizon (31 years), yet sums over a few thousand arcs stay inside int64.
-UNREACHABLE = 10**9
 EARTH_RADIUS_M = 6_371_000.0
-
-
-@dataclass(frozen=True, eq=False)
-class TravelMatrix:
-    duration_s: np.ndarray  # int64 [n, n]
-    distance_m: np.ndarray  # int64 [n, n]
-
-
-class Provider(Protocol):
-    def matrix(self, points: Sequence[Location]) -> TravelMatrix: ...
-
-    def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]: ...
 
 
 def haversine_m(

@@ -3,18 +3,25 @@
 Units are fixed so that nothing needs converting inside the solver: times are integer seconds
 from midnight of the planning day, distances integer metres, ids strings. Coordinates are WGS84
 degrees (the benchmarks put planar x/y in ``lon``/``lat`` and use ``PlanarProvider``).
+
+The travel-time ``Provider`` protocol and its ``TravelMatrix`` are part of this vocabulary (a
+``Problem`` names its provider), so they live here and the providers in ``matrix.py`` and
+``roads.py`` import them: no module of the package imports one that imports it back.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from routing.matrix import Provider
+import numpy as np
+import numpy.typing as npt
 
 DAY_S = 24 * 3600
+# Far beyond any horizon (31 years), yet sums over a few thousand arcs stay inside int64.
+UNREACHABLE = 10**9
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,25 @@ class Break:
 
     window: TimeWindow
     duration_s: int
+
+
+@dataclass(frozen=True, eq=False)
+class TravelMatrix:
+    """Integer seconds and metres from each point (row) to each point (column), int64 [n, n].
+
+    A pair with no path holds ``UNREACHABLE``; the solver turns those into dropped visits.
+    """
+
+    duration_s: npt.NDArray[np.int64]
+    distance_m: npt.NDArray[np.int64]
+
+
+class Provider(Protocol):
+    """Travel times between points, and the path through them for drawing a route."""
+
+    def matrix(self, points: Sequence[Location]) -> TravelMatrix: ...
+
+    def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]: ...
 
 
 class Objective(enum.Enum):

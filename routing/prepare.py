@@ -13,8 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.matrix import DEFAULT_PROVIDER, UNREACHABLE, TravelMatrix, travel_matrix
-from routing.model import DAY_S, Dropped, DropReason, Location, Objective, Problem, TimeWindow
+from routing.matrix import DEFAULT_PROVIDER, travel_matrix
+from routing.model import (
+    DAY_S,
+    UNREACHABLE,
+    Dropped,
+    DropReason,
+    Location,
+    Objective,
+    Problem,
+    TimeWindow,
+    TravelMatrix,
+)
 
 # Dropping a visit must always cost more than any detour, so the solvers plan as many visits as
 # fit and only then look at distance; priorities order the drops among optional visits.

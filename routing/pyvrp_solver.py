@@ -18,7 +18,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from routing.candidate import Candidate
-from routing.matrix import UNREACHABLE
+from routing.model import UNREACHABLE
 from routing.prepare import SolverInput
 
 STOP_EARLY_S = 0.1

@@ -29,8 +29,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from routing.matrix import UNREACHABLE, TravelMatrix, haversine_m
-from routing.model import Location
+from routing.matrix import haversine_m
+from routing.model import UNREACHABLE, Location, TravelMatrix
 
 # Free-flow speeds (km/h) by highway class where a way has no usable maxspeed.
 SPEED_KMH = {

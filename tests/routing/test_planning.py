@@ -27,7 +27,7 @@ from routing import (
     Vehicle,
     solve,
 )
-from routing.matrix import UNREACHABLE, TravelMatrix
+from routing.model import UNREACHABLE, TravelMatrix
 from routing.prepare import prepare, solver_input
 from routing.roads import RoadGraph, RoadProvider
 

@@ -22,7 +22,8 @@ from routing import (
     Vehicle,
     solve,
 )
-from routing.matrix import UNREACHABLE, haversine_m, travel_matrix
+from routing.matrix import haversine_m, travel_matrix
+from routing.model import UNREACHABLE
 from routing.roads import RoadGraph, RoadProvider, build, pack, road_provider, unpack
 
 ROADS = Path(__file__).resolve().parents[2] / "fieldcrm" / "data" / "roads"
