@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from routing.matrix import GreatCircleProvider, OsrmProvider, PlanarProvider
+from routing.matrix import GreatCircleProvider, OsrmError, OsrmProvider, PlanarProvider
 from routing.model import (
     UNREACHABLE,
     Break,
@@ -39,6 +39,7 @@ __all__ = [
     "GreatCircleProvider",
     "Location",
     "Objective",
+    "OsrmError",
     "OsrmProvider",
     "PlanarProvider",
     "Problem",

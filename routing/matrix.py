@@ -7,8 +7,10 @@ hold ``UNREACHABLE``; the solver turns those into dropped visits, never an excep
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
+import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -73,12 +75,17 @@ class PlanarProvider:
         return _straight(points)
 
 
+class OsrmError(RuntimeError):
+    """OSRM could not be reached or refused a request; the message says which and why."""
+
+
 @dataclass(frozen=True)
 class OsrmProvider:
     """OSRM's table service (``/table/v1``) for deployments that run OSRM.
 
     ``base_url`` like ``http://osrm:5000``. Route geometry comes from ``/route/v1``; if that
-    fails the geometry falls back to straight lines rather than failing the plan.
+    fails the geometry falls back to straight lines rather than failing the plan. A matrix
+    that OSRM cannot give raises ``OsrmError``.
     """
 
     base_url: str
@@ -92,10 +99,23 @@ class OsrmProvider:
     def _get(self, service: str, points: Sequence[Location], query: str) -> dict[str, object]:
         coords = ";".join(f"{p.lon:.6f},{p.lat:.6f}" for p in points)
         url = f"{self.base_url.rstrip('/')}/{service}/v1/{self.profile}/{coords}?{query}"
-        with urllib.request.urlopen(url, timeout=self.timeout_s) as response:  # noqa: S310
-            body: dict[str, object] = json.load(response)
+        where = f"OSRM {service} at {self.base_url}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_s) as response:  # noqa: S310
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            # osrm-routed answers its refusals (TooBig, NoSegment, InvalidQuery…) with a 400
+            # and a JSON body naming the reason: that body is the useful part of the error.
+            raw = error.read()
+            if _osrm_body(raw) is None:
+                raise OsrmError(f"{where} answered HTTP {error.code} {error.reason}") from error
+        except (OSError, http.client.HTTPException) as error:  # refused, timed out, cut off
+            raise OsrmError(f"{where} failed: {error!r}") from error
+        body = _osrm_body(raw)
+        if body is None:
+            raise OsrmError(f"{where} answered something that is not OSRM's JSON")
         if body.get("code") != "Ok":
-            raise RuntimeError(f"OSRM {service} answered {body.get('code')}: {body.get('message')}")
+            raise OsrmError(f"{where} answered {body.get('code')}: {body.get('message')}")
         return body
 
     def matrix(self, points: Sequence[Location]) -> TravelMatrix:
@@ -103,7 +123,9 @@ class OsrmProvider:
         query = "annotations=duration,distance"
         if n <= self.max_table_size:
             body = self._get("table", points, query)
-            return TravelMatrix(_osrm_values(body["durations"]), _osrm_values(body["distances"]))
+            return TravelMatrix(
+                _osrm_table(body, "durations", n, n), _osrm_table(body, "distances", n, n)
+            )
         duration = np.full((n, n), UNREACHABLE, dtype=np.int64)
         distance = np.full((n, n), UNREACHABLE, dtype=np.int64)
         block = max(1, self.max_table_size // 2)
@@ -120,8 +142,9 @@ class OsrmProvider:
                     [points[i] for i in subset],
                     f"{query}&sources={sources}&destinations={targets}",
                 )
-                duration[np.ix_(src, dst)] = _osrm_values(body["durations"])
-                distance[np.ix_(src, dst)] = _osrm_values(body["distances"])
+                shape = len(src), len(dst)
+                duration[np.ix_(src, dst)] = _osrm_table(body, "durations", *shape)
+                distance[np.ix_(src, dst)] = _osrm_table(body, "distances", *shape)
         return TravelMatrix(duration, distance)
 
     def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
@@ -137,13 +160,29 @@ class OsrmProvider:
             return _straight(points)
 
 
-def _osrm_values(rows: object) -> np.ndarray:
-    """OSRM's JSON rows as integers; null (no route between the pair) becomes UNREACHABLE."""
-    assert isinstance(rows, list)
+def _osrm_body(raw: bytes) -> dict[str, object] | None:
+    """OSRM's JSON answer (an object with a ``code``), or None for anything else."""
+    try:
+        body = json.loads(raw)
+    except ValueError:  # also UnicodeDecodeError
+        return None
+    return body if isinstance(body, dict) and "code" in body else None
+
+
+def _osrm_table(body: dict[str, object], key: str, rows: int, cols: int) -> np.ndarray:
+    """One table of OSRM's answer as integers; null (no route between the pair) becomes
+    UNREACHABLE. An answer of another shape is an error, not a matrix."""
+    table = body.get(key)
+    if not (
+        isinstance(table, list)
+        and len(table) == rows
+        and all(isinstance(row, list) and len(row) == cols for row in table)
+    ):
+        raise OsrmError(f"OSRM table answered without {rows}×{cols} {key}")
     values = np.array(
-        [[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float
-    )
-    out = np.full(values.shape, UNREACHABLE, dtype=np.int64)
+        [[math.nan if v is None else float(v) for v in row] for row in table], dtype=float
+    ).reshape(rows, cols)
+    out = np.full((rows, cols), UNREACHABLE, dtype=np.int64)
     ok = ~np.isnan(values)
     out[ok] = np.rint(values[ok]).astype(np.int64)
     return out

@@ -1,11 +1,8 @@
-"""Travel-time providers: great-circle, the committed road graphs, OSRM (against a local stub)."""
+"""Travel-time providers: great-circle, the committed road graphs, OSRM (a local stand-in)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +12,7 @@ from routing import (
     DropReason,
     GreatCircleProvider,
     Location,
+    OsrmError,
     OsrmProvider,
     Problem,
     Stop,
@@ -25,6 +23,7 @@ from routing import (
 from routing.matrix import haversine_m, travel_matrix
 from routing.model import UNREACHABLE
 from routing.roads import RoadGraph, RoadProvider, build, pack, road_provider, unpack
+from tests.routing.osrm_standin import osrm_standin
 
 ROADS = Path(__file__).resolve().parents[2] / "fieldcrm" / "data" / "roads"
 H = 3600
@@ -129,79 +128,72 @@ def test_build_keeps_drivable_ways_of_the_largest_component_and_one_way_streets(
     assert m.distance_m[1, 0] < m.distance_m[0, 1]
 
 
-ISLAND_LAT = 60.2  # the stub has no route to or from points at this latitude
+ISLAND_LAT = 60.2  # the stand-in has no route to or from points at this latitude
 
 
-class _Osrm(BaseHTTPRequestHandler):
-    """A stand-in for osrm-routed: times and distances from the coordinates themselves."""
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        path, _, query = self.path.partition("?")
-        coords = [tuple(map(float, c.split(","))) for c in path.split("/")[4].split(";")]
-        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-        if path.startswith("/table/v1/driving/"):
-            every = list(range(len(coords)))
-            src = [int(i) for i in params["sources"].split(";")] if "sources" in params else every
-            dst = (
-                [int(i) for i in params["destinations"].split(";")]
-                if "destinations" in params
-                else every
-            )
-
-            def cell(i: int, j: int, scale: float) -> float | None:
-                (lon_a, lat_a), (lon_b, lat_b) = coords[i], coords[j]
-                if i != j and (lat_a == ISLAND_LAT) != (lat_b == ISLAND_LAT):
-                    return None
-                return scale * (abs(lat_a - lat_b) + abs(lon_a - lon_b))
-
-            body = {
-                "code": "Ok",
-                "durations": [[cell(i, j, 1000.0) for j in dst] for i in src],
-                "distances": [[cell(i, j, 10_000.0) for j in dst] for i in src],
-            }
-        elif path.startswith("/route/v1/driving/"):
-            line = [list(c) for c in coords]
-            line.insert(1, [24.5, 60.5])
-            body = {"code": "Ok", "routes": [{"geometry": {"coordinates": line}}]}
-        else:
-            self.send_error(404)
-            return
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def on_island(lat: float, lon: float) -> bool:
+    return lat == ISLAND_LAT
 
 
 @pytest.fixture
 def osrm_url() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Osrm)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with osrm_standin(island=on_island) as url:
+        yield url
 
 
 def test_osrm_table_becomes_a_matrix_with_unreachable_pairs(osrm_url):
     points = [Location(60.0, 24.0), Location(60.1, 24.1), Location(ISLAND_LAT, 24.2)]
     m = OsrmProvider(osrm_url).matrix(points)
-    assert m.duration_s[0, 1] == 200 and m.distance_m[1, 0] == 2000
+    metres = float(haversine_m(np.array(60.0), np.array(24.0), np.array(60.1), np.array(24.1)))
+    # The stand-in drives the great circle at 36 km/h (10 m/s), answering to 0.1 like OSRM.
+    assert abs(m.distance_m[0, 1] - metres) <= 1 and abs(m.duration_s[1, 0] - metres / 10) <= 1
+    assert m.duration_s[0, 0] == 0 and m.distance_m[1, 1] == 0
     assert m.duration_s[0, 2] == UNREACHABLE and m.distance_m[2, 1] == UNREACHABLE
+    assert m.duration_s.dtype == np.int64 and m.distance_m.dtype == np.int64
 
 
-def test_osrm_tables_larger_than_its_limit_are_assembled_from_blocks(osrm_url):
+def test_osrm_tables_larger_than_its_limit_are_assembled_from_blocks():
     points = [Location(60.0 + 0.01 * i, 24.0 + 0.003 * i) for i in range(9)]
     points.append(Location(ISLAND_LAT, 24.0))
-    whole = OsrmProvider(osrm_url, max_table_size=100).matrix(points)
-    blocks = OsrmProvider(osrm_url, max_table_size=4).matrix(points)
+    log: list[str] = []
+    with osrm_standin(island=on_island, max_table_size=4, log=log) as url:
+        blocks = OsrmProvider(url, max_table_size=4).matrix(points)
+    with osrm_standin(island=on_island) as url:
+        whole = OsrmProvider(url).matrix(points)
     assert (whole.duration_s == blocks.duration_s).all()
     assert (whole.distance_m == blocks.distance_m).all()
     assert blocks.duration_s[9, 0] == UNREACHABLE and blocks.duration_s[3, 7] > 0
+    # Blocks of 2 × 2 over 10 points: 25 requests, none with more than 4 coordinates.
+    assert len(log) == 25
+    assert max(len(path.split("?")[0].split("/")[-1].split(";")) for path in log) == 4
+
+
+def test_osrm_refusing_a_table_is_an_error_that_says_why():
+    points = [Location(60.0 + 0.01 * i, 24.0) for i in range(5)]
+    with osrm_standin(max_table_size=2) as url, pytest.raises(OsrmError) as refused:
+        OsrmProvider(url, max_table_size=100).matrix(points)
+    assert "OSRM table" in str(refused.value) and url in str(refused.value)
+    assert "TooBig: Too many table coordinates" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "says"),
+    [
+        (503, {"error": "overloaded"}, "answered HTTP 503"),
+        (200, {"code": "NoSegment", "message": "Could not find a matching segment"}, "NoSegment"),
+        (200, {"code": "Ok", "durations": [[0.0]]}, "without 2×2 durations"),
+    ],
+)
+def test_an_osrm_answer_that_is_no_table_is_a_clear_error(status, body, says):
+    points = [Location(60.0, 24.0), Location(60.1, 24.1)]
+    with osrm_standin(fail=(status, body)) as url, pytest.raises(OsrmError, match=says):
+        OsrmProvider(url).matrix(points)
+
+
+def test_an_osrm_server_that_is_down_is_a_clear_error():
+    points = [Location(60.0, 24.0), Location(60.1, 24.1)]
+    with pytest.raises(OsrmError, match=r"OSRM table at http://127\.0\.0\.1:9 failed"):
+        OsrmProvider("http://127.0.0.1:9", timeout_s=0.5).matrix(points)
 
 
 def test_a_plan_through_osrm_drops_what_it_cannot_route_and_draws_its_path(osrm_url):
@@ -215,7 +207,13 @@ def test_a_plan_through_osrm_drops_what_it_cannot_route_and_draws_its_path(osrm_
     solution = solve(problem, time_limit_s=1.0)
     assert [(d.stop_id, d.reason) for d in solution.dropped] == [("b", DropReason.UNREACHABLE)]
     assert [v.stop_id for v in solution.routes[0].visits] == ["a"]
-    assert (60.5, 24.5) in solution.routes[0].geometry
+    # The stand-in's path runs through the middle of each leg: drawn by OSRM, not straight.
+    assert (60.05, 24.05) in solution.routes[0].geometry
+
+
+def test_osrm_geometry_falls_back_to_straight_lines_when_there_is_no_route(osrm_url):
+    points = [Location(60.0, 24.0), Location(ISLAND_LAT, 24.2)]
+    assert OsrmProvider(osrm_url).geometry(points) == [(60.0, 24.0), (ISLAND_LAT, 24.2)]
 
 
 def test_osrm_geometry_falls_back_to_straight_lines_when_the_server_is_down():
