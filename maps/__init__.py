@@ -13,7 +13,7 @@ from maps.data import (
     TerritoryShape,
     UnassignedVisit,
 )
-from maps.layers import coverage_class, rep_colors
+from maps.style import coverage_class, coverage_labels, rep_colors, status_labels
 
 __all__ = [
     "FAST_CLUSTER_THRESHOLD",
@@ -25,8 +25,10 @@ __all__ = [
     "TerritoryShape",
     "UnassignedVisit",
     "coverage_class",
+    "coverage_labels",
     "rep_colors",
     "route_map",
+    "status_labels",
     "territory_map",
     "to_standalone_html",
 ]

@@ -17,7 +17,7 @@ from branca.element import Element
 from folium.elements import JSCSSMixin
 from folium.plugins import Draw, HeatMap, MarkerCluster
 
-from maps.layers import AccountCluster
+from maps.clusters import AccountCluster
 
 Links = list[tuple[str, str]]
 

@@ -13,29 +13,22 @@ from branca.element import Element
 from shapely.geometry import shape
 
 from maps.assets import LEAFLET_IMAGES, localize_assets
+from maps.clusters import AccountData, big_account_layers
+from maps.controls import DefaultIconPath, Legend, draw_control
 from maps.data import STATUSES, RouteLine, TerritoryMapData, UnassignedVisit
-from maps.layers import (
+from maps.heat import heat_layer
+from maps.markers import small_account_layers
+from maps.markup import Gettext, esc, identity
+from maps.routes import ROUTE_CSS, route_layer
+from maps.style import (
     COVERAGE_CLASSES,
     COVERAGE_COLORS,
-    ROUTE_CSS,
     STATUS_COLORS,
-    AccountData,
-    DefaultIconPath,
-    Gettext,
-    Legend,
-    big_account_layers,
     coverage_labels,
-    draw_control,
-    esc,
-    heat_layer,
-    identity,
-    region_layer,
     rep_colors,
-    route_layer,
-    small_account_layers,
     status_labels,
-    territory_layer,
 )
+from maps.territories import region_layer, territory_layer
 
 # Above this many accounts the shared-array path takes over from folium objects. STYLE.md
 # suggests ~10k, but folium 0.20 renders each marker with its popup in ~0.6 ms and ~1.1 KB,

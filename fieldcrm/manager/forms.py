@@ -16,7 +16,7 @@ from fieldcrm.access import scoped
 from fieldcrm.manager.selectors import MAP_STATUSES, MapFilters, map_reps, map_tags
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
-from maps.layers import status_labels
+from maps import status_labels
 
 MAX_POLYGON_POINTS = 5_000
 

@@ -32,8 +32,7 @@ from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
 from fieldcrm.users.auth import PageRequest
 from fieldcrm.users.models import User
-from maps import territory_map, to_standalone_html
-from maps.layers import status_labels
+from maps import status_labels, territory_map, to_standalone_html
 
 MAX_BODY = 1_000_000
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")

@@ -14,13 +14,10 @@ from maps import (
     rep_colors,
     territory_map,
 )
-from maps.layers import (
-    STATUS_COLORS,
-    AccountCluster,
-    AccountData,
-    Legend,
-    SharedHeatMap,
-)
+from maps.clusters import AccountCluster, AccountData
+from maps.controls import Legend
+from maps.heat import SharedHeatMap
+from maps.style import STATUS_COLORS
 from tests.maps.conftest import STATIC_URL, TILE_URL, make_accounts
 
 URL = re.compile(r"https?://[^\s\"'`)<>\\]+")
