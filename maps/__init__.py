@@ -3,7 +3,7 @@
 Imports folium, branca and shapely only; never Django, fieldcrm or routing (STYLE.md 2.5).
 """
 
-from maps.builders import FAST_CLUSTER_THRESHOLD, route_map, territory_map, to_standalone_html
+from maps.builders import FAST_CLUSTER_THRESHOLD, route_map, territory_map
 from maps.data import (
     AccountPoint,
     RegionShape,
@@ -13,6 +13,7 @@ from maps.data import (
     TerritoryShape,
     UnassignedVisit,
 )
+from maps.standalone import assets_in, to_standalone_html
 from maps.style import coverage_class, coverage_labels, rep_colors, status_labels
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "TerritoryMapData",
     "TerritoryShape",
     "UnassignedVisit",
+    "assets_in",
     "coverage_class",
     "coverage_labels",
     "rep_colors",

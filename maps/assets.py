@@ -3,7 +3,8 @@
 folium hard-codes jsDelivr, cdnjs, code.jquery.com and bootstrapcdn URLs in the class-level
 `default_js`/`default_css` lists of the Map and of each plugin. Reps are often offline and many
 offices block CDNs (DESIGN.md), so every element of a built map gets instance-level lists
-pointing at `{static_url}vendor/...`, the files `pwa/vendor.mjs` copies out of npm packages.
+pointing at `{static_url}vendor/...`. The caller tells the builders its static URL and serves
+the files `vendor_files()` lists under it (FieldCRM's `make assets` copies them out of npm).
 
 We assign new lists on the instance instead of calling `add_js_link`: folium's `_add_link`
 mutates the class-level list in place, which would leak our URLs into every other map in the
@@ -53,6 +54,7 @@ HEAT_JS: Links = [("leaflet-heat.js", "vendor/leaflet.heat/leaflet-heat.js")]
 DRAW_JS: Links = [("leaflet_draw_js", "vendor/leaflet-draw/leaflet.draw.js")]
 DRAW_CSS: Links = [("leaflet_draw_css", "vendor/leaflet-draw/leaflet.draw.css")]
 LEAFLET_IMAGES = "vendor/leaflet/images/"
+_STATIC_URL_KEY = "fieldcrm_static_url"
 
 # Checked in order, so subclasses (FastMarkerCluster) must not precede a more specific entry.
 _PLUGINS: list[tuple[type[JSCSSMixin], Links, Links]] = [
@@ -100,5 +102,14 @@ def localize_assets(m: folium.Map, static_url: str) -> folium.Map:
             if element.default_js or element.default_css:
                 raise ValueError(f"no local assets known for {type(element).__name__}")
     # Remembered for to_standalone_html, which inlines exactly the files under this prefix.
-    m.fieldcrm_static_url = static_url  # type: ignore[attr-defined]
+    # Kept in the instance's own __dict__: folium.Map declares no attribute for it.
+    vars(m)[_STATIC_URL_KEY] = static_url
     return m
+
+
+def static_url_of(m: folium.Map) -> str:
+    """The static URL `localize_assets` pointed this map at."""
+    static_url = vars(m).get(_STATIC_URL_KEY)
+    if not isinstance(static_url, str):
+        raise ValueError("the map's assets were never localized (see localize_assets)")
+    return static_url

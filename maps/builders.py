@@ -1,12 +1,8 @@
-"""Public map builders: plain data in, a folium.Map (or standalone HTML) out."""
+"""Public map builders: plain data in, a folium.Map out (`maps.standalone` makes it one file)."""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import folium
 from branca.element import Element
@@ -174,63 +170,3 @@ def route_map(
     Legend(sections).add_to(m)
     _fit(m, _points_bounds(points))
     return localize_assets(m, static_url)
-
-
-# ------------------------------------------------------------------------ standalone HTML
-
-DEFAULT_ASSET_DIR = Path(__file__).resolve().parent.parent / "pwa" / "static"
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)([^)'\"]+)\1\s*\)")
-# Font Awesome lists a .ttf fallback after each .woff2; every browser that runs Leaflet reads
-# woff2, so the fallbacks would only double the file.
-_TTF_FALLBACK = re.compile(r",\s*url\([^)]*\.ttf\)\s*format\([\"']truetype[\"']\)")
-
-
-def _data_uri(path: Path) -> str:
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix == ".woff2":
-        mime = "font/woff2"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-
-
-def _inline_css(path: Path) -> str:
-    text = _TTF_FALLBACK.sub("", path.read_text(encoding="utf-8"))
-
-    def replace(match: re.Match[str]) -> str:
-        ref = match.group(2)
-        if ref.startswith(("data:", "#")):
-            return match.group(0)
-        target = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
-        return f'url("{_data_uri(target)}")' if target.is_file() else match.group(0)
-
-    return _CSS_URL.sub(replace, text).replace("</style", "<\\/style")
-
-
-def to_standalone_html(m: folium.Map, *, asset_dir: Path | None = None) -> str:
-    """The map as one self-contained HTML file for download: every local script and
-    stylesheet is inlined (images and fonts in CSS become data: URIs), so the file opens
-    offline with no CDN and no server. Only the tiles are fetched, from the tile URL.
-
-    `asset_dir` is the folder static_url maps to (default: the repo's pwa/static, filled by
-    `make assets`)."""
-    static_url: str = m.fieldcrm_static_url  # type: ignore[attr-defined]
-    root = asset_dir or DEFAULT_ASSET_DIR
-    page = m.get_root().render()
-
-    def local(url: str) -> Path:
-        path = root / url[len(static_url) :]
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing: run `make assets` (pwa/vendor.mjs)")
-        return path
-
-    prefix = re.escape(static_url)
-
-    def script(match: re.Match[str]) -> str:
-        code = local(match.group(1)).read_text(encoding="utf-8")
-        # A literal "</script" inside the code would end the element early.
-        return "<script>" + code.replace("</script", "<\\/script") + "</script>"
-
-    def style(match: re.Match[str]) -> str:
-        return "<style>" + _inline_css(local(match.group(1))) + "</style>"
-
-    page = re.sub(rf'<script src="({prefix}[^"]+)"></script>', script, page)
-    return re.sub(rf'<link rel="stylesheet" href="({prefix}[^"]+)"/>', style, page)

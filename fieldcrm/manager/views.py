@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
@@ -147,7 +148,7 @@ def map_frame(request: PageRequest) -> HttpResponse:
 def map_download(request: PageRequest) -> HttpResponse:
     """The same map as one self-contained HTML file (assets inlined; only tiles fetched)."""
     _form, filters = _filters(request)
-    page = to_standalone_html(_build_map(request, filters))
+    page = to_standalone_html(_build_map(request, filters), find_asset=finders.find)
     response = HttpResponse(page, content_type="text/html; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="territory-map-{stamp}.html"'

@@ -7,7 +7,7 @@ import folium
 import pytest
 from folium.plugins import Fullscreen, MarkerCluster
 
-from maps import TerritoryMapData, territory_map, to_standalone_html
+from maps import TerritoryMapData, assets_in, territory_map, to_standalone_html
 from maps.assets import localize_assets, vendor_files
 from tests.maps.conftest import TILE_URL, make_accounts
 
@@ -33,7 +33,7 @@ def fake_static(root: Path) -> Path:
 
 def test_standalone_html_inlines_every_asset(tmp_path, map_kw):
     m = territory_map(TerritoryMapData(accounts=make_accounts(20)), draw=True, **map_kw)
-    page = to_standalone_html(m, asset_dir=fake_static(tmp_path))
+    page = to_standalone_html(m, find_asset=assets_in(fake_static(tmp_path)))
     assert "<script src=" not in page and '<link rel="stylesheet"' not in page
     assert "/* vendor/leaflet/leaflet.js */" in page
     assert "data:image/png;base64," in page and "data:font/woff2;base64," in page
@@ -45,7 +45,7 @@ def test_standalone_html_inlines_every_asset(tmp_path, map_kw):
 def test_standalone_html_names_missing_assets(tmp_path, map_kw):
     m = territory_map(TerritoryMapData(accounts=make_accounts(2)), **map_kw)
     with pytest.raises(FileNotFoundError, match="make assets"):
-        to_standalone_html(m, asset_dir=tmp_path)
+        to_standalone_html(m, find_asset=assets_in(tmp_path))
 
 
 def test_unknown_plugin_with_cdn_assets_is_refused():
@@ -65,3 +65,15 @@ def test_localizing_does_not_leak_into_folium_class_defaults():
 def test_every_linked_vendor_file_is_produced_by_vendor_mjs():
     missing = [rel for rel in vendor_files() if not (REPO / "pwa/static" / rel).is_file()]
     assert missing == []
+
+
+def test_maps_is_told_where_its_assets_are_and_knows_no_repo_path():
+    # The caller passes the static URL and a finder for the files (Django: staticfiles).
+    for path in (REPO / "maps").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "__file__" not in text and "pwa" not in text and "node_modules" not in text, path
+
+
+def test_standalone_html_needs_a_map_whose_assets_were_localized(tmp_path):
+    with pytest.raises(ValueError, match="localize"):
+        to_standalone_html(folium.Map(tiles=None), find_asset=assets_in(tmp_path))
