@@ -1,14 +1,13 @@
 """Exports of accounts as CSV, XLSX and GeoJSON, with the list's filters and scope.
 
-The CSV and XLSX columns are the importer's (``imports.COLUMNS`` plus ``cf:<key>``), so an
-export imported again changes nothing. CSV and GeoJSON stream row by row; XLSX is built in
-memory (openpyxl's write-only mode), which is fine up to ``MAX_ROWS``.
+The CSV and XLSX columns are the importer's (``imports.COLUMNS`` plus ``cf:<key>``), written
+by ``spreadsheets`` (the module the importer reads with), so an export imported again changes
+nothing. CSV and GeoJSON stream row by row; XLSX is built in memory (openpyxl's write-only
+mode), which is fine up to ``MAX_ROWS``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.accounts import selectors
-from fieldcrm.accounts.imports import CF_PREFIX, COLUMNS, TAG_SEPARATOR, escape_cell
+from fieldcrm.accounts.imports import CF_PREFIX, COLUMNS, TAG_SEPARATOR
 from fieldcrm.accounts.models import Account, CustomFieldDefinition
 from fieldcrm.accounts.schemas import AccountFilters
+from fieldcrm.accounts.spreadsheets import csv_stream, xlsx_bytes
 from fieldcrm.core.errors import DomainError
 from fieldcrm.users.models import User
 
@@ -67,53 +67,24 @@ def _values(account: Account, cf_keys: list[str]) -> list[Any]:
     return row + [account.custom_fields.get(key) for key in cf_keys]
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return escape_cell(value)
-    return str(value)
-
-
 def _cf_keys() -> list[str]:
     return list(CustomFieldDefinition.objects.order_by("key").values_list("key", flat=True))
 
 
+def _header(cf_keys: list[str]) -> list[str]:
+    return [*COLUMNS, *(CF_PREFIX + k for k in cf_keys)]
+
+
+def _rows(qs: QuerySet[Account], cf_keys: list[str]) -> Iterator[list[Any]]:
+    return (_values(account, cf_keys) for account in qs.iterator(chunk_size=CHUNK))
+
+
 def _csv(qs: QuerySet[Account], cf_keys: list[str]) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # A BOM so Excel opens the file as UTF-8; the importer accepts it.
-    buffer.write("\ufeff")
-    writer.writerow([*COLUMNS, *(CF_PREFIX + k for k in cf_keys)])
-    for i, account in enumerate(qs.iterator(chunk_size=CHUNK)):
-        writer.writerow([_text(v) for v in _values(account, cf_keys)])
-        if i % 500 == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    return csv_stream(_header(cf_keys), _rows(qs, cf_keys))
 
 
 def _xlsx(qs: QuerySet[Account], cf_keys: list[str]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Accounts"))
-    sheet.append([*COLUMNS, *(CF_PREFIX + k for k in cf_keys)])
-    for account in qs.iterator(chunk_size=CHUNK):
-        row = []
-        for value in _values(account, cf_keys):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            row.append(cell)
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(_("Accounts"), _header(cf_keys), _rows(qs, cf_keys))
 
 
 def _feature(account: Account) -> dict[str, Any]:

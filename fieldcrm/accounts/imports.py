@@ -1,17 +1,15 @@
 """The one import core for accounts: the API, the ``import_accounts`` command and the tests.
 
-A file (CSV or XLSX) becomes a ``Table``; every row goes through the same services as the
+A file (CSV or XLSX) becomes a ``Table`` (``spreadsheets.read_table``: encodings, delimiters,
+workbooks, within this module's limits); every row goes through the same services as the
 API (``account_create`` / ``account_update``), each inside its own savepoint, so the model's
 rules (lifecycle, coordinates, custom fields, territory assignment) judge every row and a
 refused row leaves no trace. A dry run, or a real run with errors and without ``partial``,
 rolls the whole transaction back: nothing is half-saved.
 
 Decisions:
-- Encodings: UTF-8, with or without a BOM. Anything else is refused with the line of the
-  first bad byte ("save as CSV UTF-8"): cp1252 decodes almost any byte soup without error,
-  so accepting it would turn a wrong guess into silently garbled names.
-- Delimiters: comma (what we export), semicolon and tab (European Excel), picked by the
-  header; anything else is refused naming ``file``.
+- A CSV's delimiter is the one under which its header names the most known columns
+  (``COLUMNS`` and ``cf:<key>``).
 - Only managers (their region) and admins import; reps and planners get 403.
 - Rows match an existing account by ``id`` (as exported), else by ``external_id`` (upsert),
   else create. A blank cell clears an optional field; a blank ``status``, ``tier`` or
@@ -21,14 +19,8 @@ Decisions:
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import io
 import math
-import re
 import uuid
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,14 +33,14 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import require_role, scoped
 from fieldcrm.accounts.models import Account, CustomFieldDefinition, Tag
 from fieldcrm.accounts.services import account_create, account_update
+from fieldcrm.accounts.spreadsheets import Limits, Table, TooLarge, read_table, unescape_cell
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.users.models import User
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
-# An XLSX is a zip: refuse one that would unpack to far more than any real sheet (zip bomb).
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: no zip bombs
 
 COLUMNS = (
     "id", "external_id", "name", "status", "address", "lat", "lng", "phone", "email",
@@ -57,14 +49,6 @@ COLUMNS = (
 CF_PREFIX = "cf:"
 TAG_SEPARATOR = ";"
 _TEXT_FIELDS = ("address", "phone", "email", "website", "source")
-# Spreadsheet apps run a cell starting with one of these as a formula ("CSV injection");
-# exports prefix such text with an apostrophe and the importer takes exactly one off again.
-_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
-_NUMBERLIKE = re.compile(r"^[+-]?[\d\s().\-/]*$")
-
-
-class TooLarge(Exception):
-    """The file or its row count is over the limit (413)."""
 
 
 @dataclass
@@ -103,134 +87,13 @@ class ImportReport:
         ]
 
 
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[tuple[int, list[str]]]  # (row number in the file, cells)
-    warnings: list[str] = field(default_factory=list)
-
-
-# --- Reading files ----------------------------------------------------------------------
-
-
-def escape_cell(text: str) -> str:
-    """Make text safe to open in a spreadsheet app; ``unescape_cell`` reverses it exactly."""
-    if _FORMULA.match(text) and not _NUMBERLIKE.match(text):
-        return "'" + text
-    return text
-
-
-def unescape_cell(text: str) -> str:
-    if text.startswith("'") and _FORMULA.match(text) and not _NUMBERLIKE.match(text[1:]):
-        return text[1:]
-    return text
-
-
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Bytes of a CSV or XLSX file -> a Table. Refuses malformed files naming ``file``."""
-    if len(data) > MAX_BYTES:
-        raise TooLarge(_("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // 2**20})
-    if not data.strip() or data.strip() == codecs.BOM_UTF8:
-        raise DomainError("file", _("The file is empty."))
-    if data.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(data)
-    elif data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DomainError("file", _("This is an old Excel .xls file; save it as .xlsx or CSV."))
-    elif filename.lower().endswith((".xlsx", ".xlsm")):
-        raise DomainError("file", _("The file is named .xlsx but is not an XLSX workbook."))
-    else:
-        table = _read_csv(_decode(data))
-    if len(table.rows) > MAX_ROWS:
-        raise TooLarge(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
-    return table
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
-        raise DomainError(
-            "file", _("The file is not UTF-8 text (UTF-16 or binary); save it as CSV UTF-8.")
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DomainError(
-            "file",
-            _("The file is not UTF-8 (byte 0x%(byte)s on line %(line)s); save it as CSV UTF-8.")
-            % {"byte": f"{data[exc.start]:02X}", "line": line},
-        ) from None
-
-
 def _known(name: str) -> bool:
     return name in COLUMNS or name.startswith(CF_PREFIX)
 
 
-def _read_csv(text: str) -> Table:
-    first_line = text.split("\n", 1)[0]
-    scores = {
-        d: sum(_known(c.strip().lower()) for c in next(csv.reader([first_line], delimiter=d)))
-        for d in (",", ";", "\t")
-    }
-    delimiter = max(scores, key=lambda d: (scores[d], d == ","))
-    if scores[delimiter] == 0 and len(next(csv.reader([first_line]))) == 1:
-        raise DomainError(
-            "file",
-            _("Found a single column %(header)r: separate the columns with commas.")
-            % {"header": first_line[:80]},
-        )
-    warnings = []
-    if delimiter != ",":
-        warnings.append(_("Columns are separated by %(d)r.") % {"d": delimiter})
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise DomainError("file", _("Not a readable CSV file: %(e)s.") % {"e": exc}) from None
-    if len(records) > MAX_ROWS + 1:
-        raise TooLarge(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
-    return Table(records[0], list(enumerate(records[1:], start=2)), warnings)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(data: bytes) -> Table:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise DomainError("file", _("The file is not a readable XLSX workbook.")) from None
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise TooLarge(_("The workbook unpacks to more than the allowed size."))
-    from openpyxl import load_workbook
-
-    rows: list[list[str]] = []
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            for values in book.worksheets[0].iter_rows(values_only=True):
-                if len(rows) > MAX_ROWS:
-                    raise TooLarge(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
-                rows.append([_cell_text(v) for v in values[:MAX_COLUMNS]])
-        finally:
-            book.close()
-    except TooLarge:
-        raise
-    except Exception:  # openpyxl raises many different types on a malformed workbook
-        raise DomainError("file", _("The file is not a readable XLSX workbook.")) from None
-    if not rows or not any(rows[0]):
-        raise DomainError("file", _("The first sheet has no header row."))
-    return Table(rows[0], list(enumerate(rows[1:], start=2)))
+def _limits() -> Limits:
+    # Read at each import, so a test (or a setting one day) can lower them.
+    return Limits(MAX_BYTES, MAX_ROWS, MAX_COLUMNS, MAX_UNZIPPED_BYTES)
 
 
 # --- Turning rows into field values ------------------------------------------------------
@@ -597,7 +460,7 @@ def account_import_file(
     """Read and import a file; file-level problems come back as a report, not an exception."""
     require_role(actor, User.Role.MANAGER)
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, limits=_limits(), is_column=_known)
     except TooLarge as exc:
         return _file_problem(str(exc), 413, dry_run, partial)
     except DomainError as exc:
