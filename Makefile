@@ -70,7 +70,7 @@ fuzz: setup ## Random schemathesis cases (200 per operation) on both databases; 
 	FIELDCRM_FUZZ=1 FIELDCRM_SCHEMATHESIS_EXAMPLES=$${FIELDCRM_SCHEMATHESIS_EXAMPLES:-200} \
 	  $(PY) tests/suites.py tests/api/test_schemathesis.py -q
 
-lint: venv pwa/static/vendor/.installed ## ruff, import contracts, mypy (fieldcrm, routing, maps), ESLint (pwa)
+lint: venv pwa/static/vendor/.installed ## ruff, import contracts, mypy (fieldcrm; routing, maps strict), ESLint (pwa)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 from shapely.geometry import shape
 
 from maps.assets import LEAFLET_IMAGES, localize_assets
 from maps.clusters import AccountData, big_account_layers
 from maps.controls import DefaultIconPath, Legend, draw_control
-from maps.data import STATUSES, RouteLine, TerritoryMapData, UnassignedVisit
+from maps.data import (
+    STATUSES,
+    RegionShape,
+    RouteLine,
+    TerritoryMapData,
+    TerritoryShape,
+    UnassignedVisit,
+)
 from maps.heat import heat_layer
 from maps.markers import small_account_layers
 from maps.markup import Gettext, esc, identity
@@ -90,8 +97,9 @@ def territory_map(
         region_layer(data.regions, _).add_to(m)
     if data.territories:
         territory_layer(data.territories, colors, _).add_to(m)
-    for shp in [*data.regions, *data.territories]:
-        west, south, east, north = shape(shp.geojson).bounds
+    shapes: list[RegionShape | TerritoryShape] = [*data.regions, *data.territories]
+    for shp in shapes:
+        west, south, east, north = shape(dict(shp.geojson)).bounds
         bounds = _merge(bounds, (south, west, north, east))
 
     shared: AccountData | None = None
@@ -135,7 +143,9 @@ def route_map(
     _ = gettext
     m = _base_map(static_url=static_url, tile_url=tile_url,
                   tile_attribution=tile_attribution, _=_)  # fmt: skip
-    m.get_root().header.add_child(Element(ROUTE_CSS), name="fieldcrm_route_css")
+    figure = m.get_root()
+    assert isinstance(figure, Figure)  # a Map's root is always its Figure
+    figure.header.add_child(Element(ROUTE_CSS), name="fieldcrm_route_css")
     palette = rep_colors(r.rep for r in routes)
     colors = {r.rep: r.color or palette[r.rep] for r in routes}
     points: list[tuple[float, float]] = []

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
@@ -69,12 +69,15 @@ var {{ this.get_name() }} = JSON.parse({{ this.payload }});
         # spent ~15 s compiling the 8 MB literal of 100k rows before the page could start.
         self.payload = js_json(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         # MacroElement.render wraps the rendered script in Element(text), which compiles the
         # text as a Jinja template: for 100k rows that lexed 8 MB and took ~1.5 s. The script
         # is plain text, so it goes in as a RawScript that renders as itself.
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "AccountData renders only inside a Figure"
         script = f"var {self.get_name()} = JSON.parse({self.payload});\n"
-        self.get_root().script.add_child(RawScript(script), name=self.get_name())
+        figure.script.add_child(RawScript(script), name=self.get_name())
+        return ""  # a macro element adds to the figure; what it returns is not used
 
 
 class AccountCluster(JSCSSMixin, folium.map.Layer):

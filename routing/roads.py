@@ -138,15 +138,13 @@ class RoadProvider:
     def _from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Seconds and metres (along the fastest path) from each source to each source."""
         n = len(self.graph.lat)
-        keep = len(sources) * n <= KEEP_PREDECESSORS
-        result = dijkstra(self.graph.weights, indices=sources, return_predecessors=keep)
-        if keep:
+        if len(sources) * n <= KEEP_PREDECESSORS:
             # Keep the trees: drawing the chosen routes then needs no second Dijkstra.
-            packed, pred = result
+            packed, pred = dijkstra(self.graph.weights, indices=sources, return_predecessors=True)
             self._paths.clear()
             self._paths.update(zip(sources.tolist(), pred, strict=True))
         else:
-            packed = result
+            packed = dijkstra(self.graph.weights, indices=sources)
         return unpack(packed[:, sources])
 
     def geometry(self, points: Sequence[Location]) -> list[tuple[float, float]]:
@@ -165,7 +163,8 @@ class RoadProvider:
         if a not in self._paths:
             if len(self._paths) > 1024:
                 self._paths.clear()
-            _, pred = dijkstra(self.graph.weights, indices=a, return_predecessors=True)
+            # A 0-d index array, as scipy makes of an int: one tree, shape (n,).
+            _, pred = dijkstra(self.graph.weights, indices=np.asarray(a), return_predecessors=True)
             self._paths[a] = pred
         pred = self._paths[a]
         path = [b]
