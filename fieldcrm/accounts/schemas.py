@@ -9,22 +9,19 @@ from typing import Any
 from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.accounts.models import Account, AccountStatus, AccountTier, Activity, ActivityKind
 from fieldcrm.core.schemas import Input, Instant, LatLng
-
-Status = Account.Status
-Tier = Account.Tier
 
 
 class AccountBase(Input):
-    status: Status | None = None
+    status: AccountStatus | None = None
     address: str | None = Field(default=None, max_length=300)
     location: LatLng | None = None
     phone: str | None = Field(default=None, max_length=40)
     email: EmailStr | None = None
     website: str | None = Field(default=None, max_length=200)
     owner_id: int | None = None
-    tier: Tier | None = None
+    tier: AccountTier | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
     visit_frequency_days: int | None = Field(default=None, ge=1, le=730)
     opening_hours: dict[str, list[list[str]]] | None = None
@@ -102,7 +99,7 @@ class AccountFilters(Input):
     q: str | None = Field(
         default=None, max_length=100, description="Text in name, address, email or phone"
     )
-    status: list[Status] | None = None
+    status: list[AccountStatus] | None = None
     tag: str | None = Field(default=None, max_length=64)
     territory: int | None = Field(default=None, description="Assigned territory id")
     within_territory: int | None = Field(
@@ -201,7 +198,7 @@ class ContactOut(Schema):
 
 class ActivityIn(Input):
     id: uuid.UUID | None = None
-    kind: Activity.Kind
+    kind: ActivityKind
     occurred_at: Instant | None = None
     subject: str = Field("", max_length=200)
     body: str = Field("", max_length=20_000)

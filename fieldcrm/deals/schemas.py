@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.core.schemas import Input
-from fieldcrm.deals.models import Deal, Stage
+from fieldcrm.deals.models import Deal, Stage, StageOutcome
 
 
 class DealIn(Input):
@@ -71,21 +71,21 @@ class DealFilters(Input):
     stage: int | None = None
     owner: int | None = None
     account: uuid.UUID | None = None
-    status: Stage.Outcome | None = Field(default=None, description="open, won or lost")
+    status: StageOutcome | None = Field(default=None, description="open, won or lost")
 
 
 class StageIn(Input):
     name: str = Field(min_length=1, max_length=120)
     position: int = Field(ge=0, le=32_767)
     probability: int = Field(10, ge=0, le=100)
-    outcome: Stage.Outcome = Stage.Outcome.OPEN
+    outcome: StageOutcome = Stage.Outcome.OPEN
 
 
 class StagePatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     position: int | None = Field(default=None, ge=0, le=32_767)
     probability: int | None = Field(default=None, ge=0, le=100)
-    outcome: Stage.Outcome | None = None
+    outcome: StageOutcome | None = None
 
 
 class StageOut(Schema):

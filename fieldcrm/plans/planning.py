@@ -42,9 +42,9 @@ from routing import (
     Stop,
     TimeWindow,
     Vehicle,
+    road_provider,
     solve,
 )
-from routing.roads import road_provider  # routing exports it soon: from routing import ...
 
 # Visit length by tier: key accounts get longer meetings.
 SERVICE_S = {"A": 30 * 60, "B": 20 * 60, "C": 15 * 60}

@@ -11,7 +11,7 @@ from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.core.schemas import Input
-from fieldcrm.plans.models import PlanJob, RoutePlan
+from fieldcrm.plans.models import PlanJob, PlanJobStatus, RoutePlan, RoutePlanStatus
 
 
 def job_progress(job: PlanJob) -> int:
@@ -36,7 +36,7 @@ class PlanJobOut(Schema):
     region_id: int
     date: dt.date
     horizon_days: int
-    status: PlanJob.Status
+    status: PlanJobStatus
     progress: int
     message: str
     attempts: int
@@ -93,7 +93,7 @@ class RoutePlanOut(Schema):
     rep_name: str
     region_id: int
     date: dt.date
-    status: RoutePlan.Status
+    status: RoutePlanStatus
     distance_m: int
     drive_s: int
     work_s: int
@@ -114,7 +114,7 @@ class PlanFilters(Input):
     rep_id: int | None = None
     date: dt.date | None = None
     region_id: int | None = None
-    status: RoutePlan.Status | None = None
+    status: RoutePlanStatus | None = None
 
 
 class CandidateFilters(Input):

@@ -32,7 +32,7 @@ from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.schemas import TaskIn, TaskOut, TaskPatch
 from fieldcrm.users.models import User
 from fieldcrm.visits import services as visit_services
-from fieldcrm.visits.models import Visit
+from fieldcrm.visits.models import Visit, VisitOutcome, VisitStatus
 from fieldcrm.visits.schemas import NextStepIn, VisitIn, VisitOut, VisitPatch
 
 Data = dict[str, Any]
@@ -136,8 +136,8 @@ register(
 
 
 class VisitCreate(VisitIn):
-    status: Visit.Status | None = None
-    outcome: Visit.Outcome | None = None
+    status: VisitStatus | None = None
+    outcome: VisitOutcome | None = None
     completed_at: Instant | None = None
     next_step: NextStepIn | None = None
 

@@ -9,13 +9,13 @@ from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.core.schemas import Input, Instant
-from fieldcrm.tasks.models import Task
+from fieldcrm.tasks.models import Task, TaskKind
 
 
 class TaskIn(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-generated id (optional).")
     title: str = Field(min_length=1, max_length=200)
-    kind: Task.Kind = Task.Kind.CALL
+    kind: TaskKind = Task.Kind.CALL
     notes: str = Field("", max_length=5000)
     account_id: uuid.UUID | None = None
     assignee_id: int | None = Field(
@@ -26,7 +26,7 @@ class TaskIn(Input):
 
 class TaskPatch(Input):
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: Task.Kind | None = None
+    kind: TaskKind | None = None
     notes: str | None = Field(default=None, max_length=5000)
     assignee_id: int | None = None
     due_at: Instant | None = None

@@ -48,9 +48,9 @@ from typing import Any  # noqa: E402
 
 from pydantic import EmailStr  # noqa: E402
 
-from fieldcrm.accounts.models import CustomFieldDefinition  # noqa: E402
+from fieldcrm.accounts.models import CustomFieldDefinition, CustomFieldKind  # noqa: E402
 from fieldcrm.core.schemas import LatLng, LocalTime  # noqa:E402
-from fieldcrm.users.models import User  # noqa: E402
+from fieldcrm.users.models import User, UserRole  # noqa: E402
 
 
 class UserManageBase(Input):
@@ -72,12 +72,12 @@ class UserManageBase(Input):
 class UserIn(UserManageBase):
     username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
     password: str | None = Field(default=None, min_length=8, max_length=256)
-    role: User.Role = User.Role.REP
+    role: UserRole = User.Role.REP
 
 
 class UserPatch(UserManageBase):
     password: str | None = Field(default=None, min_length=8, max_length=256)
-    role: User.Role | None = None
+    role: UserRole | None = None
 
 
 class UserOut(Schema):
@@ -113,7 +113,7 @@ class UserOut(Schema):
 
 
 class UserFilters(Input):
-    role: User.Role | None = None
+    role: UserRole | None = None
     region: int | None = Field(default=None, description="Member of, or rep in, this region")
     q: str | None = Field(default=None, max_length=100, description="Text in username or name")
 
@@ -121,14 +121,14 @@ class UserFilters(Input):
 class CustomFieldIn(Input):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")
     label: str = Field(min_length=1, max_length=120)
-    kind: CustomFieldDefinition.Kind = CustomFieldDefinition.Kind.TEXT
+    kind: CustomFieldKind = CustomFieldDefinition.Kind.TEXT
     choices: list[Any] = Field(default_factory=list, max_length=200)
     is_required: bool = False
 
 
 class CustomFieldPatch(Input):
     label: str | None = Field(default=None, min_length=1, max_length=120)
-    kind: CustomFieldDefinition.Kind | None = None
+    kind: CustomFieldKind | None = None
     choices: list[Any] | None = Field(default=None, max_length=200)
     is_required: bool | None = None
 

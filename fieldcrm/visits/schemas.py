@@ -9,8 +9,8 @@ from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.core.schemas import Input, Instant, LatLng, LocalTime
-from fieldcrm.tasks.models import Task
-from fieldcrm.visits.models import Visit
+from fieldcrm.tasks.models import Task, TaskKind
+from fieldcrm.visits.models import Visit, VisitOutcome, VisitStatus
 
 # A check-in farther than this (plus the GPS accuracy) from the account is flagged.
 FAR_CHECK_IN_M = 200.0
@@ -24,7 +24,7 @@ class CheckInIn(Input):
 
 class NextStepIn(Input):
     title: str = Field(min_length=1, max_length=200)
-    kind: Task.Kind = Task.Kind.CALL
+    kind: TaskKind = Task.Kind.CALL
     due_at: Instant | None = None
     notes: str = Field("", max_length=5000)
 
@@ -44,8 +44,8 @@ class VisitIn(Input):
 
 
 class VisitPatch(Input):
-    status: Visit.Status | None = None
-    outcome: Visit.Outcome | None = None
+    status: VisitStatus | None = None
+    outcome: VisitOutcome | None = None
     notes: str | None = Field(default=None, max_length=20_000)
     scheduled_on: dt.date | None = None
     window_start: LocalTime | None = None
@@ -54,7 +54,7 @@ class VisitPatch(Input):
 
 
 class VisitLogIn(Input):
-    outcome: Visit.Outcome = Visit.Outcome.NONE
+    outcome: VisitOutcome = Visit.Outcome.NONE
     notes: str = Field("", max_length=20_000)
     completed_at: Instant | None = Field(default=None, description="Default now.")
     check_in: CheckInIn | None = None
@@ -109,7 +109,7 @@ class VisitOut(Schema):
 class VisitFilters(Input):
     rep: int | None = None
     account: uuid.UUID | None = None
-    status: list[Visit.Status] | None = None
+    status: list[VisitStatus] | None = None
     date_from: dt.date | None = Field(
         default=None, description="Scheduled (or checked in) on or after"
     )
