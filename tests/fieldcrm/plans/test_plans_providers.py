@@ -49,3 +49,20 @@ def test_a_bad_provider_setting_stops_the_app_at_start(env, message):
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "fieldcrm.settings", **env},
     )  # fmt: skip
     assert run.returncode != 0 and message in run.stderr
+
+
+def test_a_job_plans_on_the_osrm_server_the_settings_name(
+    as_user, world, plannable, tomorrow, settings
+):
+    from tests.routing.osrm_standin import osrm_standin
+
+    log: list[str] = []
+    with osrm_standin(log=log) as url:
+        settings.FIELDCRM_ROUTING_PROVIDER = "osrm"
+        settings.FIELDCRM_OSRM_URL = url
+        response = generate(as_user("planner"), world, tomorrow)
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert job["status"] == "done" and job["result"]["provider"] == "osrm"
+    assert job["result"]["visits"] == 6
+    assert any(path.startswith("/table/v1/") for path in log), log
