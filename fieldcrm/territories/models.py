@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.core.geo import validate_boundary
@@ -57,3 +59,29 @@ class Territory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A territory lies within its region: inside the region's boundary where it has one,
+        and never over accounts that belong to another region's territories (a polygon drawn
+        over a neighbour would otherwise take its accounts into this region's scope)."""
+        super().clean()
+        if self.boundary is None or self.boundary.empty or self.region_id is None:
+            return
+        region = self.region
+        # A hair of tolerance (about 1 cm) for borders traced from the region's own edge.
+        if region.boundary is not None and not region.boundary.buffer(1e-7).covers(self.boundary):
+            raise ValidationError(
+                {"boundary": _("A territory must lie within its region (%(region)s).")
+                 % {"region": region.name}}
+            )  # fmt: skip
+        accounts = apps.get_model("accounts", "Account")  # accounts depends on territories
+        taken = (
+            accounts.objects.filter(location__within=self.boundary, territory__isnull=False)
+            .exclude(territory__region_id=self.region_id)
+            .count()
+        )
+        if taken:
+            raise ValidationError(
+                {"boundary": _("This boundary covers %(count)s accounts of other regions.")
+                 % {"count": taken}}
+            )  # fmt: skip

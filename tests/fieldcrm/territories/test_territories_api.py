@@ -154,3 +154,37 @@ def test_manager_edits_their_region_but_not_its_manager(as_user, world):
     assert manager.patch(url, {"timezone": "Europe/Andorra"}).json()["timezone"] == "Europe/Andorra"
     assert manager.patch(url, {"manager_id": world.admin.pk}).status_code == 403
     assert manager.delete(url).status_code == 403
+
+
+def test_a_territory_outside_its_regions_boundary_is_refused(as_user, world, shops):
+    """Regression: a manager drew a territory in their region over another region and took
+    its accounts into their scope."""
+    before = Territory.objects.count()
+    body = {"name": "Grab", "region_id": world.north.pk, "boundary": polygon(1.0, 41.0, 1.2, 42.1)}
+    response = as_user("manager").post("territories", body)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"][-1] == "boundary"
+    assert Territory.objects.count() == before
+    assert Account.objects.get(pk=shops["s1"].pk).territory == world.territory_s
+
+
+def test_a_territory_of_a_region_without_a_boundary_may_not_take_other_regions_accounts(
+    as_user, world, shops
+):
+    world.north.boundary = None
+    world.north.save()
+    body = {"name": "Grab", "region_id": world.north.pk, "boundary": polygon(1.0, 41.0, 1.2, 41.1)}
+    response = as_user("manager").post("territories", body)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"][-1] == "boundary"
+    assert "other regions" in response.json()["detail"][0]["msg"]
+    assert Account.objects.get(pk=shops["s1"].pk).territory == world.territory_s
+
+
+def test_moving_a_boundary_out_of_the_region_is_refused(as_user, world, shops):
+    response = as_user("manager").patch(
+        f"territories/{world.territory_a.pk}", {"boundary": polygon(0.9, 42.0, 1.1, 42.1)}
+    )
+    assert response.status_code == 422, response.content
+    world.territory_a.refresh_from_db()
+    assert world.territory_a.boundary.extent == (1.0, 42.0, 1.1, 42.1)
