@@ -236,7 +236,11 @@ def map_data(*, actor: User, filters: MapFilters) -> TerritoryMapData:
 
 
 def map_tags(*, actor: User) -> list[str]:
-    return list(scoped(Tag, actor).order_by("name").values_list("name", flat=True))
+    """The tags on accounts the caller sees (a tag used only in another region is not listed)."""
+    used = scoped(Account, actor).values("tags")
+    return list(
+        scoped(Tag, actor).filter(pk__in=used).order_by("name").values_list("name", flat=True)
+    )
 
 
 # ------------------------------------------------------------------------------ selection

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 
 from fieldcrm.access import get_scoped, scoped
+from fieldcrm.accounts.models import Account
 from fieldcrm.core.schemas import geojson_feature
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.territories.schemas import TerritoryFilters, boundary_geojson
@@ -15,19 +27,27 @@ from fieldcrm.users.models import User
 _LIVE = Q(accounts__deleted_at__isnull=True)
 
 
+def _count(rows: QuerySet) -> Subquery:
+    """COUNT(*) of ``rows`` (filtered on an OuterRef) as a subquery that is 0 when empty."""
+    return Coalesce(
+        Subquery(
+            rows.order_by()
+            .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
 # The rows carry annotated counts (territory_count, account_count): typed as Any rows.
 def region_list(*, actor: User) -> QuerySet[Region, Any]:
-    """The caller's regions with their territory and (live) account counts, by name."""
+    """The caller's regions with the territories and (live) accounts *the caller* sees in each,
+    by name: a rep's region shows their territories and accounts, not the region's totals."""
+    territories = scoped(Territory, actor).filter(region=OuterRef("pk"))
+    accounts = scoped(Account, actor).filter(territory__region=OuterRef("pk"))
     return (
         scoped(Region, actor)
-        .annotate(
-            territory_count=Count("territories", distinct=True),
-            account_count=Count(
-                "territories__accounts",
-                filter=Q(territories__accounts__deleted_at__isnull=True),
-                distinct=True,
-            ),
-        )
+        .annotate(territory_count=_count(territories), account_count=_count(accounts))
         .order_by("name", "id")
     )
 

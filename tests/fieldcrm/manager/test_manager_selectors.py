@@ -11,7 +11,7 @@ from fieldcrm.manager import selectors
 from fieldcrm.manager.dashboard import bars, dashboard, week_of
 from fieldcrm.manager.selectors import MapFilters
 from fieldcrm.visits.models import Visit
-from tests.factories import make_account, make_territory
+from tests.factories import make_account, make_territory, square
 
 
 def test_map_data_has_points_territories_and_regions_of_the_scope(world):
@@ -53,6 +53,8 @@ def test_map_data_query_count_does_not_grow_with_accounts_or_territories(
     few = queries()
     for i in range(30):
         make_account(f"Shop {i}", lng=1.01 + i * 0.005, lat=42.02, owner=world.rep2)
+    world.north.boundary = square(1.0, 42.0, 1.2, 42.2)  # room for C: a territory lies inside
+    world.north.save()
     make_territory("C", world.north, (1.0, 42.1, 1.1, 42.2), [world.rep1, world.rep2])
     make_account("In C", lng=1.05, lat=42.15)
     assert queries() == few
@@ -113,3 +115,14 @@ def test_dashboard_counts_this_weeks_done_visits_per_rep_and_day(world):
     assert rows["rep1"]["total"] == 2 and rows["rep2"]["total"] == 0
     today = d.days.index(timezone.localdate(now))
     assert rows["rep1"]["cells"][today].value == 2
+
+
+def test_the_map_tag_filter_lists_only_tags_of_accounts_in_scope(world):
+    from fieldcrm.accounts.services import account_update
+
+    north = make_account("North shop", lng=1.05, lat=42.05)
+    south = make_account("South shop", lng=1.05, lat=41.05)
+    account_update(account=north, fields={}, tags=["chain"])
+    account_update(account=south, fields={}, tags=["south-only"])
+    assert selectors.map_tags(actor=world.manager) == ["chain"]
+    assert set(selectors.map_tags(actor=world.admin)) == {"chain", "south-only"}

@@ -188,3 +188,12 @@ def test_moving_a_boundary_out_of_the_region_is_refused(as_user, world, shops):
     assert response.status_code == 422, response.content
     world.territory_a.refresh_from_db()
     assert world.territory_a.boundary.extent == (1.0, 42.0, 1.1, 42.1)
+
+
+def test_a_reps_regions_count_only_what_the_rep_sees(as_user, world, shops):
+    """Regression: a rep's /regions showed the region's totals (3 territories, 912 accounts)."""
+    row = as_user("rep1").get("regions").json()["items"][0]
+    assert row["name"] == "North"
+    assert (row["territory_count"], row["account_count"]) == (1, 2)  # territory A: Alpha, Beta
+    feature = as_user("rep1").get("regions.geojson").json()["features"][0]
+    assert feature["properties"]["account_count"] == 2
