@@ -66,6 +66,9 @@ class Visit(SyncedModel):
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.NONE, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The phone's clock ran more than a day ahead of the server when it sent a time: the
+    # time was replaced by the moment the server received it (history may be backdated).
+    clock_skew = models.BooleanField(_("phone clock ahead"), default=False)
 
     class Meta:
         ordering = ["-scheduled_on", "-checked_in_at"]

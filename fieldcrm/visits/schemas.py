@@ -83,6 +83,10 @@ class VisitOut(Schema):
     completed_at: dt.datetime | None
     outcome: str
     notes: str
+    clock_skew: bool = Field(
+        description="The phone's clock was over a day ahead: its time was replaced by the "
+        "moment the server received the visit."
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime

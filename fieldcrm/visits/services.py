@@ -36,6 +36,23 @@ def _rep_for(actor: User, rep_id: int | None) -> User:
     return user_in_scope(actor=actor, user_id=rep_id, field="rep_id", rep=True)
 
 
+# A phone's clock may run ahead; a time further ahead of the server's clock than this is not
+# believed (it would make the account look visited in the future and never due again).
+CLOCK_AHEAD_MAX = dt.timedelta(hours=24)
+
+
+def _client_time(visit: Visit, at: dt.datetime | None) -> dt.datetime:
+    """A time the phone sent, or now; one more than a day ahead becomes the receipt time and
+    flags the visit ``clock_skew``. Past times stand: history may be entered late."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now + CLOCK_AHEAD_MAX:
+        visit.clock_skew = True
+        return now
+    return at
+
+
 def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_in") -> None:
     """Record where and when the rep checked in, and how far that was from the account."""
     if visit.status == Visit.Status.DONE and visit.checked_in_at is not None:
@@ -43,7 +60,7 @@ def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_
     loc = check_in["location"]
     visit.check_in_location = Point(loc["lng"], loc["lat"], srid=geo.SRID)
     visit.check_in_accuracy_m = check_in.get("accuracy_m")
-    visit.checked_in_at = check_in.get("at") or timezone.now()
+    visit.checked_in_at = _client_time(visit, check_in.get("at"))
     location = visit.account.location
     visit.distance_m = (
         None if location is None else geo.distance_m(visit.check_in_location, location)
@@ -220,7 +237,7 @@ def _log(
     account, the account's ``last_visited_at``, the optional next-step task. Everything is
     checked before anything is queued."""
     visit.status = Visit.Status.DONE
-    visit.completed_at = completed_at or timezone.now()
+    visit.completed_at = _client_time(visit, completed_at)
     validate(visit)
     activity = Activity(
         account=visit.account,
@@ -247,6 +264,11 @@ def _log(
         writes.tasks.append(task)
     writes.activities.append(activity)
     account = visit.account
-    if account.last_visited_at is None or account.last_visited_at < visit.completed_at:
+    # A last visit in the future came from a skewed clock before times were checked: a real
+    # visit replaces it.
+    future = account.last_visited_at is not None and account.last_visited_at > (
+        timezone.now() + CLOCK_AHEAD_MAX
+    )
+    if future or account.last_visited_at is None or account.last_visited_at < visit.completed_at:
         account.last_visited_at = visit.completed_at
         writes.accounts[account.pk] = account
