@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+import pycountry
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -177,6 +178,8 @@ FIELDCRM_TILE_ATTRIBUTION = env.str(
 FIELDCRM_GEOCODER_URL = env.str("FIELDCRM_GEOCODER_URL", default="")
 FIELDCRM_GEOCODER_TIMEOUT_S = env.float("FIELDCRM_GEOCODER_TIMEOUT_S", default=3.0)
 FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
+# New deals' currency (ISO 4217). Amounts are never added across currencies (core/money.py).
+FIELDCRM_CURRENCY = env.str("FIELDCRM_CURRENCY", default="EUR")
 
 # Route planning: each job's solver budget, and how travel is measured. ``great_circle``
 # (default: straight lines at a city speed), ``road`` (the road graphs committed under
@@ -186,6 +189,10 @@ FIELDCRM_PLAN_TIME_LIMIT_S = env.float("FIELDCRM_PLAN_TIME_LIMIT_S", default=10.
 ROUTING_PROVIDERS = ("great_circle", "road", "osrm")
 FIELDCRM_ROUTING_PROVIDER = env.str("FIELDCRM_ROUTING_PROVIDER", default="great_circle")
 FIELDCRM_OSRM_URL = env.str("FIELDCRM_OSRM_URL", default="")
+if not pycountry.currencies.get(alpha_3=FIELDCRM_CURRENCY):
+    raise ImproperlyConfigured(
+        f"FIELDCRM_CURRENCY must be an ISO 4217 code, not {FIELDCRM_CURRENCY!r}."
+    )
 if FIELDCRM_ROUTING_PROVIDER not in ROUTING_PROVIDERS:
     raise ImproperlyConfigured(
         f"FIELDCRM_ROUTING_PROVIDER must be one of {', '.join(ROUTING_PROVIDERS)}, "

@@ -35,6 +35,20 @@ class Input(Schema):
         return value
 
 
+def _iso_4217(value: str) -> str:
+    from fieldcrm.core.money import CURRENCIES  # needs settings, read when first validated
+
+    if value not in CURRENCIES:
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return value
+
+
+Currency = Annotated[
+    str,
+    Field(min_length=3, max_length=3, pattern="^[A-Z]{3}$", description="ISO 4217 code"),
+    AfterValidator(_iso_4217),
+]
+
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 

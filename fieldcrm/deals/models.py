@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.core.money import default_currency, validate_currency
+
 
 class Pipeline(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -61,7 +63,9 @@ class Deal(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(
+        _("currency"), max_length=3, default=default_currency, validators=[validate_currency]
+    )
     expected_close_on = models.DateField(_("expected close"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.core.schemas import Input
+from fieldcrm.core.schemas import Currency, Input
 from fieldcrm.deals.models import Deal, Stage, StageOutcome
 
 
@@ -19,7 +19,9 @@ class DealIn(Input):
     pipeline_id: int | None = Field(default=None, description="Default: the default pipeline.")
     stage_id: int | None = Field(default=None, description="Default: the pipeline's first stage.")
     amount: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
-    currency: str = Field("EUR", min_length=3, max_length=3, pattern="^[A-Z]{3}$")
+    currency: Currency | None = Field(
+        default=None, description="ISO 4217; default: the installation's (FIELDCRM_CURRENCY)."
+    )
     expected_close_on: dt.date | None = None
     owner_id: int | None = Field(default=None, description="Default: you.")
 
@@ -27,7 +29,7 @@ class DealIn(Input):
 class DealPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Z]{3}$")
+    currency: Currency | None = None
     expected_close_on: dt.date | None = None
     owner_id: int | None = None
 
@@ -119,10 +121,17 @@ class PipelineOut(Schema):
         return list(obj.stages.all())  # type: ignore[attr-defined]
 
 
+class MoneyTotalOut(Schema):
+    """One currency's total: amounts in different currencies are never added together."""
+
+    currency: str
+    amount: Decimal
+    weighted: Decimal = Field(description="Weighted by each stage's win probability.")
+
+
 class BoardStageOut(StageOut):
     count: int
-    amount_sum: Decimal
-    weighted_sum: Decimal
+    totals: list[MoneyTotalOut]
 
 
 class BoardOut(Schema):
@@ -130,5 +139,4 @@ class BoardOut(Schema):
     name: str
     stages: list[BoardStageOut]
     count: int
-    amount_sum: Decimal
-    weighted_sum: Decimal
+    totals: list[MoneyTotalOut]

@@ -8,11 +8,10 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from fieldcrm.access import get_scoped, scoped
+from fieldcrm.core.money import CENT, totals_by_currency
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.deals.schemas import DealFilters
 from fieldcrm.users.models import User
-
-CENT = Decimal("0.01")
 
 
 def deal_list(*, actor: User, filters: DealFilters) -> QuerySet[Deal]:
@@ -46,20 +45,40 @@ def pipeline_get(*, actor: User, pipeline_id: int) -> Pipeline:
 
 
 def _stage_totals(deals: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
-    """Per stage id: count and amount sum of the given (already scoped) deals."""
-    rows = deals.order_by().values("stage_id").annotate(count=Count("id"), amount_sum=Sum("amount"))
-    return {r["stage_id"]: dict(r) for r in rows}
+    """Per stage id: the count and, per currency, the amount of the given (scoped) deals."""
+    rows = (
+        deals.order_by()
+        .values("stage_id", "currency")
+        .annotate(count=Count("id"), amount_sum=Sum("amount"))
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        stage = out.setdefault(r["stage_id"], {"count": 0, "amounts": []})
+        stage["count"] += r["count"]
+        stage["amounts"].append((r["currency"], Decimal(r["amount_sum"] or 0)))
+    return out
+
+
+def _weighted(totals: list[dict[str, Any]], probability: int) -> list[dict[str, Any]]:
+    return [{**t, "weighted": (t["amount"] * probability / 100).quantize(CENT)} for t in totals]
+
+
+def _combined(totals: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The stages' totals added up per currency (never across currencies)."""
+    amounts = totals_by_currency((t["currency"], t["amount"]) for ts in totals for t in ts)
+    weighted = totals_by_currency((t["currency"], t["weighted"]) for ts in totals for t in ts)
+    return [{**a, "weighted": w["amount"]} for a, w in zip(amounts, weighted, strict=True)]
 
 
 def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
-    """Per stage of a pipeline: how many deals the caller may see, their amounts, and the sum
-    weighted by the stage's win probability."""
+    """Per stage of a pipeline: how many deals the caller may see and, per currency, their
+    amount and the amount weighted by the stage's win probability."""
     pipeline = pipeline_get(actor=actor, pipeline_id=pipeline_id)
-    totals = _stage_totals(scoped(Deal, actor).filter(pipeline=pipeline))
+    by_stage = _stage_totals(scoped(Deal, actor).filter(pipeline=pipeline))
     stages = []
     for stage in scoped(Stage, actor).filter(pipeline=pipeline).order_by("position", "id"):
-        row = totals.get(stage.pk, {})
-        amount = Decimal(row.get("amount_sum") or 0).quantize(CENT)
+        row = by_stage.get(stage.pk, {"count": 0, "amounts": []})
+        totals = _weighted(totals_by_currency(row["amounts"]), stage.probability)
         stages.append(
             {
                 "id": stage.pk,
@@ -68,9 +87,8 @@ def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
                 "position": stage.position,
                 "probability": stage.probability,
                 "outcome": stage.outcome,
-                "count": row.get("count", 0),
-                "amount_sum": amount,
-                "weighted_sum": (amount * stage.probability / 100).quantize(CENT),
+                "count": row["count"],
+                "totals": totals,
             }
         )
     return {
@@ -78,6 +96,5 @@ def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
         "name": pipeline.name,
         "stages": stages,
         "count": sum(s["count"] for s in stages),
-        "amount_sum": sum((s["amount_sum"] for s in stages), Decimal("0.00")),
-        "weighted_sum": sum((s["weighted_sum"] for s in stages), Decimal("0.00")),
+        "totals": _combined([s["totals"] for s in stages]),
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.core.errors import DomainError
+from fieldcrm.core.money import default_currency
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import owner_in_scope
@@ -51,7 +52,7 @@ def deal_create(*, actor: User, data: dict[str, Any]) -> Deal:
         pipeline=pipeline,
         stage=stage,
         amount=data.get("amount") or 0,
-        currency=data.get("currency") or "EUR",
+        currency=data.get("currency") or default_currency(),
         expected_close_on=data.get("expected_close_on"),
         owner=owner_in_scope(actor=actor, owner_id=data.get("owner_id")) or actor,
     )

@@ -45,7 +45,7 @@ class Dashboard:
     visit_rows: list[dict[str, Any]]  # {rep, cells: [Bar per day], total}
     visit_totals: list[Bar]
     coverage: list[Bar]
-    pipelines: list[dict[str, Any]]  # {name, count, amount_sum, weighted_sum, bars: [Bar]}
+    pipelines: list[dict[str, Any]]  # {name, count, totals per currency, bars: [Bar]}
     overdue_by_rep: list[Bar]
     overdue: list[Any] = field(default_factory=list)
     overdue_count: int = 0
@@ -102,8 +102,7 @@ def _pipelines(actor: User) -> list[dict[str, Any]]:
         {
             "name": board["name"],
             "count": board["count"],
-            "amount_sum": board["amount_sum"],
-            "weighted_sum": board["weighted_sum"],
+            "totals": board["totals"],  # one per currency, never added across them
             "bars": bars([(s["name"], s["count"]) for s in board["stages"]]),
             "stages": board["stages"],
         }

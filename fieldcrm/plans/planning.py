@@ -181,7 +181,13 @@ def candidates_for(
         base, all_accounts = Account.objects.filter(pk__in=list(only)), True
     rows = list((base if all_accounts else base.filter(wanted)).order_by("pk"))
     values = dict(
-        Deal.objects.filter(account__in=[r.pk for r in rows], stage__outcome=Stage.Outcome.OPEN)
+        # Open value in the installation's currency only: amounts in different currencies
+        # are never added (core/money.py), and there are no rates to convert them.
+        Deal.objects.filter(
+            account__in=[r.pk for r in rows],
+            stage__outcome=Stage.Outcome.OPEN,
+            currency=settings.FIELDCRM_CURRENCY,
+        )  # fmt: skip
         .values_list("account_id")
         .annotate(total=Sum("amount"))
     )

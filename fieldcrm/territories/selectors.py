@@ -27,7 +27,7 @@ from fieldcrm.users.models import User
 _LIVE = Q(accounts__deleted_at__isnull=True)
 
 
-def _count(rows: QuerySet) -> Subquery:
+def _count(rows: QuerySet) -> Coalesce:
     """COUNT(*) of ``rows`` (filtered on an OuterRef) as a subquery that is 0 when empty."""
     return Coalesce(
         Subquery(

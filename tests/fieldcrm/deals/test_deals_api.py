@@ -144,11 +144,8 @@ def test_board_counts_and_sums_only_deals_the_caller_may_see(as_user, world, sal
     board = as_user("rep1").get(url).json()
     offer = board["stages"][1]
     assert [s["name"] for s in board["stages"]] == ["New", "Offer", "Won", "Lost"]
-    assert (offer["count"], float(offer["amount_sum"]), float(offer["weighted_sum"])) == (
-        2,
-        250,
-        125,
-    )
+    assert offer["count"] == 2
+    assert offer["totals"] == [{"currency": "EUR", "amount": "250.00", "weighted": "125.00"}]
     assert board["count"] == 3
     assert as_user("manager").get(url).json()["count"] == 4
     assert as_user("rep3").get(url).json()["count"] == 0
@@ -201,3 +198,33 @@ def test_only_admins_change_pipelines_and_stages(as_user, sales, persona):
     assert client.patch(f"pipelines/{pid}", {"name": "Mine"}).status_code == 403
     assert client.post(f"pipelines/{pid}/stages", {"name": "X", "position": 9}).status_code == 403
     assert client.patch(f"stages/{sales['stages']['New'].pk}", {"name": "X"}).status_code == 403
+
+
+def test_totals_are_kept_per_currency_never_added_together(as_user, world, sales):
+    """Regression: a 1,000,000 JPY deal raised a EUR total by 1,000,000."""
+    st = sales["stages"]
+    deal(sales["a1"], st["Offer"], 200)
+    Deal.objects.create(account=sales["a1"], name="Tokyo", pipeline=sales["pipeline"],
+                        stage=st["Offer"], amount=1_000_000, currency="JPY")  # fmt: skip
+    board = as_user("rep1").get(f"pipelines/{sales['pipeline'].pk}/board").json()
+    assert board["stages"][1]["totals"] == [
+        {"currency": "EUR", "amount": "200.00", "weighted": "100.00"},
+        {"currency": "JPY", "amount": "1000000.00", "weighted": "500000.00"},
+    ]
+    assert [t["currency"] for t in board["totals"]] == ["EUR", "JPY"]
+    assert board["totals"][0]["amount"] == "200.00"
+
+
+@pytest.mark.parametrize("code", ["ZZZ", "eur", "EURO", "XXX"])
+def test_a_currency_that_is_not_iso_4217_is_refused(as_user, world, sales, code):
+    body = {"account_id": str(sales["a1"].pk), "name": "X", "currency": code}
+    response = as_user("rep1").post("deals", body)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"][-1] == "currency"
+    assert not Deal.objects.filter(name="X").exists()
+
+
+def test_a_deal_takes_the_installations_currency_by_default(as_user, world, sales, settings):
+    settings.FIELDCRM_CURRENCY = "VND"
+    body = {"account_id": str(sales["a1"].pk), "name": "Saigon", "amount": "1000000"}
+    assert as_user("rep1").post("deals", body).json()["currency"] == "VND"
