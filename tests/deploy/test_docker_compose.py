@@ -74,7 +74,9 @@ def _compose_env(**overrides: str) -> dict[str, str]:
         env[key] = match.group(2) if match else value
     env["FIELDCRM_SECRET_KEY"] = "k" * 40 + "-not-a-real-key-but-long-enough-0123456789"
     env["DATABASE_URL"] = "spatialite:///" + str(ROOT / "var" / "check-deploy.db")
-    return {**os.environ, **env, **overrides}
+    # Not the test run's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    return {**inherited, **env, "DJANGO_SETTINGS_MODULE": "fieldcrm.settings", **overrides}
 
 
 @pytest.mark.parametrize(
