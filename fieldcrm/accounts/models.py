@@ -167,11 +167,13 @@ class Account(SyncedModel):
         # sync notice an account leaving someone's scope (fieldcrm/sync/signals.py).
         self._loaded_status = None if self._state.adding else self.status
         self._loaded_scope = None if self._state.adding else (self.territory_id, self.owner_id)
+        self._loaded_custom_fields = None if self._state.adding else dict(self.custom_fields or {})
 
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Account:
         instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_status = instance.__dict__.get("status")
+        instance._loaded_custom_fields = dict(instance.__dict__.get("custom_fields") or {})
         instance._loaded_scope = (
             instance.__dict__.get("territory_id"),
             instance.__dict__.get("owner_id"),
@@ -184,11 +186,19 @@ class Account(SyncedModel):
     def clean(self) -> None:
         super().clean()
         rules.check_transition(self._loaded_status, self.status)
-        rules.validate_custom_fields(self.custom_fields, CustomFieldDefinition.objects.all())
+        loaded = self._loaded_custom_fields
+        values = self.custom_fields if isinstance(self.custom_fields, dict) else {}
+        changed = None
+        if loaded is not None:
+            changed = {k for k in {*values, *loaded} if values.get(k) != loaded.get(k)}
+        rules.validate_custom_fields(
+            self.custom_fields, CustomFieldDefinition.objects.all(), required=changed
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         self._loaded_status = self.status
+        self._loaded_custom_fields = dict(self.custom_fields or {})
 
     def refresh_derived(self) -> tuple[str, ...]:
         self.visit_due_at = self.next_visit_due()

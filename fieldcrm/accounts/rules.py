@@ -86,8 +86,14 @@ def windows_for(opening_hours: Mapping[str, list] | None, day: dt.date) -> list[
     return [(parse_hhmm(a), parse_hhmm(b)) for a, b in spans]
 
 
-def validate_custom_fields(values: Any, definitions: Iterable[Any]) -> None:
-    """Check a custom-field dict against the admin's definitions (unknown keys refused)."""
+def validate_custom_fields(
+    values: Any, definitions: Iterable[Any], *, required: set[str] | None = None
+) -> None:
+    """Check a custom-field dict against the admin's definitions (unknown keys refused).
+
+    ``required``: the keys whose required-ness is checked (None: all, as for a new account).
+    An edit checks only the keys it changes, so adding a required field later does not lock
+    every existing account until someone fills it in."""
     if values in (None, {}):
         values = {}
     if not isinstance(values, Mapping):
@@ -104,7 +110,8 @@ def validate_custom_fields(values: Any, definitions: Iterable[Any]) -> None:
         if problem:
             errors.append(f"{key}: {problem}")
     for key, definition in by_key.items():
-        if definition.is_required and values.get(key) in (None, ""):
+        wanted = required is None or key in required
+        if definition.is_required and wanted and values.get(key) in (None, ""):
             errors.append(_("%(key)s: this custom field is required.") % {"key": key})
     if errors:
         raise ValidationError({"custom_fields": errors})

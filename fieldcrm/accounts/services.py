@@ -115,6 +115,10 @@ def account_create_by(*, actor: User, data: dict[str, Any]) -> Account:
         fields.pop("id", None)
     if actor.role == User.Role.REP:
         fields.setdefault("owner", actor)
+    if isinstance(fields.get("custom_fields"), dict):
+        fields["custom_fields"] = {
+            k: v for k, v in fields["custom_fields"].items() if v is not None
+        }
     return account_create(fields=fields, tags=tags)
 
 
@@ -125,6 +129,11 @@ def account_update_by(*, actor: User, account_id: object, data: dict[str, Any]) 
     if based_on is not None and based_on != account.version:
         raise VersionConflict(account)
     fields, tags = _account_fields(actor, data)
+    if data.get("custom_fields") is not None:
+        # PATCH merges keys: the keys sent replace theirs, a key sent as null clears it, the
+        # rest stay (a phone or form that knows two fields must not wipe the other four).
+        merged = {**(account.custom_fields or {}), **data["custom_fields"]}
+        fields["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
     return account_update(account=account, fields=fields, tags=tags)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 
 from fieldcrm.access import get_scoped, require_role, scoped
-from fieldcrm.accounts.models import CustomFieldDefinition
+from fieldcrm.accounts.models import Account, CustomFieldDefinition
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 from fieldcrm.users.schemas import UserFilters
@@ -38,8 +39,18 @@ def user_get(*, actor: User, user_id: int) -> User:
     return get_scoped(User, actor, user_id)
 
 
-def custom_field_list(*, actor: User) -> QuerySet[CustomFieldDefinition]:
-    return scoped(CustomFieldDefinition, actor).order_by("key", "id")
+def custom_field_list(*, actor: User) -> list[CustomFieldDefinition]:
+    """The definitions, each with ``missing_count``: the caller's accounts without a value for
+    it (a field made required later is reported on existing accounts, not enforced there)."""
+    definitions = list(scoped(CustomFieldDefinition, actor).order_by("key", "id"))
+    accounts = scoped(Account, actor)
+    for d in definitions:
+        missing = 0
+        if d.is_required:
+            value = accounts.annotate(value=KeyTextTransform(d.key, "custom_fields"))
+            missing = value.filter(Q(value__isnull=True) | Q(value="")).count()
+        setattr(d, "missing_count", missing)  # noqa: B010 - read by CustomFieldOut
+    return definitions
 
 
 def custom_field_get(*, actor: User, field_id: int) -> CustomFieldDefinition:

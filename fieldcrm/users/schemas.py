@@ -140,3 +140,6 @@ class CustomFieldOut(Schema):
     kind: str
     choices: list[Any]
     is_required: bool
+    missing_count: int = Field(
+        default=0, description="Required only: your accounts that have no value for it yet."
+    )
