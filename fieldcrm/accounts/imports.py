@@ -41,6 +41,10 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: no zip bombs
+# The work one upload may cost: 50,000 rows of 40 cells, a long note per cell, 20 s of reading.
+MAX_CELLS = 2_000_000
+MAX_CELL_CHARS = 10_000
+MAX_READ_S = 20.0
 
 COLUMNS = (
     "id", "external_id", "name", "status", "address", "lat", "lng", "phone", "email",
@@ -93,7 +97,9 @@ def _known(name: str) -> bool:
 
 def _limits() -> Limits:
     # Read at each import, so a test (or a setting one day) can lower them.
-    return Limits(MAX_BYTES, MAX_ROWS, MAX_COLUMNS, MAX_UNZIPPED_BYTES)
+    return Limits(
+        MAX_BYTES, MAX_ROWS, MAX_COLUMNS, MAX_UNZIPPED_BYTES, MAX_CELLS, MAX_CELL_CHARS, MAX_READ_S
+    )
 
 
 # --- Turning rows into field values ------------------------------------------------------
@@ -111,6 +117,7 @@ class _Context:
     users: dict[str, User] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     read_scope: Any = None
+    escaped: bool = True  # the file's cells were escaped by our CSV export (XLSX: never)
 
 
 def _number(text: str, column: str, *, whole: bool = False) -> float:
@@ -361,7 +368,7 @@ def _header(table: Table, report: ImportReport, actor: User) -> _Context | None:
     if "name" not in seen:
         report.errors.append(Problem(1, "name", _("The required column name is missing.")))
         return None
-    return _Context(actor=actor, definitions=definitions, columns=columns)
+    return _Context(actor=actor, definitions=definitions, columns=columns, escaped=table.escaped)
 
 
 def _cells(ctx: _Context, number: int, raw: list[str]) -> dict[str, str]:
@@ -370,8 +377,9 @@ def _cells(ctx: _Context, number: int, raw: list[str]) -> dict[str, str]:
             "row",
             _("Row %(row)s has more cells than the header has columns.") % {"row": number},
         )
+    unescape = unescape_cell if ctx.escaped else str
     return {
-        column: unescape_cell(text.strip())
+        column: unescape(text.strip())
         for column, text in zip(ctx.columns, raw, strict=False)
         if column is not None
     }

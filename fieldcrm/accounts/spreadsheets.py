@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ class Limits:
     max_columns: int  # XLSX cells past this are not read
     # An XLSX is a zip: refuse one that would unpack to far more than any real sheet (zip bomb).
     max_unzipped_bytes: int
+    # The work one upload may cost a worker: a small zip can unpack to a sheet that takes
+    # minutes to parse (32 KB -> 10 MB took 7.9 s), so cells, cell sizes and time are bounded.
+    max_cells: int = 2_000_000
+    max_cell_chars: int = 10_000
+    max_seconds: float = 20.0
 
 
 @dataclass
@@ -62,6 +68,9 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (row number in the file, cells)
     warnings: list[str] = field(default_factory=list)
+    # CSV text was written with formula-like cells escaped (``escape_cell``); XLSX cells are
+    # typed text and never escaped, so an importer un-escapes only a CSV's cells.
+    escaped: bool = True
 
 
 # --- Cells ----------------------------------------------------------------------------
@@ -153,6 +162,9 @@ def _read_csv(text: str, limits: Limits, is_column: Callable[[str], bool]) -> Ta
         raise DomainError("file", _("Not a readable CSV file: %(e)s.") % {"e": exc}) from None
     if len(records) > limits.max_rows + 1:
         raise _too_many_rows(limits)
+    budget = _Budget(limits)
+    for record in records:
+        budget.spend(record)
     return Table(records[0], list(enumerate(records[1:], start=2)), warnings)
 
 
@@ -182,13 +194,17 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
     from openpyxl import load_workbook
 
     rows: list[list[str]] = []
+    budget = _Budget(limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            for values in book.worksheets[0].iter_rows(values_only=True):
+            sheet = book.worksheets[0]
+            for values in sheet.iter_rows(values_only=True):
                 if len(rows) > limits.max_rows:
                     raise _too_many_rows(limits)
-                rows.append([_cell_text(v) for v in values[: limits.max_columns]])
+                row = [_cell_text(v) for v in values[: limits.max_columns]]
+                budget.spend(row)
+                rows.append(row)
         finally:
             book.close()
     except TooLarge:
@@ -197,7 +213,29 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
         raise DomainError("file", _("The file is not a readable XLSX workbook.")) from None
     if not rows or not any(rows[0]):
         raise DomainError("file", _("The first sheet has no header row."))
-    return Table(rows[0], list(enumerate(rows[1:], start=2)))
+    return Table(rows[0], list(enumerate(rows[1:], start=2)), escaped=False)
+
+
+class _Budget:
+    """What reading one file may cost: cells, characters per cell, seconds (TooLarge beyond)."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits, self.cells = limits, 0
+        self.deadline = time.monotonic() + limits.max_seconds
+
+    def spend(self, row: Sequence[str]) -> None:
+        self.cells += len(row)
+        if self.cells > self.limits.max_cells:
+            raise TooLarge(
+                _("The file has more than %(n)s cells.") % {"n": f"{self.limits.max_cells:,}"}
+            )
+        if any(len(cell) > self.limits.max_cell_chars for cell in row):
+            raise TooLarge(
+                _("A cell holds more than %(n)s characters.")
+                % {"n": f"{self.limits.max_cell_chars:,}"}
+            )
+        if time.monotonic() > self.deadline:
+            raise TooLarge(_("The file takes too long to read; split it into smaller files."))
 
 
 # --- Writing --------------------------------------------------------------------------

@@ -119,3 +119,32 @@ def test_too_many_rows_is_422_asking_to_narrow(as_user, shops, monkeypatch):
 def test_anonymous_export_is_401(as_user, shops):
     assert as_user(None).get("accounts/export.csv").status_code == 401
     assert Account.objects.count() == 6
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_starting_with_an_apostrophe_round_trips_exactly(as_user, world, fmt):
+    """Regression: the importer un-escaped XLSX cells, which the XLSX export never escapes, so
+    a leading apostrophe was lost on the way back."""
+    make_account("'=1+1 shop", lng=1.05, lat=42.05, address="'quoted' street")
+    manager = as_user("manager")
+    content = download(manager, f"accounts/export.{fmt}")
+    report = reimport(manager, content, f"accounts.{fmt}")
+    assert report["errors"] == [], report
+    assert report["counts"]["update"] == 0 and report["counts"]["unchanged"] == 1, report
+
+
+def test_an_xlsx_that_costs_too_much_to_read_is_a_413_naming_file(as_user, world, monkeypatch):
+    from fieldcrm.accounts import imports
+
+    make_account("Alpha", lng=1.05, lat=42.05)
+    manager = as_user("manager")
+    content = download(manager, "accounts/export.xlsx")
+    for limit, value in (("MAX_CELLS", 5), ("MAX_CELL_CHARS", 2), ("MAX_READ_S", -1.0)):
+        monkeypatch.setattr(imports, limit, value)
+        response = manager.client.post(
+            "/api/v1/accounts/import?dry_run=true",
+            {"file": SimpleUploadedFile("a.xlsx", content)},
+        )
+        assert response.status_code == 413, (limit, response.content)
+        assert response.json()["errors"][0]["field"] == "file", response.json()
+        monkeypatch.undo()
