@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts import rules
 from fieldcrm.core.geo import validate_point
-from fieldcrm.core.models import SyncedModel
+from fieldcrm.core.models import CleanText, SyncedModel
 
 
 class CustomFieldKind(models.TextChoices):
@@ -25,7 +25,7 @@ class CustomFieldKind(models.TextChoices):
     CHOICE = "choice", _("Choice")
 
 
-class CustomFieldDefinition(models.Model):
+class CustomFieldDefinition(CleanText, models.Model):
     """A field an admin adds to accounts; values live in ``Account.custom_fields``."""
 
     # The choices are module-level classes: each gets its own name in the OpenAPI schema.
@@ -73,7 +73,7 @@ class CustomFieldDefinition(models.Model):
         return None
 
 
-class Tag(models.Model):
+class Tag(CleanText, models.Model):
     name = models.CharField(_("name"), max_length=64, unique=True)
 
     class Meta:

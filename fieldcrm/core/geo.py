@@ -36,12 +36,23 @@ def validate_point(point: Point | None) -> None:
         )
 
 
+# One cap for every polygon (territories, regions, map selections): checking and indexing a
+# shape costs in proportion to its points (100,000 took 12.6 s), and no drawn area needs more.
+MAX_POLYGON_POINTS = 10_000
+
+
 def validate_boundary(boundary: GEOSGeometry | None) -> None:
     """Refuse polygons GEOS calls invalid (self-intersections, bad rings) or out of range."""
     if boundary is None:
         return
     if boundary.empty:
         raise ValidationError(_("The boundary is empty."), code="empty")
+    if boundary.num_coords > MAX_POLYGON_POINTS:
+        raise ValidationError(
+            _("A boundary has at most %(n)s points; simplify it first.")
+            % {"n": f"{MAX_POLYGON_POINTS:,}"},
+            code="too_many_points",
+        )
     for x, y in _coords(boundary):
         if not (math.isfinite(x) and math.isfinite(y)) or not (-180 <= x <= 180 and -90 <= y <= 90):
             raise ValidationError(_("Boundary coordinates are out of range."), code="range")

@@ -1,8 +1,10 @@
-"""Refuse NUL characters in API input before anything else sees them.
+"""Refuse NUL characters and absurdly nested JSON in API input before anything else sees them.
 
 PostgreSQL cannot store a NUL in text and raises a DataError (a 500) when asked to; SQLite
 stores it silently. Refusing it at the door gives the same clear 422, naming the field, on both
-databases and for every endpoint, query strings and forms included.
+databases and for every endpoint, query strings and forms included, and whatever content type
+the client claims (the API reads any non-multipart body as JSON). JSON nested deeper than any
+of our shapes (900 levels of custom_fields overflowed the encoder) is refused the same way.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
+# Our deepest shape (a push's mutation changes) is 6 levels; 32 leaves room and no more.
+MAX_DEPTH = 32
 
 
 def nul_paths(value: Any, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
@@ -42,14 +48,33 @@ def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
     return found
 
 
-def _body_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
-    if not (request.content_type or "").endswith("json") or not request.body:
-        return []
+def _too_deep(value: Any) -> bool:
+    """Whether a parsed JSON value nests deeper than MAX_DEPTH (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _body_problems(request: HttpRequest) -> list[tuple[tuple[str | int, ...], str]]:
+    if (request.content_type or "").startswith("multipart/") or not request.body:
+        return []  # uploads: their form fields are checked with the query; files by importers
     try:
         data = json.loads(request.body)
+    except RecursionError:
+        return [(("body",), _("The JSON is nested too deeply."))]
     except ValueError:
+        if NUL.encode() in request.body:
+            return [(("body",), _("NUL characters are not allowed."))]
         return []  # malformed JSON: the API answers that itself
-    return nul_paths(data, ("body",))
+    if _too_deep(data):
+        return [(("body",), _("The JSON is nested too deeply."))]
+    return [(path, _("NUL characters are not allowed.")) for path in nul_paths(data, ("body",))]
 
 
 class RefuseNulMiddleware:
@@ -58,9 +83,15 @@ class RefuseNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
-            paths = _query_paths(request) + _body_paths(request)
-            if paths:
-                msg = _("NUL characters are not allowed.")
-                detail = [{"loc": list(p), "msg": msg} for p in paths]
+            nul = _("NUL characters are not allowed.")
+            try:
+                problems = [(p, nul) for p in _query_paths(request)] + _body_problems(request)
+            except RequestDataTooBig:
+                # Django's own answer is an HTML 400; the API's is JSON naming the body.
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                msg = _("The request body is larger than %(kb)s KB.") % {"kb": limit // 1024}
+                return JsonResponse({"detail": [{"loc": ["body"], "msg": msg}]}, status=413)
+            if problems:
+                detail = [{"loc": list(path), "msg": msg} for path, msg in problems]
                 return JsonResponse({"detail": detail}, status=422)
         return self.get_response(request)

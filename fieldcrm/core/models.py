@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import string
+import unicodedata
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import cast
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Characters that print as nothing: a name made only of them would look blank yet pass as text.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+class CleanText:
+    """Mixin for models: every text field is normalised the same way on every path (API,
+    sync, import, admin), before the field checks run: Unicode NFC, no NUL (PostgreSQL cannot
+    store it), surrounding whitespace and invisible characters stripped, so blank is blank."""
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        errors: dict[str, list[str]] = {}
+        for field in self._meta.concrete_fields:  # type: ignore[attr-defined]
+            if not isinstance(field, models.CharField | models.TextField) or field.choices:
+                continue
+            value = getattr(self, field.attname)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                errors[field.name] = [str(_("NUL characters are not allowed."))]
+                continue
+            text = unicodedata.normalize("NFC", value).strip(string.whitespace + INVISIBLE)
+            setattr(self, field.attname, text)
+        if errors:
+            raise ValidationError(errors)
+        super().clean_fields(exclude=exclude)  # type: ignore[misc]
 
 
 class LiveManager(models.Manager):
@@ -20,7 +49,7 @@ class LiveManager(models.Manager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-class SyncedModel(models.Model):
+class SyncedModel(CleanText, models.Model):
     """A row a phone may create offline.
 
     The primary key is a UUID the client may generate, so a retried push is a no-op rather

@@ -7,10 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.core.models import CleanText
 from fieldcrm.core.money import default_currency, validate_currency
 
 
-class Pipeline(models.Model):
+class Pipeline(CleanText, models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     is_default = models.BooleanField(_("default"), default=False)
 
@@ -27,7 +28,7 @@ class StageOutcome(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-class Stage(models.Model):
+class Stage(CleanText, models.Model):
     # The choices are module-level classes: each gets its own name in the OpenAPI schema.
     Outcome = StageOutcome
 
@@ -52,7 +53,7 @@ class Stage(models.Model):
         return f"{self.pipeline}: {self.name}"
 
 
-class Deal(models.Model):
+class Deal(CleanText, models.Model):
     account = models.ForeignKey(
         "accounts.Account",
         verbose_name=_("account"),

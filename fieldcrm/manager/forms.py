@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.access import scoped
+from fieldcrm.core.geo import MAX_POLYGON_POINTS
 from fieldcrm.manager.selectors import MAP_STATUSES, MapFilters, map_reps, map_tags
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 from maps import status_labels
-
-MAX_POLYGON_POINTS = 5_000
 
 
 class MapFilterForm(forms.Form):

@@ -5,13 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from fieldcrm.core.schemas import Input
 from fieldcrm.plans.models import PlanJob, PlanJobStatus, RoutePlan, RoutePlanStatus
+
+# Plans are for the coming days and weeks; a date years ahead is a typo (9999-12-31 overflowed
+# the day after it into a 500).
+MAX_DAYS_AHEAD = 2 * 366
+
+
+def _plannable(day: dt.date) -> dt.date:
+    if day > dt.date.today() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValueError(f"a date at most {MAX_DAYS_AHEAD} days ahead")
+    return day
+
+
+PlanDate = Annotated[dt.date, AfterValidator(_plannable)]
 
 
 def job_progress(job: PlanJob) -> int:
@@ -25,7 +38,7 @@ def job_progress(job: PlanJob) -> int:
 
 class GenerateIn(Input):
     region_id: int
-    date: dt.date
+    date: PlanDate
     horizon_days: int = Field(1, ge=1, le=20, description="Working days to plan from `date`.")
     time_limit_s: float | None = Field(default=None, ge=0.5, le=600, allow_inf_nan=False)
     provider: Literal["great_circle", "road", "osrm"] | None = None
@@ -119,7 +132,7 @@ class PlanFilters(Input):
 
 class CandidateFilters(Input):
     region_id: int
-    date: dt.date
+    date: PlanDate
 
 
 class CandidateOut(Schema):
@@ -147,5 +160,5 @@ class StopPinIn(Input):
 
 class ReoptimiseIn(Input):
     region_id: int
-    date: dt.date
+    date: PlanDate
     time_limit_s: float = Field(5.0, ge=0.5, le=120, allow_inf_nan=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -9,9 +11,20 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.core.geo import validate_boundary
+from fieldcrm.core.models import CleanText
 
 
-class Region(models.Model):
+def validate_timezone(value: str) -> None:
+    """An IANA zone name (``Europe/Andorra``): the planner and the pages compute in it."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(zone)s is not a known time zone."), code="timezone", params={"zone": value}
+        ) from None
+
+
+class Region(CleanText, models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     boundary = models.MultiPolygonField(
         _("boundary"), srid=4326, null=True, blank=True, validators=[validate_boundary]
@@ -24,7 +37,9 @@ class Region(models.Model):
         on_delete=models.SET_NULL,
         related_name="managed_regions",
     )
-    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -35,7 +50,7 @@ class Region(models.Model):
         return self.name
 
 
-class Territory(models.Model):
+class Territory(CleanText, models.Model):
     name = models.CharField(_("name"), max_length=120)
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="territories"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import zoneinfo
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from ninja import Schema
 from pydantic import Field, field_validator
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.core.schemas import Input
-from fieldcrm.territories.models import Region, Territory
+from fieldcrm.territories.models import Region, Territory, validate_timezone
 
 GeoJSON = dict[str, Any]
 
@@ -23,8 +23,8 @@ def boundary_geojson(geom: Any) -> GeoJSON | None:
 def _check_timezone(value: str | None) -> str | None:
     if value is not None:
         try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            validate_timezone(value)
+        except ValidationError:
             raise ValueError("unknown time zone") from None
     return value
 
