@@ -285,3 +285,20 @@ def test_the_api_refuses_a_deleted_records_id_with_a_422(as_user, world, shop, p
     response = rep.post(f"accounts/{shop.pk}/{path}", {**body, "id": record_id})
     assert response.status_code == 422, response.content
     assert response.json()["detail"][0]["loc"][-1] == "id"
+
+
+def test_a_quiet_pull_costs_one_read_whatever_the_scope(world, django_assert_num_queries):
+    """Nothing committed since the cursor: the answer comes from the change counter alone,
+    not from a query per entity over the caller's scope (issue 22)."""
+    from fieldcrm.sync.selectors import committed_cursor, sync_pull
+
+    for i in range(30):
+        make_account(f"Quiet {i}", lng=1.01 + i * 0.002, lat=42.02)
+    cursor = committed_cursor()
+    with django_assert_num_queries(1):
+        body = sync_pull(actor=world.rep1, cursor=cursor)
+    assert body == {"cursor": cursor, "more": False, "changes": {}, "deleted": {}, "removed": {}}
+    make_account("One more", lng=1.05, lat=42.05)
+    assert [
+        a["name"] for a in sync_pull(actor=world.rep1, cursor=cursor)["changes"]["accounts"]
+    ] == ["One more"]

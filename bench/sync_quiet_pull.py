@@ -1,0 +1,146 @@
+"""A quiet pull (nothing new since the cursor) and a one-change pull, by database size (issue 22).
+
+Run: .venv/bin/python bench/sync_quiet_pull.py [--smoke] [--accounts 60000,600000]
+     [--backend spatialite|postgis|both] [--runs 50]
+
+For each size: N accounts cut into territories of 300, one rep holding one of them; then the
+rep's pull is timed with nothing new since its cursor (quiet) and with one account of its
+territory changed. Two figures each: the server's own time from the ``Server-Timing`` header
+of ``GET /api/v1/sync/pull`` (through Django's test client: auth, session, middleware) and the
+queries it ran. Each backend runs in its own child process (settings read DATABASE_URL once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.harness.database import postgis_cluster  # noqa: E402
+
+PER_TERRITORY = 300
+
+
+def child(sizes: list[int], runs: int) -> list[dict[str, Any]]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
+    django.setup()
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from fieldcrm.accounts.models import Account
+    from fieldcrm.core.models import ChangeCounter
+    from fieldcrm.sync.selectors import committed_cursor
+    from fieldcrm.territories.models import Region, Territory
+    from fieldcrm.users.models import User
+
+    call_command("migrate", verbosity=0)
+    rep = User.objects.create(username="bench-rep", role=User.Role.REP)
+    region = Region.objects.create(name="Bench")
+    client = Client()
+    client.force_login(rep)
+    results, have = [], 0
+    for size in sizes:
+        # Territories are 0.01° squares side by side; each holds PER_TERRITORY accounts.
+        for t in range(have // PER_TERRITORY, size // PER_TERRITORY):
+            x = (t % 1000) * 0.01
+            y = (t // 1000) * 0.01
+            square = Polygon.from_bbox((x, y, x + 0.01, y + 0.01))
+            territory = Territory.objects.create(
+                name=f"T{t}", region=region, boundary=MultiPolygon(square, srid=4326)
+            )
+            if t == 0:
+                territory.reps.add(rep)
+            rows = [
+                Account(
+                    name=f"Shop {t}-{i}", territory=territory, change_seq=t * PER_TERRITORY + i + 1,
+                    location=Point(x + 0.005, y + 0.005, srid=4326), status="customer",
+                )
+                for i in range(PER_TERRITORY)
+            ]  # fmt: skip
+            Account.objects.bulk_create(rows, batch_size=2000)
+        have = size
+        ChangeCounter.objects.update_or_create(pk=1, defaults={"value": size})
+
+        def timed(cursor: int) -> tuple[float, int]:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=500")
+            assert response.status_code == 200, response.content
+            header = response.headers.get("Server-Timing", "")
+            match = re.search(r"dur=([\d.]+)", header)
+            return float(match.group(1)) if match else float("nan"), len(queries)
+
+        quiet = [timed(committed_cursor()) for _ in range(runs)]
+        mine = Account.objects.filter(territory__reps=rep).first()
+        assert mine is not None
+        before = committed_cursor()
+        mine.name = "Changed"
+        mine.save()
+        one = [timed(before) for _ in range(runs)]
+        results.append({
+            "accounts": size, "scope": PER_TERRITORY,
+            "quiet_ms": statistics.median(q[0] for q in quiet),
+            "quiet_p95_ms": sorted(q[0] for q in quiet)[int(0.95 * (runs - 1))],
+            "quiet_queries": quiet[0][1],
+            "one_ms": statistics.median(o[0] for o in one), "one_queries": one[0][1],
+        })  # fmt: skip
+    return results
+
+
+def run_backend(label: str, url: str, sizes: list[int], runs: int) -> list[dict[str, Any]]:
+    env = {**os.environ, "DATABASE_URL": url, "FIELDCRM_VAR_DIR": tempfile.mkdtemp(),
+           "FIELDCRM_ALLOWED_HOSTS": "testserver"}  # fmt: skip
+    args = [sys.executable, __file__, "--child", ",".join(map(str, sizes)), str(runs)]
+    out = subprocess.run(args, env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        sys.exit(f"{label} child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="small sizes, a few runs")
+    parser.add_argument("--accounts", default="60000,600000")
+    parser.add_argument("--backend", default="both", choices=["spatialite", "postgis", "both"])
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        sizes, runs = [int(s) for s in args.child[0].split(",")], int(args.child[1])
+        print(json.dumps(child(sizes, runs)))
+        return 0
+    sizes = [600, 1200] if args.smoke else [int(s) for s in args.accounts.split(",")]
+    runs = 5 if args.smoke else args.runs
+    table = []
+    if args.backend in ("spatialite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"spatialite:///{tmp}/bench.db"
+            table += [("spatialite", r) for r in run_backend("spatialite", url, sizes, runs)]
+    if args.backend in ("postgis", "both"):
+        with postgis_cluster() as url:
+            table += [("postgis", r) for r in run_backend("postgis", url, sizes, runs)]
+    print(f"{'backend':10} {'accounts':>9} {'quiet ms p50/p95':>17} {'queries':>7}"
+          f" {'1 change ms':>11} {'queries':>7}")  # fmt: skip
+    for label, r in table:
+        print(f"{label:10} {r['accounts']:>9,} {r['quiet_ms']:>8.2f}/{r['quiet_p95_ms']:<8.2f}"
+              f" {r['quiet_queries']:>7} {r['one_ms']:>11.2f} {r['one_queries']:>7}")  # fmt: skip
+    print("(server time from Server-Timing, rep's scope 300 accounts; the quiet-pull aim: <10 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
