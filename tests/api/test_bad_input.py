@@ -76,7 +76,7 @@ def test_a_nul_hidden_behind_another_content_type_is_refused(client, world, cont
     )  # fmt: skip
     assert response.status_code in (403, 422), response.content  # CSRF or NUL: never stored
     assert _counts() == before
-    assert not Account.objects.filter(name__contains="\x00").exists()
+    assert not Account.objects.filter(name__startswith="Shop").exists()
 
 
 def test_text_is_normalised_the_same_way_on_every_path(as_user, world):
