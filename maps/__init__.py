@@ -13,6 +13,7 @@ from maps.data import (
     TerritoryShape,
     UnassignedVisit,
 )
+from maps.page import page_html
 from maps.standalone import assets_in, to_standalone_html
 from maps.style import coverage_class, coverage_labels, rep_colors, status_labels
 
@@ -28,6 +29,7 @@ __all__ = [
     "assets_in",
     "coverage_class",
     "coverage_labels",
+    "page_html",
     "rep_colors",
     "route_map",
     "status_labels",

@@ -155,7 +155,8 @@ def route_map(
         points.extend(route.path)
 
     if unassigned:
-        group = folium.FeatureGroup(name=f"{_('Unassigned visits')} ({len(unassigned)})")
+        name = f"{_('Unassigned visits')} ({len(unassigned)})"
+        group = folium.FeatureGroup(name=esc(name))
         for visit in unassigned:
             rows = [f"<strong>{esc(visit.name)}</strong>", esc(_("Not assigned to any route"))]
             if visit.reason:

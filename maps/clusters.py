@@ -15,7 +15,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from maps.data import STATUSES, AccountPoint
-from maps.markup import Gettext, RawScript, js_json
+from maps.markup import Gettext, RawScript, esc, js_json
 from maps.style import (
     COVERAGE_CLASSES,
     COVERAGE_COLORS,
@@ -183,7 +183,8 @@ var {{ this.get_name() }} = (function () {
         color_by: str,
         show: bool,
     ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        # The layer control inserts a layer's name as HTML.
+        super().__init__(name=esc(name), overlay=True, control=True, show=show)
         self._name = "AccountCluster"
         self.data = data
         self.status_index = status_index

@@ -10,7 +10,7 @@ from folium.template import Template
 
 from maps.clusters import AccountData
 from maps.data import AccountPoint
-from maps.markup import Gettext
+from maps.markup import Gettext, esc
 
 
 class SharedHeatMap(folium.plugins.HeatMap):
@@ -40,8 +40,8 @@ def heat_layer(
 ) -> folium.map.Layer:
     """Heat of prospects: where the unconverted demand is. Hidden until switched on."""
     if data is not None:
-        return SharedHeatMap(data, name=_("Prospect density"), status_index=1)
+        return SharedHeatMap(data, name=esc(_("Prospect density")), status_index=1)
     points = [[a.lat, a.lng] for a in accounts if a.status == "prospect"]
     return folium.plugins.HeatMap(
-        points, name=_("Prospect density"), show=False, radius=18, blur=15, min_opacity=0.3
+        points, name=esc(_("Prospect density")), show=False, radius=18, blur=15, min_opacity=0.3
     )

@@ -62,9 +62,9 @@ def small_account_layers(accounts: Sequence[AccountPoint], _: Gettext) -> list[f
     marker costs about 0.5 ms and 1 KB to render, twice (status and coverage), so this path is
     for small maps only; no tooltips, which would add as much again."""
     labels = status_labels(_)
-    clusters = {s: MarkerCluster(name=labels[s], show=True) for s in STATUSES}
+    clusters = {s: MarkerCluster(name=esc(labels[s]), show=True) for s in STATUSES}
     coverage = MarkerCluster(
-        name=_("Coverage"), show=False, icon_create_function=_coverage_icon_function()
+        name=esc(_("Coverage")), show=False, icon_create_function=_coverage_icon_function()
     )
     for a in accounts:
         popup = _popup_html(a, _)

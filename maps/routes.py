@@ -28,7 +28,8 @@ ROUTE_CSS = """<style>
 
 
 def route_layer(route: RouteLine, color: str, _: Gettext) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=route.rep, show=True)
+    # The layer control inserts a layer's name as HTML.
+    group = folium.FeatureGroup(name=esc(route.rep), show=True)
     stops = sorted(route.stops, key=lambda s: s.seq)
     line = list(route.path) or [(s.lat, s.lng) for s in stops]
     if len(line) >= 2:

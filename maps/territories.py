@@ -12,7 +12,7 @@ from maps.style import NO_REP_COLOR, status_labels
 
 
 def region_layer(regions: Sequence[RegionShape], _: Gettext) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=_("Regions"), show=True)
+    group = folium.FeatureGroup(name=esc(_("Regions")), show=True)
     features = [
         {"type": "Feature", "geometry": dict(r.geojson), "properties": {"name": esc(r.name)}}
         for r in regions
@@ -44,7 +44,7 @@ def territory_layer(
             "color": color,
         }
         features.append({"type": "Feature", "geometry": dict(t.geojson), "properties": props})
-    group = folium.FeatureGroup(name=_("Territories"), show=True)
+    group = folium.FeatureGroup(name=esc(_("Territories")), show=True)
     if features:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": features},
