@@ -9,14 +9,14 @@ from django.contrib.gis.forms.widgets import OSMWidget
 
 
 class LocalOSMWidget(OSMWidget):
-    """Django's OSMWidget with OpenLayers from our static files (npm `ol`, see `make assets`)
-    and the tile URL from settings."""
+    """Django's OSMWidget with OpenLayers from our static files (npm `ol`, see `make assets`),
+    the tile URL from settings, and no inline script (the options go out as JSON)."""
 
     template_name = "gis/local-openlayers-osm.html"
 
     class Media:
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
-        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
+        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js", "gis/js/local-map-widget.js")
 
     @property
     def media(self):
@@ -27,6 +27,19 @@ class LocalOSMWidget(OSMWidget):
 
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
         context = super().get_context(name, value, attrs)
-        context["tile_url"] = settings.FIELDCRM_TILE_URL
-        context["tile_attribution"] = settings.FIELDCRM_TILE_ATTRIBUTION
+        # As JSON for gis/js/local-map-widget.js: no inline script (Content-Security-Policy).
+        context["options_id"] = f"{context['id']}_fieldcrm_map_options"
+        context["widget_options"] = {
+            "geom_name": context["geom_type"],
+            "id": context["id"],
+            "map_id": f"{context['id']}_map",
+            "map_srid": context["map_srid"],
+            "name": context["name"],
+            "module": context["module"],
+            "default_lon": context["default_lon"],
+            "default_lat": context["default_lat"],
+            "default_zoom": context["default_zoom"],
+            "tile_url": settings.FIELDCRM_TILE_URL,
+            "tile_attribution": settings.FIELDCRM_TILE_ATTRIBUTION,
+        }
         return context
