@@ -126,7 +126,8 @@ def test_manager_map_opens_clusters_and_selects_an_area(desk, world, region_acco
     page.mouse.up()
     count = page.locator("#selection-count")
     page.wait_for_function(
-        "/\\d/.test(document.getElementById('selection-count').textContent)", timeout=15_000
+        "() => /\\d/.test(document.getElementById('selection-count').textContent)",
+        timeout=15_000,
     )
     selected = int(re.search(r"(\d+)", count.inner_text()).group(1))
     assert 0 < selected < ACCOUNTS

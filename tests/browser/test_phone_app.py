@@ -119,7 +119,9 @@ def test_a_push_whose_answer_is_lost_is_retried_without_duplicates(phones, route
 
     page.route("**/api/v1/sync/push", lose_the_answer)
     phone.log_visit("Café Sud", "Follow-up needed", "answer lost")
-    page.wait_for_function("document.getElementById('net-status').textContent.includes('Retrying')")
+    page.wait_for_function(
+        "() => document.getElementById('net-status').textContent.includes('Retrying')"
+    )
     assert len(lost) == 1 and phone.pending() == 1
     assert Visit.objects.filter(status="done").count() == 1  # it did arrive
 

@@ -42,7 +42,11 @@ PHONE = {
 
 @dataclass
 class Phone:
-    """One rep's phone: a browser context and its page."""
+    """One rep's phone: a browser context and its page.
+
+    Waits pass `wait_for_function` a function's text (`() => ...`), never a bare expression:
+    Playwright evaluates an expression with eval in the page, which the app's
+    Content-Security-Policy refuses ('unsafe-eval' is not allowed)."""
 
     context: object
     page: object
@@ -62,10 +66,10 @@ class Phone:
         self.wait_ready()
         self.wait_synced()
         # The worker must hold the shell before any test goes offline.
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
 
     def wait_ready(self) -> None:
-        self.page.wait_for_function("document.documentElement.dataset.ready === '1'")
+        self.page.wait_for_function("() => document.documentElement.dataset.ready === '1'")
 
     def syncs(self) -> int:
         """Successful syncs since the page opened."""
@@ -93,7 +97,7 @@ class Phone:
 
     def wait_pending(self, count: int, timeout: float = 15_000) -> None:
         self.page.wait_for_function(
-            f"document.getElementById('sync-indicator')?.dataset.pending === '{count}'",
+            f"() => document.getElementById('sync-indicator')?.dataset.pending === '{count}'",
             timeout=timeout,
         )
 
