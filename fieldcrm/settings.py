@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 import pycountry
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fieldcrm.core.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "fieldcrm.core.csp.PolicyMiddleware",
     # Phones on slow links: a first sync's JSON shrinks ~9x. Django pads compressed bodies
     # against BREACH-style length attacks.
     "django.middleware.gzip.GZipMiddleware",
@@ -200,6 +202,29 @@ if FIELDCRM_ROUTING_PROVIDER not in ROUTING_PROVIDERS:
     )
 if FIELDCRM_ROUTING_PROVIDER == "osrm" and not FIELDCRM_OSRM_URL:
     raise ImproperlyConfigured("FIELDCRM_ROUTING_PROVIDER=osrm needs FIELDCRM_OSRM_URL.")
+
+# Content-Security-Policy on every response, /admin/ and /api/docs included (README,
+# "Security"): scripts from our origin, or inline with the request's nonce (folium's map code);
+# never 'unsafe-inline' for scripts, so no injected <script> or on*= attribute runs. Styles may
+# be inline: folium, Leaflet and the admin write style attributes, which no nonce can cover.
+# The tile server's origin is added per response by fieldcrm.core.csp.PolicyMiddleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [NONE],  # the map pages answer 'self' (core.csp.framed_by_own_pages)
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 PWA_SERVICE_WORKER_PATH = BASE_DIR / "pwa" / "serviceworker.js"
 PWA_APP_NAME = "FieldCRM"

@@ -19,13 +19,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from fieldcrm.access import NotInScope
+from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.plans import selectors
 from fieldcrm.users.auth import PageRequest
 from fieldcrm.users.models import User
+from maps import page_html
 from maps.builders import route_map
 from maps.data import RouteLine, RouteStop, UnassignedVisit
 
@@ -95,7 +96,7 @@ def planner_page(request: PageRequest) -> HttpResponse:
 
 
 @require_GET
-@xframe_options_sameorigin
+@framed_by_own_pages
 @planner_only
 def planner_map(request: PageRequest) -> HttpResponse:
     """The day's routes, a colour per rep, with the visits left out drawn apart."""
@@ -125,7 +126,7 @@ def planner_map(request: PageRequest) -> HttpResponse:
         tile_url=settings.FIELDCRM_TILE_URL, tile_attribution=settings.FIELDCRM_TILE_ATTRIBUTION,
         gettext=_,
     )  # fmt: skip
-    return HttpResponse(m.get_root().render())
+    return HttpResponse(page_html(m, nonce=nonce(request)))
 
 
 def _unassigned(user: User, job: Any) -> list[UnassignedVisit]:

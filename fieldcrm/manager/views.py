@@ -22,18 +22,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from fieldcrm.access import NotAllowed, NotInScope, require_role
 from fieldcrm.accounts import exports
+from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
 from fieldcrm.users.auth import PageRequest
 from fieldcrm.users.models import User
-from maps import status_labels, territory_map, to_standalone_html
+from maps import page_html, status_labels, territory_map, to_standalone_html
 
 MAX_BODY = 1_000_000
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -133,13 +133,13 @@ def _gzipped(request: PageRequest, response: HttpResponse) -> HttpResponse:
 
 
 @require_GET
-@xframe_options_sameorigin
+@framed_by_own_pages
 @manager_page
 def map_frame(request: PageRequest) -> HttpResponse:
     """The folium map itself, shown in the page's iframe (same origin, so the drawn area
-    reaches the page's `fieldcrmOnDraw`)."""
+    reaches the page's `fieldcrmOnDraw`). folium's inline scripts carry the CSP nonce."""
     _form, filters = _filters(request)
-    page = _build_map(request, filters).get_root().render()
+    page = page_html(_build_map(request, filters), nonce=nonce(request))
     return _gzipped(request, HttpResponse(page))
 
 
