@@ -1,0 +1,312 @@
+"""Stored XSS, swept (issue 15 item 1): a payload in every user-controlled field, and every page
+and map opened as the role that sees it. No dialog opens, no payload runs, nothing is evaluated
+as Jinja on the server ("ssti" would appear), every document carries the Content-Security-Policy,
+and no legitimate script is blocked by it (no violation, no console error; the maps are drawn,
+Today lists its stops, the planner generates plans, the admin's map and /api/docs work).
+
+A payload that got through the escaping would either run (a dialog) or be blocked by the policy
+(a violation): both fail the walk, so the escaping is tested even where the policy would save us.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.plans.models import PlanJob
+from fieldcrm.tasks.models import Task
+from fieldcrm.visits.models import Visit
+from tests.browser.test_manager_map import log_in
+from tests.factories import make_account
+from tests.harness.browser import PHONE, Phone, record_console
+
+pytestmark = pytest.mark.browser
+
+
+def evil(label: str, size: int = 200) -> str:
+    """A payload that breaks out of HTML text, attributes, JS template literals and Jinja, and
+    calls alert(label) if it runs anywhere. Shorter variants for short fields."""
+    core = f"\"'><img src=x onerror=alert('{label}')>"
+    if size < 64:
+        return core[:size]
+    text = core + "{{'ss'~'ti'}}"
+    if size >= 120:
+        text += f"`${{alert('{label}')}}`</script><script>alert('{label}')</script>"
+    return text[:size]
+
+
+# Every violation, in any frame, reaches Python through a binding (not subject to the policy).
+WATCH_CSP = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolation(`${e.violatedDirective} blocked ${e.blockedURI} in ${e.documentURI}`);
+});
+"""
+
+
+@dataclass
+class Walk:
+    """A browser context that records dialogs, CSP violations, console errors and the policy of
+    every document it loads."""
+
+    page: Any
+    base: str
+    dialogs: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    documents: dict[str, str | None] = field(default_factory=dict)
+
+    def open(self, path: str) -> None:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, (path, response)
+
+    def check_frames(self) -> None:
+        for frame in self.page.frames:
+            assert "ssti" not in frame.content(), f"Jinja evaluated in {frame.url}"
+        assert self.page.evaluate("() => window.__xss === undefined")
+
+    def check(self) -> None:
+        assert not self.dialogs, f"payload ran: {self.dialogs}"
+        assert not self.violations, f"blocked by the policy: {self.violations}"
+        unexpected = [e for e in self.errors if "favicon.ico" not in e]
+        assert not unexpected, unexpected
+        assert self.documents
+        for url, policy in self.documents.items():
+            assert policy, f"no Content-Security-Policy on {url}"
+            script_src = re.search(r"script-src ([^;]*)", policy)
+            assert script_src and "'unsafe-inline'" not in script_src.group(1), (url, policy)
+            assert "'unsafe-eval'" not in policy, (url, policy)
+
+
+@pytest.fixture
+def walks(browser, live_server, settings):
+    # A local tile stub, so the maps load tiles (img-src) without leaving the machine.
+    settings.FIELDCRM_TILE_URL = (
+        f"{live_server.url}/static/vendor/leaflet/images/layers.png?z={{z}}&x={{x}}&y={{y}}"
+    )
+    opened: list[tuple[Any, Walk]] = []
+
+    def open_walk(phone: bool = False) -> Walk:
+        desk = {"viewport": {"width": 1280, "height": 900}, "timezone_id": "UTC"}
+        context = browser.new_context(**(PHONE if phone else desk))
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        walk = Walk(page, live_server.url)
+        context.expose_binding("__cspViolation", lambda _source, text: walk.violations.append(text))
+        context.add_init_script(WATCH_CSP)
+
+        def on_dialog(dialog) -> None:
+            walk.dialogs.append(f"{dialog.type}: {dialog.message} @ {page.url}")
+            dialog.dismiss()
+
+        def on_response(response) -> None:
+            if response.request.resource_type == "document" and response.status == 200:
+                walk.documents[response.url] = response.headers.get("content-security-policy")
+
+        def on_request(request) -> None:
+            host = urlsplit(request.url).hostname
+            if host not in (None, "localhost", "127.0.0.1"):
+                walk.errors.append(f"request left the machine: {request.url}")
+
+        page.on("dialog", on_dialog)
+        context.on("response", on_response)
+        context.on("request", on_request)
+        proxy = Phone(context=context, page=page, base=live_server.url)
+        page.on("console", lambda msg: record_console(proxy, msg))
+        page.on("pageerror", lambda exc: walk.errors.append(f"pageerror: {exc}"))
+        walk.errors = proxy.errors  # one list: console errors land in it
+        opened.append((context, walk))
+        return walk
+
+    yield open_walk
+    try:
+        for _context, walk in opened:
+            walk.check()
+    finally:
+        for context, _walk in opened:
+            context.close()
+
+
+@pytest.fixture
+def planted(world):
+    """A payload in every user-controlled field the pages show."""
+    for user, label in ((world.rep1, "rep1"), (world.manager, "mgr"), (world.planner, "pln")):
+        user.first_name, user.last_name = evil(f"{label}-f", 150), evil(f"{label}-l", 150)
+        user.save()
+    world.rep2.first_name, world.rep2.last_name = "", ""
+    world.rep2.username = evil("rep2-u", 150)  # shown when a user has no name
+    world.rep2.save()
+    for rep, lng in ((world.rep1, 1.05), (world.rep2, 1.15)):
+        rep.home_base = Point(lng, 42.05, srid=4326)
+        rep.working_days = [0, 1, 2, 3, 4, 5, 6]
+        rep.save()
+    world.north.name = evil("region", 120)
+    world.north.save()
+    world.territory_a.name = evil("terr-a", 120)
+    world.territory_a.save()
+    CustomFieldDefinition.objects.create(key="note", label=evil("cf-label", 120))
+    tag = Tag.objects.create(name=evil("tag", 64))
+    long_ago = timezone.now() - dt.timedelta(days=60)
+    accounts = []
+    for i, (lng, lat) in enumerate(((1.05, 42.05), (1.052, 42.051), (1.15, 42.05))):
+        account = make_account(
+            evil(f"acct{i}", 200), lng=lng, lat=lat, status="customer", visit_frequency_days=14,
+            address=evil(f"addr{i}", 300), source=evil(f"src{i}", 120),
+            custom_fields={"note": evil(f"cf{i}", 200)},
+        )  # fmt: skip
+        account.last_visited_at = long_ago
+        account.phone = evil("tel", 40)
+        account.email = evil("mail", 200)
+        account.website = "javascript:alert('web')"
+        account.save()
+        account.tags.add(tag)
+        accounts.append(account)
+    shop = accounts[0]
+    contact = Contact.objects.create(
+        account=shop, name=evil("contact", 200), role=evil("role", 120), phone=evil("ctel", 40),
+        email=evil("cmail", 200), notes=evil("cnotes", 500),
+    )  # fmt: skip
+    Activity.objects.create(
+        account=shop, kind="note", actor=world.rep1, occurred_at=long_ago,
+        subject=evil("subject", 200), body=evil("body", 500), contact=contact,
+    )  # fmt: skip
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for sequence, account in enumerate(accounts[:2], start=1):
+        Visit.objects.create(
+            account=account, rep=world.rep1, scheduled_on=dt.datetime.now(dt.UTC).date(),
+            route_sequence=sequence, planned_arrival_at=start + dt.timedelta(minutes=40 * sequence),
+            notes=evil(f"visit{sequence}", 500),
+        )  # fmt: skip
+    Task.objects.create(
+        title=evil("task", 200), notes=evil("tnotes", 500), account=shop, assignee=world.rep1,
+        created_by=world.manager, due_at=timezone.now() - dt.timedelta(days=1),
+    )  # fmt: skip
+    pipeline = Pipeline.objects.create(name=evil("pipe", 120), is_default=True)
+    stage = Stage.objects.create(pipeline=pipeline, name=evil("stage", 120), position=1,
+                                 probability=50)  # fmt: skip
+    Deal.objects.create(account=shop, name=evil("deal", 200), pipeline=pipeline, stage=stage,
+                        amount=1000, owner=world.rep1)  # fmt: skip
+    return accounts
+
+
+def open_every_popup(frame) -> int:
+    """Open every popup and tooltip of the folium map in `frame` (what a user's clicks and
+    hovers would show): Leaflet inserts their HTML then. Returns how many were opened."""
+    return frame.evaluate(
+        """() => {
+        const map = Object.values(window).find((v) => v instanceof L.Map);
+        let opened = 0;
+        const visit = (layer) => {
+            if (layer.getPopup && layer.getPopup()) {
+                L.popup().setLatLng(map.getCenter()).setContent(layer.getPopup().getContent())
+                    .openOn(map);
+                opened++;
+            }
+            if (layer.getTooltip && layer.getTooltip() && layer._map) {
+                layer.openTooltip(layer.getLatLng ? layer.getLatLng() : map.getCenter());
+                opened++;
+            }
+            if (layer.getLayers) layer.getLayers().forEach(visit);
+        };
+        map.eachLayer(visit);
+        return opened;
+    }"""
+    )
+
+
+def map_frame(page, selector: str):
+    page.locator(selector).wait_for()
+    frame = page.frame(url=re.compile(r"/(manager/map/frame|planner/map)"))
+    frame.wait_for_function("() => window.L && document.querySelector('.leaflet-control-layers')")
+    return frame
+
+
+def test_manager_pages_and_map_keep_payloads_inert(walks, world, planted):
+    walk = walks()
+    assert log_in(walk.page, walk.base, "manager", "/manager/").status == 200
+    walk.page.get_by_role("heading", level=1).wait_for()
+    walk.check_frames()
+    walk.open("/manager/map")
+    frame = map_frame(walk.page, "#map-frame")
+    frame.locator(".leaflet-interactive").first.wait_for(state="attached")
+    assert open_every_popup(frame) >= 3
+    walk.page.locator("#assign-owner option").nth(1).wait_for(state="attached")
+    walk.check_frames()
+    walk.open("/manager/map/frame")  # the frame on its own, as a download opens it
+    walk.check_frames()
+
+
+def test_planner_page_and_route_map_keep_payloads_inert(walks, world, planted):
+    walk = walks()
+    day = timezone.localdate() + dt.timedelta(days=1)
+    assert log_in(walk.page, walk.base, "planner", "/planner/").status == 200
+    walk.page.locator("#pl-limit").fill("1")
+    with walk.page.expect_navigation(timeout=60_000):  # the page reloads once the job is done
+        walk.page.locator("#pl-generate").click()
+    walk.page.locator("section.pl-plan").first.wait_for()
+    job = PlanJob.objects.latest("pk")
+    assert job.status == "done", job.message
+    # The job's own words (warnings, left-out visits) are data too.
+    job.message = evil("jobmsg", 300)
+    job.result = {
+        **job.result,
+        "warnings": [evil("warning", 200)],
+        "dropped": [{"account_id": str(planted[2].pk), "name": evil("dropped", 200),
+                     "reason": evil("reason", 200)}],
+    }  # fmt: skip
+    job.save()
+    walk.open(f"/planner/?region={world.north.pk}&date={day}")
+    frame = map_frame(walk.page, "iframe")
+    assert frame.locator(".fieldcrm-stop").count() >= 2  # the routes are drawn
+    assert open_every_popup(frame) >= 4
+    walk.check_frames()
+    walk.open(f"/planner/map?region={world.north.pk}&date={day}")
+    walk.check_frames()
+
+
+def test_phone_app_keeps_payloads_inert(walks, world, planted):
+    walk = walks(phone=True)
+    page = walk.page
+    page.goto(f"{walk.base}/app/")
+    page.get_by_label("Username").fill("rep1")
+    page.get_by_label("Password").fill("pw-rep1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/app/"))
+    page.wait_for_function("() => document.documentElement.dataset.ready === '1'")
+    page.locator(".stop-name").nth(1).wait_for()  # Today lists both stops
+    page.locator(".leaflet-container").wait_for()  # and draws its map
+    walk.check_frames()
+    for screen in (f"account/{planted[0].pk}", "nearby", "tasks", "more", f"visit/{planted[0].pk}"):
+        page.goto(f"{walk.base}/app/#/{screen}")
+        page.locator("#screen h1").wait_for()
+        if screen.startswith("account/"):
+            page.get_by_text(evil("contact", 200)).wait_for()  # shown as text
+            page.get_by_text(evil("deal", 200)).wait_for()
+        walk.check_frames()
+
+
+def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, planted):
+    walk = walks()
+    walk.open("/")
+    walk.open("/login/")
+    walk.check_frames()
+    assert log_in(walk.page, walk.base, "admin", "/admin/").status == 200
+    for path in ("/admin/users/user/", "/admin/accounts/account/", "/admin/accounts/contact/",
+                 f"/admin/users/user/{world.rep1.pk}/change/",
+                 f"/admin/territories/territory/{world.territory_a.pk}/change/"):  # fmt: skip
+        walk.open(path)
+        walk.check_frames()
+    walk.open(f"/admin/accounts/account/{planted[0].pk}/change/")
+    walk.page.locator(".dj_map .ol-viewport").wait_for()  # the map widget is drawn
+    walk.check_frames()
+    walk.open("/api/docs")
+    walk.page.locator(".swagger-ui .opblock").first.wait_for()  # Swagger UI rendered
+    walk.check_frames()
