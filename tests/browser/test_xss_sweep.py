@@ -238,6 +238,10 @@ def test_manager_pages_and_map_keep_payloads_inert(walks, world, planted):
     frame = map_frame(walk.page, "#map-frame")
     frame.locator(".leaflet-interactive").first.wait_for(state="attached")
     assert open_every_popup(frame) >= 3
+    # Shown, as text: the accounts' popups and the territories' tooltips.
+    shown = frame.locator(".leaflet-popup-content, .leaflet-tooltip").all_inner_texts()
+    assert any(evil("acct0") in text for text in shown)
+    assert any(evil("terr-a", 120) in text for text in shown)
     walk.page.locator("#assign-owner option").nth(1).wait_for(state="attached")
     walk.check_frames()
     walk.open("/manager/map/frame")  # the frame on its own, as a download opens it
@@ -267,6 +271,8 @@ def test_planner_page_and_route_map_keep_payloads_inert(walks, world, planted):
     frame = map_frame(walk.page, "iframe")
     assert frame.locator(".fieldcrm-stop").count() >= 2  # the routes are drawn
     assert open_every_popup(frame) >= 4
+    # The layer control shows each rep's name as text (it inserts names as HTML).
+    assert evil("rep2-u", 150) in frame.locator(".leaflet-control-layers-overlays").inner_text()
     walk.check_frames()
     walk.open(f"/planner/map?region={world.north.pk}&date={day}")
     walk.check_frames()
