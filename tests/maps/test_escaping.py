@@ -151,3 +151,13 @@ def test_page_html_puts_the_nonce_on_every_inline_script(map_kw):
 def test_page_html_refuses_a_nonce_that_is_not_base64(map_kw):
     with pytest.raises(ValueError):
         page_html(route_map([], **map_kw), nonce='x" onload="alert(1)')
+
+
+def test_page_html_is_folium_s_page_but_for_the_nonce(map_kw):
+    # Our copy of branca's Figure template must follow it when folium or branca change.
+    # Each build names its elements afresh, and rendering a map twice repeats parts of it.
+    routes, unassigned = evil_routes()
+    ours = page_html(route_map(routes, unassigned, **map_kw), nonce="abc")
+    theirs = route_map(routes, unassigned, **map_kw).get_root().render()
+    names = re.compile(r"_[0-9a-f]{32}")
+    assert names.sub("_", ours.replace(' nonce="abc"', "")) == names.sub("_", theirs)
