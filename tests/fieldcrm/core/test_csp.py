@@ -36,6 +36,7 @@ PAGES = [
     (None, "/"),
     (None, "/login/"),
     (None, "/api/docs"),
+    (None, "/admin/login/"),
     (None, "/serviceworker.js"),
     (None, "/app/precache.js"),
     ("rep1", "/app/"),
