@@ -71,7 +71,6 @@ class Walk:
     def check_frames(self) -> None:
         for frame in self.page.frames:
             assert "ssti" not in frame.content(), f"Jinja evaluated in {frame.url}"
-        assert self.page.evaluate("() => window.__xss === undefined")
 
     def check(self) -> None:
         assert not self.dialogs, f"payload ran: {self.dialogs}"
