@@ -104,6 +104,8 @@ class Stop:
     ``windows`` empty means any time in the rep's shift. ``priority`` (higher = more important)
     decides which optional visits are dropped first. ``pinned_vehicle_id`` locks the visit to a
     rep; ``pinned_order`` (with the pin) fixes its order among that rep's pinned visits.
+    ``allowed_vehicle_ids`` (None: any rep) are the only reps who may make the visit, such as
+    the reps who may open the account; a pin must name one of them.
     """
 
     id: str
@@ -115,6 +117,7 @@ class Stop:
     demand: int = 0
     pinned_vehicle_id: str | None = None
     pinned_order: int | None = None
+    allowed_vehicle_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class DropReason(enum.Enum):
     NO_TIME = "no_time"  # plannable alone, but it did not fit with the rest
     CAPACITY = "capacity"  # more demand (or visits) than any rep can take
     PIN_INVALID = "pin_invalid"  # pinned to a rep that is not in the problem
+    NOT_ALLOWED = "not_allowed"  # no rep allowed to make it is here (or pinned to another)
 
 
 @dataclass(frozen=True)

@@ -195,10 +195,17 @@ def _check_stop(
     p = stop_point[stop_idx]
     if p < 0:
         return DropReason.MISSING_LOCATION, "the visit has no usable coordinates", []
+    allowed = stop.allowed_vehicle_ids
     if stop.pinned_vehicle_id is not None:
         if stop.pinned_vehicle_id not in vehicle_ids:
             return DropReason.PIN_INVALID, f"pinned to unknown rep {stop.pinned_vehicle_id}", []
+        if allowed is not None and stop.pinned_vehicle_id not in allowed:
+            return DropReason.NOT_ALLOWED, f"pinned to {stop.pinned_vehicle_id}, not allowed", []
         candidates = [vehicle_ids[stop.pinned_vehicle_id]]
+    elif allowed is not None:
+        candidates = [i for i, v in enumerate(problem.vehicles) if v.id in allowed]
+        if problem.vehicles and not candidates:
+            return DropReason.NOT_ALLOWED, "none of the reps allowed to make it is here", []
     else:
         candidates = list(range(len(problem.vehicles)))
     if not candidates:

@@ -19,10 +19,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.accounts.rules import windows_for
 from fieldcrm.core.errors import DomainError
@@ -82,6 +83,9 @@ class Candidate:
     pinned_rep_id: int | None = None
     due_on: dt.date | None = None
     frequency_days: int | None = None
+    # The reps who may open the account on their phone (the access rule): only they may get
+    # it on their route. None: any rep (a hand-built candidate; candidates_for always sets it).
+    rep_ids: frozenset[int] | None = None
 
 
 @dataclass
@@ -179,7 +183,9 @@ def candidates_for(
     wanted |= Q(pk__in=list(task_ids) + list(booked))
     if only is not None:
         base, all_accounts = Account.objects.filter(pk__in=list(only)), True
-    rows = list((base if all_accounts else base.filter(wanted)).order_by("pk"))
+    chosen = base if all_accounts else base.filter(wanted)
+    rows = list(chosen.order_by("pk"))
+    seen_by = reps_who_see(region_reps(region), chosen)
     values = dict(
         # Open value in the installation's currency only: amounts in different currencies
         # are never added (core/money.py), and there are no rates to convert them.
@@ -191,7 +197,22 @@ def candidates_for(
         .values_list("account_id")
         .annotate(total=Sum("amount"))
     )
-    return [_candidate(a, day, region.timezone, task_ids, booked, values) for a in rows]
+    cands = [_candidate(a, day, region.timezone, task_ids, booked, values) for a in rows]
+    for c in cands:
+        c.rep_ids = frozenset(seen_by.get(c.account_id, ()))
+    return cands
+
+
+def reps_who_see(reps: Iterable[User], accounts: QuerySet) -> dict[str, set[int]]:
+    """Per account id (as str) of ``accounts``: the ``reps`` whose scope holds it.
+
+    One query per rep, each through the access rule itself, so a plan can never give a rep
+    an account the phone would hide from them (issue 14)."""
+    out: dict[str, set[int]] = defaultdict(set)
+    for rep in reps:
+        for pk in scoped(Account, rep, queryset=accounts).values_list("pk", flat=True):
+            out[str(pk)].add(rep.pk)
+    return out
 
 
 def _candidate(
@@ -319,6 +340,7 @@ def to_stop(c: Candidate, pinned: dict[str, tuple[str, int]] | None = None) -> S
             (TimeWindow(0, 0),) if c.windows else ()),
         priority=c.score, required=c.required,
         pinned_vehicle_id=pin[0] if pin else rep, pinned_order=pin[1] if pin else None,
+        allowed_vehicle_ids=None if c.rep_ids is None else frozenset(map(str, c.rep_ids)),
     )  # fmt: skip
 
 
@@ -334,21 +356,28 @@ def shortlist(
     return required + optional[:room], optional[room:]
 
 
+def _may_take(c: Candidate, vehicle: Vehicle) -> bool:
+    return c.rep_ids is None or int(vehicle.id) in c.rep_ids
+
+
 def groups(
     region: Region, reps: Sequence[RepDay], cands: Sequence[Candidate], *, threshold: int
 ) -> list[tuple[list[Vehicle], list[Candidate]]]:
     """One problem for the region, or one per territory when there are more than ``threshold``
-    candidates. Candidates of a territory without a plannable rep are left for the report."""
+    candidates. A candidate goes only to a problem holding a rep who may open it (its
+    territory's, else the first such rep's); the others are left for the report (no rep)."""
     vehicles = [r.vehicle for r in reps if r.vehicle is not None]
     if len(cands) <= threshold:
-        return [(vehicles, list(cands))]
+        return [(vehicles, [c for c in cands if any(_may_take(c, v) for v in vehicles)])]
     home = rep_territory(region, [r.rep for r in reps])
     by_t: dict[int | None, tuple[list[Vehicle], list[Candidate]]] = defaultdict(lambda: ([], []))
     for r in reps:
         if r.vehicle is not None:
             by_t[home[r.rep.pk]][0].append(r.vehicle)
     for c in cands:
-        by_t[c.territory_id][1].append(c)
+        fit = [t for t, (vs, _cs) in by_t.items() if any(_may_take(c, v) for v in vs)]
+        if fit:  # its territory's problem, else (an owned account elsewhere) its rep's
+            by_t[c.territory_id if c.territory_id in fit else fit[0]][1].append(c)
     return [g for g in by_t.values() if g[0]]
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotInScope, get_scoped, require_role, scoped
+from fieldcrm.accounts.models import Account
 from fieldcrm.core.errors import DomainError
 from fieldcrm.plans import planning
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -382,6 +383,12 @@ def _renumber(plan: RoutePlan, stops: list[RouteStop]) -> None:
     plan.save(update_fields=["stats"])
 
 
+def _out_of_reach(rep: User, account_ids: list[Any]) -> list[Any]:
+    """The accounts among ``account_ids`` that ``rep``'s phone would not show (access rule)."""
+    visible = set(scoped(Account, rep).filter(pk__in=account_ids).values_list("pk", flat=True))
+    return [a for a in account_ids if a not in visible]
+
+
 @transaction.atomic
 def plan_stop_move(*, actor: User, stop_id: int, plan_id: int, position: int) -> RoutePlan:
     """Move a stop to another rep's draft (or within its own) at ``position``; it gets pinned
@@ -391,6 +398,12 @@ def plan_stop_move(*, actor: User, stop_id: int, plan_id: int, position: int) ->
     if (source.region_id, source.date) != (target.region_id, target.date):
         raise DomainError(
             "plan_id", _("A stop can only move to a plan of the same day and region.")
+        )
+    if _out_of_reach(target.rep, [stop.account_id]):
+        raise DomainError(
+            "plan_id",
+            _("%(rep)s cannot open %(account)s (not in their territories or accounts).")
+            % {"rep": target.rep.display_name, "account": stop.account.name},
         )
     rest = [s for s in source.stops.order_by("sequence") if s.pk != stop.pk]
     if source.pk != target.pk:
@@ -453,6 +466,15 @@ def plan_publish(*, actor: User, plan_id: int) -> RoutePlan:
     """Make a draft the rep's Today: planned visits (synced to the phone) in route order, and
     the rep's previously published plan of that day archived."""
     plan = _draft(actor, plan_id)
+    stops = list(plan.stops.select_related("account").order_by("sequence"))
+    blocked = set(_out_of_reach(plan.rep, [s.account_id for s in stops]))
+    if blocked:
+        names = ", ".join(s.account.name for s in stops if s.account_id in blocked)
+        raise DomainError(
+            "plan_id",
+            _("%(rep)s cannot open %(accounts)s: move these stops to a rep who can, then publish.")
+            % {"rep": plan.rep.display_name, "accounts": names},
+        )
     previous = list(
         RoutePlan.objects.select_for_update().filter(
             rep=plan.rep, date=plan.date, status=RoutePlan.Status.PUBLISHED

@@ -93,6 +93,8 @@ def check_plan(problem: Problem, solution: Solution) -> None:
             stop = stops[visit.stop_id]
             if stop.pinned_vehicle_id is not None:
                 assert stop.pinned_vehicle_id == vehicle.id
+            if stop.allowed_vehicle_ids is not None:
+                assert vehicle.id in stop.allowed_vehicle_ids
             m = provider.matrix([here, stop.location])
             leg = round(int(m.duration_s[0, 1]) * vehicle.speed_factor)
             assert visit.leg_duration_s == leg

@@ -28,7 +28,9 @@ from routing import (
     solve,
 )
 from routing.model import UNREACHABLE, TravelMatrix
+from routing.ortools_solver import solve_ortools
 from routing.prepare import prepare, solver_input
+from routing.pyvrp_solver import fits_pyvrp
 from routing.roads import RoadGraph, RoadProvider
 
 H = 3600
@@ -275,6 +277,51 @@ def test_a_pin_to_an_unknown_rep_is_reported(plan_check):
     solution = solve(problem, time_limit_s=LIMIT_S)
     plan_check(problem, solution)
     assert reasons(solution) == {"s1": DropReason.PIN_INVALID}
+
+
+def test_a_visit_goes_only_to_a_rep_it_allows_even_when_another_is_nearer(plan_check):
+    far = Location(OFFICE.lat + 0.05, OFFICE.lon)
+    stops = tuple(visit(i, allowed_vehicle_ids=frozenset({"far"})) for i in range(1, 4))
+    stops += (visit(4), visit(5, allowed_vehicle_ids=frozenset({"r1", "far"})))
+    problem = Problem(vehicles=(rep("r1"), rep("far", start=far)), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S, seed=1)
+    plan_check(problem, solution)
+    assert not solution.dropped
+    assert {"s1", "s2", "s3"} <= set(planned(solution, 1))
+
+
+def test_a_visit_whose_allowed_reps_are_all_absent_is_dropped_as_not_allowed(plan_check):
+    stops = (
+        visit(1, allowed_vehicle_ids=frozenset({"ghost"})),
+        visit(2, allowed_vehicle_ids=frozenset()),
+        visit(3, allowed_vehicle_ids=frozenset({"r2"}), pinned_vehicle_id="r1"),
+        visit(4),
+    )
+    problem = Problem(vehicles=(rep("r1"), rep("r2")), stops=stops)
+    solution = solve(problem, time_limit_s=LIMIT_S)
+    plan_check(problem, solution)
+    assert reasons(solution) == {
+        "s1": DropReason.NOT_ALLOWED,
+        "s2": DropReason.NOT_ALLOWED,
+        "s3": DropReason.NOT_ALLOWED,
+    }
+
+
+def test_pyvrp_is_not_asked_to_plan_visits_limited_to_some_reps():
+    # PyVRP has no per-client vehicle restriction: such a problem is OR-Tools' alone.
+    stops = tuple(visit(i) for i in range(4))
+    reps = (rep("r1"), rep("r2"))
+    assert fits_pyvrp(solver_input(prepare(Problem(vehicles=reps, stops=stops))))
+    limited = (*stops[:3], visit(3, allowed_vehicle_ids=frozenset({"r2"})))
+    assert not fits_pyvrp(solver_input(prepare(Problem(vehicles=reps, stops=limited))))
+
+
+def test_ortools_keeps_a_visit_on_the_reps_it_allows():
+    stops = tuple(visit(i, allowed_vehicle_ids=frozenset({"r2"})) for i in range(6))
+    prep = prepare(Problem(vehicles=(rep("r1"), rep("r2")), stops=stops))
+    cand = solve_ortools(solver_input(prep), deadline=time.monotonic() + LIMIT_S)
+    assert cand.orders is not None
+    assert cand.orders[0] == () and sorted(cand.orders[1]) == list(range(6))
 
 
 def test_replanning_mid_day_starts_from_where_the_rep_is(plan_check):

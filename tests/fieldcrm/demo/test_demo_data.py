@@ -1,12 +1,18 @@
 """The committed demo data set loads once, completely, with the documented logins."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
+from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.deals.models import Deal
 from fieldcrm.demo import load as demo_load
+from fieldcrm.plans.models import RouteStop
+from fieldcrm.plans.services import plan_job_start
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
@@ -45,3 +51,25 @@ def test_demo_is_refused_in_production(db, settings):
     settings.PRODUCTION = True
     with pytest.raises(demo_load.DemoRefused):
         demo_load.demo_load()
+
+
+def test_demo_gives_every_rep_a_territory_and_a_plannable_day(db, settings):
+    """Issue 14: the planner can plan both regions' next working day, every rep gets a route,
+    and each route holds only accounts that rep's phone can open."""
+    settings.FIELDCRM_DEMO_PASSWORD = "demo-pass-123"
+    settings.FIELDCRM_ROUTING_PROVIDER = "great_circle"
+    demo_load.demo_load()
+    reps = list(User.objects.filter(role="rep"))
+    assert all(rep.territories.exists() and rep.home_base and rep.shift_start for rep in reps)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while day.weekday() >= 5:  # the demo reps work Monday to Friday
+        day += dt.timedelta(days=1)
+    planner = User.objects.get(username="planner")
+    for region in Region.objects.all():
+        job = plan_job_start(actor=planner, region_id=region.pk, date=day, time_limit_s=1)
+        assert job.status == "done", job.message
+    stops = RouteStop.objects.filter(plan__date=day).select_related("plan__rep")
+    assert {s.plan.rep for s in stops} == set(reps)
+    for rep in reps:
+        outside = stops.filter(plan__rep=rep).exclude(account__in=scoped(Account, rep))
+        assert not outside.exists(), (rep, [s.account_id for s in outside])

@@ -60,6 +60,7 @@ def test_republishing_archives_the_old_plan_and_keeps_one_visit_per_stop(
 def test_move_a_stop_to_another_rep_pins_it_and_reoptimise_keeps_it(
     as_user, world, plannable, tomorrow
 ):
+    world.territory_a.reps.add(world.rep2)  # rep2 may open A's accounts too (issue 14)
     planner = as_user("planner")
     generate(planner, world, tomorrow)
     plans = _plans(world, tomorrow)
@@ -96,3 +97,4 @@ def test_reps_and_other_regions_cannot_edit_plans(as_user, world, plannable, tom
     )  # fmt: skip
     body = {"region_id": world.south.pk, "date": tomorrow.isoformat()}
     assert as_user("planner").post("plans/reoptimise", body).status_code == 404
+

@@ -124,6 +124,7 @@ def test_booked_appointment_is_planned_in_its_window_by_its_rep(
     from fieldcrm.visits.models import Visit
 
     shop = plannable[0]
+    world.territory_a.reps.add(world.rep2)  # rep2 may open shop 0 (issue 14)
     booked = Visit.objects.create(
         account=shop, rep=world.rep2, scheduled_on=tomorrow, is_required=True,
         window_start=dt.time(14), window_end=dt.time(15),
@@ -132,6 +133,20 @@ def test_booked_appointment_is_planned_in_its_window_by_its_rep(
     stop = RouteStop.objects.get(account=shop, plan__date=tomorrow)
     assert stop.plan.rep_id == world.rep2.pk and stop.visit_id == booked.pk
     assert dt.time(14) <= stop.start_at.time() <= dt.time(14, 30)
+
+
+def test_an_appointment_booked_for_a_rep_who_cannot_open_the_account_is_left_out_as_such(
+    as_user, world, plannable, tomorrow
+):
+    from fieldcrm.visits.models import Visit
+
+    shop = plannable[0]  # territory A: rep2 cannot open it
+    Visit.objects.create(account=shop, rep=world.rep2, scheduled_on=tomorrow, is_required=True)
+    job = generate(as_user("planner"), world, tomorrow).json()
+    assert not RouteStop.objects.filter(account=shop, plan__date=tomorrow).exists()
+    assert [(d["account_id"], d["reason"]) for d in job["result"]["dropped"]] == [
+        (str(shop.pk), "not_allowed")
+    ]
 
 
 def test_home_base_far_away_still_answers(as_user, world, plannable, tomorrow):
