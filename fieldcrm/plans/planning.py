@@ -330,6 +330,8 @@ def provider_for(region: Region, name: str | None = None) -> Provider:
 
 
 def to_stop(c: Candidate, pinned: dict[str, tuple[str, int]] | None = None) -> Stop:
+    """The candidate as a visit to plan. A pin (re-optimising a draft) also makes the visit
+    required: the planner put it there, so unpinned visits are dropped before it (issue 14)."""
     pin = (pinned or {}).get(c.account_id)
     rep = str(c.pinned_rep_id) if c.pinned_rep_id else None
     return Stop(
@@ -338,7 +340,7 @@ def to_stop(c: Candidate, pinned: dict[str, tuple[str, int]] | None = None) -> S
         service_s=c.service_s,
         windows=tuple(TimeWindow(a, b) for a, b in c.windows if b >= a) or (
             (TimeWindow(0, 0),) if c.windows else ()),
-        priority=c.score, required=c.required,
+        priority=c.score, required=c.required or pin is not None,
         pinned_vehicle_id=pin[0] if pin else rep, pinned_order=pin[1] if pin else None,
         allowed_vehicle_ids=None if c.rep_ids is None else frozenset(map(str, c.rep_ids)),
     )  # fmt: skip

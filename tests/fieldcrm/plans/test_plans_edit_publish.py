@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fieldcrm.plans.models import RoutePlan, RouteStop
 from fieldcrm.visits.models import Visit
 from tests.fieldcrm.plans.conftest import generate
@@ -98,3 +100,55 @@ def test_reps_and_other_regions_cannot_edit_plans(as_user, world, plannable, tom
     body = {"region_id": world.south.pk, "date": tomorrow.isoformat()}
     assert as_user("planner").post("plans/reoptimise", body).status_code == 404
 
+
+def _pins(day):
+    """Per rep: the pinned accounts in route order, and every account of the route."""
+    out = {}
+    for plan in RoutePlan.objects.filter(date=day, status="draft"):
+        stops = list(plan.stops.order_by("sequence"))
+        out[plan.rep_id] = ([s.account_id for s in stops if s.is_pinned],
+                            sorted(s.account_id for s in stops))  # fmt: skip
+    return out
+
+
+def test_reoptimise_keeps_each_pin_with_its_rep_and_in_its_order_among_the_pins(
+    as_user, world, plannable, tomorrow
+):
+    planner = as_user("planner")
+    generate(planner, world, tomorrow)
+    for plan in _plans(world, tomorrow).values():
+        first, _middle, last = plan.stops.order_by("sequence")
+        # Against the solver's own order: the last stop first (a move pins it), and the
+        # first one pinned where it now is, behind the unpinned middle one.
+        moved = planner.post(f"plans/stops/{last.pk}/move", {"plan_id": plan.pk, "position": 1})
+        assert moved.status_code == 200, moved.content
+        assert planner.post(f"plans/stops/{first.pk}/pin", {"pinned": True}).status_code == 200
+    before = _pins(tomorrow)
+    assert all(len(pinned) == 2 for pinned, _all in before.values())
+    body = {"region_id": world.north.pk, "date": tomorrow.isoformat(), "time_limit_s": 0.5}
+    response = planner.post("plans/reoptimise", body)
+    assert response.status_code == 200, response.content
+    assert _pins(tomorrow) == before
+
+
+def test_reoptimise_leaves_out_unpinned_stops_never_pinned_ones_when_the_day_shrinks(
+    as_user, world, plannable, tomorrow
+):
+    planner = as_user("planner")
+    generate(planner, world, tomorrow)
+    plan = _plans(world, tomorrow)[world.rep1.pk]
+    stops = list(plan.stops.order_by("sequence").select_related("account"))
+    assert len(stops) == 3
+    for stop in stops:
+        if stop.account.tier != "A":  # the planner pins the two lower-priority visits
+            planner.post(f"plans/stops/{stop.pk}/pin", {"pinned": True})
+    world.rep1.shift_end = dt.time(9, 35)  # room for two of the three visits now
+    world.rep1.save()
+    before = _pins(tomorrow)[world.rep1.pk][0]
+    body = {"region_id": world.north.pk, "date": tomorrow.isoformat(), "time_limit_s": 0.5}
+    response = planner.post("plans/reoptimise", body)
+    assert response.status_code == 200, response.content
+    assert _pins(tomorrow)[world.rep1.pk] == (before, sorted(before))
+    [top] = [s for s in stops if s.account.tier == "A"]
+    mine = next(p for p in response.json() if p["rep_id"] == world.rep1.pk)
+    assert mine["stats"]["dropped"] == [{"account_id": str(top.account_id), "reason": "no_time"}]
