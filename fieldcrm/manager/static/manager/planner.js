@@ -18,14 +18,17 @@
     if (Array.isArray(data.detail)) return data.detail.map((d) => d.msg).join(" ");
     return data.detail || cfg.strings.error;
   }
-  async function poll(jobId) {
+  // After a job, the page shows the day that job planned (the field may differ from the
+  // day the page was loaded with: issue 14).
+  const dayPage = (regionId, date) => `?region=${regionId}&date=${date}`;
+  async function poll(jobId, date, regionId = cfg.regionId) {
     progress.hidden = false;
     for (;;) {
       const {status, data} = await call("GET", `plans/jobs/${jobId}`);
       if (status !== 200) { message.textContent = detail(data); return; }
       progress.value = data.progress;
       message.textContent = data.message || cfg.strings.queued;
-      if (data.status === "done") { location.reload(); return; }
+      if (data.status === "done") { location.assign(dayPage(regionId, date)); return; }
       if (data.status === "failed") { message.textContent = fmt(cfg.strings.failed, data); return; }
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -38,13 +41,15 @@
   $("pl-generate")?.addEventListener("click", async (event) => {
     event.target.disabled = true;
     progress.hidden = false; progress.removeAttribute("value"); message.textContent = cfg.strings.planning;
-    const body = {region_id: cfg.regionId, date: cfg.date, horizon_days: Number($("pl-days").value),
+    // The region and date shown, not the ones the page was loaded with.
+    const date = $("pl-date").value || cfg.date, regionId = Number($("pl-region").value) || cfg.regionId;
+    const body = {region_id: regionId, date, horizon_days: Number($("pl-days").value),
                   time_limit_s: Number($("pl-limit").value)};
     const {status, data} = await call("POST", "plans/generate", body);
     event.target.disabled = false;
-    if (status === 409) { message.textContent = fmt(cfg.strings.busy, {id: data.job_id}); if (data.job_id) poll(data.job_id); return; }
+    if (status === 409) { message.textContent = fmt(cfg.strings.busy, {id: data.job_id}); if (data.job_id) poll(data.job_id, date, regionId); return; }
     if (status !== 202) { progress.hidden = true; message.textContent = detail(data); return; }
-    poll(data.id);
+    poll(data.id, date, regionId);
   });
   $("pl-reoptimise")?.addEventListener("click", async () => {
     if (await act("POST", "plans/reoptimise", {region_id: cfg.regionId, date: cfg.date})) location.reload();
@@ -65,5 +70,5 @@
                   position: Number(document.querySelector(`[data-move-position="${id}"]`).value)};
     if (await act("POST", `plans/stops/${id}/move`, body)) location.reload();
   }));
-  if (cfg.job) poll(cfg.job);
+  if (cfg.job) poll(cfg.job, cfg.date);
 })();

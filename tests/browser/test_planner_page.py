@@ -1,0 +1,52 @@
+"""/planner/ in headless Chromium, as a planner uses it: the day generated is the day shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from fieldcrm.plans.models import PlanJob, RoutePlan
+from tests.fieldcrm.plans import conftest as plans
+
+# The plans suite's small plannable world, as fixtures of this module too.
+plannable, tomorrow = plans.plannable, plans.tomorrow
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk(browser, live_server, world):
+    """A planner's laptop, logged in; no console error allowed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/login/?next=/planner/")
+    page.get_by_label("Username").fill("planner")
+    page.get_by_label("Password").fill("pw-planner")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/planner/")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def test_generate_plans_the_date_shown_in_the_field_not_the_one_loaded(
+    desk, live_server, world, plannable, tomorrow
+):
+    later = tomorrow + dt.timedelta(days=2)
+    desk.goto(f"{live_server.url}/planner/?region={world.north.pk}&date={tomorrow}")
+    desk.get_by_label("Date").fill(later.isoformat())
+    desk.get_by_label("Time limit (s)").fill("1")
+    desk.get_by_role("button", name="Generate plans").click()
+    desk.wait_for_url(re.compile(rf"date={later}"))
+    assert desk.get_by_label("Date").input_value() == later.isoformat()
+    assert list(PlanJob.objects.values_list("date", flat=True)) == [later]
+    drafts = RoutePlan.objects.filter(status="draft")
+    assert set(drafts.values_list("date", flat=True)) == {later}
+    # The page now shows that day's drafts, ready to publish.
+    assert desk.locator("[data-publish]").count() == drafts.count() == 2
