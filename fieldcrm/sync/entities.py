@@ -60,6 +60,9 @@ class Entity:
     # Several creates at once, each answered by its row or its error (a run of them in one
     # push is written together); ``create`` otherwise.
     create_many: Callable[[User, list[Data]], Sequence[Row | Exception]] | None = None
+    # Fields where an edit from the phone always wins over a different server value (never a
+    # conflict): what the rep did in the field is a fact, not an opinion to merge.
+    phone_wins: frozenset[str] = frozenset()
 
     def serialize(self, obj: Row) -> Data:
         return self.out.from_orm(obj).model_dump(mode="json")
@@ -142,10 +145,18 @@ class VisitCreate(VisitIn):
     next_step: NextStepIn | None = None
 
 
+class VisitSyncPatch(VisitPatch):
+    """A planned stop logged on the phone is an edit of that visit (issue 14): status done,
+    with the check-in, outcome, notes, completion time and next step of the log."""
+
+    completed_at: Instant | None = None
+    next_step: NextStepIn | None = None
+
+
 register(
     Entity(
         name="visit", plural="visits", model=Visit, out=VisitOut,
-        create_in=VisitCreate, patch_in=VisitPatch,
+        create_in=VisitCreate, patch_in=VisitSyncPatch,
         create=lambda actor, data: visit_services.visit_create(actor=actor, data=data),
         create_many=lambda actor, items: visit_services.visit_create_many(
             actor=actor, items=items
@@ -156,6 +167,8 @@ register(
         delete=None,  # history: a visit is cancelled, never deleted
         account_of=lambda visit: visit.account,
         prefetch=lambda qs: qs.select_related("account"),
+        # A stop logged offline completes its visit even if a re-publish cancelled it since.
+        phone_wins=frozenset({"status"}),
     )
 )  # fmt: skip
 

@@ -273,7 +273,8 @@ def _update(actor: User, entity: Entity, mutation: Mutation, obj: Any) -> Result
     conflicts = []
     for name, change in mutation.changes.items():
         server_value = current.get(name)
-        if server_value == _json(entity, name, change.old) or obj.version == mutation.base_version:
+        based_on_current = server_value == _json(entity, name, change.old)
+        if based_on_current or obj.version == mutation.base_version or name in entity.phone_wins:
             apply[name] = change.new
         elif server_value != _json(entity, name, change.new):
             conflicts.append({"field": name, "server": server_value, "yours": change.new})

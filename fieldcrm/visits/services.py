@@ -178,7 +178,8 @@ def visit_check_in(*, actor: User, visit_id: object, check_in: dict[str, Any]) -
 
 @transaction.atomic
 def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
-    """Edit a visit; setting status ``done`` logs it (activity, account, as visit_log)."""
+    """Edit a visit; setting status ``done`` logs it (activity, account, as visit_log), with
+    ``completed_at`` and ``next_step`` when given (a planned stop logged on the phone)."""
     visit = get_scoped(Visit, actor, visit_id, write=True)
     status = data.pop("status", None)
     if visit.status == Visit.Status.DONE and status not in (None, Visit.Status.DONE):
@@ -190,7 +191,10 @@ def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visi
             blank = "" if name in ("outcome", "notes") else None
             setattr(visit, name, blank if data[name] is None else data[name])
     if status == Visit.Status.DONE and visit.status != Visit.Status.DONE:
-        return _log_existing(actor=actor, visit=visit, completed_at=None, next_step=None)
+        return _log_existing(
+            actor=actor, visit=visit, completed_at=data.get("completed_at"),
+            next_step=data.get("next_step"),
+        )  # fmt: skip
     if status is not None:
         visit.status = status
     return _save(visit)

@@ -37,10 +37,12 @@ test("today: my stops for today in route order, logged stops marked done", () =>
     { id: "y", rep_id: 1, scheduled_on: "2026-11-23", route_sequence: 1, account_id: "a", status: "planned" },
     { id: "z", rep_id: 1, scheduled_on: "2026-11-24", route_sequence: 2, account_id: "d", status: "cancelled" },
     { id: "log", rep_id: 1, scheduled_on: null, account_id: "c", status: "done", completed_at: "2026-11-24T10:00:00Z" },
+    { id: "v4", rep_id: 1, scheduled_on: "2026-11-24", route_sequence: 4, account_id: "e", status: "done" },
   ];
   const stops = todayStops(visits, 1, "2026-11-24");
-  assert.deepEqual(stops.map((s) => s.id), ["v1", "v3", "v2"]);
-  assert.deepEqual(stops.map((s) => Boolean(s.logged)), [false, true, false]);
+  assert.deepEqual(stops.map((s) => s.id), ["v1", "v3", "v4", "v2"]);
+  assert.deepEqual(stops.map((s) => Boolean(s.logged)), [false, true, true, false]);
+  assert.equal(stops[2].logged.id, "v4"); // a stop logged as an edit of its own visit
 });
 
 test("tasks: mine, open, overdue and due today", () => {

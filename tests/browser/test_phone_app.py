@@ -93,7 +93,9 @@ def test_offline_day_three_visits_and_a_prospect_sync_exactly_once(phones, route
 
     phone.synced_after(lambda: phone.context.set_offline(False))
     done = Visit.objects.filter(status="done")
-    assert done.count() == 3 and Visit.objects.count() == before + 3
+    # Each log completed its stop's planned visit: no second visit (issue 14).
+    assert done.count() == 3 and Visit.objects.count() == before
+    assert set(done.values_list("route_sequence", flat=True)) == {1, 2, 3}
     assert sorted(v.notes for v in done) == sorted(f"offline notes {s.name}" for s in route_today)
     prospect = Account.objects.get(name="Corner Shop")
     assert (prospect.status, prospect.owner, prospect.phone) == (

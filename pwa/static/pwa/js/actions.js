@@ -16,12 +16,16 @@ export function onChange(fn) {
 }
 
 /**
- * Log a visit as ONE create (visit + activity + next-step task on the server, atomically).
+ * Log a visit. From a planned stop (a visit the published plan made, pulled by sync) it is ONE
+ * edit of that visit: status done with the check-in, outcome, notes and next step, so the stop
+ * itself is completed on the server (issue 14). Otherwise ONE create. Either way the server
+ * writes visit + activity + next-step task atomically, and a retried push is answered, not redone.
  * @param {{account: object, me: object, checkIn: object|null, outcome: string, notes: string,
  *   nextStep: {title: string, due_at: string|null}|null, stop?: object|null}} input
  * @returns {Promise<object>} the local visit record
  */
 export async function logVisit({ account, me, checkIn, outcome, notes, nextStep, stop = null }) {
+  if (stop && stop.status !== "done") return completeStop({ account, checkIn, outcome, notes, nextStep, stop });
   const id = newId();
   const now = new Date().toISOString();
   const fields = { account_id: account.id, status: "done", outcome, notes, completed_at: now };
@@ -51,6 +55,44 @@ export async function logVisit({ account, me, checkIn, outcome, notes, nextStep,
     updated_at: now,
   };
   await enqueue({ entity: "visit", action: "create", id, fields }, record);
+  afterChange();
+  return record;
+}
+
+/**
+ * The rep's log of a planned stop, as an edit of its visit: only what the log sets travels,
+ * each with the value the phone had (the server merges per field).
+ */
+async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }) {
+  const now = new Date().toISOString();
+  const changes = {
+    status: { old: stop.status, new: "done" },
+    completed_at: { old: stop.completed_at ?? null, new: now },
+  };
+  if (outcome) changes.outcome = { old: stop.outcome ?? "", new: outcome };
+  if (notes) changes.notes = { old: stop.notes ?? "", new: notes };
+  if (checkIn) changes.check_in = { old: null, new: checkIn };
+  if (nextStep?.title) changes.next_step = { old: null, new: nextStep };
+  let distance = null;
+  if (checkIn && account.location) distance = distanceM(checkIn.location, account.location);
+  const record = {
+    ...stop,
+    status: "done",
+    completed_at: now,
+    outcome: outcome || stop.outcome || "",
+    notes: notes || stop.notes || "",
+    updated_at: now,
+  };
+  if (checkIn) {
+    Object.assign(record, {
+      checked_in_at: checkIn.at ?? now,
+      check_in_location: checkIn.location,
+      check_in_accuracy_m: checkIn.accuracy_m ?? null,
+      distance_m: distance,
+      is_far: distance == null ? null : isFar(distance, checkIn.accuracy_m),
+    });
+  }
+  await enqueue({ entity: "visit", action: "update", id: stop.id, base_version: stop.version ?? null, changes }, record);
   afterChange();
   return record;
 }

@@ -16,7 +16,7 @@ import { h, loadScript, mount, todayIso } from "../ui.js";
 export function todayStops(visits, repId, today) {
   const mine = visits.filter((v) => v.rep_id === repId);
   const stops = mine.filter((v) => v.scheduled_on === today && v.status !== "cancelled");
-  // A visit logged from a stop is its own record (one create); it marks the stop done.
+  // Visits logged apart from any stop (no schedule) that day, by stop and by account.
   const logged = new Map();
   for (const v of mine) {
     if (v.status === "done" && !v.scheduled_on && v.completed_at && todayIso(new Date(v.completed_at)) === today) {
@@ -39,7 +39,12 @@ export function todayStops(visits, repId, today) {
     }
     return 0;
   });
-  return stops.map((v) => ({ ...v, logged: logged.get(v.id) || logged.get(v.account_id) || null }));
+  // A stop logged on this version of the app is its own visit, done (issue 14); a separate
+  // visit logged for the stop or its account today (older apps, the account screen) also counts.
+  return stops.map((v) => ({
+    ...v,
+    logged: v.status === "done" ? v : logged.get(v.id) || logged.get(v.account_id) || null,
+  }));
 }
 
 /**

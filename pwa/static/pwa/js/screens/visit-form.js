@@ -2,10 +2,10 @@
 // at once (that tap is the check-in), pick an outcome (2), type, "Save visit" (3).
 
 import { logVisit } from "../actions.js";
-import { getRecord } from "../db.js";
+import { getRecord, recordsOfAccount } from "../db.js";
 import { currentFix, distanceM, isFar } from "../geo.js";
 import { formatDistance, t } from "../i18n.js";
-import { field, h, mount, toast } from "../ui.js";
+import { field, h, mount, toast, todayIso } from "../ui.js";
 
 export const OUTCOMES = ["order", "follow_up", "no_interest", "not_met", "closed"];
 
@@ -19,8 +19,10 @@ export async function renderVisitForm(root, ctx) {
     mount(root, h("h1", null, t("log_visit")), h("p", { class: "empty" }, t("account_missing")));
     return;
   }
+  // Logging completes the planned visit: the stop tapped on Today, or (from the account's
+  // page) this account's stop of today on my route, when there is one (issue 14).
   const stopId = ctx.query.get("stop");
-  const stop = stopId ? await getRecord("visits", stopId) : null;
+  const stop = stopId ? await getRecord("visits", stopId) : await plannedToday(account.id, ctx.me);
   let fix = null;
   const fixBox = h("div", { class: "fix", role: "status", "aria-live": "polite", id: "checkin-status" }, t("locating"));
   const retry = h("button", { type: "button", class: "btn btn-quiet", hidden: true, onclick: () => locate() }, t("retry_gps"));
@@ -95,4 +97,18 @@ export async function renderVisitForm(root, ctx) {
   );
   mount(root, h("h1", null, t("visit_at", { name: account.name })), form);
   locate();
+}
+
+/**
+ * My planned visit of this account today, if my route has one.
+ * @param {string} accountId
+ * @param {object} me
+ * @returns {Promise<object|null>}
+ */
+export async function plannedToday(accountId, me) {
+  const today = todayIso();
+  const visits = await recordsOfAccount("visits", accountId);
+  return (
+    visits.find((v) => v.rep_id === me?.id && v.scheduled_on === today && v.status === "planned") || null
+  );
 }
