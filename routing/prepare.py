@@ -29,6 +29,10 @@ from routing.model import (
 # Dropping a visit must always cost more than any detour, so the solvers plan as many visits as
 # fit and only then look at distance; priorities order the drops among optional visits.
 OPTIONAL_PENALTY = 10**6
+# With the DURATION objective a second of the rep standing idle (waiting for a shop to open,
+# or setting off late to avoid that) costs what a second of driving does, in our own judgement
+# of a plan (schedule.py) and in the reordering pass after the search (polish.py).
+IDLE_COST_PER_S = 1
 MAX_PRIORITY = 99
 REQUIRED_PENALTY = 10**9
 
@@ -268,6 +272,11 @@ class SolverInput:
     cost_by_vehicle: tuple[np.ndarray, ...]
     horizon_s: int
     mid_day: bool  # re-planning from a current time or position
+
+
+def idle_cost(problem: Problem) -> int:
+    """What a second of idle time costs: a rep's time is what DURATION minimises."""
+    return IDLE_COST_PER_S if problem.objective is Objective.DURATION else 0
 
 
 def solver_input(prep: Prepared) -> SolverInput:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from routing.model import Route, Visit
-from routing.prepare import Prepared, effective_windows
+from routing.prepare import Prepared, effective_windows, idle_cost
 
 
 @dataclass
@@ -116,6 +116,8 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
         visits[0] = replace(first, arrival_s=first.start_s, wait_s=0)
     if not visits:
         end = start_s
+    else:  # idle time, a late start included, is charged (issue 14; polish.py)
+        cost += idle_cost(problem) * (start_s - prep.earliest_s[v] + wait)
     route = Route(
         vehicle_id=vehicle.id,
         visits=tuple(visits),

@@ -21,6 +21,7 @@ from routing.candidate import Candidate, Task
 from routing.matrix import DEFAULT_PROVIDER
 from routing.model import Dropped, DropReason, Problem, Route, Solution, SolveStats
 from routing.ortools_solver import solve_ortools
+from routing.polish import polish
 from routing.prepare import Prepared, SolverInput, prepare, solver_input
 from routing.pyvrp_solver import fits_pyvrp, solve_pyvrp
 from routing.schedule import Evaluated, evaluate, time_route
@@ -36,6 +37,8 @@ FINISH_PER_STOP_S = 0.0002
 # not answered by the search deadline is killed and ignored.
 WORKER_RETURN_S = 0.05
 ORTOOLS_SLICE = 0.15
+# The reordering pass after the search (polish.py) stops this long before the limit.
+POLISH_MARGIN_S = 0.05
 
 
 def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> Solution:
@@ -175,6 +178,13 @@ def build_solution(
                 [],
             )
     ev, solver_name, _ = best
+    if ev.feasible:
+        orders = [list(_stop_indices(prep, t.route)) for t in ev.routes]
+        orders, breaks = polish(prep, orders, best[2] or [None] * n_vehicles,
+                                deadline=t0 + time_limit_s - POLISH_MARGIN_S)  # fmt: skip
+        polished = evaluate(prep, orders, breaks)
+        if polished.feasible and polished.cost < ev.cost:
+            ev = polished
 
     provider = problem.provider or DEFAULT_PROVIDER
     routes: list[Route] = []

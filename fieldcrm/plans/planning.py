@@ -102,6 +102,7 @@ class PlannedStop:
     start_at: dt.datetime
     departure_at: dt.datetime
     wait_s: int
+    leg_s: int = 0  # the drive that led here
 
 
 @dataclass
@@ -458,7 +459,14 @@ def routes_from(solution: Solution, day: dt.date, tz: str) -> list[PlannedRoute]
         if not route.visits:
             continue
         stops = [
-            PlannedStop(v.stop_id, at(v.arrival_s), at(v.start_s), at(v.departure_s), v.wait_s)
+            PlannedStop(
+                v.stop_id,
+                at(v.arrival_s),
+                at(v.start_s),
+                at(v.departure_s),
+                v.wait_s,
+                v.leg_duration_s,
+            )  # fmt: skip
             for v in route.visits
         ]
         out.append(PlannedRoute(
@@ -468,6 +476,49 @@ def routes_from(solution: Solution, day: dt.date, tz: str) -> list[PlannedRoute]
                    "service_s": route.service_s, "wait_s": route.wait_s,
                    "break_start_s": route.break_start_s, "solver": solution.stats.solver},
         ))  # fmt: skip
+    return out
+
+
+# A rep's first visit should start by shift start + the drive to it + this much (issue 14);
+# a later start is explained to the planner.
+LATE_START_S = 15 * 60
+
+
+def late_starts(
+    routes: Sequence[PlannedRoute],
+    reps: Sequence[RepDay],
+    cands: dict[str, Candidate],
+    *,
+    day: dt.date,
+    tz: str,
+) -> list[str]:
+    """Why each rep whose first visit starts later than shift start + drive + 15 min does."""
+    shift = {r.rep.pk: r for r in reps}
+    midnight = local_midnight(day, tz)
+    out = []
+    for route in routes:
+        rd = shift.get(route.rep_id)
+        if rd is None or not route.stops or rd.rep.shift_start is None:
+            continue
+        first = route.stops[0]
+        due = midnight + dt.timedelta(seconds=_seconds(rd.rep.shift_start) + first.leg_s)
+        if first.start_at <= due + dt.timedelta(seconds=LATE_START_S):
+            continue
+        cand = cands.get(first.account_id)
+        opens = min((a for a, _b in cand.windows), default=0) if cand else 0
+        values = {
+            "rep": rd.rep.display_name, "day": day.isoformat(),
+            "time": first.start_at.astimezone(ZoneInfo(tz)).strftime("%H:%M"),
+            "account": cand.name if cand else first.account_id,
+            "from": f"{opens // 3600:02d}:{opens % 3600 // 60:02d}",
+        }  # fmt: skip
+        out.append(
+            _("%(rep)s starts at %(time)s on %(day)s: the first visit, %(account)s, can only be "
+              "visited from %(from)s.") % values
+            if cand and midnight + dt.timedelta(seconds=opens) > due
+            else _("%(rep)s starts at %(time)s on %(day)s, later than the shift start and the "
+                   "drive to the first visit allow.") % values
+        )  # fmt: skip
     return out
 
 

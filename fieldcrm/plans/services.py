@@ -241,6 +241,7 @@ def _plan(job: PlanJob, cb: Progress | None) -> _Run:
             for stop in route.stops:
                 visited[stop.account_id].append((day, route.rep_id))
         by_id = {c.account_id: c for c in todays}
+        warnings += planning.late_starts(routes, rep_days, by_id, day=day, tz=region.timezone)
         day_dropped += [(c.account_id, "no_rep") for c in unplannable]
         nxt = days[i + 1] if i + 1 < len(days) else None
         # What did not fit today is tried again tomorrow (late beats never; the cadence

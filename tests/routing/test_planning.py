@@ -8,7 +8,7 @@ import pickle
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from routing import (
     DropReason,
     GreatCircleProvider,
     Location,
+    Objective,
     Problem,
     Stop,
     TimeWindow,
@@ -29,6 +30,7 @@ from routing import (
 )
 from routing.model import UNREACHABLE, TravelMatrix
 from routing.ortools_solver import solve_ortools
+from routing.polish import polish
 from routing.prepare import prepare, solver_input
 from routing.pyvrp_solver import fits_pyvrp
 from routing.roads import RoadGraph, RoadProvider
@@ -322,6 +324,43 @@ def test_ortools_keeps_a_visit_on_the_reps_it_allows():
     cand = solve_ortools(solver_input(prep), deadline=time.monotonic() + LIMIT_S)
     assert cand.orders is not None
     assert cand.orders[0] == () and sorted(cand.orders[1]) == list(range(6))
+
+
+def _noon_day(**noon: object) -> Problem:
+    """A rep on 08:30-17:30 with a lunch break; one shop by the office opens at noon, five a
+    couple of km away are open from nine."""
+    stops = (visit(0, km=0.3, windows=(TimeWindow(12 * H, 20 * H),), service_s=1800, **noon),)
+    stops += tuple(visit(i, km=2.0, windows=(TimeWindow(9 * H, 18 * H),)) for i in range(1, 6))
+    lunch = Break(window=TimeWindow(12 * H, 14 * H), duration_s=1800)
+    r = rep(shift=TimeWindow(8 * H + 1800, 17 * H + 1800), break_=lunch, max_visits=10)
+    return Problem(vehicles=(r,), stops=stops)
+
+
+def test_a_day_starts_with_the_morning_visits_not_at_the_shop_that_opens_at_noon(plan_check):
+    problem = _noon_day()
+    solution = solve(problem, time_limit_s=LIMIT_S, seed=1)
+    plan_check(problem, solution)
+    first = solution.routes[0].visits[0]
+    assert first.stop_id != "s0" and first.start_s == 9 * H  # as the morning shops open
+    assert planned(solution)[-1] == "s0"
+
+
+def test_reordering_for_an_earlier_start_keeps_pinned_visits_in_their_order(plan_check):
+    problem = _noon_day(pinned_vehicle_id="r1", pinned_order=1)
+    stops = list(problem.stops)
+    stops[1] = replace(stops[1], pinned_vehicle_id="r1", pinned_order=2)
+    problem = replace(problem, stops=tuple(stops))
+    solution = solve(problem, time_limit_s=LIMIT_S, seed=1)
+    plan_check(problem, solution)
+    order = planned(solution)
+    assert order.index("s0") < order.index("s1")
+
+
+def test_the_distance_objective_is_not_reordered_for_idle_time():
+    problem = replace(_noon_day(), objective=Objective.DISTANCE)
+    prep = prepare(problem)
+    orders = [[0, 1, 2, 3, 4, 5]]
+    assert polish(prep, orders, [None], deadline=time.monotonic() + 1) == (orders, [None])
 
 
 def test_replanning_mid_day_starts_from_where_the_rep_is(plan_check):

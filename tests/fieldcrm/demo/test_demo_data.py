@@ -1,6 +1,7 @@
 """The committed demo data set loads once, completely, with the documented logins."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -65,11 +66,20 @@ def test_demo_gives_every_rep_a_territory_and_a_plannable_day(db, settings):
     while day.weekday() >= 5:  # the demo reps work Monday to Friday
         day += dt.timedelta(days=1)
     planner = User.objects.get(username="planner")
+    warnings = []
     for region in Region.objects.all():
         job = plan_job_start(actor=planner, region_id=region.pk, date=day, time_limit_s=1)
         assert job.status == "done", job.message
-    stops = RouteStop.objects.filter(plan__date=day).select_related("plan__rep")
+        warnings += job.result["warnings"]
+    stops = RouteStop.objects.filter(plan__date=day).select_related("plan__rep", "plan__region")
     assert {s.plan.rep for s in stops} == set(reps)
     for rep in reps:
         outside = stops.filter(plan__rep=rep).exclude(account__in=scoped(Account, rep))
         assert not outside.exists(), (rep, [s.account_id for s in outside])
+        # The day starts with the shift (+ the drive, + 15 min), or the planner is told why.
+        first = stops.filter(plan__rep=rep).order_by("sequence").first()
+        tz = ZoneInfo(first.plan.region.timezone)
+        drive = first.arrival_at - dt.datetime.fromisoformat(first.plan.stats["start_at"])
+        due = dt.datetime.combine(day, rep.shift_start, tzinfo=tz) + drive
+        late = first.start_at > due + dt.timedelta(minutes=15)
+        assert not late or any(w.startswith(f"{rep.display_name} starts at") for w in warnings)

@@ -154,3 +154,33 @@ def test_home_base_far_away_still_answers(as_user, world, plannable, tomorrow):
     world.rep1.save()
     job = generate(as_user("planner"), world, tomorrow).json()
     assert job["status"] == "done"
+
+
+NOON = {d: [["12:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def test_each_reps_day_starts_at_the_shift_start_not_at_the_shop_that_opens_at_noon(
+    as_user, world, plannable, tomorrow
+):
+    # Shop 1 is at rep1's door: the shortest drive starts there, at noon, with an empty morning.
+    plannable[1].opening_hours = NOON
+    plannable[1].save()
+    job = generate(as_user("planner"), world, tomorrow).json()
+    assert job["result"]["visits"] == 6 and job["result"]["warnings"] == []
+    for plan in RoutePlan.objects.filter(date=tomorrow):
+        first = plan.stops.order_by("sequence").first()
+        # 08:30 shift start, a drive of a few minutes, 15 minutes of grace at most.
+        assert first.start_at.time() <= dt.time(9, 0), (plan.rep, first.start_at)
+
+
+def test_a_rep_whose_visits_all_open_at_noon_starts_then_and_the_planner_is_told_why(
+    as_user, world, plannable, tomorrow
+):
+    for account in plannable[3:]:  # rep2's territory B
+        account.opening_hours = NOON
+        account.save()
+    job = generate(as_user("planner"), world, tomorrow).json()
+    [warning] = job["result"]["warnings"]
+    assert warning.startswith("rep2 starts at 12:00") and "from 12:00" in warning
+    page = as_user("planner").get(f"/planner/?region={world.north.pk}&date={tomorrow}")
+    assert "rep2 starts at 12:00" in page.content.decode()
