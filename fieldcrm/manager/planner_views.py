@@ -84,6 +84,16 @@ def planner_page(request: PageRequest) -> HttpResponse:
             "busy": _("Another planner is already generating this day (job %(id)s)."),
             "error": _("Something went wrong; try again."),
             "published": _("Published."),
+            "confirmPublishOne": _(
+                "Publish this plan? The rep sees it on the phone at the next sync."
+            ),
+            "confirmPublishMany": _(
+                "Publish %(n)s plans? Each rep sees theirs on the phone at the next sync."
+            ),
+            "confirmUnpublish": _(
+                "Unpublish the plan of %(rep)s? Stops not yet checked in or logged leave the "
+                "phone at its next sync; logged work stays."
+            ),
         },
     }  # fmt: skip
     context = {

@@ -74,6 +74,14 @@ def publish_plan(request: ApiRequest, plan_id: int):
     return selectors.plan_get(actor=request.auth, plan_id=plan_id)
 
 
+@router.post("/plans/{plan_id}/unpublish", response=RoutePlanOut)
+def unpublish_plan(request: ApiRequest, plan_id: int):
+    """Back to draft: visits not yet checked in or logged are cancelled (phones drop them on
+    their next sync); logged work is never removed."""
+    services.plan_unpublish(actor=request.auth, plan_id=plan_id)
+    return selectors.plan_get(actor=request.auth, plan_id=plan_id)
+
+
 @router.post("/plans/stops/{stop_id}/move", response=RoutePlanOut)
 def move_plan_stop(request: ApiRequest, stop_id: int, payload: StopMoveIn):
     """Move a stop to a rep's draft at a position (pinned there; re-optimise to re-time)."""

@@ -516,3 +516,29 @@ def plan_publish(*, actor: User, plan_id: int) -> RoutePlan:
             "plan_id", _("Another plan for this rep and day was just published.")
         ) from None
     return plan
+
+
+@transaction.atomic
+def plan_unpublish(*, actor: User, plan_id: int) -> RoutePlan:
+    """Take a published plan back to draft (issue 14). Its visits not yet checked in or logged
+    are cancelled, so the rep's phone drops them on its next sync; logged or checked-in work
+    stays as it is, on its stop."""
+    require_role(actor, User.Role.PLANNER, User.Role.MANAGER)
+    get_scoped(RoutePlan, actor, plan_id, write=True)
+    plan = RoutePlan.objects.select_for_update().get(pk=plan_id)  # one publish/unpublish at once
+    if plan.status != RoutePlan.Status.PUBLISHED:
+        raise DomainError("plan_id", _("Only a published plan can be unpublished."))
+    for stop in plan.stops.select_related("visit"):
+        visit = stop.visit
+        if visit is None or visit.status != Visit.Status.PLANNED or visit.checked_in_at:
+            continue
+        if not visit.is_required:  # a booked appointment stays booked, off the route
+            visit.status = Visit.Status.CANCELLED
+        visit.route_sequence, visit.planned_arrival_at = None, None
+        visit.full_clean()
+        visit.save()
+        stop.visit = None  # publishing again plans a visit afresh
+        stop.save(update_fields=["visit"])
+    plan.status, plan.published_at = RoutePlan.Status.DRAFT, None
+    plan.save(update_fields=["status", "published_at"])
+    return plan

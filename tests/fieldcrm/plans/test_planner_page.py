@@ -56,3 +56,15 @@ def test_a_rep_gets_403_and_a_visitor_the_login_page(world):
 
 def test_a_region_outside_the_planners_is_404(world):
     assert _client(world.planner).get(f"/planner/?region={world.south.pk}").status_code == 404
+
+
+def test_a_finished_run_is_summed_up_once_and_a_published_plan_offers_unpublish(
+    as_user, world, plannable, tomorrow
+):
+    job = generate(as_user("planner"), world, tomorrow).json()
+    plan = RoutePlan.objects.get(rep=world.rep1, date=tomorrow)
+    as_user("planner").post(f"plans/{plan.pk}/publish")
+    response = _client(world.planner).get(f"/planner/?region={world.north.pk}&date={tomorrow}")
+    html = response.content.decode()
+    assert html.count("Last run:") == 1 and job["message"] not in html
+    assert f'data-unpublish="{plan.pk}"' in html and f'data-publish="{plan.pk}"' not in html

@@ -16,6 +16,7 @@ PATHS = [
     ("get", "/api/v1/plans/jobs/{job_id}"),
     ("get", "/api/v1/plans/{plan_id}"),
     ("post", "/api/v1/plans/{plan_id}/publish"),
+    ("post", "/api/v1/plans/{plan_id}/unpublish"),
     ("post", "/api/v1/plans/stops/{stop_id}/pin"),
     ("post", "/api/v1/plans/stops/{stop_id}/move"),
 ]

@@ -40,7 +40,8 @@
   }
   $("pl-generate")?.addEventListener("click", async (event) => {
     event.target.disabled = true;
-    progress.hidden = false; progress.removeAttribute("value"); message.textContent = cfg.strings.planning;
+    // The bar shows the progress the job reports (0 until its first report), never a guess.
+    progress.hidden = false; progress.value = 0; message.textContent = cfg.strings.planning;
     // The region and date shown, not the ones the page was loaded with.
     const date = $("pl-date").value || cfg.date, regionId = Number($("pl-region").value) || cfg.regionId;
     const body = {region_id: regionId, date, horizon_days: Number($("pl-days").value),
@@ -55,6 +56,8 @@
     if (await act("POST", "plans/reoptimise", {region_id: cfg.regionId, date: cfg.date})) location.reload();
   });
   async function publish(ids) {
+    const ask = ids.length === 1 ? cfg.strings.confirmPublishOne : fmt(cfg.strings.confirmPublishMany, {n: ids.length});
+    if (!ids.length || !confirm(ask)) return;
     for (const id of ids) { if (!(await act("POST", `plans/${id}/publish`))) return; }
     location.reload();
   }
@@ -62,6 +65,10 @@
     publish([...document.querySelectorAll("[data-publish]")].map((b) => b.dataset.publish)));
   document.querySelectorAll("[data-publish]").forEach((b) =>
     b.addEventListener("click", () => publish([b.dataset.publish])));
+  document.querySelectorAll("[data-unpublish]").forEach((b) => b.addEventListener("click", async () => {
+    if (!confirm(fmt(cfg.strings.confirmUnpublish, {rep: b.dataset.rep}))) return;
+    if (await act("POST", `plans/${b.dataset.unpublish}/unpublish`)) location.reload();
+  }));
   document.querySelectorAll("[data-pin]").forEach((box) =>
     box.addEventListener("change", () => act("POST", `plans/stops/${box.dataset.pin}/pin`, {pinned: box.checked})));
   document.querySelectorAll("[data-move]").forEach((b) => b.addEventListener("click", async () => {
