@@ -29,7 +29,7 @@ def polish(
         if best.violations or len(order) < 2:
             continue
         while time.monotonic() < deadline:
-            better = _best_move(prep, v, orders[v], best)
+            better = _best_move(prep, v, orders[v], best, deadline)
             if better is None:
                 break
             orders[v], best, breaks[v] = better[0], better[1], None
@@ -37,10 +37,12 @@ def polish(
 
 
 def _best_move(
-    prep: Prepared, v: int, order: list[int], best: Timed
+    prep: Prepared, v: int, order: list[int], best: Timed, deadline: float
 ) -> tuple[list[int], Timed] | None:
     """The first relocation of one visit that makes the route cheaper and keeps it valid."""
     for i in range(len(order)):
+        if time.monotonic() >= deadline:  # a long route's scan must not overrun the limit
+            return None
         rest = order[:i] + order[i + 1 :]
         for j in range(len(order)):
             if j == i:
