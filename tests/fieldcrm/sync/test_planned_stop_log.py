@@ -3,7 +3,10 @@ edit of the planned visit the phone pulled), exactly once, never a second visit.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity
 from fieldcrm.plans.models import RoutePlan
@@ -29,14 +32,18 @@ def published(as_user, world, plannable, tomorrow):
     )
 
 
+ARRIVED = (timezone.now() - dt.timedelta(hours=1)).replace(microsecond=0)
+DONE = ARRIVED + dt.timedelta(minutes=20)
+
+
 def _log(stop, **extra):
-    """What the phone pushes when the rep logs ``stop`` from Today."""
-    at = "2026-12-02T09:05:00Z"
+    """What the phone pushes when the rep logs ``stop`` from Today (an hour ago)."""
+    at = ARRIVED.isoformat()
     changes = {
         "status": {"old": stop["status"], "new": "done"},
         "outcome": {"old": stop["outcome"], "new": "order"},
         "notes": {"old": stop["notes"], "new": "Two boxes"},
-        "completed_at": {"old": None, "new": "2026-12-02T09:25:00Z"},
+        "completed_at": {"old": None, "new": DONE.isoformat()},
         "check_in": {"old": None, "new": {"location": {"lat": 42.05, "lng": 1.05},
                                           "accuracy_m": 9, "at": at}},
         "next_step": {"old": None, "new": {"title": "Call about delivery", "due_at": None}},
@@ -55,8 +62,7 @@ def test_logging_a_published_stop_completes_its_planned_visit_exactly_once(
     assert first["id"] == stop["id"] and first["record"]["status"] == "done"
     visit = Visit.objects.get(pk=stop["id"])
     assert (visit.status, visit.outcome, visit.notes) == ("done", "order", "Two boxes")
-    assert visit.checked_in_at.isoformat() == "2026-12-02T09:05:00+00:00"
-    assert visit.completed_at.isoformat() == "2026-12-02T09:25:00+00:00"
+    assert (visit.checked_in_at, visit.completed_at) == (ARRIVED, DONE)
     assert visit.check_in_accuracy_m == 9 and visit.distance_m is not None
     assert visit.account.last_visited_at == visit.completed_at
     # A retried push (the answer was lost) is answered again, not redone.
