@@ -5,6 +5,8 @@ import { logVisit } from "../static/pwa/js/actions.js";
 import { getRecord, putRecord } from "../static/pwa/js/db.js";
 import { nextBatch } from "../static/pwa/js/outbox.js";
 import { todayStops } from "../static/pwa/js/screens/today.js";
+import { plannedToday } from "../static/pwa/js/screens/visit-form.js";
+import { todayIso } from "../static/pwa/js/ui.js";
 import { freshPhone } from "./helpers.js";
 
 beforeEach(freshPhone);
@@ -57,4 +59,15 @@ test("a stop logged without outcome, notes or fix sends only status and completi
   await logVisit({ account, me, checkIn: null, outcome: "", notes: "", nextStep: null, stop: planned });
   const [mutation] = await nextBatch();
   assert.deepEqual(Object.keys(mutation.changes).sort(), ["completed_at", "status"]);
+});
+
+test("from the account page, the log completes my planned stop of that account today", async () => {
+  const today = todayIso();
+  await putRecord("visits", { ...planned, scheduled_on: today });
+  await putRecord("visits", { ...planned, id: "other-rep", rep_id: 2, scheduled_on: today });
+  await putRecord("visits", { ...planned, id: "yesterday", scheduled_on: "2000-01-01" });
+  assert.equal((await plannedToday("acc-1", me))?.id, planned.id);
+  assert.equal(await plannedToday("acc-2", me), null);
+  await putRecord("visits", { ...planned, scheduled_on: today, status: "done" });
+  assert.equal(await plannedToday("acc-1", me), null);
 });
