@@ -30,6 +30,11 @@ def test_a_published_stop_logged_offline_completes_its_own_visit_once_back_onlin
     phone = phones()
     phone.login("rep1")  # the first sync brings today's route
     page = phone.page
+    # Every stop of the published plan opens on the phone, with Navigate and Log visit.
+    for each in plan.stops.select_related("account"):
+        name = each.account.name
+        assert page.get_by_role("link", name=f"Navigate to {name}", exact=True).count() == 1
+        assert page.get_by_role("link", name=f"Log visit at {name}", exact=True).count() == 1
     phone.context.set_offline(True)
     page.locator("#net-status", has_text="Offline").wait_for()
     phone.log_visit(stop.account.name, "Order taken", "logged offline from the plan")
