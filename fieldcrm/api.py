@@ -1,21 +1,24 @@
 """The JSON API: one NinjaAPI, each app's router mounted under /api/v1/.
 
 Every error is JSON in one shape, ``{"detail": [{"loc": [...], "msg": "..."}]}`` (ninja's own
-validation shape), or ``{"detail": "..."}`` where no field is involved (404, 403, 429).
+validation shape), or ``{"detail": "..."}`` where no field is involved (404, 403, 429); a 401
+adds a machine-readable ``code`` (users/auth.py).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.schemas import AccountOut
 from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.users.auth import API_AUTH
+from fieldcrm.users.auth import API_AUTH, auth_failure_code
 from fieldcrm.users.services import TooManyAttempts
 
 
@@ -67,6 +70,25 @@ def on_not_in_scope(request: HttpRequest, exc: NotInScope) -> HttpResponse:
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+def _auth_messages() -> dict[str, str]:
+    return {
+        "revoked": _("Your access was revoked by an administrator; log in again."),
+        "token_expired": _("This token has expired."),
+        "token_revoked": _("This token was revoked."),
+        "password_changed": _("This token ended when the password was changed."),
+        "not_authenticated": _("Log in, or send a valid token."),
+    }
+
+
+@api.exception_handler(AuthenticationError)
+def on_not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # ``code`` tells a program what to do: a phone told "revoked" wipes its local data; any
+    # other code keeps it (the outbox waits for the next login).
+    code = auth_failure_code(request)
+    body = {"detail": _auth_messages()[code], "code": code}
+    return api.create_response(request, body, status=401)
 
 
 @api.exception_handler(TooManyAttempts)

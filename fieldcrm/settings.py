@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fieldcrm.users.middleware.RevokedSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -131,10 +132,16 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "/login/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Every path that sets a password applies these: the API (users.services.password_check),
+# the admin's forms, changepassword, Django's password reset.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# One login throttle for the API, /login/ and /admin/login/ (users/throttle.py).
+AUTHENTICATION_BACKENDS = ["fieldcrm.users.backends.ThrottledModelBackend"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt"), ("fa", "فارسی")]

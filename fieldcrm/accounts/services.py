@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import NotAllowed, can_create, get_scoped
+from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
-from fieldcrm.users.selectors import owner_in_scope
+from fieldcrm.users.selectors import owner_in_scope, user_in_scope
 
 
 def territory_for_point(
@@ -204,3 +204,46 @@ class VersionConflict(Exception):
     def __init__(self, current: Account) -> None:
         super().__init__(_("The account changed since you loaded it."))
         self.current = current
+
+
+# --- Bulk owner changes: the manager map's selection and a leaving rep's accounts. ---
+
+MAX_REASSIGN = 2_000
+
+
+@transaction.atomic
+def accounts_set_owner(*, actor: User, account_ids: list[Any], owner: User | None) -> int:
+    """Give these accounts to ``owner``; all or nothing, each through ``account_update``
+    (full_clean, territory, version and sync bookkeeping), the write scope checked once."""
+    writable = list(
+        scoped(Account, actor, write=True)
+        .filter(pk__in=account_ids)
+        .select_for_update(of=("self",))
+    )
+    if len(writable) != len(set(account_ids)):
+        raise NotAllowed(_("Your role may not change some of these accounts."))
+    for account in writable:
+        account_update(account=account, fields={"owner": owner})
+    return len(writable)
+
+
+@transaction.atomic
+def accounts_reassign_owner(*, actor: User, from_user_id: int, to_user_id: int | None) -> int:
+    """Every account in the caller's scope owned by one user goes to another (a rep who
+    leaves or changes round); managers and admins. Returns how many moved."""
+    require_role(actor, User.Role.MANAGER)
+    source = get_scoped(User, actor, from_user_id)
+    owner = None
+    if to_user_id is not None:
+        owner = user_in_scope(actor=actor, user_id=to_user_id, field="to_user_id", active=True)
+        if owner.pk == source.pk:
+            raise DomainError("to_user_id", _("Choose someone else than the current owner."))
+    mine = scoped(Account, actor, write=True).filter(owner=source).order_by("pk")
+    ids = list(mine.values_list("pk", flat=True)[: MAX_REASSIGN + 1])
+    if len(ids) > MAX_REASSIGN:
+        raise DomainError(
+            "to_user_id",
+            _("At most %(max)s accounts can be reassigned at once: use the map's selection.")
+            % {"max": f"{MAX_REASSIGN:,}"},
+        )
+    return accounts_set_owner(actor=actor, account_ids=ids, owner=owner)

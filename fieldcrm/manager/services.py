@@ -7,9 +7,8 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import NotAllowed, require_role, scoped
-from fieldcrm.accounts.models import Account
-from fieldcrm.accounts.services import account_update
+from fieldcrm.access import require_role
+from fieldcrm.accounts.services import accounts_set_owner
 from fieldcrm.core.errors import DomainError
 from fieldcrm.manager.selectors import MapFilters, selection_accounts
 from fieldcrm.users.models import User
@@ -38,12 +37,5 @@ def selection_assign(
             _("At most %(max)s accounts can be assigned at once: select a smaller area.")
             % {"max": f"{MAX_ASSIGN:,}"},
         )
-    writable = list(
-        scoped(Account, actor, write=True).filter(pk__in=ids).select_for_update(of=("self",))
-    )
-    if len(writable) != len(ids):
-        raise NotAllowed(_("Your role may not change some of these accounts."))
     owner = owner_in_scope(actor=actor, owner_id=owner_id)
-    for account in writable:
-        account_update(account=account, fields={"owner": owner})
-    return len(writable)
+    return accounts_set_owner(actor=actor, account_ids=ids, owner=owner)

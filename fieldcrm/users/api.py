@@ -7,10 +7,17 @@ from ninja import Router, Status
 from ninja.utils import check_csrf
 
 from fieldcrm.access import NotInScope
+from fieldcrm.core.schemas import ErrorOut
 from fieldcrm.users import selectors, services
-from fieldcrm.users.auth import ApiRequest
+from fieldcrm.users.auth import ApiRequest, require_password_session
 from fieldcrm.users.models import ApiToken
-from fieldcrm.users.schemas import LoginIn, MeOut, TokenCreatedOut, TokenIn, TokenOut
+from fieldcrm.users.schemas import (
+    LoginIn,
+    MeOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
 
 router = Router(tags=["auth"])
 
@@ -29,7 +36,7 @@ def login_session(request: HttpRequest, payload: LoginIn):
     if refused:
         return refused
     user = services.login_check(
-        username=payload.username, password=payload.password, ip=services.client_ip(request)
+        username=payload.username, password=payload.password, request=request
     )
     login(request, user)
     return selectors.user_me(actor=user)
@@ -51,10 +58,14 @@ def list_tokens(request: ApiRequest):
     return selectors.token_list(actor=request.auth)
 
 
-@router.post("/tokens", response={201: TokenCreatedOut})
+@router.post("/tokens", response={201: TokenCreatedOut, 403: ErrorOut})
 def create_token(request: ApiRequest, payload: TokenIn):
-    token, secret = services.token_create(user=request.auth, name=payload.name)
-    return Status(201, {**TokenOut.from_orm(token).dict(), "token": secret})
+    """A personal token (optionally expiring). Needs a password login: a token cannot mint one."""
+    require_password_session(request)
+    token, _secret = services.token_create(
+        user=request.auth, name=payload.name, expires_at=payload.expires_at
+    )
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response={204: None})

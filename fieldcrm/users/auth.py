@@ -1,14 +1,25 @@
-"""How API callers prove who they are: the session cookie (with CSRF) or a Bearer token."""
+"""How API callers prove who they are: the session cookie (with CSRF) or a Bearer token.
+
+When neither works, the 401 says why in ``code`` (fieldcrm/api.py): ``revoked`` (an admin
+revoked this user's access: a phone wipes its local data), ``token_expired``,
+``token_revoked``, ``password_changed`` (tokens die with the password they were minted under),
+or ``not_authenticated`` (no credentials, or a session that ended: log in again).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
+from fieldcrm.access import NotAllowed
+from fieldcrm.users.middleware import AUTH_FAILURE
 from fieldcrm.users.models import User
-from fieldcrm.users.services import token_user
+from fieldcrm.users.services import token_authenticate
+
+VIA_TOKEN = "fieldcrm_via_token"
 
 
 class ApiRequest(HttpRequest):
@@ -33,10 +44,25 @@ class ActiveSessionAuth(SessionAuth):
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_user(token)
-        if user is not None:
-            request.user = user
+        user, failure = token_authenticate(token)
+        if user is None:
+            setattr(request, AUTH_FAILURE, failure)
+            return None
+        request.user = user
+        setattr(request, VIA_TOKEN, True)
         return user
+
+
+def require_password_session(request: HttpRequest) -> None:
+    """Refuse (403) a caller who came with a token: minting tokens needs a password login."""
+    if getattr(request, VIA_TOKEN, False):
+        raise NotAllowed(
+            _("A token cannot create tokens: log in with your password to create one.")
+        )
+
+
+def auth_failure_code(request: HttpRequest) -> str:
+    return getattr(request, AUTH_FAILURE, "") or "not_authenticated"
 
 
 API_AUTH = [TokenAuth(), ActiveSessionAuth()]

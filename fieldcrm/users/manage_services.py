@@ -13,6 +13,7 @@ from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
+from fieldcrm.users.services import password_check, user_revoke_access
 
 _TEXT = ("first_name", "last_name", "email")
 
@@ -31,6 +32,7 @@ def _apply(user: User, data: dict[str, Any]) -> list[Region] | None:
             value = ""
         setattr(user, name, value)
     if password:
+        password_check(user=user, password=password)
         user.set_password(password)
     if region_ids is None:
         return None
@@ -75,6 +77,21 @@ def user_update(*, actor: User, user_id: int, data: dict[str, Any]) -> User:
     regions = _apply(user, data)
     user.is_staff = user.is_superuser = user.role == User.Role.ADMIN
     return _save(user, regions)
+
+
+@transaction.atomic
+def user_revoke_access_by(*, actor: User, user_id: int) -> dict[str, Any]:
+    """End every session and token of a user in the caller's scope, in one step (admins, and
+    managers for their region's people); their phone wipes itself when it next calls in."""
+    require_role(actor, User.Role.MANAGER)
+    user = get_scoped(User, actor, user_id, write=True)
+    if user.pk == actor.pk:
+        raise NotAllowed(_("You cannot revoke your own access; log out instead."))
+    if user.is_admin and not actor.is_admin:
+        raise NotAllowed(_("Only admins may revoke an admin's access."))
+    tokens = user_revoke_access(user=user)
+    return {"user_id": user.pk, "access_revoked_at": user.access_revoked_at,
+            "tokens_revoked": tokens}  # fmt: skip
 
 
 def _save_field(field: CustomFieldDefinition) -> CustomFieldDefinition:

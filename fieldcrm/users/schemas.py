@@ -5,7 +5,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.core.schemas import Input
+from fieldcrm.core.schemas import Input, Instant
+from fieldcrm.users.models import ApiToken
 
 
 class LoginIn(Input):
@@ -26,6 +27,9 @@ class MeOut(Schema):
 
 class TokenIn(Input):
     name: str = Field(min_length=1, max_length=100)
+    expires_at: Instant | None = Field(
+        default=None, description="When the token stops working (at most a year ahead)."
+    )
 
 
 class TokenOut(Schema):
@@ -34,11 +38,39 @@ class TokenOut(Schema):
     prefix: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None = Field(
+        description="When it stopped working: revoked, or the password changed."
+    )
+    status: str = Field(description="active, expired or revoked")
+    revoked_reason: str | None = Field(
+        description="token_revoked, password_changed or revoked (the user's access)"
+    )
+
+    @staticmethod
+    def resolve_status(obj: ApiToken) -> str:
+        dead = obj.dead_since()
+        if dead is None:
+            return "active"
+        return "expired" if dead[0] == "token_expired" else "revoked"
+
+    @staticmethod
+    def resolve_revoked_at(obj: ApiToken) -> dt.datetime | None:
+        dead = obj.dead_since()
+        return None if dead is None or dead[0] == "token_expired" else dead[1]
+
+    @staticmethod
+    def resolve_revoked_reason(obj: ApiToken) -> str | None:
+        dead = obj.dead_since()
+        return None if dead is None or dead[0] == "token_expired" else dead[0]
 
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(description="The secret: shown once, keep it safe.")
+
+    @staticmethod
+    def resolve_token(obj: ApiToken) -> str | None:
+        return obj.secret
 
 
 # --- User and custom-field management (/api/v1/users, /api/v1/custom-fields) ---------------
@@ -69,15 +101,31 @@ class UserManageBase(Input):
     max_visits_per_day: int | None = Field(default=None, ge=1, le=100)
 
 
+# Passwords are judged by AUTH_PASSWORD_VALIDATORS (users.services.password_check), whose
+# messages name what is wrong; the schema bounds only the size.
 class UserIn(UserManageBase):
     username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, max_length=256)
     role: UserRole = User.Role.REP
 
 
 class UserPatch(UserManageBase):
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, max_length=256)
     role: UserRole | None = None
+
+
+class RevokeAccessOut(Schema):
+    user_id: int
+    access_revoked_at: dt.datetime
+    tokens_revoked: int
+
+
+class ReassignAccountsIn(Input):
+    to_user_id: int | None = Field(description="The new owner (a user in your scope), or null")
+
+
+class ReassignAccountsOut(Schema):
+    reassigned: int
 
 
 class UserOut(Schema):

@@ -38,7 +38,8 @@ def user_me(*, actor: User) -> dict:
 
 
 def token_list(*, actor: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=actor)
+    """The caller's tokens, live or not (each says whether it works and why not)."""
+    return ApiToken.objects.filter(user=actor).select_related("user")
 
 
 def token_get(*, actor: User, token_id: int) -> ApiToken | None:
