@@ -11,6 +11,20 @@ test("classify: only 2xx is an answer; 401/403 ask for login; 5xx, 429, 408, net
   for (const status of [400, 404, 422]) assert.equal(classify(status), "rejected");
 });
 
+test("only a 401 saying code revoked is revoked; an ended session or a bare 401 is auth", () => {
+  assert.equal(classify(401, { detail: "…", code: "revoked" }), "revoked");
+  assert.equal(classify(401, { detail: "…", code: "not_authenticated" }), "auth");
+  assert.equal(classify(401, null), "auth");
+  assert.equal(classify(401, "<html>proxy</html>"), "auth");
+  assert.equal(classify(403, { code: "revoked" }), "auth");
+});
+
+test("a request answered 401 revoked comes back as kind revoked", async () => {
+  const { fetchImpl } = fakeFetch([{ status: 401, body: { detail: "x", code: "revoked" } }]);
+  const api = createApi({ fetchImpl, cookies: () => "csrftoken=tok" });
+  assert.equal((await api.pull(0)).kind, "revoked");
+});
+
 test("readCookie finds the CSRF token among others", () => {
   assert.equal(readCookie("csrftoken", "a=1; csrftoken=abc%3D; b=2"), "abc=");
   assert.equal(readCookie("csrftoken", "a=1"), null);

@@ -108,6 +108,30 @@ for (const [label, answer] of [
   });
 }
 
+test("revoked access stops the loop for good and hands over to onRevoked (no retry)", async () => {
+  await enqueue(note(1));
+  let told = 0;
+  const api = fakeApi({ push: () => ({ kind: "revoked", status: 401, data: { code: "revoked" } }) });
+  const { sync, timers } = engine(api, { onRevoked: () => { told += 1; } });
+  assert.equal(await sync.request(), "revoked");
+  assert.equal(told, 1);
+  assert.equal(timers.length, 0, "no retry is scheduled");
+  assert.equal(sync.state.phase, "revoked");
+  assert.equal(await sync.request(), "revoked");
+  assert.equal(api.calls.push.length, 1, "nothing more is sent");
+});
+
+test("an ended session (401 not revoked) keeps the outbox and never calls onRevoked", async () => {
+  await enqueue(note(1));
+  let told = 0;
+  const api = fakeApi({ push: () => ({ kind: "auth", status: 401, data: { code: "not_authenticated" } }) });
+  const { sync } = engine(api, { onRevoked: () => { told += 1; } });
+  assert.equal(await sync.request(), "failed");
+  assert.equal(sync.state.phase, "auth");
+  assert.equal((await counts()).pending, 1);
+  assert.equal(told, 0);
+});
+
 test("a retry after a lost answer resends the same op ids (the server dedupes them)", async () => {
   await enqueue(note(1));
   let lost = true;

@@ -4,12 +4,17 @@
 /**
  * What an HTTP answer means for the outbox.
  * ok: read the body (per-item results decide); auth: log in again (transient, keeps items);
+ * revoked: an administrator revoked this user's access (the phone wipes its data);
  * transient: retry later (5xx, 408, 429, network); rejected: this request will never succeed.
+ * Only a 401 whose body says `"code": "revoked"` is "revoked": an expired or ended session,
+ * a proxy's page without that body, anything else, keeps the outbox for the next login.
  * @param {number} status 0 for a network error
- * @returns {"ok"|"auth"|"transient"|"rejected"}
+ * @param {*} [data] the parsed body
+ * @returns {"ok"|"auth"|"revoked"|"transient"|"rejected"}
  */
-export function classify(status) {
+export function classify(status, data = null) {
   if (status >= 200 && status < 300) return "ok";
+  if (status === 401 && data?.code === "revoked") return "revoked";
   if (status === 401 || status === 403) return "auth";
   if (status === 0 || status === 408 || status === 425 || status === 429 || status >= 500) {
     return "transient";
@@ -73,7 +78,7 @@ export function createApi({
     } catch {
       // An empty or non-JSON body (a proxy's error page) carries nothing we can use.
     }
-    const kind = classify(response.status);
+    const kind = classify(response.status, data);
     // A 403 on a write is usually a rotated CSRF cookie (a new login): fetch it once more.
     if (response.status === 403 && method !== "GET" && !retried) {
       await csrfToken(true);

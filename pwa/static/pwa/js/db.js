@@ -1,7 +1,7 @@
 // The ONLY module touching IndexedDB (STYLE.md 2.6): the schema, its upgrades and accessors.
 // Everything else asks this module, so a schema change is one DB_VERSION bump in one file.
 
-import { openDB } from "idb";
+import { deleteDB, openDB } from "idb";
 
 export const DB_VERSION = 1;
 
@@ -191,4 +191,16 @@ export async function clearAll() {
   const tx = db.transaction(names, "readwrite");
   await Promise.all(names.map((name) => tx.objectStore(name).clear()));
   await tx.done;
+}
+
+/**
+ * Delete the whole database, outbox and device id included (this phone's access was revoked).
+ * Other tabs holding it open close it when asked (`blocking` above), so the deletion is not
+ * left waiting on them.
+ */
+export async function destroyDatabase() {
+  const open = dbPromise;
+  dbPromise = null;
+  if (open) (await open).close();
+  await deleteDB(dbName);
 }

@@ -14,6 +14,7 @@ import { renderToday } from "./screens/today.js";
 import { renderVisitForm } from "./screens/visit-form.js";
 import { createSync } from "./sync.js";
 import { h, mount } from "./ui.js";
+import { wipeDevice } from "./wipe.js";
 
 const SCREENS = {
   today: renderToday,
@@ -41,7 +42,8 @@ globalThis.fieldcrm = { actions, db, outbox };
 
 const config = JSON.parse(document.getElementById("fieldcrm-config").textContent);
 const api = createApi();
-const ctx = { api, config, me: null, sync: null, navigate, rerender: () => render() };
+const ctx = { api, config, me: null, sync: null, revoked: null, navigate, rerender: () => render() };
+const channel = "BroadcastChannel" in globalThis ? new BroadcastChannel("fieldcrm") : null;
 let indicatorState = { online: navigator.onLine, pending: 0, rejected: 0, lastSyncAt: null };
 // Successful syncs since this page opened (tests and the indicator's "Synced" read it).
 let syncCount = 0;
@@ -62,6 +64,7 @@ function navigate(hash) {
 }
 
 async function render() {
+  if (ctx.revoked) return renderRevoked();
   const [path, query = ""] = (location.hash.replace(/^#\/?/, "") || "today").split("?");
   const [name, ...params] = path.split("/");
   const screen = SCREENS[name] || renderToday;
@@ -115,10 +118,41 @@ function storageWarning() {
   if (!box.hidden) box.textContent = t("safari_warning");
 }
 
+// The server said this user's access was revoked (a lost phone, a rep who left): the data
+// goes, the person holding the phone is told what was lost, and nothing more is sent. Other
+// tabs are told too (their session went with this one's).
+async function accessRevoked({ tell = true } = {}) {
+  if (ctx.revoked) return;
+  ctx.revoked = { unsent: 0 };
+  ctx.sync?.halt();
+  ctx.revoked = await wipeDevice();
+  if (tell) channel?.postMessage("revoked");
+  renderRevoked();
+}
+
+function renderRevoked() {
+  const { unsent } = ctx.revoked;
+  document.getElementById("nav").hidden = true;
+  document.getElementById("sync-indicator").hidden = true;
+  mount(
+    document.getElementById("screen"),
+    h("section", { id: "revoked", class: "card", role: "alert" },
+      h("h1", {}, t("access_revoked_title")),
+      h("p", {}, t("access_revoked_body")),
+      unsent ? h("p", { class: "warn", id: "revoked-unsent" }, t("access_revoked_unsent", { n: unsent })) : null,
+      h("a", { href: "/login/?next=/app/", class: "button" }, t("log_in_again"))),
+  ); // prettier-ignore
+  document.documentElement.dataset.revoked = String(unsent);
+}
+
 async function whoAmI() {
   const stored = await getMeta("me", null);
   if (!navigator.onLine) return stored;
   const answer = await api.me();
+  if (answer.kind === "revoked") {
+    await accessRevoked();
+    return null;
+  }
   if (answer.kind === "auth") {
     location.assign("/login/?next=/app/");
     return null;
@@ -163,10 +197,10 @@ async function boot() {
     deviceId = newId();
     await setMeta("deviceId", deviceId);
   }
-  const channel = "BroadcastChannel" in globalThis ? new BroadcastChannel("fieldcrm") : null;
   const sync = createSync({
     api,
     deviceId,
+    onRevoked: () => accessRevoked(),
     onChange: (state) => {
       const before = indicatorState.lastSyncAt;
       const fresh = state.phase === "idle" && state.lastSyncAt && state.lastSyncAt !== before;
@@ -187,7 +221,10 @@ async function boot() {
     },
   });
   ctx.sync = sync;
-  channel?.addEventListener("message", () => refreshIfLive());
+  channel?.addEventListener("message", (event) => {
+    if (event.data === "revoked") accessRevoked({ tell: false });
+    else refreshIfLive();
+  });
   onLocalChange(() => {
     sync.publish();
     if (navigator.onLine) sync.request("change");
@@ -210,11 +247,15 @@ async function boot() {
   if (fresh) sync.start(window);
   if (!ctx.me) await checked;
   else checked.then((changed) => changed && render());
+  if (ctx.revoked) {
+    document.documentElement.dataset.ready = "1";
+    return;
+  }
   await render();
   await registerWorker(sync);
   // Otherwise sync only once we know whose phone this is (a new user's pull starts from zero).
   await checked;
-  if (!fresh) sync.start(window);
+  if (!fresh && !ctx.revoked) sync.start(window);
   document.documentElement.dataset.ready = "1";
 }
 

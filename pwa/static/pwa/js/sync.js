@@ -26,7 +26,8 @@ export function backoffDelay(failures, random = Math.random) {
  * Create the sync engine. Every dependency is injectable so node --test drives it directly.
  * @param {{api: object, deviceId: string, isOnline?: () => boolean, now?: () => Date,
  *   random?: () => number, setTimer?: Function, clearTimer?: Function, locks?: object|null,
- *   onChange?: (state: object) => void}} deps
+ *   onChange?: (state: object) => void, onRevoked?: () => Promise<void>|void}} deps
+ *   onRevoked: the server said this user's access was revoked; the loop stops for good.
  */
 export function createSync({
   api,
@@ -38,9 +39,10 @@ export function createSync({
   clearTimer = (id) => clearTimeout(id),
   locks = globalThis.navigator?.locks ?? null,
   onChange = () => {},
+  onRevoked = () => {},
 }) {
   const state = {
-    phase: "idle", // idle | syncing | offline | retrying | auth
+    phase: "idle", // idle | syncing | offline | retrying | auth | revoked
     failures: 0,
     lastSyncAt: null,
     lastError: null,
@@ -51,6 +53,8 @@ export function createSync({
   let timer = null;
 
   const publish = async () => {
+    // After a wipe there is no outbox to count (and opening it would create it again).
+    if (state.phase === "revoked") return;
     const counts = await outbox.counts();
     onChange({ ...state, ...counts, online: isOnline() });
   };
@@ -65,8 +69,9 @@ export function createSync({
     }, ms);
   }
 
-  /** One push-then-pull. @returns {Promise<"done"|"offline"|"failed">} */
+  /** One push-then-pull. @returns {Promise<"done"|"offline"|"failed"|"revoked">} */
   async function runOnce() {
+    if (state.phase === "revoked") return "revoked";
     if (!isOnline()) {
       state.phase = "offline";
       return "offline";
@@ -127,7 +132,15 @@ export function createSync({
     return "done";
   }
 
-  function fail(answer) {
+  async function fail(answer) {
+    if (answer.kind === "revoked") {
+      // No retry, ever: the data goes, and nothing more is sent from this phone.
+      if (timer !== null) clearTimer(timer);
+      timer = null;
+      state.phase = "revoked";
+      await onRevoked();
+      return "revoked";
+    }
     state.failures += 1;
     state.lastError = answer.status || "network";
     state.phase = answer.kind === "auth" ? "auth" : "retrying";
@@ -170,7 +183,7 @@ export function createSync({
             result = await guarded();
           } catch (error) {
             // A bug or a storage error must not wedge the loop: count it as a failure.
-            result = fail({ kind: "transient", status: 0, error });
+            result = await fail({ kind: "transient", status: 0, error });
           }
         } while (again && result === "done");
       } finally {
@@ -187,6 +200,7 @@ export function createSync({
    * @param {EventTarget} [win]
    */
   function start(win = globalThis.window) {
+    if (state.phase === "revoked") return Promise.resolve("revoked");
     getMeta("lastSyncAt", null).then((at) => {
       state.lastSyncAt = state.lastSyncAt || at;
       publish();
@@ -204,5 +218,12 @@ export function createSync({
     return request("start");
   }
 
-  return { request, start, state, publish };
+  /** Stop for good (this phone's access was revoked): no run, no retry. */
+  function halt() {
+    if (timer !== null) clearTimer(timer);
+    timer = null;
+    state.phase = "revoked";
+  }
+
+  return { request, start, state, publish, halt };
 }

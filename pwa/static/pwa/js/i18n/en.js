@@ -2,6 +2,9 @@
 
 /** @type {Record<string, string>} */
 export const messages = {
+  access_revoked_title: "Access revoked",
+  access_revoked_body: "An administrator revoked this phone's access to FieldCRM, so its FieldCRM data has been deleted from it.",
+  access_revoked_unsent: "{n} changes not yet sent were deleted with it: tell your manager what they were.",
   account: "Account",
   account_missing: "This account is not on this phone (yet).",
   account_status_lead: "Lead",
@@ -52,6 +55,7 @@ export const messages = {
   loading: "Loading…",
   locating: "Getting your position…",
   location_set: "Location: {lat}, {lng} (GPS ±{accuracy})",
+  log_in_again: "Log in again",
   log_out: "Log out",
   log_visit: "Log visit",
   log_visit_at: "Log visit at {name}",

@@ -2,6 +2,9 @@
 
 /** @type {Record<string, string>} */
 export const messages = {
+  access_revoked_title: "دسترسی لغو شد",
+  access_revoked_body: "یک مدیر سیستم دسترسی این گوشی به FieldCRM را لغو کرد، بنابراین داده‌های FieldCRM از روی آن پاک شد.",
+  access_revoked_unsent: "{n} تغییرِ ارسال‌نشده هم همراه آن پاک شد: به مدیر خود بگویید چه بودند.",
   account: "مشتری",
   account_missing: "این مشتری (هنوز) روی این گوشی نیست.",
   account_status_lead: "سرنخ",
@@ -52,6 +55,7 @@ export const messages = {
   loading: "در حال بارگذاری…",
   locating: "در حال یافتن موقعیت شما…",
   location_set: "موقعیت: {lat}، {lng} (دقت GPS ±{accuracy})",
+  log_in_again: "ورود دوباره",
   log_out: "خروج",
   log_visit: "ثبت بازدید",
   log_visit_at: "ثبت بازدید در {name}",

@@ -2,6 +2,9 @@
 
 /** @type {Record<string, string>} */
 export const messages = {
+  access_revoked_title: "Quyền truy cập đã bị thu hồi",
+  access_revoked_body: "Quản trị viên đã thu hồi quyền truy cập FieldCRM của điện thoại này, nên dữ liệu FieldCRM trên máy đã bị xóa.",
+  access_revoked_unsent: "{n} thay đổi chưa gửi cũng đã bị xóa: hãy báo cho quản lý của bạn đó là những gì.",
   account: "Khách hàng",
   account_missing: "Khách hàng này chưa có trên điện thoại.",
   account_status_lead: "Tiềm năng",
@@ -52,6 +55,7 @@ export const messages = {
   loading: "Đang tải…",
   locating: "Đang lấy vị trí…",
   location_set: "Vị trí: {lat}, {lng} (GPS ±{accuracy})",
+  log_in_again: "Đăng nhập lại",
   log_out: "Đăng xuất",
   log_visit: "Ghi lần ghé thăm",
   log_visit_at: "Ghi lần ghé thăm tại {name}",
