@@ -92,11 +92,13 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
 def token_authenticate(secret: str) -> tuple[User | None, str]:
     """The active user behind a live token, else None and why (a code for the 401)."""
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(secret)).first()
-    if token is None or not token.user.is_active:
+    if token is None:
         return None, "not_authenticated"
     dead = token.dead_since()
     if dead is not None:
         return None, dead[0]
+    if not token.user.is_active:
+        return None, "revoked"
     now = timezone.now()
     # Writing on every request would serialise integrations on SQLite; once a minute is enough.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
