@@ -8,6 +8,10 @@ rep's pull is timed with nothing new since its cursor (quiet) and with one accou
 territory changed. Two figures each: the server's own time from the ``Server-Timing`` header
 of ``GET /api/v1/sync/pull`` (through Django's test client: auth, session, middleware) and the
 queries it ran. Each backend runs in its own child process (settings read DATABASE_URL once).
+
+Measured 2026-12-01 (`--accounts 60000 --runs 30`, this 2-core machine): quiet pull p50/p95
+3.2/3.9 ms on SpatiaLite and 3.5/6.0 ms on PostGIS, 3 queries (session, user, the counter);
+one change: 18.6 / 16.9 ms, 10 queries (a page per entity and the scope losses).
 """
 
 from __future__ import annotations
