@@ -24,10 +24,8 @@ same two cores), 200 reps, 5 minutes, --think 15 (one sync per rep every ~15 s):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.harness import ops  # noqa: E402
 from tests.harness.database import drop_database, fresh_database, postgis_cluster  # noqa: E402
-from tests.harness.env import free_port  # noqa: E402
 from tests.harness.oracle import check_oracle  # noqa: E402
 from tests.harness.phone import SETTLED, Phone, Transient  # noqa: E402
+from tests.harness.redis import redis_server  # noqa: E402
 from tests.harness.server import Server  # noqa: E402
 
 
@@ -137,32 +135,6 @@ def pct(values: list[float], p: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
-
-
-@contextlib.contextmanager
-def redis_server():
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "/usr/bin/redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(0.5)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def run_backend(label: str, base_url: str, args) -> dict:

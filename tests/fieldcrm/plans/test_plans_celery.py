@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import threading
 import time
 
@@ -13,32 +10,13 @@ from django.db import connection
 
 from fieldcrm.plans.models import PlanJob, RoutePlan
 from tests.fieldcrm.plans.conftest import generate
-
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+from tests.harness.redis import redis_server
 
 
 @pytest.fixture
-def redis_url(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-         "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def redis_url():
+    with redis_server() as url:
+        yield url
 
 
 @pytest.mark.django_db(transaction=True)

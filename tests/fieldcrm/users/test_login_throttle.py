@@ -3,11 +3,7 @@ process shares: the database, or Redis when FIELDCRM_REDIS_URL is set (issue 15 
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +11,7 @@ from django.test import Client
 
 from fieldcrm.users import throttle
 from fieldcrm.users.models import LoginThrottle
-
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+from tests.harness.redis import redis_server
 
 
 def _form_login(client: Client, path: str, username: str, password: str):
@@ -110,27 +105,9 @@ def test_the_lock_lasts_its_window_then_opens(world):
 
 
 @pytest.fixture
-def redis_url(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-         "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def redis_url():
+    with redis_server() as url:
+        yield url
 
 
 def test_with_redis_configured_the_counts_live_in_redis(world, redis_url, settings):
