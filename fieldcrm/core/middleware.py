@@ -23,20 +23,25 @@ NUL = "\x00"
 MAX_DEPTH = 32
 
 
-def nul_paths(value: Any, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
-    """Where in a parsed JSON value a NUL character hides (keys included)."""
-    if isinstance(value, str):
-        return [path] if NUL in value else []
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if NUL in str(key):
-                found.append((*path, str(key)))
-            found += nul_paths(item, (*path, key))
-        return found
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in nul_paths(item, (*path, i))]
-    return []
+def _scan(value: Any) -> tuple[bool, list[tuple[str | int, ...]]]:
+    """One walk of a parsed JSON body (no recursion, so any depth is safe): whether it nests
+    deeper than MAX_DEPTH, and where NUL characters hide (keys included)."""
+    found: list[tuple[str | int, ...]] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ("body",))]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                found.append(path)
+        elif isinstance(item, dict | list):
+            if len(path) > MAX_DEPTH:
+                return True, []
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                if isinstance(key, str) and NUL in key:
+                    found.append((*path, key))
+                stack.append((child, (*path, key)))
+    return False, sorted(found, key=str)
 
 
 def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
@@ -46,19 +51,6 @@ def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
             if NUL in key or any(NUL in v for v in values):
                 found.append((source, key.replace(NUL, "")))
     return found
-
-
-def _too_deep(value: Any) -> bool:
-    """Whether a parsed JSON value nests deeper than MAX_DEPTH (walked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def _body_problems(request: HttpRequest) -> list[tuple[tuple[str | int, ...], str]]:
@@ -72,9 +64,10 @@ def _body_problems(request: HttpRequest) -> list[tuple[tuple[str | int, ...], st
         if NUL.encode() in request.body:
             return [(("body",), _("NUL characters are not allowed."))]
         return []  # malformed JSON: the API answers that itself
-    if _too_deep(data):
+    too_deep, nul_at = _scan(data)
+    if too_deep:
         return [(("body",), _("The JSON is nested too deeply."))]
-    return [(path, _("NUL characters are not allowed.")) for path in nul_paths(data, ("body",))]
+    return [(path, _("NUL characters are not allowed.")) for path in nul_at]
 
 
 class RefuseNulMiddleware:
