@@ -7,8 +7,9 @@ stated rates; until the installation has them, nothing converts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import pycountry
 from django.conf import settings
@@ -33,9 +34,16 @@ def default_currency() -> str:
     return str(settings.FIELDCRM_CURRENCY)
 
 
-def totals_by_currency(amounts: Iterable[tuple[str, Decimal]]) -> list[dict[str, object]]:
-    """``[{"currency", "amount"}]``, one per currency, by currency code."""
-    sums: dict[str, Decimal] = defaultdict(lambda: Decimal("0"))
-    for currency, amount in amounts:
-        sums[currency] += amount or Decimal("0")
-    return [{"currency": c, "amount": sums[c].quantize(CENT)} for c in sorted(sums)]
+def totals_by_currency(
+    rows: Iterable[Mapping[str, Any]], keys: Sequence[str] = ("amount",)
+) -> list[dict[str, Any]]:
+    """Rows ``{"currency", *keys}`` added up per currency (never across currencies), one
+    ``{"currency", *keys}`` per currency, by currency code, to the cent."""
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(keys, Decimal("0")))
+    for row in rows:
+        total = sums[row["currency"]]
+        for key in keys:
+            total[key] += row[key] or Decimal("0")
+    return [
+        {"currency": c, **{k: v.quantize(CENT) for k, v in sums[c].items()}} for c in sorted(sums)
+    ]

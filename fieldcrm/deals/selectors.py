@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
@@ -55,19 +54,12 @@ def _stage_totals(deals: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
     for r in rows:
         stage = out.setdefault(r["stage_id"], {"count": 0, "amounts": []})
         stage["count"] += r["count"]
-        stage["amounts"].append((r["currency"], Decimal(r["amount_sum"] or 0)))
+        stage["amounts"].append({"currency": r["currency"], "amount": r["amount_sum"]})
     return out
 
 
 def _weighted(totals: list[dict[str, Any]], probability: int) -> list[dict[str, Any]]:
     return [{**t, "weighted": (t["amount"] * probability / 100).quantize(CENT)} for t in totals]
-
-
-def _combined(totals: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The stages' totals added up per currency (never across currencies)."""
-    amounts = totals_by_currency((t["currency"], t["amount"]) for ts in totals for t in ts)
-    weighted = totals_by_currency((t["currency"], t["weighted"]) for ts in totals for t in ts)
-    return [{**a, "weighted": w["amount"]} for a, w in zip(amounts, weighted, strict=True)]
 
 
 def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
@@ -96,5 +88,7 @@ def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
         "name": pipeline.name,
         "stages": stages,
         "count": sum(s["count"] for s in stages),
-        "totals": _combined([s["totals"] for s in stages]),
+        "totals": totals_by_currency(
+            (t for s in stages for t in s["totals"]), keys=("amount", "weighted")
+        ),
     }
