@@ -10,6 +10,8 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema, field_validator
 
+from fieldcrm.core.money import CURRENCIES
+
 # The databases' integers: SQLite raises OverflowError beyond 64 bits in foreign-key and
 # ``__in`` lookups (Django guards only plain field lookups), PostgreSQL refuses them.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -36,8 +38,6 @@ class Input(Schema):
 
 
 def _iso_4217(value: str) -> str:
-    from fieldcrm.core.money import CURRENCIES  # needs settings, read when first validated
-
     if value not in CURRENCIES:
         raise ValueError(f"{value!r} is not an ISO 4217 currency code")
     return value
