@@ -6,6 +6,7 @@ lng 1.1; region South holds territory S (rep3). The manager and the planner work
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -57,6 +58,20 @@ def world(db) -> World:
     b = make_territory("B", north, (1.1, 42.0, 1.2, 42.1), [rep2])
     s = make_territory("S", south, (1.0, 41.0, 1.2, 41.1), [rep3])
     return World(admin, manager, planner, rep1, rep2, rep3, north, south, a, b, s)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser walks run on one database, SpatiaLite (the embedded default), unless the
+    database is what they test (`@pytest.mark.both_databases`): `make test` stays short."""
+    if os.environ.get("FIELDCRM_TEST_BACKEND") != "postgis":
+        return
+    keep, drop = [], []
+    for item in items:
+        once = item.get_closest_marker("browser") and not item.get_closest_marker("both_databases")
+        (drop if once else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_configure(config):

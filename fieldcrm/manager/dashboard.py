@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fieldcrm.manager.selectors import map_reps, person_name
 from fieldcrm.reports.schemas import CoverageFilters, PipelineReportFilters, VisitsReportFilters
@@ -31,6 +32,7 @@ class Bar:
     value: float
     share: float
     text: str = ""
+    note: str = ""  # a second line under the number (e.g. planned versus done)
 
     @property
     def rest(self) -> float:
@@ -71,9 +73,13 @@ def _visits(actor: User, days: list[dt.date]) -> tuple[list[dict[str, Any]], lis
         filters=VisitsReportFilters(period="day", date_from=days[0], date_to=days[-1]),
     )
     counts: dict[tuple[int, dt.date], int] = {}
+    plan: dict[tuple[int, dt.date], tuple[int, int]] = {}  # (planned done, planned)
     names: dict[int, str] = {}
     for row in report["rows"]:
-        counts[(row["rep_id"], row["period_start"])] = row["count"]
+        key = (row["rep_id"], row["period_start"])
+        counts[key] = row["count"]
+        if row["planned"]:
+            plan[key] = (row["planned_done"], row["planned"])
         names[row["rep_id"]] = row["rep_name"]
     for pk, first, last, username in map_reps(actor=actor).values_list(
         "pk", "first_name", "last_name", "username"
@@ -83,10 +89,22 @@ def _visits(actor: User, days: list[dt.date]) -> tuple[list[dict[str, Any]], lis
     rows: list[dict[str, Any]] = []
     for rep_id, name in sorted(names.items(), key=lambda item: item[1].lower()):
         values = [counts.get((rep_id, day), 0) for day in days]
-        cells = [Bar(day.isoformat(), v, round(100 * v / top, 1), str(v))
-                 for day, v in zip(days, values, strict=True)]  # fmt: skip
-        rows.append({"rep": name, "cells": cells, "total": sum(values)})
+        cells = [
+            Bar(day.isoformat(), v, round(100 * v / top, 1), str(v),
+                _planned_note(*plan[(rep_id, day)]) if (rep_id, day) in plan else "")
+            for day, v in zip(days, values, strict=True)
+        ]  # fmt: skip
+        planned = [plan[(rep_id, day)] for day in days if (rep_id, day) in plan]
+        rows.append({
+            "rep": name, "cells": cells, "total": sum(values),
+            "planned": _planned_note(sum(d for d, _ in planned), sum(n for _, n in planned))
+            if planned else "",
+        })  # fmt: skip
     return rows, bars([(r["rep"], r["total"]) for r in rows])
+
+
+def _planned_note(done: int, planned: int) -> str:
+    return _("%(done)s of %(planned)s planned done") % {"done": done, "planned": planned}
 
 
 def _coverage(actor: User) -> list[Bar]:

@@ -60,6 +60,11 @@ class RoutePlan(models.Model):
     def __str__(self) -> str:
         return f"{self.rep} {self.date} ({self.status})"
 
+    @property
+    def done_count(self) -> int:
+        """Stops whose visit is done (from the prefetched stops and visits when there are)."""
+        return sum(1 for s in self.stops.all() if s.visit and s.visit.status == Visit.Status.DONE)
+
 
 class RouteStop(models.Model):
     plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="stops")

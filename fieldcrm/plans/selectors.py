@@ -33,7 +33,7 @@ def plan_job_get(*, actor: User, job_id: int) -> PlanJob:
 
 
 def _with_stops(qs: QuerySet[RoutePlan]) -> QuerySet[RoutePlan]:
-    stops = RouteStop.objects.select_related("account").order_by("sequence")
+    stops = RouteStop.objects.select_related("account", "visit").order_by("sequence")
     return qs.select_related("rep").prefetch_related(Prefetch("stops", queryset=stops))
 
 

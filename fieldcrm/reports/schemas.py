@@ -29,7 +29,9 @@ class VisitsReportRow(Schema):
     rep_id: int
     rep_name: str
     period_start: dt.date = Field(description="The day, or the Monday of the week")
-    count: int
+    count: int = Field(description="Visits done in the period (planned or not)")
+    planned: int = Field(description="Visits scheduled for the period, not cancelled")
+    planned_done: int = Field(description="…of which done")
 
 
 class VisitsReportOut(Schema):

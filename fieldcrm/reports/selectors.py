@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, DateField, Q
+from django.db.models import Count, DateField, F, Q
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
@@ -24,41 +24,63 @@ def _rep_name(first: str, last: str, username: str) -> str:
 
 
 def visits_report(*, actor: User, filters: VisitsReportFilters) -> dict[str, Any]:
-    """Done visits per rep per day (or ISO week), in the site's time zone."""
-    when = Coalesce("completed_at", "checked_in_at")
-    bucket = (
-        TruncDate(when) if filters.period == "day" else TruncWeek(when, output_field=DateField())
-    )
-    qs = (
-        scoped(Visit, actor)
-        .filter(status=Visit.Status.DONE, rep__in=scoped(User, actor).values("pk"))
-        .annotate(day=TruncDate(when), period_start=bucket)
-    )
+    """Per rep per day (or ISO week), in the site's time zone: the visits done (dated by when
+    they were done), and planned versus done — the visits scheduled for the period (published
+    route stops and booked visits, not cancelled) and how many of those are done."""
+    week = filters.period == "week"
+    reps = scoped(User, actor).values("pk")
+    base = scoped(Visit, actor).filter(rep__in=reps)
     if filters.rep is not None:
-        qs = qs.filter(rep_id=filters.rep)
-    if filters.date_from is not None:
-        qs = qs.filter(day__gte=filters.date_from)
-    if filters.date_to is not None:
-        qs = qs.filter(day__lte=filters.date_to)
-    rows = (
-        qs.values("rep_id", "rep__first_name", "rep__last_name", "rep__username", "period_start")
-        .annotate(count=Count("id"))
-        .order_by("period_start", "rep__username", "rep_id")
+        base = base.filter(rep_id=filters.rep)
+    when = Coalesce("completed_at", "checked_in_at")
+    done = base.filter(status=Visit.Status.DONE).annotate(
+        day=TruncDate(when),
+        period_start=TruncWeek(when, output_field=DateField()) if week else TruncDate(when),
     )
-    return {
-        "period": filters.period,
-        "rows": [
-            {
+    planned = (
+        base.filter(scheduled_on__isnull=False)
+        .exclude(status=Visit.Status.CANCELLED)
+        .annotate(
+            day=F("scheduled_on"),
+            period_start=TruncWeek("scheduled_on", output_field=DateField())
+            if week else F("scheduled_on"),
+        )
+    )  # fmt: skip
+    if filters.date_from is not None:
+        done, planned = (
+            done.filter(day__gte=filters.date_from),
+            planned.filter(day__gte=filters.date_from),
+        )
+    if filters.date_to is not None:
+        done, planned = (
+            done.filter(day__lte=filters.date_to),
+            planned.filter(day__lte=filters.date_to),
+        )
+    names = ("rep_id", "rep__first_name", "rep__last_name", "rep__username", "period_start")
+    cells: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def cell(r: dict[str, Any]) -> dict[str, Any]:
+        key = (r["period_start"], r["rep__username"], r["rep_id"])
+        if key not in cells:
+            cells[key] = {
                 "rep_id": r["rep_id"],
                 "rep_name": _rep_name(
                     r["rep__first_name"], r["rep__last_name"], r["rep__username"]
                 ),
                 "period_start": r["period_start"],
-                "count": r["count"],
+                "count": 0,
+                "planned": 0,
+                "planned_done": 0,
             }
-            for r in rows
-        ],
-    }
+        return cells[key]
+
+    for r in done.values(*names).annotate(n=Count("id")).order_by():
+        cell(r)["count"] = r["n"]
+    of_them_done = Count("id", filter=Q(status=Visit.Status.DONE))
+    for r in planned.values(*names).annotate(n=Count("id"), d=of_them_done).order_by():
+        c = cell(r)
+        c["planned"], c["planned_done"] = r["n"], r["d"]
+    return {"period": filters.period, "rows": [cells[k] for k in sorted(cells)]}
 
 
 def pipeline_report(*, actor: User, filters: PipelineReportFilters) -> dict[str, Any]:

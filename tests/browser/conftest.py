@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -51,8 +51,9 @@ def phones(browser, live_server, settings):
     settings.FIELDCRM_TILE_URL = ""  # no tile server in tests: the map draws without tiles
     opened: list[Phone] = []
 
-    def open_phone() -> Phone:
-        context = browser.new_context(**PHONE, device_scale_factor=2)
+    def open_phone(**shape) -> Phone:
+        """``shape`` overrides the phone's context shape (e.g. its ``timezone_id``)."""
+        context = browser.new_context(**{**PHONE, **shape}, device_scale_factor=2)
         context.set_default_timeout(10_000)
         page = context.new_page()
         phone = Phone(context=context, page=page, base=live_server.url)
@@ -75,6 +76,34 @@ def phones(browser, live_server, settings):
     finally:
         for phone in opened:
             phone.context.close()
+
+
+@pytest.fixture
+def laptops(browser, live_server):
+    """``laptops(username, path)``: a desk browser logged in and on ``path``; no page error
+    allowed. The password is the shared personas' (``pw-<username>``)."""
+    opened: list[tuple[object, list[str]]] = []
+
+    def open_laptop(username: str, path: str, timezone_id: str = "UTC"):
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, timezone_id=timezone_id
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        opened.append((context, errors))
+        page.goto(f"{live_server.url}/login/?{urlencode({'next': path})}")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(f"pw-{username}")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(path).path)
+        return page
+
+    yield open_laptop
+    for context, errors in opened:
+        context.close()
+        assert not errors, errors
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,21 +17,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def desk(browser, live_server, world):
-    """A planner's laptop, logged in; no console error allowed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/login/?next=/planner/")
-    page.get_by_label("Username").fill("planner")
-    page.get_by_label("Password").fill("pw-planner")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: urlsplit(url).path == "/planner/")
-    yield page
-    context.close()
-    assert not errors, errors
+def desk(laptops, world):
+    """A planner's laptop, logged in on /planner/."""
+    return laptops("planner", "/planner/")
 
 
 def test_generate_plans_the_date_shown_in_the_field_not_the_one_loaded(

@@ -23,7 +23,8 @@ from fieldcrm.sync.models import AppliedOp
 from fieldcrm.visits.models import Visit
 from tests.harness.browser import Phone, Profile
 
-pytestmark = pytest.mark.browser
+# The sync is the database's work: these walks run on PostGIS too.
+pytestmark = [pytest.mark.browser, pytest.mark.both_databases]
 
 SCALE = float(os.environ.get("FIELDCRM_FAULT_SCALE", "0.1"))
 DRAIN_MS = 600_000

@@ -72,6 +72,27 @@ def test_visits_per_rep_per_week_and_range(as_user, world, visits):
     assert rows(ranged, "period_start", "count") == [("2026-03-03", 1), ("2026-03-04", 1)]
 
 
+def test_planned_versus_done_counts_the_scheduled_visits_and_those_of_them_done(
+    as_user, world, shops
+):
+    day = dt.date(2026, 3, 2)
+    for account, status in [("a1", "done"), ("a2", "planned"), ("a3", "cancelled")]:
+        Visit.objects.create(
+            account=shops[account], rep=world.rep1, scheduled_on=day, status=status,
+            completed_at=dt.datetime(2026, 3, 2, 11, tzinfo=UTC) if status == "done" else None,
+        )  # fmt: skip
+    done(shops["a2"], world.rep1, 2)  # an unplanned visit: done, not planned
+    done(shops["b1"], world.rep2, 3)  # no plan at all that day
+    got = rows(
+        as_user("manager").get("reports/visits?date_to=2026-03-08"),
+        "period_start", "rep_id", "count", "planned", "planned_done",
+    )  # fmt: skip
+    # The cancelled stop is not counted as planned; the unplanned visit counts as done only.
+    assert got == [("2026-03-02", world.rep1.pk, 2, 2, 1), ("2026-03-03", world.rep2.pk, 1, 0, 0)]
+    weekly = rows(as_user("manager").get("reports/visits?period=week"), "planned", "planned_done")
+    assert weekly == [(2, 1), (0, 0)]
+
+
 def test_visits_report_scope(as_user, world, visits):
     assert {r[0] for r in rows(as_user("rep1").get("reports/visits"), "rep_id")} == {world.rep1.pk}
     assert rows(as_user("rep2").get(f"reports/visits?rep={world.rep1.pk}"), "rep_id") == []
