@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.deals.models import Deal, Pipeline, Stage
@@ -172,6 +174,34 @@ def require_role(user: User, *roles: str) -> None:
     """Refuse (403) unless the user has one of ``roles``; admins always pass."""
     if not (user.is_admin or user.role in roles):
         raise NotAllowed(_("Your role may not do this."))
+
+
+# The server pages, by area: the roles that may open them (admins open every area). The views
+# refuse everyone else with 403 (require_page) and the navigation of every page lists exactly
+# the areas may_open allows (fieldcrm/navigation.py): one rule for both, so a link never leads
+# to a refusal and no page a user may open is missing from their menu.
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "manager": (User.Role.MANAGER,),  # /manager/: the week at a glance, the territory map
+    "planner": (User.Role.PLANNER, User.Role.MANAGER),  # /planner/: route plans
+}
+PAGE_REFUSALS = {
+    "manager": gettext_lazy("Only managers and admins open the manager pages."),
+    "planner": gettext_lazy("Only planners, managers and admins plan routes."),
+}
+
+
+def may_open(user: User | AnonymousUser, area: str) -> bool:
+    """Whether ``user`` may open the pages of ``area`` (a key of PAGE_ROLES)."""
+    roles = PAGE_ROLES[area]
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.is_admin or user.role in roles
+
+
+def require_page(user: User | AnonymousUser, area: str) -> None:
+    """Refuse (NotAllowed, a 403 on a page) unless ``user`` may open the pages of ``area``."""
+    if not may_open(user, area):
+        raise NotAllowed(str(PAGE_REFUSALS[area]))
 
 
 def can_create(model: type[Model], user: User) -> bool:

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "fieldcrm.navigation.navigation",  # `nav`: the header of every server page
             ],
         },
     },
@@ -131,6 +132,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "/login/"
 LOGOUT_REDIRECT_URL = "/"
+# A stale CSRF token answers the site's styled 403 (JSON under /api/), not Django's page.
+CSRF_FAILURE_VIEW = "fieldcrm.core.views.csrf_failure"
 
 # Every path that sets a password applies these: the API (users.services.password_check),
 # the admin's forms, changepassword, Django's password reset.

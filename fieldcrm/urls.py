@@ -25,3 +25,9 @@ urlpatterns = [
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("pwa.urls")),
 ]
+
+# The site's own error pages (JSON under /api/): fieldcrm/core/views.py.
+handler400 = "fieldcrm.core.views.bad_request"
+handler403 = "fieldcrm.core.views.permission_denied"
+handler404 = "fieldcrm.core.views.page_not_found"
+handler500 = "fieldcrm.core.views.server_error"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from fieldcrm.access import NotInScope
+from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.plans import selectors
 from fieldcrm.users.auth import PageRequest
@@ -34,14 +34,16 @@ UNASSIGNED_ON_MAP = 100  # the best-scored left-out visits drawn apart; the rest
 
 
 def planner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in, and a planner, manager or admin: a rep gets 403."""
+    """Logged in, and a planner, manager or admin (access.PAGE_ROLES, which the navigation
+    follows): a rep gets the styled 403."""
 
     @login_required
     @functools.wraps(view)
     def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not (user.is_admin or user.role in (User.Role.PLANNER, User.Role.MANAGER)):
-            raise PermissionDenied(_("Only planners, managers and admins plan routes."))
+        try:
+            require_page(request.user, "planner")
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from None
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -24,7 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fieldcrm.access import NotAllowed, NotInScope, require_role
+from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.accounts import exports
 from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.core.errors import DomainError, validation_error_fields
@@ -32,7 +32,6 @@ from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
 from fieldcrm.users.auth import PageRequest
-from fieldcrm.users.models import User
 from maps import page_html, status_labels, territory_map, to_standalone_html
 
 MAX_BODY = 1_000_000
@@ -40,13 +39,14 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def manager_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Login required (redirect to /login/), then managers and admins only (403)."""
+    """Login required (redirect to /login/), then managers and admins only (403, the styled
+    page of fieldcrm.core.views): the rule is access.PAGE_ROLES, which the navigation follows."""
 
     @login_required
     @functools.wraps(view)
     def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            require_role(request.user, User.Role.MANAGER)
+            require_page(request.user, "manager")
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from None
         return view(request, *args, **kwargs)
@@ -84,7 +84,7 @@ def manager_dashboard(request: PageRequest) -> HttpResponse:
     return render(
         request,
         "manager/dashboard.html",
-        {"d": dashboard(actor=request.user), "active": "dashboard"},
+        {"d": dashboard(actor=request.user)},
     )
 
 
@@ -117,7 +117,6 @@ def map_page(request: PageRequest) -> HttpResponse:
         "config": config,
         "query": query,
         "reps": [(pk, selectors.person_name(f, la, u)) for pk, f, la, u in reps],
-        "active": "map",
     }
     return render(request, "manager/map.html", context)
 
