@@ -66,7 +66,7 @@ class _Parser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.h = Header()
-        self.stack: list[str] = []  # classes of the open header / nav / form / bdi
+        self.stack: list[str] = []  # the open site header, its nav, the user's <bdi>
         self.text_of: dict | None = None
         self.form: dict | None = None
 
@@ -107,9 +107,7 @@ class _Parser(HTMLParser):
             self.text_of = None
         elif tag == "form":
             self.form = None
-        elif self.stack and {"header": "header", "nav": "nav", "bdi": "bdi"}.get(tag) == (
-            self.stack[-1]
-        ):
+        elif self.stack and tag == self.stack[-1]:  # a header, nav or bdi we opened
             self.stack.pop()
 
     def handle_data(self, data):
