@@ -9,6 +9,7 @@ the views' own rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -255,3 +256,12 @@ def test_a_refusal_speaks_the_users_language(world):
     assert (header.html_lang, header.html_dir) == ("fa", "rtl")
     assert "شما اجازهٔ باز کردن این صفحه را ندارید" in response.content.decode()
     assert header.home_link is not None and header.home_link["href"] == "/app/"
+
+
+def test_the_admin_shows_the_same_links_under_its_own_header(world):
+    """The admin keeps its header and log out; the site's links sit below it."""
+    html = client_for(world, "admin").get("/admin/users/user/").content.decode()
+    links = re.findall(r'<a href="([^"]+)" data-nav="(\w+)"( aria-current="page")?', html)
+    assert [key for _url, key, _c in links] == ROLES["admin"][0]
+    assert [key for _url, key, current in links if current] == ["admin"]
+    assert "core/admin-nav.css" in html
