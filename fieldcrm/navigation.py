@@ -115,6 +115,6 @@ def navigation_for(request: HttpRequest) -> Navigation:
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Context processor: ``nav`` for the header, built only when a template uses it (the
-    admin's pages and the map frames never do)."""
+    """Context processor: ``nav`` for the header (base.html, and the admin's base_site.html),
+    built only when a template uses it (most of what renders templates never does)."""
     return {"nav": SimpleLazyObject(lambda: navigation_for(request))}
