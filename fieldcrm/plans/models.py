@@ -78,6 +78,8 @@ class RouteStop(models.Model):
     departure_at = models.DateTimeField(_("departure"))
     wait_s = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(_("pinned"), default=False)
+    # Not a column: the drafts this stop may move to, set by plans.selectors.planner_day.
+    move_targets: list[RoutePlan]
 
     class Meta:
         db_table = "visits_routestop"

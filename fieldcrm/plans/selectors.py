@@ -74,7 +74,19 @@ def planner_day(*, actor: User, region_id: int, date: dt.date) -> dict:
         .order_by("rep_id", "status")
     )
     job = PlanJob.objects.filter(region=region, date=date).order_by("-created_at").first()
+    _mark_move_targets([p for p in plans if p.status == RoutePlan.Status.DRAFT])
     return {"region": region, "plans": plans, "job": job}
+
+
+def _mark_move_targets(drafts: list[RoutePlan]) -> None:
+    """Each draft stop's ``move_targets``: the drafts whose rep can open its account, so the
+    planner is offered only moves the server accepts (issue 14)."""
+    ids = {stop.account_id for plan in drafts for stop in plan.stops.all()}
+    seen = planning.reps_who_see([p.rep for p in drafts], Account.objects.filter(pk__in=ids))
+    for plan in drafts:
+        for stop in plan.stops.all():
+            reps = seen.get(str(stop.account_id), set())
+            stop.move_targets = [d for d in drafts if d.pk == plan.pk or d.rep_id in reps]
 
 
 def planner_regions(*, actor: User) -> QuerySet[Region]:

@@ -99,3 +99,29 @@ def test_publishing_never_publishes_a_stop_the_rep_cannot_open(as_user, world, p
     plan.refresh_from_db()
     assert plan.status == "draft"
     assert not Visit.objects.filter(rep=world.rep1, scheduled_on=tomorrow).exists()
+
+
+def test_the_planner_page_offers_a_stop_only_to_reps_who_can_open_its_account(
+    client, as_user, world, plannable, tomorrow
+):
+    shared = plannable[0]  # in territory A; owned by rep2 too, so both reps can open it
+    shared.owner = world.rep2
+    shared.save()
+    generate(as_user("planner"), world, tomorrow)
+    plans = _drafts(tomorrow)
+    client.force_login(world.planner)
+    page = client.get(f"/planner/?region={world.north.pk}&date={tomorrow}")
+    assert page.status_code == 200
+    offered = {
+        stop.account_id: {p.rep_id for p in stop.move_targets}
+        for plan in page.context["plans"]
+        for stop in plan.stops.all()
+    }
+    for plan in plans.values():
+        for stop in plan.stops.all():
+            expected = (
+                {world.rep1.pk, world.rep2.pk} if stop.account_id == shared.pk else {plan.rep_id}
+            )
+            assert offered[stop.account_id] == expected, stop.account.name
+    html = page.content.decode()
+    assert html.count("data-move-target=") == sum(p.stops.count() for p in plans.values())
