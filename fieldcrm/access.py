@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.bulk.models import BulkChange
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -124,6 +125,8 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
         Territory: territories,
         Region: region_rows,
         User: users,
+        # A bulk change is its author's (their undo); admins see all of them.
+        BulkChange: Q(actor=user),
     }
 
 
@@ -140,7 +143,7 @@ def _cached_rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
 MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
-    Pipeline, Stage, CustomFieldDefinition, Tag, WebForm,
+    Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange,
 )  # fmt: skip
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fieldcrm.reports",
     "fieldcrm.leads",
     "fieldcrm.sync",
+    "fieldcrm.bulk",
     "fieldcrm.phone",
     "fieldcrm.manager",
     "fieldcrm.demo",

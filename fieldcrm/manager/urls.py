@@ -13,5 +13,9 @@ urlpatterns = [
     path("map/download", views.map_download, name="map_download"),
     path("map/selection", views.map_selection, name="map_selection"),
     path("map/selection/export.csv", views.map_selection_export, name="map_selection_export"),
-    path("map/selection/assign", views.map_selection_assign, name="map_selection_assign"),
+    path(
+        "map/selection/assign/preview",
+        views.map_selection_assign_preview,
+        name="map_selection_assign_preview",
+    ),
 ]

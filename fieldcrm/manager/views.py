@@ -27,7 +27,8 @@ from django.views.decorators.http import require_GET, require_POST
 from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.accounts import exports
 from fieldcrm.core.csp import framed_by_own_pages, nonce
-from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.bulk import selectors as bulk_selectors
+from fieldcrm.core.errors import DomainError
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
@@ -88,6 +89,14 @@ def manager_dashboard(request: PageRequest) -> HttpResponse:
     )
 
 
+def _last_change(user: User) -> dict[str, Any] | None:
+    """The caller's last bulk change while it can still be undone (so Undo survives a reload)."""
+    change = bulk_selectors.bulk_change_last(actor=user)
+    if change is None or change.undone_at is not None:
+        return None
+    return bulk_selectors.bulk_change_summary(change=change)
+
+
 @require_GET
 @manager_page
 def map_page(request: PageRequest) -> HttpResponse:
@@ -100,7 +109,10 @@ def map_page(request: PageRequest) -> HttpResponse:
     config = {
         "csrf": get_token(request),
         "selectionUrl": reverse("manager:map_selection") + suffix,
-        "assignUrl": reverse("manager:map_selection_assign") + suffix,
+        "previewUrl": reverse("manager:map_selection_assign_preview") + suffix,
+        "applyUrl": reverse("api:apply_bulk_change"),
+        "undoUrl": reverse("api:undo_bulk_change"),
+        "lastChange": _last_change(request.user),
         "limit": selectors.SELECTION_LIST_LIMIT,
         "statuses": status_labels(_),
         "strings": {
@@ -108,7 +120,20 @@ def map_page(request: PageRequest) -> HttpResponse:
             "loading": _("Looking for accounts in the area…"),
             "count": _("Accounts in the area: %(count)s"),
             "truncated": _("Only the first %(limit)s are listed."),
-            "assigned": _("%(count)s accounts assigned."),
+            "confirmTitle": _("Give %(count)s accounts to %(owner)s?"),
+            "nothing": _("Nothing to change: no account of the area would get a new owner."),
+            "changesHead": _("These accounts change owner:"),
+            "fromTo": _("%(from)s → %(to)s"),
+            "refusedHead": _("Left as they are (%(count)s):"),
+            "unchanged": _("Already owned by %(owner)s: %(count)s."),
+            "warningsHead": _("Warnings (%(count)s):"),
+            "apply": _("Apply"),
+            "cancel": _("Cancel"),
+            "assigned": _("%(count)s accounts now belong to %(owner)s."),
+            "undo": _("Undo"),
+            "lastChange": _("Your last bulk change: %(field)s of %(count)s accounts to %(value)s."),
+            "undoneField": _("Undone: %(count)s accounts have their previous %(field)s again."),
+            "skipped": _("Not undone (%(count)s):"),
             "failed": _("Something went wrong; try again."),
         },
     }
@@ -209,8 +234,9 @@ def map_selection_export(request: PageRequest) -> HttpResponseBase:
 
 @require_POST
 @manager_page
-def map_selection_assign(request: PageRequest) -> HttpResponse:
-    """Give the selection to a rep (owner); all or nothing, through accounts.services."""
+def map_selection_assign_preview(request: PageRequest) -> HttpResponse:
+    """What giving the selection to a rep would change: count, names, warnings, refusals.
+    Nothing is written here; the page applies (and undoes) through /api/v1/bulk-changes."""
     _form, filters = _filters(request)
     try:
         area, body = _area_from(request)
@@ -218,14 +244,14 @@ def map_selection_assign(request: PageRequest) -> HttpResponse:
         owner_id = None if owner in (None, "") else int(owner)
     except (ValidationError, ValueError, TypeError) as exc:
         messages = getattr(exc, "messages", None) or [_("Choose a rep.")]
-        return _error(messages[0])
+        return _error(messages[0], status=422)
     try:
-        count = services.selection_assign(actor=request.user, filters=filters, area=area,
-                                          owner_id=owner_id)  # fmt: skip
+        preview = services.selection_bulk_preview(
+            actor=request.user, filters=filters, area=area, field="owner", value=owner_id
+        )
     except DomainError as exc:
-        return _error(exc.message, status=422)
-    except ValidationError as exc:
-        return _error("; ".join(m for _f, m in validation_error_fields(exc)), status=422)
+        return JsonResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message}]},
+                            status=422)  # fmt: skip
     except (NotAllowed, NotInScope) as exc:
         return _error(str(exc), status=403)
-    return JsonResponse({"assigned": count})
+    return JsonResponse(preview)

@@ -20,13 +20,26 @@ def account_saved(sender: type, instance: Account, created: bool, **_: Any) -> N
     instance._loaded_scope = new
     if created or old is None or old == new:
         return
-    ScopeLoss.objects.create(
-        change_seq=instance.change_seq, account_id=instance.pk,
-        territory_id=old[0], owner_id=old[1],
+    accounts_moved(moves=[(instance, old)])
+
+
+def accounts_moved(*, moves: list[tuple[Account, tuple[int | None, int | None]]]) -> None:
+    """Accounts whose territory or owner changed, each with its (territory, owner) before:
+    their old holders' phones drop them, the new holders' phones get their history. Called by
+    ``account_saved`` and by writes that skip ``save`` (bulk changes through update_many)."""
+    if not moves:
+        return
+    ScopeLoss.objects.bulk_create(
+        ScopeLoss(change_seq=account.change_seq, account_id=account.pk,
+                  territory_id=territory_id, owner_id=owner_id)
+        for account, (territory_id, owner_id) in moves
     )  # fmt: skip
+    for account, _old in moves:
+        account._loaded_scope = (account.territory_id, account.owner_id)
     # The new holders need the account's history too, not just the account row.
-    touch(Contact.all_objects.filter(account=instance))
-    touch(Activity.all_objects.filter(account=instance))
+    ids = [account.pk for account, _old in moves]
+    touch(Contact.all_objects.filter(account__in=ids))
+    touch(Activity.all_objects.filter(account__in=ids))
 
 
 def territory_reps_changed(

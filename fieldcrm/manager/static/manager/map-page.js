@@ -24,6 +24,7 @@
     });
   }
   function detail(body) {
+    if (body && typeof body.detail === "string") { return body.detail; }
     return (body && body.detail && body.detail[0] && body.detail[0].msg) || cfg.strings.failed;
   }
   function show(result) {
@@ -60,16 +61,112 @@
     if (!area) { e.preventDefault(); return; }
     e.target.elements.area.value = JSON.stringify(area);
   });
+  // Assign: preview (count, names, warnings, refusals) → confirm → apply → notice with Undo.
+  // Every name is set with textContent (never HTML); the dialog is a <dialog>, no inline code.
+  var dialog = document.getElementById("bulk-confirm");
+  var dialogBody = document.getElementById("bulk-confirm-body");
+  var applyButton = document.getElementById("bulk-apply");
+  var notice = document.getElementById("bulk-notice");
+  var noticeText = document.getElementById("bulk-notice-text");
+  var noticeList = document.getElementById("bulk-notice-list");
+  var undoButton = document.getElementById("bulk-undo");
+  var pending = null;
+  var lastChange = cfg.lastChange;
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined) { node.textContent = text; }
+    if (className) { node.className = className; }
+    return node;
+  }
+  function named(name) { var span = el("bdi", name); return span; }
+  function section(head, rows, render) {
+    if (!rows.length) { return; }
+    dialogBody.appendChild(el("p", head));
+    var ul = el("ul");
+    rows.forEach(function (row) { ul.appendChild(render(row)); });
+    dialogBody.appendChild(ul);
+  }
+  function confirmChange(preview) {
+    dialogBody.replaceChildren();
+    var title = document.getElementById("bulk-confirm-title");
+    title.textContent = preview.count
+      ? fmt(cfg.strings.confirmTitle, {count: preview.count, owner: preview.value_display})
+      : cfg.strings.nothing;
+    section(cfg.strings.changesHead, preview.changes, function (c) {
+      var li = el("li");
+      li.appendChild(named(c.name));
+      li.appendChild(document.createTextNode(" · " + fmt(cfg.strings.fromTo,
+        {from: c.from_display, to: preview.value_display})));
+      c.warnings.forEach(function (w) { li.appendChild(el("div", w, "bulk-warning")); });
+      return li;
+    });
+    section(fmt(cfg.strings.refusedHead, {count: preview.refused.length}), preview.refused,
+      function (r) {
+        var li = el("li"); li.appendChild(named(r.name));
+        li.appendChild(el("div", r.reason, "bulk-refused")); return li;
+      });
+    if (preview.unchanged.length) {
+      dialogBody.appendChild(el("p", fmt(cfg.strings.unchanged,
+        {owner: preview.value_display, count: preview.unchanged.length})));
+    }
+    applyButton.hidden = !preview.count;
+    pending = preview;
+    dialog.showModal();
+  }
+  function showNotice(text, skipped) {
+    noticeText.textContent = text;
+    noticeList.replaceChildren();
+    (skipped || []).forEach(function (s) {
+      var li = el("li"); li.appendChild(named(s.name));
+      li.appendChild(document.createTextNode(" · " + s.reason)); noticeList.appendChild(li);
+    });
+    undoButton.hidden = !lastChange;
+    notice.hidden = false;
+  }
+  function changed() {
+    // The map shows owners in popups and colours: reload it, keeping the selection list.
+    frame.contentWindow.location.reload();
+    return area ? refresh() : Promise.resolve();
+  }
   document.getElementById("selection-assign").addEventListener("submit", function (e) {
     e.preventDefault();
     var owner = e.target.elements.owner_id.value;
     if (!area || !owner) { return; }
-    post(cfg.assignUrl, {area: area, owner_id: owner}).then(function (result) {
+    say("");
+    post(cfg.previewUrl, {area: area, owner_id: owner}).then(function (result) {
       if (!result.ok) { say(detail(result.body), "error"); return; }
-      var done = fmt(cfg.strings.assigned, {count: result.body.assigned});
-      // The map shows owners in popups and colours: reload it, keeping the selection list.
-      frame.contentWindow.location.reload();
-      refresh().then(function () { say(done); });
+      confirmChange(result.body);
     }, function () { say(cfg.strings.failed, "error"); });
   });
+  dialog.addEventListener("close", function () {
+    var preview = pending;
+    pending = null;
+    if (dialog.returnValue !== "apply" || !preview || !preview.count) { return; }
+    var body = {field: preview.field, value: preview.value, account_ids: preview.account_ids};
+    post(cfg.applyUrl, body).then(function (result) {
+      if (!result.ok) { say(detail(result.body), "error"); return; }
+      lastChange = result.body;
+      var text = fmt(cfg.strings.assigned, {count: lastChange.count, owner: lastChange.value_display});
+      changed().then(function () { showNotice(text, lastChange.refused); });
+    }, function () { say(cfg.strings.failed, "error"); });
+  });
+  undoButton.addEventListener("click", function () {
+    if (!lastChange) { return; }
+    undoButton.disabled = true;
+    post(cfg.undoUrl, {id: lastChange.id}).then(function (result) {
+      undoButton.disabled = false;
+      if (!result.ok) { say(detail(result.body), "error"); return; }
+      lastChange = null;
+      var undone = result.body;
+      var text = fmt(cfg.strings.undoneField, {count: undone.restored, field: undone.field_label});
+      var skipped = undone.undo_skipped;
+      if (skipped.length) { text += " " + fmt(cfg.strings.skipped, {count: skipped.length}); }
+      changed().then(function () { showNotice(text, skipped); });
+    }, function () { undoButton.disabled = false; say(cfg.strings.failed, "error"); });
+  });
+  if (lastChange) {
+    showNotice(fmt(cfg.strings.lastChange, {field: lastChange.field_label,
+      count: lastChange.count, value: lastChange.value_display}), []);
+  }
 })();

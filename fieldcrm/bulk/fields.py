@@ -1,0 +1,201 @@
+"""The fields a bulk change may set, each with its own rules: what a valid new value is, when an
+account must be left out (a refusal) or may change with a warning, how values read to people.
+
+A new field plugs in as one more ``BulkField`` in ``FIELDS``; the services (preview, apply,
+undo, history) and the API take it from there. Two fields need more than a column when they
+come: **tags** are a many-to-many set (``set`` writes the through table; the value is a list
+of names and the operations add / remove), and **territory** is derived from the location by
+the territory rule (README), so it is not typed by hand: a bulk "territory" change is a
+boundary edit (territories.services), not a field of this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from fieldcrm.access import scoped
+from fieldcrm.accounts import rules
+from fieldcrm.accounts.models import Account
+from fieldcrm.core.errors import DomainError
+from fieldcrm.territories.models import Territory
+from fieldcrm.users.models import User
+from fieldcrm.users.selectors import user_in_scope
+
+
+@dataclass
+class Verdict:
+    """What happens to one account: refused (left as it is, with the reason) or changed,
+    possibly with warnings."""
+
+    refusal: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """The requested new value, checked once for the whole change."""
+
+    value: Any
+    user: User | None = None
+    territory_ids: set[int] = field(default_factory=set)
+    region_ids: set[int] = field(default_factory=set)
+
+
+class BulkField:
+    name: ClassVar[str]
+    column: ClassVar[str]  # the Account attribute written (update_many's field)
+    # Changing it moves the account out of someone's scope: phones must be told (sync).
+    moves_scope: ClassVar[bool] = False
+
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def prepare(self, *, actor: User, value: Any) -> Target:
+        """The new value checked for ``actor`` (DomainError naming ``value`` if refused)."""
+        raise NotImplementedError
+
+    def current(self, account: Account) -> Any:
+        """The account's value in the JSON form stored in BulkChange.items."""
+        return getattr(account, self.column)
+
+    def judge(self, *, target: Target, account: Account) -> Verdict:
+        return Verdict()
+
+    def undo_refusal(self, *, actor: User, account: Account, value: Any) -> str | None:
+        """Why ``value`` cannot be put back on ``account`` by an undo, or None."""
+        return None
+
+    def assign(self, account: Account, value: Any) -> None:
+        setattr(account, self.column, value)
+
+    def displays(self, values: set[Any]) -> dict[Any, str]:
+        """How each value reads to people (one query at most)."""
+        return {value: "" if value is None else str(value) for value in values}
+
+    def verify(self, *, target: Target, account_ids: list[Any]) -> None:
+        """A check of the written rows inside the transaction (raise to roll back)."""
+
+
+def _choice(value: Any, choices: type[Account.Status] | type[Account.Tier]) -> str:
+    if not isinstance(value, str) or value not in choices.values:
+        raise DomainError(
+            "value",
+            _("Expected one of: %(choices)s.") % {"choices": ", ".join(choices.values)},
+        )
+    return value
+
+
+class OwnerField(BulkField):
+    """The owner must be an active rep in the caller's scope who can work the account: one of
+    their territories (else a warning: they see it as its owner, but it is off their round),
+    at least their region (else refused: plans are made per region, so no route would ever
+    take them there). After the write, access.py must let them open every account."""
+
+    name = "owner"
+    column = "owner_id"
+    moves_scope = True
+
+    def label(self) -> str:
+        return _("owner")
+
+    def prepare(self, *, actor: User, value: Any) -> Target:
+        if value is None:
+            return Target(value=None)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise DomainError("value", _("Expected the id of a rep, or null for no owner."))
+        user = user_in_scope(actor=actor, user_id=value, field="value", rep=True, active=True)
+        pairs = Territory.objects.filter(reps=user).values_list("pk", "region_id")
+        regions = {region for _pk, region in pairs} | set(user.regions.values_list("pk", flat=True))
+        return Target(value=user.pk, user=user, territory_ids={pk for pk, _r in pairs},
+                      region_ids=regions)  # fmt: skip
+
+    def judge(self, *, target: Target, account: Account) -> Verdict:
+        territory = account.territory
+        if target.user is None:
+            if territory is None:
+                return Verdict(warnings=[_("Outside every territory and without an owner: "
+                                           "no rep will see it.")])  # fmt: skip
+            return Verdict()
+        rep = target.user.display_name
+        if territory is None:
+            return Verdict(warnings=[_("Outside every territory: only %(rep)s, its owner, "
+                                       "will see it.") % {"rep": rep}])  # fmt: skip
+        if territory.pk in target.territory_ids:
+            return Verdict()
+        names = {"rep": rep, "territory": territory.name, "region": territory.region.name}
+        if territory.region_id in target.region_ids:
+            return Verdict(warnings=[_("In territory %(territory)s, not one of %(rep)s's: "
+                                       "%(rep)s will see it as its owner, off their usual "
+                                       "round.") % names])  # fmt: skip
+        return Verdict(refusal=_("%(rep)s does not work in region %(region)s (territory "
+                                 "%(territory)s).") % names)  # fmt: skip
+
+    def undo_refusal(self, *, actor: User, account: Account, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not scoped(User, actor).filter(pk=value, is_active=True).exists():
+            return _("Its previous owner is no longer an active user in your scope.")
+        return None
+
+    def displays(self, values: set[Any]) -> dict[Any, str]:
+        users = User.objects.filter(pk__in=[v for v in values if v is not None])
+        names: dict[Any, str] = {user.pk: user.display_name for user in users}
+        return {value: names.get(value, _("nobody")) for value in values}
+
+    def verify(self, *, target: Target, account_ids: list[Any]) -> None:
+        if target.user is None:
+            return
+        visible = scoped(Account, target.user).filter(pk__in=account_ids).count()
+        if visible != len(account_ids):  # the access rule changed under us: write nothing
+            raise DomainError("value", _("The new owner could not open every account."))
+
+
+class StatusField(BulkField):
+    """The lifecycle applies (accounts.rules): an account that may not go to the new status is
+    refused. An undo puts the old status back even where the lifecycle has no such step: it
+    corrects a mistake, and both changes stay in the account's history."""
+
+    name = "status"
+    column = "status"
+
+    def label(self) -> str:
+        return _("status")
+
+    def prepare(self, *, actor: User, value: Any) -> Target:
+        return Target(value=_choice(value, Account.Status))
+
+    def judge(self, *, target: Target, account: Account) -> Verdict:
+        try:
+            rules.check_transition(account.status, target.value)
+        except ValidationError as exc:
+            return Verdict(refusal=exc.messages[0])
+        return Verdict()
+
+    def displays(self, values: set[Any]) -> dict[Any, str]:
+        labels = dict(Account.Status.choices)
+        return {value: str(labels.get(value, value)) for value in values}
+
+
+class TierField(BulkField):
+    name = "tier"
+    column = "tier"
+
+    def label(self) -> str:
+        return _("tier")
+
+    def prepare(self, *, actor: User, value: Any) -> Target:
+        return Target(value=_choice(value, Account.Tier))
+
+    def displays(self, values: set[Any]) -> dict[Any, str]:
+        labels = dict(Account.Tier.choices)
+        return {value: str(labels.get(value, value)) for value in values}
+
+
+# The most accounts one bulk change may touch (a selection of a region is cut down first).
+MAX_ACCOUNTS = 2_000
+
+FIELDS: dict[str, BulkField] = {f.name: f for f in (OwnerField(), StatusField(), TierField())}
