@@ -80,11 +80,11 @@ class BulkField:
         """A check of the written rows inside the transaction (raise to roll back)."""
 
 
-def _choice(value: Any, choices: type[Account.Status] | type[Account.Tier]) -> str:
-    if not isinstance(value, str) or value not in choices.values:
+def _choice(value: Any, choices: list[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
         raise DomainError(
             "value",
-            _("Expected one of: %(choices)s.") % {"choices": ", ".join(choices.values)},
+            _("Expected one of: %(choices)s.") % {"choices": ", ".join(choices)},
         )
     return value
 
@@ -166,7 +166,7 @@ class StatusField(BulkField):
         return _("status")
 
     def prepare(self, *, actor: User, value: Any) -> Target:
-        return Target(value=_choice(value, Account.Status))
+        return Target(value=_choice(value, Account.Status.values))
 
     def judge(self, *, target: Target, account: Account) -> Verdict:
         try:
@@ -188,7 +188,7 @@ class TierField(BulkField):
         return _("tier")
 
     def prepare(self, *, actor: User, value: Any) -> Target:
-        return Target(value=_choice(value, Account.Tier))
+        return Target(value=_choice(value, Account.Tier.values))
 
     def displays(self, values: set[Any]) -> dict[Any, str]:
         labels = dict(Account.Tier.choices)

@@ -12,7 +12,6 @@ from pydantic import Field
 from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.core.schemas import Input
 
-
 # An owner is a user id (a whole number, true/false refused), the other fields take a choice.
 BulkValue = Annotated[int, Field(ge=1, strict=True)] | Annotated[str, Field(max_length=32)] | None
 

@@ -40,7 +40,9 @@ class Plan:
 
 def _spec(name: str) -> BulkField:
     if name not in FIELDS:
-        raise DomainError("field", _("Expected one of: %(choices)s.") % {"choices": ", ".join(FIELDS)})
+        raise DomainError(
+            "field", _("Expected one of: %(choices)s.") % {"choices": ", ".join(FIELDS)}
+        )
     return FIELDS[name]
 
 
@@ -96,8 +98,7 @@ def _describe(plan: Plan) -> dict[str, Any]:
         "value_display": names[plan.target.value],
         "count": len(plan.changes),
         "changes": [
-            {"id": str(a.pk), "name": a.name, "from_display": names[before],
-             "warnings": warnings}
+            {"id": str(a.pk), "name": a.name, "from_display": names[before], "warnings": warnings}
             for a, before, warnings in plan.changes
         ],  # fmt: skip
         "unchanged": [{"id": str(a.pk), "name": a.name} for a in plan.unchanged],
@@ -177,36 +178,43 @@ def bulk_change_apply(
     return change, summary
 
 
+def _undo_rows(
+    *, actor: User, spec: BulkField, change: BulkChange
+) -> tuple[list[tuple[Account, Any, Any]], list[dict[str, str]]]:
+    """The accounts an undo restores (account, value now, value restored) and those it skips,
+    each with the reason (locked for the transaction)."""
+    items = {item["id"]: item for item in change.items}
+    writable = scoped(Account, actor, write=True).filter(pk__in=list(items))
+    found = {str(a.pk): a for a in writable.select_for_update(of=("self",))}
+    rows: list[tuple[Account, Any, Any]] = []
+    skipped: list[dict[str, str]] = []
+    for key, item in items.items():
+        account = found.get(key)
+        if account is None:
+            reason: str | None = _("Deleted, or no longer yours to change.")
+        elif spec.current(account) != item["to"]:
+            reason = _("Changed since the bulk change: left as it is now.")
+        else:
+            reason = spec.undo_refusal(actor=actor, account=account, value=item["from"])
+        if reason or account is None:
+            skipped.append({"id": key, "name": item["name"], "reason": reason or ""})
+        else:
+            rows.append((account, item["to"], item["from"]))
+    return rows, skipped
+
+
 def bulk_change_undo(*, actor: User, change_id: int | None = None) -> BulkChange:
     """Undo the caller's last bulk change (``change_id``, when given, must be that one): put
     back the previous value of every account whose value is still the one this change set,
     which the caller may still change; the others are kept and reported in ``undo_skipped``."""
     with one_change_number():
-        change = (
-            BulkChange.objects.filter(actor=actor).select_for_update().order_by("-pk").first()
-        )
+        change = BulkChange.objects.filter(actor=actor).select_for_update().order_by("-pk").first()
         if change is None or change.undone_at is not None:
             raise DomainError("id", _("There is no bulk change of yours to undo."))
         if change_id is not None and change_id != change.pk:
             raise DomainError("id", _("Only your last bulk change can be undone."))
         spec = _spec(change.field)
-        items = {item["id"]: item for item in change.items}
-        writable = scoped(Account, actor, write=True).filter(pk__in=list(items))
-        found = {str(a.pk): a for a in writable.select_for_update(of=("self",))}
-        rows, skipped = [], []
-        for key, item in items.items():
-            account = found.get(key)
-            reason = None
-            if account is None:
-                reason = _("Deleted, or no longer yours to change.")
-            elif spec.current(account) != item["to"]:
-                reason = _("Changed since the bulk change: left as it is now.")
-            else:
-                reason = spec.undo_refusal(actor=actor, account=account, value=item["from"])
-            if reason:
-                skipped.append({"id": key, "name": item["name"], "reason": reason})
-            else:
-                rows.append((account, item["to"], item["from"]))
+        rows, skipped = _undo_rows(actor=actor, spec=spec, change=change)
         _write(spec, None, rows)
         _history(actor=actor, spec=spec, rows=rows, change=change, undo=True)
         change.undone_at = timezone.now()

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.accounts import exports
-from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.bulk import selectors as bulk_selectors
+from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.core.errors import DomainError
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard

@@ -7,6 +7,7 @@ not exist — and no list, GeoJSON, export or report ever mentions an outside re
 """
 
 import datetime as dt
+import json
 import re
 import uuid
 
@@ -157,3 +158,35 @@ def test_every_private_endpoint_wants_a_login(records, path, method, operation_i
     response = _call(Client(), method, path, {**records["in"]})
     assert response.status_code == 401, (method, path, response.status_code)
     assert response.json()["detail"]
+
+
+# Endpoints that take record ids in the body rather than the path: the same property, with
+# the ids where the operation reads them. The sweep above also calls them (with an empty body).
+BODY_IDS = {
+    "preview_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
+    "apply_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
+}
+
+
+@pytest.mark.parametrize("operation_id", sorted(BODY_IDS))
+def test_body_ids_outside_the_scope_answer_like_missing_ones(world, records, operation_id):
+    [(path, method)] = [(p, m) for p, m, o in OPERATIONS if o == operation_id]
+    make = BODY_IDS[operation_id]
+    for role in ROLES:
+        client = _client(world, role)
+
+        def send(account_id, client=client):
+            body = json.dumps(make(str(account_id)))
+            return getattr(client, method)(path, data=body, content_type="application/json")
+
+        missing = send(records["missing"]["account_id"])
+        outside = send(records["out"]["account_id"])
+        assert outside.status_code < 500 and missing.status_code < 500, (role, operation_id)
+        if role != "admin":
+            assert (outside.status_code, outside.content) == (
+                missing.status_code,
+                missing.content,
+            ), (role, operation_id)
+        inside = send(records["in"]["account_id"])
+        assert inside.status_code < 500, (role, operation_id, inside.content)
+        assert MARKER not in inside.content.decode(), (role, operation_id)

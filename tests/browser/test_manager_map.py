@@ -1,6 +1,7 @@
 """The manager map in headless Chromium: it opens with no console error and no request off
 this machine (tiles come from a local stub), clusters show, drawing an area lists and assigns
-the accounts inside it; a rep is refused. A screenshot is kept under test-artifacts/.
+the accounts inside it (a confirmation with the names, then Undo, after a reload too); a
+rep is refused. A screenshot is kept under test-artifacts/.
 
 Uses the session `browser` fixture of tests/browser/conftest.py (Debian's chromium)."""
 
@@ -133,11 +134,32 @@ def test_manager_map_opens_clusters_and_selects_an_area(desk, world, region_acco
     assert 0 < selected < ACCOUNTS
     assert page.locator("#selection-list li").count() == min(selected, 500)
 
-    # Give the selection to rep2: the server's answer matches what the panel said.
+    listed = sorted(page.locator("#selection-list li span").all_inner_texts())
+
+    # Give the selection to rep2: a confirmation first, with the count and the names.
     page.get_by_label("Assign to rep").select_option(label="rep2")
     page.get_by_role("button", name="Assign", exact=True).click()
-    page.get_by_role("status").filter(has_text="assigned").wait_for()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(state="visible")
+    assert dialog.locator("h2").inner_text() == f"Give {selected} accounts to rep2?"
+    assert sorted(dialog.locator("li bdi").all_inner_texts()) == listed
+    # Territory A is rep1's: those accounts carry a warning (rep2 works in the same region).
+    in_a = Account.objects.filter(name__in=listed, territory=world.territory_a).count()
+    assert dialog.locator(".bulk-warning").count() == in_a
+    assert not Account.objects.filter(owner=world.rep2).exists()  # nothing written yet
+    page.screenshot(path=str(ARTIFACTS / f"manager-map-confirm-{backend}.png"))
+    dialog.get_by_role("button", name="Apply").click()
+    notice = page.locator("#bulk-notice")
+    notice.filter(has_text=f"{selected} accounts now belong to rep2").wait_for()
     assert Account.objects.filter(owner=world.rep2).count() == selected
+    page.screenshot(path=str(ARTIFACTS / f"manager-map-applied-{backend}.png"))
+
+    # Undo survives a reload: the server keeps the last change.
+    page.reload()
+    notice.filter(has_text="Your last bulk change").wait_for()
+    page.get_by_role("button", name="Undo").click()
+    notice.filter(has_text=f"Undone: {selected} accounts").wait_for()
+    assert not Account.objects.filter(owner__isnull=False).exists()
 
 
 def test_rep_cannot_open_the_manager_map(desk, world):

@@ -37,7 +37,7 @@ def fresh(account):
 
 
 def test_preview_names_what_changes_what_is_so_already_and_writes_nothing(world, shops):
-    versions = {pk: v for pk, v in Account.objects.values_list("pk", "version")}
+    versions = dict(Account.objects.values_list("pk", "version"))
     preview = bulk_change_preview(
         actor=world.manager, field="owner", value=world.rep2.pk,
         account_ids=ids(shops, "a1", "b1", "b2"),
@@ -57,9 +57,7 @@ def test_preview_names_what_changes_what_is_so_already_and_writes_nothing(world,
     assert not BulkChange.objects.exists()
 
 
-def test_a_rep_of_another_region_is_refused_for_each_account_and_nothing_is_written(
-    world, shops
-):
+def test_a_rep_of_another_region_is_refused_for_each_account_and_nothing_is_written(world, shops):
     preview = bulk_change_preview(
         actor=world.admin, field="owner", value=world.rep3.pk, account_ids=ids(shops, "a1", "s1")
     )
@@ -108,7 +106,9 @@ def test_apply_is_one_bulk_change_with_a_history_entry_per_account(world, shops,
     a1, b1, b2 = fresh(shops["a1"]), fresh(shops["b1"]), fresh(shops["b2"])
     assert a1.owner_id == b1.owner_id == world.rep2.pk
     assert (a1.version, b1.version, b2.version) == (
-        before[a1.pk] + 1, before[b1.pk] + 1, before[b2.pk]
+        before[a1.pk] + 1,
+        before[b1.pk] + 1,
+        before[b2.pk],
     )
     assert a1.change_seq == b1.change_seq > b2.change_seq  # one change number for the batch
     history = Activity.objects.filter(kind=Activity.Kind.SYSTEM, actor=world.manager)
@@ -119,9 +119,7 @@ def test_apply_is_one_bulk_change_with_a_history_entry_per_account(world, shops,
     assert f"#{change.pk}" in timeline[0]["body"]
 
 
-def test_the_old_owners_phone_drops_the_account_and_the_new_owners_gets_it(
-    world, shops, as_user
-):
+def test_the_old_owners_phone_drops_the_account_and_the_new_owners_gets_it(world, shops, as_user):
     Contact.objects.create(account=shops["b1"], name="Anna")
     rep1, rep2 = as_user("rep1"), as_user("rep2")
     _, c1 = pull_all(rep1)
@@ -151,10 +149,13 @@ def test_undo_puts_the_previous_values_back_and_says_so_in_the_history(world, sh
     assert fresh(shops["a1"]).owner_id is None
     assert fresh(shops["b1"]).owner_id == world.rep1.pk
     subjects = sorted(
-        Activity.objects.filter(account=shops["b1"], kind="system").values_list("subject", flat=True)
+        Activity.objects.filter(account=shops["b1"], kind="system").values_list(
+            "subject", flat=True
+        )
     )
     assert subjects == [
-        "Bulk change undone: owner back from rep2 to rep1", "Bulk change: owner from rep1 to rep2"
+        "Bulk change undone: owner back from rep2 to rep1",
+        "Bulk change: owner from rep1 to rep2",
     ]
 
 
@@ -194,12 +195,11 @@ def test_there_is_one_undo_for_the_last_bulk_change_only(world, shops):
 def test_a_manager_cannot_bulk_change_another_regions_accounts(world, shops):
     for account_ids in ([shops["s1"].pk], [shops["a1"].pk, shops["s1"].pk], [uuid.uuid4()]):
         with pytest.raises(DomainError) as refused:
-            bulk_change_apply(
-                actor=world.manager, field="tier", value="A", account_ids=account_ids
-            )
+            bulk_change_apply(actor=world.manager, field="tier", value="A", account_ids=account_ids)
         # Out of scope reads exactly like missing.
         assert (refused.value.field, refused.value.message) == (
-            "account_ids", "Some of these accounts were not found."
+            "account_ids",
+            "Some of these accounts were not found.",
         )
     assert not Account.objects.filter(tier="A").exists()
     assert not BulkChange.objects.exists()
@@ -207,7 +207,9 @@ def test_a_manager_cannot_bulk_change_another_regions_accounts(world, shops):
 
 def test_a_planner_reads_but_may_not_bulk_change(world, shops):
     with pytest.raises(NotAllowed):
-        bulk_change_apply(actor=world.planner, field="tier", value="A", account_ids=ids(shops, "a1"))
+        bulk_change_apply(
+            actor=world.planner, field="tier", value="A", account_ids=ids(shops, "a1")
+        )
 
 
 def test_undo_only_touches_accounts_the_caller_may_still_change(world, shops):
@@ -220,7 +222,9 @@ def test_undo_only_touches_accounts_the_caller_may_still_change(world, shops):
     world.manager.__dict__.pop("_scope_rules", None)
     undone = bulk_change_undo(actor=world.manager, change_id=change.pk)
     assert len(undone.undo_skipped) == 2
-    assert set(Account.objects.filter(pk__in=ids(shops, "a1", "b1")).values_list("tier", flat=True)) == {"C"}
+    assert set(
+        Account.objects.filter(pk__in=ids(shops, "a1", "b1")).values_list("tier", flat=True)
+    ) == {"C"}
 
 
 def test_status_follows_the_lifecycle_and_undo_puts_it_back(world, shops):

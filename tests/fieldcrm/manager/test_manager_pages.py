@@ -83,7 +83,10 @@ def test_anonymous_user_is_sent_to_login(db, url):
     assert response["Location"].startswith("/login/")
 
 
-@pytest.mark.parametrize("url", ["/manager/map/selection", "/manager/map/selection/assign"])
+PREVIEW = "/manager/map/selection/assign/preview"
+
+
+@pytest.mark.parametrize("url", ["/manager/map/selection", PREVIEW])
 def test_rep_cannot_select_or_assign(world, shops, url):
     response = post_json(login(world, "rep1"), url, {"area": ALL_NORTH, "owner_id": 1})
     assert response.status_code == 403
@@ -239,13 +242,22 @@ def test_selection_export_is_csv_of_the_accounts_inside(world, shops):
     assert sorted(r["name"] for r in rows) == ["A1 bakery", "A2 kiosk", "A4 corner"]
 
 
-def test_assign_gives_the_selection_to_a_rep_through_the_account_rules(world, shops):
+def test_assign_previews_the_selection_and_writes_nothing(world, shops):
     client = login(world, "manager")
-    response = post_json(
-        client, "/manager/map/selection/assign", {"area": WEST_OF_A, "owner_id": world.rep2.pk}
-    )
+    response = post_json(client, PREVIEW, {"area": WEST_OF_A, "owner_id": world.rep2.pk})
     assert response.status_code == 200, response.content
-    assert response.json() == {"assigned": 3}
+    preview = response.json()
+    assert preview["count"] == 3 and preview["field"] == "owner"
+    assert sorted(c["name"] for c in preview["changes"]) == ["A1 bakery", "A2 kiosk", "A4 corner"]
+    assert sorted(preview["account_ids"]) == sorted(c["id"] for c in preview["changes"])
+    # Territory A is rep1's: rep2 (same region) may take them, with a warning on each.
+    assert all("territory A" in c["warnings"][0] for c in preview["changes"])
+    assert not Account.objects.filter(owner=world.rep2).exists()
+    # Applying what was previewed goes through the bulk-changes API, with the page's session.
+    applied = post_json(client, "/api/v1/bulk-changes", {
+        "field": "owner", "value": world.rep2.pk, "account_ids": preview["account_ids"],
+    })  # fmt: skip
+    assert applied.status_code == 201, applied.content
     owners = dict(Account.objects.values_list("name", "owner__username"))
     assert owners["A1 bakery"] == owners["A2 kiosk"] == "rep2"
     assert owners["A3 café"] is None and owners["B1 market"] == "rep1"
@@ -254,13 +266,38 @@ def test_assign_gives_the_selection_to_a_rep_through_the_account_rules(world, sh
     assert a1.version == shops["a1"].version + 1
 
 
-def test_assign_to_someone_outside_the_region_changes_nothing(world, shops):
+def test_assign_to_someone_outside_the_region_is_refused_naming_the_rep(world, shops):
     client = login(world, "manager")
-    response = post_json(
-        client, "/manager/map/selection/assign", {"area": WEST_OF_A, "owner_id": world.rep3.pk}
-    )
+    response = post_json(client, PREVIEW, {"area": WEST_OF_A, "owner_id": world.rep3.pk})
     assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "value"]
     assert not Account.objects.filter(owner=world.rep3).exists()
+
+
+def test_assign_of_an_empty_area_or_without_a_rep_is_422(world, shops):
+    client = login(world, "manager")
+    empty = post_json(client, PREVIEW, {"area": ALL_SOUTH, "owner_id": world.rep2.pk})
+    assert empty.status_code == 422 and empty.json()["detail"][0]["loc"] == ["body", "area"]
+    bad = post_json(client, PREVIEW, {"area": WEST_OF_A, "owner_id": "rep2"})
+    assert bad.status_code == 422
+
+
+def test_map_page_offers_undo_of_the_last_bulk_change_after_a_reload(world, shops):
+    from fieldcrm.bulk.services import bulk_change_apply, bulk_change_undo
+
+    client = login(world, "manager")
+    bulk_change_apply(actor=world.manager, field="owner", value=world.rep2.pk,
+                      account_ids=[shops["a1"].pk])  # fmt: skip
+
+    def config():
+        page = client.get("/manager/map").content.decode()
+        raw = re.search(r'<script id="map-config" type="application/json">(.*?)</script>', page)
+        return json.loads(raw.group(1))
+
+    last = config()["lastChange"]
+    assert last["count"] == 1 and last["accounts"][0]["name"] == "A1 bakery"
+    bulk_change_undo(actor=world.manager)
+    assert config()["lastChange"] is None
 
 
 def test_map_points_follow_the_filters(world, shops):
@@ -279,17 +316,19 @@ def test_map_points_follow_the_filters(world, shops):
     assert names(region=world.south.pk) == []
 
 
-def test_assign_is_all_or_nothing_when_an_account_breaks_a_rule(world, shops):
-    # A2 holds a value for a custom field that was since removed: saving it fails validation,
-    # and nothing of the selection changes (A1 and A4 would have been fine).
+def test_assign_changes_only_the_owner_of_an_account_with_a_stale_custom_field(world, shops):
+    # A2 holds a value for a custom field that was since removed. A bulk change validates the
+    # field it sets (the owner), so A2 changes hands; its other fields are not rewritten.
     Account.objects.filter(pk=shops["a2"].pk).update(custom_fields={"vat": "X1"})
     client = login(world, "manager")
-    response = post_json(
-        client, "/manager/map/selection/assign", {"area": WEST_OF_A, "owner_id": world.rep2.pk}
-    )
-    assert response.status_code == 422
-    assert "vat" in response.json()["detail"][0]["msg"]
-    assert not Account.objects.filter(owner=world.rep2).exists()
+    preview = post_json(client, PREVIEW, {"area": WEST_OF_A, "owner_id": world.rep2.pk}).json()
+    assert preview["count"] == 3
+    applied = post_json(client, "/api/v1/bulk-changes", {
+        "field": "owner", "value": world.rep2.pk, "account_ids": preview["account_ids"],
+    })  # fmt: skip
+    assert applied.status_code == 201
+    a2 = Account.objects.get(pk=shops["a2"].pk)
+    assert a2.owner == world.rep2 and a2.custom_fields == {"vat": "X1"}
 
 
 def test_selection_export_is_capped_like_the_accounts_export(world, shops, monkeypatch):

@@ -93,6 +93,14 @@
     title.textContent = preview.count
       ? fmt(cfg.strings.confirmTitle, {count: preview.count, owner: preview.value_display})
       : cfg.strings.nothing;
+    var warnings = [];
+    preview.changes.forEach(function (c) {
+      c.warnings.forEach(function (w) { if (warnings.indexOf(w) < 0) { warnings.push(w); } });
+    });
+    var warned = preview.changes.filter(function (c) { return c.warnings.length; }).length;
+    section(fmt(cfg.strings.warningsHead, {count: warned}), warnings, function (w) {
+      return el("li", w, "bulk-warning");
+    });
     section(cfg.strings.changesHead, preview.changes, function (c) {
       var li = el("li");
       li.appendChild(named(c.name));
