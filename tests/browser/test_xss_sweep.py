@@ -238,6 +238,29 @@ def nav_name(page) -> str:
     return page.locator("header.site-header .site-user-name bdi").inner_text()
 
 
+def bulk_change_walk(walk) -> None:
+    """Assign the whole region to the rep with the payload for a name: the confirmation (names,
+    warnings naming the territory) and the notice with Undo, after a reload too, show text."""
+    page = walk.page
+    page.evaluate(
+        "() => window.fieldcrmOnDraw({geometry: {type: 'Polygon', coordinates: [[[0.9, 41.9],"
+        " [1.3, 41.9], [1.3, 42.2], [0.9, 42.2], [0.9, 41.9]]]}})"
+    )
+    page.locator("#selection-list li").first.wait_for()
+    page.locator("#assign-owner").select_option(index=1)  # rep2, named by the payload
+    page.get_by_role("button", name="Assign", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(state="visible")
+    shown = dialog.inner_text()
+    assert evil("acct0") in shown and evil("terr-a", 120) in shown and evil("rep2-u", 150) in shown
+    walk.check_frames()
+    dialog.get_by_role("button", name="Apply").click()
+    page.locator("#bulk-notice").filter(has_text=evil("rep2-u", 150)).wait_for()
+    walk.open("/manager/map")
+    page.locator("#bulk-notice").filter(has_text=evil("rep2-u", 150)).wait_for()
+    walk.check_frames()
+
+
 def test_manager_pages_and_map_keep_payloads_inert(walks, world, planted):
     walk = walks()
     assert log_in(walk.page, walk.base, "manager", "/manager/").status == 200
@@ -255,6 +278,7 @@ def test_manager_pages_and_map_keep_payloads_inert(walks, world, planted):
     walk.page.locator("#assign-owner option").nth(1).wait_for(state="attached")
     assert nav_name(walk.page) == world.manager.display_name
     walk.check_frames()
+    bulk_change_walk(walk)
     walk.open("/manager/map/frame")  # the frame on its own, as a download opens it
     walk.check_frames()
 
