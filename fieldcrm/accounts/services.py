@@ -206,7 +206,7 @@ class VersionConflict(Exception):
         self.current = current
 
 
-# --- Bulk owner changes: the manager map's selection and a leaving rep's accounts. ---
+# --- A leaving rep's accounts (a selection of accounts goes through fieldcrm.bulk). ---
 
 MAX_REASSIGN = 2_000
 
