@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import scoped
@@ -24,6 +26,7 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import user_in_scope
+from fieldcrm.visits.models import Visit
 
 
 @dataclass
@@ -43,6 +46,8 @@ class Target:
     user: User | None = None
     territory_ids: set[int] = field(default_factory=set)
     region_ids: set[int] = field(default_factory=set)
+    # Warnings found for the selection as a whole, per account id (see prepare_accounts).
+    notes: dict[Any, list[str]] = field(default_factory=dict)
 
 
 class BulkField:
@@ -57,6 +62,9 @@ class BulkField:
     def prepare(self, *, actor: User, value: Any) -> Target:
         """The new value checked for ``actor`` (DomainError naming ``value`` if refused)."""
         raise NotImplementedError
+
+    def prepare_accounts(self, *, target: Target, accounts: list[Account]) -> None:
+        """Read what ``judge`` needs about the whole selection at once (into ``target``)."""
 
     def current(self, account: Account) -> Any:
         """The account's value in the JSON form stored in BulkChange.items."""
@@ -113,7 +121,34 @@ class OwnerField(BulkField):
         return Target(value=user.pk, user=user, territory_ids={pk for pk, _r in pairs},
                       region_ids=regions)  # fmt: skip
 
+    def prepare_accounts(self, *, target: Target, accounts: list[Account]) -> None:
+        """An old owner who will no longer see an account keeps its planned visits on their
+        route (a plan's stop they could not open): say so, so the planner re-plans."""
+        owned = {a.pk: a for a in accounts if a.owner_id and a.owner_id != target.value}
+        visits = Visit.objects.filter(
+            account__in=list(owned), status=Visit.Status.PLANNED,
+            scheduled_on__gte=timezone.localdate(),
+        ).select_related("rep").order_by("scheduled_on")  # fmt: skip
+        through = Territory.reps.through.objects.filter(
+            territory_id__in={a.territory_id for a in owned.values() if a.territory_id}
+        )
+        keeps = set(through.values_list("territory_id", "user_id"))
+        for visit in visits:
+            account = owned[visit.account_id]
+            if visit.rep_id != account.owner_id or (account.territory_id, visit.rep_id) in keeps:
+                continue
+            target.notes.setdefault(account.pk, []).append(
+                _("%(rep)s has a planned visit here on %(date)s but will no longer see this "
+                  "account: re-plan that day.")
+                % {"rep": visit.rep.display_name, "date": date_format(visit.scheduled_on or "")}
+            )  # fmt: skip
+
     def judge(self, *, target: Target, account: Account) -> Verdict:
+        verdict = self._judge(target=target, account=account)
+        verdict.warnings += target.notes.get(account.pk, [])[:1]
+        return verdict
+
+    def _judge(self, *, target: Target, account: Account) -> Verdict:
         territory = account.territory
         if target.user is None:
             if territory is None:

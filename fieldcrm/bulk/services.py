@@ -74,6 +74,7 @@ def _accounts(*, actor: User, account_ids: Sequence[Any], lock: bool) -> list[Ac
 def _plan(*, actor: User, field_name: str, value: Any, accounts: list[Account]) -> Plan:
     spec = _spec(field_name)
     target = spec.prepare(actor=actor, value=value)
+    spec.prepare_accounts(target=target, accounts=accounts)
     plan = Plan(spec=spec, target=target)
     for account in accounts:
         before = spec.current(account)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from fieldcrm.access import NotAllowed
 from fieldcrm.accounts.models import Account, Activity, Contact
@@ -13,6 +15,7 @@ from fieldcrm.bulk import fields as bulk_fields
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.bulk.services import bulk_change_apply, bulk_change_preview, bulk_change_undo
 from fieldcrm.core.errors import DomainError
+from fieldcrm.visits.models import Visit
 from tests.factories import make_account
 from tests.fieldcrm.sync.test_sync import pull_all
 
@@ -275,3 +278,18 @@ def test_bad_field_and_values_are_refused_naming_them(world, shops):
         assert refused.value.field == named, (field, value)
     with pytest.raises(DomainError, match="at least one"):
         bulk_change_preview(actor=world.manager, field="tier", value="A", account_ids=[])
+
+
+def test_an_old_owner_losing_an_account_with_a_planned_visit_is_warned_of(world, shops):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    a3 = make_account("A3 café", lng=1.06, lat=42.06, owner=world.rep1)
+    for account in (shops["b1"], a3):  # B1 lies in rep2's territory, A3 in rep1's own
+        Visit.objects.create(account=account, rep=world.rep1, scheduled_on=tomorrow)
+    preview = bulk_change_preview(
+        actor=world.manager, field="owner", value=world.rep2.pk, account_ids=[shops["b1"].pk, a3.pk]
+    )
+    warnings = {c["name"]: c["warnings"] for c in preview["changes"]}
+    assert (
+        len(warnings["B1 market"]) == 1 and "rep1 has a planned visit" in warnings["B1 market"][0]
+    )
+    assert not any("planned visit" in w for w in warnings["A3 café"])  # rep1 keeps seeing A3
