@@ -120,6 +120,8 @@
     }
     applyButton.hidden = !preview.count;
     pending = preview;
+    // Esc keeps the last returnValue: clear it, or a dialog dismissed after an Apply applies.
+    dialog.returnValue = "";
     dialog.showModal();
   }
   function showNotice(text, skipped) {
