@@ -145,7 +145,7 @@ def test_manager_map_opens_clusters_and_selects_an_area(desk, world, region_acco
     assert sorted(dialog.locator("li bdi").all_inner_texts()) == listed
     # Territory A is rep1's: those accounts carry a warning (rep2 works in the same region).
     in_a = Account.objects.filter(name__in=listed, territory=world.territory_a).count()
-    assert dialog.locator(".bulk-warning").count() == in_a
+    assert dialog.locator("li div.bulk-warning").count() == in_a
     assert not Account.objects.filter(owner=world.rep2).exists()  # nothing written yet
     page.screenshot(path=str(ARTIFACTS / f"manager-map-confirm-{backend}.png"))
     dialog.get_by_role("button", name="Apply").click()
@@ -153,6 +153,17 @@ def test_manager_map_opens_clusters_and_selects_an_area(desk, world, region_acco
     notice.filter(has_text=f"{selected} accounts now belong to rep2").wait_for()
     assert Account.objects.filter(owner=world.rep2).count() == selected
     page.screenshot(path=str(ARTIFACTS / f"manager-map-applied-{backend}.png"))
+
+    # A confirmation dismissed (Esc, or Cancel) applies nothing, even after an earlier Apply.
+    page.get_by_label("Assign to rep").select_option(label="rep1")
+    for dismiss in (lambda: page.keyboard.press("Escape"),
+                    lambda: dialog.get_by_role("button", name="Cancel").click()):  # fmt: skip
+        page.get_by_role("button", name="Assign", exact=True).click()
+        dialog.wait_for(state="visible")
+        assert dialog.locator("h2").inner_text() == f"Give {selected} accounts to rep1?"
+        dismiss()
+        dialog.wait_for(state="hidden")
+    assert not Account.objects.filter(owner=world.rep1).exists()
 
     # Undo survives a reload: the server keeps the last change.
     page.reload()
