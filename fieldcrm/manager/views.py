@@ -33,6 +33,7 @@ from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
 from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.models import User
 from maps import page_html, status_labels, territory_map, to_standalone_html
 
 MAX_BODY = 1_000_000
