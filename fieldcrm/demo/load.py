@@ -222,6 +222,8 @@ def _create_history(
                 checked_in_at=at,
                 check_in_location=account.location,
                 check_in_accuracy_m=rng.choice([5.0, 8.0, 12.0, 25.0]),
+                # A fresh fix, a few seconds after the tap (no draw: the set stays the same).
+                check_in_fix_at=at + dt.timedelta(seconds=6),
                 distance_m=round(rng.uniform(3, 60), 1),
                 completed_at=at + dt.timedelta(minutes=rng.randint(10, 40)),
                 outcome=rng.choice(OUTCOMES),

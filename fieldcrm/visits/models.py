@@ -60,6 +60,10 @@ class Visit(SyncedModel):
         _("check-in location"), srid=4326, null=True, blank=True, validators=[validate_point]
     )
     check_in_accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    # When the GPS fix itself was taken (the phone's own time for it), so a reused or old fix
+    # shows. A check-in without a position has neither location, accuracy nor fix time: the
+    # position is recorded as missing, never guessed (issue 14).
+    check_in_fix_at = models.DateTimeField(_("GPS fix taken"), null=True, blank=True)
     distance_m = models.FloatField(_("distance from account (m)"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.CharField(
@@ -83,3 +87,9 @@ class Visit(SyncedModel):
             raise ValidationError({"window_end": _("The appointment must end after it starts.")})
         if self.status == self.Status.DONE and not (self.completed_at or self.checked_in_at):
             raise ValidationError({"completed_at": _("A done visit needs a completion time.")})
+        if self.check_in_location is None and (
+            self.check_in_fix_at is not None or self.check_in_accuracy_m is not None
+        ):
+            raise ValidationError(
+                {"check_in_location": _("A GPS fix's time and accuracy need its position.")}
+            )

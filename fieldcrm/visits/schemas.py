@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from fieldcrm.core.schemas import Input, Instant, LatLng, LocalTime
 from fieldcrm.tasks.models import Task, TaskKind
@@ -17,9 +17,21 @@ FAR_CHECK_IN_M = 200.0
 
 
 class CheckInIn(Input):
-    location: LatLng
+    location: LatLng | None = Field(
+        description="The GPS fix's position; null: the rep checked in without one (the "
+        "position is recorded as missing)."
+    )
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
-    at: Instant | None = Field(default=None, description="When the rep arrived; default now.")
+    at: Instant | None = Field(default=None, description="When the rep checked in; default now.")
+    fix_at: Instant | None = Field(
+        default=None, description="When the GPS fix was taken (the fix's own time)."
+    )
+
+    @model_validator(mode="after")
+    def _fix_needs_its_position(self) -> CheckInIn:
+        if self.location is None and (self.accuracy_m is not None or self.fix_at is not None):
+            raise ValueError("accuracy_m and fix_at describe a GPS fix: send its location too")
+        return self
 
 
 class NextStepIn(Input):
@@ -76,6 +88,9 @@ class VisitOut(Schema):
     checked_in_at: dt.datetime | None
     check_in_location: LatLng | None
     check_in_accuracy_m: float | None
+    check_in_fix_at: dt.datetime | None = Field(
+        description="When the check-in's GPS fix was taken; null with no position."
+    )
     distance_m: float | None
     is_far: bool | None = Field(
         description=f"Checked in more than {FAR_CHECK_IN_M:.0f} m (plus GPS accuracy) away."

@@ -53,14 +53,39 @@ def _client_time(visit: Visit, at: dt.datetime | None) -> dt.datetime:
     return at
 
 
+def _fix_time(visit: Visit, check_in: dict[str, Any]) -> dt.datetime | None:
+    """When the GPS fix was taken, by the phone's clock, checked as the other times it sends.
+
+    A clock found ahead on the check-in time moves the fix time by the same correction, so
+    the fix's age at check-in stays what the phone measured; a fix time still more than a day
+    ahead is not believed (the visit is flagged) and left unknown, not guessed."""
+    fix_at = check_in.get("fix_at")
+    if fix_at is None:
+        return None
+    sent_at = check_in.get("at")
+    if sent_at is not None and visit.checked_in_at is not None:
+        fix_at += visit.checked_in_at - sent_at
+    if fix_at > timezone.now() + CLOCK_AHEAD_MAX:
+        visit.clock_skew = True
+        return None
+    return fix_at
+
+
 def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_in") -> None:
-    """Record where and when the rep checked in, and how far that was from the account."""
+    """Record when the rep checked in, and where: the GPS fix's position, accuracy and own
+    time, and how far that was from the account. Without a fix (``location`` null) the
+    position is recorded as missing: no location, accuracy, fix time or distance."""
     if visit.status == Visit.Status.DONE and visit.checked_in_at is not None:
         raise DomainError(field, _("A done visit's check-in cannot be rewritten."))
-    loc = check_in["location"]
+    loc = check_in.get("location")
+    visit.checked_in_at = _client_time(visit, check_in.get("at"))
+    if loc is None:
+        visit.check_in_location = None
+        visit.check_in_accuracy_m = visit.check_in_fix_at = visit.distance_m = None
+        return
     visit.check_in_location = Point(loc["lng"], loc["lat"], srid=geo.SRID)
     visit.check_in_accuracy_m = check_in.get("accuracy_m")
-    visit.checked_in_at = _client_time(visit, check_in.get("at"))
+    visit.check_in_fix_at = _fix_time(visit, check_in)
     location = visit.account.location
     visit.distance_m = (
         None if location is None else geo.distance_m(visit.check_in_location, location)
