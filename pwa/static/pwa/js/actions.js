@@ -20,6 +20,8 @@ export function onChange(fn) {
  * edit of that visit: status done with the check-in, outcome, notes and next step, so the stop
  * itself is completed on the server (issue 14). Otherwise ONE create. Either way the server
  * writes visit + activity + next-step task atomically, and a retried push is answered, not redone.
+ * A check-in (``checkIn``, from geo.checkInOf) is when the rep checked in and the fresh fix, or
+ * a position recorded as missing (location null) when the rep went on without one.
  * @param {{account: object, me: object, checkIn: object|null, outcome: string, notes: string,
  *   nextStep: {title: string, due_at: string|null}|null, stop?: object|null}} input
  * @returns {Promise<object>} the local visit record
@@ -32,7 +34,7 @@ export async function logVisit({ account, me, checkIn, outcome, notes, nextStep,
   if (checkIn) fields.check_in = checkIn;
   if (nextStep?.title) fields.next_step = nextStep;
   let distance = null;
-  if (checkIn && account.location) distance = distanceM(checkIn.location, account.location);
+  if (checkIn?.location && account.location) distance = distanceM(checkIn.location, account.location);
   const record = {
     id,
     account_id: account.id,
@@ -45,6 +47,7 @@ export async function logVisit({ account, me, checkIn, outcome, notes, nextStep,
     checked_in_at: checkIn?.at ?? null,
     check_in_location: checkIn?.location ?? null,
     check_in_accuracy_m: checkIn?.accuracy_m ?? null,
+    check_in_fix_at: checkIn?.fix_at ?? null,
     distance_m: distance,
     is_far: distance == null ? null : isFar(distance, checkIn.accuracy_m),
     completed_at: now,
@@ -74,7 +77,7 @@ async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }
   if (checkIn) changes.check_in = { old: null, new: checkIn };
   if (nextStep?.title) changes.next_step = { old: null, new: nextStep };
   let distance = null;
-  if (checkIn && account.location) distance = distanceM(checkIn.location, account.location);
+  if (checkIn?.location && account.location) distance = distanceM(checkIn.location, account.location);
   const record = {
     ...stop,
     status: "done",
@@ -86,8 +89,9 @@ async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }
   if (checkIn) {
     Object.assign(record, {
       checked_in_at: checkIn.at ?? now,
-      check_in_location: checkIn.location,
+      check_in_location: checkIn.location ?? null,
       check_in_accuracy_m: checkIn.accuracy_m ?? null,
+      check_in_fix_at: checkIn.fix_at ?? null,
       distance_m: distance,
       is_far: distance == null ? null : isFar(distance, checkIn.accuracy_m),
     });
@@ -98,14 +102,14 @@ async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }
 }
 
 /**
- * A prospect found on the street.
+ * A prospect found on the street. Its location is the fresh fix taken on the spot, or null:
+ * recorded as missing (sent as null), never guessed from an earlier fix or the address.
  * @param {{name: string, phone?: string, address?: string, location: object|null}} input
  */
 export async function createProspect({ name, phone = "", address = "", location }) {
   const id = newId();
   const now = new Date().toISOString();
-  const fields = { name, status: "prospect", phone, address };
-  if (location) fields.location = location;
+  const fields = { name, status: "prospect", phone, address, location: location || null };
   const record = {
     id, name, status: "prospect", phone, address, location: location || null, email: "",
     website: "", tags: [], version: 0, created_at: now, updated_at: now,

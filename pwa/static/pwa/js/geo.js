@@ -28,15 +28,37 @@ export function isFar(distance, accuracy) {
   return distance > FAR_CHECK_IN_M + (accuracy || 0);
 }
 
+/** How long a check-in or a new prospect waits for a fresh fix before saying so. */
+export const FIX_TIMEOUT_MS = 20_000;
+
+/** Why no fix came: "denied" (permission), "timeout", "unavailable" (no GPS, no signal). */
+export class FixError extends Error {
+  /** @param {"denied"|"timeout"|"unavailable"} reason */
+  constructor(reason) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+const REASONS = { 1: "denied", 2: "unavailable", 3: "timeout" };
+
 /**
  * Read the position once, only when the rep asks (check-in, new prospect, nearby):
- * no watchPosition, no background tracking.
- * @returns {Promise<{location: {lat: number, lng: number}, accuracy_m: number, at: string}>}
+ * no watchPosition, no background tracking. By default the fix must be a new one
+ * (maximumAge 0): a check-in or a prospect never reuses the fix of the previous stop
+ * (issue 14). Only "nearby", which is never stored, may accept a recent one.
+ * @param {{geolocation?: Geolocation, maxAgeMs?: number, timeoutMs?: number}} [options]
+ * @returns {Promise<{location: {lat: number, lng: number}, accuracy_m: number, fix_at: string}>}
+ *   rejects with a FixError
  */
-export function currentFix(geolocation = globalThis.navigator?.geolocation) {
+export function currentFix({
+  geolocation = globalThis.navigator?.geolocation,
+  maxAgeMs = 0,
+  timeoutMs = FIX_TIMEOUT_MS,
+} = {}) {
   return new Promise((resolve, reject) => {
     if (!geolocation) {
-      reject(new Error("unavailable"));
+      reject(new FixError("unavailable"));
       return;
     }
     geolocation.getCurrentPosition(
@@ -44,12 +66,26 @@ export function currentFix(geolocation = globalThis.navigator?.geolocation) {
         resolve({
           location: { lat: pos.coords.latitude, lng: pos.coords.longitude },
           accuracy_m: Math.round(pos.coords.accuracy * 10) / 10,
-          at: new Date(pos.timestamp || Date.now()).toISOString(),
+          // The fix's own time (when the position was measured), not when it was read;
+          // unknown (null) from a browser that gives none, never made up.
+          fix_at: Number.isFinite(pos.timestamp) && pos.timestamp > 0 ? new Date(pos.timestamp).toISOString() : null,
         }),
-      reject,
-      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 30_000 },
+      (error) => reject(new FixError(REASONS[error?.code] || "unavailable")),
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: maxAgeMs },
     );
   });
+}
+
+/**
+ * What a check-in sends: when the rep checked in, and the fix, or a position recorded as
+ * missing (all null) when the rep continued without one. Never a guessed or earlier fix.
+ * @param {{location: object, accuracy_m: number, fix_at: string}|null} fix
+ * @param {string} at ISO time of the check-in (the rep's tap)
+ * @returns {{location: object|null, accuracy_m: number|null, fix_at: string|null, at: string}}
+ */
+export function checkInOf(fix, at) {
+  if (!fix) return { location: null, accuracy_m: null, fix_at: null, at };
+  return { location: fix.location, accuracy_m: fix.accuracy_m ?? null, fix_at: fix.fix_at ?? null, at };
 }
 
 /**

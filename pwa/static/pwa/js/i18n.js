@@ -74,6 +74,11 @@ export function formatTime(value) {
   return formatDateTime(value, { hour: "2-digit", minute: "2-digit" });
 }
 
+/** @param {number} n @returns {string} the number in the rep's language's digits */
+export function formatNumber(n) {
+  return new Intl.NumberFormat(current).format(n);
+}
+
 /**
  * @param {number|null} metres
  * @returns {string} "350 m" / "1.2 km", localised digits

@@ -38,6 +38,7 @@ export async function renderAccount(root, ctx) {
       { class: "sub" },
       h("span", { class: "badge" }, t(`account_status_${account.status}`)),
       account._pending ? h("span", { class: "badge badge-pending" }, t("not_sent_yet")) : null,
+      account.location ? null : h("span", { class: "badge badge-missing" }, t("location_missing")),
       account.address ? ` ${account.address}` : "",
     ),
     conflicts.length ? conflictBox(id, conflicts, ctx) : null,

@@ -27,9 +27,10 @@ export async function renderNearby(root) {
     mount(results, h("p", { class: "empty" }, t("locating")));
     let fix;
     try {
-      fix = await currentFix();
+      // Used here and never sent or stored: a fix of the last half minute will do.
+      fix = await currentFix({ maxAgeMs: 30_000 });
     } catch {
-      mount(results, h("p", { class: "empty" }, t("no_fix")));
+      mount(results, h("p", { class: "empty" }, t("no_fix_nearby")));
       return;
     }
     const list = nearest(await allRecords("accounts"), fix.location);

@@ -1,34 +1,35 @@
-// A prospect found on the street: name and, prefilled from one GPS read, its location.
+// A prospect found on the street: name and, from a fresh GPS fix taken here and now, its
+// location (never the fix of the previous stop). No fix: the rep retries or saves it without
+// a location, which is then recorded as missing (issue 14).
 
 import { createProspect } from "../actions.js";
-import { currentFix } from "../geo.js";
 import { formatDistance, t } from "../i18n.js";
 import { field, h, mount, toast } from "../ui.js";
+import { gpsFix } from "./gps-fix.js";
 
 /**
  * @param {HTMLElement} root
  * @param {{navigate: Function}} ctx
  */
 export async function renderProspect(root, ctx) {
-  let location = null;
   const name = h("input", { name: "name", required: true, autocomplete: "off" });
   const phone = h("input", { name: "phone", type: "tel", autocomplete: "off" });
   const address = h("input", { name: "address", autocomplete: "off" });
-  const where = h("p", { class: "fix", role: "status", "aria-live": "polite", id: "prospect-location" }, t("locating"));
-  const relocate = h("button", { type: "button", class: "btn btn-quiet", onclick: () => locate() }, t("use_my_location"));
-
-  async function locate() {
-    where.textContent = t("locating");
-    try {
-      const fix = await currentFix();
-      location = fix.location;
-      where.textContent = t("location_set", {
-        lat: location.lat.toFixed(5), lng: location.lng.toFixed(5), accuracy: formatDistance(fix.accuracy_m),
-      }); // prettier-ignore
-    } catch {
-      where.textContent = t("no_fix_prospect");
-    }
-  }
+  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: true,
+    "aria-describedby": "prospect-location" }, t("save_prospect")); // prettier-ignore
+  const gps = gpsFix({
+    id: "prospect-location",
+    missingText: t("prospect_no_position"),
+    describe: (fix) => ({
+      text: t("location_set", {
+        lat: fix.location.lat.toFixed(5), lng: fix.location.lng.toFixed(5), accuracy: formatDistance(fix.accuracy_m),
+      }), // prettier-ignore
+      className: "fix-ok",
+    }),
+    onChange: (settled) => {
+      save.disabled = !settled;
+    },
+  });
 
   mount(
     root,
@@ -38,9 +39,11 @@ export async function renderProspect(root, ctx) {
       {
         onsubmit: async (event) => {
           event.preventDefault();
-          if (!name.value.trim()) return;
+          if (!name.value.trim() || !gps.settled) return;
+          save.disabled = true;
           const record = await createProspect({
-            name: name.value.trim(), phone: phone.value.trim(), address: address.value.trim(), location,
+            name: name.value.trim(), phone: phone.value.trim(), address: address.value.trim(),
+            location: gps.fix?.location ?? null,
           }); // prettier-ignore
           toast(t("prospect_saved"));
           ctx.navigate(`#/account/${record.id}`);
@@ -49,10 +52,9 @@ export async function renderProspect(root, ctx) {
       field("prospect-name", t("name"), name),
       field("prospect-phone", t("field_phone"), phone),
       field("prospect-address", t("field_address"), address),
-      where,
-      relocate,
-      h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("save_prospect")),
+      gps.element,
+      save,
     ),
   );
-  locate();
+  gps.start();
 }

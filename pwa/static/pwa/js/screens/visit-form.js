@@ -1,11 +1,13 @@
-// Check in and log a visit. From Today: "Log visit" (1) opens this form and takes the GPS fix
-// at once (that tap is the check-in), pick an outcome (2), type, "Save visit" (3).
+// Check in and log a visit. From Today: "Log visit" (1) opens this form and asks for a fresh
+// GPS fix at once (that tap is the check-in), pick an outcome (2), type, "Save visit" (3).
+// Save waits until the fix is in or the rep chose to continue without a position.
 
 import { logVisit } from "../actions.js";
 import { getRecord, recordsOfAccount } from "../db.js";
-import { currentFix, distanceM, isFar } from "../geo.js";
+import { checkInOf, distanceM, isFar } from "../geo.js";
 import { formatDistance, t } from "../i18n.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
+import { gpsFix } from "./gps-fix.js";
 
 export const OUTCOMES = ["order", "follow_up", "no_interest", "not_met", "closed"];
 
@@ -23,34 +25,19 @@ export async function renderVisitForm(root, ctx) {
   // page) this account's stop of today on my route, when there is one (issue 14).
   const stopId = ctx.query.get("stop");
   const stop = stopId ? await getRecord("visits", stopId) : await plannedToday(account.id, ctx.me);
-  let fix = null;
-  const fixBox = h("div", { class: "fix", role: "status", "aria-live": "polite", id: "checkin-status" }, t("locating"));
-  const retry = h("button", { type: "button", class: "btn btn-quiet", hidden: true, onclick: () => locate() }, t("retry_gps"));
-
-  async function locate() {
-    retry.hidden = true;
-    fixBox.className = "fix";
-    fixBox.textContent = t("locating");
-    try {
-      fix = await currentFix();
-    } catch {
-      fix = null;
-      fixBox.textContent = t("no_fix");
-      retry.hidden = false;
-      return;
-    }
-    if (!account.location) {
-      fixBox.textContent = t("fix_no_account_location", { accuracy: formatDistance(fix.accuracy_m) });
-      return;
-    }
-    const distance = distanceM(fix.location, account.location);
-    const far = isFar(distance, fix.accuracy_m);
-    fixBox.className = far ? "fix fix-far" : "fix fix-ok";
-    fixBox.textContent = t(far ? "checked_in_far" : "checked_in", {
-      distance: formatDistance(distance),
-      accuracy: formatDistance(fix.accuracy_m),
-    });
-  }
+  // The tap that opened this form is the check-in; the fix is asked for now and must be a
+  // fresh one (its own time travels as fix_at). No fix: the rep retries or goes on without.
+  const checkedInAt = new Date().toISOString();
+  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: true,
+    "aria-describedby": "checkin-status" }, t("save_visit")); // prettier-ignore
+  const gps = gpsFix({
+    id: "checkin-status",
+    missingText: t("checkin_no_position"),
+    describe: (fix) => describeFix(fix, account),
+    onChange: (settled) => {
+      save.disabled = !settled;
+    },
+  });
 
   const outcomes = h(
     "fieldset",
@@ -63,27 +50,26 @@ export async function renderVisitForm(root, ctx) {
   const notes = h("textarea", { name: "notes", rows: 3 });
   const stepTitle = h("input", { name: "next_step", autocomplete: "off" });
   const stepDue = h("input", { name: "due", type: "date" });
-  const save = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("save_visit"));
 
   const form = h(
     "form",
     {
       onsubmit: async (event) => {
         event.preventDefault();
+        if (!gps.settled) return;
         save.disabled = true;
         const outcome = form.querySelector("input[name=outcome]:checked")?.value || "";
         const title = stepTitle.value.trim();
         const due = stepDue.value ? new Date(`${stepDue.value}T09:00:00`).toISOString() : null;
         await logVisit({
-          account, me: ctx.me, checkIn: fix, outcome, notes: notes.value.trim(), stop,
+          account, me: ctx.me, checkIn: checkInOf(gps.fix, checkedInAt), outcome, notes: notes.value.trim(), stop,
           nextStep: title ? { title, due_at: due } : null,
         }); // prettier-ignore
         toast(t("visit_saved"));
         ctx.navigate("#/today");
       },
     },
-    fixBox,
-    retry,
+    gps.element,
     outcomes,
     field("visit-notes", t("notes"), notes),
     h(
@@ -96,7 +82,24 @@ export async function renderVisitForm(root, ctx) {
     save,
   );
   mount(root, h("h1", null, t("visit_at", { name: account.name })), form);
-  locate();
+  gps.start();
+}
+
+/**
+ * What the rep reads once the fix is in: how far from the account, flagged when far.
+ * @param {{location: object, accuracy_m: number}} fix
+ * @param {{location: object|null}} account
+ * @returns {{text: string, className: string}}
+ */
+function describeFix(fix, account) {
+  const accuracy = formatDistance(fix.accuracy_m);
+  if (!account.location) return { text: t("fix_no_account_location", { accuracy }), className: "fix-ok" };
+  const distance = distanceM(fix.location, account.location);
+  const far = isFar(distance, fix.accuracy_m);
+  return {
+    text: t(far ? "checked_in_far" : "checked_in", { distance: formatDistance(distance), accuracy }),
+    className: far ? "fix-far" : "fix-ok",
+  };
 }
 
 /**
