@@ -5,7 +5,7 @@ import { distanceM, isFar } from "../static/pwa/js/geo.js";
 import { CATALOGS, pickLanguage, setLanguage, t } from "../static/pwa/js/i18n.js";
 import { nearest } from "../static/pwa/js/screens/nearby.js";
 import { dueTasks } from "../static/pwa/js/screens/tasks.js";
-import { todayStops } from "../static/pwa/js/screens/today.js";
+import { mapLabels, numbersLabel, stopNumber, todayStops } from "../static/pwa/js/screens/today.js";
 
 test("every language has every key of the English catalog", () => {
   const keys = Object.keys(CATALOGS.en).sort();
@@ -68,4 +68,30 @@ test("nearby sorts local accounts by distance and skips those without a location
     { id: "near", location: { lat: 42.0501, lng: 1.05 } },
   ];
   assert.deepEqual(nearest(accounts, here).map((a) => a.id), ["near", "far"]);
+});
+
+test("today's map numbers a stop by its sequence, not by its place among the stops drawn", () => {
+  // Stops 2-8 are not on this phone: the drawn ones are still 1, 9 and 10.
+  const stops = [1, 2, 3, 9, 10].map((n) => ({ id: `v${n}`, route_sequence: n }));
+  assert.deepEqual(stops.map(stopNumber), [1, 2, 3, 9, 10]);
+  assert.deepEqual([{ route_sequence: null }, { route_sequence: null }].map(stopNumber), [1, 2]);
+});
+
+test("today's map: close stops share one label (9,10), far ones keep their own", () => {
+  const points = [
+    { number: 1, x: 10, y: 10 },
+    { number: 10, x: 205, y: 96 },
+    { number: 9, x: 200, y: 100 },
+    { number: 12, x: 300, y: 40 },
+  ];
+  assert.deepEqual(mapLabels(points, 22), [
+    { at: 0, text: "1", merged: false },
+    { at: 2, text: "9,10", merged: true }, // on stop 9, the lower number
+    { at: 3, text: "12", merged: false },
+  ]);
+  // A chain of close stops is one label; a run of three or more is a range.
+  const chain = [3, 4, 5, 7].map((number, i) => ({ number, x: i * 15, y: 0 }));
+  assert.deepEqual(mapLabels(chain, 22), [{ at: 0, text: "3–5,7", merged: true }]);
+  assert.equal(numbersLabel([10, 9]), "9,10");
+  assert.equal(numbersLabel([1, 2, 3, 5, 6, 9]), "1–3,5,6,9");
 });

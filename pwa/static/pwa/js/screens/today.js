@@ -48,6 +48,66 @@ export function todayStops(visits, repId, today) {
 }
 
 /**
+ * A stop's number, the same in the list and on the map: its place in the published route
+ * (its sequence), not its place among the stops this phone can draw (issue 14).
+ * @param {object} stop
+ * @param {number} index its place in today's list (for stops that have no sequence)
+ * @returns {number}
+ */
+export function stopNumber(stop, index) {
+  return stop.route_sequence ?? index + 1;
+}
+
+/**
+ * "9,10" for stops 9 and 10, "3–5" for a run of three or more: one label for stops drawn too
+ * close together to be told apart.
+ * @param {number[]} numbers
+ * @returns {string}
+ */
+export function numbersLabel(numbers) {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j += 1;
+    parts.push(j - i >= 2 ? `${sorted[i]}–${sorted[j]}` : sorted.slice(i, j + 1).join(","));
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+/**
+ * Labels that do not stack: stops closer than ``minPx`` on screen (directly or through a
+ * chain of close stops) share one label, placed on the lowest-numbered of them.
+ * @param {{number: number, x: number, y: number}[]} points screen positions, in pixels
+ * @param {number} minPx
+ * @returns {{at: number, text: string, merged: boolean}[]} ``at``: index of the labelled point
+ */
+export function mapLabels(points, minPx) {
+  const parent = points.map((_, i) => i);
+  const root = (i) => (parent[i] === i ? i : (parent[i] = root(parent[i])));
+  for (let i = 0; i < points.length; i += 1) {
+    for (let j = i + 1; j < points.length; j += 1) {
+      if (Math.hypot(points[i].x - points[j].x, points[i].y - points[j].y) < minPx) {
+        parent[root(j)] = root(i);
+      }
+    }
+  }
+  const groups = new Map();
+  points.forEach((_, i) => {
+    const key = root(i);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(i);
+  });
+  return [...groups.values()]
+    .map((members) => {
+      const at = members.reduce((best, i) => (points[i].number < points[best].number ? i : best));
+      return { at, text: numbersLabel(members.map((i) => points[i].number)), merged: members.length > 1 };
+    })
+    .sort((a, b) => points[a.at].number - points[b.at].number);
+}
+
+/**
  * @param {HTMLElement} root
  * @param {{me: object, config: object}} ctx
  */
@@ -82,7 +142,7 @@ function stopItem(stop, index, account) {
   return h(
     "li",
     { class: `stop stop-${status}`, dataset: { visitId: stop.id } },
-    h("span", { class: "seq", "aria-hidden": "true" }, String(stop.route_sequence ?? index + 1)),
+    h("span", { class: "seq", "aria-hidden": "true" }, String(stopNumber(stop, index))),
     h(
       "div",
       { class: "stop-main" },
@@ -123,9 +183,16 @@ function stopItem(stop, index, account) {
   );
 }
 
+// Labels closer than this on screen would overlap (a label is about a dot wide).
+const LABEL_MIN_PX = 22;
+
 async function drawMap(box, stops, byId, config) {
-  const points = stops.map((s) => byId.get(s.account_id)?.location).filter(Boolean);
-  if (points.length && !globalThis.L && config.leafletUrl) {
+  // Only stops whose account (and its location) is on this phone can be drawn; each keeps
+  // its own number, so the map and the list agree.
+  const drawn = stops
+    .map((s, index) => ({ number: stopNumber(s, index), location: byId.get(s.account_id)?.location }))
+    .filter((p) => p.location);
+  if (drawn.length && !globalThis.L && config.leafletUrl) {
     try {
       await loadScript(config.leafletUrl);
     } catch {
@@ -133,7 +200,7 @@ async function drawMap(box, stops, byId, config) {
     }
   }
   const L = globalThis.L;
-  if (!L || !points.length || !box.isConnected) {
+  if (!L || !drawn.length || !box.isConnected) {
     box.hidden = true;
     return;
   }
@@ -142,12 +209,25 @@ async function drawMap(box, stops, byId, config) {
   if (config.tileUrl && globalThis.navigator?.onLine !== false) {
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   }
-  const latlngs = points.map((p) => [p.lat, p.lng]);
+  const latlngs = drawn.map((p) => [p.location.lat, p.location.lng]);
   L.polyline(latlngs, { color: "#0b6e4f", weight: 3 }).addTo(map);
-  latlngs.forEach((ll, i) => {
-    L.circleMarker(ll, { radius: 8, color: "#0b6e4f", fillOpacity: 0.9 })
-      .bindTooltip(String(i + 1), { permanent: true, direction: "center", className: "seq-tip" })
-      .addTo(map);
-  });
+  const markers = latlngs.map((ll) =>
+    L.circleMarker(ll, { radius: 8, color: "#0b6e4f", fillOpacity: 0.9 }).addTo(map),
+  );
+  // Labels depend on the zoom (close on screen is a matter of pixels): redone on each zoom.
+  const label = () => {
+    markers.forEach((m) => m.unbindTooltip());
+    const points = latlngs.map((ll, i) => {
+      const { x, y } = map.latLngToLayerPoint(ll);
+      return { number: drawn[i].number, x, y };
+    });
+    for (const { at, text, merged } of mapLabels(points, LABEL_MIN_PX)) {
+      markers[at].bindTooltip(text, {
+        permanent: true, direction: "center", className: merged ? "seq-tip seq-tip-merged" : "seq-tip",
+      }); // prettier-ignore
+    }
+  };
   map.fitBounds(L.latLngBounds(latlngs).pad(0.2), { maxZoom: 16 });
+  label();
+  map.on("zoomend", label);
 }
