@@ -48,9 +48,7 @@ def _wait_pending_request(page) -> None:
     page.wait_for_function("() => window.__gps.pending() === 1")
 
 
-def test_a_check_in_further_on_takes_a_fresh_fix_not_the_previous_stops(
-    phones, route_today, world
-):
+def test_a_check_in_further_on_takes_a_fresh_fix_not_the_previous_stops(phones, route_today, world):
     bakery, _cafe, kiosk = route_today
     phone = phones()
     phone.login("rep1")

@@ -57,7 +57,8 @@ def test_todays_map_numbers_stops_by_sequence_merges_close_labels_and_stays_unde
         """() => {
             const header = document.querySelector('header.top');
             const tip = document.querySelector('.map .seq-tip');
-            window.scrollBy(0, tip.getBoundingClientRect().top - header.getBoundingClientRect().top - 2);
+            const gap = tip.getBoundingClientRect().top - header.getBoundingClientRect().top;
+            window.scrollBy(0, gap - 2);
             const box = tip.getBoundingClientRect();
             const bar = header.getBoundingClientRect();
             const x = box.left + box.width / 2, y = box.top + box.height / 2;

@@ -71,9 +71,7 @@ def test_a_check_in_without_a_position_records_it_missing_not_guessed(as_user, w
      {"accuracy_m": 12}],
 )  # fmt: skip
 def test_a_fix_time_or_accuracy_without_its_position_is_refused(as_user, world, shop, check_in):
-    response = as_user("rep1").post(
-        "visits", {"account_id": str(shop.pk), "check_in": check_in}
-    )
+    response = as_user("rep1").post("visits", {"account_id": str(shop.pk), "check_in": check_in})
     assert response.status_code == 422, response.content
     assert "check_in" in str(response.json()["detail"])
     assert not Visit.all_objects.exists()
@@ -94,9 +92,7 @@ def test_a_bad_fix_time_is_refused_naming_it_like_the_other_client_times(
     assert any(field in e["field"] for e in result["errors"]), result["errors"]
 
 
-def test_a_clock_ahead_moves_the_fix_time_with_the_check_in_so_its_age_stays(
-    as_user, world, shop
-):
+def test_a_clock_ahead_moves_the_fix_time_with_the_check_in_so_its_age_stays(as_user, world, shop):
     ahead = timezone.now() + dt.timedelta(days=400)
     before = timezone.now()
     [result] = push(as_user("rep1"), op("visit", "create", fields={
@@ -129,9 +125,10 @@ def test_a_planned_stop_logged_on_the_phone_keeps_its_fix_time(as_user, world, s
     arrived = _seconds(timezone.now() - dt.timedelta(minutes=30))
     check_in = {"location": HERE, "accuracy_m": 9, "at": arrived.isoformat(),
                 "fix_at": (arrived + dt.timedelta(seconds=3)).isoformat()}  # fmt: skip
+    done = (arrived + dt.timedelta(minutes=9)).isoformat()
     [result] = push(as_user("rep1"), op("visit", "update", stop.pk, base_version=stop.version,
         changes={"status": {"old": "planned", "new": "done"},
-                 "completed_at": {"old": None, "new": (arrived + dt.timedelta(minutes=9)).isoformat()},
+                 "completed_at": {"old": None, "new": done},
                  "check_in": {"old": None, "new": check_in}}))  # fmt: skip
     assert result["status"] == "applied", result
     stop.refresh_from_db()
