@@ -214,6 +214,8 @@ def _create_history(
         for k in range(rng.randint(1, 3)):
             day = last - dt.timedelta(days=k * frequency)
             at = _aware(day, rng.randint(9, 16), rng.choice([0, 15, 30, 45]))
+            accuracy, distance = rng.choice([5.0, 8.0, 12.0, 25.0]), round(rng.uniform(3, 60), 1)
+            fixed = account.location is not None  # else the check-in's position is missing
             visit = Visit.objects.create(
                 account=account,
                 rep=rep,
@@ -221,10 +223,10 @@ def _create_history(
                 scheduled_on=day,
                 checked_in_at=at,
                 check_in_location=account.location,
-                check_in_accuracy_m=rng.choice([5.0, 8.0, 12.0, 25.0]),
+                check_in_accuracy_m=accuracy if fixed else None,
                 # A fresh fix, a few seconds after the tap (no draw: the set stays the same).
-                check_in_fix_at=at + dt.timedelta(seconds=6),
-                distance_m=round(rng.uniform(3, 60), 1),
+                check_in_fix_at=at + dt.timedelta(seconds=6) if fixed else None,
+                distance_m=distance if fixed else None,
                 completed_at=at + dt.timedelta(minutes=rng.randint(10, 40)),
                 outcome=rng.choice(OUTCOMES),
                 notes="Visited; discussed the seasonal range.",
