@@ -201,27 +201,42 @@ def planted(world):
     return accounts
 
 
-def open_every_popup(frame) -> int:
+def open_every_popup(frame) -> list[str]:
     """Open every popup and tooltip of the folium map in `frame` (what a user's clicks and
-    hovers would show): Leaflet inserts their HTML then. Returns how many were opened."""
-    return frame.evaluate(
-        """() => {
+    hovers would show): Leaflet inserts their HTML then. Returns the text each one showed,
+    read as it opened (a popup opened on the map closes the one before it).
+
+    Waits first until the map holds a layer with a popup: the markers may be added after the
+    territories (which are interactive too)."""
+    find_layers = """
         const map = Object.values(window).find((v) => v instanceof L.Map);
-        let opened = 0;
+        const layers = [];
         const visit = (layer) => {
+            layers.push(layer);
+            if (layer.getLayers) layer.getLayers().forEach(visit);
+        };
+        if (map) map.eachLayer(visit);
+    """
+    frame.wait_for_function(
+        "() => {" + find_layers + "return layers.some((l) => l.getPopup && l.getPopup()); }"
+    )
+    return frame.evaluate(
+        "() => {"
+        + find_layers
+        + """
+        const shown = [];
+        for (const layer of new Set(layers)) {
             if (layer.getPopup && layer.getPopup()) {
-                L.popup().setLatLng(map.getCenter()).setContent(layer.getPopup().getContent())
-                    .openOn(map);
-                opened++;
+                const popup = L.popup().setLatLng(map.getCenter())
+                    .setContent(layer.getPopup().getContent()).openOn(map);
+                shown.push(popup.getElement().querySelector('.leaflet-popup-content').innerText);
             }
             if (layer.getTooltip && layer.getTooltip() && layer._map) {
                 layer.openTooltip(layer.getLatLng ? layer.getLatLng() : map.getCenter());
-                opened++;
+                shown.push(layer.getTooltip().getElement().innerText);
             }
-            if (layer.getLayers) layer.getLayers().forEach(visit);
-        };
-        map.eachLayer(visit);
-        return opened;
+        }
+        return shown;
     }"""
     )
 
@@ -270,9 +285,9 @@ def test_manager_pages_and_map_keep_payloads_inert(walks, world, planted):
     walk.open("/manager/map")
     frame = map_frame(walk.page, "#map-frame")
     frame.locator(".leaflet-interactive").first.wait_for(state="attached")
-    assert open_every_popup(frame) >= 3
+    shown = open_every_popup(frame)
+    assert len(shown) >= 3
     # Shown, as text: the accounts' popups and the territories' tooltips.
-    shown = frame.locator(".leaflet-popup-content, .leaflet-tooltip").all_inner_texts()
     assert any(evil("acct0") in text for text in shown)
     assert any(evil("terr-a", 120) in text for text in shown)
     walk.page.locator("#assign-owner option").nth(1).wait_for(state="attached")
@@ -306,7 +321,7 @@ def test_planner_page_and_route_map_keep_payloads_inert(walks, world, planted):
     walk.open(f"/planner/?region={world.north.pk}&date={day}")
     frame = map_frame(walk.page, "iframe")
     assert frame.locator(".fieldcrm-stop").count() >= 2  # the routes are drawn
-    assert open_every_popup(frame) >= 4
+    assert len(open_every_popup(frame)) >= 4
     # The layer control shows each rep's name as text (it inserts names as HTML).
     assert evil("rep2-u", 150) in frame.locator(".leaflet-control-layers-overlays").inner_text()
     walk.check_frames()
