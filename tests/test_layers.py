@@ -32,3 +32,21 @@ def test_pure_packages_never_import_django():
 def test_pwa_is_not_a_python_package():
     # A root pwa/__init__.py would shadow django-pwa, installed as `pwa`.
     assert not (ROOT / "pwa" / "__init__.py").exists()
+
+
+def test_every_app_is_in_the_import_contracts():
+    """A new app joins the contracts: core may not import it, and its layers are checked."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    by_name = {c["name"]: c for c in contracts["contracts"]}
+    ground = next(c for n, c in by_name.items() if n.startswith("core is the ground floor"))
+    layered = next(c for n, c in by_name.items() if n.startswith("each app is layered"))
+    apps = {p.parent.name for p in (ROOT / "fieldcrm").glob("*/apps.py")} - {"core"}
+    missing = {a for a in apps if f"fieldcrm.{a}" not in ground["forbidden_modules"]}
+    assert not missing, f"add to the core contract's forbidden_modules: {sorted(missing)}"
+    with_layers = {p.parent.name for p in (ROOT / "fieldcrm").glob("*/services.py")} | {
+        p.parent.name for p in (ROOT / "fieldcrm").glob("*/selectors.py")
+    }
+    unlayered = {a for a in with_layers if f"fieldcrm.{a}" not in layered["containers"]}
+    assert not unlayered, f"add to the layers contract's containers: {sorted(unlayered)}"
