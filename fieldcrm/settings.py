@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "fieldcrm.leads",
     "fieldcrm.sync",
     "fieldcrm.bulk",
+    "fieldcrm.backups",
     "fieldcrm.phone",
     "fieldcrm.manager",
     "fieldcrm.demo",
@@ -282,3 +283,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("FIELDCRM_LOG_LEVEL", default="WARNING")},
 }
+
+# Backups (manage.py backup / restore): where archives go, and the passphrase when no terminal
+# or file gives one (scheduled backups).
+FIELDCRM_BACKUP_DIR = Path(env.str("FIELDCRM_BACKUP_DIR", default=str(VAR_DIR / "backups")))
+FIELDCRM_BACKUP_PASSPHRASE = env.str("FIELDCRM_BACKUP_PASSPHRASE", default="")

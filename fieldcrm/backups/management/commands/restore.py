@@ -1,0 +1,44 @@
+"""manage.py restore ARCHIVE [--force] [--check] [--passphrase-file F]"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from fieldcrm.backups import archive, services, snapshot
+from fieldcrm.backups.management.commands._passphrase import passphrase
+
+
+class Command(BaseCommand):
+    help = "Restore an archive made by `backup` into this (empty) installation."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("archive")
+        parser.add_argument("--passphrase-file", help="read the passphrase from this file")
+        parser.add_argument("--force", action="store_true",
+                            help="replace an installation that holds data")  # fmt: skip
+        parser.add_argument("--check", action="store_true",
+                            help="only verify it in a scratch database")  # fmt: skip
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["archive"])
+        if not path.is_file():
+            raise CommandError(f"no such archive: {path}")
+        secret = passphrase(options["passphrase_file"], confirm=False)
+        say = self.stdout.write
+        try:
+            if options["check"]:
+                services.backup_verify(path=path, passphrase=secret, progress=say)
+                return
+            services.backup_restore(
+                path=path, passphrase=secret, force=options["force"], progress=say
+            )
+        except (archive.ArchiveError, snapshot.SnapshotError, services.BackupRefused) as exc:
+            raise CommandError(str(exc)) from exc
+        say(
+            self.style.SUCCESS(
+                "Restored. Restart the app's processes so they read the restored keys."
+            )
+        )

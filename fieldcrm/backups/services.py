@@ -1,0 +1,141 @@
+"""Backups an administrator can trust: make one while the app runs, verify it, restore it.
+
+What an archive holds: the database (a consistent snapshot), the installation's files (the
+generated secret key and anything under ``var/keys/``, e.g. push keys) and a manifest (format,
+time, the database's vendor and migration state, rows per table, a checksum per member).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from fieldcrm.accounts.models import Account
+from fieldcrm.backups import archive, snapshot
+from fieldcrm.users.models import User
+
+Progress = Callable[[str], None]
+
+
+class BackupRefused(Exception):
+    pass
+
+
+def _files() -> dict[str, Path]:
+    """The installation's files to keep, by their name in the archive."""
+    var = Path(settings.VAR_DIR)
+    found = {}
+    key = var / "secret-key.txt"
+    if key.is_file():
+        found["files/var/secret-key.txt"] = key
+    for path in sorted((var / "keys").rglob("*")) if (var / "keys").is_dir() else []:
+        if path.is_file():
+            found[f"files/var/keys/{path.relative_to(var / 'keys')}"] = path
+    return found
+
+
+def _migrations() -> dict[str, list[str]]:
+    applied: dict[str, list[str]] = {}
+    for app, name in MigrationRecorder(connections["default"]).applied_migrations():
+        applied.setdefault(app, []).append(name)
+    return {app: sorted(names) for app, names in sorted(applied.items())}
+
+
+def backup_create(
+    *, passphrase: str, directory: Path | None = None, progress: Progress = print
+) -> Path:
+    """Write one archive into ``directory`` (default ``FIELDCRM_BACKUP_DIR``); returns its path."""
+    directory = Path(directory or settings.FIELDCRM_BACKUP_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    now = timezone.now()
+    path = directory / f"fieldcrm-{now:%Y%m%d-%H%M%S}-{now.microsecond:06d}.fcbackup"
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-backup-") as tmp:
+        db_file = Path(tmp) / "database"
+        name, counts = snapshot.dump(db_file, progress=progress)
+        members = {name: db_file, **_files()}
+        manifest = {
+            "created_at": now.isoformat(),
+            "database": {"vendor": snapshot.vendor(), "file": name, "counts": counts},
+            "migrations": _migrations(),
+            "files": sorted(n for n in members if n.startswith("files/")),
+        }
+        progress("encrypting")
+        archive.write(path, passphrase=passphrase, members=members, manifest=manifest)
+    progress(f"written {path} ({path.stat().st_size:,} bytes)")
+    return path
+
+
+def backup_verify(*, path: Path, passphrase: str, progress: Progress = print) -> dict[str, Any]:
+    """Decrypt, check every checksum, restore the database into a scratch database and compare
+    its rows per table with the manifest's. Raises ``archive.ArchiveError`` on any difference."""
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-verify-") as tmp:
+        opened = archive.open_into(path, Path(tmp), passphrase=passphrase)
+        db = opened.manifest["database"]
+        if db["vendor"] != snapshot.vendor():
+            raise archive.ArchiveError(
+                f"the archive holds a {db['vendor']} database; this one is {snapshot.vendor()}"
+            )
+        progress("checksums match; restoring into a scratch database")
+        expected: dict[str, int] = db["counts"]
+        got = snapshot.scratch_counts(opened.member(db["file"]), sorted(expected))
+        differ = {t: (n, got.get(t)) for t, n in expected.items() if got.get(t) != n}
+        if differ:
+            raise archive.ArchiveError(f"row counts differ (expected, restored): {differ}")
+        progress(f"verified: {len(expected)} tables, {sum(expected.values()):,} rows")
+        return {"created_at": opened.manifest["created_at"], "counts": expected}
+
+
+def _is_empty() -> bool:
+    return not (User.objects.exists() or Account.all_objects.exists())
+
+
+def backup_restore(
+    *, path: Path, passphrase: str, force: bool = False, progress: Progress = print
+) -> dict[str, Any]:
+    """Restore an archive into this installation. Refuses one that holds data unless ``force``.
+
+    Afterwards every session and token issued before the restore is dead (users log in again;
+    phones keep their data and outbox): a revocation made after the backup cannot come back."""
+    if not force and not _is_empty():
+        raise BackupRefused(
+            "this installation holds data; restore into an empty one, or pass --force to replace it"
+        )
+    with tempfile.TemporaryDirectory(prefix="fieldcrm-restore-") as tmp:
+        opened = archive.open_into(path, Path(tmp), passphrase=passphrase)
+        db = opened.manifest["database"]
+        if db["vendor"] != snapshot.vendor():
+            raise archive.ArchiveError(
+                f"the archive holds a {db['vendor']} database; this one is {snapshot.vendor()}"
+            )
+        snapshot.load(opened.member(db["file"]), progress=progress)
+        var = Path(settings.VAR_DIR)
+        for name in opened.manifest["files"]:
+            target = var / Path(name).relative_to("files/var")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(opened.member(name), target)
+            target.chmod(0o600)
+    now = timezone.now()
+    Session.objects.all().delete()
+    User.objects.update(password_changed_at=now)
+    progress("restored; every session and token from before the restore is revoked")
+    return {"created_at": opened.manifest["created_at"], "restored_at": now.isoformat(),
+            "counts": db["counts"]}  # fmt: skip
+
+
+def backup_prune(*, keep: int, directory: Path | None = None) -> list[Path]:
+    """Delete all but the newest ``keep`` archives; returns the deleted ones."""
+    directory = Path(directory or settings.FIELDCRM_BACKUP_DIR)
+    archives = sorted(directory.glob("fieldcrm-*.fcbackup"))
+    gone = archives[: max(len(archives) - keep, 0)]
+    for path in gone:
+        path.unlink()
+    return gone
