@@ -1,0 +1,114 @@
+"""Backup, verify and restore times and the archive's size, by database size (issue 23).
+
+Run: .venv/bin/python bench/backup.py [--smoke] [--accounts 100000,1000000]
+     [--backend spatialite|postgis|both]
+
+For each size: N accounts (with locations, in territories), then `backup` (snapshot, archive,
+encryption), `--verify` (decrypt, checksums, restore into a scratch database, compare rows per
+table) and `restore --force` into the same database, each timed in a child process per backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.harness.database import postgis_cluster  # noqa: E402
+
+PER_TERRITORY = 1000
+
+
+def child(sizes: list[int]) -> list[dict[str, Any]]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
+    django.setup()
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+    from django.core.management import call_command
+
+    from fieldcrm.accounts.models import Account
+    from fieldcrm.backups import services
+    from fieldcrm.territories.models import Region, Territory
+
+    call_command("migrate", verbosity=0)
+    region = Region.objects.create(name="Bench")
+    results, have = [], 0
+    quiet = lambda _message: None  # noqa: E731
+    for size in sizes:
+        for t in range(have // PER_TERRITORY, size // PER_TERRITORY):
+            x, y = (t % 1000) * 0.01, (t // 1000) * 0.01
+            territory = Territory.objects.create(
+                name=f"T{t}", region=region,
+                boundary=MultiPolygon(Polygon.from_bbox((x, y, x + 0.01, y + 0.01)), srid=4326),
+            )  # fmt: skip
+            Account.objects.bulk_create(
+                [Account(name=f"Shop {t}-{i}", territory=territory, status="customer",
+                         location=Point(x + 0.005, y + 0.005, srid=4326))
+                 for i in range(PER_TERRITORY)],
+                batch_size=5000,
+            )  # fmt: skip
+        have = size
+        start = time.perf_counter()
+        path = services.backup_create(passphrase="bench", progress=quiet)
+        made = time.perf_counter()
+        services.backup_verify(path=path, passphrase="bench", progress=quiet)
+        verified = time.perf_counter()
+        services.backup_restore(path=path, passphrase="bench", force=True, progress=quiet)
+        restored = time.perf_counter()
+        assert Account.objects.count() == size
+        results.append({
+            "accounts": size, "archive_mb": path.stat().st_size / 1e6,
+            "backup_s": made - start, "verify_s": verified - made, "restore_s": restored - verified,
+        })  # fmt: skip
+        path.unlink()
+    return results
+
+
+def run_backend(label: str, url: str, sizes: list[int]) -> list[dict[str, Any]]:
+    env = {**os.environ, "DATABASE_URL": url, "FIELDCRM_VAR_DIR": tempfile.mkdtemp()}
+    args = [sys.executable, __file__, "--child", ",".join(map(str, sizes))]
+    out = subprocess.run(args, env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        sys.exit(f"{label} child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a small size")
+    parser.add_argument("--accounts", default="100000,1000000")
+    parser.add_argument("--backend", default="both", choices=["spatialite", "postgis", "both"])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child([int(s) for s in args.child.split(",")])))
+        return 0
+    sizes = [2000] if args.smoke else [int(s) for s in args.accounts.split(",")]
+    table = []
+    if args.backend in ("spatialite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"spatialite:///{tmp}/bench.db"
+            table += [("spatialite", r) for r in run_backend("spatialite", url, sizes)]
+    if args.backend in ("postgis", "both"):
+        with postgis_cluster() as url:
+            table += [("postgis", r) for r in run_backend("postgis", url, sizes)]
+    print(f"{'backend':10} {'accounts':>9} {'archive MB':>10} {'backup s':>9} {'verify s':>9}"
+          f" {'restore s':>9}")  # fmt: skip
+    for label, r in table:
+        print(f"{label:10} {r['accounts']:>9,} {r['archive_mb']:>10.1f} {r['backup_s']:>9.1f}"
+              f" {r['verify_s']:>9.1f} {r['restore_s']:>9.1f}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
