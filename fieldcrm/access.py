@@ -5,6 +5,7 @@ report, map and sync pull starts here.
 - manager: everything in their regions, read and write
 - planner: reads accounts of their regions; creates and publishes route plans there
 - admin: everything
+- everyone, admins included: only their own notifications
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -24,6 +25,7 @@ from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefi
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
+from fieldcrm.notifications.models import Notification
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
@@ -69,8 +71,10 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
     if write and user.role == User.Role.PLANNER:
         accounts = nothing
     in_accounts = None if accounts is None else Q(account__in=Account.objects.filter(accounts))
+    # Personal rows: their owner's alone, whatever the role (an admin included).
+    personal: dict[type[Model], Q | None] = {Notification: Q(recipient=user)}
     if user.is_admin:
-        return dict.fromkeys(MODELS)
+        return {**dict.fromkeys(MODELS), **personal}
     managed = user.role in (User.Role.MANAGER, User.Role.PLANNER)
     regions = region_ids(user)
     region_reps = User.objects.filter(territories__region__in=regions).values("pk")
@@ -127,6 +131,7 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
         User: users,
         # A bulk change is its author's (their undo); admins see all of them.
         BulkChange: Q(actor=user),
+        **personal,
     }
 
 
@@ -143,7 +148,7 @@ def _cached_rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
 MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
-    Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange,
+    Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
 )  # fmt: skip
 
 

@@ -112,6 +112,7 @@ def _mount() -> None:
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
     from fieldcrm.leads.api import router as leads
+    from fieldcrm.notifications.api import router as notifications
     from fieldcrm.plans.api import router as plans
     from fieldcrm.reports.api import router as reports
     from fieldcrm.sync.api import router as sync
@@ -135,6 +136,7 @@ def _mount() -> None:
         territories,
         reports,
         leads,
+        notifications,
         manage,
         bulk,
     ):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fieldcrm.plans",
     "fieldcrm.reports",
     "fieldcrm.leads",
+    "fieldcrm.notifications",
     "fieldcrm.sync",
     "fieldcrm.bulk",
     "fieldcrm.backups",

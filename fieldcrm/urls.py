@@ -19,6 +19,7 @@ urlpatterns = [
     path("app/", include("fieldcrm.phone.urls")),
     path("manager/", include("fieldcrm.manager.urls")),
     path("planner/", include("fieldcrm.manager.planner_urls")),
+    path("notifications/", include("fieldcrm.notifications.urls")),
     # The API's root shows its documentation; unknown paths below it answer JSON.
     path("api/", RedirectView.as_view(url="/api/docs", permanent=False)),
     path("api/", api.urls),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from ninja import Schema
 
 from fieldcrm.accounts import services as account_services
@@ -25,8 +26,16 @@ from fieldcrm.accounts.schemas import (
     ContactOut,
     ContactPatch,
 )
+from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import SyncedModel
 from fieldcrm.core.schemas import Instant
+from fieldcrm.notifications import services as notification_services
+from fieldcrm.notifications.models import Notification
+from fieldcrm.notifications.schemas import (
+    NotificationCreate,
+    NotificationOut,
+    NotificationSyncPatch,
+)
 from fieldcrm.tasks import services as task_services
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.schemas import TaskIn, TaskOut, TaskPatch
@@ -198,5 +207,34 @@ register(
         create=lambda actor, data: task_services.task_create(actor=actor, data=data),
         update=_task_update, delete=None,
         account_of=lambda task: task.account,
+    )
+)  # fmt: skip
+
+
+# --- Notifications: made on the server, read offline; the phone may only mark them read. ---
+
+
+def _notification_create(actor: User, data: Data) -> Notification:
+    raise DomainError("id", _("Notifications are made by the server."))
+
+
+def _notification_update(actor: User, notification: Notification, data: Data) -> Notification:
+    if data.get("is_read"):
+        return notification_services.notification_mark_read(
+            actor=actor, notification_id=notification.pk
+        )
+    if data.get("is_read") is False:
+        return notification_services.notification_mark_unread(
+            actor=actor, notification_id=notification.pk
+        )
+    return notification
+
+
+register(
+    Entity(
+        name="notification", plural="notifications", model=Notification, out=NotificationOut,
+        create_in=NotificationCreate, patch_in=NotificationSyncPatch,
+        create=_notification_create, update=_notification_update, delete=None,
+        account_of=lambda notification: None,
     )
 )  # fmt: skip

@@ -18,6 +18,7 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.notifications.models import Notification
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.services import token_create
@@ -30,7 +31,7 @@ PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"
 # Configuration every role reads: no inside/outside.
 SHARED = {"pipeline_id", "stage_id", "field_id"}
 # Personal records: outside means someone else's, even for an admin.
-PERSONAL = {"token_id"}
+PERSONAL = {"token_id", "notification_id"}
 
 
 def _operations():
@@ -73,6 +74,10 @@ def records(world):
             account=account, name=f"Deal {tag}", pipeline=pipeline, stage=stage, owner=rep
         )
         token, _ = token_create(user=rep, name=f"token {tag}")
+        notification = Notification.objects.create(
+            recipient=rep, kind="task_due", params={"title": f"Call {tag}"},
+            record_type="task", record_id=task.pk,
+        )  # fmt: skip
         region = world.north if side == "in" else world.south
         now = timezone.now()
         plan = RoutePlan.objects.create(
@@ -88,6 +93,7 @@ def records(world):
         ids[side] = {
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
+            "notification_id": notification.pk,
             "territory_id": (world.territory_a if side == "in" else world.territory_s).pk,
             "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact
+from fieldcrm.notifications.models import Notification
 from fieldcrm.sync.entities import ENTITIES
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
@@ -32,8 +33,12 @@ def records(world):
     )
     visit = Visit.objects.create(account=account, rep=world.rep1)
     task = Task.objects.create(title="Call", account=account, assignee=world.rep1)
+    # The sweep pushes as the admin: a notification is its recipient's alone.
+    notification = Notification.objects.create(
+        recipient=world.admin, kind="task_due", record_type="task", record_id=task.pk
+    )
     return {"account": account, "contact": contact, "activity": activity, "visit": visit,
-            "task": task}  # fmt: skip
+            "task": task, "notification": notification}  # fmt: skip
 
 
 def _field_names(entity) -> list[str]:

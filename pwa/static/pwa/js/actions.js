@@ -140,6 +140,49 @@ export async function completeTask(task) {
 }
 
 /**
+ * Mark a notification read: an edit of ``is_read``, so it reads as read at once offline and
+ * the server learns it on the next sync.
+ * @param {object} notification
+ * @returns {Promise<object>} the local record
+ */
+export async function markNotificationRead(notification) {
+  const record = { ...notification, is_read: true, read_at: new Date().toISOString() };
+  await enqueue(
+    {
+      entity: "notification",
+      action: "update",
+      id: notification.id,
+      base_version: notification.version,
+      changes: { is_read: { old: Boolean(notification.is_read), new: true } },
+    },
+    record,
+  );
+  afterChange();
+  return record;
+}
+
+/**
+ * Mark several notifications read (the list's "mark all"), one edit each.
+ * @param {object[]} notifications
+ */
+export async function markAllNotificationsRead(notifications) {
+  for (const notification of notifications) {
+    const record = { ...notification, is_read: true, read_at: new Date().toISOString() };
+    await enqueue(
+      {
+        entity: "notification",
+        action: "update",
+        id: notification.id,
+        base_version: notification.version,
+        changes: { is_read: { old: Boolean(notification.is_read), new: true } },
+      },
+      record,
+    );
+  }
+  afterChange();
+}
+
+/**
  * Edit account fields; only the fields that changed travel, each with the value it replaced,
  * so the server can merge per field.
  * @param {string} accountId

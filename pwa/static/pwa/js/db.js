@@ -3,7 +3,7 @@
 
 import { deleteDB, openDB } from "idb";
 
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** Entity name (the sync protocol's) → object store (the pull payload's plural). */
 export const STORES = {
@@ -12,6 +12,7 @@ export const STORES = {
   activity: "activities",
   visit: "visits",
   task: "tasks",
+  notification: "notifications",
 };
 
 const RECORD_STORES = Object.values(STORES);
@@ -34,9 +35,9 @@ export function useDatabase(name) {
 export function getDb() {
   if (!dbPromise) {
     dbPromise = openDB(dbName, DB_VERSION, {
-      upgrade(db, oldVersion) {
+      upgrade(db, oldVersion, _newVersion, transaction) {
         if (oldVersion < 1) {
-          for (const name of RECORD_STORES) {
+          for (const name of ["accounts", "contacts", "activities", "visits", "tasks"]) {
             const store = db.createObjectStore(name, { keyPath: "id" });
             if (CHILD_STORES.includes(name)) store.createIndex("account_id", "account_id");
           }
@@ -44,6 +45,18 @@ export function getDb() {
           outbox.createIndex("op_id", "op_id", { unique: true });
           outbox.createIndex("record_id", "id");
           db.createObjectStore("meta");
+        }
+        // Version 2 (issue 17): notifications. The app before it skipped them in pulls while
+        // its cursor moved on, so an upgraded phone pulls again from 0, keeping its data, with
+        // the tombstones since its old cursor (the head start's mechanism, sync.js).
+        if (oldVersion < 2) db.createObjectStore("notifications", { keyPath: "id" });
+        if (oldVersion === 1) {
+          const meta = transaction.objectStore("meta");
+          meta.get("cursor").then((cursor) => {
+            if (!cursor) return;
+            meta.put(cursor, "headStart");
+            meta.put(0, "cursor");
+          });
         }
       },
       // Another tab opened a newer version: let it upgrade rather than block it.

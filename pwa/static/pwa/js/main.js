@@ -8,6 +8,7 @@ import * as outbox from "./outbox.js";
 import { renderAccount } from "./screens/account.js";
 import { renderMore } from "./screens/more.js";
 import { renderNearby } from "./screens/nearby.js";
+import { renderNotifications, unreadCount } from "./screens/notifications.js";
 import { renderProspect } from "./screens/prospect.js";
 import { renderTasks } from "./screens/tasks.js";
 import { renderToday } from "./screens/today.js";
@@ -24,6 +25,7 @@ const SCREENS = {
   nearby: renderNearby,
   tasks: renderTasks,
   more: renderMore,
+  notifications: renderNotifications,
 };
 const NAV = [
   ["today", "#/today"],
@@ -50,7 +52,7 @@ let syncCount = 0;
 let shownEarly = "";
 
 // Screens that show synced data re-render when a sync lands; forms never do (typing is kept).
-const LIVE_SCREENS = new Set(["today", "tasks", "more", "account"]);
+const LIVE_SCREENS = new Set(["today", "tasks", "more", "account", "notifications"]);
 
 function refreshIfLive() {
   const name = (location.hash.replace(/^#\/?/, "") || "today").split(/[/?]/)[0];
@@ -71,6 +73,7 @@ async function render() {
   const main = document.getElementById("screen");
   renderNav(name);
   renderIndicator(); // the language may have changed
+  renderBell();
   storageWarning();
   await screen(main, { ...ctx, params, query: new URLSearchParams(query) });
   main.focus({ preventScroll: true });
@@ -85,6 +88,16 @@ function renderNav(active) {
       h("a", { href, "aria-current": href === `#/${active}` ? "page" : null }, t(key)),
     ),
   );
+}
+
+// The bell: unread notifications on this phone (read offline; marking read is an outbox edit).
+async function renderBell() {
+  const bell = document.getElementById("bell");
+  const n = unreadCount(await db.allRecords("notifications"));
+  bell.setAttribute("aria-label", t("notifications_unread", { n }));
+  mount(bell, h("span", { "aria-hidden": "true" }, "🔔"), h("span", { id: "bell-count", class: n ? "badge" : "badge zero" }, String(n)));
+  bell.dataset.unread = String(n);
+  bell.hidden = false;
 }
 
 function renderIndicator() {
@@ -216,6 +229,7 @@ async function boot() {
       }
       if (fresh) {
         channel?.postMessage("synced");
+        renderBell();
         refreshIfLive();
       }
     },
@@ -226,6 +240,7 @@ async function boot() {
     else refreshIfLive();
   });
   onLocalChange(() => {
+    renderBell();
     sync.publish();
     if (navigator.onLine) sync.request("change");
     else askBackgroundSync();

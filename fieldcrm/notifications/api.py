@@ -1,0 +1,63 @@
+"""/api/v1/notifications: the caller's own notifications, unread count, mark read, settings."""
+
+import uuid
+
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from fieldcrm.core.api_params import reject_unknown_params
+from fieldcrm.core.pagination import Page
+from fieldcrm.notifications import selectors, services
+from fieldcrm.notifications.schemas import (
+    MarkedOut,
+    NotificationFilters,
+    NotificationOut,
+    NotificationSettingsOut,
+    NotificationSettingsPatch,
+    UnreadCountOut,
+)
+from fieldcrm.users.auth import ApiRequest
+
+router = Router(tags=["notifications"])
+
+
+@router.get("/notifications", response=list[NotificationOut])
+@paginate(Page)
+def list_notifications(request: ApiRequest, filters: Query[NotificationFilters]):
+    """Your notifications, newest first."""
+    reject_unknown_params(request, NotificationFilters)
+    return selectors.notification_list(actor=request.auth, unread=filters.unread)
+
+
+@router.get("/notifications/unread-count", response=UnreadCountOut)
+def count_unread_notifications(request: ApiRequest):
+    return {"count": selectors.notification_unread_count(actor=request.auth)}
+
+
+@router.post("/notifications/read-all", response=MarkedOut)
+def read_all_notifications(request: ApiRequest):
+    """Mark every notification of yours read."""
+    return {"marked": services.notification_mark_all_read(actor=request.auth)}
+
+
+@router.get("/notifications/settings", response=NotificationSettingsOut)
+def get_notification_settings(request: ApiRequest):
+    """Language of your messages, quiet hours, reminder lead time, a channel per kind."""
+    return selectors.notification_settings_view(user=request.auth)
+
+
+@router.patch("/notifications/settings", response=NotificationSettingsOut)
+def update_notification_settings(request: ApiRequest, payload: NotificationSettingsPatch):
+    services.notification_settings_update(actor=request.auth, data=payload.dict(exclude_unset=True))
+    return selectors.notification_settings_view(user=request.auth)
+
+
+@router.get("/notifications/{notification_id}", response=NotificationOut)
+def get_notification(request: ApiRequest, notification_id: uuid.UUID):
+    return selectors.notification_get(actor=request.auth, notification_id=notification_id)
+
+
+@router.post("/notifications/{notification_id}/read", response=NotificationOut)
+def read_notification(request: ApiRequest, notification_id: uuid.UUID):
+    """Mark it read; idempotent."""
+    return services.notification_mark_read(actor=request.auth, notification_id=notification_id)

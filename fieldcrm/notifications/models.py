@@ -1,0 +1,147 @@
+"""Notifications (what a user is told), their deliveries (each channel once), preferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.core.models import SyncedModel
+
+
+class NotificationKind(models.TextChoices):
+    TASK_DUE = "task_due", _("Task due")
+    TASK_OVERDUE = "task_overdue", _("Task overdue")
+    TASK_OVERDUE_MANAGER = "task_overdue_manager", _("A rep's task long overdue")
+    ACCOUNT_VISIT_DUE = "account_visit_due", _("Account due for a visit")
+
+
+class Channel(models.TextChoices):
+    """Per kind, what a user wants: the bell only, the bell and an e-mail (or push), nothing."""
+
+    IN_APP = "in_app", _("In app")
+    EMAIL = "email", _("E-mail")
+    PUSH = "push", _("Push")
+    OFF = "off", _("Off")
+
+
+class Notification(SyncedModel):
+    """One thing a user is told. Stored as kind + params, never as rendered text, so it shows
+    in the language of whoever reads it (the phone renders its own copy offline)."""
+
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The record it is about: "task" or "account", and its id.
+    record_type = models.CharField(_("record type"), max_length=16, blank=True)
+    record_id = models.UUIDField(_("record id"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # What made it, once: a second scheduler run (or a second scheduler) finds the key taken.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """A user's channel for one kind; no row means the default (in app)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.channel}"
+
+
+class NotificationSettings(models.Model):
+    """A user's language for messages, quiet hours (local time) and reminder lead time."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    lead_minutes = models.PositiveSmallIntegerField(
+        _("remind before a timed task (minutes)"), default=30
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id} settings"
+
+    def in_quiet_hours(self, local: dt.time) -> bool:
+        start, end = self.quiet_start, self.quiet_end
+        if start is None or end is None or start == end:
+            return False
+        return start <= local < end if start < end else (local >= start or local < end)
+
+
+class Delivery(models.Model):
+    """One notification on one channel, sent once.
+
+    The row exists before anything is sent (written with the notification), is claimed
+    (``sending`` with a lease) before the hand-off and marked ``sent`` after it: a second
+    worker finds it claimed, a retry finds it sent, and a worker killed mid-send leaves a
+    lease that expires, so the row is sent again with the same ``message_id`` for the
+    receiver to drop (the one window no transport closes).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    key = models.CharField(max_length=80, unique=True)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    not_before = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def message_id(self) -> str:
+        """Stable across attempts: the receiver's way to drop a copy."""
+        return f"<{self.key}@fieldcrm>"

@@ -1,0 +1,79 @@
+"""Notification API shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+from fieldcrm.core.schemas import Input, LocalTime
+from fieldcrm.notifications import texts
+from fieldcrm.notifications.models import Channel, Notification, NotificationKind
+
+
+class NotificationOut(Schema):
+    id: uuid.UUID
+    kind: NotificationKind
+    params: dict[str, Any]
+    title: str
+    body: str
+    record_type: str
+    record_id: uuid.UUID | None
+    link: str
+    read_at: dt.datetime | None
+    is_read: bool
+    version: int
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_title(obj: Notification) -> str:
+        return texts.render(obj)[0]
+
+    @staticmethod
+    def resolve_body(obj: Notification) -> str:
+        return texts.render(obj)[1]
+
+    @staticmethod
+    def resolve_link(obj: Notification) -> str:
+        return texts.record_path(obj.record_type, obj.record_id)
+
+
+class NotificationFilters(Input):
+    unread: bool | None = Field(default=None, description="Only unread (true) or read (false)")
+
+
+class UnreadCountOut(Schema):
+    count: int
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+class NotificationSettingsOut(Schema):
+    language: str
+    quiet_start: LocalTime | None
+    quiet_end: LocalTime | None
+    lead_minutes: int
+    channels: dict[NotificationKind, Channel]
+
+
+class NotificationSettingsPatch(Input):
+    language: str | None = Field(default=None, max_length=8, description="en, vi or fa")
+    quiet_start: LocalTime | None = None
+    quiet_end: LocalTime | None = None
+    lead_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    channels: dict[NotificationKind, Channel] | None = None
+
+
+class NotificationSyncPatch(Schema):
+    """What the phone may change offline: read or not."""
+
+    is_read: bool | None = None
+
+
+class NotificationCreate(Schema):
+    """Phones never create notifications; the sync refuses such a push by this empty shape."""

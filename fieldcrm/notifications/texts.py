@@ -1,0 +1,69 @@
+"""What a notification says, rendered from its kind and params in a given language, and the
+page of the record it is about. One place, so the bell, the list and the e-mail agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.utils import formats, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fieldcrm.notifications.models import Notification, NotificationKind
+
+
+def _when(value: Any, tz: dt.tzinfo) -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        return ""
+    return formats.date_format(moment.astimezone(tz), "SHORT_DATETIME_FORMAT")
+
+
+def _texts(kind: str, params: dict[str, Any], tz: dt.tzinfo) -> tuple[str, str]:
+    title = str(params.get("title", ""))
+    due = _when(params.get("due_at"), tz)
+    days = int(params.get("days") or 0)
+    if kind == NotificationKind.TASK_DUE:
+        return _("Task due: %(title)s") % {"title": title}, _("Due %(due)s.") % {"due": due}
+    if kind == NotificationKind.TASK_OVERDUE:
+        return _("Overdue: %(title)s") % {"title": title}, _("It was due %(due)s.") % {"due": due}
+    if kind == NotificationKind.TASK_OVERDUE_MANAGER:
+        body = ngettext(
+            "%(rep)s's task has been overdue for %(days)d day.",
+            "%(rep)s's task has been overdue for %(days)d days.",
+            days,
+        ) % {"rep": params.get("rep", ""), "days": days}
+        return _("Long overdue: %(title)s") % {"title": title}, body
+    if kind == NotificationKind.ACCOUNT_VISIT_DUE:
+        name = str(params.get("name", ""))
+        body = ngettext(
+            "Visit it every %(days)d day; it is past due.",
+            "Visit it every %(days)d days; it is past due.",
+            days,
+        ) % {"days": days}
+        return _("%(name)s is due for a visit") % {"name": name}, body
+    return str(kind), ""
+
+
+def render(
+    notification: Notification, *, language: str | None = None, tz: dt.tzinfo | None = None
+) -> tuple[str, str]:
+    """(title, body) in ``language`` (default: the active one), times in ``tz``."""
+    zone = tz or zoneinfo.ZoneInfo("UTC")
+    if language is None:
+        return _texts(notification.kind, notification.params, zone)
+    with translation.override(language):
+        return _texts(notification.kind, notification.params, zone)
+
+
+def record_path(record_type: str, record_id: object) -> str:
+    """Where the record is shown: the phone app's screens for now (they work on a laptop
+    too); the office workspace's record pages take over here when they exist."""
+    if record_type == "account" and record_id:
+        return f"/app/#/account/{record_id}"
+    if record_type == "task":
+        return "/app/#/tasks"
+    return "/notifications/"

@@ -1,0 +1,13 @@
+"""Notification pages (/notifications/...)."""
+
+from django.urls import path
+
+from fieldcrm.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list_page, name="list"),
+    path("read-all", views.notification_read_all, name="read_all"),
+    path("<uuid:notification_id>/open", views.notification_open, name="open"),
+]

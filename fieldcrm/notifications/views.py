@@ -1,0 +1,46 @@
+"""The server-rendered notification pages: the list, opening one (marks it read, goes to its
+record), marking all read, and the e-mail's unsubscribe link."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from fieldcrm.access import NotInScope
+from fieldcrm.notifications import selectors, services, texts
+
+
+@login_required
+def notification_list_page(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.notification_list(actor=request.user)[:200])  # type: ignore[arg-type]
+    items = []
+    for row in rows:
+        title, body = texts.render(row)
+        items.append({"id": row.pk, "title": title, "body": body, "is_read": row.is_read,
+                      "created_at": row.created_at})  # fmt: skip
+    unread = any(not item["is_read"] for item in items)
+    return render(request, "notifications/list.html", {"items": items, "unread": unread})
+
+
+@login_required
+def notification_open(request: HttpRequest, notification_id: uuid.UUID) -> HttpResponse:
+    """Opening a notification reads it (idempotent, so a GET link is safe to follow twice)."""
+    try:
+        row = services.notification_mark_read(
+            actor=request.user,  # type: ignore[arg-type]
+            notification_id=notification_id,
+        )
+    except NotInScope:
+        raise Http404 from None
+    return redirect(texts.record_path(row.record_type, row.record_id))
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    services.notification_mark_all_read(actor=request.user)  # type: ignore[arg-type]
+    return redirect("notifications:list")

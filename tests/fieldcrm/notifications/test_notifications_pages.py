@@ -1,0 +1,45 @@
+"""The server-rendered bell and list: one's own count, opening reads and goes to the record."""
+
+import uuid
+
+from django.test import Client
+
+from fieldcrm.notifications.models import Notification
+from tests.fieldcrm.notifications.test_notifications_api import notify
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_bell_on_a_page_counts_the_users_unread_notifications(world):
+    notify(world.manager, title="<script>alert(1)</script>")
+    notify(world.rep1)
+    page = _client(world.manager).get("/manager/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="bell-count" class="bell-count">1<' in html
+    listed = _client(world.manager).get("/notifications/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listed and "<script>alert" not in listed
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_its_record(world):
+    mine, theirs = notify(world.rep1), notify(world.rep2)
+    client = _client(world.rep1)
+    opened = client.get(f"/notifications/{mine.pk}/open")
+    assert opened.status_code == 302 and opened["Location"] == "/app/#/tasks"
+    assert Notification.objects.get(pk=mine.pk).read_at is not None
+    assert client.get(f"/notifications/{theirs.pk}/open").status_code == 404
+    assert client.get(f"/notifications/{uuid.UUID(int=1)}/open").status_code == 404
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_mark_all_read_is_a_post(world):
+    notify(world.rep1)
+    client = _client(world.rep1)
+    assert client.get("/notifications/read-all").status_code == 405
+    assert client.post("/notifications/read-all").status_code == 302
+    assert not Notification.objects.filter(read_at__isnull=True, recipient=world.rep1).exists()
+    assert Client().get("/notifications/").status_code == 302  # to the login
