@@ -181,6 +181,29 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 
+# E-mail (notifications, reminders) through Django's mail framework: a real SMTP server when
+# FIELDCRM_EMAIL_HOST is set, else printed to the console (the embedded default, a demo).
+EMAIL_HOST = env.str("FIELDCRM_EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.int("FIELDCRM_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("FIELDCRM_EMAIL_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("FIELDCRM_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("FIELDCRM_EMAIL_STARTTLS", default=False)
+EMAIL_USE_SSL = env.bool("FIELDCRM_EMAIL_SSL", default=False)
+EMAIL_TIMEOUT = env.float("FIELDCRM_EMAIL_TIMEOUT_S", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("FIELDCRM_EMAIL_FROM", default="FieldCRM <fieldcrm@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set FIELDCRM_EMAIL_STARTTLS or FIELDCRM_EMAIL_SSL, not both.")
+# Links in e-mails (the record, unsubscribe) need the site's address as users reach it.
+FIELDCRM_PUBLIC_URL = env.str("FIELDCRM_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reminders: a rep's task this many days overdue is told to their manager too.
+FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default=2)
+
 # Map tiles: reps and offices may block third-party hosts, so the URL is configurable.
 FIELDCRM_TILE_URL = env.str(
     "FIELDCRM_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"

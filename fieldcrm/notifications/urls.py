@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.notification_list_page, name="list"),
     path("read-all", views.notification_read_all, name="read_all"),
     path("<uuid:notification_id>/open", views.notification_open, name="open"),
+    path("unsubscribe/<str:token>", views.notification_unsubscribe, name="unsubscribe"),
 ]

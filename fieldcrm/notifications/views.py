@@ -6,12 +6,17 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fieldcrm.access import NotInScope
 from fieldcrm.notifications import selectors, services, texts
+from fieldcrm.notifications.email import unsubscribe_read
+from fieldcrm.notifications.models import Channel, NotificationKind
+from fieldcrm.users.models import User
 
 
 @login_required
@@ -44,3 +49,20 @@ def notification_open(request: HttpRequest, notification_id: uuid.UUID) -> HttpR
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     services.notification_mark_all_read(actor=request.user)  # type: ignore[arg-type]
     return redirect("notifications:list")
+
+
+# The token in the link is the credential (no login: mail clients' one-click unsubscribe
+# posts without cookies, RFC 8058), so CSRF protection has nothing to protect here.
+@csrf_exempt
+def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (a link scanner must not unsubscribe anyone); POST stops e-mails of the kind."""
+    try:
+        user_id, kind = unsubscribe_read(token)
+        user = User.objects.get(pk=user_id, is_active=True)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError):
+        raise Http404 from None
+    label = dict(NotificationKind.choices).get(kind, kind)
+    done = request.method == "POST"
+    if done:
+        services.preference_set(user=user, kind=kind, channel=Channel.IN_APP)
+    return render(request, "notifications/unsubscribe.html", {"label": label, "done": done})

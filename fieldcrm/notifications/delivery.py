@@ -1,0 +1,92 @@
+"""Sending each delivery once: claim (recorded before), hand off, mark sent (recorded after).
+
+A claim is one conditional UPDATE that only one worker can win, on both databases: the row
+must be pending and due, or claimed by a worker whose lease ran out (it died mid-send). The
+winner commits the claim before it sends, so a second worker, a retry or a restarted worker
+finds the row taken or sent. A worker killed between the hand-off and marking it sent leaves
+a lease that expires: the row goes out again with the same Message-ID, and that copy is the
+one the receiver must drop (no transport closes that window). A failure is retried with
+exponential backoff, then the row is marked failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.db.models import F, Q
+
+from fieldcrm.notifications import clock
+from fieldcrm.notifications.email import send_notification_email
+from fieldcrm.notifications.models import Channel, Delivery
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+SENDERS: dict[str, Callable[[Delivery], None]] = {Channel.EMAIL: send_notification_email}
+
+
+def _due(now: dt.datetime) -> Q:
+    pending = Q(status=Delivery.Status.PENDING, not_before__lte=now)
+    abandoned = Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
+    return pending | abandoned
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4 … minutes after each failed attempt, at most 4 hours."""
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=4))
+
+
+def delivery_claim(*, delivery_id: int, now: dt.datetime) -> bool:
+    """Take the row for one send; False when another worker has it or it is done."""
+    won = (
+        Delivery.objects.filter(_due(now), pk=delivery_id)
+        .update(status=Delivery.Status.SENDING, claimed_until=now + LEASE,
+                attempts=F("attempts") + 1)
+    )  # fmt: skip
+    return won == 1
+
+
+def delivery_send(*, delivery: Delivery, now: dt.datetime) -> str:
+    """Hand one claimed delivery to its transport and record the outcome."""
+    sender = SENDERS.get(delivery.channel)
+    try:
+        if sender is None:
+            raise LookupError(f"no sender for {delivery.channel}")
+        sender(delivery)
+    except Exception as exc:  # any transport failure is retried; the row keeps why
+        failed = delivery.attempts >= MAX_ATTEMPTS or sender is None
+        status = Delivery.Status.FAILED if failed else Delivery.Status.PENDING
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=status, claimed_until=None, not_before=now + backoff(delivery.attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )  # fmt: skip
+        log.warning("delivery %s attempt %s failed: %s", delivery.key, delivery.attempts, exc)
+        return status
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENT, sent_at=clock.now(), claimed_until=None, last_error=""
+    )
+    return Delivery.Status.SENT
+
+
+def deliveries_send(*, limit: int = 200) -> dict[str, int]:
+    """Send what is due now, each row claimed first; returns counts per outcome."""
+    now = clock.now()
+    ids = list(
+        Delivery.objects.filter(_due(now))
+        .order_by("not_before", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    outcomes: dict[str, int] = {}
+    for delivery_id in ids:
+        if not delivery_claim(delivery_id=delivery_id, now=now):
+            outcomes["taken"] = outcomes.get("taken", 0) + 1
+            continue
+        delivery = Delivery.objects.select_related("notification", "notification__recipient").get(
+            pk=delivery_id
+        )
+        outcome = delivery_send(delivery=delivery, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

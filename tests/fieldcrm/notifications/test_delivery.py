@@ -1,0 +1,118 @@
+"""E-mail deliveries, once each, to a real local SMTP server (aiosmtpd), in the user's language."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from fieldcrm.notifications import clock
+from fieldcrm.notifications.delivery import deliveries_send, delivery_claim
+from fieldcrm.notifications.models import Delivery, NotificationPreference, NotificationSettings
+from tests.fieldcrm.notifications.test_notifications_api import notify
+from tests.harness.smtp import smtp_server
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def inbox(settings):
+    with smtp_server() as inbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = inbox.host, inbox.port
+        settings.EMAIL_TIMEOUT = 5
+        yield inbox
+
+
+def wants_email(user, language="en", **settings_):
+    user.email = f"{user.username}@example.com"
+    user.save()
+    NotificationSettings.objects.create(user=user, language=language, **settings_)
+    NotificationPreference.objects.create(user=user, kind="task_due", channel="email")
+
+
+def test_a_notification_is_mailed_once_in_the_users_language_with_both_parts(inbox, world):
+    wants_email(world.rep1, language="vi")
+    with clock.frozen(T0):
+        notification = notify(world.rep1)
+        assert deliveries_send() == {"sent": 1}
+        assert deliveries_send() == {}
+    (message,) = inbox.messages
+    delivery = Delivery.objects.get()
+    assert message["Message-ID"] == delivery.message_id == f"<{notification.pk}.email@fieldcrm>"
+    assert message["To"] == "rep1@example.com"
+    assert message["Subject"] == "Công việc đến hạn: Call Anna"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Call Anna" in text and 'lang="vi"' in html and 'dir="ltr"' in html
+    unsubscribe = re.search(r"<(http://[^>]+)>", message["List-Unsubscribe"]).group(1)
+    assert unsubscribe in text and f"/notifications/{notification.pk}/open" in text
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+
+def test_persian_mail_is_right_to_left_and_markup_in_a_title_is_escaped(inbox, world):
+    wants_email(world.rep1, language="fa")
+    with clock.frozen(T0):
+        notify(world.rep1, title="<b>Anna</b>")
+        deliveries_send()
+    html = inbox.messages[0].get_body(("html",)).get_content()
+    assert 'dir="rtl"' in html and 'lang="fa"' in html
+    assert "&lt;b&gt;Anna&lt;/b&gt;" in html and "<b>Anna" not in html
+
+
+def test_a_row_claimed_by_another_worker_is_left_until_its_lease_runs_out(inbox, world):
+    wants_email(world.rep1)
+    with clock.frozen(T0):
+        notify(world.rep1)
+        delivery = Delivery.objects.get()
+        # Another worker claimed it and died before marking it sent.
+        assert delivery_claim(delivery_id=delivery.pk, now=T0)
+        assert not delivery_claim(delivery_id=delivery.pk, now=T0)
+        assert deliveries_send() == {}
+    with clock.frozen(T0 + dt.timedelta(minutes=6)):
+        assert deliveries_send() == {"sent": 1}
+    assert len(inbox.messages) == 1
+    assert inbox.messages[0]["Message-ID"] == delivery.message_id  # the receiver's dedup key
+    assert Delivery.objects.get().attempts == 2
+
+
+def test_a_refused_send_is_retried_with_backoff_and_sent_once(inbox, world):
+    wants_email(world.rep1)
+    inbox.refuse = 1
+    with clock.frozen(T0):
+        notify(world.rep1)
+        assert deliveries_send() == {"pending": 1}
+        assert deliveries_send() == {}  # not before its backoff
+    failed = Delivery.objects.get()
+    assert failed.attempts == 1 and "451" in failed.last_error
+    with clock.frozen(T0 + dt.timedelta(minutes=2)):
+        assert deliveries_send() == {"sent": 1}
+    assert len(inbox.messages) == 1
+
+
+def test_quiet_hours_hold_the_mail_until_they_end(inbox, world):
+    # The rep's region (North) has the default zone (UTC): quiet from 09:00 to 11:30.
+    wants_email(world.rep1, quiet_start=dt.time(9), quiet_end=dt.time(11, 30))
+    with clock.frozen(T0):
+        notify(world.rep1)
+        assert deliveries_send() == {}
+    assert Delivery.objects.get().not_before == dt.datetime(2026, 3, 3, 11, 30, tzinfo=UTC)
+    with clock.frozen(dt.datetime(2026, 3, 3, 11, 30, tzinfo=UTC)):
+        assert deliveries_send() == {"sent": 1}
+
+
+def test_the_unsubscribe_link_asks_then_stops_that_kind_of_mail(inbox, client, world):
+    wants_email(world.rep1)
+    with clock.frozen(T0):
+        notify(world.rep1)
+        deliveries_send()
+    link = re.search(r"<http://[^/]+([^>]+)>", inbox.messages[0]["List-Unsubscribe"]).group(1)
+    assert client.get(link).status_code == 200
+    assert NotificationPreference.objects.get(user=world.rep1).channel == "email"
+    assert client.post(link).status_code == 200
+    assert NotificationPreference.objects.get(user=world.rep1).channel == "in_app"
+    assert client.post(link[:-3] + "xyz").status_code == 404
+    with clock.frozen(T0):
+        notify(world.rep1)
+        assert deliveries_send() == {}
+    assert len(inbox.messages) == 1

@@ -1,0 +1,48 @@
+"""A real SMTP server on a free loopback port (aiosmtpd), keeping every message it accepts.
+
+Tests send through Django's SMTP backend to it, so what they check is what a mail server got
+on the wire (headers, both parts, encodings), not what the locmem backend was handed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+from tests.harness.env import free_port
+
+
+@dataclass
+class Inbox:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse: int = 0  # answer this many DATA commands with a transient error first
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        with self._lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return "451 Try again later"
+            parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    inbox = Inbox(host="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
