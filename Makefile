@@ -53,10 +53,12 @@ fieldcrm/locale/.compiled: $(wildcard fieldcrm/locale/*/LC_MESSAGES/*.po) | venv
 	cd fieldcrm && ../$(PY) ../manage.py compilemessages -v0
 	touch $@
 
-run: setup ## Serve the app with the demo data on http://127.0.0.1:8000
+run: setup ## Serve the app with the demo data on http://127.0.0.1:8000 (and its reminder worker)
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@# The scheduler and delivery worker run beside the server and stop with it.
+	$(PY) manage.py run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
 demo: setup ## Load the demo data set (once) into the configured database
 	$(PY) manage.py migrate --no-input -v0

@@ -180,6 +180,12 @@ CELERY_BROKER_URL = env.str("FIELDCRM_CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Celery beat (docker-compose's `beat` service): reminders every minute, deliveries between.
+# Any number of workers may run them at once (unique reminder keys, claimed deliveries).
+CELERY_BEAT_SCHEDULE = {
+    "notifications-remind": {"task": "fieldcrm.notifications.remind", "schedule": 60.0},
+    "notifications-deliver": {"task": "fieldcrm.notifications.deliver", "schedule": 20.0},
+}
 
 # E-mail (notifications, reminders) through Django's mail framework: a real SMTP server when
 # FIELDCRM_EMAIL_HOST is set, else printed to the console (the embedded default, a demo).

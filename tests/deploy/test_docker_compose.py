@@ -21,7 +21,7 @@ def test_compose_runs_postgis_web_worker_and_redis():
     assert (ROOT / "Dockerfile").exists()
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["web", "worker", "beat"])
 def test_every_app_variable_is_one_the_settings_read(service):
     env = COMPOSE["services"][service]["environment"]
     read = set(re.findall(r'"((?:FIELDCRM_|DATABASE_URL)[A-Z_]*)"', SETTINGS_SOURCE))
@@ -61,6 +61,21 @@ def test_worker_command_starts_celery_on_our_app():
     target = re.search(r"--app (\S+)", command)
     module = importlib.import_module(target.group(1))
     assert module.app.main == "fieldcrm"
+
+
+def test_beat_runs_the_schedule_of_jobs_the_workers_know():
+    from django.conf import settings
+
+    from fieldcrm.celery import app
+
+    beat = COMPOSE["services"]["beat"]
+    assert re.search(r"celery --app fieldcrm\.celery beat\b", beat["command"])
+    assert (
+        beat["build"] == "." and beat["environment"] == COMPOSE["services"]["worker"]["environment"]
+    )
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled and scheduled <= set(app.tasks), scheduled - set(app.tasks)
 
 
 def _compose_env(**overrides: str) -> dict[str, str]:
