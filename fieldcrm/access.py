@@ -5,7 +5,7 @@ report, map and sync pull starts here.
 - manager: everything in their regions, read and write
 - planner: reads accounts of their regions; creates and publishes route plans there
 - admin: everything
-- everyone, admins included: only their own notifications
+- everyone, admins included: only their own notifications and calendar feed
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -25,7 +25,7 @@ from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefi
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
-from fieldcrm.notifications.models import Notification
+from fieldcrm.notifications.models import CalendarFeed, Notification
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
@@ -72,7 +72,10 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
         accounts = nothing
     in_accounts = None if accounts is None else Q(account__in=Account.objects.filter(accounts))
     # Personal rows: their owner's alone, whatever the role (an admin included).
-    personal: dict[type[Model], Q | None] = {Notification: Q(recipient=user)}
+    personal: dict[type[Model], Q | None] = {
+        Notification: Q(recipient=user),
+        CalendarFeed: Q(user=user),
+    }
     if user.is_admin:
         return {**dict.fromkeys(MODELS), **personal}
     managed = user.role in (User.Role.MANAGER, User.Role.PLANNER)
@@ -149,6 +152,7 @@ MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
+    CalendarFeed,
 )  # fmt: skip
 
 

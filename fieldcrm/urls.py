@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from fieldcrm.api import api
 from fieldcrm.core.views import api_not_found, healthz
+from fieldcrm.notifications.views import calendar_feed
 from fieldcrm.users.views import RoleLoginView, home
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("manager/", include("fieldcrm.manager.urls")),
     path("planner/", include("fieldcrm.manager.planner_urls")),
     path("notifications/", include("fieldcrm.notifications.urls")),
+    path("calendar/<str:secret>.ics", calendar_feed, name="calendar-feed"),
     # The API's root shows its documentation; unknown paths below it answer JSON.
     path("api/", RedirectView.as_view(url="/api/docs", permanent=False)),
     path("api/", api.urls),

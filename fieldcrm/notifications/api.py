@@ -2,13 +2,16 @@
 
 import uuid
 
-from ninja import Query, Router
+from django.utils import timezone
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
-from fieldcrm.notifications import selectors, services
+from fieldcrm.notifications import calendar, selectors, services
 from fieldcrm.notifications.schemas import (
+    CalendarFeedCreated,
+    CalendarFeedOut,
     MarkedOut,
     NotificationFilters,
     NotificationOut,
@@ -61,3 +64,23 @@ def get_notification(request: ApiRequest, notification_id: uuid.UUID):
 def read_notification(request: ApiRequest, notification_id: uuid.UUID):
     """Mark it read; idempotent."""
     return services.notification_mark_read(actor=request.auth, notification_id=notification_id)
+
+
+@router.get("/calendar-feed", response=CalendarFeedOut)
+def get_calendar_feed(request: ApiRequest):
+    """Whether your calendar address is live (its secret is shown only when made)."""
+    feed = calendar.calendar_feed_active(user=request.auth)
+    return {"active": feed is not None, "created_at": feed.created_at if feed else None}
+
+
+@router.post("/calendar-feed", response={201: CalendarFeedCreated})
+def create_calendar_feed(request: ApiRequest):
+    """A new secret address for your calendar (tasks, visits); the previous one stops."""
+    secret = calendar.calendar_feed_create(user=request.auth)
+    return Status(201, {"url": calendar.feed_url(secret), "created_at": timezone.now()})
+
+
+@router.delete("/calendar-feed", response={204: None})
+def revoke_calendar_feed(request: ApiRequest):
+    calendar.calendar_feed_revoke(user=request.auth)
+    return Status(204, None)

@@ -145,3 +145,21 @@ class Delivery(models.Model):
     def message_id(self) -> str:
         """Stable across attempts: the receiver's way to drop a copy."""
         return f"<{self.key}@fieldcrm>"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar address (/calendar/<secret>.ics). Only a hash of the secret is
+    kept; a new one replaces the old, and a revoked feed answers 404 like an unknown one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"calendar of {self.user_id}"

@@ -77,3 +77,13 @@ class NotificationSyncPatch(Schema):
 
 class NotificationCreate(Schema):
     """Phones never create notifications; the sync refuses such a push by this empty shape."""
+
+
+class CalendarFeedOut(Schema):
+    active: bool
+    created_at: dt.datetime | None
+
+
+class CalendarFeedCreated(Schema):
+    url: str = Field(description="Shown once: only a hash of its secret is kept.")
+    created_at: dt.datetime

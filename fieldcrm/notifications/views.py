@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fieldcrm.access import NotInScope
-from fieldcrm.notifications import selectors, services, texts
+from fieldcrm.notifications import calendar, selectors, services, texts
 from fieldcrm.notifications.email import unsubscribe_read
 from fieldcrm.notifications.models import Channel, NotificationKind
 from fieldcrm.users.models import User
@@ -66,3 +66,13 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if done:
         services.preference_set(user=user, kind=kind, channel=Channel.IN_APP)
     return render(request, "notifications/unsubscribe.html", {"label": label, "done": done})
+
+
+def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    """The secret address is the credential (calendar apps send no cookies)."""
+    user = calendar.calendar_feed_user(secret=secret)
+    if user is None:
+        raise Http404
+    response = HttpResponse(calendar.calendar_ics(user=user), content_type="text/calendar")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

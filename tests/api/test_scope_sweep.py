@@ -196,3 +196,13 @@ def test_body_ids_outside_the_scope_answer_like_missing_ones(world, records, ope
         inside = send(records["in"]["account_id"])
         assert inside.status_code < 500, (role, operation_id, inside.content)
         assert MARKER not in inside.content.decode(), (role, operation_id)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_calendar_feed_holds_the_callers_own_items_only(world, records, role):
+    # Feeds are personal, an admin's included: no one else's task or visit is in one.
+    Task.objects.update(due_at=timezone.now() + dt.timedelta(hours=5))
+    url = _client(world, role).post("/api/v1/calendar-feed").json()["url"]
+    body = Client().get("/calendar/" + url.rsplit("/calendar/", 1)[1]).content.decode()
+    assert "BEGIN:VCALENDAR" in body and MARKER not in body
+    assert ("Call North" in body) == (role == "rep1")
