@@ -185,5 +185,5 @@ def reminders_run() -> Counter[str]:
                 key=c.key, channels=people.channel_map(c.recipient),
             )  # fmt: skip
             if created is not None:
-                made[c.kind] += 1
+                made[str(c.kind)] += 1
     return made

@@ -27,7 +27,6 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         while not stop.is_set():
-            close_old_connections()
             try:
                 made, sent = reminders_run(), deliveries_send()
             except Exception as exc:  # a locked database or a mail outage: try next round
@@ -37,4 +36,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"reminders {dict(made)}, deliveries {sent}")
             if once:
                 break
+            # Between rounds, as between requests: drop a broken or too old connection.
+            close_old_connections()
             stop.wait(interval)
