@@ -2,8 +2,10 @@
 
 import datetime as dt
 import re
+import threading
 
 import pytest
+from django.db import connection
 
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.delivery import deliveries_send, delivery_claim
@@ -116,3 +118,35 @@ def test_the_unsubscribe_link_asks_then_stops_that_kind_of_mail(inbox, client, w
         notify(world.rep1)
         assert deliveries_send() == {}
     assert len(inbox.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_message_exactly_once(inbox, world):
+    # Real concurrent connections (one per thread), committed rows: the claim is the only
+    # thing standing between two workers and a doubled e-mail.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers (SQLite's test database is one shared memory DB)")
+    wants_email(world.rep1)
+    with clock.frozen(T0):
+        for n in range(20):
+            notify(world.rep1, title=f"Task {n}")
+    start = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            start.wait()
+            with clock.frozen(T0):
+                results.append(deliveries_send())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(ids) == len(set(ids)) == 20
+    assert sum(r.get("sent", 0) for r in results) == 20
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
