@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     TASK_OVERDUE = "task_overdue", _("Task overdue")
     TASK_OVERDUE_MANAGER = "task_overdue_manager", _("A rep's task long overdue")
     ACCOUNT_VISIT_DUE = "account_visit_due", _("Account due for a visit")
+    VISIT_BOOKED = "visit_booked", _("Booked visit tomorrow")
 
 
 class Channel(models.TextChoices):

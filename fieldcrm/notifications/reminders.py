@@ -13,6 +13,7 @@ changing a task's due time makes new keys, so the new time is reminded too. Time
 - overdue: when a timed task's time, or an all-day task's day, has passed; its assignee's
   managers are told after FIELDCRM_OVERDUE_MANAGER_DAYS more days.
 - an account past its visit cadence (``visit_due_at``) reminds its owner.
+- a booked visit (an appointment) reminds its rep at 18:00 the evening before.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.selectors import user_timezone
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
 
 LOOKBACK = dt.timedelta(days=7)
+EVENING = dt.time(18)
 
 
 @dataclass
@@ -162,6 +165,33 @@ def _account_candidates(now: dt.datetime) -> Iterable[Candidate]:
         )  # fmt: skip
 
 
+def _booked_visit_candidates(now: dt.datetime, people: _People) -> Iterable[Candidate]:
+    today = now.date()
+    visits = (
+        Visit.objects.filter(status=Visit.Status.PLANNED, is_required=True)
+        .filter(scheduled_on__gte=today - dt.timedelta(days=1),
+                scheduled_on__lte=today + dt.timedelta(days=2))
+        .filter(rep__is_active=True)
+        .select_related("rep", "account")
+        .order_by("scheduled_on", "pk")
+    )  # fmt: skip
+    for visit in visits:
+        assert visit.scheduled_on is not None
+        tz = people.zone(visit.rep)
+        evening = dt.datetime.combine(visit.scheduled_on - dt.timedelta(days=1), EVENING, tzinfo=tz)
+        starts = dt.datetime.combine(
+            visit.scheduled_on, visit.window_start or dt.time(0), tzinfo=tz
+        )
+        if not evening <= now < max(starts, evening + dt.timedelta(hours=6)):
+            continue
+        time = visit.window_start.strftime("%H:%M") if visit.window_start else None
+        yield Candidate(
+            f"visit:{visit.pk}:evening:{visit.scheduled_on.isoformat()}", visit.rep,
+            NotificationKind.VISIT_BOOKED, {"name": visit.account.name, "time": time},
+            ("account", visit.account_id),
+        )  # fmt: skip
+
+
 def reminders_run() -> Counter[str]:
     """Create every notification due at ``clock.now()`` that does not exist yet; returns how
     many of each kind were made."""
@@ -169,6 +199,7 @@ def reminders_run() -> Counter[str]:
     people = _People()
     candidates = [c for task in _tasks(now) for c in _task_candidates(task, now, people)]
     candidates += list(_account_candidates(now))
+    candidates += list(_booked_visit_candidates(now, people))
     made: Counter[str] = Counter()
     for chunk_start in range(0, len(candidates), 500):
         chunk = candidates[chunk_start : chunk_start + 500]

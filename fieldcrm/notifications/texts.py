@@ -45,6 +45,10 @@ def _texts(kind: str, params: dict[str, Any], tz: dt.tzinfo) -> tuple[str, str]:
             days,
         ) % {"days": days}
         return _("%(name)s is due for a visit") % {"name": name}, body
+    if kind == NotificationKind.VISIT_BOOKED:
+        name, time = str(params.get("name", "")), str(params.get("time") or "")
+        title = _("Booked visit tomorrow: %(name)s") % {"name": name}
+        return title, (_("At %(time)s.") % {"time": time}) if time else ""
     return str(kind), ""
 
 

@@ -10,6 +10,7 @@ from fieldcrm.notifications import clock
 from fieldcrm.notifications.models import Delivery, Notification, NotificationPreference
 from fieldcrm.notifications.reminders import reminders_run
 from fieldcrm.tasks.models import Task
+from fieldcrm.visits.models import Visit
 from tests.factories import make_account
 
 UTC = dt.UTC
@@ -105,3 +106,16 @@ def test_run_worker_once_reminds_and_delivers(world, settings):
         call_command("run_worker", "--once")
     assert Notification.objects.get().kind == "task_overdue"
     assert Delivery.objects.get().status == "sent"  # (locmem: the SMTP path is test_delivery's)
+
+
+def test_a_booked_visit_reminds_its_rep_the_evening_before(world):
+    account = make_account("Pharmacy", lng=1.05, lat=42.05)
+    Visit.objects.create(account=account, rep=world.rep1, scheduled_on=dt.date(2026, 3, 4),
+                         is_required=True, window_start=dt.time(9, 30))  # fmt: skip
+    Visit.objects.create(account=account, rep=world.rep2, scheduled_on=dt.date(2026, 3, 4))
+    assert run(at(3, 17, 59)) == Counter()
+    assert run(at(3, 18)) == Counter(visit_booked=1)
+    assert run(at(3, 21)) == Counter()
+    n = Notification.objects.get()
+    assert (n.recipient, n.record_type, n.record_id) == (world.rep1, "account", account.pk)
+    assert n.params == {"name": "Pharmacy", "time": "09:30"}

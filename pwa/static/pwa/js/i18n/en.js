@@ -149,4 +149,6 @@ export const messages = {
   notif_rep_overdue_days: "{rep}'s task has been overdue for {days} days.",
   notif_visit_due: "{name} is due for a visit",
   notif_visit_every: "Visit it every {days} days; it is past due.",
+  notif_visit_booked: "Booked visit tomorrow: {name}",
+  notif_at_time: "At {time}.",
 };

@@ -149,4 +149,6 @@ export const messages = {
   notif_rep_overdue_days: "کارِ {rep} {days} روز است که عقب افتاده است.",
   notif_visit_due: "وقت بازدید از {name} است",
   notif_visit_every: "هر {days} روز باید بازدید شود؛ موعدش گذشته است.",
+  notif_visit_booked: "بازدید رزروشدهٔ فردا: {name}",
+  notif_at_time: "ساعت {time}.",
 };

@@ -149,4 +149,6 @@ export const messages = {
   notif_rep_overdue_days: "Công việc của {rep} đã quá hạn {days} ngày.",
   notif_visit_due: "Đã đến lúc ghé thăm {name}",
   notif_visit_every: "Cần ghé thăm mỗi {days} ngày; đã quá hạn.",
+  notif_visit_booked: "Lịch hẹn ghé thăm ngày mai: {name}",
+  notif_at_time: "Lúc {time}.",
 };

@@ -34,6 +34,11 @@ export function notificationText({ kind, params = {} }) {
       };
     case "account_visit_due":
       return { title: t("notif_visit_due", { name: params.name }), body: t("notif_visit_every", { days }) };
+    case "visit_booked":
+      return {
+        title: t("notif_visit_booked", { name: params.name }),
+        body: params.time ? t("notif_at_time", { time: params.time }) : "",
+      };
     default:
       return { title: t("notifications"), body: "" };
   }
