@@ -8,6 +8,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from fieldcrm.notifications.delivery import deliveries_send
+from fieldcrm.notifications.digest import digests_run
 from fieldcrm.notifications.reminders import reminders_run
 
 REMIND_JOB = "fieldcrm.notifications.remind"
@@ -17,7 +18,7 @@ DELIVER_JOB = "fieldcrm.notifications.deliver"
 @shared_task(name=REMIND_JOB, ignore_result=True)
 def notifications_remind_job() -> dict[str, int]:
     """Create the reminders due now, then send what is due."""
-    made = dict(reminders_run())
+    made = dict(reminders_run() + digests_run())
     notifications_deliver_job.delay()
     return made
 

@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     TASK_OVERDUE_MANAGER = "task_overdue_manager", _("A rep's task long overdue")
     ACCOUNT_VISIT_DUE = "account_visit_due", _("Account due for a visit")
     VISIT_BOOKED = "visit_booked", _("Booked visit tomorrow")
+    DAILY_DIGEST = "daily_digest", _("Daily digest")
 
 
 class Channel(models.TextChoices):
@@ -63,7 +64,7 @@ class Notification(SyncedModel):
 
 
 class NotificationPreference(models.Model):
-    """A user's channel for one kind; no row means the default (in app)."""
+    """A user's channel for one kind; no row means the default (in app; the digest: e-mail)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"

@@ -16,6 +16,9 @@ from fieldcrm.notifications.models import (
 )
 from fieldcrm.users.models import User
 
+# A digest is a morning e-mail unless the user chooses otherwise (no address: the bell only).
+DEFAULT_CHANNELS = {NotificationKind.DAILY_DIGEST.value: Channel.EMAIL.value}
+
 
 def notification_list(*, actor: User, unread: bool | None = None) -> QuerySet[Notification]:
     """The caller's notifications, newest first, ties by id."""
@@ -42,7 +45,8 @@ def notification_settings_get(*, user: User) -> NotificationSettings:
 def preference_channels(*, user: User) -> dict[str, str]:
     """Per kind, the channel the user chose (in app unless they chose otherwise)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "channel"))
-    return {kind: chosen.get(kind, Channel.IN_APP) for kind in NotificationKind.values}
+    return {kind: chosen.get(kind, DEFAULT_CHANNELS.get(kind, Channel.IN_APP))
+            for kind in NotificationKind.values}  # fmt: skip
 
 
 def notification_settings_view(*, user: User) -> dict[str, Any]:

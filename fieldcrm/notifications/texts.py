@@ -49,7 +49,29 @@ def _texts(kind: str, params: dict[str, Any], tz: dt.tzinfo) -> tuple[str, str]:
         name, time = str(params.get("name", "")), str(params.get("time") or "")
         title = _("Booked visit tomorrow: %(name)s") % {"name": name}
         return title, (_("At %(time)s.") % {"time": time}) if time else ""
+    if kind == NotificationKind.DAILY_DIGEST:
+        return _digest(params)
     return str(kind), ""
+
+
+def _digest(params: dict[str, Any]) -> tuple[str, str]:
+    day = params.get("date", "")
+    if params.get("role") == "manager":
+        lines = [
+            _("%(rep)s: %(done)d of %(planned)d visits done")
+            % {"rep": r.get("rep", ""), "done": r.get("done", 0), "planned": r.get("planned", 0)}
+            for r in params.get("reps", [])
+        ]
+        lines.append(_("Overdue tasks: %(n)d") % {"n": params.get("overdue", 0)})
+        lines.append(_("New leads: %(n)d") % {"n": params.get("new_leads", 0)})
+        return _("Yesterday in your region, %(date)s") % {"date": day}, "\n".join(lines)
+    lines = [
+        _("Stops: %(n)d") % {"n": params.get("stops", 0)},
+        _("Tasks due: %(n)d") % {"n": params.get("tasks_due", 0)},
+        _("Overdue tasks: %(n)d") % {"n": params.get("overdue", 0)},
+        _("Accounts due for a visit: %(n)d") % {"n": params.get("accounts_due", 0)},
+    ]
+    return _("Your day, %(date)s") % {"date": day}, "\n".join(lines)
 
 
 def render(
@@ -70,4 +92,8 @@ def record_path(record_type: str, record_id: object) -> str:
         return f"/app/#/account/{record_id}"
     if record_type == "task":
         return "/app/#/tasks"
+    if record_type == "today":
+        return "/app/#/today"
+    if record_type == "dashboard":
+        return "/manager/"
     return "/notifications/"

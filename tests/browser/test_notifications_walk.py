@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from fieldcrm.notifications import clock
 from fieldcrm.notifications.models import Notification
 from fieldcrm.tasks.models import Task
 
@@ -16,16 +17,17 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_due_task_rings_the_bell_on_the_page_and_the_phone_and_opens_its_record(phones, world):
-    Task.objects.create(
-        title="Call Anna", assignee=world.rep1, due_at=timezone.now() - dt.timedelta(hours=1)
-    )
+    # The scheduler's clock at 14:00 today (after the morning digests), the task due at 13:00.
+    now = timezone.now().replace(hour=14, minute=0, second=0, microsecond=0)
+    Task.objects.create(title="Call Anna", assignee=world.rep1, due_at=now - dt.timedelta(hours=1))
     phone = phones()
     phone.login("rep1")
     page = phone.page
     bell = page.locator("#bell")
     assert bell.get_attribute("data-unread") == "0"
 
-    call_command("run_worker", "--once")  # the item is already due: one run makes it
+    with clock.frozen(now):
+        call_command("run_worker", "--once")  # the item is already due: one run makes it
     assert Notification.objects.get(recipient=world.rep1).kind == "task_overdue"
 
     office = phone.context.new_page()  # the same person on a server-rendered page

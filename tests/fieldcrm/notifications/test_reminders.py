@@ -102,7 +102,7 @@ def test_run_worker_once_reminds_and_delivers(world, settings):
     world.rep1.save()
     NotificationPreference.objects.create(user=world.rep1, kind="task_overdue", channel="email")
     Task.objects.create(title="Late", assignee=world.rep1, due_at=at(3, 10))
-    with clock.frozen(at(3, 11)):
+    with clock.frozen(at(3, 13)):  # after the morning's digests
         call_command("run_worker", "--once")
     assert Notification.objects.get().kind == "task_overdue"
     assert Delivery.objects.get().status == "sent"  # (locmem: the SMTP path is test_delivery's)

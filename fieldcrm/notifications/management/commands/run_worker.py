@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from fieldcrm.notifications.delivery import deliveries_send
+from fieldcrm.notifications.digest import digests_run
 from fieldcrm.notifications.reminders import reminders_run
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             signal.signal(sig, lambda *_: stop.set())
         while not stop.is_set():
             try:
-                made, sent = reminders_run(), deliveries_send()
+                made, sent = reminders_run() + digests_run(), deliveries_send()
             except Exception as exc:  # a locked database or a mail outage: try next round
                 self.stderr.write(f"run_worker: {type(exc).__name__}: {exc}")
             else:

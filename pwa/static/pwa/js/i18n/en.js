@@ -151,4 +151,8 @@ export const messages = {
   notif_visit_every: "Visit it every {days} days; it is past due.",
   notif_visit_booked: "Booked visit tomorrow: {name}",
   notif_at_time: "At {time}.",
+  notif_digest_rep: "Your day, {date}",
+  notif_digest_manager: "Yesterday in your region, {date}",
+  notif_digest_rep_body: "Stops: {stops} · Tasks due: {tasks} · Overdue: {overdue} · Accounts due: {accounts}",
+  notif_digest_manager_body: "Visits done: {done} of {planned} · Overdue tasks: {overdue} · New leads: {leads}",
 };

@@ -151,4 +151,8 @@ export const messages = {
   notif_visit_every: "هر {days} روز باید بازدید شود؛ موعدش گذشته است.",
   notif_visit_booked: "بازدید رزروشدهٔ فردا: {name}",
   notif_at_time: "ساعت {time}.",
+  notif_digest_rep: "روز شما، {date}",
+  notif_digest_manager: "دیروز در منطقهٔ شما، {date}",
+  notif_digest_rep_body: "توقف‌ها: {stops} · سررسید: {tasks} · عقب‌افتاده: {overdue} · نیازمند بازدید: {accounts}",
+  notif_digest_manager_body: "بازدیدهای انجام‌شده: {done} از {planned} · کارهای عقب‌افتاده: {overdue} · سرنخ‌های تازه: {leads}",
 };

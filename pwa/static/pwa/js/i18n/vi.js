@@ -151,4 +151,8 @@ export const messages = {
   notif_visit_every: "Cần ghé thăm mỗi {days} ngày; đã quá hạn.",
   notif_visit_booked: "Lịch hẹn ghé thăm ngày mai: {name}",
   notif_at_time: "Lúc {time}.",
+  notif_digest_rep: "Ngày của bạn, {date}",
+  notif_digest_manager: "Hôm qua trong vùng của bạn, {date}",
+  notif_digest_rep_body: "Điểm dừng: {stops} · Đến hạn: {tasks} · Quá hạn: {overdue} · Cần ghé thăm: {accounts}",
+  notif_digest_manager_body: "Đã ghé: {done} trên {planned} · Công việc quá hạn: {overdue} · Khách tiềm năng mới: {leads}",
 };

@@ -39,9 +39,26 @@ export function notificationText({ kind, params = {} }) {
         title: t("notif_visit_booked", { name: params.name }),
         body: params.time ? t("notif_at_time", { time: params.time }) : "",
       };
+    case "daily_digest":
+      return digestText(params);
     default:
       return { title: t("notifications"), body: "" };
   }
+}
+
+function digestText(params) {
+  if (params.role === "manager") {
+    const reps = params.reps || [];
+    const sum = (key) => reps.reduce((total, r) => total + Number(r[key] || 0), 0);
+    return {
+      title: t("notif_digest_manager", { date: params.date }),
+      body: t("notif_digest_manager_body", { done: sum("done"), planned: sum("planned"), overdue: params.overdue ?? 0, leads: params.new_leads ?? 0 }),
+    };
+  }
+  return {
+    title: t("notif_digest_rep", { date: params.date }),
+    body: t("notif_digest_rep_body", { stops: params.stops ?? 0, tasks: params.tasks_due ?? 0, overdue: params.overdue ?? 0, accounts: params.accounts_due ?? 0 }),
+  };
 }
 
 /**
@@ -52,6 +69,7 @@ export function notificationText({ kind, params = {} }) {
 export function recordHash({ record_type: type, record_id: id }) {
   if (type === "account" && id) return `#/account/${id}`;
   if (type === "task") return "#/tasks";
+  if (type === "today") return "#/today";
   return "#/notifications";
 }
 
