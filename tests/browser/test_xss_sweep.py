@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.notifications.models import Notification
 from fieldcrm.plans.models import PlanJob
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
@@ -296,6 +297,13 @@ def test_manager_pages_and_map_keep_payloads_inert(walks, world, planted):
     bulk_change_walk(walk)
     walk.open("/manager/map/frame")  # the frame on its own, as a download opens it
     walk.check_frames()
+    # A notification's words come from a record's fields (a task title): shown as text.
+    Notification.objects.create(recipient=world.manager, kind="task_overdue_manager",
+                                params={"title": evil("notif-m"), "rep": evil("notif-r", 150)},
+                                record_type="task")  # fmt: skip
+    walk.open("/notifications/")
+    walk.page.get_by_text(f"Long overdue: {evil('notif-m')}").wait_for()
+    walk.check_frames()
 
 
 def test_planner_page_and_route_map_keep_payloads_inert(walks, world, planted):
@@ -346,6 +354,9 @@ def test_error_pages_keep_payloads_inert(walks, world, planted):
 def test_phone_app_keeps_payloads_inert(walks, world, planted):
     walk = walks(phone=True)
     page = walk.page
+    Notification.objects.create(recipient=world.rep1, kind="account_visit_due",
+                                params={"name": evil("notif-a"), "days": 7},
+                                record_type="account", record_id=planted[0].pk)  # fmt: skip
     page.goto(f"{walk.base}/app/")
     page.get_by_label("Username").fill("rep1")
     page.get_by_label("Password").fill("pw-rep1")
@@ -355,12 +366,15 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
     page.locator(".stop-name").nth(1).wait_for()  # Today lists both stops
     page.locator(".leaflet-container").wait_for()  # and draws its map
     walk.check_frames()
-    for screen in (f"account/{planted[0].pk}", "nearby", "tasks", "more", f"visit/{planted[0].pk}"):
+    walk_screens = (f"account/{planted[0].pk}", "nearby", "tasks", "more", f"visit/{planted[0].pk}")
+    for screen in (*walk_screens, "notifications"):
         page.goto(f"{walk.base}/app/#/{screen}")
         page.locator("#screen h1").wait_for()
         if screen.startswith("account/"):
             page.get_by_text(evil("contact", 200)).wait_for()  # shown as text
             page.get_by_text(evil("deal", 200)).wait_for()
+        if screen == "notifications":
+            page.get_by_text(f"{evil('notif-a')} is due for a visit").wait_for()
         walk.check_frames()
 
 
