@@ -4,6 +4,7 @@ record), marking all read, and the e-mail's unsubscribe link."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -13,8 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fieldcrm.access import NotInScope
+from fieldcrm.core.errors import DomainError
 from fieldcrm.notifications import calendar, selectors, services, texts
 from fieldcrm.notifications.email import unsubscribe_read
+from fieldcrm.notifications.forms import NotificationSettingsForm
 from fieldcrm.notifications.models import Channel, NotificationKind
 from fieldcrm.users.models import User
 
@@ -76,3 +79,47 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     response = HttpResponse(calendar.calendar_ics(user=user), content_type="text/calendar")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _settings_page(request: HttpRequest, form: Any, **extra: Any) -> HttpResponse:
+    user = request.user
+    feed = calendar.calendar_feed_active(user=user)  # type: ignore[arg-type]
+    context = {"form": form, "calendar_active": feed is not None, **extra}
+    return render(request, "notifications/settings.html", context)
+
+
+@login_required
+def notification_settings_page(request: HttpRequest) -> HttpResponse:
+    """The user's channel per kind, quiet hours, language and lead time, and their calendar."""
+    user = request.user
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.notification_settings_update(
+                    actor=user,  # type: ignore[arg-type]
+                    data=form.data_for_service(),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return _settings_page(request, form, saved=True)
+        return _settings_page(request, form)
+    view = selectors.notification_settings_view(user=user)  # type: ignore[arg-type]
+    initial = {**view, **{f"channel_{k}": v for k, v in view["channels"].items()}}
+    return _settings_page(request, NotificationSettingsForm(initial=initial))
+
+
+@login_required
+@require_POST
+def notification_calendar(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    view = selectors.notification_settings_view(user=user)  # type: ignore[arg-type]
+    form = NotificationSettingsForm(
+        initial={**view, **{f"channel_{k}": v for k, v in view["channels"].items()}}
+    )
+    if request.POST.get("action") == "revoke":
+        calendar.calendar_feed_revoke(user=user)  # type: ignore[arg-type]
+        return _settings_page(request, form)
+    secret = calendar.calendar_feed_create(user=user)  # type: ignore[arg-type]
+    return _settings_page(request, form, calendar_url=calendar.feed_url(secret))

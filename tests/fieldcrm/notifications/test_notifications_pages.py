@@ -1,10 +1,12 @@
 """The server-rendered bell and list: one's own count, opening reads and goes to the record."""
 
+import datetime as dt
 import uuid
 
 from django.test import Client
 
-from fieldcrm.notifications.models import Notification
+from fieldcrm.notifications.models import Notification, NotificationKind
+from fieldcrm.notifications.selectors import notification_settings_get, preference_channels
 from tests.fieldcrm.notifications.test_notifications_api import notify
 
 
@@ -43,3 +45,36 @@ def test_mark_all_read_is_a_post(world):
     assert client.post("/notifications/read-all").status_code == 302
     assert not Notification.objects.filter(read_at__isnull=True, recipient=world.rep1).exists()
     assert Client().get("/notifications/").status_code == 302  # to the login
+
+
+def _settings_form(**changes):
+    form = {"language": "en", "quiet_start": "", "quiet_end": "", "lead_minutes": "30"}
+    form.update({f"channel_{k}": "in_app" for k in NotificationKind.values})
+    form.update(changes)
+    return form
+
+
+def test_the_settings_page_saves_channels_and_quiet_hours_and_names_bad_fields(world):
+    client = _client(world.rep1)
+    page = client.get("/notifications/settings")
+    assert page.status_code == 200 and b'name="channel_task_due"' in page.content
+    saved = client.post(
+        "/notifications/settings",
+        _settings_form(channel_task_due="email", quiet_start="21:00", quiet_end="07:00"),
+    )
+    assert saved.status_code == 200 and b'id="settings-saved"' in saved.content
+    assert preference_channels(user=world.rep1)["task_due"] == "email"
+    assert notification_settings_get(user=world.rep1).quiet_end == dt.time(7)
+    bad = client.post("/notifications/settings", _settings_form(quiet_start="22:00"))
+    assert bad.status_code == 200 and b'id="settings-saved"' not in bad.content
+    assert "Quiet hours need both a start and an end." in bad.content.decode()
+
+
+def test_the_settings_page_makes_shows_once_and_stops_a_calendar_address(world):
+    client = _client(world.rep1)
+    made = client.post("/notifications/calendar", {"action": "create"}).content.decode()
+    path = "/calendar/" + made.split("/calendar/", 1)[1].split(".ics", 1)[0] + ".ics"
+    assert client.get(path).status_code == 200
+    assert "/calendar/" not in client.get("/notifications/settings").content.decode()
+    client.post("/notifications/calendar", {"action": "revoke"})
+    assert client.get(path).status_code == 404
