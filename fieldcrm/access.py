@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,22 +55,36 @@ def _rep_territories(user: User) -> QuerySet:
     return Territory.objects.filter(reps=user).values("pk")
 
 
-def _account_read(user: User) -> Q | None:
+def _ids(qs: QuerySet, resolve: bool) -> QuerySet | list:
+    """A subquery, or with ``resolve`` its ids read now: a literal list the database can
+    match against a composite index (``territory_id = ANY(...)``), which it cannot do with
+    a subquery inside an OR (sync pull, issue 22)."""
+    return list(qs.values_list("pk", flat=True)) if resolve else qs
+
+
+def _account_read(user: User, resolve: bool = False) -> Q | None:
     """None means everything."""
     if user.is_admin:
         return None
     if user.role in (User.Role.MANAGER, User.Role.PLANNER):
-        return Q(territory__region__in=region_ids(user)) | Q(owner=user)
-    return Q(territory__in=_rep_territories(user)) | Q(owner=user)
+        territories = Territory.objects.filter(region__in=region_ids(user)).values("pk")
+        return Q(territory__in=_ids(territories, resolve)) | Q(owner=user)
+    return Q(territory__in=_ids(_rep_territories(user), resolve)) | Q(owner=user)
 
 
-def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
-    """Per model: the filter of rows ``user`` may read (or, with ``write``, change)."""
+def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model], Q | None]:
+    """Per model: the filter of rows ``user`` may read (or, with ``write``, change). With
+    ``resolve`` the small id sets (territories, regions, their reps) are read at once."""
     nothing = Q(pk__in=[])
-    accounts = _account_read(user)
+    accounts = _account_read(user, resolve)
     if write and user.role == User.Role.PLANNER:
         accounts = nothing
     in_accounts = None if accounts is None else Q(account__in=Account.objects.filter(accounts))
+    if resolve and accounts is not None:
+        # Row by row, a lookup of the row's own account by key: inside an OR (tasks, a
+        # manager's visits) an IN subquery would be read whole, the caller's entire scope.
+        mine = Account.objects.filter(accounts, pk=OuterRef("account_id"))
+        in_accounts = Q(Exists(mine))
     # Personal rows: their owner's alone, whatever the role (an admin included).
     personal: dict[type[Model], Q | None] = {
         Notification: Q(recipient=user),
@@ -80,8 +94,10 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
         return {**dict.fromkeys(MODELS), **personal}
     managed = user.role in (User.Role.MANAGER, User.Role.PLANNER)
     regions = region_ids(user)
-    region_reps = User.objects.filter(territories__region__in=regions).values("pk")
     if managed:
+        region_reps = _ids(
+            User.objects.filter(territories__region__in=regions).values("pk"), resolve
+        )
         plans = Q(region__in=regions)
         # A visit or task is seen where its account is (a rep of the region working an
         # account of another region does not bring that account's history along); a task
@@ -138,13 +154,14 @@ def _rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
     }
 
 
-def _cached_rules(user: User, *, write: bool) -> dict[type[Model], Q | None]:
+def _cached_rules(user: User, *, write: bool, resolve: bool) -> dict[type[Model], Q | None]:
     """The rules, built once per user object (one request): they hold lazy subqueries, so they
-    follow later changes to territories and regions, and each query copies what it uses."""
-    key = (write, user.pk, user.role, user.is_admin)
+    follow later changes to territories and regions, and each query copies what it uses.
+    Resolved rules hold ids read when they were built (one pull reads one snapshot)."""
+    key = (write, resolve, user.pk, user.role, user.is_admin)
     cache = user.__dict__.setdefault("_scope_rules", {})
     if key not in cache:
-        cache[key] = _rules(user, write=write)
+        cache[key] = _rules(user, write=write, resolve=resolve)
     return cache[key]
 
 
@@ -157,13 +174,20 @@ MODELS = (
 
 
 def scoped(
-    model: type[M], user: User, *, write: bool = False, queryset: QuerySet | None = None
+    model: type[M],
+    user: User,
+    *,
+    write: bool = False,
+    queryset: QuerySet | None = None,
+    resolved: bool = False,
 ) -> QuerySet:
-    """Rows of ``model`` that ``user`` may read (or change, with ``write``)."""
+    """Rows of ``model`` that ``user`` may read (or change, with ``write``). ``resolved``: the
+    same rule with its small id sets read first, so each entity's filter is an index lookup
+    (the sync pull's shape; README, "Offline sync")."""
     qs = model._default_manager.all() if queryset is None else queryset
     if not user.is_active:
         return qs.none()
-    rule = _cached_rules(user, write=write)[model]
+    rule = _cached_rules(user, write=write, resolve=resolved)[model]
     # Every rule is written with subqueries, never joins over to-many relations, so no row
     # appears twice and no DISTINCT is needed on large tables.
     return qs if rule is None else qs.filter(rule)

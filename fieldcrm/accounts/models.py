@@ -159,6 +159,10 @@ class Account(SyncedModel):
         indexes = [
             models.Index(fields=["updated_at"]),
             models.Index(fields=["territory", "status"]),
+            # A pull reads "changed since N" within the caller's scope: index lookups on
+            # (scope key, change_seq), never a scan of everyone's changes (issue 22).
+            models.Index(fields=["territory", "change_seq"], name="account_sync_territory"),
+            models.Index(fields=["owner", "change_seq"], name="account_sync_owner"),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -226,6 +230,7 @@ class Contact(SyncedModel):
 
     class Meta:
         ordering = ["-is_primary", "name"]
+        indexes = [models.Index(fields=["account", "change_seq"], name="contact_sync_account")]
 
     def __str__(self) -> str:
         return self.name
@@ -274,6 +279,7 @@ class Activity(SyncedModel):
     class Meta:
         ordering = ["-occurred_at", "id"]
         verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["account", "change_seq"], name="activity_sync_account")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject or self.account}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fieldcrm.access import region_ids, scoped
@@ -109,9 +109,17 @@ def sync_today(*, actor: User) -> dict[str, Any]:
     return {"cursor": cursor, "changes": changes}
 
 
+def pull_rows(entity: Entity, actor: User) -> QuerySet:
+    """Every row of ``entity`` the caller may see, tombstones included, in the pull's shape:
+    the scope rule with its id sets read first (``resolved``), so that with a change-number
+    range each OR branch is one range scan of a (scope key, change_seq) index (README,
+    "What makes a pull cheap"; tests/fieldcrm/sync/test_pull_indexes.py)."""
+    return scoped(entity.model, actor, queryset=entity.model.all_objects.all(), resolved=True)
+
+
 def _page(entity: Entity, actor: User, cursor: int, ceiling: int, limit: int) -> tuple[list, bool]:
     """Up to ``limit`` rows in change order, never splitting rows that share a number."""
-    base = scoped(entity.model, actor, queryset=entity.model.all_objects.all())
+    base = pull_rows(entity, actor)
     window = base.filter(change_seq__gt=cursor, change_seq__lte=ceiling)
     rows = list(entity.prefetch(window.order_by("change_seq", "pk"))[:limit])
     full = len(rows) == limit

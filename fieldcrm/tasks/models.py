@@ -49,6 +49,11 @@ class Task(SyncedModel):
 
     class Meta:
         ordering = ["due_at", "id"]
+        # The pull's lookups (issue 22): the assignee's tasks, and those of an account.
+        indexes = [
+            models.Index(fields=["assignee", "change_seq"], name="task_sync_assignee"),
+            models.Index(fields=["account", "change_seq"], name="task_sync_account"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -76,7 +76,12 @@ class Visit(SyncedModel):
 
     class Meta:
         ordering = ["-scheduled_on", "-checked_in_at"]
-        indexes = [models.Index(fields=["rep", "scheduled_on"])]
+        indexes = [
+            models.Index(fields=["rep", "scheduled_on"]),
+            # The pull's lookups (issue 22): a rep's own visits, a manager's by account.
+            models.Index(fields=["rep", "change_seq"], name="visit_sync_rep"),
+            models.Index(fields=["account", "change_seq"], name="visit_sync_account"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} ({self.get_status_display()})"
