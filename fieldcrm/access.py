@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.bulk.models import BulkChange
+from fieldcrm.core.replica import read_alias
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification
@@ -158,7 +159,8 @@ def _cached_rules(user: User, *, write: bool, resolve: bool) -> dict[type[Model]
     """The rules, built once per user object (one request): they hold lazy subqueries, so they
     follow later changes to territories and regions, and each query copies what it uses.
     Resolved rules hold ids read when they were built (one pull reads one snapshot)."""
-    key = (write, resolve, user.pk, user.role, user.is_admin)
+    # Resolved ids belong to the database they were read from (a replica's snapshot).
+    key = (write, resolve and read_alias(), user.pk, user.role, user.is_admin)
     cache = user.__dict__.setdefault("_scope_rules", {})
     if key not in cache:
         cache[key] = _rules(user, write=write, resolve=resolve)

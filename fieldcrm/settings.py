@@ -126,6 +126,23 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
         # Readers never wait for a writer.
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     )
+# A PostgreSQL streaming replica for the sync's read-only calls (pulls, the head start),
+# read in one REPEATABLE READ snapshot; everything else, writes included, uses the primary
+# (fieldcrm/core/replica.py; README, "Read replica").
+if env.str("FIELDCRM_DATABASE_REPLICA_URL", default=""):
+    replica = env.db_url("FIELDCRM_DATABASE_REPLICA_URL")
+    if not replica["ENGINE"].endswith("postgis"):
+        raise ImproperlyConfigured(
+            "FIELDCRM_DATABASE_REPLICA_URL must be a postgis:// URL (a streaming replica)."
+        )
+    if not DATABASES["default"]["ENGINE"].endswith("postgis"):
+        raise ImproperlyConfigured("FIELDCRM_DATABASE_REPLICA_URL needs a postgis:// DATABASE_URL.")
+    replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    replica.setdefault("CONN_HEALTH_CHECKS", True)
+    # Tests: the same database as default (a standby is started by tests/harness only).
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["fieldcrm.core.replica.ReplicaRouter"]
 SPATIALITE_LIBRARY_PATH = env.str("FIELDCRM_SPATIALITE_LIBRARY", default="mod_spatialite")
 
 # GDAL 3.9+ is not in Debian 12; we never open untrusted spatial-reference files.

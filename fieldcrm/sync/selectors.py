@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fieldcrm.access import region_ids, scoped
 from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.core.models import ChangeCounter
+from fieldcrm.core.replica import replica_configured, replica_snapshot
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import ScopeLoss
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 from fieldcrm.visits.models import Visit
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE = 500
 MAX_PAGE = 2000
@@ -36,8 +41,34 @@ def sync_pull(
 ) -> dict[str, Any]:
     """Changed, deleted and no-longer-visible records since ``cursor``; ``more`` means call
     again with the returned cursor. A fresh install (cursor 0) gets no tombstones, except
-    those after ``tombstones_since``: the cursor of the head start it already stored."""
+    those after ``tombstones_since``: the cursor of the head start it already stored.
+
+    With a replica configured it answers from there, in one snapshot, unless the replica
+    has not yet replayed up to ``cursor`` (the phone has seen more than it: an earlier pull
+    was answered by the primary): then the primary answers, so a lagging replica never
+    steps a phone's cursor back nor tells it "nothing new" about rows it has not shown."""
+    if replica_configured():
+        try:
+            with replica_snapshot():
+                answer = _pull(actor, cursor, limit, tombstones_since, on_replica=True)
+        except DatabaseError:
+            # The replica is down, or cancelled the read in a conflict with its replay.
+            logger.warning("sync pull: replica unavailable, read from the primary", exc_info=True)
+            answer = None
+        if answer is not None:
+            return answer
+    answer = _pull(actor, cursor, limit, tombstones_since, on_replica=False)
+    assert answer is not None  # the primary always answers
+    return answer
+
+
+def _pull(
+    actor: User, cursor: int, limit: int, tombstones_since: int | None, *, on_replica: bool
+) -> dict[str, Any] | None:
+    """One pull page from wherever reads go; None when the replica is behind ``cursor``."""
     ceiling = committed_cursor()  # read first: every row up to it is visible to what follows
+    if on_replica and cursor > ceiling:
+        return None
     if cursor >= ceiling:
         # Nothing committed since the cursor, in any entity or scope change (they all take
         # their numbers from the one counter): a quiet pull costs this one read, whatever
@@ -86,6 +117,16 @@ def sync_today(*, actor: User) -> dict[str, Any]:
     The full pull sends the same rows again (never an older version), so nothing is lost or
     kept stale by storing them twice.
     """
+    if replica_configured():
+        try:
+            with replica_snapshot():
+                return _today(actor)
+        except DatabaseError:
+            logger.warning("sync today: replica unavailable, read from the primary", exc_info=True)
+    return _today(actor)
+
+
+def _today(actor: User) -> dict[str, Any]:
     cursor = committed_cursor()  # read first: every row read below is at least this new
     today = timezone.localdate()
     days = (today - dt.timedelta(days=1), today + dt.timedelta(days=1))

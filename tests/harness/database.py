@@ -177,19 +177,53 @@ def _as_owner(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+def _start(data: Path, root: Path, port: int, log: Path) -> dict[str, str]:
+    """Start the server of ``data`` on ``port``; the environment for clients of it."""
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+    # Throwaway data: durability off makes the suite several times faster.
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    )
+    subprocess.run(
+        _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
+                   "-w", "start"]),
+        check=True, **quiet,
+    )  # fmt: skip
+    env = {**os.environ, "PGHOST": str(root), "PGPORT": str(port), "PGUSER": "postgres"}
+    for _ in range(50):
+        if subprocess.run([str(PG_BIN / "pg_isready")], env=env, **quiet).returncode == 0:
+            break
+        time.sleep(0.1)
+    return env
+
+
+def _stop(data: Path) -> None:
+    if (data / "postmaster.pid").exists():
+        subprocess.run(
+            _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
 @contextlib.contextmanager
 def postgis_cluster(dbname: str = "fieldcrm") -> Iterator[str]:
     """Start a cluster, create ``dbname`` with PostGIS, yield its DATABASE_URL, stop it.
 
     It listens on a Unix socket in its folder and on 127.0.0.1 at a free port.
     """
+    with _cluster(dbname) as (url, _root, _data):
+        yield url
+
+
+@contextlib.contextmanager
+def _cluster(dbname: str) -> Iterator[tuple[str, Path, Path]]:
     if not (PG_BIN / "initdb").exists():
         raise RuntimeError(f"PostgreSQL 15 not found in {PG_BIN}: run `make sysdeps`.")
     root = Path(tempfile.mkdtemp(prefix="fieldcrm-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     data, port = root / "data", free_port()
-    log = root / "server.log"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
     try:
         subprocess.run(
@@ -197,31 +231,73 @@ def postgis_cluster(dbname: str = "fieldcrm") -> Iterator[str]:
                        "--no-sync", "-E", "UTF8"]),
             check=True, **quiet,
         )  # fmt: skip
-        # Throwaway data: durability off makes the suite several times faster.
-        options = (
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
-        subprocess.run(
-            _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                       "-w", "start"]),
-            check=True, **quiet,
-        )  # fmt: skip
-        env = {**os.environ, "PGHOST": str(root), "PGPORT": str(port), "PGUSER": "postgres"}
-        for _ in range(50):
-            ready = subprocess.run([str(PG_BIN / "pg_isready")], env=env, **quiet)
-            if ready.returncode == 0:
-                break
-            time.sleep(0.1)
+        env = _start(data, root, port, root / "server.log")
         subprocess.run(["createdb", dbname], env=env, check=True)
         subprocess.run(
             ["psql", "-q", "-d", dbname, "-c", "CREATE EXTENSION postgis"], env=env, check=True
         )
-        yield f"postgis://postgres@127.0.0.1:{port}/{dbname}"
+        yield f"postgis://postgres@127.0.0.1:{port}/{dbname}", root, data
     finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run(
-                _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                **quiet,
-            )
+        _stop(data)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Standby:
+    """A hot standby streaming from a primary: the same databases, read-only, at ``port``."""
+
+    port: int
+    root: Path
+
+    def url_of(self, db: Database) -> str:
+        """The standby's URL for a database of the primary."""
+        return urlsplit(db.url)._replace(netloc=f"postgres@127.0.0.1:{self.port}").geturl()
+
+    def sql(self, statement: str) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as con:
+            return con.execute(statement).fetchall()
+
+    def pause_replay(self) -> None:
+        """The standby stops applying the primary's commits (it keeps receiving them)."""
+        self.sql("SELECT pg_wal_replay_pause()")
+        while self.sql("SELECT pg_get_wal_replay_pause_state()")[0][0] != "paused":
+            time.sleep(0.01)
+
+    def resume_replay(self) -> None:
+        self.sql("SELECT pg_wal_replay_resume()")
+
+    def catch_up(self, primary: Database, timeout: float = 30) -> None:
+        """Wait until the standby has replayed everything the primary has written so far."""
+        target = primary.scalar("SELECT pg_current_wal_insert_lsn()::text")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = self.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0][0]
+            if done:
+                return
+            time.sleep(0.02)
+        raise TimeoutError("the standby did not catch up")
+
+
+@contextlib.contextmanager
+def postgis_primary_and_standby(dbname: str = "fieldcrm") -> Iterator[tuple[str, Standby]]:
+    """A throwaway primary (as ``postgis_cluster``) and a hot standby of it, made with
+    ``pg_basebackup -R`` (streaming replication, hot_standby on), both as the ``postgres``
+    user. Yields the primary's DATABASE_URL and the standby."""
+    with _cluster(dbname) as (url, root, _data):
+        port, standby_data = free_port(), root / "standby"
+        primary = urlsplit(url)
+        subprocess.run(
+            _as_owner([str(PG_BIN / "pg_basebackup"), "-D", str(standby_data), "-R",
+                       "-X", "stream", "-h", "127.0.0.1", "-p", str(primary.port),
+                       "-U", "postgres", "--no-sync", "-c", "fast"]),
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _start(standby_data, root, port, root / "standby.log")
+            yield url, Standby(port=port, root=root)
+        finally:
+            _stop(standby_data)
