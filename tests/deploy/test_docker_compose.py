@@ -15,7 +15,7 @@ SETTINGS_SOURCE = (ROOT / "fieldcrm" / "settings.py").read_text()
 
 def test_compose_runs_postgis_web_worker_and_redis():
     services = COMPOSE["services"]
-    assert {"postgis", "web", "worker", "redis"} <= set(services)
+    assert {"postgis", "postgis-replica", "web", "proxy", "worker", "redis"} <= set(services)
     assert services["postgis"]["image"].startswith("postgis/postgis:")
     assert services["web"]["build"] == services["worker"]["build"] == "."
     assert (ROOT / "Dockerfile").exists()
@@ -53,7 +53,56 @@ def test_web_command_starts_gunicorn_on_our_wsgi_application():
     assert target, command
     module = importlib.import_module(target.group(1))
     assert callable(getattr(module, target.group(2)))
-    assert "migrate" in command
+
+
+def test_migrations_run_once_before_any_web_process_or_worker():
+    services = COMPOSE["services"]
+    assert "manage.py migrate" in services["migrate"]["command"]
+    assert "migrate" not in services["web"]["command"]  # N processes never race it
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+        assert services[name]["environment"] == services["migrate"]["environment"]
+
+
+def test_several_stateless_web_processes_behind_the_proxy():
+    services = COMPOSE["services"]
+    web, proxy = services["web"], services["proxy"]
+    replicas = re.fullmatch(r"\$\{\w+:-(\d+)\}", str(web["deploy"]["replicas"]))
+    assert replicas and int(replicas.group(1)) >= 2, web["deploy"]
+    assert "ports" not in web  # reached through the proxy only
+    assert proxy["ports"] == ["127.0.0.1:8000:80"]
+    # Stateless: sessions, cache and throttle counts in Redis, not in a process.
+    assert web["environment"]["FIELDCRM_REDIS_URL"].startswith("redis://redis:")
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    mounted = [v.split(":")[0] for v in proxy["volumes"]]
+    assert "./deploy/nginx.conf" in mounted
+    bind_port = re.search(r"--bind 0\.0\.0\.0:(\d+)", web["command"]).group(1)
+    assert re.search(rf"server web:{bind_port}\b", conf), conf
+    # The proxy overwrites the scheme header (FIELDCRM_TLS_PROXY trusts only such a proxy).
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+
+
+def test_pulls_read_a_streaming_replica_of_the_primary():
+    services = COMPOSE["services"]
+    env = services["web"]["environment"]
+    primary = environ.Env.db_url_config(env["DATABASE_URL"])
+    replica = environ.Env.db_url_config(env["FIELDCRM_DATABASE_REPLICA_URL"])
+    assert replica["ENGINE"] == primary["ENGINE"]
+    assert replica["HOST"] == "postgis-replica"
+    assert [replica[k] for k in ("NAME", "USER", "PASSWORD")] == [
+        primary[k] for k in ("NAME", "USER", "PASSWORD")
+    ]
+    standby = services["postgis-replica"]
+    assert standby["image"] == services["postgis"]["image"]
+    assert standby["environment"]["PRIMARY_HOST"] == primary["HOST"]
+    script = (ROOT / "deploy" / "postgres" / "replica-entrypoint.sh").read_text()
+    assert "pg_basebackup" in script and " -R " in script and "hot_standby=on" in script
+    # The primary lets the replica stream its WAL.
+    assert "wal_level=replica" in services["postgis"]["command"]
+    init = (ROOT / "deploy" / "postgres" / "primary-init.sh").read_text()
+    assert "replication" in init and "pg_hba.conf" in init
 
 
 def test_worker_command_starts_celery_on_our_app():
@@ -89,6 +138,7 @@ def _compose_env(**overrides: str) -> dict[str, str]:
         env[key] = match.group(2) if match else value
     env["FIELDCRM_SECRET_KEY"] = "k" * 40 + "-not-a-real-key-but-long-enough-0123456789"
     env["DATABASE_URL"] = "spatialite:///" + str(ROOT / "var" / "check-deploy.db")
+    env["FIELDCRM_DATABASE_REPLICA_URL"] = ""  # a replica needs a postgis:// primary
     # Not the test run's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     return {**inherited, **env, "DJANGO_SETTINGS_MODULE": "fieldcrm.settings", **overrides}
