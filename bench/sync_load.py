@@ -1,7 +1,7 @@
 """Issue 7, load: many reps syncing at once against gunicorn (2 workers) with Redis.
 
 Run: .venv/bin/python bench/sync_load.py [--smoke] [--reps 200] [--minutes 5] [--think 15]
-     [--backend spatialite|postgis|both]
+     [--accounts 300] [--backend spatialite|postgis|both]
 
 Each simulated rep is a thread with its own API token, outbox and local view. It loops:
 think (uniformly 0.2–1.8 × ``--think`` seconds), queue 1–5 mutations (logged visits, notes,
@@ -222,7 +222,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--think", type=float, default=15, help="mean seconds between syncs")
-    parser.add_argument("--accounts", type=int, default=5, help="accounts per rep")
+    parser.add_argument("--accounts", type=int, default=300, help="accounts per rep")
     parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
     args = parser.parse_args()
     if args.smoke:

@@ -13,6 +13,7 @@ from tests.harness.env import Target, harness_child
 
 COLUMNS = 20
 WIDTH = 0.01  # degrees: a territory is WIDTH × WIDTH
+BULK_FROM = 20  # accounts per territory above which they are written in bulk
 
 
 def seed(db: Target, reps: int = 2, accounts: int = 3) -> dict[str, Any]:
@@ -25,7 +26,9 @@ def seed_here(reps: int, accounts: int) -> dict[str, Any]:
     from django.conf import settings
     from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
+    from fieldcrm.accounts.models import Account
     from fieldcrm.accounts.services import account_create
+    from fieldcrm.core.models import insert_many
     from fieldcrm.territories.models import Region, Territory
     from fieldcrm.territories.services import territory_save
     from fieldcrm.users.models import User
@@ -67,20 +70,22 @@ def seed_here(reps: int, accounts: int) -> dict[str, Any]:
             )
         )
         territory.reps.set([rep])
-        ids = [
-            str(
-                account_create(
-                    fields={
-                        "name": f"Shop {i + 1}.{k}",
-                        "status": "customer",
-                        "location": Point(
-                            x0 + WIDTH * (k + 1) / (accounts + 1), y0 + WIDTH / 2, srid=4326
-                        ),
-                    }
-                ).pk
-            )
+        fields = [
+            {
+                "name": f"Shop {i + 1}.{k}",
+                "status": "customer",
+                "location": Point(x0 + WIDTH * (k + 1) / (accounts + 1), y0 + WIDTH / 2, srid=4326),
+            }
             for k in range(accounts)
         ]
+        if accounts <= BULK_FROM:
+            ids = [str(account_create(fields=f).pk) for f in fields]
+        else:
+            # A real team's size (issue 22: 200 reps × 300 accounts): one INSERT per territory,
+            # the territory known (every point lies inside its square), one change number.
+            rows = [Account(territory=territory, **f) for f in fields]
+            insert_many(rows)
+            ids = [str(a.pk) for a in rows]
         out["reps"].append(
             {
                 "username": rep.username,

@@ -112,3 +112,29 @@ def test_a_longer_run_costs_no_more_queries(as_user, shops):
             assert {r["status"] for r in push(rep1, *batch)} == {"applied"}
         counts.append(len(queries))
     assert counts[1] <= counts[0]
+
+
+def test_a_batch_costs_the_same_queries_whatever_the_reps_scope(world, as_user):
+    """Issue 22: pushes stay short for a rep with 300 accounts. Nothing in a push reads the
+    rep's whole scope: 100 logged visits run the same statements for a rep with 5 accounts
+    as for one with 300 (bench/sync_profile.py measures the server time: ratio ≈ 1)."""
+    from django.contrib.gis.geos import Point
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def scope_of(territory, n):
+        rows = [Account(name=f"{territory.name} {i}", territory=territory, status="customer",
+                        location=Point(1.05, 42.05, srid=4326)) for i in range(n)]  # fmt: skip
+        return Account.all_objects.bulk_create(rows)
+
+    small, big = scope_of(world.territory_b, 5), scope_of(world.territory_a, 300)
+    counts = {}
+    for persona, accounts in (("rep2", small), ("rep1", big)):
+        # The same batch: 100 visits over 5 of the rep's accounts.
+        batch = [logged(accounts[i % 5]) for i in range(100)]
+        client = as_user(persona)
+        with CaptureQueriesContext(connection) as queries:
+            results = push(client, *batch)
+        assert {r["status"] for r in results} == {"applied"}
+        counts[persona] = len(queries)
+    assert counts["rep1"] == counts["rep2"], counts
