@@ -6,6 +6,9 @@ Run: .venv/bin/python bench/sync_load.py [--smoke] [--reps 200] [--minutes 5] [-
 Each simulated rep is a thread with its own API token, outbox and local view. It loops:
 think (uniformly 0.2–1.8 × ``--think`` seconds), queue 1–5 mutations (logged visits, notes,
 prospects, edits of its own accounts), push the outbox, pull until ``more`` is false.
+Before that loop every phone makes its first full pull (its whole scope: ``--accounts``), the
+phones starting over up to a minute; those are timed apart ("first full pull") and the
+steady-state percentiles count the loop only.
 A rep also re-sends an already answered batch now and then (a lost answer). At the end every
 outbox is drained and the oracle is checked: one row per client UUID (0 lost, 0 doubled),
 nothing half-saved, and a sample of phones' views equal a fresh full pull. Prints p50/p95/p99
@@ -51,7 +54,7 @@ class Rep(threading.Thread):
         self.stop_at = stop_at
         self.think = think
         self.rng = random.Random(seed)
-        self.times: dict[str, list[float]] = {"push": [], "pull": []}
+        self.times: dict[str, list[float]] = {"push": [], "pull": [], "first": []}
         self.errors: list[str] = []
         self.creates: list[dict] = []
         self.answered: list[dict] = []
@@ -121,9 +124,14 @@ class Rep(threading.Thread):
             self.timed("push", resend)
         self.timed("pull", lambda: phone.pull(limit=500))
 
+    def first_pull(self, within: float) -> None:
+        """A fresh install's full pull (the rep's whole scope), reps starting over ``within``
+        seconds; timed apart: it is once per phone, not the steady state."""
+        time.sleep(self.rng.uniform(0, within))
+        self.timed("first", lambda: self.phone.pull(limit=500))
+
     def run(self) -> None:
-        time.sleep(self.rng.uniform(0, self.think))  # reps do not all start at once
-        self.timed("pull", lambda: self.phone.pull(limit=500))
+        time.sleep(self.rng.uniform(0, self.think))  # reps do not all sync at once
         while time.monotonic() < self.stop_at:
             self.queue_work()
             self.sync()
@@ -144,8 +152,19 @@ def run_backend(label: str, base_url: str, args) -> dict:
         server = Server(db, FIELDCRM_REDIS_URL=redis)
         server.start()
         try:
+            reps = [Rep(server, rep, 0, args.think, i) for i, rep in enumerate(world["reps"])]
+            # Every phone's first full pull, spread over a minute (at most), before the
+            # steady state is measured: 200 fresh installs in the same 15 s would be a
+            # morning's roll-out squeezed into one sync interval, not the load of a team.
+            warm = [threading.Thread(target=r.first_pull, args=(min(60, args.minutes * 30),))
+                    for r in reps]  # fmt: skip
+            for t in warm:
+                t.start()
+            for t in warm:
+                t.join()
             stop_at = time.monotonic() + args.minutes * 60
-            reps = [Rep(server, rep, stop_at, args.think, i) for i, rep in enumerate(world["reps"])]
+            for r in reps:
+                r.stop_at = stop_at
             started = time.monotonic()
             for r in reps:
                 r.start()
@@ -171,6 +190,7 @@ def run_backend(label: str, base_url: str, args) -> dict:
                 for plural in set(fresh.view) | set(r.phone.view):
                     if set(fresh.view.get(plural, {})) != set(r.phone.view.get(plural, {})):
                         differs += 1
+            firsts = [t for r in reps for t in r.times["first"]]
             pushes = [t for r in reps for t in r.times["push"]]
             pulls = [t for r in reps for t in r.times["pull"]]
             everything = pushes + pulls
@@ -190,6 +210,8 @@ def run_backend(label: str, base_url: str, args) -> dict:
         "p99": pct(everything, 99),
         "push_p95": pct(pushes, 95),
         "pull_p95": pct(pulls, 95),
+        "first_p50": pct(firsts, 50),
+        "first_p95": pct(firsts, 95),
         "mean": statistics.fmean(everything) * 1000 if everything else 0,
         "errors": len(errors),
         "sent": tally.sent,
@@ -204,6 +226,7 @@ def run_backend(label: str, base_url: str, args) -> dict:
         f"[{label}] {out['reps']} reps, {out['seconds']} s: {out['requests']} requests "
         f"({out['rps']}/s), p50 {out['p50']:.0f} ms, p95 {out['p95']:.0f} ms "
         f"(push {out['push_p95']:.0f}, pull {out['pull_p95']:.0f}), p99 {out['p99']:.0f} ms, "
+        f"first full pull p50/p95 {out['first_p50']:.0f}/{out['first_p95']:.0f} ms, "
         f"errors {out['errors']}; creates sent {out['sent']}, applied {out['applied']}, "
         f"rejected {out['rejected']}, lost {out['lost']}, doubled {out['duplicated']}, "
         f"half-saved {out['half_saved']}, phone views differing {out['views_differ']}",
