@@ -53,7 +53,11 @@ class Notification(SyncedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The sync pull's lookup (issue 22): the recipient's rows changed since a cursor.
+            models.Index(fields=["recipient", "change_seq"], name="notification_sync_recipient"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"

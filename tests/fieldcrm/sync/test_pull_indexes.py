@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.core.models import ChangeCounter
+from fieldcrm.notifications.models import Notification
 from fieldcrm.sync.entities import ENTITIES
 from fieldcrm.sync.selectors import pull_rows
 from fieldcrm.tasks.models import Task
@@ -34,7 +35,9 @@ WINDOW = 20  # change numbers since the cursor
 
 def _seed(world) -> int:
     """TERRITORIES territories of PER_TERRITORY accounts, each with a contact, an activity, a
-    visit and a task, every row its own change number; returns the highest."""
+    visit, a task and a notification to its rep, every row its own change number; returns the
+    highest. A new synced entity gets its rows here too."""
+    kind = Notification.Kind.values[0]
     reps = [world.rep1] + [
         User.objects.create(username=f"idx-rep{i}", role=User.Role.REP)
         for i in range(1, TERRITORIES)
@@ -73,6 +76,11 @@ def _seed(world) -> int:
     )  # fmt: skip
     Task.all_objects.bulk_create(
         [Task(account=a, assignee=territory_rep[a.territory_id], title="t", change_seq=next(seq))
+         for a in accounts],
+        batch_size=1000,
+    )  # fmt: skip
+    Notification.all_objects.bulk_create(
+        [Notification(recipient=territory_rep[a.territory_id], kind=kind, change_seq=next(seq))
          for a in accounts],
         batch_size=1000,
     )  # fmt: skip
