@@ -19,13 +19,13 @@ from django.db.models import F, Q
 
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.email import send_notification_email
-from fieldcrm.notifications.models import Channel, Delivery
+from fieldcrm.notifications.models import NotificationChannel, Delivery
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-SENDERS: dict[str, Callable[[Delivery], None]] = {Channel.EMAIL: send_notification_email}
+SENDERS: dict[str, Callable[[Delivery], None]] = {NotificationChannel.EMAIL: send_notification_email}
 
 
 def _due(now: dt.datetime) -> Q:

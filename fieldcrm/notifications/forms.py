@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.notifications.models import Channel, NotificationKind
+from fieldcrm.notifications.models import NotificationChannel, NotificationKind
 
 
 class NotificationSettingsForm(forms.Form):
@@ -23,7 +23,7 @@ class NotificationSettingsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind, label in NotificationKind.choices:
-            self.fields[f"channel_{kind}"] = forms.ChoiceField(label=label, choices=Channel.choices)
+            self.fields[f"channel_{kind}"] = forms.ChoiceField(label=label, choices=NotificationChannel.choices)
 
     def data_for_service(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("channel_")}

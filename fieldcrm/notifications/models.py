@@ -21,7 +21,7 @@ class NotificationKind(models.TextChoices):
     DAILY_DIGEST = "daily_digest", _("Daily digest")
 
 
-class Channel(models.TextChoices):
+class NotificationChannel(models.TextChoices):
     """Per kind, what a user wants: the bell only, the bell and an e-mail (or push), nothing."""
 
     IN_APP = "in_app", _("In app")
@@ -70,11 +70,13 @@ class Notification(SyncedModel):
 class NotificationPreference(models.Model):
     """A user's channel for one kind; no row means the default (in app; the digest: e-mail)."""
 
+    Channel = NotificationChannel
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
 
     class Meta:
         constraints = [
@@ -130,7 +132,7 @@ class Delivery(models.Model):
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries"
     )
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=8, choices=NotificationChannel.choices)
     key = models.CharField(max_length=80, unique=True)
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True

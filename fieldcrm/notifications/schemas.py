@@ -11,7 +11,7 @@ from pydantic import Field
 
 from fieldcrm.core.schemas import Input, LocalTime
 from fieldcrm.notifications import texts
-from fieldcrm.notifications.models import Channel, Notification, NotificationKind
+from fieldcrm.notifications.models import NotificationChannel, Notification, NotificationKind
 
 
 class NotificationOut(Schema):
@@ -58,7 +58,7 @@ class NotificationSettingsOut(Schema):
     quiet_start: LocalTime | None
     quiet_end: LocalTime | None
     lead_minutes: int
-    channels: dict[NotificationKind, Channel]
+    channels: dict[NotificationKind, NotificationChannel]
 
 
 class NotificationSettingsPatch(Input):
@@ -66,7 +66,7 @@ class NotificationSettingsPatch(Input):
     quiet_start: LocalTime | None = None
     quiet_end: LocalTime | None = None
     lead_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
-    channels: dict[NotificationKind, Channel] | None = None
+    channels: dict[NotificationKind, NotificationChannel] | None = None
 
 
 class NotificationSyncPatch(Schema):

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from fieldcrm.access import get_scoped, scoped
 from fieldcrm.notifications.models import (
-    Channel,
+    NotificationChannel,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -17,7 +17,7 @@ from fieldcrm.notifications.models import (
 from fieldcrm.users.models import User
 
 # A digest is a morning e-mail unless the user chooses otherwise (no address: the bell only).
-DEFAULT_CHANNELS = {NotificationKind.DAILY_DIGEST.value: Channel.EMAIL.value}
+DEFAULT_CHANNELS = {NotificationKind.DAILY_DIGEST.value: NotificationChannel.EMAIL.value}
 
 
 def notification_list(*, actor: User, unread: bool | None = None) -> QuerySet[Notification]:
@@ -45,7 +45,7 @@ def notification_settings_get(*, user: User) -> NotificationSettings:
 def preference_channels(*, user: User) -> dict[str, str]:
     """Per kind, the channel the user chose (in app unless they chose otherwise)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "channel"))
-    return {kind: chosen.get(kind, DEFAULT_CHANNELS.get(kind, Channel.IN_APP))
+    return {kind: chosen.get(kind, DEFAULT_CHANNELS.get(kind, NotificationChannel.IN_APP))
             for kind in NotificationKind.values}  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import update_many
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.models import (
-    Channel,
+    NotificationChannel,
     Delivery,
     Notification,
     NotificationKind,
@@ -56,7 +56,7 @@ def notification_create(
     the same transaction (so a crash before sending never loses the e-mail). None when the
     key was taken already or the user turned this kind off."""
     channel = (channels or preference_channels(user=recipient))[kind]
-    if channel == Channel.OFF:
+    if channel == NotificationChannel.OFF:
         return None
     notification = Notification(
         recipient=recipient, kind=kind, params=params, record_type=record[0],
@@ -68,7 +68,7 @@ def notification_create(
         with transaction.atomic():
             notification.save()
             # Web push is not built yet: a push preference shows in the bell only for now.
-            if channel == Channel.EMAIL and recipient.email:
+            if channel == NotificationChannel.EMAIL and recipient.email:
                 now = clock.now()
                 settings_ = notification_settings_get(user=recipient)
                 Delivery.objects.create(
@@ -135,7 +135,7 @@ def preference_set(*, user: User, kind: str, channel: str) -> None:
     """The user's channel for one kind (an unsubscribe link sets e-mail kinds to in app)."""
     if kind not in NotificationKind.values:
         raise DomainError("kind", _("Unknown notification kind."))
-    if channel not in Channel.values:
+    if channel not in NotificationChannel.values:
         raise DomainError("channel", _("Unknown channel."))
     NotificationPreference.objects.update_or_create(
         user=user, kind=kind, defaults={"channel": channel}

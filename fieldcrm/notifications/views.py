@@ -18,7 +18,7 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.notifications import calendar, selectors, services, texts
 from fieldcrm.notifications.email import unsubscribe_read
 from fieldcrm.notifications.forms import NotificationSettingsForm
-from fieldcrm.notifications.models import Channel, NotificationKind
+from fieldcrm.notifications.models import NotificationChannel, NotificationKind
 from fieldcrm.users.models import User
 
 
@@ -67,7 +67,7 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     label = dict(NotificationKind.choices).get(kind, kind)
     done = request.method == "POST"
     if done:
-        services.preference_set(user=user, kind=kind, channel=Channel.IN_APP)
+        services.preference_set(user=user, kind=kind, channel=NotificationChannel.IN_APP)
     return render(request, "notifications/unsubscribe.html", {"label": label, "done": done})
 
 
