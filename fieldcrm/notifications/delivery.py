@@ -19,13 +19,15 @@ from django.db.models import F, Q
 
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.email import send_notification_email
-from fieldcrm.notifications.models import NotificationChannel, Delivery
+from fieldcrm.notifications.models import Delivery, NotificationChannel
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-SENDERS: dict[str, Callable[[Delivery], None]] = {NotificationChannel.EMAIL: send_notification_email}
+SENDERS: dict[str, Callable[[Delivery], None]] = {
+    NotificationChannel.EMAIL: send_notification_email
+}
 
 
 def _due(now: dt.datetime) -> Q:

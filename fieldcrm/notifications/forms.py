@@ -23,7 +23,9 @@ class NotificationSettingsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind, label in NotificationKind.choices:
-            self.fields[f"channel_{kind}"] = forms.ChoiceField(label=label, choices=NotificationChannel.choices)
+            self.fields[f"channel_{kind}"] = forms.ChoiceField(
+                label=label, choices=NotificationChannel.choices
+            )
 
     def data_for_service(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("channel_")}

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from fieldcrm.core.schemas import Input, LocalTime
 from fieldcrm.notifications import texts
-from fieldcrm.notifications.models import NotificationChannel, Notification, NotificationKind
+from fieldcrm.notifications.models import Notification, NotificationChannel, NotificationKind
 
 
 class NotificationOut(Schema):

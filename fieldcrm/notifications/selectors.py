@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 
 from fieldcrm.access import get_scoped, scoped
 from fieldcrm.notifications.models import (
-    NotificationChannel,
     Notification,
+    NotificationChannel,
     NotificationKind,
     NotificationPreference,
     NotificationSettings,

@@ -15,9 +15,9 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import update_many
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.models import (
-    NotificationChannel,
     Delivery,
     Notification,
+    NotificationChannel,
     NotificationKind,
     NotificationPreference,
     NotificationSettings,
