@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.replica import read_alias
+from fieldcrm.crm.models import ListColumns
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification
@@ -90,6 +91,8 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
     personal: dict[type[Model], Q | None] = {
         Notification: Q(recipient=user),
         CalendarFeed: Q(user=user),
+        # What a person chose to see in the workspace.
+        ListColumns: Q(user=user),
     }
     if user.is_admin:
         return {**dict.fromkeys(MODELS), **personal}
@@ -171,7 +174,7 @@ MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
-    CalendarFeed,
+    CalendarFeed, ListColumns,
 )  # fmt: skip
 
 
@@ -221,10 +224,13 @@ def require_role(user: User, *roles: str) -> None:
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "manager": (User.Role.MANAGER,),  # /manager/: the week at a glance, the territory map
     "planner": (User.Role.PLANNER, User.Role.MANAGER),  # /planner/: route plans
+    # /crm/: the office workspace, for every role, each within their scope.
+    "crm": (User.Role.REP, User.Role.MANAGER, User.Role.PLANNER),
 }
 PAGE_REFUSALS = {
     "manager": gettext_lazy("Only managers and admins open the manager pages."),
     "planner": gettext_lazy("Only planners, managers and admins plan routes."),
+    "crm": gettext_lazy("Only signed-in people open the workspace."),
 }
 
 

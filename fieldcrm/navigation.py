@@ -65,6 +65,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("dashboard", _("This week"), "manager:dashboard", _area("manager")),
     Entry("map", _("Territory map"), "manager:map", _area("manager")),
     Entry("planner", _("Route planner"), "planner:index", _area("planner"), ("planner:",)),
+    Entry("crm", _("Accounts"), "crm:accounts", _area("crm"), ("crm:",)),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),
     Entry("admin", _("Administration"), "admin:index", admin.site.has_permission, ("admin:",)),
     Entry("api_docs", _("API documentation"), "api:openapi-view", _anyone),

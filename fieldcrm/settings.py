@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fieldcrm.backups",
     "fieldcrm.phone",
     "fieldcrm.manager",
+    "fieldcrm.crm",
     "fieldcrm.demo",
 ]
 

@@ -23,7 +23,7 @@ class AccountAdmin(SyncedAdmin):
     inlines = [ContactInline]
 
     def save_model(self, request, obj, form, change):
-        services.account_save(account=obj)
+        services.account_save(account=obj, actor=request.user)
 
     def delete_model(self, request, obj):
         services.account_delete(account=obj)

@@ -321,14 +321,17 @@ def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
             raise DomainError("name", _("A new account needs a name."))
         if "source" not in fields:
             fields["source"] = (_("import: %(file)s") % {"file": filename})[:120]
-        account, outcome = account_create(fields=fields), "create"
+        account, outcome = account_create(fields=fields, actor=ctx.actor), "create"
     else:
         changes = {k: v for k, v in fields.items() if not _same(getattr(account, k), v)}
         if tags is not None and tags == sorted(t.name for t in account.tags.all()):
             tags = None
         if not changes and tags is None:
             return "unchanged"
-        account, outcome = account_update(account=account, fields=changes), "update"
+        account, outcome = (
+            account_update(account=account, fields=changes, actor=ctx.actor),
+            "update",
+        )
     if tags is not None:
         _set_tags(account, tags, ctx)
     if not ctx.read_scope.filter(pk=account.pk).exists():

@@ -243,6 +243,19 @@ class ActivityKind(models.TextChoices):
     NOTE = "note", _("Note")
     MEETING = "meeting", _("Meeting")
     SYSTEM = "system", _("System")
+    # Written by the services whenever they change an account's status or owner, or move a
+    # deal: never logged by hand (LOGGABLE_KINDS).
+    STATUS_CHANGE = "status_change", _("Status change")
+    OWNER_CHANGE = "owner_change", _("Owner change")
+    DEAL_MOVE = "deal_move", _("Deal move")
+
+
+# What a person may log (the API, the phone, the workspace's quick actions); the other kinds
+# are history the services record.
+LOGGABLE_KINDS = (
+    ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.VISIT, ActivityKind.NOTE,
+    ActivityKind.MEETING,
+)  # fmt: skip
 
 
 class Activity(SyncedModel):
@@ -275,6 +288,9 @@ class Activity(SyncedModel):
     deal = models.ForeignKey(
         "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
     )
+    # A recorded change, as data, so each reader sees it in their own language: status and
+    # owner changes ``{"old": ..., "new": ...}`` (codes, user ids and names at the time).
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "id"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
-from fieldcrm.accounts.models import Account, Activity, Contact, Tag
+from fieldcrm.accounts.models import LOGGABLE_KINDS, Account, Activity, Contact, Tag
 from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
@@ -49,28 +49,87 @@ def account_reassign_territory(*, account: Account, prefer: Territory | None = N
 
 
 @transaction.atomic
-def account_save(*, account: Account, tags: Iterable[str] | None = None) -> Account:
-    """Validate and save an account, keeping its territory in step with its location."""
+def account_save(
+    *, account: Account, tags: Iterable[str] | None = None, actor: User | None = None
+) -> Account:
+    """Validate and save an account, keeping its territory in step with its location.
+
+    Every write of an account comes through here (admin, API, phone, import, web forms), so a
+    change of status or owner is written into the account's timeline here, by ``actor``
+    (None: the system, e.g. a web form)."""
     account.full_clean(exclude=["territory"])
     account.territory = territory_for_point(account.location, current=account.territory)
+    adding = account._state.adding
+    status_before = account._loaded_status
+    loaded_scope = account._loaded_scope
+    owner_before = loaded_scope[1] if loaded_scope is not None else None
     account.save()
+    if not adding:
+        changes = account_change_activities(
+            actor=actor, account=account, status_before=status_before, owner_before=owner_before
+        )
+        Activity.objects.bulk_create(changes)
     if tags is not None:
         account_set_tags(account=account, tags=tags)
     return account
 
 
-def account_create(*, fields: dict[str, Any], tags: Iterable[str] | None = None) -> Account:
+def _person(user_id: int | None) -> dict[str, Any] | None:
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).only("username", "first_name", "last_name").first()
+    return {"id": user_id, "name": user.display_name if user else str(user_id)}
+
+
+def account_change_activities(
+    *,
+    actor: User | None,
+    account: Account,
+    status_before: str | None,
+    owner_before: int | None,
+) -> list[Activity]:
+    """The timeline entries (unsaved) for an account whose status or owner just changed from
+    these values: one per change, with the old and new values as data. Writers that bypass
+    ``account_save`` (bulk changes) record their changes with this too."""
+    now = timezone.now()
+    entries = []
+    if status_before is not None and status_before != account.status:
+        entries.append(Activity(
+            account=account, kind=Activity.Kind.STATUS_CHANGE, actor=actor, occurred_at=now,
+            subject=_("Status: %(old)s → %(new)s") % {
+                "old": Account.Status(status_before).label, "new": account.get_status_display()},
+            details={"old": status_before, "new": account.status},
+        ))  # fmt: skip
+    if owner_before != account.owner_id:
+        old, new = _person(owner_before), _person(account.owner_id)
+        nobody = _("nobody")
+        entries.append(Activity(
+            account=account, kind=Activity.Kind.OWNER_CHANGE, actor=actor, occurred_at=now,
+            subject=_("Owner: %(old)s → %(new)s") % {
+                "old": old["name"] if old else nobody, "new": new["name"] if new else nobody},
+            details={"old": old, "new": new},
+        ))  # fmt: skip
+    return entries
+
+
+def account_create(
+    *, fields: dict[str, Any], tags: Iterable[str] | None = None, actor: User | None = None
+) -> Account:
     """Create an account from plain field values."""
-    return account_save(account=Account(**fields), tags=tags)
+    return account_save(account=Account(**fields), tags=tags, actor=actor)
 
 
 def account_update(
-    *, account: Account, fields: dict[str, Any], tags: Iterable[str] | None = None
+    *,
+    account: Account,
+    fields: dict[str, Any],
+    tags: Iterable[str] | None = None,
+    actor: User | None = None,
 ) -> Account:
     """Apply a partial update; nothing is saved if any field is refused."""
     for name, value in fields.items():
         setattr(account, name, value)
-    return account_save(account=account, tags=tags)
+    return account_save(account=account, tags=tags, actor=actor)
 
 
 def account_set_tags(*, account: Account, tags: Iterable[str]) -> None:
@@ -119,7 +178,7 @@ def account_create_by(*, actor: User, data: dict[str, Any]) -> Account:
         fields["custom_fields"] = {
             k: v for k, v in fields["custom_fields"].items() if v is not None
         }
-    return account_create(fields=fields, tags=tags)
+    return account_create(fields=fields, tags=tags, actor=actor)
 
 
 def account_update_by(*, actor: User, account_id: object, data: dict[str, Any]) -> Account:
@@ -134,7 +193,7 @@ def account_update_by(*, actor: User, account_id: object, data: dict[str, Any]) 
         # rest stay (a phone or form that knows two fields must not wipe the other four).
         merged = {**(account.custom_fields or {}), **data["custom_fields"]}
         fields["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
-    return account_update(account=account, fields=fields, tags=tags)
+    return account_update(account=account, fields=fields, tags=tags, actor=actor)
 
 
 def account_delete_by(*, actor: User, account_id: object) -> None:
@@ -173,8 +232,11 @@ def contact_delete(*, actor: User, contact_id: object) -> None:
 
 @transaction.atomic
 def activity_create(*, actor: User, account_id: object, data: dict[str, Any]) -> Activity:
-    """Log an interaction; history is append-only."""
+    """Log an interaction; history is append-only. Only the kinds a person logs: the others
+    (status and owner changes, deal moves, system notes) are recorded by the services."""
     account = get_scoped(Account, actor, account_id, write=True)
+    if data.get("kind") not in LOGGABLE_KINDS:
+        raise DomainError("kind", _("This kind of entry is recorded by the system."))
     contact = None
     if data.get("contact_id") is not None:
         contact = Contact.objects.filter(account=account, pk=data["contact_id"]).first()
@@ -223,7 +285,7 @@ def accounts_set_owner(*, actor: User, account_ids: list[Any], owner: User | Non
     if len(writable) != len(set(account_ids)):
         raise NotAllowed(_("Your role may not change some of these accounts."))
     for account in writable:
-        account_update(account=account, fields={"owner": owner})
+        account_update(account=account, fields={"owner": owner}, actor=actor)
     return len(writable)
 
 

@@ -94,9 +94,10 @@ def deal_move(*, actor: User, deal_id: int, stage_id: int) -> Deal:
     deal.save()
     Activity.objects.create(
         account_id=deal.account_id,
-        kind=Activity.Kind.SYSTEM,
+        kind=Activity.Kind.DEAL_MOVE,
         actor=actor,
         occurred_at=timezone.now(),
+        details={"old": previous.pk, "new": stage.pk},
         subject=_("Deal %(deal)s moved from %(old)s to %(new)s")
         % {"deal": deal.name, "old": previous.name, "new": stage.name},
         deal=deal,

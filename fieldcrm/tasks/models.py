@@ -31,6 +31,24 @@ class Task(SyncedModel):
         on_delete=models.CASCADE,
         related_name="tasks",
     )
+    # A task may also name the contact or deal it is about; its account is then theirs, so
+    # it is seen exactly where that account is (access.py needs no rule of its own).
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

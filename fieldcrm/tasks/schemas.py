@@ -18,6 +18,12 @@ class TaskIn(Input):
     kind: TaskKind = Task.Kind.CALL
     notes: str = Field("", max_length=5000)
     account_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = Field(
+        default=None, description="The contact it is about (its account is then the task's)."
+    )
+    deal_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="The deal it is about (ditto)."
+    )
     assignee_id: int | None = Field(
         default=None, description="Default: you. A rep assigns only to self."
     )
@@ -38,6 +44,8 @@ class TaskOut(Schema):
     kind: str
     notes: str
     account_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+    deal_id: int | None
     assignee_id: int
     created_by_id: int | None
     due_at: dt.datetime | None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, scoped
-from fieldcrm.accounts.models import Account
+from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.core.errors import DomainError
+from fieldcrm.deals.models import Deal
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import user_in_scope
@@ -31,6 +33,32 @@ def _save(task: Task) -> Task:
     return task
 
 
+def _records(
+    actor: User, data: dict[str, Any]
+) -> tuple[Account | None, Contact | None, Deal | None]:
+    """The record a task is about: an account, or a contact or deal (whose account it then
+    takes), each in the caller's scope; several given must agree on the account."""
+    found: dict[str, Any] = {}
+    for field, model in (("account_id", Account), ("contact_id", Contact), ("deal_id", Deal)):
+        if data.get(field) is None:
+            continue
+        try:
+            found[field] = scoped(model, actor).filter(pk=data[field]).first()
+        except (ValueError, TypeError, ValidationError):
+            found[field] = None
+        if found[field] is None:
+            raise DomainError(field, _("No such record in your scope."))
+    contact, deal = found.get("contact_id"), found.get("deal_id")
+    account = found.get("account_id")
+    for field, linked in (("contact_id", contact), ("deal_id", deal)):
+        if linked is None:
+            continue
+        if account is not None and linked.account_id != account.pk:
+            raise DomainError(field, _("It belongs to another account."))
+        account = linked.account
+    return account, contact, deal
+
+
 @transaction.atomic
 def task_create(*, actor: User, data: dict[str, Any]) -> Task:
     """A to-do for the caller or (managers, admins) someone in their scope."""
@@ -38,16 +66,14 @@ def task_create(*, actor: User, data: dict[str, Any]) -> Task:
         raise NotAllowed(_("Your role may not create tasks."))
     if data.get("id") is not None and Task.all_objects.filter(pk=data["id"]).exists():
         raise DomainError("id", _("A task with this id already exists."))
-    account = None
-    if data.get("account_id") is not None:
-        account = scoped(Account, actor).filter(pk=data["account_id"]).first()
-        if account is None:
-            raise DomainError("account_id", _("No such account in your scope."))
+    account, contact, deal = _records(actor, data)
     task = Task(
         title=data["title"].strip(),
         kind=data.get("kind") or Task.Kind.CALL,
         notes=data.get("notes") or "",
         account=account,
+        contact=contact,
+        deal=deal,
         assignee=_assignee(actor, data.get("assignee_id")),
         created_by=actor,
         due_at=data.get("due_at"),

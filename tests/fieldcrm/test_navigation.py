@@ -21,6 +21,7 @@ ENTRY_URLS = {
     "dashboard": "/manager/",
     "map": "/manager/map",
     "planner": "/planner/",
+    "crm": "/crm/accounts/",
     "phone": "/app/",
     "admin": "/admin/",
     "api_docs": "/api/docs",
@@ -28,12 +29,12 @@ ENTRY_URLS = {
 # persona -> (its links in order, the server pages it opens that carry the header).
 ROLES = {
     None: (["api_docs"], ["/"]),
-    "rep1": (["phone", "api_docs"], []),
-    "planner": (["planner", "phone", "api_docs"], ["/planner/"]),
-    "manager": (["dashboard", "map", "planner", "phone", "api_docs"],
-                ["/manager/", "/manager/map", "/planner/"]),
-    "admin": (["dashboard", "map", "planner", "phone", "admin", "api_docs"],
-              ["/manager/", "/manager/map", "/planner/"]),
+    "rep1": (["crm", "phone", "api_docs"], ["/crm/accounts/"]),
+    "planner": (["planner", "crm", "phone", "api_docs"], ["/planner/", "/crm/accounts/"]),
+    "manager": (["dashboard", "map", "planner", "crm", "phone", "api_docs"],
+                ["/manager/", "/manager/map", "/planner/", "/crm/accounts/"]),
+    "admin": (["dashboard", "map", "planner", "crm", "phone", "admin", "api_docs"],
+              ["/manager/", "/manager/map", "/planner/", "/crm/accounts/"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip

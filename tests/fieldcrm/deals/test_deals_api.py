@@ -70,7 +70,7 @@ def test_move_to_won_closes_and_logs_an_activity_and_back_reopens(as_user, sales
     won = rep1.post(f"deals/{d.pk}/move", {"stage_id": sales["stages"]["Won"].pk})
     assert won.status_code == 200, won.content
     assert won.json()["outcome"] == "won" and won.json()["closed_at"]
-    assert Activity.objects.get(deal=d).kind == "system"
+    assert Activity.objects.get(deal=d).kind == "deal_move"
     back = rep1.post(f"deals/{d.pk}/move", {"stage_id": sales["stages"]["Offer"].pk})
     assert back.json()["closed_at"] is None
 

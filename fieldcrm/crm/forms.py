@@ -1,0 +1,202 @@
+"""The workspace's forms: they parse and check what a page sends (every choice limited to the
+caller's scope, every number and date in range) and name the field when they refuse. The
+rules themselves stay in the services the views call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.accounts.models import Account, ActivityKind
+from fieldcrm.crm import selectors
+from fieldcrm.crm.models import ACCOUNT_COLUMNS
+from fieldcrm.tasks.models import Task
+from fieldcrm.users.models import User
+
+BLANK = [("", "—")]
+
+
+def column_labels() -> dict[str, Any]:
+    """Each column's heading (custom fields by their label)."""
+    labels: dict[str, Any] = {
+        "status": _("Status"), "tier": _("Tier"), "owner": _("Owner"),
+        "territory": _("Territory"), "region": _("Region"), "last_visit": _("Last visit"),
+        "due": _("Visit due"), "tags": _("Tags"), "phone": _("Phone"), "email": _("Email"),
+        "address": _("Address"), "priority": _("Priority"),
+    }  # fmt: skip
+    assert set(labels) == set(ACCOUNT_COLUMNS)
+    labels.update({k: d.label for k, d in selectors.custom_field_columns().items()})
+    return labels
+
+
+class AccountFilterForm(forms.Form):
+    """The accounts table's filters, sort and page (GET). An invalid field is shown on the
+    form and left out, never widened to something the caller did not ask for."""
+
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    status = forms.MultipleChoiceField(
+        label=_("Status"), choices=Account.Status.choices, required=False
+    )
+    tier = forms.MultipleChoiceField(label=_("Tier"), choices=Account.Tier.choices, required=False)
+    tags = forms.MultipleChoiceField(label=_("Tags"), required=False)
+    tags_mode = forms.ChoiceField(
+        label=_("Tags match"),
+        choices=[("any", _("any of them")), ("all", _("all of them"))],
+        required=False,
+    )
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    territory = forms.TypedChoiceField(
+        label=_("Territory"), coerce=int, required=False, empty_value=None
+    )
+    region = forms.TypedChoiceField(label=_("Region"), coerce=int, required=False, empty_value=None)
+    due = forms.ChoiceField(
+        label=_("Due for a visit"),
+        choices=[("", _("either")), ("yes", _("due")), ("no", _("not due"))],
+        required=False,
+    )
+    visited_from = forms.DateField(
+        label=_("Last visit on or after"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    visited_before = forms.DateField(
+        label=_("Last visit before"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[
+            ("name", _("Name")),
+            ("last_visit", _("Last visit")),
+            ("due", _("Visit due")),
+            ("status", _("Status")),
+            ("owner", _("Owner")),
+        ],  # fmt: skip
+        required=False,
+    )
+    order = forms.ChoiceField(
+        label=_("Order"),
+        choices=[("asc", _("ascending")), ("desc", _("descending"))],
+        required=False,
+    )
+    after = forms.CharField(max_length=600, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = selectors.filter_choices(actor=actor)
+        self.fields["tags"].choices = [(t, t) for t in choices["tags"]]  # type: ignore[attr-defined]
+        self.fields["owner"].choices = BLANK + [  # type: ignore[attr-defined]
+            (u.pk, u.display_name) for u in choices["owners"]
+        ]
+        self.fields["territory"].choices = BLANK + [  # type: ignore[attr-defined]
+            (t.pk, f"{t.name} ({t.region.name})") for t in choices["territories"]
+        ]
+        self.fields["region"].choices = BLANK + [  # type: ignore[attr-defined]
+            (r.pk, r.name) for r in choices["regions"]
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, before = data.get("visited_from"), data.get("visited_before")
+        if start and before and start >= before:
+            self.add_error("visited_before", _("Choose a day after “on or after”."))
+        return data
+
+    def filters(self) -> selectors.AccountTableFilters:
+        """The valid fields as the selector's filters (call after is_valid())."""
+        data = self.cleaned_data
+        due = {"yes": True, "no": False}.get(data.get("due") or "")
+        return selectors.AccountTableFilters(
+            q=data.get("q") or None,
+            status=data.get("status") or [],
+            tier=data.get("tier") or [],
+            tags=data.get("tags") or [],
+            tags_all=data.get("tags_mode") == "all",
+            owner=data.get("owner"),
+            territory=data.get("territory"),
+            region=data.get("region"),
+            due=due,
+            visited_before=data.get("visited_before"),
+            visited_from=data.get("visited_from"),
+        )
+
+
+class ColumnsForm(forms.Form):
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = list(column_labels().items())  # type: ignore[attr-defined]
+
+
+LOG_KINDS = [
+    (ActivityKind.CALL, _("Call")),
+    (ActivityKind.NOTE, _("Note")),
+    (ActivityKind.EMAIL, _("Email")),
+    (ActivityKind.MEETING, _("Meeting")),
+]
+
+
+class LogForm(forms.Form):
+    """A quick action on an account's page: log a call, a note, an e-mail or a meeting."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=LOG_KINDS)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    body = forms.CharField(
+        label=_("Details"), max_length=20_000, required=False, widget=forms.Textarea
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("subject") or "").strip() and not (data.get("body") or "").strip():
+            self.add_error("subject", _("Write a subject or some details."))
+        return data
+
+
+class TaskForm(forms.Form):
+    """A task on a record (the account, one of its contacts or deals), for someone."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Task.Kind.choices, initial=Task.Kind.CALL)
+    due_at = forms.DateTimeField(
+        label=_("Due"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+    assignee = forms.TypedChoiceField(label=_("For"), coerce=int)
+    about = forms.ChoiceField(label=_("About"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea
+    )
+
+    def __init__(
+        self, *args: Any, actor: User, contacts: list[Any], deals: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        people = selectors.assignable_users(actor=actor)
+        self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
+        self.fields["assignee"].initial = actor.pk
+        about: list[tuple[str, Any]] = [("", _("the account"))]
+        about += [(f"contact:{c.pk}", _("contact %(name)s") % {"name": c.name}) for c in contacts]
+        about += [(f"deal:{d.pk}", _("deal %(name)s") % {"name": d.name}) for d in deals]
+        self.fields["about"].choices = about  # type: ignore[attr-defined]
+
+    def task_data(self, account_id: object) -> dict[str, Any]:
+        """The valid form as tasks.services.task_create's data."""
+        data = self.cleaned_data
+        record: dict[str, Any] = {"account_id": account_id}
+        kind, _sep, pk = (data.get("about") or "").partition(":")
+        if kind == "contact":
+            record["contact_id"] = pk
+        elif kind == "deal":
+            record["deal_id"] = int(pk)
+        return {
+            "title": data["title"], "kind": data["kind"], "notes": data.get("notes") or "",
+            "due_at": data.get("due_at"), "assignee_id": data["assignee"], **record,
+        }  # fmt: skip

@@ -1,0 +1,278 @@
+"""Reads of the workspace: the accounts table (filters, sort, keyset pages), an account's page
+and its timeline. Every one starts from the caller's scope, through the apps' own selectors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Trim
+
+from fieldcrm.access import scoped
+from fieldcrm.accounts.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    CustomFieldDefinition,
+    Tag,
+)
+from fieldcrm.accounts.schemas import AccountFilters
+from fieldcrm.accounts.selectors import account_get, account_list
+from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
+from fieldcrm.deals.models import Deal
+from fieldcrm.tasks.models import Task
+from fieldcrm.tasks.selectors import user_timezone
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
+
+PAGE_SIZE = 50
+TIMELINE_LIMIT = 200
+# The lifecycle's order, for sorting by status (the codes' alphabet would mean nothing).
+STATUS_ORDER = ("lead", "prospect", "customer", "churned", "disqualified")
+SORTS = ("name", "last_visit", "due", "status", "owner")
+
+
+@dataclass
+class AccountTableFilters:
+    """What the accounts table may be filtered by (the page's form fills it, validated)."""
+
+    q: str | None = None
+    status: list[str] = field(default_factory=list)
+    tier: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    tags_all: bool = False  # every tag given, else any of them
+    owner: int | None = None
+    territory: int | None = None
+    region: int | None = None
+    due: bool | None = None
+    visited_before: dt.date | None = None  # last visit before this day (the user's time zone)
+    visited_from: dt.date | None = None  # last visit on or after this day
+
+
+@dataclass
+class TablePage:
+    rows: list[Account]
+    next_cursor: str | None
+
+
+def _sort_key(qs: QuerySet[Account], sort: str) -> tuple[QuerySet[Account], str]:
+    """The queryset with its sort key as the annotation ``sort_key`` (nulls sort last)."""
+    if sort == "status":
+        rank = Case(
+            *(When(status=s, then=Value(i)) for i, s in enumerate(STATUS_ORDER)),
+            default=Value(len(STATUS_ORDER)),
+            output_field=IntegerField(),
+        )
+        return qs.annotate(sort_key=rank), "sort_key"
+    if sort == "owner":
+        # The owner as people see them (User.display_name): the full name, else the username.
+        named = Case(
+            When(owner__isnull=True, then=Value(None)),
+            When(owner__first_name="", owner__last_name="", then=F("owner__username")),
+            default=Trim(Concat("owner__first_name", Value(" "), "owner__last_name")),
+            output_field=CharField(),
+        )
+        return qs.annotate(sort_key=named), "sort_key"
+    column = {"name": "name", "last_visit": "last_visited_at", "due": "visit_due_at"}[sort]
+    return qs.annotate(sort_key=F(column)), "sort_key"
+
+
+def _encode(value: Any, pk: Any) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, str(pk)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str) -> tuple[Any, str] | None:
+    """The (sort value, id) a cursor carries; None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if sort in ("last_visit", "due") and value is not None:
+            value = dt.datetime.fromisoformat(value)
+        if sort == "status" and not isinstance(value, int):
+            return None
+        if sort in ("name", "owner") and value is not None and not isinstance(value, str):
+            return None
+        return value, str(pk)
+    except (binascii.Error, ValueError, TypeError):
+        return None
+
+
+def _after(qs: QuerySet[Account], key: str, value: Any, pk: str, desc: bool) -> QuerySet[Account]:
+    """Rows after (value, pk) in the order (key asc|desc nulls last, id asc): a keyset page,
+    whatever the page's depth, without OFFSET or COUNT."""
+    if value is None:
+        return qs.filter(**{f"{key}__isnull": True, "pk__gt": pk})
+    beyond = Q(**{f"{key}__{'lt' if desc else 'gt'}": value})
+    return qs.filter(beyond | Q(**{key: value, "pk__gt": pk}) | Q(**{f"{key}__isnull": True}))
+
+
+def _extra_filters(
+    qs: QuerySet[Account], actor: User, filters: AccountTableFilters
+) -> QuerySet[Account]:
+    """The table's filters that the API's account list does not have (yet)."""
+    if filters.tier:
+        qs = qs.filter(tier__in=filters.tier)
+    through = Account.tags.through.objects
+    if filters.tags and filters.tags_all:
+        for name in filters.tags:
+            qs = qs.filter(pk__in=through.filter(tag__name=name).values("account"))
+    elif filters.tags:
+        qs = qs.filter(pk__in=through.filter(tag__name__in=filters.tags).values("account"))
+    if filters.region is not None:
+        regions = scoped(Region, actor).filter(pk=filters.region).values("pk")
+        qs = qs.filter(territory__region__in=regions)
+    tz = user_timezone(user=actor)
+    if filters.visited_before is not None:
+        start = dt.datetime.combine(filters.visited_before, dt.time(0), tzinfo=tz)
+        qs = qs.filter(last_visited_at__lt=start)
+    if filters.visited_from is not None:
+        start = dt.datetime.combine(filters.visited_from, dt.time(0), tzinfo=tz)
+        qs = qs.filter(last_visited_at__gte=start)
+    return qs
+
+
+def account_table(
+    *,
+    actor: User,
+    filters: AccountTableFilters,
+    sort: str = "name",
+    descending: bool = False,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> TablePage:
+    """One page of the caller's accounts matching ``filters`` in the chosen order, and the
+    cursor of the next page (None on the last). Keyset paging: a page costs the same at any
+    depth and nothing is counted."""
+    base = AccountFilters.model_validate({
+        "q": filters.q or None, "status": filters.status or None,
+        "territory": filters.territory, "owner": filters.owner, "due": filters.due,
+    })  # fmt: skip
+    qs = _extra_filters(account_list(actor=actor, filters=base), actor, filters)
+    qs = qs.select_related("owner", "territory", "territory__region")
+    qs, key = _sort_key(qs, sort if sort in SORTS else "name")
+    if cursor:
+        position = _decode(cursor, sort)
+        if position is not None:
+            qs = _after(qs, key, position[0], position[1], descending)
+    order = F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
+    rows = list(qs.order_by(order, "pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows and more else None
+    return TablePage(
+        rows=rows,
+        next_cursor=_encode(last.sort_key, last.pk) if last is not None else None,  # type: ignore[attr-defined]  # annotated
+    )
+
+
+def account_columns(*, actor: User) -> list[str]:
+    """The columns the caller picked for the accounts table (the defaults until they pick)."""
+    chosen = scoped(ListColumns, actor).filter(user=actor, list_name="accounts").first()
+    if chosen is None:
+        return list(DEFAULT_ACCOUNT_COLUMNS)
+    known = set(ACCOUNT_COLUMNS) | set(custom_field_columns())
+    return [c for c in chosen.columns if c in known]
+
+
+def custom_field_columns() -> dict[str, Any]:
+    """``cf:<key>`` -> the custom field, for every field an admin defined."""
+    return {f"cf:{d.key}": d for d in CustomFieldDefinition.objects.order_by("key")}
+
+
+def filter_choices(*, actor: User) -> dict[str, Any]:
+    """What the filters offer: owners, territories and regions in the caller's scope, tags."""
+    return {
+        "owners": list(scoped(User, actor).filter(is_active=True).order_by("username")),
+        "territories": list(scoped(Territory, actor).select_related("region").order_by("name")),
+        "regions": list(scoped(Region, actor).order_by("name")),
+        "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
+    }
+
+
+def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
+    """An account's page: the account (NotInScope when not the caller's), its custom fields
+    with their definitions, contacts, deals, open and done tasks, planned and past visits,
+    and whether the caller may change it."""
+    account = account_get(actor=actor, account_id=account_id)
+    account = (
+        scoped(Account, actor)
+        .select_related("owner", "territory", "territory__region")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+        .get(pk=account.pk)
+    )
+    fields = custom_field_columns()
+    values = account.custom_fields or {}
+    custom = [
+        {"definition": d, "value": values.get(d.key)} for d in fields.values() if d.key in values
+    ]
+    visits = scoped(Visit, actor).filter(account=account).select_related("rep")
+    tasks = (
+        scoped(Task, actor)
+        .filter(account=account)
+        .select_related("assignee", "contact", "deal")
+        .order_by(F("done_at").asc(nulls_first=True), F("due_at").asc(nulls_last=True), "pk")
+    )
+    return {
+        "account": account,
+        "custom_fields": custom,
+        "contacts": list(scoped(Contact, actor).filter(account=account)),
+        "deals": list(
+            scoped(Deal, actor)
+            .filter(account=account)
+            .select_related("stage", "pipeline", "owner")
+            .order_by("-updated_at", "-pk")
+        ),
+        "tasks": list(tasks[:100]),
+        "planned_visits": list(
+            visits.filter(status=Visit.Status.PLANNED).order_by(
+                F("scheduled_on").asc(nulls_last=True), "pk"
+            )[:50]
+        ),
+        "past_visits": list(
+            visits.exclude(status=Visit.Status.PLANNED).order_by(
+                F("completed_at").desc(nulls_last=True), F("scheduled_on").desc(), "pk"
+            )[:50]
+        ),
+        "may_write": scoped(Account, actor, write=True).filter(pk=account.pk).exists(),
+    }
+
+
+def account_timeline(
+    *, actor: User, account_id: object, kinds: list[str] | None = None
+) -> list[Activity]:
+    """The account's timeline, newest first (the latest TIMELINE_LIMIT entries): every
+    interaction and recorded change, with who and, for visits, the check-in distance."""
+    account = account_get(actor=actor, account_id=account_id)
+    qs = scoped(Activity, actor).filter(account=account)
+    if kinds:
+        qs = qs.filter(kind__in=[k for k in kinds if k in ActivityKind.values])
+    qs = qs.select_related("actor", "visit", "deal", "contact")
+    return list(qs.order_by("-occurred_at", "-pk")[:TIMELINE_LIMIT])
+
+
+def assignable_users(*, actor: User) -> list[User]:
+    """Who the caller may give a task to: themselves, and for managers and admins the active
+    people of their scope (tasks.services decides; this only fills the form)."""
+    if actor.role in (User.Role.REP, User.Role.PLANNER) and not actor.is_admin:
+        return [actor]
+    return list(scoped(User, actor).filter(is_active=True).order_by("username"))

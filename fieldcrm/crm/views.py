@@ -1,0 +1,251 @@
+"""The workspace's pages under /crm/: HTTP only (parse with a form, call one selector or
+service, render). Every role opens them, each within their scope: a record outside it
+answers the same styled 404 as a missing one. Quick actions are plain POST forms (CSRF) that
+redirect back; a refused one shows the page again with the message at the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fieldcrm.access import NotAllowed, NotInScope, require_page
+from fieldcrm.accounts.models import Account, ActivityKind
+from fieldcrm.accounts.services import activity_create
+from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.crm import selectors, services
+from fieldcrm.crm.forms import (
+    AccountFilterForm,
+    ColumnsForm,
+    LogForm,
+    TaskForm,
+    column_labels,
+)
+from fieldcrm.tasks.selectors import user_timezone
+from fieldcrm.tasks.services import task_create
+from fieldcrm.users.auth import PageRequest
+
+
+def crm_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Signed in (else the login page), the workspace's roles (access.PAGE_ROLES["crm"]), and
+    NotInScope as the styled 404, NotAllowed as the styled 403."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            require_page(request.user, "crm")
+            with timezone.override(user_timezone(user=request.user)):
+                return view(request, *args, **kwargs)
+        except NotInScope:
+            raise Http404(_("Not found.")) from None
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from None
+
+    return wrapper
+
+
+def custom_value(definition: Any, value: Any) -> dict[str, Any]:
+    """A custom field's value, shown by its type: a date as a date, yes/no, a number."""
+    if value is None or value == "":
+        return {"text": ""}
+    if definition.kind == "boolean":
+        return {"text": _("Yes") if value else _("No")}
+    if definition.kind == "date":
+        try:
+            return {"date": dt.date.fromisoformat(str(value))}
+        except ValueError:
+            return {"text": str(value)}
+    return {"text": str(value), "num": definition.kind == "number"}
+
+
+def _cell(account: Any, column: str, custom: dict[str, Any]) -> dict[str, Any]:
+    """What one column of the accounts table shows for ``account`` (escaped by the template)."""
+    territory = account.territory
+    if column.startswith("cf:"):
+        definition = custom.get(column)
+        value = (account.custom_fields or {}).get(column[3:])
+        return {"text": ""} if definition is None else custom_value(definition, value)
+    simple: dict[str, Callable[[], Any]] = {
+        "status": account.get_status_display, "tier": account.get_tier_display,
+        "owner": lambda: account.owner.display_name if account.owner else "",
+        "territory": lambda: territory.name if territory else "",
+        "region": lambda: territory.region.name if territory else "",
+        "phone": lambda: account.phone, "email": lambda: account.email,
+        "address": lambda: account.address,
+    }  # fmt: skip
+    if column in simple:
+        return {"text": simple[column]()}
+    if column == "priority":
+        return {"text": str(account.priority), "num": True}
+    if column == "tags":
+        return {"tags": sorted(t.name for t in account.tags.all())}
+    return {"datetime": account.last_visited_at if column == "last_visit" else account.visit_due_at}
+
+
+@require_GET
+@crm_page
+def accounts(request: PageRequest) -> HttpResponse:
+    form = AccountFilterForm(request.GET, actor=request.user)
+    form.is_valid()
+    data = form.cleaned_data
+    sort, descending = data.get("sort") or "name", data.get("order") == "desc"
+    page = selectors.account_table(
+        actor=request.user, filters=form.filters(), sort=sort, descending=descending,
+        cursor=data.get("after") or None,
+    )  # fmt: skip
+    columns = selectors.account_columns(actor=request.user)
+    labels = column_labels()
+    custom = selectors.custom_field_columns()
+    query = request.GET.copy()
+    query.pop("after", None)
+    next_url = None
+    if page.next_cursor:
+        next_url = "?" + urlencode([*query.lists(), ("after", [page.next_cursor])], doseq=True)
+    filtered = any(v for k, v in request.GET.lists() if k not in ("sort", "order", "after"))
+    return render(request, "crm/accounts.html", {
+        "form": form, "columns": [(c, labels[c]) for c in columns],
+        "rows": [(a, [_cell(a, c, custom) for c in columns]) for a in page.rows],
+        "columns_form": ColumnsForm(initial={"columns": columns}),
+        "next_url": next_url, "first_url": "?" + query.urlencode() if data.get("after") else None,
+        "filtered": filtered,
+        "back": request.get_full_path(),
+    })  # fmt: skip
+
+
+def _back(request: PageRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target.startswith("/crm/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@require_POST
+@crm_page
+def accounts_columns(request: PageRequest) -> HttpResponse:
+    form = ColumnsForm(request.POST)
+    back = _back(request, reverse("crm:accounts"))
+    if not form.is_valid():
+        messages.error(request, _("Columns: %(error)s") % {"error": form.errors["columns"][0]})
+        return HttpResponseRedirect(back)
+    services.list_columns_set(
+        actor=request.user, list_name="accounts", columns=form.cleaned_data["columns"]
+    )
+    messages.success(request, _("Your columns are saved."))
+    return HttpResponseRedirect(back)
+
+
+def _subject(activity: Any) -> str:
+    """What a timeline entry says, in the reader's language for the recorded changes."""
+    details = activity.details or {}
+    if activity.kind == ActivityKind.STATUS_CHANGE and {"old", "new"} <= set(details):
+        labels = dict(Account.Status.choices)
+        return _("Status: %(old)s → %(new)s") % {
+            "old": labels.get(details["old"], details["old"]),
+            "new": labels.get(details["new"], details["new"]),
+        }
+    if activity.kind == ActivityKind.OWNER_CHANGE and {"old", "new"} <= set(details):
+        old, new = details["old"] or {}, details["new"] or {}
+        return _("Owner: %(old)s → %(new)s") % {
+            "old": old.get("name") or _("nobody"),
+            "new": new.get("name") or _("nobody"),
+        }
+    return str(activity.subject)
+
+
+def _account_page(
+    request: PageRequest,
+    account_id: object,
+    *,
+    log_form: LogForm | None = None,
+    task_form: TaskForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    overview = selectors.account_overview(actor=request.user, account_id=account_id)
+    kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
+    timeline = selectors.account_timeline(actor=request.user, account_id=account_id, kinds=kinds)
+    for activity in timeline:
+        activity.shown_subject = _subject(activity)  # type: ignore[attr-defined]
+    for custom in overview["custom_fields"]:
+        custom["shown"] = custom_value(custom["definition"], custom["value"])
+    if task_form is None:
+        task_form = TaskForm(
+            actor=request.user, contacts=overview["contacts"], deals=overview["deals"]
+        )
+    return render(request, "crm/account.html", {
+        **overview, "timeline": timeline, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
+        "log_form": log_form or LogForm(), "task_form": task_form,
+    }, status=status)  # fmt: skip
+
+
+@require_GET
+@crm_page
+def account(request: PageRequest, account_id: object) -> HttpResponse:
+    return _account_page(request, account_id)
+
+
+def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, str]) -> None:
+    """Put a service's refusal on the form field it names (else on the form)."""
+    pairs = (
+        [(exc.field, exc.message)] if isinstance(exc, DomainError)
+        else validation_error_fields(exc)
+    )  # fmt: skip
+    for name, message in pairs:
+        form.add_error(fields.get(name) if fields.get(name) in form.fields else None, message)
+
+
+@require_POST
+@crm_page
+def account_log(request: PageRequest, account_id: object) -> HttpResponse:
+    """Log a call, a note, an e-mail or a meeting on the account's timeline."""
+    selectors.account_overview(actor=request.user, account_id=account_id)  # 404 first
+    form = LogForm(request.POST)
+    if form.is_valid():
+        try:
+            activity_create(actor=request.user, account_id=account_id, data=form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc, {"kind": "kind", "subject": "subject", "body": "body",
+                                 "occurred_at": "occurred_at"})  # fmt: skip
+        else:
+            messages.success(request, _("Logged on the timeline."))
+            url = reverse("crm:account", args=[account_id])
+            return HttpResponseRedirect(url + "#timeline")
+    return _account_page(request, account_id, log_form=form, status=400)
+
+
+@require_POST
+@crm_page
+def account_task(request: PageRequest, account_id: object) -> HttpResponse:
+    """Add a task on the account, or on one of its contacts or deals, for someone."""
+    overview = selectors.account_overview(actor=request.user, account_id=account_id)
+    if not overview["may_write"]:
+        raise NotAllowed(_("Your role may not change this account."))
+    form = TaskForm(
+        request.POST, actor=request.user, contacts=overview["contacts"], deals=overview["deals"]
+    )
+    if form.is_valid():
+        try:
+            task_create(actor=request.user, data=form.task_data(overview["account"].pk))
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc, {"title": "title", "kind": "kind", "due_at": "due_at",
+                                 "assignee_id": "assignee", "contact_id": "about",
+                                 "deal_id": "about", "notes": "notes"})  # fmt: skip
+        else:
+            messages.success(request, _("Task added."))
+            return HttpResponseRedirect(reverse("crm:account", args=[account_id]) + "#tasks")
+    return _account_page(request, account_id, task_form=form, status=400)
