@@ -128,6 +128,7 @@ class ColumnsForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "columns_%s")
         super().__init__(*args, **kwargs)
         self.fields["columns"].choices = list(column_labels().items())  # type: ignore[attr-defined]
 
@@ -152,6 +153,11 @@ class LogForm(forms.Form):
         label=_("When"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Two forms share the page: their fields' ids must not clash (labels point at them).
+        kwargs.setdefault("auto_id", "log_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -178,6 +184,7 @@ class TaskForm(forms.Form):
     def __init__(
         self, *args: Any, actor: User, contacts: list[Any], deals: list[Any], **kwargs: Any
     ) -> None:
+        kwargs.setdefault("auto_id", "task_%s")
         super().__init__(*args, **kwargs)
         people = selectors.assignable_users(actor=actor)
         self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]

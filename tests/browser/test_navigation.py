@@ -80,7 +80,11 @@ def test_a_rep_refused_on_the_manager_page_finds_the_way_home(laptop, world):
     # Styled: the site's stylesheet is applied, and the header is the rep's navigation.
     header = page.locator("header.site-header")
     assert header.evaluate("h => getComputedStyle(h).backgroundColor") == GREEN
-    assert laptop.nav().get_by_role("link").all_inner_texts() == ["Phone app", "API documentation"]
+    assert laptop.nav().get_by_role("link").all_inner_texts() == [
+        "Accounts",
+        "Phone app",
+        "API documentation",
+    ]
     assert page.locator(".site-user-name").inner_text().startswith("rep1")
     page.get_by_role("link", name="Go to your start page").click()
     page.wait_for_url(f"{laptop.base}/app/")
@@ -113,7 +117,12 @@ def test_a_planner_switches_to_persian_right_to_left_and_logs_out(laptop, world)
     page = laptop.page
     assert log_in(page, laptop.base, "planner", "/planner/").status == 200
     links = laptop.nav().get_by_role("link").all_inner_texts()
-    assert links == ["Route planner", "Phone app", "API documentation"]  # no manager pages
+    assert links == [
+        "Route planner",
+        "Accounts",
+        "Phone app",
+        "API documentation",
+    ]  # no manager pages
     page.get_by_role("button", name="فارسی").click()
     page.wait_for_function("() => document.documentElement.dir === 'rtl'")
     assert laptop.path() == "/planner/"

@@ -395,3 +395,37 @@ def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, plant
     walk.open("/api/docs")
     walk.page.locator(".swagger-ui .opblock").first.wait_for()  # Swagger UI rendered
     walk.check_frames()
+
+
+def test_workspace_pages_keep_payloads_inert(walks, world, planted):
+    """The accounts list with every column (custom fields included) and an account's page
+    (header, timeline, tasks, contacts, deals, visits, the quick actions' choices), for a
+    manager and for a rep; a history entry naming a planted owner too."""
+    from fieldcrm.accounts.services import account_change_activities
+    from fieldcrm.crm.forms import column_labels
+    from fieldcrm.crm.services import list_columns_set
+
+    shop = planted[0]
+    shop.owner = world.rep1
+    shop.save()  # the planted e-mail and website would not pass full_clean()
+    history = account_change_activities(
+        actor=world.manager, account=shop, status_before="lead", owner_before=world.rep2.pk
+    )
+    Activity.objects.bulk_create(history)
+    for user in (world.manager, world.rep1):
+        list_columns_set(actor=user, list_name="accounts", columns=list(column_labels()))
+    for persona in ("manager", "rep1"):
+        walk = walks()
+        assert log_in(walk.page, walk.base, persona, "/crm/accounts/").status == 200
+        assert nav_name(walk.page) == getattr(world, persona).display_name
+        table = walk.page.locator("#crm-accounts").inner_text()
+        assert evil("acct0") in table and evil("tag", 64) in table
+        walk.check_frames()
+        walk.open(f"/crm/accounts/?q={evil('q', 60)}&tags={evil('tag', 64)}")
+        walk.check_frames()
+        walk.open(f"/crm/accounts/{shop.pk}/")
+        page_text = walk.page.locator("main").inner_text()
+        for shown in (evil("acct0"), evil("subject", 200), evil("contact", 200),
+                      evil("task", 200), evil("deal", 200), evil("cf0", 200)):  # fmt: skip
+            assert shown in page_text, shown
+        walk.check_frames()

@@ -1,0 +1,94 @@
+"""The workspace in Chromium (issue 16): a manager opens the accounts list from the navigation,
+filters it, opens an account, logs a call and a note, gives a rep a task, and sees them on the
+timeline and in the tasks; a rep sees only their scope in the same pages (an account of
+another territory is the styled 404). Plain forms under the Content-Security-Policy: no page
+error, nothing blocked."""
+
+from __future__ import annotations
+
+import pytest
+
+from fieldcrm.accounts.models import Activity
+from fieldcrm.tasks.models import Task
+from tests.factories import make_account
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def accounts(world):
+    return {
+        "bakery": make_account("Bakery Nord", lng=1.05, status="customer", owner=world.rep1),
+        "kiosk": make_account("Kiosk Lead", lng=1.06, status="lead"),
+        "bar": make_account("Bar Oest", lng=1.15, status="customer", owner=world.rep2),
+    }
+
+
+def rows(page) -> list[str]:
+    return page.locator("#crm-accounts tbody th a").all_inner_texts()
+
+
+def test_a_manager_filters_opens_an_account_logs_and_gives_a_rep_a_task(laptops, world, accounts):
+    page = laptops("manager", "/manager/")
+    page.locator("header.site-header nav").get_by_role("link", name="Accounts").click()
+    page.wait_for_url("**/crm/accounts/")
+    assert rows(page) == ["Bakery Nord", "Bar Oest", "Kiosk Lead"]
+    filters = page.locator("#crm-filters")
+    filters.get_by_label("Status", exact=True).select_option("customer")
+    filters.get_by_label("Sort by").select_option("name")
+    filters.get_by_label("Order").select_option("desc")
+    page.locator("#crm-apply").click()
+    page.wait_for_url("**status=customer**")
+    assert rows(page) == ["Bar Oest", "Bakery Nord"]
+    page.get_by_role("link", name="Bakery Nord").click()
+    page.locator("#account-name").wait_for()
+    assert page.locator("#account-header").inner_text().count("Customer") == 1
+
+    log = page.locator("#log-form")
+    log.get_by_label("Kind").select_option("call")
+    log.get_by_label("Subject").fill("Asked about the new ovens")
+    log.locator("#log-submit").click()
+    page.get_by_text("Logged on the timeline.").wait_for()
+    log = page.locator("#log-form")
+    log.get_by_label("Kind").select_option("note")
+    log.get_by_label("Details").fill("Prefers visits before ten")
+    log.locator("#log-submit").click()
+    page.get_by_text("Logged on the timeline.").wait_for()
+
+    task = page.locator("#task-form")
+    task.get_by_label("Title").fill("Send the oven catalogue")
+    task.get_by_label("For").select_option(label="rep1")
+    task.locator("#task-submit").click()
+    page.get_by_text("Task added.").wait_for()
+
+    timeline = page.locator("#timeline-list").inner_text()
+    assert "Asked about the new ovens" in timeline and "Prefers visits before ten" in timeline
+    assert "Send the oven catalogue" in page.locator("#task-list").inner_text()
+    assert Task.objects.get(title="Send the oven catalogue").assignee == world.rep1
+    assert Activity.objects.filter(actor=world.manager).count() == 2
+
+    # Only calls: the note leaves the timeline.
+    page.locator("#timeline input[value=call]").check()
+    page.locator("#timeline-filter").click()
+    page.wait_for_url("**kind=call**")
+    timeline = page.locator("#timeline-list").inner_text()
+    assert "Asked about the new ovens" in timeline and "Prefers visits before ten" not in timeline
+
+    # A bad input is named and nothing is saved.
+    page.locator("#log-form").get_by_label("Kind").select_option("meeting")
+    page.locator("#log-submit").click()
+    page.locator("#log-form .crm-form-errors").wait_for()
+    assert "Subject:" in page.locator("#log-form .crm-form-errors").inner_text()
+    assert Activity.objects.filter(actor=world.manager).count() == 2
+
+
+def test_a_rep_sees_only_their_scope(laptops, world, accounts):
+    page = laptops("rep1", "/crm/accounts/")
+    assert rows(page) == ["Bakery Nord", "Kiosk Lead"]
+    page.get_by_role("link", name="Bakery Nord").click()
+    page.locator("#account-name").wait_for()
+    assert page.locator("#log-form").count() == 1  # their own account: they may log
+    answer = page.goto(page.url.split("/crm/")[0] + f"/crm/accounts/{accounts['bar'].pk}/")
+    assert answer.status == 404
+    assert "Bar Oest" not in page.content()
+    page.get_by_role("heading", name="Page not found").wait_for()
