@@ -61,11 +61,20 @@ class Entry:
         return any(view_name == n or (n.endswith(":") and view_name.startswith(n)) for n in names)
 
 
+# The workspace's record pages, under its "Accounts" link.
+CRM_RECORDS = tuple(
+    f"crm:{name}"
+    for name in ("index", "accounts", "accounts_columns", "account", "account_log",
+                 "account_task", "contact", "contact_log", "contact_task", "deal", "deal_log",
+                 "deal_task")
+)  # fmt: skip
+
 ENTRIES: tuple[Entry, ...] = (
     Entry("dashboard", _("This week"), "manager:dashboard", _area("manager")),
     Entry("map", _("Territory map"), "manager:map", _area("manager")),
     Entry("planner", _("Route planner"), "planner:index", _area("planner"), ("planner:",)),
-    Entry("crm", _("Accounts"), "crm:accounts", _area("crm"), ("crm:",)),
+    Entry("crm", _("Accounts"), "crm:accounts", _area("crm"), CRM_RECORDS),
+    Entry("crm_tasks", _("Tasks"), "crm:tasks", _area("crm")),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),
     Entry("admin", _("Administration"), "admin:index", admin.site.has_permission, ("admin:",)),
     Entry("api_docs", _("API documentation"), "api:openapi-view", _anyone),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import LOGGABLE_KINDS, Account, Activity, Contact, Tag
 from fieldcrm.core.errors import DomainError
+from fieldcrm.deals.models import Deal
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import owner_in_scope, user_in_scope
@@ -242,6 +243,11 @@ def activity_create(*, actor: User, account_id: object, data: dict[str, Any]) ->
         contact = Contact.objects.filter(account=account, pk=data["contact_id"]).first()
         if contact is None:
             raise DomainError("contact_id", _("No such contact at this account."))
+    deal = None
+    if data.get("deal_id") is not None:
+        deal = Deal.objects.filter(account=account, pk=data["deal_id"]).first()
+        if deal is None:
+            raise DomainError("deal_id", _("No such deal at this account."))
     activity = Activity(
         account=account,
         actor=actor,
@@ -250,6 +256,7 @@ def activity_create(*, actor: User, account_id: object, data: dict[str, Any]) ->
         subject=data.get("subject", ""),
         body=data.get("body", ""),
         contact=contact,
+        deal=deal,
     )
     if data.get("id") is not None:
         if Activity.all_objects.filter(pk=data["id"]).exists():

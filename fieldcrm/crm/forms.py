@@ -207,3 +207,23 @@ class TaskForm(forms.Form):
             "title": data["title"], "kind": data["kind"], "notes": data.get("notes") or "",
             "due_at": data.get("due_at"), "assignee_id": data["assignee"], **record,
         }  # fmt: skip
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateTimeField(
+        label=_("Snooze until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)  # one form per task on the tasks page
+        super().__init__(*args, **kwargs)
+
+
+class ReassignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("For"), coerce=int)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = selectors.assignable_users(actor=actor)
+        self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]

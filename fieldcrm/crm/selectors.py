@@ -22,8 +22,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Concat, Trim
+from django.utils import timezone
 
-from fieldcrm.access import scoped
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.accounts.models import (
     Account,
     Activity,
@@ -37,7 +38,7 @@ from fieldcrm.accounts.selectors import account_get, account_list
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
 from fieldcrm.deals.models import Deal
 from fieldcrm.tasks.models import Task
-from fieldcrm.tasks.selectors import user_timezone
+from fieldcrm.tasks.selectors import today_bounds, user_timezone
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 from fieldcrm.visits.models import Visit
@@ -276,3 +277,78 @@ def assignable_users(*, actor: User) -> list[User]:
     if actor.role in (User.Role.REP, User.Role.PLANNER) and not actor.is_admin:
         return [actor]
     return list(scoped(User, actor).filter(is_active=True).order_by("username"))
+
+
+def _record_timeline(qs: QuerySet[Activity], kinds: list[str] | None) -> list[Activity]:
+    if kinds:
+        qs = qs.filter(kind__in=[k for k in kinds if k in ActivityKind.values])
+    qs = qs.select_related("actor", "visit", "deal", "contact")
+    return list(qs.order_by("-occurred_at", "-pk")[:TIMELINE_LIMIT])
+
+
+def contact_overview(
+    *, actor: User, contact_id: object, kinds: list[str] | None = None
+) -> dict[str, Any]:
+    """A contact's page: the contact and its account (NotInScope when not the caller's), its
+    tasks, its own timeline, and whether the caller may change its account."""
+    contact = get_scoped(Contact, actor, contact_id)
+    contact = scoped(Contact, actor).select_related("account", "account__owner").get(pk=contact.pk)
+    tasks = scoped(Task, actor).filter(contact=contact).select_related("assignee")
+    return {
+        "contact": contact,
+        "account": contact.account,
+        "tasks": list(tasks.order_by(F("done_at").asc(nulls_first=True), "due_at", "pk")[:100]),
+        "timeline": _record_timeline(scoped(Activity, actor).filter(contact=contact), kinds),
+        "may_write": scoped(Account, actor, write=True).filter(pk=contact.account_id).exists(),
+    }
+
+
+def deal_overview(
+    *, actor: User, deal_id: object, kinds: list[str] | None = None
+) -> dict[str, Any]:
+    """A deal's page: the deal with its stage, pipeline, owner and account (NotInScope when
+    not the caller's), its tasks, its own timeline (its moves included), and whether the
+    caller may change it."""
+    deal = get_scoped(Deal, actor, deal_id)
+    deal = (
+        scoped(Deal, actor).select_related("account", "stage", "pipeline", "owner").get(pk=deal.pk)
+    )
+    tasks = scoped(Task, actor).filter(deal=deal).select_related("assignee")
+    return {
+        "deal": deal,
+        "account": deal.account,
+        "tasks": list(tasks.order_by(F("done_at").asc(nulls_first=True), "due_at", "pk")[:100]),
+        "timeline": _record_timeline(scoped(Activity, actor).filter(deal=deal), kinds),
+        "may_write": scoped(Deal, actor, write=True).filter(pk=deal.pk).exists(),
+        "contacts": list(scoped(Contact, actor).filter(account=deal.account_id)),
+    }
+
+
+TASK_BUCKET_LIMIT = 200
+
+
+def task_get(*, actor: User, task_id: object) -> Task:
+    """One task the caller may see (NotInScope otherwise)."""
+    return get_scoped(Task, actor, task_id)
+
+
+def task_board(*, actor: User, team: bool, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The caller's open tasks (``team``: those of the people in their scope, not their own)
+    in buckets: overdue, today (in the caller's time zone), upcoming and undated; each with
+    the record it is about."""
+    now = now or timezone.now()
+    _start, end = today_bounds(user=actor, now=now)
+    qs = scoped(Task, actor).filter(done_at__isnull=True)
+    qs = qs.exclude(assignee=actor) if team else qs.filter(assignee=actor)
+    qs = qs.select_related("assignee", "account", "contact", "deal").order_by("due_at", "pk")
+
+    def bucket(q: Q) -> list[Task]:
+        return list(qs.filter(q)[:TASK_BUCKET_LIMIT])
+
+    return {
+        "overdue": bucket(Q(due_at__lt=now)),
+        # Due later today; what was due earlier today is already overdue.
+        "today": bucket(Q(due_at__gte=now, due_at__lt=end)),
+        "upcoming": bucket(Q(due_at__gte=end)),
+        "undated": bucket(Q(due_at__isnull=True)),
+    }

@@ -31,11 +31,13 @@ from fieldcrm.crm.forms import (
     AccountFilterForm,
     ColumnsForm,
     LogForm,
+    ReassignForm,
+    SnoozeForm,
     TaskForm,
     column_labels,
 )
 from fieldcrm.tasks.selectors import user_timezone
-from fieldcrm.tasks.services import task_create
+from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
 from fieldcrm.users.auth import PageRequest
 
 
@@ -199,6 +201,11 @@ def account(request: PageRequest, account_id: object) -> HttpResponse:
     return _account_page(request, account_id)
 
 
+# A task service's field names -> the task form's.
+TASK_FIELDS = {"title": "title", "kind": "kind", "due_at": "due_at", "assignee_id": "assignee",
+               "contact_id": "about", "deal_id": "about", "notes": "notes"}  # fmt: skip
+
+
 def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, str]) -> None:
     """Put a service's refusal on the form field it names (else on the form)."""
     pairs = (
@@ -242,10 +249,182 @@ def account_task(request: PageRequest, account_id: object) -> HttpResponse:
         try:
             task_create(actor=request.user, data=form.task_data(overview["account"].pk))
         except (DomainError, ValidationError) as exc:
-            _refused(form, exc, {"title": "title", "kind": "kind", "due_at": "due_at",
-                                 "assignee_id": "assignee", "contact_id": "about",
-                                 "deal_id": "about", "notes": "notes"})  # fmt: skip
+            _refused(form, exc, TASK_FIELDS)
         else:
             messages.success(request, _("Task added."))
             return HttpResponseRedirect(reverse("crm:account", args=[account_id]) + "#tasks")
     return _account_page(request, account_id, task_form=form, status=400)
+
+
+# --- Contacts and deals: the same shape as an account's page, with their own timeline. ---
+
+
+def _record_page(
+    request: PageRequest,
+    kind: str,
+    record_id: object,
+    *,
+    log_form: LogForm | None = None,
+    task_form: TaskForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
+    if kind == "contact":
+        data = selectors.contact_overview(actor=request.user, contact_id=record_id, kinds=kinds)
+        contacts, deals = [data["contact"]], []
+    else:
+        data = selectors.deal_overview(actor=request.user, deal_id=record_id, kinds=kinds)
+        contacts, deals = data["contacts"], [data["deal"]]
+    for activity in data["timeline"]:
+        activity.shown_subject = _subject(activity)
+    if task_form is None:
+        about = f"{kind}:{record_id}"
+        task_form = TaskForm(
+            actor=request.user, contacts=contacts, deals=deals, initial={"about": about}
+        )
+    return render(request, f"crm/{kind}.html", {
+        **data, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
+        "log_form": log_form or LogForm(), "task_form": task_form,
+    }, status=status)  # fmt: skip
+
+
+def _overview(request: PageRequest, kind: str, record_id: object) -> dict[str, Any]:
+    if kind == "contact":
+        return selectors.contact_overview(actor=request.user, contact_id=record_id)
+    return selectors.deal_overview(actor=request.user, deal_id=record_id)
+
+
+def _log_on(request: PageRequest, kind: str, record_id: object) -> HttpResponse:
+    data = _overview(request, kind, record_id)  # 404 first
+    form = LogForm(request.POST)
+    if form.is_valid():
+        try:
+            activity_create(actor=request.user, account_id=data["account"].pk,
+                            data={**form.cleaned_data, f"{kind}_id": record_id})  # fmt: skip
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc, {"kind": "kind", "subject": "subject", "body": "body",
+                                 "occurred_at": "occurred_at"})  # fmt: skip
+        else:
+            messages.success(request, _("Logged on the timeline."))
+            url = reverse(f"crm:{kind}", args=[record_id])
+            return HttpResponseRedirect(url + "#timeline")
+    return _record_page(request, kind, record_id, log_form=form, status=400)
+
+
+def _task_on(request: PageRequest, kind: str, record_id: object) -> HttpResponse:
+    data = _overview(request, kind, record_id)
+    if not data["may_write"]:
+        raise NotAllowed(_("Your role may not change this record."))
+    contacts = [data["contact"]] if kind == "contact" else data["contacts"]
+    deals = [data["deal"]] if kind == "deal" else []
+    form = TaskForm(request.POST, actor=request.user, contacts=contacts, deals=deals)
+    if form.is_valid():
+        try:
+            task_create(actor=request.user, data=form.task_data(data["account"].pk))
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc, TASK_FIELDS)
+        else:
+            messages.success(request, _("Task added."))
+            return HttpResponseRedirect(reverse(f"crm:{kind}", args=[record_id]) + "#tasks")
+    return _record_page(request, kind, record_id, task_form=form, status=400)
+
+
+@require_GET
+@crm_page
+def contact(request: PageRequest, contact_id: object) -> HttpResponse:
+    return _record_page(request, "contact", contact_id)
+
+
+@require_POST
+@crm_page
+def contact_log(request: PageRequest, contact_id: object) -> HttpResponse:
+    return _log_on(request, "contact", contact_id)
+
+
+@require_POST
+@crm_page
+def contact_task(request: PageRequest, contact_id: object) -> HttpResponse:
+    return _task_on(request, "contact", contact_id)
+
+
+@require_GET
+@crm_page
+def deal(request: PageRequest, deal_id: int) -> HttpResponse:
+    return _record_page(request, "deal", deal_id)
+
+
+@require_POST
+@crm_page
+def deal_log(request: PageRequest, deal_id: int) -> HttpResponse:
+    return _log_on(request, "deal", deal_id)
+
+
+@require_POST
+@crm_page
+def deal_task(request: PageRequest, deal_id: int) -> HttpResponse:
+    return _task_on(request, "deal", deal_id)
+
+
+# --- Tasks: mine and my team's, overdue / today / upcoming; complete, snooze, reassign. ---
+
+
+@require_GET
+@crm_page
+def tasks(request: PageRequest) -> HttpResponse:
+    team = request.GET.get("who") == "team"
+    board = selectors.task_board(actor=request.user, team=team)
+    people = selectors.assignable_users(actor=request.user)
+    return render(request, "crm/tasks.html", {
+        "board": board, "team": team, "people": people, "may_reassign": len(people) > 1,
+        "back": request.get_full_path(), "snooze_form": SnoozeForm(),
+        "empty": not any(board.values()),
+    })  # fmt: skip
+
+
+def _task_done(request: PageRequest, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return HttpResponseRedirect(_back(request, reverse("crm:tasks")))
+
+
+def _task_refused(request: PageRequest, field: str, message: str) -> HttpResponse:
+    messages.error(request, f"{field}: {message}")
+    return HttpResponseRedirect(_back(request, reverse("crm:tasks")))
+
+
+@require_POST
+@crm_page
+def task_complete_view(request: PageRequest, task_id: object) -> HttpResponse:
+    task_complete(actor=request.user, task_id=task_id)
+    return _task_done(request, _("Task done."))
+
+
+@require_POST
+@crm_page
+def task_snooze_view(request: PageRequest, task_id: object) -> HttpResponse:
+    selectors.task_get(actor=request.user, task_id=task_id)  # 404 first
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        return _task_refused(request, str(form["until"].label), str(form.errors["until"][0]))
+    try:
+        task_snooze(actor=request.user, task_id=task_id, until=form.cleaned_data["until"])
+    except DomainError as exc:
+        return _task_refused(request, str(form["until"].label), exc.message)
+    return _task_done(request, _("Task snoozed."))
+
+
+@require_POST
+@crm_page
+def task_reassign_view(request: PageRequest, task_id: object) -> HttpResponse:
+    selectors.task_get(actor=request.user, task_id=task_id)  # 404 first
+    form = ReassignForm(request.POST, actor=request.user)
+    label = str(form["assignee"].label)
+    if not form.is_valid():
+        return _task_refused(request, label, str(form.errors["assignee"][0]))
+    try:
+        task_update(
+            actor=request.user, task_id=task_id,
+            data={"assignee_id": form.cleaned_data["assignee"]},
+        )  # fmt: skip
+    except DomainError as exc:
+        return _task_refused(request, label, exc.message)
+    return _task_done(request, _("Task reassigned."))

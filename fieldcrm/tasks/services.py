@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -103,3 +104,15 @@ def task_complete(*, actor: User, task_id: object) -> Task:
         task.done_at = timezone.now()
         task.save(update_fields=["done_at"])
     return task
+
+
+@transaction.atomic
+def task_snooze(*, actor: User, task_id: object, until: dt.datetime) -> Task:
+    """Put an open task off until ``until`` (a later moment than now)."""
+    task = get_scoped(Task, actor, task_id, write=True)
+    if task.done_at is not None:
+        raise DomainError("until", _("A done task cannot be snoozed."))
+    if until <= timezone.now():
+        raise DomainError("until", _("Choose a moment in the future."))
+    task.due_at = until
+    return _save(task)

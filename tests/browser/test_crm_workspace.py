@@ -6,7 +6,10 @@ error, nothing blocked."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity
 from fieldcrm.tasks.models import Task
@@ -92,3 +95,20 @@ def test_a_rep_sees_only_their_scope(laptops, world, accounts):
     assert answer.status == 404
     assert "Bar Oest" not in page.content()
     page.get_by_role("heading", name="Page not found").wait_for()
+
+
+def test_a_rep_completes_a_task_from_the_tasks_page(laptops, world, accounts):
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Task.objects.create(title="Call the bakery", account=accounts["bakery"], assignee=world.rep1,
+                        created_by=world.manager, due_at=an_hour_ago)  # fmt: skip
+    Task.objects.create(title="Not yours", account=accounts["bar"], assignee=world.rep2)
+    page = laptops("rep1", "/crm/accounts/")
+    page.locator("header.site-header nav").get_by_role("link", name="Tasks").click()
+    page.wait_for_url("**/crm/tasks/")
+    overdue = page.locator("#bucket-overdue")
+    assert "Call the bakery" in overdue.inner_text() and "Not yours" not in page.content()
+    overdue.get_by_role("link", name="Bakery Nord").wait_for()  # linked to its record
+    overdue.locator("button.task-complete").click()
+    page.get_by_text("Task done.").wait_for()
+    assert Task.objects.get(title="Call the bakery").done_at is not None
+    page.locator("#crm-empty").wait_for()

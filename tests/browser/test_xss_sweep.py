@@ -398,9 +398,9 @@ def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, plant
 
 
 def test_workspace_pages_keep_payloads_inert(walks, world, planted):
-    """The accounts list with every column (custom fields included) and an account's page
-    (header, timeline, tasks, contacts, deals, visits, the quick actions' choices), for a
-    manager and for a rep; a history entry naming a planted owner too."""
+    """The accounts list with every column (custom fields included), an account's, a
+    contact's and a deal's page (header, timeline, tasks, the quick actions' choices) and the
+    tasks page, for a manager and for a rep; a history entry naming a planted owner too."""
     from fieldcrm.accounts.services import account_change_activities
     from fieldcrm.crm.forms import column_labels
     from fieldcrm.crm.services import list_columns_set
@@ -428,4 +428,13 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
         for shown in (evil("acct0"), evil("subject", 200), evil("contact", 200),
                       evil("task", 200), evil("deal", 200), evil("cf0", 200)):  # fmt: skip
             assert shown in page_text, shown
+        walk.check_frames()
+        walk.open(f"/crm/contacts/{Contact.objects.get(account=shop).pk}/")
+        assert evil("cnotes", 500) in walk.page.locator("main").inner_text()
+        walk.check_frames()
+        walk.open(f"/crm/deals/{Deal.objects.get(account=shop).pk}/")
+        assert evil("pipe", 120) in walk.page.locator("main").inner_text()
+        walk.check_frames()
+        walk.open("/crm/tasks/?who=team" if persona == "manager" else "/crm/tasks/")
+        assert evil("task", 200) in walk.page.locator("main").inner_text()
         walk.check_frames()

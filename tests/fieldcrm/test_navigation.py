@@ -22,6 +22,7 @@ ENTRY_URLS = {
     "map": "/manager/map",
     "planner": "/planner/",
     "crm": "/crm/accounts/",
+    "crm_tasks": "/crm/tasks/",
     "phone": "/app/",
     "admin": "/admin/",
     "api_docs": "/api/docs",
@@ -29,12 +30,13 @@ ENTRY_URLS = {
 # persona -> (its links in order, the server pages it opens that carry the header).
 ROLES = {
     None: (["api_docs"], ["/"]),
-    "rep1": (["crm", "phone", "api_docs"], ["/crm/accounts/"]),
-    "planner": (["planner", "crm", "phone", "api_docs"], ["/planner/", "/crm/accounts/"]),
-    "manager": (["dashboard", "map", "planner", "crm", "phone", "api_docs"],
-                ["/manager/", "/manager/map", "/planner/", "/crm/accounts/"]),
-    "admin": (["dashboard", "map", "planner", "crm", "phone", "admin", "api_docs"],
-              ["/manager/", "/manager/map", "/planner/", "/crm/accounts/"]),
+    "rep1": (["crm", "crm_tasks", "phone", "api_docs"], ["/crm/accounts/", "/crm/tasks/"]),
+    "planner": (["planner", "crm", "crm_tasks", "phone", "api_docs"],
+                ["/planner/", "/crm/accounts/", "/crm/tasks/"]),
+    "manager": (["dashboard", "map", "planner", "crm", "crm_tasks", "phone", "api_docs"],
+                ["/manager/", "/manager/map", "/planner/", "/crm/accounts/", "/crm/tasks/"]),
+    "admin": (["dashboard", "map", "planner", "crm", "crm_tasks", "phone", "admin", "api_docs"],
+              ["/manager/", "/manager/map", "/planner/", "/crm/accounts/", "/crm/tasks/"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip
