@@ -74,6 +74,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("map", _("Territory map"), "manager:map", _area("manager")),
     Entry("planner", _("Route planner"), "planner:index", _area("planner"), ("planner:",)),
     Entry("crm", _("Accounts"), "crm:accounts", _area("crm"), CRM_RECORDS),
+    Entry("crm_board", _("Deal board"), "crm:deal_board", _area("crm")),
     Entry("crm_tasks", _("Tasks"), "crm:tasks", _area("crm")),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),
     Entry("admin", _("Administration"), "admin:index", admin.site.has_permission, ("admin:",)),

@@ -57,6 +57,10 @@ const FILES = [
   ["ol", "ol.css", "ol/ol.css"],
   ["ol", "LICENSE.md", "ol/LICENSE.md"],
 
+  // Drag and drop on the workspace's deal board (/crm/deals/board/).
+  ["sortablejs", "Sortable.min.js", "sortablejs/Sortable.min.js"],
+  ["sortablejs", "LICENSE", "sortablejs/LICENSE"],
+
   ["jquery", "dist/jquery.min.js", "jquery/jquery.min.js"],
   ["jquery", "LICENSE.txt", "jquery/LICENSE.txt"],
 

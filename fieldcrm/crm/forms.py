@@ -227,3 +227,16 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         people = selectors.assignable_users(actor=actor)
         self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
+
+
+class DealMoveForm(forms.Form):
+    """A card of the board moved to another stage, with the copy of the deal it was based on
+    (its ``updated_at``, so a deal changed meanwhile is refused, not moved blindly)."""
+
+    stage = forms.TypedChoiceField(label=_("Move to"), coerce=int)
+    based_on = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, stages: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)  # one form per card
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(s.pk, s.name) for s in stages]  # type: ignore[attr-defined]

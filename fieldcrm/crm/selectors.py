@@ -37,6 +37,7 @@ from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_get, account_list
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
 from fieldcrm.deals.models import Deal
+from fieldcrm.deals.selectors import pipeline_board, pipeline_list
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.selectors import today_bounds, user_timezone
 from fieldcrm.territories.models import Region, Territory
@@ -352,3 +353,26 @@ def task_board(*, actor: User, team: bool, now: dt.datetime | None = None) -> di
         "upcoming": bucket(Q(due_at__gte=end)),
         "undated": bucket(Q(due_at__isnull=True)),
     }
+
+
+BOARD_CARDS = 200  # per column; the totals count every deal
+
+
+def deal_board(*, actor: User, pipeline_id: int | None) -> dict[str, Any]:
+    """A pipeline as a board: per stage, the caller's deals (the most recently changed first,
+    BOARD_CARDS at most) and their count and totals per currency (never added across
+    currencies: deals.selectors.pipeline_board). The default pipeline unless one is chosen."""
+    pipelines = list(pipeline_list(actor=actor))
+    chosen = [p for p in pipelines if p.pk == pipeline_id] or sorted(
+        pipelines, key=lambda p: (not p.is_default, p.name, p.pk)
+    )
+    if not chosen:
+        return {"pipelines": [], "pipeline": None, "columns": []}
+    pipeline = chosen[0]
+    totals = {s["id"]: s for s in pipeline_board(actor=actor, pipeline_id=pipeline.pk)["stages"]}
+    deals = scoped(Deal, actor).select_related("account", "owner", "stage")
+    columns = []
+    for stage in pipeline.stages.all():
+        cards = deals.filter(stage=stage).order_by("-updated_at", "-pk")[:BOARD_CARDS]
+        columns.append({"stage": stage, "cards": list(cards), **totals[stage.pk]})
+    return {"pipelines": pipelines, "pipeline": pipeline, "columns": columns}

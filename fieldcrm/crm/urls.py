@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fieldcrm.crm import views
+from fieldcrm.crm import board, views
 
 app_name = "crm"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("contacts/<uuid:contact_id>/", views.contact, name="contact"),
     path("contacts/<uuid:contact_id>/log", views.contact_log, name="contact_log"),
     path("contacts/<uuid:contact_id>/tasks", views.contact_task, name="contact_task"),
+    path("deals/board/", board.deal_board, name="deal_board"),
+    path("deals/<int:deal_id>/move", board.deal_move_view, name="deal_move"),
     path("deals/<int:deal_id>/", views.deal, name="deal"),
     path("deals/<int:deal_id>/log", views.deal_log, name="deal_log"),
     path("deals/<int:deal_id>/tasks", views.deal_task, name="deal_task"),

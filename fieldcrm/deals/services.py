@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -78,10 +79,26 @@ def deal_update(*, actor: User, deal_id: int, data: dict[str, Any]) -> Deal:
     return deal
 
 
+class StaleDeal(Exception):
+    """The move was based on an older copy of the deal than the server's."""
+
+    def __init__(self, current: Deal) -> None:
+        super().__init__(_("The deal changed since you loaded it."))
+        self.current = current
+
+
 @transaction.atomic
-def deal_move(*, actor: User, deal_id: int, stage_id: int) -> Deal:
-    """Move a deal to another stage of its pipeline; won/lost close it; logged as an activity."""
+def deal_move(
+    *, actor: User, deal_id: int, stage_id: int, based_on: dt.datetime | None = None
+) -> Deal:
+    """Move a deal to another stage of its pipeline; won/lost close it; logged as an activity.
+    With ``based_on`` (the ``updated_at`` the mover saw), a deal changed since is refused
+    (StaleDeal, carrying the current copy) rather than moved from a state nobody saw."""
     deal = get_scoped(Deal, actor, deal_id, write=True)
+    if based_on is not None:
+        deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+        if deal.updated_at != based_on:
+            raise StaleDeal(deal)
     stage = Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).first()
     if stage is None:
         raise DomainError("stage_id", _("No such stage in this deal's pipeline."))

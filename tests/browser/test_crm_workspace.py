@@ -112,3 +112,42 @@ def test_a_rep_completes_a_task_from_the_tasks_page(laptops, world, accounts):
     page.get_by_text("Task done.").wait_for()
     assert Task.objects.get(title="Call the bakery").done_at is not None
     page.locator("#crm-empty").wait_for()
+
+
+def test_a_manager_drags_a_deal_across_the_board_and_a_stale_card_is_refused(laptops, world):
+    from fieldcrm.deals.models import Deal, Pipeline, Stage
+    from fieldcrm.deals.services import deal_move
+
+    shop = make_account("Bakery Nord", lng=1.05, status="customer")
+    pipeline = Pipeline.objects.create(name="Sales", is_default=True)
+    qualify, proposal, won = (
+        Stage.objects.create(pipeline=pipeline, name=n, position=i, outcome=o)
+        for i, (n, o) in enumerate((("Qualify", "open"), ("Proposal", "open"), ("Won", "won")))
+    )
+    ovens = Deal.objects.create(account=shop, name="Ovens", pipeline=pipeline, stage=qualify,
+                                amount=100, currency="EUR")  # fmt: skip
+    flour = Deal.objects.create(account=shop, name="Flour", pipeline=pipeline, stage=qualify,
+                                amount=7, currency="SEK")  # fmt: skip
+    page = laptops("manager", "/crm/deals/board/")
+    page.wait_for_function("() => document.getElementById('crm-board').dataset.ready === '1'")
+    target = page.locator(f'.crm-board-cards[data-stage="{proposal.pk}"]')
+    with page.expect_navigation():
+        page.locator(f"#deal-{ovens.pk} .crm-deal-account").drag_to(target)
+    page.get_by_text("Ovens moved to Proposal.").wait_for()
+    assert target.locator(f"#deal-{ovens.pk}").count() == 1
+    ovens.refresh_from_db()
+    assert ovens.stage == proposal
+    assert (
+        "100.00 EUR" in page.locator(f"section[aria-labelledby=stage-{proposal.pk}]").inner_text()
+    )
+
+    # Someone else wins Flour meanwhile: this board's card is stale and is refused.
+    page.wait_for_function("() => document.getElementById('crm-board').dataset.ready === '1'")
+    deal_move(actor=world.admin, deal_id=flour.pk, stage_id=won.pk)
+    with page.expect_navigation():
+        page.locator(f"#deal-{flour.pk} .crm-deal-account").drag_to(target)
+    page.get_by_text("Flour changed meanwhile and was not moved: it is now in Won.").wait_for()
+    won_column = page.locator(f'.crm-board-cards[data-stage="{won.pk}"]')
+    assert won_column.locator(f"#deal-{flour.pk}.changed").count() == 1
+    flour.refresh_from_db()
+    assert flour.stage == won

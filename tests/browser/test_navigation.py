@@ -82,6 +82,7 @@ def test_a_rep_refused_on_the_manager_page_finds_the_way_home(laptop, world):
     assert header.evaluate("h => getComputedStyle(h).backgroundColor") == GREEN
     assert laptop.nav().get_by_role("link").all_inner_texts() == [
         "Accounts",
+        "Deal board",
         "Tasks",
         "Phone app",
         "API documentation",
@@ -121,6 +122,7 @@ def test_a_planner_switches_to_persian_right_to_left_and_logs_out(laptop, world)
     assert links == [
         "Route planner",
         "Accounts",
+        "Deal board",
         "Tasks",
         "Phone app",
         "API documentation",

@@ -399,8 +399,9 @@ def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, plant
 
 def test_workspace_pages_keep_payloads_inert(walks, world, planted):
     """The accounts list with every column (custom fields included), an account's, a
-    contact's and a deal's page (header, timeline, tasks, the quick actions' choices) and the
-    tasks page, for a manager and for a rep; a history entry naming a planted owner too."""
+    contact's and a deal's page (header, timeline, tasks, the quick actions' choices), the
+    deal board (its drag and drop loaded under the policy) and the tasks page, for a manager
+    and for a rep; a history entry naming a planted owner too."""
     from fieldcrm.accounts.services import account_change_activities
     from fieldcrm.crm.forms import column_labels
     from fieldcrm.crm.services import list_columns_set
@@ -434,6 +435,11 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
         walk.check_frames()
         walk.open(f"/crm/deals/{Deal.objects.get(account=shop).pk}/")
         assert evil("pipe", 120) in walk.page.locator("main").inner_text()
+        walk.check_frames()
+        walk.open("/crm/deals/board/")
+        board = walk.page.locator("#crm-board").inner_text()
+        assert evil("deal", 200) in board and evil("stage", 120) in board
+        walk.page.wait_for_function("() => document.getElementById('crm-board').dataset.ready")
         walk.check_frames()
         walk.open("/crm/tasks/?who=team" if persona == "manager" else "/crm/tasks/")
         assert evil("task", 200) in walk.page.locator("main").inner_text()

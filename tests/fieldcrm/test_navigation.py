@@ -22,21 +22,24 @@ ENTRY_URLS = {
     "map": "/manager/map",
     "planner": "/planner/",
     "crm": "/crm/accounts/",
+    "crm_board": "/crm/deals/board/",
     "crm_tasks": "/crm/tasks/",
     "phone": "/app/",
     "admin": "/admin/",
     "api_docs": "/api/docs",
 }
 # persona -> (its links in order, the server pages it opens that carry the header).
+# The workspace (/crm/): every role's, between the role's own pages and the phone app.
+CRM = ["crm", "crm_board", "crm_tasks"]
+CRM_PAGES = ["/crm/accounts/", "/crm/deals/board/", "/crm/tasks/"]
 ROLES = {
     None: (["api_docs"], ["/"]),
-    "rep1": (["crm", "crm_tasks", "phone", "api_docs"], ["/crm/accounts/", "/crm/tasks/"]),
-    "planner": (["planner", "crm", "crm_tasks", "phone", "api_docs"],
-                ["/planner/", "/crm/accounts/", "/crm/tasks/"]),
-    "manager": (["dashboard", "map", "planner", "crm", "crm_tasks", "phone", "api_docs"],
-                ["/manager/", "/manager/map", "/planner/", "/crm/accounts/", "/crm/tasks/"]),
-    "admin": (["dashboard", "map", "planner", "crm", "crm_tasks", "phone", "admin", "api_docs"],
-              ["/manager/", "/manager/map", "/planner/", "/crm/accounts/", "/crm/tasks/"]),
+    "rep1": ([*CRM, "phone", "api_docs"], CRM_PAGES),
+    "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
+    "manager": (["dashboard", "map", "planner", *CRM, "phone", "api_docs"],
+                ["/manager/", "/manager/map", "/planner/", *CRM_PAGES]),
+    "admin": (["dashboard", "map", "planner", *CRM, "phone", "admin", "api_docs"],
+              ["/manager/", "/manager/map", "/planner/", *CRM_PAGES]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip

@@ -1,0 +1,76 @@
+"""The deal board (/crm/deals/board/): a pipeline's stages as columns of cards, totals per
+column per currency. A card moves by a plain POST form (its stage and the copy it was based
+on) that SortableJS's drag and drop fills and sends (static/crm/board.js); a deal changed
+meanwhile is refused and the board shows the card as it now is."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fieldcrm.core.errors import DomainError
+from fieldcrm.crm import selectors
+from fieldcrm.crm.forms import DealMoveForm
+from fieldcrm.crm.views import _back, crm_page
+from fieldcrm.deals.services import StaleDeal, deal_move
+from fieldcrm.users.auth import PageRequest
+
+
+@require_GET
+@crm_page
+def deal_board(request: PageRequest) -> HttpResponse:
+    raw = request.GET.get("pipeline", "")
+    pipeline_id = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    board = selectors.deal_board(actor=request.user, pipeline_id=pipeline_id)
+    stages = [c["stage"] for c in board["columns"]]
+    for column in board["columns"]:
+        column["forms"] = [
+            (card, DealMoveForm(stages=stages, initial={
+                "stage": card.stage_id, "based_on": card.updated_at.isoformat()}))
+            for card in column["cards"]
+        ]  # fmt: skip
+    changed = request.GET.get("changed", "")
+    return render(request, "crm/board.html", {
+        **board, "back": request.get_full_path(), "changed": changed,
+    })  # fmt: skip
+
+
+@require_POST
+@crm_page
+def deal_move_view(request: PageRequest, deal_id: int) -> HttpResponse:
+    data = selectors.deal_overview(actor=request.user, deal_id=deal_id)  # 404 first
+    deal = data["deal"]
+    stages = list(deal.pipeline.stages.order_by("position", "pk"))
+    board = reverse("crm:deal_board") + f"?pipeline={deal.pipeline_id}"
+    back = _back(request, board)
+    form = DealMoveForm(request.POST, stages=stages)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {errors[0]}")
+        return HttpResponseRedirect(back)
+    try:
+        moved = deal_move(
+            actor=request.user, deal_id=deal.pk, stage_id=form.cleaned_data["stage"],
+            based_on=form.cleaned_data.get("based_on"),
+        )  # fmt: skip
+    except StaleDeal as exc:
+        messages.error(request, _(
+            "%(deal)s changed meanwhile and was not moved: it is now in %(stage)s."
+        ) % {"deal": exc.current.name, "stage": exc.current.stage.name})  # fmt: skip
+        return HttpResponseRedirect(_with_changed(back, deal.pk))
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, str(getattr(exc, "message", exc)))
+        return HttpResponseRedirect(back)
+    messages.success(request, _("%(deal)s moved to %(stage)s.") % {
+        "deal": moved.name, "stage": moved.stage.name})  # fmt: skip
+    return HttpResponseRedirect(f"{back}#deal-{deal.pk}")
+
+
+def _with_changed(url: str, deal_id: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}changed={deal_id}#deal-{deal_id}"
