@@ -12,7 +12,7 @@ def deal_moves(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_change_seq'),
+        ('accounts', '0005_sync_indexes'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0004_change_seq'),
         ('deals', '0003_currency_iso_4217'),
-        ('tasks', '0003_change_seq'),
+        ('tasks', '0004_sync_indexes'),
     ]
 
     operations = [
