@@ -9,13 +9,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Debian packages the app and its tests need (GDAL/GEOS/PROJ, SpatiaLite, PostGIS, Redis,
 # the browser for the phone-app tests, Node for the front-end assets).
 SYSTEM_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 redis-server \
-	chromium nodejs npm python3-venv gettext
+	chromium nodejs npm python3-venv gettext tilemaker
 
-.PHONY: help setup sysdeps venv assets messages run test lint fmt bench demo fuzz
+.PHONY: help setup sysdeps venv assets messages tiles run test lint fmt bench demo fuzz
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-setup: sysdeps venv assets messages ## Install what is missing: OS packages, .venv, npm assets
+setup: sysdeps venv assets messages tiles ## Install what is missing: OS packages, .venv, npm assets, map tiles
 
 sysdeps: ## Install missing Debian packages (apt-get; sudo when not root)
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -52,6 +52,14 @@ messages: fieldcrm/locale/.compiled ## Compile the translation catalogs (vi, fa)
 fieldcrm/locale/.compiled: $(wildcard fieldcrm/locale/*/LC_MESSAGES/*.po) | venv
 	cd fieldcrm && ../$(PY) ../manage.py compilemessages -v0
 	touch $@
+
+# The demo regions' vector tiles (about 30 s on a busy 2-core machine); rebuilt only when an
+# extract or the tile schema changes. Your own regions: manage.py build_tiles PATH.osm.pbf.
+OSM_EXTRACTS := fieldcrm/data/osm/andorra.osm.pbf fieldcrm/data/osm/helsinki_centre.osm.pbf
+tiles: var/tiles.mbtiles ## Vector map tiles of the demo regions (tilemaker), served by the app
+
+var/tiles.mbtiles: $(OSM_EXTRACTS) $(wildcard fieldcrm/tiles/tilemaker/*) fieldcrm/tiles/build.py | venv
+	$(PY) manage.py build_tiles $(OSM_EXTRACTS) --output $@
 
 run: setup ## Serve the app with the demo data on http://127.0.0.1:8000 (and its reminder worker)
 	$(PY) manage.py migrate --no-input -v0

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fieldcrm.bulk",
     "fieldcrm.backups",
     "fieldcrm.phone",
+    "fieldcrm.tiles",
     "fieldcrm.manager",
     "fieldcrm.crm",
     "fieldcrm.demo",
@@ -228,9 +229,12 @@ FIELDCRM_PUBLIC_URL = env.str("FIELDCRM_PUBLIC_URL", default="http://127.0.0.1:8
 # Reminders: a rep's task this many days overdue is told to their manager too.
 FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default=2)
 
-# Map tiles: reps and offices may block third-party hosts, so the URL is configurable.
-FIELDCRM_TILE_URL = env.str(
-    "FIELDCRM_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+# Map tiles: by default our own vector tiles (fieldcrm/core/tiles.py), built by `make setup`
+# from the committed OSM extracts, or by `manage.py build_tiles` for your regions; a tile
+# server's URL instead (raster, or vector when it ends in .mvt/.pbf).
+FIELDCRM_TILE_URL = env.str("FIELDCRM_TILE_URL", default="")
+FIELDCRM_TILES_FILE = Path(
+    env.str("FIELDCRM_TILES_FILE", default=str(BASE_DIR / "var" / "tiles.mbtiles"))
 )
 FIELDCRM_TILE_ATTRIBUTION = env.str(
     "FIELDCRM_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors"

@@ -19,6 +19,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Draw, HeatMap, MarkerCluster
 
 from maps.clusters import AccountCluster
+from maps.tiles import PROTOMAPS_JS, VectorTiles
 
 Links = list[tuple[str, str]]
 
@@ -63,13 +64,14 @@ _PLUGINS: list[tuple[type[JSCSSMixin], Links, Links]] = [
     (AccountCluster, SUPERCLUSTER_JS, MARKERCLUSTER_CSS),
     (HeatMap, HEAT_JS, []),
     (Draw, DRAW_JS, DRAW_CSS),
+    (VectorTiles, PROTOMAPS_JS, []),
 ]
 
 
 def vendor_files() -> list[str]:
     """Every vendor path (relative to static_url) a built map can link to."""
     lists = [MAP_JS, MAP_CSS, MARKERCLUSTER_JS, MARKERCLUSTER_CSS, SUPERCLUSTER_JS, HEAT_JS]
-    lists += [DRAW_JS, DRAW_CSS]
+    lists += [DRAW_JS, DRAW_CSS, PROTOMAPS_JS]
     return [path for links in lists for _, path in links]
 
 

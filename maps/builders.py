@@ -32,6 +32,7 @@ from maps.style import (
     status_labels,
 )
 from maps.territories import region_layer, territory_layer
+from maps.tiles import add_base_layer
 
 # Above this many accounts the shared-array path takes over from folium objects. STYLE.md
 # suggests ~10k, but folium 0.20 renders each marker with its popup in ~0.6 ms and ~1.1 KB,
@@ -42,13 +43,13 @@ FAST_CLUSTER_THRESHOLD = 1_000
 Bounds = tuple[float, float, float, float]  # south, west, north, east
 
 
-def _base_map(*, static_url: str, tile_url: str, tile_attribution: str, _: Gettext) -> folium.Map:
+def _base_map(*, static_url: str, tile_url: str, tile_attribution: str, vector_tiles: bool,
+              _: Gettext) -> folium.Map:  # fmt: skip
     # prefer_canvas: circle markers and polygons draw on one <canvas>, not one SVG node each.
     m = folium.Map(location=None, zoom_start=2, tiles=None, prefer_canvas=True,
                    control_scale=True)  # fmt: skip
-    folium.TileLayer(
-        tiles=tile_url, attr=tile_attribution, name=_("Map"), control=False, max_zoom=19
-    ).add_to(m)
+    add_base_layer(m, tile_url=tile_url, tile_attribution=tile_attribution, name=_("Map"),
+                   vector=vector_tiles)  # fmt: skip
     DefaultIconPath(static_url + LEAFLET_IMAGES).add_to(m)
     return m
 
@@ -79,6 +80,7 @@ def territory_map(
     static_url: str,
     tile_url: str,
     tile_attribution: str,
+    vector_tiles: bool = False,
     gettext: Gettext = identity,
     draw: bool = False,
     fast_threshold: int = FAST_CLUSTER_THRESHOLD,
@@ -87,8 +89,8 @@ def territory_map(
     layer, a prospect heatmap, layer control, legend; optionally a draw control whose shape
     reaches the page through `window.fieldcrmOnDraw` / the `fieldcrm:draw` event."""
     _ = gettext
-    m = _base_map(static_url=static_url, tile_url=tile_url,
-                  tile_attribution=tile_attribution, _=_)  # fmt: skip
+    m = _base_map(static_url=static_url, tile_url=tile_url, tile_attribution=tile_attribution,
+                  vector_tiles=vector_tiles, _=_)  # fmt: skip
     accounts = data.accounts
     colors = rep_colors([t.rep for t in data.territories] + [a.rep for a in accounts])
     bounds: Bounds | None = None
@@ -136,13 +138,14 @@ def route_map(
     static_url: str,
     tile_url: str,
     tile_attribution: str,
+    vector_tiles: bool = False,
     gettext: Gettext = identity,
 ) -> folium.Map:
     """One layer per rep's route (line, numbered stops, ETA in popups) and one layer of the
     visits no route could take, drawn apart (dashed squares) so they are not read as stops."""
     _ = gettext
-    m = _base_map(static_url=static_url, tile_url=tile_url,
-                  tile_attribution=tile_attribution, _=_)  # fmt: skip
+    m = _base_map(static_url=static_url, tile_url=tile_url, tile_attribution=tile_attribution,
+                  vector_tiles=vector_tiles, _=_)  # fmt: skip
     figure = m.get_root()
     assert isinstance(figure, Figure)  # a Map's root is always its Figure
     figure.header.add_child(Element(ROUTE_CSS), name="fieldcrm_route_css")

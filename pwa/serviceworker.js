@@ -46,16 +46,20 @@ routing.registerRoute(
   }),
 );
 
-// Map tiles from the configured server: cache first, bounded, so today's area stays drawn.
+// Map tiles (the app's own vector tiles, or the configured server's): cache first, bounded,
+// so today's area stays drawn. A tile is a URL the template matches ({z} etc. = one segment).
 const tileUrl = self.FIELDCRM_TILE_URL || "";
 if (tileUrl) {
-  const tileOrigin = new URL(tileUrl.replace(/\{[a-z]\}/g, "a"), self.location.origin).origin;
+  const absolute = tileUrl.startsWith("/") ? self.location.origin + tileUrl : tileUrl;
+  const escaped = absolute.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
+  const tilePattern = new RegExp(`^${escaped.replace(/\{[a-z]\}/g, "[^/.]+")}$`);
   routing.registerRoute(
-    ({ url, request }) => request.destination === "image" && url.origin === tileOrigin,
+    ({ url }) => tilePattern.test(url.href),
     new strategies.CacheFirst({
       cacheName: "fieldcrm-tiles",
       plugins: [
-        new cacheableResponse.CacheableResponsePlugin({ statuses: [0, 200] }),
+        // 204: our own server's empty tile (outside the extracts), kept like any other.
+        new cacheableResponse.CacheableResponsePlugin({ statuses: [0, 200, 204] }),
         new expiration.ExpirationPlugin({ maxEntries: 500, maxAgeSeconds: 30 * 24 * 3600 }),
       ],
     }),

@@ -38,6 +38,10 @@ const FILES = [
   ["supercluster", "dist/supercluster.min.js", "supercluster/supercluster.min.js"],
   ["supercluster", "LICENSE", "supercluster/LICENSE"],
 
+  // Draws the app's own vector tiles on every Leaflet map (global `protomapsL`, needs `L`).
+  ["protomaps-leaflet", "dist/protomaps-leaflet.js", "protomaps-leaflet/protomaps-leaflet.js"],
+  ["protomaps-leaflet", "LICENSE", "protomaps-leaflet/LICENSE"],
+
   ["leaflet.heat", "dist/leaflet-heat.js", "leaflet.heat/leaflet-heat.js"],
   ["leaflet.heat", "LICENSE", "leaflet.heat/LICENSE"],
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.gis.forms.widgets import OSMWidget
+
+from fieldcrm.core.tiles import OWN_MAX_DATA_ZOOM, map_tiles
 
 
 class LocalOSMWidget(OSMWidget):
     """Django's OSMWidget with OpenLayers from our static files (npm `ol`, see `make assets`),
-    the tile URL from settings, and no inline script (the options go out as JSON)."""
+    the maps' tiles (by default the app's own vector tiles, fieldcrm/core/tiles.py), and no
+    inline script (the options go out as JSON)."""
 
     template_name = "gis/local-openlayers-osm.html"
 
@@ -28,6 +30,7 @@ class LocalOSMWidget(OSMWidget):
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
         context = super().get_context(name, value, attrs)
         # As JSON for gis/js/local-map-widget.js: no inline script (Content-Security-Policy).
+        tiles = map_tiles()
         context["options_id"] = f"{context['id']}_fieldcrm_map_options"
         context["widget_options"] = {
             "geom_name": context["geom_type"],
@@ -39,7 +42,9 @@ class LocalOSMWidget(OSMWidget):
             "default_lon": context["default_lon"],
             "default_lat": context["default_lat"],
             "default_zoom": context["default_zoom"],
-            "tile_url": settings.FIELDCRM_TILE_URL,
-            "tile_attribution": settings.FIELDCRM_TILE_ATTRIBUTION,
+            "tile_url": tiles.url,
+            "tile_attribution": tiles.attribution,
+            "tile_vector": tiles.vector,
+            "tile_max_data_zoom": OWN_MAX_DATA_ZOOM,
         }
         return context

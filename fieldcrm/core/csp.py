@@ -7,6 +7,8 @@ What this module adds:
 - the tile server's origin, read from settings on every response (tests point it at the live
   server): images may come from it, and the service worker may connect to it, since it
   fetches tiles itself to cache them and a worker's fetches obey its own script's policy;
+  pages may connect to it too when its tiles are vector ones (fetched by script). The app's
+  own tiles (the default) are our origin: 'self' covers them;
 - `framed_by_own_pages`, for the map pages shown in our iframes: X-Frame-Options SAMEORIGIN
   and `frame-ancestors 'self'` together (everything else may not be framed at all);
 - `nonce(request)`, the nonce a view puts on its inline scripts.
@@ -25,6 +27,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from fieldcrm.core.tiles import map_tiles
 
 SERVICE_WORKER_URL_NAME = "serviceworker"  # django-pwa's /serviceworker.js
 
@@ -67,7 +71,10 @@ class PolicyMiddleware(CSPMiddleware):
         if source:
             parts.update = _added(parts.update, "img-src", source)
             match = getattr(request, "resolver_match", None)
-            if match is not None and match.url_name == SERVICE_WORKER_URL_NAME:
+            # Vector tiles are fetched by the page's script (protomaps-leaflet), not as images.
+            if map_tiles().vector or (
+                match is not None and match.url_name == SERVICE_WORKER_URL_NAME
+            ):
                 parts.update = _added(parts.update, "connect-src", source)
         return parts
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.core.csp import framed_by_own_pages, nonce
+from fieldcrm.core.tiles import map_tiles
 from fieldcrm.plans import selectors
 from fieldcrm.users.auth import PageRequest
 from fieldcrm.users.models import User
@@ -133,9 +134,10 @@ def planner_map(request: PageRequest) -> HttpResponse:
         )
         for p in data["plans"]
     ]  # fmt: skip
+    tiles = map_tiles()
     m = route_map(
         routes, _unassigned(request.user, data["job"]), static_url=settings.STATIC_URL,
-        tile_url=settings.FIELDCRM_TILE_URL, tile_attribution=settings.FIELDCRM_TILE_ATTRIBUTION,
+        tile_url=tiles.url, tile_attribution=tiles.attribution, vector_tiles=tiles.vector,
         gettext=_,
     )  # fmt: skip
     return HttpResponse(page_html(m, nonce=nonce(request)))

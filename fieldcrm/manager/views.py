@@ -29,6 +29,7 @@ from fieldcrm.accounts import exports
 from fieldcrm.bulk import selectors as bulk_selectors
 from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.core.errors import DomainError
+from fieldcrm.core.tiles import map_tiles
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
@@ -70,11 +71,17 @@ def _error(message: str, status: int = 400) -> JsonResponse:
 
 def _build_map(request: PageRequest, filters: selectors.MapFilters) -> Any:
     data = selectors.map_data(actor=request.user, filters=filters)
+    tiles = map_tiles()
     return territory_map(
         data,
         static_url=settings.STATIC_URL,
-        tile_url=settings.FIELDCRM_TILE_URL,
-        tile_attribution=settings.FIELDCRM_TILE_ATTRIBUTION,
+        # Absolute: the standalone download is opened from a file, not from this server
+        # (not build_absolute_uri, which would percent-encode the template's braces).
+        tile_url=tiles.url
+        if "://" in tiles.url
+        else request.build_absolute_uri("/")[:-1] + tiles.url,
+        tile_attribution=tiles.attribution,
+        vector_tiles=tiles.vector,
         gettext=_,
         draw=True,
     )

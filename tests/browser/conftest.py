@@ -48,7 +48,7 @@ def browser():
 @pytest.fixture
 def phones(browser, live_server, settings):
     """``phones()`` opens another phone; all are checked and closed at teardown."""
-    settings.FIELDCRM_TILE_URL = ""  # no tile server in tests: the map draws without tiles
+    settings.FIELDCRM_TILE_URL = ""  # the app's own tiles (make tiles), served by the live server
     opened: list[Phone] = []
 
     def open_phone(**shape) -> Phone:

@@ -43,7 +43,7 @@ class Laptop:
 
 @pytest.fixture
 def laptop(browser, live_server, settings):
-    settings.FIELDCRM_TILE_URL = ""  # no tile server: the maps draw without tiles
+    settings.FIELDCRM_TILE_URL = ""  # the app's own tiles, from the live server
     context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -185,6 +185,8 @@ function stopItem(stop, index, account) {
 
 // Labels closer than this on screen would overlap (a label is about a dot wide).
 const LABEL_MIN_PX = 22;
+// The land colour of protomaps-leaflet's "light" style, drawn as the tiles' background.
+const LAND_COLOR = "#e2dfda";
 
 async function drawMap(box, stops, byId, config) {
   // Only stops whose account (and its location) is on this phone can be drawn; each keeps
@@ -199,14 +201,30 @@ async function drawMap(box, stops, byId, config) {
       // No map rather than no Today: the list is what the rep works from.
     }
   }
+  if (drawn.length && globalThis.L && config.tileVector && !globalThis.protomapsL) {
+    try {
+      await loadScript(config.vectorTilesUrl);
+    } catch {
+      // The route draws without its streets.
+    }
+  }
   const L = globalThis.L;
   if (!L || !drawn.length || !box.isConnected) {
     box.hidden = true;
     return;
   }
   const map = L.map(box, { zoomControl: false, attributionControl: Boolean(config.tileUrl) });
-  // Tiles need the network and a configured server; without them the route still draws.
-  if (config.tileUrl && globalThis.navigator?.onLine !== false) {
+  if (config.tileVector && globalThis.protomapsL) {
+    // The app's own vector tiles: the service worker keeps those of the rep's area, so they
+    // draw offline too (a tile it lacks is an empty one).
+    const streets = globalThis.protomapsL.leafletLayer({
+      url: config.tileUrl, attribution: config.tileAttribution, flavor: "light",
+      maxDataZoom: config.tileMaxDataZoom, maxZoom: 19,
+    }); // prettier-ignore
+    streets.backgroundColor = LAND_COLOR; // our tiles have no land polygons (maps/tiles.py)
+    streets.addTo(map);
+  } else if (config.tileUrl && globalThis.navigator?.onLine !== false) {
+    // Raster tiles from a tile server need the network; without them the route still draws.
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   }
   const latlngs = drawn.map((p) => [p.location.lat, p.location.lng]);

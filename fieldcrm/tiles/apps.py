@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TilesConfig(AppConfig):
+    name = "fieldcrm.tiles"
+    label = "tiles"
