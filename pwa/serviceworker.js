@@ -53,16 +53,18 @@ if (tileUrl) {
   const absolute = tileUrl.startsWith("/") ? self.location.origin + tileUrl : tileUrl;
   const escaped = absolute.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
   const tilePattern = new RegExp(`^${escaped.replace(/\{[a-z]\}/g, "[^/.]+")}$`);
+  const seen = new strategies.CacheFirst({
+    cacheName: "fieldcrm-tiles",
+    plugins: [
+      // 204: our own server's empty tile (outside the extracts), kept like any other.
+      new cacheableResponse.CacheableResponsePlugin({ statuses: [0, 200, 204] }),
+      new expiration.ExpirationPlugin({ maxEntries: 500, maxAgeSeconds: 30 * 24 * 3600 }),
+    ],
+  });
+  // The rep's area, kept by the page (js/tile-pack.js), first; then the tiles seen online.
   routing.registerRoute(
     ({ url }) => tilePattern.test(url.href),
-    new strategies.CacheFirst({
-      cacheName: "fieldcrm-tiles",
-      plugins: [
-        // 204: our own server's empty tile (outside the extracts), kept like any other.
-        new cacheableResponse.CacheableResponsePlugin({ statuses: [0, 200, 204] }),
-        new expiration.ExpirationPlugin({ maxEntries: 500, maxAgeSeconds: 30 * 24 * 3600 }),
-      ],
-    }),
+    async (options) => (await caches.match(options.request, { cacheName: "fieldcrm-tiles-area" })) || seen.handle(options),
   );
 }
 

@@ -14,6 +14,7 @@ import { renderTasks } from "./screens/tasks.js";
 import { renderToday } from "./screens/today.js";
 import { renderVisitForm } from "./screens/visit-form.js";
 import { createSync } from "./sync.js";
+import { fillPack, packDue } from "./tile-pack.js";
 import { h, mount } from "./ui.js";
 import { wipeDevice } from "./wipe.js";
 
@@ -44,7 +45,10 @@ globalThis.fieldcrm = { actions, db, outbox };
 
 const config = JSON.parse(document.getElementById("fieldcrm-config").textContent);
 const api = createApi();
-const ctx = { api, config, me: null, sync: null, revoked: null, navigate, rerender: () => render() };
+const ctx = {
+  api, config, me: null, sync: null, revoked: null, navigate, rerender: () => render(),
+  tilePack: { running: false, done: 0, total: 0, refresh: () => keepTiles({ force: true }) },
+}; // prettier-ignore
 const channel = "BroadcastChannel" in globalThis ? new BroadcastChannel("fieldcrm") : null;
 let indicatorState = { online: navigator.onLine, pending: 0, rejected: 0, lastSyncAt: null };
 // Successful syncs since this page opened (tests and the indicator's "Synced" read it).
@@ -58,6 +62,13 @@ function refreshIfLive() {
   const name = (location.hash.replace(/^#\/?/, "") || "today").split(/[/?]/)[0];
   const editing = document.querySelector("details.edit[open]");
   if (LIVE_SCREENS.has(name) && !editing) render();
+}
+
+// The offline map's progress shows on More only: other screens are never redrawn for it
+// (a redraw under the rep's finger loses what they were opening).
+function refreshMore() {
+  const name = (location.hash.replace(/^#\/?/, "") || "today").split(/[/?]/)[0];
+  if (name === "more") render();
 }
 
 function navigate(hash) {
@@ -129,6 +140,33 @@ function storageWarning() {
   const box = document.getElementById("storage-warning");
   box.hidden = standalone || !safari;
   if (!box.hidden) box.textContent = t("safari_warning");
+}
+
+// The map tiles of the rep's area, for Today's map with no signal (tile-pack.js): after a
+// sync when due (never, incomplete or a week old), or when the rep asks on More.
+async function keepTiles({ force = false } = {}) {
+  const pack = ctx.tilePack;
+  if (pack.running || ctx.revoked || !config.tileVector || !globalThis.caches) return;
+  if (!force && !packDue(await db.getMeta("tile_pack", null))) return;
+  pack.running = true;
+  pack.done = 0;
+  refreshMore();
+  try {
+    const status = await fillPack({
+      template: config.tileUrl,
+      accounts: await db.allRecords("accounts"),
+      onProgress: (done, total) => {
+        Object.assign(pack, { done, total });
+        if (done % 20 === 0 || done === total) refreshMore();
+      },
+    });
+    await db.setMeta("tile_pack", status);
+  } catch {
+    // No storage or no signal: the next sync tries again.
+  } finally {
+    pack.running = false;
+    refreshMore();
+  }
 }
 
 // The server said this user's access was revoked (a lost phone, a rep who left): the data
@@ -231,6 +269,8 @@ async function boot() {
         channel?.postMessage("synced");
         renderBell();
         refreshIfLive();
+        // After Today is drawn and synced, never before: the tiles wait for an idle moment.
+        setTimeout(() => keepTiles(), 2000);
       }
     },
   });

@@ -1,9 +1,24 @@
-// More: language, sync now, changes the server refused (kept until dismissed), log out.
+// More: language, sync now, the offline map, changes the server refused (kept until
+// dismissed), log out.
 
-import { setMeta } from "../db.js";
+import { getMeta, setMeta } from "../db.js";
 import { LANGUAGES, formatDateTime, language, setLanguage, t } from "../i18n.js";
 import { dismiss, rejectedItems } from "../outbox.js";
+import { BUDGET_BYTES } from "../tile-pack.js";
 import { field, h, mount } from "../ui.js";
+
+const MB = 1024 * 1024;
+
+/** The offline map's state in words: being filled, kept (complete or not), or nothing yet. */
+export function tilePackText(pack, status) {
+  const budget = Math.round(BUDGET_BYTES / MB);
+  if (pack?.running) return t("offline_map_filling", { done: pack.done, total: pack.total || "…" });
+  if (!status) return t("offline_map_none");
+  const kept = t("offline_map_kept", {
+    tiles: status.tiles, mb: (status.bytes / MB).toFixed(1), budget, time: formatDateTime(status.at),
+  }); // prettier-ignore
+  return status.complete ? kept : `${kept} ${t("offline_map_incomplete")}`;
+}
 
 /**
  * @param {HTMLElement} root
@@ -11,6 +26,7 @@ import { field, h, mount } from "../ui.js";
  */
 export async function renderMore(root, ctx) {
   const rejected = await rejectedItems();
+  const packStatus = await getMeta("tile_pack", null);
   const select = h(
     "select",
     {
@@ -28,6 +44,13 @@ export async function renderMore(root, ctx) {
     ctx.me ? h("p", null, t("signed_in_as", { name: ctx.me.username })) : null,
     field("language", t("language"), select),
     h("button", { type: "button", class: "btn btn-block", onclick: () => ctx.sync.request("manual") }, t("sync_now")),
+    ctx.config?.tileVector && ctx.tilePack
+      ? h("section", { "aria-labelledby": "offline-map-h" },
+          h("h2", { id: "offline-map-h" }, t("offline_map")),
+          h("p", { id: "offline-map-status" }, tilePackText(ctx.tilePack, packStatus)),
+          h("button", { type: "button", class: "btn btn-block", disabled: ctx.tilePack.running,
+            onclick: () => ctx.tilePack.refresh() }, t("offline_map_refresh"))) // prettier-ignore
+      : null,
     h(
       "section",
       { "aria-labelledby": "rejected-h" },
