@@ -120,64 +120,57 @@ export async function createProspect({ name, phone = "", address = "", location 
 }
 
 /**
+ * Queue an edit that turns one boolean field on (and stamps its time): a task done, a
+ * notification read. Shows at once offline; the server learns it on the next sync.
+ * @param {string} entity
+ * @param {object} record the local record
+ * @param {string} flag the boolean field
+ * @param {string} stamp the time field set with it
+ * @returns {Promise<object>} the local record
+ */
+async function flagOn(entity, record, flag, stamp) {
+  const updated = { ...record, [flag]: true, [stamp]: new Date().toISOString() };
+  await enqueue(
+    {
+      entity,
+      action: "update",
+      id: record.id,
+      base_version: record.version,
+      changes: { [flag]: { old: Boolean(record[flag]), new: true } },
+    },
+    updated,
+  );
+  return updated;
+}
+
+/**
  * One tap: a task is done.
  * @param {object} task
  */
 export async function completeTask(task) {
-  const record = { ...task, is_done: true, done_at: new Date().toISOString() };
-  await enqueue(
-    {
-      entity: "task",
-      action: "update",
-      id: task.id,
-      base_version: task.version,
-      changes: { is_done: { old: Boolean(task.is_done), new: true } },
-    },
-    record,
-  );
+  const record = await flagOn("task", task, "is_done", "done_at");
   afterChange();
   return record;
 }
 
 /**
- * Mark a notification read: an edit of ``is_read``, so it reads as read at once offline and
- * the server learns it on the next sync.
+ * Mark a notification read: an edit of ``is_read``.
  * @param {object} notification
  * @returns {Promise<object>} the local record
  */
 export async function markNotificationRead(notification) {
-  const record = { ...notification, is_read: true, read_at: new Date().toISOString() };
-  await enqueue(
-    {
-      entity: "notification",
-      action: "update",
-      id: notification.id,
-      base_version: notification.version,
-      changes: { is_read: { old: Boolean(notification.is_read), new: true } },
-    },
-    record,
-  );
+  const record = await flagOn("notification", notification, "is_read", "read_at");
   afterChange();
   return record;
 }
 
 /**
- * Mark several notifications read (the list's "mark all"), one edit each.
+ * Mark several notifications read (the list's "mark all"), one edit each, one sync nudge.
  * @param {object[]} notifications
  */
 export async function markAllNotificationsRead(notifications) {
   for (const notification of notifications) {
-    const record = { ...notification, is_read: true, read_at: new Date().toISOString() };
-    await enqueue(
-      {
-        entity: "notification",
-        action: "update",
-        id: notification.id,
-        base_version: notification.version,
-        changes: { is_read: { old: Boolean(notification.is_read), new: true } },
-      },
-      record,
-    );
+    await flagOn("notification", notification, "is_read", "read_at");
   }
   afterChange();
 }
