@@ -13,17 +13,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.harness.database import postgis_cluster  # noqa: E402
+from tests.harness.env import child_json  # noqa: E402
 
 PER_TERRITORY = 1000
 
@@ -74,13 +75,10 @@ def child(sizes: list[int]) -> list[dict[str, Any]]:
     return results
 
 
-def run_backend(label: str, url: str, sizes: list[int]) -> list[dict[str, Any]]:
-    env = {**os.environ, "DATABASE_URL": url, "FIELDCRM_VAR_DIR": tempfile.mkdtemp()}
-    args = [sys.executable, __file__, "--child", ",".join(map(str, sizes))]
-    out = subprocess.run(args, env=env, capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        sys.exit(f"{label} child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_backend(url: str, sizes: list[int]) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = SimpleNamespace(url=url, workdir=Path(tmp))
+        return child_json(db, __file__, "--child", ",".join(map(str, sizes)))
 
 
 def main() -> int:
@@ -98,10 +96,10 @@ def main() -> int:
     if args.backend in ("spatialite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"spatialite:///{tmp}/bench.db"
-            table += [("spatialite", r) for r in run_backend("spatialite", url, sizes)]
+            table += [("spatialite", r) for r in run_backend(url, sizes)]
     if args.backend in ("postgis", "both"):
         with postgis_cluster() as url:
-            table += [("postgis", r) for r in run_backend("postgis", url, sizes)]
+            table += [("postgis", r) for r in run_backend(url, sizes)]
     print(f"{'backend':10} {'accounts':>9} {'archive MB':>10} {'backup s':>9} {'verify s':>9}"
           f" {'restore s':>9}")  # fmt: skip
     for label, r in table:

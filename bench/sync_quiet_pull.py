@@ -29,16 +29,17 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.harness.database import postgis_cluster  # noqa: E402
+from tests.harness.env import child_json  # noqa: E402
 
 PER_TERRITORY = 300
 
@@ -115,14 +116,11 @@ def child(sizes: list[int], runs: int) -> list[dict[str, Any]]:
     return results
 
 
-def run_backend(label: str, url: str, sizes: list[int], runs: int) -> list[dict[str, Any]]:
-    env = {**os.environ, "DATABASE_URL": url, "FIELDCRM_VAR_DIR": tempfile.mkdtemp(),
-           "FIELDCRM_ALLOWED_HOSTS": "testserver"}  # fmt: skip
-    args = [sys.executable, __file__, "--child", ",".join(map(str, sizes)), str(runs)]
-    out = subprocess.run(args, env=env, capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        sys.exit(f"{label} child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_backend(url: str, sizes: list[int], runs: int) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = SimpleNamespace(url=url, workdir=Path(tmp))
+        argv = [__file__, "--child", ",".join(map(str, sizes)), str(runs)]
+        return child_json(db, *argv, FIELDCRM_ALLOWED_HOSTS="testserver")
 
 
 def main() -> int:
@@ -143,10 +141,10 @@ def main() -> int:
     if args.backend in ("spatialite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"spatialite:///{tmp}/bench.db"
-            table += [("spatialite", r) for r in run_backend("spatialite", url, sizes, runs)]
+            table += [("spatialite", r) for r in run_backend(url, sizes, runs)]
     if args.backend in ("postgis", "both"):
         with postgis_cluster() as url:
-            table += [("postgis", r) for r in run_backend("postgis", url, sizes, runs)]
+            table += [("postgis", r) for r in run_backend(url, sizes, runs)]
     print(f"{'backend':10} {'accounts':>9} {'quiet ms p50/p95':>17} {'queries':>7}"
           f" {'1 change ms':>11} {'queries':>7}")  # fmt: skip
     for label, r in table:

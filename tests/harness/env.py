@@ -55,15 +55,18 @@ def manage(db: Target, *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=base_env(db.url, db.workdir), check=True)
 
 
-def child_json(db: Target, *argv: str, timeout: float = 1800, check: bool = True) -> Any:
+def child_json(
+    db: Target, *argv: str, timeout: float = 1800, check: bool = True, **extra: str
+) -> Any:
     """Run ``python ARGV`` on ``db``; its answer is the last line of its stdout, as JSON.
 
-    ``check=False`` for children that print a report and exit 1 when it holds a failure.
+    ``check=False`` for children that print a report and exit 1 when it holds a failure;
+    ``extra``: environment variables on top of ``base_env``.
     """
     out = subprocess.run(
         [PY, *argv],
         cwd=ROOT,
-        env=base_env(db.url, db.workdir),
+        env=base_env(db.url, db.workdir, **extra),
         capture_output=True,
         text=True,
         timeout=timeout,
