@@ -46,16 +46,9 @@ def visits_report(*, actor: User, filters: VisitsReportFilters) -> dict[str, Any
             if week else F("scheduled_on"),
         )
     )  # fmt: skip
-    if filters.date_from is not None:
-        done, planned = (
-            done.filter(day__gte=filters.date_from),
-            planned.filter(day__gte=filters.date_from),
-        )
-    if filters.date_to is not None:
-        done, planned = (
-            done.filter(day__lte=filters.date_to),
-            planned.filter(day__lte=filters.date_to),
-        )
+    bounds = {"day__gte": filters.date_from, "day__lte": filters.date_to}
+    within = {lookup: day for lookup, day in bounds.items() if day is not None}
+    done, planned = done.filter(**within), planned.filter(**within)
     names = ("rep_id", "rep__first_name", "rep__last_name", "rep__username", "period_start")
     cells: dict[tuple[Any, ...], dict[str, Any]] = {}
 
