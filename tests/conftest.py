@@ -119,3 +119,9 @@ def as_user(world):
         return ApiClient(Client(), None if persona is None else getattr(world, persona))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduled_backups(settings):
+    """A test run is no installation to back up: only the schedule's own tests turn it on."""
+    settings.FIELDCRM_BACKUP_AT = None
