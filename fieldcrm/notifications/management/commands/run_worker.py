@@ -1,6 +1,7 @@
 """``manage.py run_worker``: the embedded default's scheduler and delivery worker in one loop
-(``make run`` starts it beside the server), with the day's scheduled backup. Production runs Celery beat and workers instead
-(docker-compose.yml); both call the same functions, and several of either may run at once."""
+(``make run`` starts it beside the server), with the day's scheduled backup. Production runs
+Celery beat and workers instead (docker-compose.yml); both call the same functions, and several
+of either may run at once."""
 
 from __future__ import annotations
 
