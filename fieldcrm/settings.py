@@ -343,6 +343,8 @@ LOGGING = {
 # or file gives one (scheduled backups).
 FIELDCRM_BACKUP_DIR = Path(env.str("FIELDCRM_BACKUP_DIR", default=str(VAR_DIR / "backups")))
 FIELDCRM_BACKUP_PASSPHRASE = env.str("FIELDCRM_BACKUP_PASSPHRASE", default="")
+
+
 # Scheduled backups (run_worker; Celery beat in production): daily at this local time, "off"
 # to stop them; verified, then only the newest FIELDCRM_BACKUP_KEEP archives are kept.
 def _time_of_day_or_off(name: str, default: str) -> dt.time | None:
