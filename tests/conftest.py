@@ -7,8 +7,8 @@ lng 1.1; region South holds territory S (rep3). The manager and the planner work
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.accounts import rules
+from fieldcrm.accounts import matching, rules
 from fieldcrm.core.geo import validate_point
 from fieldcrm.core.models import CleanText, SyncedModel
 
@@ -153,10 +153,14 @@ class Account(SyncedModel):
     last_visited_at = models.DateTimeField(_("last visited"), null=True, blank=True)
     # last visit + frequency, kept by save(): "due for a visit" is then one indexed comparison.
     visit_due_at = models.DateTimeField(_("visit due"), null=True, blank=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, default="", editable=False)
+    phone_key = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["name", "id"]
         indexes = [
+            models.Index(fields=["email_key"], name="account_email_key"),
+            models.Index(fields=["phone_key"], name="account_phone_key"),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["territory", "status"]),
             # A pull reads "changed since N" within the caller's scope: index lookups on
@@ -206,7 +210,10 @@ class Account(SyncedModel):
 
     def refresh_derived(self) -> tuple[str, ...]:
         self.visit_due_at = self.next_visit_due()
-        return ("visit_due_at",)
+        # The duplicate rule's indexed keys (matching.py): found without a scan.
+        self.email_key = matching.email_key(self.email)
+        self.phone_key = matching.phone_key(self.phone)
+        return ("visit_due_at", "email_key", "phone_key")
 
     def next_visit_due(self) -> dt.datetime | None:
         """When the desired frequency calls for the next visit (now-ish if never visited)."""

@@ -34,7 +34,7 @@ from fieldcrm.accounts.models import (
     Tag,
 )
 from fieldcrm.accounts.schemas import AccountFilters
-from fieldcrm.accounts.selectors import account_get, account_list
+from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
 from fieldcrm.deals.models import Deal
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
@@ -256,6 +256,16 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
             )[:50]
         ),
         "may_write": scoped(Account, actor, write=True).filter(pk=account.pk).exists(),
+        "duplicates": account_duplicates(
+            actor=actor,
+            name=account.name,
+            email=account.email,
+            phone=account.phone,
+            location=(account.location.x, account.location.y),
+            exclude_id=account.pk,
+            limit=5,
+        ),  # fmt: skip
+        "may_merge": actor.is_admin or actor.role == User.Role.MANAGER,
     }
 
 
