@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fieldcrm.access import NotAllowed
 from fieldcrm.accounts.services import MERGE_FIELDS, account_merge
@@ -28,7 +29,8 @@ def _shown(account: Any, name: str) -> str:
     if name == "owner":
         return account.owner.display_name if account.owner else _("nobody")
     if name == "opening_hours":
-        return _("%(n)d days set") % {"n": len(account.opening_hours or {})}
+        days = len(account.opening_hours or {})
+        return ngettext("%(n)d day set", "%(n)d days set", days) % {"n": days}
     display = getattr(account, f"get_{name}_display", None)
     value = display() if display else getattr(account, name)
     return "" if value in (None, "") else str(value)
