@@ -237,11 +237,11 @@ def test_command_shares_the_core(world, capsys):
 def test_a_row_that_may_duplicate_an_account_is_warned_about_not_refused(as_user):
     make_account("Bakery Koskinen", lng=1.05, lat=42.05, phone="+358 40 123 4567")
     content = (
-        "name,phone,lat,lng\n"
-        "Koskinen Bakery,040-123 4567,42.0501,1.0501\n"  # same phone, a similar name nearby
-        "Hardware Store,,42.07,1.07\n"
-        "Hardware store,,42.0701,1.0701\n"  # the row above, spelled differently
-    ).encode()
+        b"name,phone,lat,lng\n"
+        b"Koskinen Bakery,040-123 4567,42.0501,1.0501\n"  # same phone, a similar name nearby
+        b"Hardware Store,,42.07,1.07\n"
+        b"Hardware store,,42.0701,1.0701\n"  # the row above, spelled differently
+    )
     body = upload(as_user("manager"), content, dry_run=True).json()
     assert body["counts"]["create"] == 3 and body["errors"] == []
     assert body["warnings"] == [
