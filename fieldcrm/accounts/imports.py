@@ -29,10 +29,9 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fieldcrm.access import require_role, scoped
-from fieldcrm.accounts.models import Account, CustomFieldDefinition, Tag
+from fieldcrm.accounts.models import Account, CustomFieldDefinition, DuplicateReason, Tag
 from fieldcrm.accounts.selectors import account_duplicates
 from fieldcrm.accounts.services import account_create, account_update
 from fieldcrm.accounts.spreadsheets import Limits, Table, TooLarge, read_table, unescape_cell
@@ -91,13 +90,6 @@ class ImportReport:
             else {"loc": ["body", "file"], "msg": p.problem}
             for p in self.errors
         ]
-
-
-DUPLICATE_REASONS = {
-    "email": gettext_lazy("same e-mail"),
-    "phone": gettext_lazy("same phone"),
-    "name": gettext_lazy("similar name nearby"),
-}
 
 
 def _known(name: str) -> bool:
@@ -488,7 +480,7 @@ def _import_row(
             report.warnings.append(
                 _("Row %(row)s may be the same as “%(name)s” (%(why)s).") % {
                     "row": number, "name": other.name, "why": ", ".join(
-                        str(DUPLICATE_REASONS[w]) for w in why)}
+                        str(DuplicateReason(w).label) for w in why)}
             )  # fmt: skip
 
 

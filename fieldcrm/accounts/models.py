@@ -97,10 +97,39 @@ class AccountTier(models.TextChoices):
     C = "C", _("C")
 
 
+class DuplicateReason(models.TextChoices):
+    """Why an account may be a duplicate of another (matching.py states the rule)."""
+
+    EMAIL = "email", _("same e-mail")
+    PHONE = "phone", _("same phone")
+    NAME = "name", _("similar name nearby")
+
+
+class AccountMergeField(models.TextChoices):
+    """What the person merging two accounts chooses between, field by field; the rest is
+    combined (contacts, deals, visits, tasks and the whole timeline move; tags join; custom
+    fields join with the kept account's values first; the later last visit stands)."""
+
+    NAME = "name", _("name")
+    STATUS = "status", _("status")
+    TIER = "tier", _("tier")
+    OWNER = "owner", _("owner")
+    ADDRESS = "address", _("address")
+    LOCATION = "location", _("location")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("email")
+    WEBSITE = "website", _("website")
+    PRIORITY = "priority", _("priority")
+    VISIT_FREQUENCY_DAYS = "visit_frequency_days", _("desired visit frequency (days)")
+    OPENING_HOURS = "opening_hours", _("opening hours")
+
+
 class Account(SyncedModel):
     # The choices are module-level classes: each gets its own name in the OpenAPI schema.
     Status = AccountStatus
     Tier = AccountTier
+    MergeField = AccountMergeField
+    Duplicate = DuplicateReason
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
-from fieldcrm.accounts.models import LOGGABLE_KINDS, Account, Activity, Contact, Tag
+from fieldcrm.accounts.models import (
+    LOGGABLE_KINDS,
+    Account,
+    AccountMergeField,
+    Activity,
+    Contact,
+    Tag,
+)
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import SyncedModel, next_change_seq, one_change_number
 from fieldcrm.deals.models import Deal
@@ -322,13 +329,7 @@ def accounts_reassign_owner(*, actor: User, from_user_id: int, to_user_id: int |
 
 # --- Merging duplicates. ---
 
-# What the person merging chooses between, field by field (the rest is combined: contacts,
-# deals, visits, tasks and the whole timeline move; tags join; custom fields join with the
-# kept account's values first; the later last visit stands).
-MERGE_FIELDS = (
-    "name", "status", "tier", "owner", "address", "location", "phone", "email", "website",
-    "priority", "visit_frequency_days", "opening_hours",
-)  # fmt: skip
+MERGE_FIELDS = tuple(AccountMergeField.values)
 
 
 @transaction.atomic

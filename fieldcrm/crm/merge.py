@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fieldcrm.access import NotAllowed
+from fieldcrm.accounts.models import AccountMergeField
 from fieldcrm.accounts.services import MERGE_FIELDS, account_merge
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm import selectors
@@ -64,7 +65,7 @@ def account_merge_view(request: PageRequest, account_id: object, other_id: objec
             )  # fmt: skip
             return HttpResponseRedirect(reverse("crm:account", args=[kept.pk]))
     rows = [
-        {"name": name, "label": keep["account"]._meta.get_field(name).verbose_name,
+        {"name": name, "label": AccountMergeField(name).label,
          "keep": _shown(keep["account"], name), "other": _shown(other["account"], name)}
         for name in MERGE_FIELDS
     ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.test import Client
@@ -137,3 +138,28 @@ def test_the_pages_show_duplicates_and_merge_with_the_values_picked(world, pair)
     assert (keep.name, keep.email, keep.status) == ("Pharmacy Anna", "anna@pharmacy.fi",
                                                     "customer")  # fmt: skip
     assert manager.get(url).status_code == 404  # the merged account is gone
+
+
+def test_the_api_checks_for_duplicates_and_merges(world, pair, as_user):
+    keep, gone, rows = pair
+    rep = as_user("rep1")
+    found = rep.get("accounts/duplicates?phone=%2B358401112222&exclude=" + str(keep.pk))
+    assert found.status_code == 200
+    assert found.json() == [{"id": str(gone.pk), "name": "Pharmacy Anna", "why": ["phone"]}]
+    near = rep.get("accounts/duplicates?name=Anna%20Pharmacy%20Oy&near=42.05,1.05").json()
+    assert [hit["name"] for hit in near] == ["Anna Pharmacy", "Pharmacy Anna"]
+    assert rep.get("accounts/duplicates?near=95,1").status_code == 422
+    assert rep.get("accounts/duplicates?bogus=1").status_code == 422
+
+    body = {"merge_id": str(gone.pk), "take": ["email"]}
+    assert rep.post(f"accounts/{keep.pk}/merge", body).status_code == 403
+    manager = as_user("manager")
+    refused = manager.post(f"accounts/{keep.pk}/merge", {**body, "take": ["id"]})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-2:] == ["take", 0]
+    missing = manager.post(f"accounts/{keep.pk}/merge", {**body, "merge_id": str(uuid.UUID(int=1))})
+    assert missing.status_code == 404
+    merged = manager.post(f"accounts/{keep.pk}/merge", body)
+    assert merged.status_code == 200 and merged.json()["email"] == "anna@pharmacy.fi"
+    rows["deal"].refresh_from_db()
+    assert rows["deal"].account_id == keep.pk
+    assert manager.get(f"accounts/{gone.pk}").status_code == 404
