@@ -1,7 +1,12 @@
 """The PyVRP member of the portfolio, for the problems its model expresses.
 
-PyVRP (MIT) is far stronger than OR-Tools on plain VRPTW at short time limits, but it has one
-window per client, no breaks, no pinned visits; we also keep mid-day re-planning on OR-Tools.
+PyVRP (MIT) is far stronger than OR-Tools on plain VRPTW at short time limits. A visit with
+several opening windows (a shop closed at lunch) becomes a mutually exclusive group of
+alternative clients, one per window, at the same location: PyVRP visits exactly one of them
+(or none, for an optional visit, at the price of its prize). PyVRP has no breaks and no pinned
+visits, and mid-day re-planning stays on OR-Tools. With breaks PyVRP searches a stand-in
+problem (``relax_breaks``: each rep with a break comes home its length earlier) and the portfolio
+repairs and polishes that plan with OR-Tools warm-started from it (solver.py).
 Visit counts become a second load dimension (each visit weighs 1), optional visits are clients
 with ``required=False`` and a prize equal to our drop penalty.
 """
@@ -15,7 +20,13 @@ from typing import Any
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
+from pyvrp.stop import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    StoppingCriterion,
+)
 
 from routing.candidate import Candidate
 from routing.model import UNREACHABLE
@@ -26,12 +37,14 @@ STOP_EARLY_S = 0.1
 # many iterations instead of burning the whole limit (a planner waits for the answer).
 SMALL_PROBLEM = 20
 SMALL_NO_IMPROVEMENT = 2_000
+UNLIMITED = 2**63 - 1  # PyVRP's own default for a vehicle type's shift duration
 
 
-def fits_pyvrp(inp: SolverInput) -> bool:
-    if inp.mid_day or inp.pinned_chains or any(b is not None for b in inp.breaks):
+def fits_pyvrp(inp: SolverInput, *, with_breaks: bool = False) -> bool:
+    """PyVRP models ``inp`` exactly, or (``with_breaks``) all of it but the reps' breaks."""
+    if inp.mid_day or inp.pinned_chains:
         return False
-    if any(len(w) > 1 for w in inp.windows):
+    if not with_breaks and any(b is not None for b in inp.breaks):
         return False
     if any(len(a) < len(inp.start_point) for a in inp.allowed):  # pins or per-rep limits
         return False
@@ -46,11 +59,14 @@ def fits_pyvrp(inp: SolverInput) -> bool:
     return not bool((sub >= UNREACHABLE).any())
 
 
-def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidate:
+def build_data(
+    inp: SolverInput, *, relax_breaks: bool = False
+) -> tuple[pyvrp.ProblemData, list[int], list[list[int]]]:
+    """PyVRP's problem, the stop number of each PyVRP client, and the reps of each vehicle type."""
     k, n_vehicles = len(inp.stop_point), len(inp.start_point)
     depot_points = sorted({*inp.start_point, *inp.end_point})
     depot_of = {p: i for i, p in enumerate(depot_points)}
-    loc_points = depot_points + list(inp.stop_point)  # PyVRP locations: depots, then clients
+    loc_points = depot_points + list(inp.stop_point)  # PyVRP locations: depots, then stops
     ix = np.array(loc_points, dtype=np.int64)
     durations = inp.time_by_vehicle[0][np.ix_(ix, ix)]
     costs = inp.cost_by_vehicle[0][np.ix_(ix, ix)]
@@ -62,22 +78,43 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
 
     locations = [pyvrp.Location(0.0, 0.0) for _ in loc_points]  # coordinates unused by the search
     depots = [pyvrp.Depot(i, tw_early=0, tw_late=big) for i in range(len(depot_points))]
-    clients = [
-        pyvrp.Client(
-            len(depot_points) + s,
-            delivery=[inp.demand[s], 1] if counted else [inp.demand[s]],
-            service_duration=inp.service_s[s],
-            tw_early=inp.windows[s][0][0],
-            tw_late=inp.windows[s][0][1],
-            required=inp.required[s],
-            prize=0 if inp.required[s] else int(inp.penalty[s]),
-        )
-        for s in range(k)
-    ]
+    clients: list[pyvrp.Client] = []
+    client_stop: list[int] = []
+    groups: list[pyvrp.ClientGroup] = []
+    for s in range(k):
+        windows = inp.windows[s]
+        split = len(windows) > 1
+        if split:
+            first = len(clients)
+            groups.append(
+                pyvrp.ClientGroup(list(range(first, first + len(windows))), inp.required[s])
+            )
+        for lo, hi in windows:
+            # Members of a group are optional clients; the group says whether one is required.
+            clients.append(
+                pyvrp.Client(
+                    len(depot_points) + s,  # every alternative of a stop shares its location
+                    delivery=[inp.demand[s], 1] if counted else [inp.demand[s]],
+                    service_duration=inp.service_s[s],
+                    tw_early=lo,
+                    tw_late=hi,
+                    required=inp.required[s] and not split,
+                    prize=0 if inp.required[s] else int(inp.penalty[s]),
+                    group=len(groups) - 1 if split else None,
+                )
+            )
+            client_stop.append(s)
     # Identical reps share one vehicle type: PyVRP searches faster with fewer types.
     types: dict[tuple[int, ...], list[int]] = {}
     for v in range(n_vehicles):
         cap, visits = inp.capacity[v], inp.max_visits[v]
+        brk = inp.breaks[v]
+        span = UNLIMITED  # the shift's window already bounds a day
+        if relax_breaks and brk is not None:
+            # The stand-in for a break: a working day holds its length less (a route may still
+            # start late). A plan that fits this mostly fits with the break inserted;
+            # schedule.py judges, OR-Tools repairs (solver.py).
+            span = max(0, inp.latest_s[v] - inp.earliest_s[v] - brk[2])
         key = (
             inp.start_point[v],
             inp.end_point[v],
@@ -85,6 +122,7 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
             inp.latest_s[v],
             total_demand if cap is None else cap,
             k if visits is None else visits,
+            span,
         )
         types.setdefault(key, []).append(v)
     vehicle_types = [
@@ -95,17 +133,34 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
             end_depot=depot_of[end],
             tw_early=early,
             tw_late=late,
+            shift_duration=span,
             unit_distance_cost=1,
             unit_duration_cost=0,
         )
-        for (start, end, early, late, cap, visits), members in types.items()
+        for (start, end, early, late, cap, visits, span), members in types.items()
     ]
     # PyVRP's stubs spell the matrix type ndarray[int]; any int64 2-D array is what it takes.
     matrices: Any = ([costs], [durations])
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, *matrices)
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, *matrices, groups=groups)
+    return data, client_stop, list(types.values())
+
+
+def solve_pyvrp(
+    inp: SolverInput,
+    *,
+    deadline: float,
+    seed: int = 0,
+    relax_breaks: bool = False,
+    max_iterations: int | None = None,
+) -> Candidate:
+    """Search until ``deadline`` (or ``max_iterations``, which tests use to be repeatable)."""
+    k, n_vehicles = len(inp.stop_point), len(inp.start_point)
+    data, client_stop, members = build_data(inp, relax_breaks=relax_breaks)
     limit = max(0.01, deadline - time.monotonic() - STOP_EARLY_S)
     stop: StoppingCriterion = MaxRuntime(limit)
-    if k <= SMALL_PROBLEM:
+    if max_iterations is not None:
+        stop = MaxIterations(max_iterations)
+    elif k <= SMALL_PROBLEM:
         stop = MultipleCriteria([stop, NoImprovement(SMALL_NO_IMPROVEMENT)])
     search_t0 = time.monotonic()
     with warnings.catch_warnings():
@@ -118,8 +173,8 @@ def solve_pyvrp(inp: SolverInput, *, deadline: float, seed: int = 0) -> Candidat
         return Candidate(f"pyvrp:{seed}", None, (None,) * n_vehicles, search_s, limit)
 
     orders: list[tuple[int, ...]] = [() for _ in range(n_vehicles)]
-    free = [list(members) for members in types.values()]
+    free = [list(m) for m in members]
     for route in result.best.routes():
         v = free[route.vehicle_type()].pop(0)
-        orders[v] = tuple(a.idx for a in route if a.is_client())
+        orders[v] = tuple(client_stop[a.idx] for a in route if a.is_client())
     return Candidate(f"pyvrp:{seed}", tuple(orders), (None,) * n_vehicles, search_s, limit)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from routing.candidate import Candidate, Task
@@ -41,6 +42,14 @@ ORTOOLS_SLICE = 0.15
 POLISH_MARGIN_S = 0.05
 
 
+# Orders per vehicle (SolverInput stop numbers) -> the same with visits left out until every
+# route keeps the problem's rules (schedule.py's judgement).
+Repair = Callable[[tuple[tuple[int, ...], ...]], tuple[tuple[int, ...], ...]]
+# With breaks, PyVRP searches the stand-in problem for this share of the time, then OR-Tools
+# starts from its repaired plan (see pyvrp_solver.py; measured in bench/field.py).
+RELAXED_PYVRP_SHARE = 0.5
+
+
 def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> Solution:
     """Plan ``problem`` within ``time_limit_s`` seconds of wall clock, all work included."""
     t0 = time.monotonic()
@@ -48,15 +57,50 @@ def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> 
     prep = prepare(problem)
     candidates: list[Candidate] = []
     if prep.plannable:
-        candidates = run_portfolio(solver_input(prep), deadline=deadline, seed=seed or 0)
+        candidates = run_portfolio(
+            solver_input(prep), deadline=deadline, seed=seed or 0, repair=repairer(prep)
+        )
     return build_solution(prep, candidates, t0=t0, time_limit_s=time_limit_s)
 
 
-def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candidate]:
+def repairer(prep: Prepared) -> Repair:
+    """Leave out, route by route, the visit whose removal helps most, until the route is valid."""
+
+    def repair(orders: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, ...], ...]:
+        out = []
+        for v, order in enumerate(orders):
+            kept = list(order)
+
+            def judged(ks: list[int], v: int = v) -> tuple[int, int]:
+                timed = time_route(prep, v, [prep.plannable[x] for x in ks])
+                return len(timed.violations), timed.cost
+
+            while kept and judged(kept)[0]:
+                drop = min(range(len(kept)), key=lambda i: judged(kept[:i] + kept[i + 1 :]))
+                del kept[drop]
+            out.append(tuple(kept))
+        return tuple(out)
+
+    return repair
+
+
+def _pyvrp_then_ortools(
+    inp: SolverInput, *, switch_at: float, deadline: float, seed: int, repair: Repair
+) -> list[Candidate]:
+    """PyVRP on the stand-in for breaks, then OR-Tools from its plan, repaired, to ``deadline``."""
+    first = solve_pyvrp(inp, deadline=switch_at, seed=seed, relax_breaks=True)
+    initial = repair(first.orders) if first.orders is not None else None
+    return [first, solve_ortools(inp, deadline=deadline, initial=initial)]
+
+
+def run_portfolio(
+    inp: SolverInput, *, deadline: float, seed: int, repair: Repair | None = None
+) -> list[Candidate]:
     """Every member's plan, all back before ``deadline`` minus the time to build the answer."""
     k = len(inp.stop_point)
     search_deadline = deadline - FINISH_S - FINISH_PER_STOP_S * k
     fits = fits_pyvrp(inp)
+    relaxed = not fits and repair is not None and fits_pyvrp(inp, with_breaks=True)
     remaining = search_deadline - time.monotonic()
     parallel = (
         k >= PARALLEL_MIN_STOPS
@@ -64,7 +108,12 @@ def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candi
         and (os.cpu_count() or 1) >= 2
         and not multiprocessing.current_process().daemon  # keep Celery workers to one core
     )
+    switch_at = time.monotonic() + RELAXED_PYVRP_SHARE * remaining
     if not parallel:
+        if relaxed and repair is not None:
+            return _pyvrp_then_ortools(
+                inp, switch_at=switch_at, deadline=search_deadline, seed=seed, repair=repair
+            )
         if not fits:
             return [solve_ortools(inp, deadline=search_deadline)]
         first = solve_pyvrp(inp, deadline=time.monotonic() + remaining / 2, seed=seed)
@@ -78,10 +127,15 @@ def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candi
         ortools_until = time.monotonic() + ORTOOLS_SLICE * remaining
         tasks = [("ortools", "ours", ortools_until), ("pyvrp", seed + 1, worker_deadline)]
     else:
-        tasks = [("ortools", "alt", worker_deadline)]
+        tasks = [("ortools", "ours" if relaxed else "alt", worker_deadline)]
     worker, answer = _start_worker(inp, tasks)
     if fits:
         results = [solve_pyvrp(inp, deadline=search_deadline, seed=seed)]
+    elif relaxed and repair is not None:
+        # The worker's OR-Tools from scratch stays the safety net beside this.
+        results = _pyvrp_then_ortools(
+            inp, switch_at=switch_at, deadline=search_deadline, seed=seed, repair=repair
+        )
     else:
         results = [solve_ortools(inp, deadline=search_deadline, config="ours")]
     answer.join(timeout=max(0.0, search_deadline - time.monotonic()))
