@@ -124,14 +124,19 @@ def check_orders(problem: Problem, orders: list[list[str]]) -> Checked:
     return Checked(metres / SCALE, len(seen), errors)
 
 
-def _run(t: int, order: list[str], points: list[int], dur, stops, brk, gap: int | None) -> int | None:  # noqa: ANN001
+def _run(
+    t: int, order: list[str], points: list[int], dur, stops, brk, gap: int | None
+) -> int | None:  # noqa: ANN001
     """Arrival home with earliest starts and the break in ``gap`` (None: none), or None."""
     for i in range(len(points) - 1):
         leg = int(dur[points[i], points[i + 1]])
         if gap == i:  # rest before the drive, or on arrival: whichever is ready first
             ready = [
                 b + brk.duration_s + extra
-                for b, extra in ((max(t, brk.window.start_s), leg), (max(t + leg, brk.window.start_s), 0))
+                for b, extra in (
+                    (max(t, brk.window.start_s), leg),
+                    (max(t + leg, brk.window.start_s), 0),
+                )
                 if b + brk.duration_s <= brk.window.end_s
             ]
             if not ready:
@@ -225,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         plain = read_instance(path).problem
         for variant in args.variants.split(","):
             for seed in range(1, args.seeds + 1):
-                problem = with_breaks(plain) if variant == "break" else with_split_windows(plain, seed)
+                problem = (
+                    with_breaks(plain) if variant == "break" else with_split_windows(plain, seed)
+                )
                 for solver in solvers:
                     t0 = time.monotonic()
                     if solver == "planner":
@@ -243,10 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                         "routes": sum(1 for o in orders if o),
                     }  # fmt: skip
                     rows.append(row)
+                    bad = f" ERRORS {checked.errors[:2]}" if checked.errors else ""
                     print(
                         f"{name} {variant} seed {seed} {solver}: {row['distance']} served "
                         f"{checked.served}/{len(problem.stops)} routes {row['routes']} "
-                        f"in {row['seconds']} s ({how}){' ERRORS ' + str(checked.errors[:2]) if checked.errors else ''}",
+                        f"in {row['seconds']} s ({how}){bad}",
                         file=sys.stderr,
                         flush=True,
                     )

@@ -87,7 +87,6 @@ def check_plan(problem: Problem, solution: Solution) -> None:
         here = vehicle.current_location or vehicle.start
         t = route.start_s
         assert t >= max(vehicle.shift.start_s, problem.now_s or 0, vehicle.current_time_s or 0)
-        brk = route.break_start_s
         metres = 0
         for visit in route.visits:
             stop = stops[visit.stop_id]
