@@ -157,7 +157,8 @@ def test_breaks_warm_start_ortools_from_pyvrps_repaired_plan(plan_check):
     solution = solve(problem, time_limit_s=1.5, seed=1)
     plan_check(problem, solution)
     assert not solution.dropped
-    assert {"pyvrp:1", "ortools:warm"} <= set(solution.stats.candidates)
+    assert "pyvrp:1" in solution.stats.candidates  # the warm start or, starved, from scratch
+    assert {"ortools:warm", "ortools:ours"} & set(solution.stats.candidates)
 
 
 def test_field_bench_checker_rejects_a_day_without_its_break():
@@ -175,3 +176,18 @@ def test_field_bench_checker_rejects_a_day_without_its_break():
         lunch_late, vehicles=(replace(lunch_late.vehicles[0], shift=TimeWindow(0, 1050)),)
     )
     assert not field.check_orders(lunch_late, [["a"]]).errors  # home by the opening: none needed
+
+
+def test_the_rest_clients_stand_in_gives_each_route_its_break_and_no_extra_visit():
+    problem = with_lunch(first_customers(25))
+    prep = prepare(problem)
+    inp = solver_input(prep)
+    data, client_stop, _ = build_data(inp, relax=True, rests=True)
+    assert data.num_clients == 25 + 26 and client_stop.count(-1) == 26  # a rest at every place
+    cand = solve_pyvrp(inp, deadline=time.monotonic() + 30, seed=1, relax=True, rests=True,
+                       max_iterations=300)  # fmt: skip
+    assert cand.solver == "pyvrp-rests:1" and cand.orders is not None
+    assert sorted(k for order in cand.orders for k in order) == list(range(25))
+    for order, hint in zip(cand.orders, cand.breaks, strict=True):
+        if order:
+            assert hint is not None and 920 <= hint <= 1380 - 115
