@@ -235,9 +235,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for solver in solvers:
                     t0 = time.monotonic()
+                    tried: dict[str, int | None] = {}
                     if solver == "planner":
                         sol = solve(problem, time_limit_s=args.time_limit, seed=seed)
                         orders, how = planner_orders(sol), sol.stats.solver
+                        tried = sol.stats.candidates  # each member's cost (None: no valid plan)
                     else:
                         orders, how = vroom_orders(problem, args.time_limit), "vroom"
                     seconds = time.monotonic() - t0
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                         "distance": round(checked.distance, 1), "served": checked.served,
                         "customers": len(problem.stops), "errors": checked.errors,
                         "seconds": round(seconds, 2), "won": how,
-                        "routes": sum(1 for o in orders if o),
+                        "routes": sum(1 for o in orders if o), "candidates": tried,
                     }  # fmt: skip
                     rows.append(row)
                     bad = f" ERRORS {checked.errors[:2]}" if checked.errors else ""
