@@ -170,7 +170,8 @@ def run_portfolio(
     if fits:
         results = [solve_pyvrp(inp, deadline=search_deadline, seed=seed)]
     elif relaxed and repair is not None:
-        # The worker's OR-Tools from scratch stays the safety net beside this.
+        # OR-Tools runs here either way (warm from the repaired plan, or from scratch when
+        # PyVRP found nothing), so the safety net stays in this process.
         results = _pyvrp_then_ortools(
             inp, switch_at=switch_at, deadline=search_deadline, seed=seed, repair=repair
         )
