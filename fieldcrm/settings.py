@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pwa",
     "fieldcrm.core",
     "fieldcrm.users",
+    "fieldcrm.audit",
     "fieldcrm.territories",
     "fieldcrm.accounts",
     "fieldcrm.deals",

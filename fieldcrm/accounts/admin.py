@@ -26,7 +26,7 @@ class AccountAdmin(SyncedAdmin):
         services.account_save(account=obj, actor=request.user)
 
     def delete_model(self, request, obj):
-        services.account_delete(account=obj)
+        services.account_delete(account=obj, actor=request.user)
 
 
 @admin.register(Activity)

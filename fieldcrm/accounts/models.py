@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts import matching, rules
+from fieldcrm.audit.tracking import Audited
 from fieldcrm.core.geo import validate_point
 from fieldcrm.core.models import CleanText, SyncedModel
 
@@ -124,12 +125,19 @@ class AccountMergeField(models.TextChoices):
     OPENING_HOURS = "opening_hours", _("opening hours")
 
 
-class Account(SyncedModel):
+class Account(Audited, SyncedModel):
     # The choices are module-level classes: each gets its own name in the OpenAPI schema.
     Status = AccountStatus
     Tier = AccountTier
     MergeField = AccountMergeField
     Duplicate = DuplicateReason
+    # What the audit keeps (fieldcrm/audit): the fields people change, not the derived ones.
+    AUDIT_TYPE = "account"
+    AUDITED = (
+        "name", "status", "tier", "owner", "territory", "address", "location", "phone", "email",
+        "website", "priority", "visit_frequency_days", "opening_hours", "custom_fields",
+        "deleted_at",
+    )  # fmt: skip
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
@@ -253,7 +261,10 @@ class Account(SyncedModel):
         return self.last_visited_at + dt.timedelta(days=self.visit_frequency_days)
 
 
-class Contact(SyncedModel):
+class Contact(Audited, SyncedModel):  # type: ignore[misc]  # from_db: Audited wraps it
+    AUDIT_TYPE = "contact"
+    AUDITED = ("account", "name", "role", "phone", "email", "notes", "is_primary", "deleted_at")
+
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
     )

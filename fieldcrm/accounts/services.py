@@ -19,6 +19,7 @@ from fieldcrm.accounts.models import (
     Contact,
     Tag,
 )
+from fieldcrm.audit.tracking import audit_write
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import SyncedModel, next_change_seq, one_change_number
 from fieldcrm.deals.models import Deal
@@ -74,6 +75,7 @@ def account_save(
     loaded_scope = account._loaded_scope
     owner_before = loaded_scope[1] if loaded_scope is not None else None
     account.save()
+    audit_write(actor=actor, obj=account, created=adding)
     if not adding:
         changes = account_change_activities(
             actor=actor, account=account, status_before=status_before, owner_before=owner_before
@@ -148,9 +150,10 @@ def account_set_tags(*, account: Account, tags: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def account_delete(*, account: Account) -> None:
+def account_delete(*, account: Account, actor: User | None = None) -> None:
     """Soft delete: the row stays as a tombstone so phones learn of the deletion."""
     account.soft_delete()
+    audit_write(actor=actor, obj=account)
 
 
 # --- Writes on behalf of a user (API, phone): scope and role checked here, once. ---
@@ -210,7 +213,7 @@ def account_delete_by(*, actor: User, account_id: object) -> None:
     account = get_scoped(Account, actor, account_id, write=True)
     if actor.role == User.Role.REP:
         raise NotAllowed(_("Only managers and admins delete accounts."))
-    account_delete(account=account)
+    account_delete(account=account, actor=actor)
 
 
 @transaction.atomic
@@ -223,6 +226,7 @@ def contact_create(*, actor: User, account_id: object, data: dict[str, Any]) -> 
     contact = Contact(account=account, **{**data, "email": data.get("email") or ""})
     contact.full_clean()
     contact.save()
+    audit_write(actor=actor, obj=contact, created=True)
     return contact
 
 
@@ -233,11 +237,15 @@ def contact_update(*, actor: User, contact_id: object, data: dict[str, Any]) -> 
         setattr(contact, name, "" if value is None and name != "is_primary" else value)
     contact.full_clean()
     contact.save()
+    audit_write(actor=actor, obj=contact)
     return contact
 
 
+@transaction.atomic
 def contact_delete(*, actor: User, contact_id: object) -> None:
-    get_scoped(Contact, actor, contact_id, write=True).soft_delete()
+    contact = get_scoped(Contact, actor, contact_id, write=True)
+    contact.soft_delete()
+    audit_write(actor=actor, obj=contact)
 
 
 @transaction.atomic
@@ -372,6 +380,7 @@ def account_merge(
                      "moved": moved},
         )  # fmt: skip
         gone.soft_delete()
+        audit_write(actor=actor, obj=gone)
     return keep
 
 

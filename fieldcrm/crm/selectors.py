@@ -36,6 +36,7 @@ from fieldcrm.accounts.models import (
 )
 from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
+from fieldcrm.audit.selectors import audit_history
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
 from fieldcrm.deals.models import Deal
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
@@ -271,6 +272,7 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
             )
         ],  # fmt: skip
         "may_merge": actor.is_admin or actor.role == User.Role.MANAGER,
+        "history": audit_history(actor=actor, record=account),
     }
 
 
@@ -316,6 +318,7 @@ def contact_overview(
         "tasks": list(tasks.order_by(F("done_at").asc(nulls_first=True), "due_at", "pk")[:100]),
         "timeline": _record_timeline(scoped(Activity, actor).filter(contact=contact), kinds),
         "may_write": scoped(Account, actor, write=True).filter(pk=contact.account_id).exists(),
+        "history": audit_history(actor=actor, record=contact),
     }
 
 
@@ -337,6 +340,7 @@ def deal_overview(
         "timeline": _record_timeline(scoped(Activity, actor).filter(deal=deal), kinds),
         "may_write": scoped(Deal, actor, write=True).filter(pk=deal.pk).exists(),
         "contacts": list(scoped(Contact, actor).filter(account=deal.account_id)),
+        "history": audit_history(actor=actor, record=deal),
     }
 
 

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.audit.tracking import Audited
 from fieldcrm.core.models import CleanText
 from fieldcrm.core.money import default_currency, validate_currency
 
@@ -53,7 +54,11 @@ class Stage(CleanText, models.Model):
         return f"{self.pipeline}: {self.name}"
 
 
-class Deal(CleanText, models.Model):
+class Deal(Audited, CleanText, models.Model):  # type: ignore[misc]  # from_db: Audited wraps it
+    AUDIT_TYPE = "deal"
+    AUDITED = ("account", "name", "pipeline", "stage", "amount", "currency", "expected_close_on",
+               "owner", "closed_at")  # fmt: skip
+
     account = models.ForeignKey(
         "accounts.Account",
         verbose_name=_("account"),

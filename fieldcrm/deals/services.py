@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.audit.tracking import audit_write
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.money import default_currency
 from fieldcrm.deals.models import Deal, Pipeline, Stage
@@ -61,6 +62,7 @@ def deal_create(*, actor: User, data: dict[str, Any]) -> Deal:
         deal.closed_at = timezone.now()
     deal.full_clean()
     deal.save()
+    audit_write(actor=actor, obj=deal, created=True)
     return deal
 
 
@@ -76,6 +78,7 @@ def deal_update(*, actor: User, deal_id: int, data: dict[str, Any]) -> Deal:
         setattr(deal, name, value)
     deal.full_clean()
     deal.save()
+    audit_write(actor=actor, obj=deal)
     return deal
 
 
@@ -109,6 +112,7 @@ def deal_move(
     deal.closed_at = None if stage.outcome == Stage.Outcome.OPEN else timezone.now()
     deal.full_clean()
     deal.save()
+    audit_write(actor=actor, obj=deal)
     Activity.objects.create(
         account_id=deal.account_id,
         kind=Activity.Kind.DEAL_MOVE,
