@@ -18,8 +18,8 @@ def changes(record):
 
 def test_each_changed_field_is_recorded_with_who_and_the_values(world):
     shop = make_account("Bakery", lng=1.05, lat=42.05)
-    account_update_by(actor=world.manager, account_id=shop.pk,
-                      data={"name": "Bakery Nord", "owner_id": world.rep1.pk, "tier": "B"})  # fmt: skip
+    edit = {"name": "Bakery Nord", "owner_id": world.rep1.pk, "tier": "B"}
+    account_update_by(actor=world.manager, account_id=shop.pk, data=edit)
     assert changes(shop) == [
         ("__created__", None, None, None),
         ("name", "Bakery", "Bakery Nord", world.manager.pk),
