@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.backups import archive, snapshot
+from fieldcrm.core.models import SyncEpoch, sync_epoch
 from fieldcrm.users.models import User
 
 Progress = Callable[[str], None]
@@ -104,7 +105,8 @@ def backup_restore(
     """Restore an archive into this installation. Refuses one that holds data unless ``force``.
 
     Afterwards every session and token issued before the restore is dead (users log in again;
-    phones keep their data and outbox): a revocation made after the backup cannot come back."""
+    phones keep their data and outbox): a revocation made after the backup cannot come back.
+    And the sync epoch is new, so phones re-send their journal and pull from zero."""
     if not force and not _is_empty():
         raise BackupRefused(
             "this installation holds data; restore into an empty one, or pass --force to replace it"
@@ -116,7 +118,13 @@ def backup_restore(
             raise archive.ArchiveError(
                 f"the archive holds a {db['vendor']} database; this one is {snapshot.vendor()}"
             )
-        snapshot.load(opened.member(db["file"]), progress=progress)
+        # Without its epoch row: the restored database starts a new sync epoch (the first
+        # reader makes it, below if no phone came first), so phones know to send again what
+        # they had sent since the backup and to pull from zero.
+        snapshot.load(
+            opened.member(db["file"]), progress=progress,
+            without_rows_of=[SyncEpoch._meta.db_table],
+        )  # fmt: skip
         var = Path(settings.VAR_DIR)
         for name in opened.manifest["files"]:
             target = var / Path(name).relative_to("files/var")
@@ -124,11 +132,13 @@ def backup_restore(
             shutil.copy2(opened.member(name), target)
             target.chmod(0o600)
     now = timezone.now()
+    epoch = sync_epoch()
     Session.objects.all().delete()
     User.objects.update(password_changed_at=now)
     progress("restored; every session and token from before the restore is revoked")
+    progress(f"new sync epoch {epoch}: phones send again what the backup lacks, then pull anew")
     return {"created_at": opened.manifest["created_at"], "restored_at": now.isoformat(),
-            "counts": db["counts"]}  # fmt: skip
+            "counts": db["counts"], "epoch": epoch}  # fmt: skip
 
 
 def backup_prune(*, keep: int, directory: Path | None = None) -> list[Path]:

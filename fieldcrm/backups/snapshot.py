@@ -5,11 +5,12 @@ PostGIS: ``pg_dump`` in its custom format (one transaction snapshot), ``pg_resto
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,11 +148,24 @@ def scratch_counts(source: Path, tables: list[str], *, alias: str = "default") -
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
-def load(source: Path, *, alias: str = "default", progress: Progress = print) -> None:
-    """Replace the database's content with the snapshot in ``source``."""
+def load(
+    source: Path,
+    *,
+    alias: str = "default",
+    progress: Progress = print,
+    without_rows_of: Sequence[str] = (),
+) -> None:
+    """Replace the database's content with the snapshot in ``source``. The tables named in
+    ``without_rows_of`` come back empty, in the same step as the rest (one transaction on
+    PostgreSQL; SQLite: emptied in the extracted copy before it is copied in)."""
     connection = connections[alias]
     if vendor(alias) == "sqlite":
         with sqlite3.connect(source) as snapshot:
+            present = {r[0] for r in snapshot.execute("SELECT name FROM sqlite_master")}
+            for table in without_rows_of:
+                if table in present:
+                    snapshot.execute(f'DELETE FROM "{table}"')
+            snapshot.commit()
             snapshot.backup(_raw_sqlite(alias), pages=512)
         progress("database restored")
         return
@@ -164,6 +178,19 @@ def load(source: Path, *, alias: str = "default", progress: Progress = print) ->
         "--no-owner",
         "--single-transaction",
     ]
+    if without_rows_of:
+        # The archive's table of contents minus those tables' data, as pg_restore's own list.
+        listed = subprocess.run(
+            [_pg_tool("pg_restore"), "--list", str(source)], capture_output=True, text=True
+        )
+        if listed.returncode:
+            raise SnapshotError(listed.stderr.strip())
+        skip = [re.compile(rf" TABLE DATA public {re.escape(t)}( |$)") for t in without_rows_of]
+        lines = listed.stdout.splitlines()
+        keep = [line for line in lines if not any(p.search(line) for p in skip)]
+        toc = source.with_name(source.name + ".list")
+        toc.write_text("\n".join(keep) + "\n")
+        command += ["--use-list", str(toc)]
     done = subprocess.run([*command, *args, str(source)], env=env, capture_output=True, text=True)
     if done.returncode:
         raise SnapshotError(done.stderr.strip())

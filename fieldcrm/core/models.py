@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +119,37 @@ class ChangeCounter(models.Model):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+class SyncEpoch(models.Model):
+    """The installation's sync identity: one row, a random UUID, new after every restore.
+
+    A restore winds the change counter back while every phone holds a cursor from the future
+    (and has settled work the restored database never saw). The epoch tells them apart: every
+    pull and push answer carries it, and a phone that sees a new one pulls from zero and sends
+    its journal of acknowledged work again (README, "Backups and restore"). A migration makes
+    the row; a restore brings the database back without it, so the first reader after the
+    restore makes a new one (``sync_epoch``), in the restored data's own timeline.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def sync_epoch() -> str:
+    """The current epoch, made on first use (a fresh or just-restored database)."""
+    value = SyncEpoch.objects.filter(pk=1).values_list("value", flat=True).first()
+    if value is None:
+        try:
+            with transaction.atomic():
+                SyncEpoch.objects.create(pk=1, value=uuid.uuid4())
+        except IntegrityError:
+            pass  # another process made it first: theirs stands
+        value = SyncEpoch.objects.values_list("value", flat=True).get(pk=1)
+    return str(value)
 
 
 # Set inside ``one_change_number``: the number every synced write there shares.

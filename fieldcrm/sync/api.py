@@ -1,10 +1,19 @@
 """/api/v1/sync: the phone's pull and push (DESIGN.md, "Offline sync")."""
 
+import uuid
+
 from ninja import Field, Query, Router
 
 from fieldcrm.core.schemas import Input
 from fieldcrm.sync import selectors, services
-from fieldcrm.sync.schemas import PullOut, PushIn, PushOut, TodayOut
+from fieldcrm.sync.schemas import (
+    KNOWN_EPOCH_DOC,
+    EpochChangedOut,
+    PullOut,
+    PushIn,
+    PushOut,
+    TodayOut,
+)
 from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["sync"])
@@ -16,6 +25,7 @@ class PullParams(Input):
     tombstones_since: int | None = Field(
         None, ge=0, description="With cursor 0: the cursor of the head start already stored"
     )
+    epoch: uuid.UUID | None = Field(None, description=KNOWN_EPOCH_DOC)
 
 
 @router.get("/pull", response=PullOut)
@@ -26,6 +36,7 @@ def sync_pull(request: ApiRequest, params: Query[PullParams]):
         cursor=params.cursor,
         limit=params.limit,
         tombstones_since=params.tombstones_since,
+        epoch=str(params.epoch) if params.epoch else None,
     )
 
 
@@ -36,8 +47,14 @@ def sync_today(request: ApiRequest):
     return selectors.sync_today(actor=request.auth)
 
 
-@router.post("/push", response=PushOut)
+@router.post("/push", response={200: PushOut, 409: EpochChangedOut})
 def sync_push(request: ApiRequest, payload: PushIn):
-    """Apply a batch of mutations; one result per mutation, in order."""
-    results = services.sync_push(actor=request.auth, mutations=payload.mutations)
-    return {"results": results, "cursor": selectors.committed_cursor()}
+    """Apply a batch of mutations; one result per mutation, in order. A batch naming another
+    epoch than the server's applies nothing (409): the phone re-sends its journal first."""
+    known = str(payload.epoch) if payload.epoch else None
+    try:
+        results = services.sync_push(actor=request.auth, mutations=payload.mutations, epoch=known)
+    except services.EpochChanged as exc:
+        return 409, {"detail": str(exc), "code": "epoch_changed", "epoch": exc.epoch}
+    cursor, epoch = selectors.sync_state()
+    return {"epoch": epoch, "results": results, "cursor": cursor}

@@ -33,8 +33,19 @@ class Mutation(Input):
     )
 
 
+EPOCH_DOC = (
+    "The installation's sync epoch: a UUID that changes when the database is restored from a "
+    "backup. Cursors count within one epoch."
+)
+KNOWN_EPOCH_DOC = (
+    "The epoch this phone knows (from its last answer); omitted by a phone that knows none. "
+    "Another than the server's: the push applies nothing (409 epoch_changed)."
+)
+
+
 class PushIn(Input):
     device_id: str = Field("", max_length=64)
+    epoch: uuid.UUID | None = Field(None, description=KNOWN_EPOCH_DOC)
     # Items stay loose here so one malformed item is rejected alone, never the whole batch.
     mutations: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
 
@@ -62,11 +73,28 @@ class MutationResult(Schema):
 
 
 class PushOut(Schema):
+    epoch: str = Field(description=EPOCH_DOC)
     results: list[MutationResult]
     cursor: int
 
 
+class EpochChangedOut(Schema):
+    """A push naming another epoch than the server's: nothing of it was applied. The phone
+    adopts ``epoch``, sends its journal of acknowledged work again, then its outbox, and pulls
+    from cursor 0."""
+
+    detail: str
+    code: Literal["epoch_changed"]
+    epoch: str = Field(description=EPOCH_DOC)
+
+
 class PullOut(Schema):
+    epoch: str = Field(description=EPOCH_DOC)
+    epoch_changed: bool = Field(
+        False,
+        description="The pull named another epoch: no rows, cursor 0; pull again from 0 "
+        "(after sending the journal of acknowledged work again)",
+    )
     cursor: int
     more: bool
     changes: dict[str, list[dict[str, Any]]]
@@ -75,5 +103,6 @@ class PullOut(Schema):
 
 
 class TodayOut(Schema):
+    epoch: str = Field(description=EPOCH_DOC)
     cursor: int
     changes: dict[str, list[dict[str, Any]]]

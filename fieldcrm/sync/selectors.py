@@ -7,12 +7,12 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from fieldcrm.access import region_ids, scoped
 from fieldcrm.accounts.models import Account, Contact
-from fieldcrm.core.models import ChangeCounter
+from fieldcrm.core.models import ChangeCounter, SyncEpoch, sync_epoch
 from fieldcrm.core.replica import replica_configured, replica_snapshot
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import ScopeLoss
@@ -36,8 +36,36 @@ def committed_cursor() -> int:
     return ChangeCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
+def sync_state() -> tuple[int, str]:
+    """The committed cursor and the epoch it counts in, in one read (one snapshot)."""
+    counter = ChangeCounter.objects.filter(pk=1).values("value")[:1]
+    row = (
+        SyncEpoch.objects.filter(pk=1)
+        .annotate(counter=Subquery(counter))
+        .values_list("counter", "value")
+        .first()
+    )
+    if row is None:  # just restored: the first reader makes the new epoch (core.SyncEpoch)
+        return committed_cursor(), sync_epoch()
+    return row[0] or 0, str(row[1])
+
+
+def start_over(epoch: str) -> dict[str, Any]:
+    """The answer to a pull that names another epoch: its cursor counts in a timeline this
+    database does not have (a restore happened), so no rows, cursor 0, pull again from there."""
+    return {
+        "epoch": epoch, "cursor": 0, "more": True, "epoch_changed": True,
+        "changes": {}, "deleted": {}, "removed": {},
+    }  # fmt: skip
+
+
 def sync_pull(
-    *, actor: User, cursor: int, limit: int = DEFAULT_PAGE, tombstones_since: int | None = None
+    *,
+    actor: User,
+    cursor: int,
+    limit: int = DEFAULT_PAGE,
+    tombstones_since: int | None = None,
+    epoch: str | None = None,
 ) -> dict[str, Any]:
     """Changed, deleted and no-longer-visible records since ``cursor``; ``more`` means call
     again with the returned cursor. A fresh install (cursor 0) gets no tombstones, except
@@ -46,34 +74,47 @@ def sync_pull(
     With a replica configured it answers from there, in one snapshot, unless the replica
     has not yet replayed up to ``cursor`` (the phone has seen more than it: an earlier pull
     was answered by the primary): then the primary answers, so a lagging replica never
-    steps a phone's cursor back nor tells it "nothing new" about rows it has not shown."""
+    steps a phone's cursor back nor tells it "nothing new" about rows it has not shown.
+
+    ``epoch``: the one the phone knows; another than this database's gets ``start_over``."""
     if replica_configured():
         try:
             with replica_snapshot():
-                answer = _pull(actor, cursor, limit, tombstones_since, on_replica=True)
+                answer = _pull(actor, cursor, limit, tombstones_since, epoch, on_replica=True)
         except DatabaseError:
             # The replica is down, or cancelled the read in a conflict with its replay.
             logger.warning("sync pull: replica unavailable, read from the primary", exc_info=True)
             answer = None
         if answer is not None:
             return answer
-    answer = _pull(actor, cursor, limit, tombstones_since, on_replica=False)
+    answer = _pull(actor, cursor, limit, tombstones_since, epoch, on_replica=False)
     assert answer is not None  # the primary always answers
     return answer
 
 
 def _pull(
-    actor: User, cursor: int, limit: int, tombstones_since: int | None, *, on_replica: bool
+    actor: User,
+    cursor: int,
+    limit: int,
+    tombstones_since: int | None,
+    known_epoch: str | None,
+    *,
+    on_replica: bool,
 ) -> dict[str, Any] | None:
     """One pull page from wherever reads go; None when the replica is behind ``cursor``."""
-    ceiling = committed_cursor()  # read first: every row up to it is visible to what follows
+    ceiling, epoch = sync_state()  # read first: every row up to it is visible to what follows
+    if known_epoch is not None and known_epoch != epoch:
+        # The replica may not have replayed a restore the phone has already met on the
+        # primary: the primary decides, so a phone never flaps between two epochs.
+        return None if on_replica else start_over(epoch)
     if on_replica and cursor > ceiling:
         return None
     if cursor >= ceiling:
         # Nothing committed since the cursor, in any entity or scope change (they all take
         # their numbers from the one counter): a quiet pull costs this one read, whatever
         # the size of the database or of the caller's scope.
-        return {"cursor": ceiling, "more": False, "changes": {}, "deleted": {}, "removed": {}}
+        return {"epoch": epoch, "cursor": ceiling, "more": False,
+                "changes": {}, "deleted": {}, "removed": {}}  # fmt: skip
     pages = {name: _page(e, actor, cursor, ceiling, limit) for name, e in ENTITIES.items()}
     losses, losses_full = _loss_page(cursor, ceiling, limit)
     truncated = [rows[-1][0] for rows, full in pages.values() if full and rows]
@@ -99,6 +140,7 @@ def _pull(
     gone = set(removed) | set(deleted.get(ENTITIES["account"].plural, []))
     removed = sorted(gone)
     return {
+        "epoch": epoch,
         "cursor": bound,
         "more": bool(truncated),
         "changes": changes,
@@ -127,7 +169,7 @@ def sync_today(*, actor: User) -> dict[str, Any]:
 
 
 def _today(actor: User) -> dict[str, Any]:
-    cursor = committed_cursor()  # read first: every row read below is at least this new
+    cursor, epoch = sync_state()  # read first: every row read below is at least this new
     today = timezone.localdate()
     days = (today - dt.timedelta(days=1), today + dt.timedelta(days=1))
     visits = scoped(Visit, actor).filter(rep=actor, scheduled_on__range=days)
@@ -147,7 +189,7 @@ def _today(actor: User) -> dict[str, Any]:
         records = [entity.serialize(obj) for obj in entity.prefetch(qs)]
         if records:
             changes[entity.plural] = records
-    return {"cursor": cursor, "changes": changes}
+    return {"epoch": epoch, "cursor": cursor, "changes": changes}
 
 
 def pull_rows(entity: Entity, actor: User) -> QuerySet:

@@ -24,7 +24,7 @@ from fieldcrm.access import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.accounts.models import Activity
 from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.core.models import one_change_number
+from fieldcrm.core.models import one_change_number, sync_epoch
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.sync.schemas import Mutation
@@ -39,8 +39,22 @@ class Rejected(Exception):
         self.errors = errors
 
 
-def sync_push(*, actor: User, mutations: list[dict[str, Any]]) -> list[Result]:
+class EpochChanged(Exception):
+    """The phone's epoch is not this database's (it was restored): apply nothing."""
+
+    def __init__(self, epoch: str) -> None:
+        super().__init__(_("The server was restored from a backup; send your journal again."))
+        self.epoch = epoch
+
+
+def sync_push(
+    *, actor: User, mutations: list[dict[str, Any]], epoch: str | None = None
+) -> list[Result]:
     """One result per mutation, in order.
+
+    ``epoch``: the one the phone knows. Another than this database's raises ``EpochChanged``
+    before anything is applied: an edit queued on the phone may be of a record the restore
+    took away, which only the phone's journal can bring back, so that goes first.
 
     The batch is one transaction that takes the change counter first: pushes apply one at a
     time (two tabs sending the same outbox cannot both apply an op), the batch's rows share
@@ -50,7 +64,11 @@ def sync_push(*, actor: User, mutations: list[dict[str, Any]]) -> list[Result]:
     """
     items = [_parse(raw) for raw in mutations]
     op_ids = [item.op_id for item in items if isinstance(item, Mutation)]
+    sync_epoch()  # made (and committed) here if a restore just left none, not rolled back below
     with one_change_number():
+        current = sync_epoch()  # inside the batch's transaction: what it writes counts in this one
+        if epoch is not None and epoch != current:
+            raise EpochChanged(current)
         done = {op.op_id: op for op in AppliedOp.objects.filter(op_id__in=op_ids)}
         claims: list[AppliedOp] = []
         results: list[Result] = []
