@@ -5,7 +5,8 @@
  * What an HTTP answer means for the outbox.
  * ok: read the body (per-item results decide); auth: log in again (transient, keeps items);
  * revoked: an administrator revoked this user's access (the phone wipes its data);
- * transient: retry later (5xx, 408, 429, network); rejected: this request will never succeed.
+ * transient: retry later (5xx, 408, 429, network); rejected: this request will never succeed;
+ * epoch: the server was restored from a backup (a push naming the old epoch applied nothing).
  * Only a 401 whose body says `"code": "revoked"` is "revoked": an expired or ended session,
  * a proxy's page without that body, anything else, keeps the outbox for the next login.
  * @param {number} status 0 for a network error
@@ -15,6 +16,7 @@
 export function classify(status, data = null) {
   if (status >= 200 && status < 300) return "ok";
   if (status === 401 && data?.code === "revoked") return "revoked";
+  if (status === 409 && data?.code === "epoch_changed") return "epoch";
   if (status === 401 || status === 403) return "auth";
   if (status === 0 || status === 408 || status === 425 || status === 429 || status >= 500) {
     return "transient";
@@ -98,21 +100,28 @@ export function createApi({
     /**
      * @param {number} cursor
      * @param {number} [limit]
+     * @param {number|null} [tombstonesSince]
+     * @param {string|null} [epoch] the epoch the cursor counts in (none: a phone that knows none)
      */
     // Big pages: on a slow link each page costs a round trip (2 s on "slow 3G").
-    pull: (cursor, limit = 2000, tombstonesSince = null) =>
+    pull: (cursor, limit = 2000, tombstonesSince = null, epoch = null) =>
       request(
         `sync/pull?cursor=${cursor}&limit=${limit}` +
-          (tombstonesSince === null ? "" : `&tombstones_since=${tombstonesSince}`),
+          (tombstonesSince === null ? "" : `&tombstones_since=${tombstonesSince}`) +
+          (epoch ? `&epoch=${encodeURIComponent(epoch)}` : ""),
       ),
     /** A fresh install's head start: today's route, its accounts, open tasks. */
     today: () => request("sync/today"),
     /**
      * @param {string} deviceId
      * @param {object[]} mutations
+     * @param {string|null} [epoch] the epoch the phone knows
      */
-    push: (deviceId, mutations) =>
-      request("sync/push", { method: "POST", body: { device_id: deviceId, mutations } }),
+    push: (deviceId, mutations, epoch = null) =>
+      request("sync/push", {
+        method: "POST",
+        body: { device_id: deviceId, mutations, ...(epoch ? { epoch } : {}) },
+      }),
     logout: () => request("auth/logout", { method: "POST" }),
   };
 }

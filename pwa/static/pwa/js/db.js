@@ -3,7 +3,14 @@
 
 import { deleteDB, openDB } from "idb";
 
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
+
+// The journal (issue 23): what the server acknowledged, kept so that after the server is
+// restored from a backup (a new epoch) the phone can send again what the backup lacks. Bound:
+// the newest 5,000 items and nothing acknowledged more than 14 days ago, whichever is fewer
+// (README, "Backups and restore", says what that guarantees).
+export const JOURNAL_MAX_ITEMS = 5000;
+export const JOURNAL_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 
 /** Entity name (the sync protocol's) → object store (the pull payload's plural). */
 export const STORES = {
@@ -58,6 +65,10 @@ export function getDb() {
             meta.put(0, "cursor");
           });
         }
+        // Version 3 (issue 23): the journal of acknowledged items, keyed by their outbox seq
+        // (the order they were queued in, which is the order they are sent again). The outbox,
+        // records and cursor stay as they are: an upgraded phone sends what it had queued.
+        if (oldVersion < 3) db.createObjectStore("journal", { keyPath: "seq" });
       },
       // Another tab opened a newer version: let it upgrade rather than block it.
       blocking() {
@@ -144,28 +155,96 @@ export async function putOutboxItem(item) {
 }
 
 /**
- * Apply the answers to one pushed batch in one transaction.
+ * Apply the answers to one pushed batch in one transaction: an item leaves the outbox and
+ * enters the journal at once, so it is never in neither (nor sent again as new work).
  * @param {{remove: number[], update: object[], records: {store: string, record: object}[],
- *   drop: {store: string, id: string}[]}} plan
+ *   drop?: {store: string, id: string}[], journal?: object[], unjournal?: number[],
+ *   now?: number}} plan
  */
 export async function settleOutbox(plan) {
   const db = await getDb();
-  const tx = db.transaction(["outbox", ...RECORD_STORES], "readwrite");
+  const tx = db.transaction(["outbox", "journal", ...RECORD_STORES], "readwrite");
   const outbox = tx.objectStore("outbox");
+  const journal = tx.objectStore("journal");
   await Promise.all([
     ...plan.remove.map((seq) => outbox.delete(seq)),
     ...plan.update.map((item) => outbox.put(item)),
     ...plan.records.map(({ store, record }) => tx.objectStore(store).put(record)),
     ...(plan.drop || []).map(({ store, id }) => tx.objectStore(store).delete(id)),
+    ...(plan.journal || []).map((entry) => journal.put(entry)),
+    ...(plan.unjournal || []).map((seq) => journal.delete(seq)),
   ]);
+  if (plan.journal?.length) await pruneJournal(journal, plan.now ?? Date.now());
   await tx.done;
+}
+
+// Oldest first (seq order is acknowledgement order): beyond the bound, or too old.
+async function pruneJournal(journal, now) {
+  let excess = (await journal.count()) - JOURNAL_MAX_ITEMS;
+  let cursor = await journal.openCursor();
+  while (cursor) {
+    const old = now - Date.parse(cursor.value.acked_at) > JOURNAL_MAX_AGE_MS;
+    if (excess <= 0 && !old) break;
+    await cursor.delete();
+    excess -= 1;
+    cursor = await cursor.continue();
+  }
+}
+
+/** @returns {Promise<object[]>} the journal, oldest first. */
+export async function journalEntries() {
+  return (await getDb()).getAll("journal");
+}
+
+/**
+ * The server has another epoch (it was restored from a backup): remember it, pull from
+ * zero, and sweep afterwards what the full pull did not bring (`resync`), in one step. The
+ * outbox and the journal stay: the journal's items acknowledged under another epoch are sent
+ * again before anything else (outbox.js).
+ * @param {string} epoch
+ */
+export async function beginResync(epoch) {
+  const db = await getDb();
+  const tx = db.transaction("meta", "readwrite");
+  const meta = tx.objectStore("meta");
+  await Promise.all([meta.put(epoch, "epoch"), meta.put(0, "cursor"), meta.put(epoch, "resync")]);
+  await tx.done;
+}
+
+/**
+ * The end of a full pull after a new epoch: every record the pull did not bring (the server
+ * no longer has it, or it is deleted there) goes, except those of the outbox (still to be
+ * sent, or rejected and shown to the rep). Pulled records carry the epoch they came in.
+ * @param {string} epoch
+ * @returns {Promise<number>} how many records went
+ */
+export async function sweepUnseen(epoch) {
+  const db = await getDb();
+  const tx = db.transaction([...RECORD_STORES, "outbox", "meta"], "readwrite");
+  const queued = new Set((await tx.objectStore("outbox").getAll()).map((item) => item.id));
+  let swept = 0;
+  for (const name of RECORD_STORES) {
+    let cursor = await tx.objectStore(name).openCursor();
+    while (cursor) {
+      if (cursor.value._epoch !== epoch && !queued.has(cursor.value.id)) {
+        await cursor.delete();
+        swept += 1;
+      }
+      cursor = await cursor.continue();
+    }
+  }
+  await tx.objectStore("meta").delete("resync");
+  await tx.done;
+  return swept;
 }
 
 /**
  * Store one pull page and its cursor in one transaction, so a page is either all in or not
  * at all and the cursor never runs ahead of the data. A page without a cursor (the head
  * start) leaves the cursor where it was.
- * @param {{cursor?: number, changes: object, deleted?: object, removed?: object}} page
+ * Records carry the epoch they were pulled in (`_epoch`), for the sweep after a restore.
+ * @param {{cursor?: number, epoch?: string, changes: object, deleted?: object,
+ *   removed?: object}} page
  * @param {(store: string, record: object) => object} [overlay] re-applies still-pending
  *   local edits on top of a pulled record
  */
@@ -175,7 +254,10 @@ export async function applyPullPage(page, overlay = (_store, record) => record) 
   const writes = [];
   for (const [store, records] of Object.entries(page.changes || {})) {
     if (!RECORD_STORES.includes(store)) continue;
-    for (const record of records) writes.push(tx.objectStore(store).put(overlay(store, record)));
+    for (const record of records) {
+      const tagged = page.epoch ? { ...record, _epoch: page.epoch } : record;
+      writes.push(tx.objectStore(store).put(overlay(store, tagged)));
+    }
   }
   for (const [store, ids] of Object.entries(page.deleted || {})) {
     if (!RECORD_STORES.includes(store)) continue;
@@ -200,7 +282,7 @@ export async function applyPullPage(page, overlay = (_store, record) => record) 
 /** Forget everything (another user signs in on this phone). */
 export async function clearAll() {
   const db = await getDb();
-  const names = [...RECORD_STORES, "outbox", "meta"];
+  const names = [...RECORD_STORES, "outbox", "journal", "meta"];
   const tx = db.transaction(names, "readwrite");
   await Promise.all(names.map((name) => tx.objectStore(name).clear()));
   await tx.done;

@@ -7,6 +7,7 @@ import {
   STORES,
   addToOutbox,
   getMeta,
+  journalEntries,
   getRecord,
   outboxItems,
   putRecord,
@@ -63,14 +64,19 @@ function toMutation(item) {
 }
 
 /**
- * Apply a push answer. Only items named by a result move; the rest stay pending.
+ * Apply a push answer. Only items named by a result move; the rest stay pending. What the
+ * server acknowledged (applied, already applied, conflict) moves to the journal, stamped
+ * with the epoch of the answer, in case a restore takes it away from the server.
  * @param {object[]} results the push response's `results`
+ * @param {string|null} [epoch] the push response's `epoch`
  * @returns {Promise<{applied: number, conflicts: object[], rejected: number}>}
  */
-export async function settle(results) {
+export async function settle(results, epoch = null) {
   const items = await outboxItems();
   const byOp = new Map(items.map((item) => [item.op_id, item]));
-  const plan = { remove: [], update: [], records: [], drop: [] };
+  const now = new Date();
+  const plan = { remove: [], update: [], records: [], drop: [], journal: [], now: now.getTime() };
+  const acked = (item) => ({ ...item, status: "acked", epoch, acked_at: now.toISOString() });
   const summary = { applied: 0, conflicts: [], rejected: 0 };
   const settled = new Set();
   for (const result of results || []) {
@@ -78,9 +84,11 @@ export async function settle(results) {
     if (!item || item.status !== "pending") continue;
     if (result.status === "applied" || result.status === "already_applied") {
       plan.remove.push(item.seq);
+      plan.journal.push(acked(item));
       summary.applied += 1;
     } else if (result.status === "conflict") {
       plan.remove.push(item.seq);
+      plan.journal.push(acked(item));
       summary.conflicts.push({
         entity: item.entity,
         id: item.id,
@@ -109,6 +117,51 @@ export async function settle(results) {
     const kept = await getMeta("conflicts", []);
     await setMeta("conflicts", [...kept, ...summary.conflicts]);
   }
+  return summary;
+}
+
+/**
+ * Journal items the server acknowledged under another epoch than `epoch` (so perhaps after
+ * the backup it was restored from), oldest first, as the push request wants them. They go
+ * before the outbox: a queued edit may be of a record only the journal can bring back.
+ * @param {string} epoch the server's current epoch
+ * @param {number} [limit]
+ * @returns {Promise<object[]>}
+ */
+export async function journalBatch(epoch, limit = MAX_BATCH) {
+  const stale = (await journalEntries()).filter((entry) => entry.epoch !== epoch);
+  return stale.slice(0, limit).map(toMutation);
+}
+
+/**
+ * Apply the answer to a push of journal items. Acknowledged again (applied where the restore
+ * had lost it, already applied where the backup had it): stamped with the new epoch, so it is
+ * sent once per restore. Rejected now (e.g. its account was deleted after the restore): back
+ * to the outbox as a rejected item, shown to the rep like any other rejection.
+ * @param {object[]} results
+ * @param {string} epoch
+ * @returns {Promise<{applied: number, conflicts: object[], rejected: number}>}
+ */
+export async function settleJournal(results, epoch) {
+  const byOp = new Map((await journalEntries()).map((entry) => [entry.op_id, entry]));
+  const plan = { remove: [], update: [], records: [], journal: [], unjournal: [] };
+  const summary = { applied: 0, conflicts: [], rejected: 0 };
+  for (const result of results || []) {
+    const entry = byOp.get(result?.op_id);
+    if (!entry || entry.epoch === epoch) continue;
+    if (["applied", "already_applied", "conflict"].includes(result.status)) {
+      plan.journal.push({ ...entry, epoch });
+      summary.applied += 1;
+    } else if (result.status === "rejected") {
+      const item = { ...entry };
+      delete item.epoch;
+      delete item.acked_at;
+      plan.unjournal.push(entry.seq);
+      plan.update.push({ ...item, status: "rejected", errors: result.errors || [] });
+      summary.rejected += 1;
+    }
+  }
+  await settleOutbox(plan);
   return summary;
 }
 

@@ -2,13 +2,16 @@
 // nudges ("flush" after a Background Sync event), because Workbox's own queue counts a 5xx as
 // delivered and expires entries (DESIGN.md, "what has gone wrong for others").
 
-import { applyPullPage, getMeta, setMeta } from "./db.js";
+import { applyPullPage, beginResync, getMeta, setMeta, sweepUnseen } from "./db.js";
 import * as outbox from "./outbox.js";
 
 export const BACKOFF_BASE_MS = 2_000;
 export const BACKOFF_MAX_MS = 5 * 60_000;
 const LOCK_NAME = "fieldcrm-sync";
 const BUSY_RETRY_MS = 1_500;
+// New epochs met within one run before it gives up for now (a server restored again and
+// again in a minute is not something to chase in a loop).
+const MAX_EPOCH_CHANGES = 3;
 
 /**
  * Delay before retry number `failures` (1, 2, …): exponential, capped, with "equal jitter"
@@ -69,6 +72,24 @@ export function createSync({
     }, ms);
   }
 
+  /**
+   * The epoch of an answer. The first one a phone meets is adopted; another than the one it
+   * knows means the server was restored from a backup: keep the outbox, pull from zero and
+   * send the journal again first (db.beginResync). @returns {Promise<boolean>} changed
+   */
+  async function meetEpoch(epoch) {
+    if (!epoch) return false;
+    const known = await getMeta("epoch", null);
+    if (known === epoch) return false;
+    if (known === null) {
+      await setMeta("epoch", epoch);
+      return false;
+    }
+    await beginResync(epoch);
+    state.epochChanges = (state.epochChanges || 0) + 1;
+    return true;
+  }
+
   /** One push-then-pull. @returns {Promise<"done"|"offline"|"failed"|"revoked">} */
   async function runOnce() {
     if (state.phase === "revoked") return "revoked";
@@ -78,14 +99,35 @@ export function createSync({
     }
     state.phase = "syncing";
     state.pages = 0;
+    state.epochChanges = 0;
     await publish();
-    // Push everything queued, in order, batch by batch.
     for (;;) {
-      const batch = await outbox.nextBatch();
+      const outcome = await pushThenPull();
+      if (outcome !== "epoch") return outcome;
+      // A new epoch: from the top, so the journal goes before the outbox and the pull.
+      if (state.epochChanges > MAX_EPOCH_CHANGES) return fail({ kind: "transient", status: 409 });
+    }
+  }
+
+  async function pushThenPull() {
+    // Push the journal's items the server may have lost (after a restore), then everything
+    // queued, in order, batch by batch.
+    for (;;) {
+      const epoch = await getMeta("epoch", null);
+      let batch = epoch ? await outbox.journalBatch(epoch) : [];
+      const fromJournal = batch.length > 0;
+      if (!fromJournal) batch = await outbox.nextBatch();
       if (!batch.length) break;
-      const answer = await api.push(deviceId, batch);
+      const answer = await api.push(deviceId, batch, epoch);
+      if (answer.kind === "epoch") {
+        await meetEpoch(answer.data.epoch);
+        return "epoch";
+      }
       if (answer.kind !== "ok") return fail(answer);
-      const summary = await outbox.settle(answer.data.results);
+      if (await meetEpoch(answer.data.epoch)) return "epoch";
+      const summary = fromJournal
+        ? await outbox.settleJournal(answer.data.results, answer.data.epoch)
+        : await outbox.settle(answer.data.results, answer.data.epoch ?? null);
       // Nothing in the batch moved: the server named none of our items; do not spin.
       if (!summary.applied && !summary.rejected && !summary.conflicts.length) {
         return fail({ kind: "transient", status: answer.status });
@@ -94,7 +136,8 @@ export function createSync({
     }
     let cursor = await getMeta("cursor", 0);
     let headStart = await getMeta("headStart", null);
-    if (cursor === 0 && headStart === null && api.today) {
+    const resync = await getMeta("resync", null);
+    if (cursor === 0 && headStart === null && resync === null && api.today) {
       // A fresh install: today's route first, so the rep can start while the full pull (a
       // minute of data on a slow link) goes on. Its rows come again in the pull.
       const answer = await api.today();
@@ -111,9 +154,13 @@ export function createSync({
     }
     // Pull until the server says there is no more.
     for (;;) {
-      // While the cursor is 0, ask for the tombstones of rows the head start stored.
-      const answer = await api.pull(cursor, undefined, cursor === 0 ? headStart : null);
+      const epoch = await getMeta("epoch", null);
+      // While the cursor is 0, ask for the tombstones of rows the head start stored (after a
+      // restore none are needed: the sweep at the end drops whatever the pull did not bring).
+      const since = cursor === 0 && resync === null ? headStart : null;
+      const answer = await api.pull(cursor, undefined, since, epoch);
       if (answer.kind !== "ok") return fail(answer);
+      if (await meetEpoch(answer.data.epoch)) return "epoch";
       const pending = await outbox.pendingItems();
       await applyPullPage(answer.data, (store, record) =>
         outbox.overlayPending(pending, store, record),
@@ -124,6 +171,7 @@ export function createSync({
       if (state.pages === 1 && answer.data.more) await publish();
       if (!answer.data.more) break;
     }
+    if (resync !== null) await sweepUnseen(resync);
     state.failures = 0;
     state.lastError = null;
     state.phase = "idle";
