@@ -1,4 +1,7 @@
-"""The harness's child processes: ``python -m tests.harness seed|skew|interleave ARGS``.
+"""The harness's child processes: ``python -m tests.harness seed|skew|interleave ARGS``, and
+``backup`` / ``restore ARCHIVE`` (issue 23: through the backups services, passphrase
+``restore.PASSPHRASE``; ``restore`` answers the new epoch and a new token per user, since it
+ends every token issued before it).
 
 Each sets Django up on ``DATABASE_URL`` (see ``env.base_env``) and prints its answer as one
 line of JSON; ``interleave`` exits 1 when its report holds a failure.
@@ -16,7 +19,14 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    command, args = argv[0], [int(a) for a in argv[1:]]
+    command = argv[0]
+    if command in ("backup", "restore"):
+        from tests.harness.restore import backup_here, restore_here
+
+        answer = backup_here() if command == "backup" else restore_here(argv[1])
+        print(json.dumps(answer))
+        return 0
+    args = [int(a) for a in argv[1:]]
     if command == "seed":
         from tests.harness.world import seed_here
 
