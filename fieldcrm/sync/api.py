@@ -2,7 +2,7 @@
 
 import uuid
 
-from ninja import Field, Query, Router
+from ninja import Field, Query, Router, Status
 
 from fieldcrm.core.schemas import Input
 from fieldcrm.sync import selectors, services
@@ -55,6 +55,6 @@ def sync_push(request: ApiRequest, payload: PushIn):
     try:
         results = services.sync_push(actor=request.auth, mutations=payload.mutations, epoch=known)
     except services.EpochChanged as exc:
-        return 409, {"detail": str(exc), "code": "epoch_changed", "epoch": exc.epoch}
+        return Status(409, {"detail": str(exc), "code": "epoch_changed", "epoch": exc.epoch})
     cursor, epoch = selectors.sync_state()
     return {"epoch": epoch, "results": results, "cursor": cursor}
