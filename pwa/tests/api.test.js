@@ -19,6 +19,11 @@ test("only a 401 saying code revoked is revoked; an ended session or a bare 401 
   assert.equal(classify(403, { code: "revoked" }), "auth");
 });
 
+test("a 409 saying epoch_changed is a restored server; any other 409 is not", () => {
+  assert.equal(classify(409, { code: "epoch_changed", epoch: "e2" }), "epoch");
+  assert.equal(classify(409, { detail: [] }), "rejected");
+});
+
 test("a request answered 401 revoked comes back as kind revoked", async () => {
   const { fetchImpl } = fakeFetch([{ status: 401, body: { detail: "x", code: "revoked" } }]);
   const api = createApi({ fetchImpl, cookies: () => "csrftoken=tok" });

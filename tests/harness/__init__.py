@@ -11,7 +11,9 @@
 - ``browser``: the phone app in chromium (``Phone``, a persistent ``Profile``, ``PHONE``);
 - ``oracle``: what the server stored per client UUID (``check_oracle``, ``Tally``);
 - ``scenarios``: the server-side fault scenarios at any size (tests and bench run them);
-- ``clocks``, ``interleave``: scenarios 6 and 7, run in a child (``__main__``).
+- ``clocks``, ``interleave``: scenarios 6 and 7, run in a child (``__main__``);
+- ``restore``: phones through a backup and a restore (issue 23): ``JournalPhone`` (the app's
+  epoch and journal over HTTP) and the ``backup`` / ``restore`` children.
 
 Nothing here is collected by pytest; tests and benchmarks import it, never the other way.
 """
