@@ -109,6 +109,11 @@ def _pull(
         return None if on_replica else start_over(epoch)
     if on_replica and cursor > ceiling:
         return None
+    if cursor > ceiling:
+        # On the primary a cursor from the future can only come from before a restore: a
+        # phone that names no epoch (an older app) starts over too, rather than step back to
+        # a number whose rows it never saw.
+        return start_over(epoch)
     if cursor >= ceiling:
         # Nothing committed since the cursor, in any entity or scope change (they all take
         # their numbers from the one counter): a quiet pull costs this one read, whatever
