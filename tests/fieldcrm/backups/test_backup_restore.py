@@ -11,6 +11,7 @@ from django.test import Client
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.backups import archive, services
+from fieldcrm.core.models import SyncEpoch, sync_epoch
 from fieldcrm.users.models import User
 from fieldcrm.visits.models import Visit
 from tests.factories import make_account
@@ -42,6 +43,7 @@ def counts():
 
 def test_a_backup_verifies_and_restores_what_it_held_and_nothing_after(installation, world):
     before = counts()
+    epoch = sync_epoch()  # the backup holds it too
     path = services.backup_create(passphrase=SECRET, progress=lambda _m: None)
     assert path.suffix == ".fcbackup"
     report = services.backup_verify(path=path, passphrase=SECRET, progress=lambda _m: None)
@@ -56,9 +58,14 @@ def test_a_backup_verifies_and_restores_what_it_held_and_nothing_after(installat
     Account.objects.filter(name="Shop 1").delete()
     with pytest.raises(services.BackupRefused):
         services.backup_restore(path=path, passphrase=SECRET, progress=lambda _m: None)
-    services.backup_restore(path=path, passphrase=SECRET, force=True, progress=lambda _m: None)
+    report = services.backup_restore(
+        path=path, passphrase=SECRET, force=True, progress=lambda _m: None
+    )
     assert counts() == before
     assert set(Account.objects.values_list("name", flat=True)) == {f"Shop {i}" for i in range(5)}
+    # A new sync epoch, so phones re-send what the backup lacks (README, "Phones after a restore").
+    assert report["epoch"] == sync_epoch() != epoch
+    assert SyncEpoch.objects.count() == 1
     assert Visit.objects.get().notes == "kept"
 
 
