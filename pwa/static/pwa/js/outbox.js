@@ -103,7 +103,9 @@ export async function settle(results, epoch = null) {
     }
     settled.add(item.seq);
     if (result.record && STORES[item.entity]) {
-      plan.records.push({ store: STORES[item.entity], record: result.record });
+      // Tagged like a pulled record: the server of this epoch has it (db.sweepUnseen).
+      const record = epoch ? { ...result.record, _epoch: epoch } : result.record;
+      plan.records.push({ store: STORES[item.entity], record });
     }
   }
   // A record with a later edit still queued keeps showing that edit over the server's copy.
