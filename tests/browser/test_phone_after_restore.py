@@ -5,6 +5,7 @@ is the previous version's, with a change still in its outbox, upgrades and sends
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -28,6 +29,21 @@ PHONE_VIEW = """async () => {
   }
   const journal = (await db.journalEntries()).length;
   return { view, epoch: await db.getMeta("epoch", null), journal };
+}"""
+
+
+def resynced(page, epoch: str, timeout_s: float = 30) -> None:
+    """Until the phone has met ``epoch`` and finished its full pull (the sweep clears
+    ``resync``). Polled from here: ``evaluate`` awaits the page's promises."""
+    deadline = time.monotonic() + timeout_s
+    while page.evaluate(RESYNCED, epoch) is not True:
+        assert time.monotonic() < deadline, "the phone never finished its pull after the restore"
+        time.sleep(0.2)
+
+
+RESYNCED = """async (epoch) => {
+  const { db } = window.fieldcrm;
+  return (await db.getMeta("epoch", null)) === epoch && (await db.getMeta("resync", null)) === null;
 }"""
 
 
@@ -58,14 +74,7 @@ def test_a_visit_lost_to_a_restore_comes_back_once(
     phone.page.reload()
     phone.page.wait_for_url(re.compile(r"/login/"))
     phone.login("rep1")
-    phone.page.wait_for_function(
-        """async (epoch) => {
-            const { db } = window.fieldcrm;
-            return (await db.getMeta("epoch", null)) === epoch
-                && (await db.getMeta("resync", null)) === null;
-        }""",
-        arg=sync_epoch(),
-    )
+    resynced(phone.page, sync_epoch())
     after = phone.page.evaluate(PHONE_VIEW)
     assert after["epoch"] == sync_epoch()
     visit = Visit.objects.get(notes="after the backup")  # exactly one
