@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.automation.models import EventType
+from fieldcrm.automation.outbox import event_record
 from fieldcrm.core import geo
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import insert_many, update_many, validate
@@ -301,3 +303,9 @@ def _log(
     if future or account.last_visited_at is None or account.last_visited_at < visit.completed_at:
         account.last_visited_at = visit.completed_at
         writes.accounts[account.pk] = account
+    # Last, after every check: a refused item of a batch leaves no event behind.
+    event_record(kind=EventType.VISIT_LOGGED, record_type="visit", record_id=visit.pk, data={
+        "id": visit.pk, "account_id": visit.account_id, "account": visit.account.name,
+        "rep_id": visit.rep_id, "outcome": visit.outcome, "notes": visit.notes,
+        "completed_at": visit.completed_at,
+    }, actor=actor)  # fmt: skip
