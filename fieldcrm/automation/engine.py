@@ -13,6 +13,7 @@ subscribed to it (the worker's step, registered in apps.py; Celery's job does th
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from decimal import Decimal, InvalidOperation
@@ -74,13 +75,6 @@ def condition_holds(condition: dict[str, Any], data: dict[str, Any]) -> bool:
 
 
 def _run(rule: Rule, event: Event) -> tuple[str, list[str]]:
-    if event.depth >= MAX_DEPTH:
-        line = _(
-            "Not run: this event was made by %(n)d rule runs in a row (the bound is %(n)d): "
-            "rules are triggering each other."
-        ) % {"n": MAX_DEPTH}
-        log.warning("automation loop bound: rule %s on event %s (%s)", rule.pk, event.pk, line)
-        return RuleRun.Status.LOOP, [line]
     unmet = [c for c in rule.conditions if not condition_holds(c, event.data)]
     if unmet:
         return RuleRun.Status.SKIPPED, [
@@ -88,10 +82,21 @@ def _run(rule: Rule, event: Event) -> tuple[str, list[str]]:
             % {"field": c.get("field"), "op": c.get("op"), "value": c.get("value")}
             for c in unmet
         ]
+    if event.depth >= MAX_DEPTH:
+        line = _(
+            "Not run: this event was made by %(n)d rule runs in a row (the bound is %(n)d): "
+            "rules are triggering each other."
+        ) % {"n": MAX_DEPTH}
+        log.warning("automation loop bound: rule %s on event %s (%s)", rule.pk, event.pk, line)
+        return RuleRun.Status.LOOP, [line]
     lines = []
+    # The run's own copy: an action may update it for the next ones ("assign, then notify
+    # the owner"), and the next rule on this event must see the event as it was.
+    seen = copy.copy(event)
+    seen.data = dict(event.data)
     with caused_by(depth=event.depth + 1):
         for spec in rule.actions:
-            lines.append(actions.action_run(rule=rule, event=event, spec=spec))
+            lines.append(actions.action_run(rule=rule, event=seen, spec=spec))
     return RuleRun.Status.DONE, lines
 
 
@@ -100,7 +105,9 @@ def rule_run(*, rule: Rule, event: Event) -> str:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                run = RuleRun.objects.create(rule=rule, event=event, status=RuleRun.Status.DONE,
+                # Claimed first (the unique key), its outcome set below in the same
+                # transaction: nobody ever reads the placeholder status.
+                run = RuleRun.objects.create(rule=rule, event=event, status=RuleRun.Status.FAILED,
                                              at=clock.now())  # fmt: skip
         except IntegrityError:
             return "duplicate"

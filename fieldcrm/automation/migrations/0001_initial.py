@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('notifications', '0003_alter_delivery_channel_alter_delivery_notification_and_more'),
+        ('notifications', '0003_webhook_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
