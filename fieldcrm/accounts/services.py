@@ -81,8 +81,8 @@ def account_save(
     # The outbox (automation rules, webhooks): a new account, or a status or owner change.
     if adding or changed:
         kind = EventType.ACCOUNT_CREATED if adding else EventType.ACCOUNT_CHANGED
-        event_record(kind=kind, record_type="account", record_id=account.pk,
-                     data={**account_event_data(account), "changed": changed}, actor=actor)  # fmt: skip
+        data = {**account_event_data(account), "changed": changed}
+        event_record(kind=kind, record_type="account", record_id=account.pk, data=data, actor=actor)
     return account
 
 

@@ -89,8 +89,9 @@ def _create_task(rule: Rule, event: Event, spec: dict[str, Any]) -> str:
         data["account_id"] = event.data["account_id"]
     task = task_create(actor=_acting(rule), data=data)
     return _("Task “%(title)s” for %(who)s, due %(due)s") % {
-        "title": task.title, "who": assignee.display_name, "due": task.due_at.date().isoformat()
-        if task.due_at else "",
+        "title": task.title,
+        "who": assignee.display_name,
+        "due": task.due_at.date().isoformat() if task.due_at else "",
     }
 
 
@@ -173,12 +174,17 @@ def _set_status(rule: Rule, event: Event, spec: dict[str, Any]) -> str:
     if account.status != status:
         account_update(account=account, fields={"status": status}, actor=_acting(rule))
     return _("Status of %(name)s: %(status)s") % {
-        "name": account.name, "status": Account.Status(status).label,
+        "name": account.name,
+        "status": Account.Status(status).label,
     }
 
 
 def _call_webhook(rule: Rule, event: Event, spec: dict[str, Any]) -> str:
-    webhook = Webhook.objects.filter(pk=spec.get("webhook_id"), enabled=True).first()
+    webhook_id = spec.get("webhook_id")
+    webhook = (
+        Webhook.objects.filter(pk=webhook_id, enabled=True).first()
+        if isinstance(webhook_id, int) else None
+    )  # fmt: skip
     if webhook is None:
         raise DomainError("webhook_id", _("No such enabled webhook."))
     queued = webhook_enqueue(webhook=webhook, event=event)

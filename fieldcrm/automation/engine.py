@@ -45,7 +45,9 @@ def _number(value: Any) -> Decimal | None:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, str) or isinstance(b, str):
-        return str(a if a is not None else "").casefold() == str(b if b is not None else "").casefold()
+        return (
+            str(a if a is not None else "").casefold() == str(b if b is not None else "").casefold()
+        )
     return bool(a == b)
 
 
@@ -156,4 +158,3 @@ def events_process(*, limit: int = 200) -> dict[str, int]:
         Event.objects.filter(pk=event_id).update(processed_at=clock.now(), claimed_until=None)
         outcomes["events"] = outcomes.get("events", 0) + 1
     return outcomes
-

@@ -30,7 +30,9 @@ class RuleForm(forms.Form):
     trigger = forms.ChoiceField(label=_("When"), choices=EventType.choices)
     field = forms.CharField(label=_("If the field"), max_length=60, required=False,
                             help_text=_("e.g. stage, status, outcome, amount"))  # fmt: skip
-    op = forms.ChoiceField(label=_("Condition"), choices=[(o, OPERATOR_LABELS[o]) for o in OPERATORS])
+    op = forms.ChoiceField(
+        label=_("Condition"), choices=[(o, OPERATOR_LABELS[o]) for o in OPERATORS]
+    )
     value = forms.CharField(label=_("Value"), max_length=200, required=False)
     action = forms.ChoiceField(label=_("Then"), choices=ACTION_LABELS)
     text = forms.CharField(label=_("Task title, message or tag"), max_length=200, required=False,
@@ -43,8 +45,9 @@ class RuleForm(forms.Form):
     def __init__(self, *args: Any, webhooks: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "rule_%s")
         super().__init__(*args, **kwargs)
-        if webhooks is not None:
-            self.fields["webhook"].queryset = webhooks
+        field = self.fields["webhook"]
+        if webhooks is not None and isinstance(field, forms.ModelChoiceField):
+            field.queryset = webhooks
 
     def rule_data(self) -> dict[str, Any]:
         """The service's shape (it checks the rest and names the field it refuses)."""

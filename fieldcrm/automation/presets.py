@@ -43,7 +43,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "order_thank_you",
         _("Visit with an order → thank-you call in 7 days"),
-        _("When a visit is logged with an order taken, the rep gets a follow-up call a week later."),
+        _("When a visit is logged with an order taken, the rep gets a call a week later."),
         EventType.VISIT_LOGGED,
         [{"field": "outcome", "op": "eq", "value": "order"}],
         [{"type": "create_task", "title": _("Follow up on the order: {account}"), "due_in_days": 7,

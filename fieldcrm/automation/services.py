@@ -65,7 +65,8 @@ def _check_action(spec: Any) -> dict[str, Any]:
         if spec.get("status") not in Account.Status.values:
             raise DomainError("actions", _("Unknown account status."))
     elif kind == "call_webhook":
-        if not Webhook.objects.filter(pk=spec.get("webhook_id")).exists():
+        webhook_id = spec.get("webhook_id")
+        if not isinstance(webhook_id, int) or not Webhook.objects.filter(pk=webhook_id).exists():
             raise DomainError("actions", _("No such webhook."))
     elif kind == "assign_owner" and not spec.get("to"):
         raise DomainError("actions", _("Say who becomes the owner."))

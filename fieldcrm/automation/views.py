@@ -60,7 +60,9 @@ def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, st
         form.add_error(fields.get(name) if fields.get(name) in form.fields else None, message)
 
 
-def _rules_page(request: PageRequest, form: RuleForm | None = None, status: int = 200) -> HttpResponse:
+def _rules_page(
+    request: PageRequest, form: RuleForm | None = None, status: int = 200
+) -> HttpResponse:
     webhooks = selectors.webhook_list(actor=request.user)
     return render(request, "automation/rules.html", {
         "rules": selectors.rule_list(actor=request.user),
@@ -96,7 +98,9 @@ def rule_from_template(request: PageRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Rule “%(name)s” made from the template.") % {"name": rule.name})
+        messages.success(
+            request, _("Rule “%(name)s” made from the template.") % {"name": rule.name}
+        )
     return HttpResponseRedirect(reverse("automation:rules"))
 
 
@@ -109,7 +113,9 @@ def rule(request: PageRequest, rule_id: int) -> HttpResponse:
         services.rule_delete(actor=request.user, rule_id=rule_id)
         messages.success(request, _("Rule deleted."))
     elif what in ("enable", "disable"):
-        services.rule_update(actor=request.user, rule_id=rule_id, data={"enabled": what == "enable"})
+        services.rule_update(
+            actor=request.user, rule_id=rule_id, data={"enabled": what == "enable"}
+        )
         messages.success(request, _("Rule enabled.") if what == "enable" else _("Rule disabled."))
     else:
         messages.error(request, _("Unknown action."))

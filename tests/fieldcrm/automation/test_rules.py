@@ -7,7 +7,7 @@ import pytest
 from fieldcrm.automation.engine import MAX_DEPTH, event_process, events_process
 from fieldcrm.automation.models import Event, Rule, RuleRun
 from fieldcrm.automation.services import rule_create, rule_from_preset
-from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.deals.models import Pipeline, Stage
 from fieldcrm.deals.services import deal_create, deal_move
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.models import Notification
@@ -57,7 +57,7 @@ def test_deal_entering_proposal_makes_one_task_per_entry_and_none_when_redeliver
     runs = RuleRun.objects.filter(rule=rule)
     assert runs.count() == 3
     done = runs.filter(status="done").first()
-    assert done.log == [f"Task “Call about the offer: Espresso” for rep1, due 2026-03-05"]
+    assert done.log == ["Task “Call about the offer: Espresso” for rep1, due 2026-03-05"]
 
 
 def test_an_event_rolled_back_with_its_change_never_runs_a_rule(world, sales):
@@ -108,10 +108,11 @@ def test_rules_that_trigger_each_other_stop_at_the_bound_with_a_clear_log_line(w
 
 
 def test_web_lead_preset_assigns_the_territory_reps_in_turn_and_notifies_them(world):
+    from django.contrib.gis.geos import Point
+
     from fieldcrm.leads.models import WebForm
     from fieldcrm.leads.schemas import LeadIn
     from fieldcrm.leads.services import _lead_store
-    from django.contrib.gis.geos import Point
 
     world.territory_a.reps.add(world.rep2)
     rule_from_preset(actor=world.admin, key="web_lead_to_rep")
@@ -124,7 +125,9 @@ def test_web_lead_preset_assigns_the_territory_reps_in_turn_and_notifies_them(wo
     assert owners == {"Lead one": world.rep1, "Lead two": world.rep2}
     told = Notification.objects.filter(kind="automation").order_by("recipient_id")
     assert [(n.recipient, n.params["title"]) for n in told] == [
-        (world.rep1, "New web lead: Lead one"), (world.rep2, "New web lead: Lead two")]
+        (world.rep1, "New web lead: Lead one"),
+        (world.rep2, "New web lead: Lead two"),
+    ]
 
 
 def test_only_admins_write_rules_and_read_their_runs(as_user, world, sales):
@@ -137,8 +140,9 @@ def test_only_admins_write_rules_and_read_their_runs(as_user, world, sales):
     assert as_user("manager").get("automation/runs").json()["count"] == 0
     bad = as_user("admin").post("automation/rules", {**body, "trigger": "deal.exploded"})
     assert bad.status_code == 422 and "trigger" in bad.content.decode()
-    bad = as_user("admin").post("automation/rules", {**body, "actions": [
-        {"type": "call_webhook", "webhook_id": 12345}]})
+    bad = as_user("admin").post(
+        "automation/rules", {**body, "actions": [{"type": "call_webhook", "webhook_id": 12345}]}
+    )
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "actions"]
     assert Rule.objects.count() == 1  # nothing half-saved
     templates = as_user("admin").get("automation/templates").json()

@@ -60,12 +60,16 @@ def receiver(fail: int = 0):
 
 
 def a_task(world):
-    return task_create(actor=world.manager, data={"title": "Call Anna", "assignee_id": world.rep1.pk})
+    return task_create(
+        actor=world.manager, data={"title": "Call Anna", "assignee_id": world.rep1.pk}
+    )
 
 
 def test_a_receiver_failing_three_times_gets_one_accepted_delivery_after_four_attempts(world):
     with receiver(fail=3) as r, clock.frozen(T0):
-        hook = webhook_create(actor=world.admin, data={"url": r.url, "event_types": ["task.created"]})
+        hook = webhook_create(
+            actor=world.admin, data={"url": r.url, "event_types": ["task.created"]}
+        )
         task = a_task(world)
         assert events_process()["webhook_queued"] == 1
         at = T0
@@ -103,8 +107,12 @@ def test_the_delivery_log_and_replay_through_the_api(as_user, world):
         deliveries_send()  # 500
         log = as_user("admin").get(f"webhooks/{hook_id}/deliveries").json()["items"]
         (entry,) = log
-        assert entry["status"] == "pending" and [a["status_code"] for a in entry["attempts"]] == [500]
-        assert entry["next_attempt_at"] == (T0 + dt.timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+        assert entry["status"] == "pending" and [a["status_code"] for a in entry["attempts"]] == [
+            500
+        ]
+        assert entry["next_attempt_at"] == (T0 + dt.timedelta(minutes=1)).isoformat().replace(
+            "+00:00", "Z"
+        )
         with clock.frozen(T0 + dt.timedelta(minutes=1)):
             deliveries_send()  # 204
         replay = as_user("admin").post(f"webhook-deliveries/{entry['id']}/replay", {})
@@ -112,11 +120,15 @@ def test_the_delivery_log_and_replay_through_the_api(as_user, world):
         with clock.frozen(T0 + dt.timedelta(minutes=2)):
             assert deliveries_send() == {"sent": 1}
     assert len(r.accepted) == 2  # the replay: the same key, the receiver's to drop or take
-    assert r.accepted[0][0]["FieldCRM-Idempotency-Key"] == r.accepted[1][0]["FieldCRM-Idempotency-Key"]
+    assert (
+        r.accepted[0][0]["FieldCRM-Idempotency-Key"] == r.accepted[1][0]["FieldCRM-Idempotency-Key"]
+    )
     # Other roles see no webhook, no log, and cannot replay.
     assert as_user("manager").get("webhooks").json()["count"] == 0
     assert as_user("manager").get(f"webhooks/{hook_id}/deliveries").status_code == 404
-    assert as_user("manager").post(f"webhook-deliveries/{entry['id']}/replay", {}).status_code == 404
+    assert (
+        as_user("manager").post(f"webhook-deliveries/{entry['id']}/replay", {}).status_code == 404
+    )
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "javascript:alert(1)", "example.com", ""])
@@ -130,7 +142,9 @@ def test_only_http_urls_are_accepted_naming_the_field(as_user, world, url):
 def test_repeated_failure_disables_the_webhook_and_tells_the_admins(world, settings):
     settings.FIELDCRM_WEBHOOK_DISABLE_AFTER = 3
     with receiver(fail=100) as r, clock.frozen(T0):
-        hook = webhook_create(actor=world.admin, data={"url": r.url, "event_types": ["task.created"]})
+        hook = webhook_create(
+            actor=world.admin, data={"url": r.url, "event_types": ["task.created"]}
+        )
         a_task(world)
         a_task(world)
         events_process()
