@@ -108,6 +108,7 @@ def rule_from_template(request: PageRequest) -> HttpResponse:
 @settings_page
 def rule(request: PageRequest, rule_id: int) -> HttpResponse:
     """Enable, disable or delete one rule."""
+    selectors.rule_get(actor=request.user, rule_id=rule_id)  # 404 first
     what = request.POST.get("do")
     if what == "delete":
         services.rule_delete(actor=request.user, rule_id=rule_id)
@@ -153,6 +154,7 @@ def webhooks(request: PageRequest) -> HttpResponse:
 @settings_page
 def webhook(request: PageRequest, webhook_id: int) -> HttpResponse:
     """One webhook's delivery log (every attempt); POST: enable, disable or delete it."""
+    hook = selectors.webhook_get(actor=request.user, webhook_id=webhook_id)  # 404 first
     if request.method == "POST":
         what = request.POST.get("do")
         if what == "delete":
@@ -165,7 +167,6 @@ def webhook(request: PageRequest, webhook_id: int) -> HttpResponse:
             messages.success(request, _("Webhook enabled.") if what == "enable"
                              else _("Webhook disabled."))  # fmt: skip
         return HttpResponseRedirect(reverse("automation:webhook", args=[webhook_id]))
-    hook = selectors.webhook_get(actor=request.user, webhook_id=webhook_id)
     log = selectors.webhook_deliveries(actor=request.user, webhook_id=webhook_id)[:100]
     return render(request, "automation/webhook.html", {"webhook": hook, "log": log})
 
