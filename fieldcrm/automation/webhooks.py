@@ -76,6 +76,10 @@ def webhook_enqueue(*, webhook: Webhook, event: Event) -> WebhookDelivery | None
         return None
 
 
+def webhooks_any() -> bool:
+    return Webhook.objects.filter(enabled=True).exists()
+
+
 def webhooks_for(event: Event) -> list[Webhook]:
     # Few rows; the JSON list is matched here (SQLite has no JSON containment lookup).
     return [w for w in Webhook.objects.filter(enabled=True) if event.kind in w.event_types]

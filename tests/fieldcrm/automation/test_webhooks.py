@@ -23,16 +23,21 @@ T0 = dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC)
 
 
 class Receiver:
-    """Answers 500 to the first ``fail`` POSTs, then 204; keeps every request it got."""
+    """Answers 500 to the first ``fail`` POSTs, then 204; keeps every request it got. With
+    ``hang``, the first POSTs get no answer until the receiver stops (the sender times out)."""
 
-    def __init__(self, fail: int) -> None:
-        self.fail, self.requests, self.accepted = fail, [], []
+    def __init__(self, fail: int, hang: int = 0) -> None:
+        self.fail, self.hang, self.requests, self.accepted = fail, hang, [], []
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((self.headers, body))
+                if len(receiver.requests) <= receiver.hang:
+                    receiver.release.wait(30)
+                    return
                 if len(receiver.requests) <= receiver.fail:
                     self.send_response(500)
                 else:
@@ -48,13 +53,14 @@ class Receiver:
 
 
 @contextmanager
-def receiver(fail: int = 0):
-    r = Receiver(fail)
+def receiver(fail: int = 0, hang: int = 0):
+    r = Receiver(fail, hang)
     thread = threading.Thread(target=r.server.serve_forever, daemon=True)
     thread.start()
     try:
         yield r
     finally:
+        r.release.set()
         r.server.shutdown()
         r.server.server_close()
 
@@ -95,6 +101,20 @@ def test_a_receiver_failing_three_times_gets_one_accepted_delivery_after_four_at
     assert wd.delivery.status == "sent" and wd.delivery.attempts == 4
     hook.refresh_from_db()
     assert hook.consecutive_failures == 0
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried(world, settings):
+    settings.FIELDCRM_WEBHOOK_TIMEOUT_S = 0.3
+    with receiver(hang=1) as r, clock.frozen(T0):
+        webhook_create(actor=world.admin, data={"url": r.url, "event_types": ["task.created"]})
+        a_task(world)
+        events_process()
+        assert deliveries_send() == {"pending": 1}
+        with clock.frozen(T0 + dt.timedelta(minutes=1)):
+            assert deliveries_send() == {"sent": 1}
+    first, second = WebhookAttempt.objects.order_by("at", "id")
+    assert first.status_code is None and "timed out" in first.error
+    assert second.status_code == 204 and len(r.accepted) == 1
 
 
 def test_the_delivery_log_and_replay_through_the_api(as_user, world):
