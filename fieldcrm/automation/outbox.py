@@ -44,6 +44,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def event_build(
+    *,
+    kind: str,
+    record_type: str,
+    record_id: object,
+    data: dict[str, Any],
+    actor: Any = None,
+) -> Event:
+    """One event, unsaved: for writers that insert a batch at once (``events_write``)."""
+    return Event(
+        kind=kind, record_type=record_type, record_id=str(record_id),
+        data={k: _plain(v) for k, v in data.items()},
+        actor=actor if getattr(actor, "pk", None) else None, depth=_depth.get(),
+    )  # fmt: skip
+
+
+def events_write(events: list[Event]) -> None:
+    """Insert events in the caller's transaction (which must be open: the change and its
+    events commit together), one statement for the batch."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events must be written inside the transaction of the change")
+    Event.objects.bulk_create(events)
+
+
 def event_record(
     *,
     kind: str,
@@ -52,12 +76,8 @@ def event_record(
     data: dict[str, Any],
     actor: Any = None,
 ) -> Event:
-    """Write one event in the caller's transaction (which must be open: the change and its
-    event commit together)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("event_record() must run inside the transaction of the change")
-    return Event.objects.create(
-        kind=kind, record_type=record_type, record_id=str(record_id),
-        data={k: _plain(v) for k, v in data.items()},
-        actor=actor if getattr(actor, "pk", None) else None, depth=_depth.get(),
-    )  # fmt: skip
+    """Write one event in the caller's transaction."""
+    event = event_build(kind=kind, record_type=record_type, record_id=record_id, data=data,
+                        actor=actor)  # fmt: skip
+    events_write([event])
+    return event

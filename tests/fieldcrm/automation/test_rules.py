@@ -149,3 +149,22 @@ def test_only_admins_write_rules_and_read_their_runs(as_user, world, sales):
     assert {t["key"] for t in templates} >= {"offer_follow_up", "web_lead_to_rep"}
     made = as_user("admin").post("automation/rules/from-template", {"template": "offer_follow_up"})
     assert made.status_code == 201 and made.json()["trigger"] == "deal.stage_entered"
+
+
+def test_a_visit_logged_with_an_order_gives_its_rep_a_call_in_a_week(world, sales):
+    from fieldcrm.visits.models import Visit
+    from fieldcrm.visits.services import visit_log
+
+    rule_from_preset(actor=world.admin, key="order_thank_you")
+    account = sales["account"]
+    with clock.frozen(T0):
+        for outcome in ("order", "no_interest"):
+            visit = Visit.objects.create(account=account, rep=world.rep1, scheduled_on=T0.date())
+            visit_log(actor=world.rep1, visit_id=visit.pk, data={"outcome": outcome})
+        events_process()
+    (task,) = Task.objects.filter(title__startswith="Follow up on the order")
+    assert (task.assignee, task.account, task.due_at) == (
+        world.rep1,
+        account,
+        T0 + dt.timedelta(days=7),
+    )
