@@ -168,3 +168,39 @@ def test_a_visit_logged_with_an_order_gives_its_rep_a_call_in_a_week(world, sale
         account,
         T0 + dt.timedelta(days=7),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_same_events_run_each_rule_once(world, sales):
+    # Real concurrent connections on PostGIS: the event's claim keeps two workers apart, and
+    # when both process one event anyway (a lease expired mid-run), the run's unique key does.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers (SQLite's test database is one shared memory DB)")
+    import threading
+
+    rule_from_preset(actor=world.admin, key="offer_follow_up")
+    stages = sales["stages"]
+    data = {"account_id": sales["account"].pk, "name": "Deal"}
+    deals = [deal_create(actor=world.rep1, data=dict(data)) for _ in range(10)]
+    for deal in deals:
+        move(world, deal, stages["Proposal"])
+    same = Event.objects.filter(kind="deal.stage_entered").first()
+    start = threading.Barrier(2)
+
+    def worker(job):
+        try:
+            start.wait()
+            job()
+        finally:
+            connection.close()
+
+    for job in (events_process, lambda: event_process(same)):
+        threads = [threading.Thread(target=worker, args=(job,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert Task.objects.filter(deal__in=deals).count() == 10
+    assert RuleRun.objects.filter(status="done").count() == 10
