@@ -82,15 +82,19 @@ class Rule(models.Model):
         return self.name
 
 
+class RuleRunStatus(models.TextChoices):
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Conditions not met")
+    FAILED = "failed", _("Failed")
+    LOOP = "loop", _("Stopped: loop bound")
+
+
 class RuleRun(models.Model):
     """One rule on one event: what it did, or why not. Unique per (rule, event): a redelivered
     event finds its run taken and does nothing."""
 
-    class Status(models.TextChoices):
-        DONE = "done", _("Done")
-        SKIPPED = "skipped", _("Conditions not met")
-        FAILED = "failed", _("Failed")
-        LOOP = "loop", _("Stopped: loop bound")
+    # Module-level choices: each gets its own name in the OpenAPI schema.
+    Status = RuleRunStatus
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="runs")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="runs")
