@@ -234,7 +234,7 @@ FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default
 # Outbound webhooks: how long to wait for an answer, and after how many failures in a row a
 # webhook is disabled (its admins are told).
 FIELDCRM_WEBHOOK_TIMEOUT_S = env.float("FIELDCRM_WEBHOOK_TIMEOUT_S", default=10.0)
-FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=15)
+FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=10)
 
 # Map tiles: by default our own vector tiles (fieldcrm/core/tiles.py), built by `make setup`
 # from the committed OSM extracts, or by `manage.py build_tiles` for your regions; a tile
