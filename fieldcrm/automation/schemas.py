@@ -9,7 +9,13 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from fieldcrm.automation.models import EventType, RuleRun, WebhookAttempt, WebhookDelivery
+from fieldcrm.automation.models import (
+    EventType,
+    RuleRun,
+    RuleRunStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from fieldcrm.core.schemas import Input
 
 Operator = Literal["eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty"]
@@ -87,7 +93,7 @@ class RuleRunOut(Schema):
     event: EventType
     record_type: str
     record_id: str
-    status: RuleRun.Status
+    status: RuleRunStatus
     log: list[str]
     at: dt.datetime
 
