@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # A job for the worker process, (solver, option, deadline): ("ortools", config, t) or
-# ("pyvrp", seed, t), with t on the time.monotonic() clock.
+# ("pyvrp", seed, t) or ("pyvrp-rests", seed, t) (the stand-in problem of
+# pyvrp_solver.build_data with break clients), with t on the time.monotonic() clock.
 Task = tuple[str, str | int, float]
 
 

@@ -46,7 +46,15 @@ class TimeWindow:
 class Break:
     """A rest of ``duration_s`` that must lie wholly inside ``window``.
 
-    A route that ends before the window opens (or starts after it closes) needs no break.
+    The one break rule (schedule.py decides it, every solver is held to it): a rep's working
+    day runs from leaving the start (``Route.start_s``) to arriving at the end
+    (``Route.end_s``). If that day *overlaps* the window — it starts before the window closes
+    and ends after it opens — the break is taken within the day and wholly inside the window
+    (at a stop before or after its service, while waiting for it to open, or before the drive
+    home). A day that ends by the time the window opens, or starts once it has closed, needs
+    none: a rep who has finished before lunch needs no lunch, and one who comes home during the
+    window rests before coming home, not after. A rep who may not leave until too late in the
+    window to fit the rest starts when the window closes.
     """
 
     window: TimeWindow

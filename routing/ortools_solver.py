@@ -32,8 +32,19 @@ def small_problem_budget_s(k: int) -> float:
     return 0.1 + 0.05 * k
 
 
-def solve_ortools(inp: SolverInput, *, deadline: float, config: str = "ours") -> Candidate:
-    """Search until ``deadline`` (a ``time.monotonic()`` value) and return the best orders."""
+def solve_ortools(
+    inp: SolverInput,
+    *,
+    deadline: float,
+    config: str = "ours",
+    initial: tuple[tuple[int, ...], ...] | None = None,
+) -> Candidate:
+    """Search until ``deadline`` (a ``time.monotonic()`` value) and return the best orders.
+
+    ``initial`` (per vehicle, stop numbers; a valid plan, visits may be left out) starts the
+    search from those routes instead of a first-solution heuristic: the candidate is then
+    named ``ortools:warm``.
+    """
     t0 = time.monotonic()
     k, n_vehicles = len(inp.stop_point), len(inp.start_point)
     node_point = np.array([*inp.stop_point, *inp.start_point, *inp.end_point], dtype=np.int64)
@@ -82,6 +93,14 @@ def solve_ortools(inp: SolverInput, *, deadline: float, config: str = "ours") ->
             earliest, latest, duration = brk
             interval = solver.FixedDurationIntervalVar(earliest, latest, duration, False, f"b{v}")
             time_dim.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
+            # OR-Tools would also place the break before the start or after the end of the
+            # route. Break's rule (model.py): a day overlapping the window rests within it.
+            start, end = time_dim.CumulVar(routing.Start(v)), time_dim.CumulVar(routing.End(v))
+            free = solver.IsLessOrEqualCstVar(end, earliest) + solver.IsGreaterOrEqualCstVar(
+                start, latest + duration
+            )
+            solver.Add(interval.StartExpr() + horizon * free >= start)
+            solver.Add(interval.EndExpr() <= end + horizon * free)
 
     if any(m is not None for m in inp.max_visits):
         ones = routing.RegisterUnaryTransitVector([1] * k + [0] * (2 * n_vehicles))
@@ -132,7 +151,16 @@ def solve_ortools(inp: SolverInput, *, deadline: float, config: str = "ours") ->
     params.time_limit.FromMilliseconds(int(limit * 1000))
 
     search_t0 = time.monotonic()
-    assignment = routing.SolveWithParameters(params)
+    assignment = None
+    if initial is not None:
+        routing.CloseModelWithParameters(params)
+        routes = [[manager.NodeToIndex(s) for s in order] for order in initial]
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is not None:
+            config = "warm"
+            assignment = routing.SolveFromAssignmentWithParameters(start, params)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(params)
     search_s = time.monotonic() - search_t0
     if assignment is None:
         return Candidate(f"ortools:{config}", None, (None,) * n_vehicles, search_s, limit)

@@ -106,6 +106,10 @@ def prepare(problem: Problem) -> Prepared:
         start_point.append(point(here))
         end_point.append(point(v.end or v.start))
         first = max(v.shift.start_s, v.current_time_s or 0, problem.now_s or 0)
+        if v.break_ is not None:
+            w, rest = v.break_.window, v.break_.duration_s
+            if w.end_s - rest < first < w.end_s:
+                first = w.end_s  # too late in the window to rest: Break's rule says wait
         earliest.append(first)
         latest.append(v.shift.end_s)
     stop_point = [

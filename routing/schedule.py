@@ -29,10 +29,10 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
     brk = vehicle.break_
     break_at: int | None = None
     latest_break = brk.window.end_s - brk.duration_s if brk else 0
-    # A rep who may only set off once the break window has room behind them rested before.
-    pending = (
-        brk is not None and bool(order) and prep.earliest_s[v] < brk.window.start_s + brk.duration_s
-    )
+    # Break's rule (model.py): a day that starts before the window closes and ends after it
+    # opens takes the break. Whether it ends after the opening is known at the end of the pass;
+    # until then the break is pending and taken as late as the visits allow.
+    pending = brk is not None and bool(order) and prep.earliest_s[v] < brk.window.end_s
 
     def take_break(now: int) -> int:
         nonlocal break_at, pending
@@ -55,15 +55,24 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
         arrive = now + leg
         windows = effective_windows(stop.windows, prep.horizon_s)
         start = _service_start(arrive, windows)
+        rested = 0  # the part of the wait at this stop that is the break, not idle time
         if pending and brk is not None:
             hinted = break_hint_s is not None and break_hint_s < (start if start >= 0 else arrive)
             too_late = (start if start >= 0 else arrive) + stop.service_s > latest_break
             fits_in_wait = start >= 0 and max(arrive, brk.window.start_s) + brk.duration_s <= start
-            if fits_in_wait and max(arrive, brk.window.start_s) <= latest_break:
-                break_at = max(arrive, brk.window.start_s)  # rest while waiting: costs nothing
+            on_arrival = max(arrive, brk.window.start_s)
+            if fits_in_wait and on_arrival <= latest_break:
+                break_at = on_arrival  # rest while waiting: costs nothing
                 pending = False
+                rested = brk.duration_s
+            elif (hinted or too_late) and on_arrival <= latest_break:
+                # Drive, then rest on arrival: never later than resting before the drive.
+                break_at = on_arrival
+                pending = False
+                rested = brk.duration_s
+                start = _service_start(on_arrival + brk.duration_s, windows)
             elif hinted or too_late:
-                now = take_break(now)
+                now = take_break(now)  # too late on arrival: rest before the drive
                 arrive = now + leg
                 start = _service_start(arrive, windows)
         if start < 0:
@@ -84,14 +93,14 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
         drive += leg
         metres += int(dist[here, p])
         service += stop.service_s
-        wait += start - arrive
+        wait += start - arrive - rested
         load += stop.demand
         now = start + stop.service_s
         here = p
     end_p = prep.end_point[v]
     leg = int(times[here, end_p]) if order else 0
-    if pending and now + leg > latest_break and now <= latest_break:
-        # Back home too late to rest afterwards: rest before the drive home.
+    if pending and brk is not None and now + leg > brk.window.start_s:
+        # Home after the window opens: the day overlaps it, so rest before the drive home.
         now = take_break(now)
     end = now + leg
     if order:
@@ -100,8 +109,6 @@ def time_route(prep: Prepared, v: int, order: list[int], break_hint_s: int | Non
         metres += int(dist[here, end_p])
     if end > prep.latest_s[v]:
         violations.append(f"{vehicle.id}: back at {end}, after the shift ends {prep.latest_s[v]}")
-    if pending and end > latest_break:  # else the rep rests after coming back
-        violations.append(f"{vehicle.id}: no break taken")
     if vehicle.capacity is not None and load > vehicle.capacity:
         violations.append(f"{vehicle.id}: load {load} over capacity {vehicle.capacity}")
     if vehicle.max_visits is not None and len(order) > vehicle.max_visits:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from routing.candidate import Candidate, Task
@@ -41,6 +42,19 @@ ORTOOLS_SLICE = 0.15
 POLISH_MARGIN_S = 0.05
 
 
+# (orders per vehicle in SolverInput stop numbers, break hints) -> orders that keep every rule
+# by schedule.py's judgement, the visits that broke one put back elsewhere or left out.
+Repair = Callable[
+    [tuple[tuple[int, ...], ...], tuple[int | None, ...]], tuple[tuple[int, ...], ...]
+]
+# With breaks or split windows, PyVRP searches the stand-in problem for this share of the time,
+# then OR-Tools starts from its repaired plan (pyvrp_solver.build_data; bench/field.py). On
+# RC101/R105 with breaks at 10 s, 0.3/0.5/0.7 gave 1768.9/1750.3/1746.7 and 1419.4/1403.3/1412.3.
+RELAXED_PYVRP_SHARE = 0.5
+REST_MARGIN_S = 0.2
+REST_MARGIN_SHARE = 0.03
+
+
 def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> Solution:
     """Plan ``problem`` within ``time_limit_s`` seconds of wall clock, all work included."""
     t0 = time.monotonic()
@@ -48,15 +62,73 @@ def solve(problem: Problem, *, time_limit_s: float, seed: int | None = None) -> 
     prep = prepare(problem)
     candidates: list[Candidate] = []
     if prep.plannable:
-        candidates = run_portfolio(solver_input(prep), deadline=deadline, seed=seed or 0)
+        candidates = run_portfolio(
+            solver_input(prep), deadline=deadline, seed=seed or 0, repair=repairer(prep)
+        )
     return build_solution(prep, candidates, t0=t0, time_limit_s=time_limit_s)
 
 
-def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candidate]:
+def repairer(prep: Prepared) -> Repair:
+    """Leave out, route by route, the visit whose removal helps most until the route is valid,
+    then put each back where it fits cheapest (a spare rep's empty day included)."""
+
+    def repair(
+        orders: tuple[tuple[int, ...], ...], hints: tuple[int | None, ...]
+    ) -> tuple[tuple[int, ...], ...]:
+        out: list[list[int]] = []
+        left_out: list[int] = []
+        for v, order in enumerate(orders):
+            kept = list(order)
+
+            def judged(ks: list[int], v: int = v, whole: int = len(order)) -> tuple[int, int]:
+                hint = hints[v] if len(ks) == whole else None  # the solver's own break
+                timed = time_route(prep, v, [prep.plannable[x] for x in ks], hint)
+                return len(timed.violations), timed.cost
+
+            while kept and judged(kept)[0]:
+                drop = min(range(len(kept)), key=lambda i: judged(kept[:i] + kept[i + 1 :]))
+                left_out.append(kept.pop(drop))
+            out.append(kept)
+        # Put each visit left out back where it costs least and keeps its route valid, spare
+        # reps included: OR-Tools' search is slow to re-insert many visits by itself.
+        allowed = dict(enumerate(prep.allowed))
+        costs = [
+            time_route(prep, v, [prep.plannable[x] for x in o]).cost for v, o in enumerate(out)
+        ]
+        for x in left_out:
+            best: tuple[int, int, int, int] | None = None  # (extra cost, vehicle, position, cost)
+            for v in allowed[x]:
+                for i in range(len(out[v]) + 1):
+                    trial = out[v][:i] + [x] + out[v][i:]
+                    timed = time_route(prep, v, [prep.plannable[y] for y in trial])
+                    if not timed.violations and (best is None or timed.cost - costs[v] < best[0]):
+                        best = (timed.cost - costs[v], v, i, timed.cost)
+            if best is not None:
+                _, v, i, cost = best
+                out[v].insert(i, x)
+                costs[v] = cost
+        return tuple(tuple(o) for o in out)
+
+    return repair
+
+
+def _pyvrp_then_ortools(
+    inp: SolverInput, *, switch_at: float, deadline: float, seed: int, repair: Repair
+) -> list[Candidate]:
+    """PyVRP on the stand-in problem, then OR-Tools from its plan, repaired, to ``deadline``."""
+    first = solve_pyvrp(inp, deadline=switch_at, seed=seed, relax=True)
+    initial = repair(first.orders, first.breaks) if first.orders is not None else None
+    return [first, solve_ortools(inp, deadline=deadline, initial=initial)]
+
+
+def run_portfolio(
+    inp: SolverInput, *, deadline: float, seed: int, repair: Repair | None = None
+) -> list[Candidate]:
     """Every member's plan, all back before ``deadline`` minus the time to build the answer."""
     k = len(inp.stop_point)
     search_deadline = deadline - FINISH_S - FINISH_PER_STOP_S * k
     fits = fits_pyvrp(inp)
+    relaxed = not fits and repair is not None and fits_pyvrp(inp, relaxed=True)
     remaining = search_deadline - time.monotonic()
     parallel = (
         k >= PARALLEL_MIN_STOPS
@@ -64,7 +136,12 @@ def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candi
         and (os.cpu_count() or 1) >= 2
         and not multiprocessing.current_process().daemon  # keep Celery workers to one core
     )
+    switch_at = time.monotonic() + RELAXED_PYVRP_SHARE * remaining
     if not parallel:
+        if relaxed and repair is not None:
+            return _pyvrp_then_ortools(
+                inp, switch_at=switch_at, deadline=search_deadline, seed=seed, repair=repair
+            )
         if not fits:
             return [solve_ortools(inp, deadline=search_deadline)]
         first = solve_pyvrp(inp, deadline=time.monotonic() + remaining / 2, seed=seed)
@@ -78,10 +155,26 @@ def run_portfolio(inp: SolverInput, *, deadline: float, seed: int) -> list[Candi
         ortools_until = time.monotonic() + ORTOOLS_SLICE * remaining
         tasks = [("ortools", "ours", ortools_until), ("pyvrp", seed + 1, worker_deadline)]
     else:
-        tasks = [("ortools", "alt", worker_deadline)]
+        # PyVRP on the other stand-in, with another seed: far ahead of OR-Tools from scratch
+        # on days with breaks (C101: 1244.2 against 1353.0), and sometimes of the main
+        # process (pyvrp_solver.build_data); the main process keeps OR-Tools as safety net.
+        # Its iterations on twice the clients are long: stop early enough to answer in time
+        # (on a loaded machine C101's answer came too late with the plain margin).
+        rests_until = worker_deadline - REST_MARGIN_S - REST_MARGIN_SHARE * remaining
+        tasks = [
+            ("pyvrp-rests", seed + 1, rests_until)
+            if relaxed
+            else ("ortools", "alt", worker_deadline)
+        ]
     worker, answer = _start_worker(inp, tasks)
     if fits:
         results = [solve_pyvrp(inp, deadline=search_deadline, seed=seed)]
+    elif relaxed and repair is not None:
+        # OR-Tools runs here either way (warm from the repaired plan, or from scratch when
+        # PyVRP found nothing), so the safety net stays in this process.
+        results = _pyvrp_then_ortools(
+            inp, switch_at=switch_at, deadline=search_deadline, seed=seed, repair=repair
+        )
     else:
         results = [solve_ortools(inp, deadline=search_deadline, config="ours")]
     answer.join(timeout=max(0.0, search_deadline - time.monotonic()))

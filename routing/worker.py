@@ -26,7 +26,10 @@ def run_tasks(inp: SolverInput, tasks: list[Task]) -> list[Candidate]:
         else:
             from routing.pyvrp_solver import solve_pyvrp
 
-            out.append(solve_pyvrp(inp, deadline=deadline, seed=int(option)))
+            rests = solver == "pyvrp-rests"  # the stand-in with break clients (build_data)
+            out.append(
+                solve_pyvrp(inp, deadline=deadline, seed=int(option), relax=rests, rests=rests)
+            )
     return out
 
 

@@ -398,10 +398,11 @@ def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, plant
 
 
 def test_workspace_pages_keep_payloads_inert(walks, world, planted):
-    """The accounts list with every column (custom fields included), an account's, a
-    contact's and a deal's page (header, timeline, tasks, the quick actions' choices), the
-    deal board (its drag and drop loaded under the policy) and the tasks page, for a manager
-    and for a rep; a history entry naming a planted owner too."""
+    """The accounts list with every column (custom fields included), an account's (with its
+    possible duplicates) and the merge page, a contact's and a deal's page (header, timeline,
+    tasks, the quick actions' choices), the deal board (its drag and drop loaded under the
+    policy) and the tasks page, for a manager and for a rep; a history entry naming a planted
+    owner too."""
     from fieldcrm.accounts.services import account_change_activities
     from fieldcrm.crm.forms import column_labels
     from fieldcrm.crm.services import list_columns_set
@@ -430,6 +431,12 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
                       evil("task", 200), evil("deal", 200), evil("cf0", 200)):  # fmt: skip
             assert shown in page_text, shown
         walk.check_frames()
+        if persona == "manager":  # the planted twins share a phone and an e-mail: merge page
+            assert evil("acct1", 200) in walk.page.locator("#duplicates").inner_text()
+            walk.open(f"/crm/accounts/{shop.pk}/merge/{planted[1].pk}")
+            merge = walk.page.locator("#merge-form").inner_text()
+            assert evil("acct1", 200) in merge and evil("addr1", 300) in merge
+            walk.check_frames()
         walk.open(f"/crm/contacts/{Contact.objects.get(account=shop).pk}/")
         assert evil("cnotes", 500) in walk.page.locator("main").inner_text()
         walk.check_frames()

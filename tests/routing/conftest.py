@@ -87,7 +87,6 @@ def check_plan(problem: Problem, solution: Solution) -> None:
         here = vehicle.current_location or vehicle.start
         t = route.start_s
         assert t >= max(vehicle.shift.start_s, problem.now_s or 0, vehicle.current_time_s or 0)
-        brk = route.break_start_s
         metres = 0
         for visit in route.visits:
             stop = stops[visit.stop_id]
@@ -111,9 +110,30 @@ def check_plan(problem: Problem, solution: Solution) -> None:
         assert route.end_s >= t + round(int(m.duration_s[0, 1]) * vehicle.speed_factor)
         assert route.end_s <= vehicle.shift.end_s
         assert route.distance_m == metres + int(m.distance_m[0, 1])
-        if vehicle.break_ is not None and brk is not None:
-            w = vehicle.break_.window
-            assert w.start_s <= brk <= w.end_s - vehicle.break_.duration_s
+        if vehicle.break_ is not None:
+            _check_break(vehicle.break_.window.start_s, vehicle.break_.window.end_s,
+                         vehicle.break_.duration_s, route, provider, vehicle, stops)  # fmt: skip
+
+
+def _check_break(ws: int, we: int, rest: int, route, provider, vehicle, stops) -> None:  # noqa: ANN001
+    """Break's rule: a working day overlapping the window rests within the day and the window,
+    in a gap between two services that holds the drive between them as well as the rest."""
+    brk = route.break_start_s
+    if not (route.start_s < we and route.end_s > ws):
+        return
+    assert brk is not None, f"{route.vehicle_id}: day {route.start_s}-{route.end_s} took no break"
+    assert ws <= brk and brk + rest <= we, "break outside its window"
+    assert route.start_s <= brk and brk + rest <= route.end_s, "break outside the working day"
+    gaps = []  # (free from, busy again at, drive needed in between)
+    here, t = vehicle.current_location or vehicle.start, route.start_s
+    for visit in route.visits:
+        gaps.append((t, visit.start_s, visit.leg_duration_s))
+        here, t = stops[visit.stop_id].location, visit.departure_s
+    m = provider.matrix([here, vehicle.end or vehicle.start])
+    gaps.append((t, route.end_s, round(int(m.duration_s[0, 1]) * vehicle.speed_factor)))
+    assert any(
+        lo <= brk and brk + rest <= hi and hi - lo >= drive + rest for lo, hi, drive in gaps
+    ), f"{route.vehicle_id}: the break at {brk} overlaps a visit or leaves no time to drive"
 
 
 @pytest.fixture

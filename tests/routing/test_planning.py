@@ -471,17 +471,29 @@ def test_larger_problems_start_a_worker_and_still_return_a_valid_plan(plan_check
     assert set(solution.stats.candidates) <= {"pyvrp:3", "ortools:ours", "pyvrp:4"}
 
 
-def test_problems_pyvrp_cannot_express_go_to_ortools(plan_check):
+def test_days_with_breaks_go_to_pyvrps_stand_in_then_ortools(plan_check):
     brk = Break(TimeWindow(12 * H, 14 * H), 1800)
     stops = tuple(visit(i, km=0.5 + (i % 7) * 0.4, service_s=900) for i in range(30))
     problem = Problem(vehicles=(rep("r1", break_=brk), rep("r2", break_=brk)), stops=stops)
     solution = solve(problem, time_limit_s=2.5)
+    plan_check(problem, solution)  # Break's rule included
+    # PyVRP on the stand-in, OR-Tools from its plan (or from scratch if it has none) and the
+    # worker's PyVRP on the rest clients when it answers in time.
+    assert "pyvrp:0" in solution.stats.candidates
+    assert {"ortools:warm", "ortools:ours"} & set(solution.stats.candidates)
+    assert set(solution.stats.candidates) <= {
+        "pyvrp:0", "ortools:warm", "ortools:ours", "pyvrp-rests:1"
+    }  # fmt: skip
+
+
+def test_problems_pyvrp_cannot_express_go_to_ortools(plan_check):
+    stops = tuple(visit(i, km=0.5 + (i % 7) * 0.4, service_s=900) for i in range(30))
+    stops = (replace(stops[0], pinned_vehicle_id="r2"), *stops[1:])
+    problem = Problem(vehicles=(rep("r1"), rep("r2")), stops=stops)
+    solution = solve(problem, time_limit_s=2.5)
     plan_check(problem, solution)
     assert "ortools:ours" in solution.stats.candidates
     assert set(solution.stats.candidates) <= {"ortools:ours", "ortools:alt"}
-    for route in solution.routes:
-        if route.visits and route.start_s < 12 * H and route.end_s > 14 * H:
-            assert route.break_start_s is not None
 
 
 def test_the_worker_process_answers_each_task_it_is_given():
