@@ -6,6 +6,7 @@ report, map and sync pull starts here.
 - planner: reads accounts of their regions; creates and publishes route plans there
 - admin: everything
 - everyone, admins included: only their own notifications and calendar feed
+- automation rules, their runs, webhooks and their delivery log: admins only
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.automation.models import Event, Rule, RuleRun, Webhook, WebhookDelivery
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.replica import read_alias
 from fieldcrm.crm.models import ListColumns
@@ -154,6 +156,8 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         User: users,
         # A bulk change is its author's (their undo); admins see all of them.
         BulkChange: Q(actor=user),
+        # Automation (rules, runs, webhooks, their log, the events): admins' alone.
+        **dict.fromkeys((Event, Rule, RuleRun, Webhook, WebhookDelivery), nothing),
         **personal,
     }
 
@@ -174,7 +178,7 @@ MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
-    CalendarFeed, ListColumns,
+    CalendarFeed, ListColumns, Event, Rule, RuleRun, Webhook, WebhookDelivery,
 )  # fmt: skip
 
 
@@ -226,11 +230,14 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "planner": (User.Role.PLANNER, User.Role.MANAGER),  # /planner/: route plans
     # /crm/: the office workspace, for every role, each within their scope.
     "crm": (User.Role.REP, User.Role.MANAGER, User.Role.PLANNER),
+    # /crm/settings/: automation rules and webhooks, admins only.
+    "settings": (),
 }
 PAGE_REFUSALS = {
     "manager": gettext_lazy("Only managers and admins open the manager pages."),
     "planner": gettext_lazy("Only planners, managers and admins plan routes."),
     "crm": gettext_lazy("Only signed-in people open the workspace."),
+    "settings": gettext_lazy("Only admins open the workspace's settings."),
 }
 
 

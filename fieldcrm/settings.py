@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fieldcrm.reports",
     "fieldcrm.leads",
     "fieldcrm.notifications",
+    "fieldcrm.automation",
     "fieldcrm.sync",
     "fieldcrm.bulk",
     "fieldcrm.backups",
@@ -208,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-deliver": {"task": "fieldcrm.notifications.deliver", "schedule": 20.0},
     # Due only once a day (FIELDCRM_BACKUP_AT); asking every 5 minutes catches a missed tick.
     "backups-scheduled": {"task": "fieldcrm.backups.scheduled", "schedule": 300.0},
+    # The outbox of domain events: rules and webhooks run soon after the change.
+    "automation-events": {"task": "fieldcrm.automation.events", "schedule": 15.0},
 }
 
 # E-mail (notifications, reminders) through Django's mail framework: a real SMTP server when
@@ -232,6 +235,10 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 FIELDCRM_PUBLIC_URL = env.str("FIELDCRM_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Reminders: a rep's task this many days overdue is told to their manager too.
 FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default=2)
+# Outbound webhooks: how long to wait for an answer, and after how many failures in a row a
+# webhook is disabled (its admins are told).
+FIELDCRM_WEBHOOK_TIMEOUT_S = env.float("FIELDCRM_WEBHOOK_TIMEOUT_S", default=10.0)
+FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=10)
 
 # Map tiles: by default our own vector tiles (fieldcrm/core/tiles.py), built by `make setup`
 # from the committed OSM extracts, or by `manage.py build_tiles` for your regions; a tile

@@ -20,6 +20,8 @@ from fieldcrm.accounts.models import (
     Tag,
 )
 from fieldcrm.audit.tracking import audit_write
+from fieldcrm.automation.models import EventType
+from fieldcrm.automation.outbox import event_record
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import SyncedModel, next_change_seq, one_change_number
 from fieldcrm.deals.models import Deal
@@ -76,14 +78,33 @@ def account_save(
     owner_before = loaded_scope[1] if loaded_scope is not None else None
     account.save()
     audit_write(actor=actor, obj=account, created=adding)
+    changed = []
     if not adding:
         changes = account_change_activities(
             actor=actor, account=account, status_before=status_before, owner_before=owner_before
         )
         Activity.objects.bulk_create(changes)
+        changed = [name for name, before, now in (
+            ("status", status_before, account.status), ("owner_id", owner_before, account.owner_id),
+        ) if before != now]  # fmt: skip
     if tags is not None:
         account_set_tags(account=account, tags=tags)
+    # The outbox (automation rules, webhooks): a new account, or a status or owner change.
+    if adding or changed:
+        kind = EventType.ACCOUNT_CREATED if adding else EventType.ACCOUNT_CHANGED
+        data = {**account_event_data(account), "changed": changed}
+        event_record(kind=kind, record_type="account", record_id=account.pk, data=data, actor=actor)
     return account
+
+
+def account_event_data(account: Account) -> dict[str, Any]:
+    """The account's plain values for automation rules and webhooks."""
+    return {
+        "id": account.pk, "name": account.name, "status": account.status,
+        "tier": account.tier, "owner_id": account.owner_id,
+        "territory_id": account.territory_id, "source": account.source,
+        "email": account.email, "phone": account.phone,
+    }  # fmt: skip
 
 
 def _person(user_id: int | None) -> dict[str, Any] | None:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.audit.tracking import audit_write
+from fieldcrm.automation.models import EventType
+from fieldcrm.automation.outbox import event_record
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.money import default_currency
 from fieldcrm.deals.models import Deal, Pipeline, Stage
@@ -63,6 +65,7 @@ def deal_create(*, actor: User, data: dict[str, Any]) -> Deal:
     deal.full_clean()
     deal.save()
     audit_write(actor=actor, obj=deal, created=True)
+    _deal_event(EventType.DEAL_CREATED, deal, actor)
     return deal
 
 
@@ -79,7 +82,24 @@ def deal_update(*, actor: User, deal_id: int, data: dict[str, Any]) -> Deal:
     deal.full_clean()
     deal.save()
     audit_write(actor=actor, obj=deal)
+    _deal_event(EventType.DEAL_CHANGED, deal, actor, changed=sorted(data))
     return deal
+
+
+def deal_event_data(deal: Deal) -> dict[str, Any]:
+    """The deal's plain values for automation rules and webhooks (the outbox event)."""
+    return {
+        "id": deal.pk, "name": deal.name, "account_id": deal.account_id,
+        "account": deal.account.name, "pipeline_id": deal.pipeline_id,
+        "stage_id": deal.stage_id, "stage": deal.stage.name, "outcome": deal.stage.outcome,
+        "amount": deal.amount, "currency": deal.currency, "owner_id": deal.owner_id,
+        "expected_close_on": deal.expected_close_on,
+    }  # fmt: skip
+
+
+def _deal_event(kind: str, deal: Deal, actor: User, **extra: Any) -> None:
+    event_record(kind=kind, record_type="deal", record_id=deal.pk,
+                 data={**deal_event_data(deal), **extra}, actor=actor)  # fmt: skip
 
 
 class StaleDeal(Exception):
@@ -123,6 +143,8 @@ def deal_move(
         % {"deal": deal.name, "old": previous.name, "new": stage.name},
         deal=deal,
     )
+    _deal_event(EventType.DEAL_STAGE_ENTERED, deal, actor,
+                previous_stage_id=previous.pk, previous_stage=previous.name)  # fmt: skip
     return deal
 
 

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.models import Account, Activity, Contact
-from fieldcrm.accounts.services import account_create
+from fieldcrm.accounts.services import account_create, account_event_data
+from fieldcrm.automation.models import EventType
+from fieldcrm.automation.outbox import event_record
 from fieldcrm.leads import geocoding
 from fieldcrm.leads.models import WebForm
 from fieldcrm.leads.schemas import LeadIn
@@ -125,6 +127,8 @@ def _lead_store(
     )
     activity.full_clean()
     activity.save()
+    event_record(kind=EventType.LEAD_RECEIVED, record_type="account", record_id=account.pk,
+                 data={**account_event_data(account), "form": form.name})  # fmt: skip
     return account
 
 

@@ -7,6 +7,9 @@ finds the row taken or sent. A worker killed between the hand-off and marking it
 a lease that expires: the row goes out again with the same Message-ID, and that copy is the
 one the receiver must drop (no transport closes that window). A failure is retried with
 exponential backoff, then the row is marked failed.
+
+Channels register here: e-mail (this app) and webhooks (the automation app, with its own retry
+schedule of up to 24 hours); every channel shares the claim, the lease and the log of errors.
 """
 
 from __future__ import annotations
@@ -28,6 +31,22 @@ MAX_ATTEMPTS = 8
 SENDERS: dict[str, Callable[[Delivery], None]] = {
     NotificationChannel.EMAIL: send_notification_email
 }
+# Per channel: when to try again after ``delivery.attempts`` failures (None: give up).
+RETRIES: dict[str, Callable[[Delivery, dt.datetime], dt.datetime | None]] = {}
+
+
+class Undeliverable(Exception):
+    """The sender knows no retry can succeed (e.g. its webhook was disabled): fail the row now."""
+
+
+def register_channel(
+    channel: str,
+    *,
+    sender: Callable[[Delivery], None],
+    retry_at: Callable[[Delivery, dt.datetime], dt.datetime | None],
+) -> None:
+    SENDERS[channel] = sender
+    RETRIES[channel] = retry_at
 
 
 def _due(now: dt.datetime) -> Q:
@@ -39,6 +58,12 @@ def _due(now: dt.datetime) -> Q:
 def backoff(attempts: int) -> dt.timedelta:
     """1, 2, 4 … minutes after each failed attempt, at most 4 hours."""
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=4))
+
+
+def _retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return None
+    return now + backoff(delivery.attempts)
 
 
 def delivery_claim(*, delivery_id: int, now: dt.datetime) -> bool:
@@ -59,10 +84,11 @@ def delivery_send(*, delivery: Delivery, now: dt.datetime) -> str:
             raise LookupError(f"no sender for {delivery.channel}")
         sender(delivery)
     except Exception as exc:  # any transport failure is retried; the row keeps why
-        failed = delivery.attempts >= MAX_ATTEMPTS or sender is None
-        status = Delivery.Status.FAILED if failed else Delivery.Status.PENDING
+        retry = RETRIES.get(delivery.channel, _retry_at)
+        again = None if sender is None or isinstance(exc, Undeliverable) else retry(delivery, now)
+        status = Delivery.Status.FAILED if again is None else Delivery.Status.PENDING
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=status, claimed_until=None, not_before=now + backoff(delivery.attempts),
+            status=status, claimed_until=None, not_before=again or now,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )  # fmt: skip
         log.warning("delivery %s attempt %s failed: %s", delivery.key, delivery.attempts, exc)

@@ -55,4 +55,5 @@ def notification_email(notification: Notification, *, message_id: str) -> EmailM
 
 
 def send_notification_email(delivery: Delivery) -> None:
+    assert delivery.notification is not None  # an e-mail delivery always has its notification
     notification_email(delivery.notification, message_id=delivery.message_id).send()

@@ -19,6 +19,8 @@ class NotificationKind(models.TextChoices):
     ACCOUNT_VISIT_DUE = "account_visit_due", _("Account due for a visit")
     VISIT_BOOKED = "visit_booked", _("Booked visit tomorrow")
     DAILY_DIGEST = "daily_digest", _("Daily digest")
+    AUTOMATION = "automation", _("Automation rule message")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
 
 
 class NotificationChannel(models.TextChoices):
@@ -129,10 +131,12 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 
+    # None for a channel that is not a person's notification (webhook: the automation app's
+    # WebhookDelivery points here and its sender finds it).
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="deliveries"
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
-    channel = models.CharField(max_length=8, choices=NotificationChannel.choices)
+    channel = models.CharField(max_length=8)
     key = models.CharField(max_length=80, unique=True)
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True

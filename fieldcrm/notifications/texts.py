@@ -51,6 +51,16 @@ def _texts(kind: str, params: dict[str, Any], tz: dt.tzinfo) -> tuple[str, str]:
         return title, (_("At %(time)s.") % {"time": time}) if time else ""
     if kind == NotificationKind.DAILY_DIGEST:
         return _digest(params)
+    if kind == NotificationKind.AUTOMATION:
+        # The rule's own words (an admin wrote them), with the rule named.
+        return title, _("From the automation rule “%(rule)s”.") % {"rule": params.get("rule", "")}
+    if kind == NotificationKind.WEBHOOK_DISABLED:
+        body = ngettext(
+            "It failed %(n)d time in a row (%(reason)s). Fix the receiver, then enable it again.",
+            "It failed %(n)d times in a row (%(reason)s). Fix the receiver, then enable it again.",
+            int(params.get("failures") or 0),
+        ) % {"n": int(params.get("failures") or 0), "reason": params.get("reason", "")}
+        return _("Webhook disabled: %(url)s") % {"url": params.get("url", "")}, body
     return str(kind), ""
 
 

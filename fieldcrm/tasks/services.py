@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.accounts.models import Account, Contact
+from fieldcrm.automation.models import EventType
+from fieldcrm.automation.outbox import event_record
 from fieldcrm.core.errors import DomainError
 from fieldcrm.deals.models import Deal
 from fieldcrm.tasks.models import Task
@@ -81,7 +83,17 @@ def task_create(*, actor: User, data: dict[str, Any]) -> Task:
     )
     if data.get("id") is not None:
         task.id = data["id"]
-    return _save(task)
+    _save(task)
+    _task_event(EventType.TASK_CREATED, task, actor)
+    return task
+
+
+def _task_event(kind: str, task: Task, actor: User) -> None:
+    event_record(kind=kind, record_type="task", record_id=task.pk, data={
+        "id": task.pk, "title": task.title, "kind": task.kind, "assignee_id": task.assignee_id,
+        "account_id": task.account_id, "deal_id": task.deal_id, "due_at": task.due_at,
+        "done_at": task.done_at,
+    }, actor=actor)  # fmt: skip
 
 
 @transaction.atomic
@@ -103,6 +115,7 @@ def task_complete(*, actor: User, task_id: object) -> Task:
     if task.done_at is None:
         task.done_at = timezone.now()
         task.save(update_fields=["done_at"])
+        _task_event(EventType.TASK_COMPLETED, task, actor)
     return task
 
 

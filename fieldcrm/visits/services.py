@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.automation.models import Event, EventType
+from fieldcrm.automation.outbox import event_build, events_write
 from fieldcrm.core import geo
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import insert_many, update_many, validate
@@ -107,11 +109,14 @@ class _Writes:
     activities: list[Activity] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     accounts: dict[Any, Account] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)  # the outbox (automation, webhooks)
 
     def flush(self) -> None:
         insert_many(self.new_visits)
         insert_many(self.activities)
         insert_many(self.tasks)
+        if self.events:
+            events_write(self.events)
         # Its last visit moved, so does its next due date (Account.refresh_derived).
         update_many(list(self.accounts.values()), ["last_visited_at"])
 
@@ -301,3 +306,18 @@ def _log(
     if future or account.last_visited_at is None or account.last_visited_at < visit.completed_at:
         account.last_visited_at = visit.completed_at
         writes.accounts[account.pk] = account
+    # Last, after every check: a refused item of a batch leaves no event behind.
+    data = {
+        "id": visit.pk, "account_id": visit.account_id, "account": visit.account.name,
+        "rep_id": visit.rep_id, "outcome": visit.outcome, "notes": visit.notes,
+        "completed_at": visit.completed_at,
+    }  # fmt: skip
+    writes.events.append(
+        event_build(
+            kind=EventType.VISIT_LOGGED,
+            record_type="visit",
+            record_id=visit.pk,
+            data=data,
+            actor=actor,
+        )  # fmt: skip
+    )

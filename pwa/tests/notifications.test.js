@@ -19,6 +19,15 @@ test("a notification's words come from its kind and params, in the phone's langu
   assert.equal(recordHash({ record_type: "task", record_id: "t1" }), "#/tasks");
 });
 
+test("an automation rule's message shows its own words and names the rule", () => {
+  setLanguage("fa", null);
+  const n = { kind: "automation", params: { title: "New web lead: Bakery", rule: "Leads" } };
+  assert.deepEqual(notificationText(n), { title: "New web lead: Bakery", body: "از قاعدهٔ خودکار «Leads»." });
+  const off = { kind: "webhook_disabled", params: { url: "https://x.example", reason: "HTTP 500" } };
+  assert.equal(notificationText(off).title, "وب‌هوک غیرفعال شد: https://x.example");
+  setLanguage("en", null);
+});
+
 test("a phone upgrading from version 1 keeps its data and pulls again with its tombstones", async () => {
   freshPhone();
   const name = `fieldcrm-upgrade-${process.pid}`;

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
+from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.deals.models import Deal, Pipeline, Stage
-from fieldcrm.notifications.models import Notification
+from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.services import token_create
@@ -90,6 +91,20 @@ def records(world):
         )  # fmt: skip
         job = PlanJob.objects.create(region=region, date=dt.date.today(), status="done",
                                      message=f"Job {tag}")  # fmt: skip
+        # Automation (admins' alone): a rule, a webhook and one logged delivery of it.
+        rule = Rule.objects.create(
+            name=f"Rule {tag}", trigger="deal.created",
+            actions=[{"type": "notify", "message": f"Hi {tag}"}],
+        )  # fmt: skip
+        webhook = Webhook.objects.create(
+            url=f"https://{tag.lower()}.example/hook", event_types=["deal.created"], secret="s"
+        )
+        event = Event.objects.create(
+            kind="deal.created", record_type="deal", record_id=str(deal.pk),
+            data={"name": f"Deal {tag}"},
+        )  # fmt: skip
+        sent = Delivery.objects.create(channel="webhook", key=f"wh.{webhook.pk}.{event.pk}")
+        delivery = WebhookDelivery.objects.create(webhook=webhook, event=event, delivery=sent)
         ids[side] = {
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
@@ -97,6 +112,7 @@ def records(world):
             "territory_id": (world.territory_a if side == "in" else world.territory_s).pk,
             "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
+            "rule_id": rule.pk, "webhook_id": webhook.pk, "delivery_id": delivery.pk,
             "other_id": account.pk,  # the merge page's second account (itself: refused)
         }  # fmt: skip
     ids["missing"] = {

@@ -1,6 +1,7 @@
-"""Every page and action of the workspace (/crm/) × every role × a record inside, outside and
-missing. Generated from the workspace's URL patterns, so a new page cannot slip past: a path
-parameter this file has no record for fails the sweep. Outside answers exactly as missing (the
+"""Every page and action of the workspace (/crm/, its settings under /crm/settings/ included)
+× every role × a record inside, outside and missing. Generated from the workspace's URL
+patterns, so a new page cannot slip past: a path parameter this file has no record for fails
+the sweep. Outside answers exactly as missing (the
 styled 404), never a server error, and no page shows a record outside the caller's scope."""
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern
 
+from fieldcrm.automation.urls import urlpatterns as settings_patterns
 from fieldcrm.crm.urls import urlpatterns
 from tests.api.test_scope_sweep import MARKER, ROLES, records  # noqa: F401  (a fixture)
 
 
 def _patterns():
-    for pattern in urlpatterns:
-        assert isinstance(pattern, URLPattern)
-        yield "/crm/" + str(pattern.pattern)
+    for prefix, patterns in (("/crm/", urlpatterns), ("/crm/settings/", settings_patterns)):
+        for pattern in patterns:
+            assert isinstance(pattern, URLPattern)
+            yield prefix + str(pattern.pattern)
 
 
 PATHS = sorted(_patterns())
@@ -48,7 +51,11 @@ def test_every_workspace_page_hides_outside_records_from_every_role(world, recor
             if not names:
                 continue
             missing = method(_url(path, records["missing"]))
-            assert missing.status_code in (404, 405), (role, path, missing.status_code)
+            # An area the role may not open (the settings) refuses every record alike.
+            refused = path.startswith("/crm/settings/") and role != "admin"
+            assert not refused or inside.status_code == 403, (role, path, inside.status_code)
+            expected = (403,) if refused else (404, 405)
+            assert missing.status_code in expected, (role, path, missing.status_code)
             if role == "admin":
                 continue
             outside = method(_url(path, records["out"]))

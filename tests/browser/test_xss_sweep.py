@@ -451,3 +451,49 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
         walk.open("/crm/tasks/?who=team" if persona == "manager" else "/crm/tasks/")
         assert evil("task", 200) in walk.page.locator("main").inner_text()
         walk.check_frames()
+
+
+def test_settings_pages_keep_payloads_inert(walks, world, planted):
+    """The automation page (rules, their conditions and actions, the run log) and the webhooks
+    pages (URL, the reason it was disabled, the delivery log with its errors), as the admin."""
+    from fieldcrm.automation.models import (
+        Event,
+        Rule,
+        RuleRun,
+        Webhook,
+        WebhookAttempt,
+        WebhookDelivery,
+    )
+    from fieldcrm.notifications.models import Delivery
+
+    rule = Rule.objects.create(
+        name=evil("rule", 120),
+        trigger="deal.created",
+        conditions=[{"field": evil("cfield", 60), "op": "eq", "value": evil("cvalue", 200)}],
+        actions=[{"type": "create_task", "title": evil("atitle", 200), "due_in_days": 2}],
+        created_by=world.admin,
+    )
+    event = Event.objects.create(
+        kind="deal.created", record_type="deal", record_id=evil("rid", 64),
+        data={"name": evil("ename", 200)},
+    )  # fmt: skip
+    RuleRun.objects.create(rule=rule, event=event, status="failed", log=[evil("runlog", 500)])
+    hook = Webhook.objects.create(
+        url="https://hooks.example/x?q=%22%3E", event_types=["deal.created"], secret="s",
+        enabled=False, disabled_reason=evil("why", 300),
+    )  # fmt: skip
+    delivery = Delivery.objects.create(channel="webhook", key="wh.x", last_error=evil("err", 300))
+    wd = WebhookDelivery.objects.create(webhook=hook, event=event, delivery=delivery)
+    WebhookAttempt.objects.create(webhook_delivery=wd, error=evil("attempt", 300))
+    walk = walks()
+    assert log_in(walk.page, walk.base, "admin", "/crm/settings/automation").status == 200
+    shown = walk.page.locator("main").inner_text()
+    for text in (evil("rule", 120), evil("cvalue", 200), evil("atitle", 200), evil("runlog", 500)):
+        assert text in shown, text
+    walk.check_frames()
+    walk.open("/crm/settings/webhooks")
+    assert evil("why", 300) in walk.page.locator("main").inner_text()
+    walk.check_frames()
+    walk.open(f"/crm/settings/webhooks/{hook.pk}")
+    assert evil("attempt", 300) in walk.page.locator("main").inner_text()
+    walk.check_frames()

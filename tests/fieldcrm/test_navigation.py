@@ -24,6 +24,8 @@ ENTRY_URLS = {
     "crm": "/crm/accounts/",
     "crm_board": "/crm/deals/board/",
     "crm_tasks": "/crm/tasks/",
+    "automation": "/crm/settings/automation",
+    "webhooks": "/crm/settings/webhooks",
     "phone": "/app/",
     "admin": "/admin/",
     "api_docs": "/api/docs",
@@ -38,8 +40,11 @@ ROLES = {
     "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
     "manager": (["dashboard", "map", "planner", *CRM, "phone", "api_docs"],
                 ["/manager/", "/manager/map", "/planner/", *CRM_PAGES]),
-    "admin": (["dashboard", "map", "planner", *CRM, "phone", "admin", "api_docs"],
-              ["/manager/", "/manager/map", "/planner/", *CRM_PAGES]),
+    # The workspace's settings (automation, webhooks): admins only.
+    "admin": (["dashboard", "map", "planner", *CRM, "automation", "webhooks", "phone", "admin",
+               "api_docs"],
+              ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/settings/automation",
+               "/crm/settings/webhooks"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip

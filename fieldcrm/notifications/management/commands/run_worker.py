@@ -16,10 +16,11 @@ from fieldcrm.backups.schedule import backups_scheduled_run
 from fieldcrm.notifications.delivery import deliveries_send
 from fieldcrm.notifications.digest import digests_run
 from fieldcrm.notifications.reminders import reminders_run
+from fieldcrm.notifications.worker import steps_run
 
 
 class Command(BaseCommand):
-    help = "Create due reminders and send due deliveries, every --interval seconds."
+    help = "Create due reminders, process events and send due deliveries, every --interval seconds."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=15.0, help="seconds between runs")
@@ -31,14 +32,17 @@ class Command(BaseCommand):
             signal.signal(sig, lambda *_: stop.set())
         while not stop.is_set():
             try:
-                made, sent = reminders_run() + digests_run(), deliveries_send()
+                # Steps of other apps (automation's outbox) before sending: what they queue
+                # (a webhook call, a rule's notification) goes out in the same round.
+                made, steps = reminders_run() + digests_run(), steps_run()
+                sent = deliveries_send()
                 # The day's backup, when due (a long one delays the next round, nothing else).
                 made.update(backups_scheduled_run())
             except Exception as exc:  # a locked database or a mail outage: try next round
                 self.stderr.write(f"run_worker: {type(exc).__name__}: {exc}")
             else:
-                if made or sent:
-                    self.stdout.write(f"made {dict(made)}, deliveries {sent}")
+                if made or sent or any(steps.values()):
+                    self.stdout.write(f"made {dict(made)}, steps {steps}, deliveries {sent}")
             if once:
                 break
             # Between rounds, as between requests: drop a broken or too old connection.

@@ -160,6 +160,8 @@ export const messages = {
   notif_visit_every: "Visit it every {days} days; it is past due.",
   notif_visit_booked: "Booked visit tomorrow: {name}",
   notif_at_time: "At {time}.",
+  notif_from_rule: "From the automation rule “{rule}”.",
+  notif_webhook_disabled: "Webhook disabled: {url}",
   notif_digest_rep: "Your day, {date}",
   notif_digest_manager: "Yesterday in your region, {date}",
   notif_digest_rep_body: "Stops: {stops} · Tasks due: {tasks} · Overdue: {overdue} · Accounts due: {accounts}",

@@ -160,6 +160,8 @@ export const messages = {
   notif_visit_every: "هر {days} روز باید بازدید شود؛ موعدش گذشته است.",
   notif_visit_booked: "بازدید رزروشدهٔ فردا: {name}",
   notif_at_time: "ساعت {time}.",
+  notif_from_rule: "از قاعدهٔ خودکار «{rule}».",
+  notif_webhook_disabled: "وب‌هوک غیرفعال شد: {url}",
   notif_digest_rep: "روز شما، {date}",
   notif_digest_manager: "دیروز در منطقهٔ شما، {date}",
   notif_digest_rep_body: "توقف‌ها: {stops} · سررسید: {tasks} · عقب‌افتاده: {overdue} · نیازمند بازدید: {accounts}",

@@ -160,6 +160,8 @@ export const messages = {
   notif_visit_every: "Cần ghé thăm mỗi {days} ngày; đã quá hạn.",
   notif_visit_booked: "Lịch hẹn ghé thăm ngày mai: {name}",
   notif_at_time: "Lúc {time}.",
+  notif_from_rule: "Từ quy tắc tự động “{rule}”.",
+  notif_webhook_disabled: "Webhook đã bị tắt: {url}",
   notif_digest_rep: "Ngày của bạn, {date}",
   notif_digest_manager: "Hôm qua trong vùng của bạn, {date}",
   notif_digest_rep_body: "Điểm dừng: {stops} · Đến hạn: {tasks} · Quá hạn: {overdue} · Cần ghé thăm: {accounts}",

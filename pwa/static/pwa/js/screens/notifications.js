@@ -41,6 +41,11 @@ export function notificationText({ kind, params = {} }) {
       };
     case "daily_digest":
       return digestText(params);
+    case "automation":
+      // An admin's own words (the rule's message), so not translated; the rule is named.
+      return { title: String(params.title || ""), body: t("notif_from_rule", { rule: params.rule || "" }) };
+    case "webhook_disabled":
+      return { title: t("notif_webhook_disabled", { url: params.url }), body: String(params.reason || "") };
     default:
       return { title: t("notifications"), body: "" };
   }

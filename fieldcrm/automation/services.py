@@ -1,0 +1,207 @@
+"""Writes of automation rules and webhooks: admins only (access.require_role), every field
+checked before anything is saved, refusals naming the field."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fieldcrm.access import get_scoped, require_role
+from fieldcrm.accounts.models import Account
+from fieldcrm.automation.actions import ACTION_TYPES
+from fieldcrm.automation.engine import OPERATORS
+from fieldcrm.automation.models import EventType, Rule, Webhook, WebhookDelivery
+from fieldcrm.automation.presets import PRESETS_BY_KEY
+from fieldcrm.core.errors import DomainError
+from fieldcrm.notifications import clock
+from fieldcrm.notifications.models import Delivery
+from fieldcrm.users.models import User
+
+MAX_DUE_DAYS = 365
+
+
+def _text(spec: dict[str, Any], key: str, field: str) -> str:
+    value = spec.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DomainError(field, _("This field cannot be empty."))
+    return value.strip()
+
+
+def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
+    if not isinstance(conditions, list):
+        raise DomainError("conditions", _("Give a list of conditions."))
+    checked = []
+    for c in conditions:
+        if not isinstance(c, dict) or not str(c.get("field") or "").strip():
+            raise DomainError("conditions", _("Each condition needs a field."))
+        if c.get("op", "eq") not in OPERATORS:
+            raise DomainError("conditions", _("Unknown operator %(op)s.") % {"op": c.get("op")})
+        checked.append({"field": str(c["field"]).strip(), "op": c.get("op", "eq"),
+                        "value": c.get("value")})  # fmt: skip
+    return checked
+
+
+def _check_action(spec: Any) -> dict[str, Any]:
+    if not isinstance(spec, dict) or spec.get("type") not in ACTION_TYPES:
+        raise DomainError("actions", _("Unknown action."))
+    kind = spec["type"]
+    if kind == "create_task":
+        _text(spec, "title", "actions")
+        days = spec.get("due_in_days", 0)
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DUE_DAYS:
+            raise DomainError("actions", _("The due date is 0 to 365 days after the event."))
+    elif kind == "notify":
+        _text(spec, "message", "actions")
+        if not isinstance(spec.get("to", ["owner"]), list):
+            raise DomainError("actions", _("Give a list of people or roles to notify."))
+    elif kind == "add_tag":
+        _text(spec, "tag", "actions")
+    elif kind == "set_status":
+        if spec.get("status") not in Account.Status.values:
+            raise DomainError("actions", _("Unknown account status."))
+    elif kind == "call_webhook":
+        webhook_id = spec.get("webhook_id")
+        if not isinstance(webhook_id, int) or not Webhook.objects.filter(pk=webhook_id).exists():
+            raise DomainError("actions", _("No such webhook."))
+    elif kind == "assign_owner" and not spec.get("to"):
+        raise DomainError("actions", _("Say who becomes the owner."))
+    return dict(spec)
+
+
+def _apply_rule(rule: Rule, data: dict[str, Any]) -> Rule:
+    if "name" in data:
+        rule.name = _text(data, "name", "name")
+    if "trigger" in data:
+        if data["trigger"] not in EventType.values:
+            raise DomainError("trigger", _("Unknown trigger."))
+        rule.trigger = data["trigger"]
+    if "conditions" in data:
+        rule.conditions = _check_conditions(data["conditions"] or [])
+    if "actions" in data:
+        if not isinstance(data["actions"], list) or not data["actions"]:
+            raise DomainError("actions", _("A rule needs at least one action."))
+        rule.actions = [_check_action(a) for a in data["actions"]]
+    if "enabled" in data and data["enabled"] is not None:
+        rule.enabled = bool(data["enabled"])
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def rule_create(*, actor: User, data: dict[str, Any]) -> Rule:
+    require_role(actor)
+    for name in ("name", "trigger", "actions"):
+        if name not in data:
+            raise DomainError(name, _("This field is required."))
+    return _apply_rule(Rule(created_by=actor), data)
+
+
+@transaction.atomic
+def rule_from_preset(*, actor: User, key: str) -> Rule:
+    """A rule made from a ready template (presets.PRESETS), enabled."""
+    require_role(actor)
+    preset = PRESETS_BY_KEY.get(key)
+    if preset is None:
+        raise DomainError("template", _("No such template."))
+    rule = Rule(created_by=actor, template=key)
+    return _apply_rule(rule, {
+        "name": str(preset.name), "trigger": preset.trigger, "conditions": preset.conditions,
+        "actions": [{k: str(v) if not isinstance(v, int | list) else v for k, v in a.items()}
+                    for a in preset.actions],
+    })  # fmt: skip
+
+
+@transaction.atomic
+def rule_update(*, actor: User, rule_id: object, data: dict[str, Any]) -> Rule:
+    rule = get_scoped(Rule, actor, rule_id, write=True)
+    # The rule acts as whoever saved it last (an admin).
+    rule.created_by = actor
+    return _apply_rule(rule, data)
+
+
+@transaction.atomic
+def rule_delete(*, actor: User, rule_id: object) -> None:
+    get_scoped(Rule, actor, rule_id, write=True).delete()
+
+
+# --- Webhooks ---
+
+
+def webhook_url_check(url: Any) -> str:
+    """http(s) with a host, else a DomainError on ``url``."""
+    if not isinstance(url, str) or not url.strip():
+        raise DomainError("url", _("This field cannot be empty."))
+    url = url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise DomainError("url", _("Enter an http:// or https:// address.")) from None
+    return url
+
+
+def _event_types(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise DomainError("event_types", _("Choose at least one event."))
+    unknown = [v for v in value if v not in EventType.values]
+    if unknown:
+        raise DomainError("event_types", _("Unknown event %(e)s.") % {"e": unknown[0]})
+    return sorted(set(value))
+
+
+@transaction.atomic
+def webhook_create(*, actor: User, data: dict[str, Any]) -> Webhook:
+    require_role(actor)
+    webhook = Webhook(
+        url=webhook_url_check(data.get("url")), event_types=_event_types(data.get("event_types")),
+        secret="whsec_" + secrets.token_urlsafe(32), created_by=actor,
+    )  # fmt: skip
+    webhook.full_clean()
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def webhook_update(*, actor: User, webhook_id: object, data: dict[str, Any]) -> Webhook:
+    """Change the URL or events; enabling again clears the failure count."""
+    webhook = get_scoped(Webhook, actor, webhook_id, write=True)
+    if data.get("url") is not None:
+        webhook.url = webhook_url_check(data["url"])
+    if data.get("event_types") is not None:
+        webhook.event_types = _event_types(data["event_types"])
+    if data.get("enabled") is not None:
+        if data["enabled"] and not webhook.enabled:
+            webhook.consecutive_failures, webhook.disabled_reason = 0, ""
+        webhook.enabled = bool(data["enabled"])
+    webhook.full_clean()
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, actor: User, webhook_id: object) -> None:
+    webhook = get_scoped(Webhook, actor, webhook_id, write=True)
+    Delivery.objects.filter(webhook_delivery__webhook=webhook).delete()
+    webhook.delete()
+
+
+@transaction.atomic
+def webhook_replay(*, actor: User, delivery_id: object) -> WebhookDelivery:
+    """Send one logged delivery again: same body and idempotency key (a receiver that took it
+    before drops it), retried for another 24 hours if it fails."""
+    wd = get_scoped(WebhookDelivery, actor, delivery_id, write=True)
+    if not wd.webhook.enabled:
+        raise DomainError("webhook", _("Enable the webhook before replaying its deliveries."))
+    now = clock.now()
+    Delivery.objects.filter(pk=wd.delivery_id).update(
+        status=Delivery.Status.PENDING, not_before=now, attempts=0, claimed_until=None,
+        last_error="",
+    )  # fmt: skip
+    wd.retry_from = now
+    wd.save(update_fields=["retry_from"])
+    return wd

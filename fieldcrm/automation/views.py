@@ -1,0 +1,186 @@
+"""The workspace's settings pages (/crm/settings/...): automation rules and webhooks, admins
+only (access.PAGE_ROLES["settings"]). HTTP only: parse with a form, call a service, render;
+a refusal shows the page again with the message at its field."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fieldcrm.access import NotAllowed, NotInScope, require_page
+from fieldcrm.automation import selectors, services
+from fieldcrm.automation.forms import RuleForm, WebhookForm
+from fieldcrm.automation.models import WebhookDelivery
+from fieldcrm.automation.presets import PRESETS
+from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.tasks.selectors import user_timezone
+from fieldcrm.users.auth import PageRequest
+
+RUN_LIMIT = 50
+
+# A service's field names -> the rule form's.
+RULE_FIELDS = {"name": "name", "trigger": "trigger", "conditions": "field", "actions": "text"}
+
+
+def settings_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Signed in (else the login page), an admin (else the styled 403); NotInScope is 404."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            require_page(request.user, "settings")
+            with timezone.override(user_timezone(user=request.user)):
+                return view(request, *args, **kwargs)
+        except NotInScope:
+            raise Http404(_("Not found.")) from None
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from None
+
+    return wrapper
+
+
+def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, str]) -> None:
+    pairs = (
+        [(exc.field, exc.message)] if isinstance(exc, DomainError)
+        else validation_error_fields(exc)
+    )  # fmt: skip
+    for name, message in pairs:
+        form.add_error(fields.get(name) if fields.get(name) in form.fields else None, message)
+
+
+def _rules_page(
+    request: PageRequest, form: RuleForm | None = None, status: int = 200
+) -> HttpResponse:
+    webhooks = selectors.webhook_list(actor=request.user)
+    return render(request, "automation/rules.html", {
+        "rules": selectors.rule_list(actor=request.user),
+        "runs": selectors.rule_runs(actor=request.user)[:RUN_LIMIT],
+        "presets": PRESETS,
+        "form": form or RuleForm(webhooks=webhooks),
+    }, status=status)  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@settings_page
+def rules(request: PageRequest) -> HttpResponse:
+    """The rules, ready templates, the run log; POST: a new rule."""
+    if request.method == "GET":
+        return _rules_page(request)
+    form = RuleForm(request.POST, webhooks=selectors.webhook_list(actor=request.user))
+    if form.is_valid():
+        try:
+            services.rule_create(actor=request.user, data=form.rule_data())
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc, RULE_FIELDS)
+        else:
+            messages.success(request, _("Rule saved."))
+            return HttpResponseRedirect(reverse("automation:rules"))
+    return _rules_page(request, form, status=400)
+
+
+@require_POST
+@settings_page
+def rule_from_template(request: PageRequest) -> HttpResponse:
+    try:
+        rule = services.rule_from_preset(actor=request.user, key=request.POST.get("template", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Rule “%(name)s” made from the template.") % {"name": rule.name}
+        )
+    return HttpResponseRedirect(reverse("automation:rules"))
+
+
+@require_POST
+@settings_page
+def rule(request: PageRequest, rule_id: int) -> HttpResponse:
+    """Enable, disable or delete one rule."""
+    selectors.rule_get(actor=request.user, rule_id=rule_id)  # 404 first
+    what = request.POST.get("do")
+    if what == "delete":
+        services.rule_delete(actor=request.user, rule_id=rule_id)
+        messages.success(request, _("Rule deleted."))
+    elif what in ("enable", "disable"):
+        services.rule_update(
+            actor=request.user, rule_id=rule_id, data={"enabled": what == "enable"}
+        )
+        messages.success(request, _("Rule enabled.") if what == "enable" else _("Rule disabled."))
+    else:
+        messages.error(request, _("Unknown action."))
+    return HttpResponseRedirect(reverse("automation:rules"))
+
+
+def _webhooks_page(
+    request: PageRequest, form: WebhookForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render(request, "automation/webhooks.html", {
+        "webhooks": selectors.webhook_list(actor=request.user),
+        "form": form or WebhookForm(),
+    }, status=status)  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@settings_page
+def webhooks(request: PageRequest) -> HttpResponse:
+    """The webhooks with their secrets; POST: subscribe a URL."""
+    if request.method == "GET":
+        return _webhooks_page(request)
+    form = WebhookForm(request.POST)
+    if form.is_valid():
+        try:
+            hook = services.webhook_create(actor=request.user, data=form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc, {"url": "url", "event_types": "event_types"})
+        else:
+            messages.success(request, _("Webhook saved."))
+            return HttpResponseRedirect(reverse("automation:webhook", args=[hook.pk]))
+    return _webhooks_page(request, form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@settings_page
+def webhook(request: PageRequest, webhook_id: int) -> HttpResponse:
+    """One webhook's delivery log (every attempt); POST: enable, disable or delete it."""
+    hook = selectors.webhook_get(actor=request.user, webhook_id=webhook_id)  # 404 first
+    if request.method == "POST":
+        what = request.POST.get("do")
+        if what == "delete":
+            services.webhook_delete(actor=request.user, webhook_id=webhook_id)
+            messages.success(request, _("Webhook deleted."))
+            return HttpResponseRedirect(reverse("automation:webhooks"))
+        if what in ("enable", "disable"):
+            services.webhook_update(actor=request.user, webhook_id=webhook_id,
+                                    data={"enabled": what == "enable"})  # fmt: skip
+            messages.success(request, _("Webhook enabled.") if what == "enable"
+                             else _("Webhook disabled."))  # fmt: skip
+        return HttpResponseRedirect(reverse("automation:webhook", args=[webhook_id]))
+    log = selectors.webhook_deliveries(actor=request.user, webhook_id=webhook_id)[:100]
+    return render(request, "automation/webhook.html", {"webhook": hook, "log": log})
+
+
+@require_POST
+@settings_page
+def replay(request: PageRequest, delivery_id: int) -> HttpResponse:
+    wd = selectors.webhook_deliveries(actor=request.user).filter(pk=delivery_id).first()
+    if wd is None:
+        raise NotInScope(WebhookDelivery)
+    try:
+        services.webhook_replay(actor=request.user, delivery_id=delivery_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("It will be sent again on the worker's next round."))
+    return HttpResponseRedirect(reverse("automation:webhook", args=[wd.webhook_id]))
