@@ -125,6 +125,7 @@ def _details(spec: BulkField, names: dict[Any, str], old: Any, new: Any) -> dict
     """The entry's data in account_change_activities' shape, so each reader's page shows the
     change in their own language: owners as {id, name} (None for nobody), statuses as codes."""
     if spec.name == "owner":
+
         def person(pk: Any) -> dict[str, Any] | None:
             return None if pk is None else {"id": pk, "name": names[pk]}
 
