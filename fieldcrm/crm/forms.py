@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts.models import Account, ActivityKind
@@ -290,7 +291,8 @@ class BulkForm(forms.Form):
         data = super().clean() or {}
         # The ticked rows, as sent: the bulk services find each in the caller's scope and
         # refuse the request, naming the accounts, when one is not there.
-        data["ids"] = [str(v)[:64] for v in self.data.getlist("ids")][: MAX_ACCOUNTS + 1]
+        sent = self.data.getlist("ids") if isinstance(self.data, QueryDict) else []
+        data["ids"] = [str(v)[:64] for v in sent][: MAX_ACCOUNTS + 1]
         if not data.get("all_matching") and not data["ids"]:
             self.add_error(None, _("Tick the accounts to change, or choose all matching."))
         return data

@@ -13,7 +13,7 @@ from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.deals.models import Deal
 from fieldcrm.search.services import search_forget, search_index
 
-KINDS = {Account: "account", Contact: "contact", Deal: "deal"}
+KINDS: dict[type, str] = {Account: "account", Contact: "contact", Deal: "deal"}
 
 
 @receiver(post_save, sender=Account)

@@ -66,21 +66,23 @@ def test_a_segment_without_a_name_or_filters_is_refused_naming_the_field(world, 
     _save(manager, "sort=name", name="Everything")
     assert Segment.objects.count() == 0
     _save(manager, "status=customer", name="Twice")
-    assert "already" in manager.get(_save(manager, "tier=A", name="Twice")["Location"]).content.decode()
+    assert (
+        "already"
+        in manager.get(_save(manager, "tier=A", name="Twice")["Location"]).content.decode()
+    )
     assert Segment.objects.count() == 1
 
 
 def test_bulk_owner_change_from_the_list_previews_applies_and_undoes(world, shops):  # noqa: F811
     manager = client_for(world, "manager")
     ids = [str(shops["a1"].pk), str(shops["a2"].pk)]
-    preview = manager.post("/crm/accounts/bulk/preview",
-                           {"change": f"owner:{world.rep2.pk}", "ids": ids, "filters": "tier=A"})  # fmt: skip
+    data = {"change": f"owner:{world.rep2.pk}", "ids": ids, "filters": "tier=A"}
+    preview = manager.post("/crm/accounts/bulk/preview", data)
     html = preview.content.decode()
     assert preview.status_code == 200 and 'id="crm-bulk-apply"' in html
     assert "Alpha bakery" in html and "Beta kiosk" in html
     assert Account.objects.filter(owner=world.rep2).count() == 1  # a preview writes nothing
-    applied = manager.post("/crm/accounts/bulk/apply",
-                           {"change": f"owner:{world.rep2.pk}", "ids": ids, "filters": "tier=A"})  # fmt: skip
+    applied = manager.post("/crm/accounts/bulk/apply", data)
     assert applied.status_code == 302 and applied["Location"] == "/crm/accounts/?tier=A"
     assert set(Account.objects.filter(owner=world.rep2).values_list("name", flat=True)) == {
         "Alpha bakery", "Beta kiosk", "Gamma shop",
@@ -97,8 +99,8 @@ def test_bulk_owner_change_from_the_list_previews_applies_and_undoes(world, shop
 
 def test_bulk_all_matching_takes_the_filtered_set_and_a_segment(world, shops):  # noqa: F811
     manager = client_for(world, "manager")
-    preview = manager.post("/crm/accounts/bulk/preview",
-                           {"change": "tier:B", "all_matching": "on", "filters": "status=customer"})  # fmt: skip
+    data = {"change": "tier:B", "all_matching": "on", "filters": "status=customer"}
+    preview = manager.post("/crm/accounts/bulk/preview", data)
     html = preview.content.decode()
     # Delta south is a customer too, but outside the manager's region.
     assert "Alpha bakery" in html and "Delta south" not in html and "Beta kiosk" not in html
