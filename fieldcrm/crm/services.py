@@ -46,6 +46,8 @@ def _segment_query(query: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
         values = [str(v)[:200] for v in query.get(key, []) if str(v).strip()]
         if values:
             kept[key] = values[:MAX_SEGMENT_VALUES]
+    if "tags" not in kept:
+        kept.pop("tags_mode", None)  # how tags match says nothing without tags
     return kept
 
 
