@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
+from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.notifications.models import Notification
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -90,6 +91,11 @@ def records(world):
         )  # fmt: skip
         job = PlanJob.objects.create(region=region, date=dt.date.today(), status="done",
                                      message=f"Job {tag}")  # fmt: skip
+        # A segment: inside, shared by the North manager; outside, rep3's private one.
+        segment = Segment.objects.create(
+            owner=world.manager if side == "in" else rep, name=f"Segment {tag}",
+            query={"q": [tag]}, is_shared=side == "in",
+        )  # fmt: skip
         ids[side] = {
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
@@ -97,6 +103,7 @@ def records(world):
             "territory_id": (world.territory_a if side == "in" else world.territory_s).pk,
             "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
+            "segment_id": segment.pk,
         }  # fmt: skip
     ids["missing"] = {
         name: (uuid.UUID(int=1) if isinstance(value, uuid.UUID) else 987654321)
