@@ -37,30 +37,48 @@ class SearchHit:
     score: float
 
 
-def _short(entries: QuerySet[SearchEntry], text: str) -> QuerySet[SearchEntry]:
+def _short(entries: QuerySet[SearchEntry], text: str, pool: int) -> list[SearchEntry]:
     """One or two letters: too short for trigrams; words starting with them."""
-    return entries.filter(Q(text__startswith=text) | Q(text__contains=f" {text}"))
+    qs = entries.filter(Q(text__startswith=text) | Q(text__contains=f" {text}"))
+    return list(qs.order_by("title", "pk")[:pool])
 
 
-def _sqlite(entries: QuerySet[SearchEntry], text: str, pool: int) -> QuerySet[SearchEntry]:
-    """FTS5 (trigram tokenizer): rows holding any of the query's trigrams, best ranked
-    first (bm25), within the scope subquery."""
-    grams = {text[i : i + 3] for i in range(len(text) - 2)}
-    match = " OR ".join('"' + g.replace('"', '""') + '"' for g in sorted(grams))
-    scope_sql, params = entries.values("id").query.sql_with_params()
-    sql = (
-        "SELECT rowid FROM search_fts WHERE search_fts MATCH %s "
-        f"AND rowid IN ({scope_sql}) ORDER BY rank LIMIT %s"
-    )
+def _fts(sql: str, params: list[object]) -> list[SearchEntry]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *params, pool])
+        cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
-    return SearchEntry.objects.filter(pk__in=ids)
+    return list(SearchEntry.objects.filter(pk__in=ids))
 
 
-def _postgis(entries: QuerySet[SearchEntry], text: str, pool: int) -> QuerySet[SearchEntry]:
-    """pg_trgm: a substring (LIKE, GIN-indexed) or a word similar enough (``<%``, the same
-    index), the most similar first."""
+def _sqlite(scope: QuerySet[Account], text: str, pool: int, fuzzy: bool) -> list[SearchEntry]:
+    """FTS5 with the trigram tokenizer. Substring: the query as one phrase, rows in index
+    order until ``pool`` are in scope (no ranking: each is a full hit). Fuzzy: any of the
+    query's trigrams, best ranked (bm25) first. CROSS JOIN keeps the FTS table outside: the
+    other way round SQLite runs the MATCH once per row of the scope."""
+    scope_sql, params = scope.values("pk").query.sql_with_params()
+    if not fuzzy:
+        match = '"' + text.replace('"', '""') + '"'
+        sql = (
+            "SELECT e.id FROM search_fts f CROSS JOIN search_searchentry e ON e.id = f.rowid "
+            f"WHERE search_fts MATCH %s AND e.account_id IN ({scope_sql}) LIMIT %s"
+        )
+    else:
+        grams = sorted({text[i : i + 3] for i in range(len(text) - 2)})
+        match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+        sql = (
+            "SELECT e.id FROM (SELECT rowid AS id, rank AS r FROM search_fts "
+            "WHERE search_fts MATCH %s) m CROSS JOIN search_searchentry e ON e.id = m.id "
+            f"WHERE e.account_id IN ({scope_sql}) ORDER BY m.r LIMIT %s"
+        )
+    return _fts(sql, [match, *params, pool])
+
+
+def _postgis(scope: QuerySet[Account], text: str, pool: int, fuzzy: bool) -> list[SearchEntry]:
+    """pg_trgm, both through the GIN trigram index. Substring: LIKE, until ``pool`` are in
+    scope. Fuzzy: a word similar enough (``<%``), the most similar first."""
+    entries = SearchEntry.objects.filter(account__in=scope)
+    if not fuzzy:
+        return list(entries.filter(text__contains=text)[:pool])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
@@ -68,8 +86,23 @@ def _postgis(entries: QuerySet[SearchEntry], text: str, pool: int) -> QuerySet[S
         )
     similar = RawSQL('%s <%% "search_searchentry"."text"', [text], output_field=BooleanField())
     score = RawSQL('word_similarity(%s, "search_searchentry"."text")', [text])
-    qs = entries.alias(similar=similar).filter(Q(text__contains=text) | Q(similar=True))
-    return qs.annotate(score=score).order_by("-score", "pk")[:pool]
+    qs = entries.alias(similar=similar).filter(similar=True).annotate(score=score)
+    return list(qs.order_by("-score", "pk")[:pool])
+
+
+def _candidates(actor: User, text: str, limit: int) -> list[SearchEntry]:
+    """Rows of the caller's scope holding ``text``; when fewer than ``limit`` do, those
+    similar to it as well (a typo), from the backend's index."""
+    scope = scoped(Account, actor)
+    pool = max(50, limit * 5)
+    if len(text) < 3:
+        return _short(SearchEntry.objects.filter(account__in=scope.values("pk")), text, pool)
+    backend = _postgis if connection.vendor == "postgresql" else _sqlite
+    found = backend(scope, text, pool, False)
+    if len(found) < limit:
+        seen = {e.pk for e in found}
+        found += [e for e in backend(scope, text, pool, True) if e.pk not in seen]
+    return found
 
 
 def search(*, actor: User, q: str, limit: int = 20) -> list[SearchHit]:
@@ -79,16 +112,8 @@ def search(*, actor: User, q: str, limit: int = 20) -> list[SearchHit]:
     limit = max(1, min(limit, MAX_LIMIT))
     if not text:
         return []
-    entries = SearchEntry.objects.filter(account__in=scoped(Account, actor).values("pk"))
-    pool = max(50, limit * 5)
-    if len(text) < 3:
-        candidates = _short(entries, text).order_by("title", "pk")[:pool]
-    elif connection.vendor == "postgresql":
-        candidates = _postgis(entries, text, pool)
-    else:
-        candidates = _sqlite(entries, text, pool)
     ranked = sorted(
-        ((similarity(text, e.text), e) for e in candidates),
+        ((similarity(text, e.text), e) for e in _candidates(actor, text, limit)),
         key=lambda pair: (-pair[0], pair[1].title.casefold(), pair[1].pk),
     )
     hits = [(score, e) for score, e in ranked if score >= MATCH_THRESHOLD][: limit * 2]
