@@ -107,7 +107,10 @@ def main() -> None:
 
         print(f"search bench: {args.accounts:,} accounts on {connection.vendor}, "
               f"{len(QUERIES)} queries x {args.runs} runs; index built in {built:.1f} s")  # fmt: skip
-        for label, user in (("manager (every account)", manager), ("rep (1 of 20 territories)", rep)):
+        for label, user in (
+            ("manager (every account)", manager),
+            ("rep (1 of 20 territories)", rep),
+        ):
             p50, p95, hits = measure(user, args.runs)
             print(f"  {label:28} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   mean hits {hits:.1f}")
 
