@@ -30,8 +30,10 @@ FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "V
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Quang", "Thu", "Hữu", "Gia", "Kim"]
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long"]
 SHOPS = ["Cửa hàng", "Tiệm", "Quán", "Tạp hóa", "Nhà thuốc", "Siêu thị mini"]
-QUERIES = ["nguyen van an", "tran thi", "dang duc", "tiem hoang", "quan le minh", "nguyn",
-           "pham ngoc hai", "vo kim", "nha thuoc", "huynh gia khoa", "0912 34", "sieu thi"]  # fmt: skip
+QUERIES = [
+    "nguyen van an", "tran thi", "dang duc", "tiem hoang", "quan le minh", "nguyn",
+    "pham ngoc hai", "vo kim", "nha thuoc", "huynh gia khoa", "0912 34", "sieu thi",
+]  # fmt: skip
 
 
 def setup(n: int) -> tuple[object, object, float]:
@@ -105,8 +107,10 @@ def main() -> None:
         manager, rep, built = setup(args.accounts)
         from django.db import connection
 
-        print(f"search bench: {args.accounts:,} accounts on {connection.vendor}, "
-              f"{len(QUERIES)} queries x {args.runs} runs; index built in {built:.1f} s")  # fmt: skip
+        print(
+            f"search bench: {args.accounts:,} accounts on {connection.vendor}, "
+            f"{len(QUERIES)} queries x {args.runs} runs; index built in {built:.1f} s"
+        )
         for label, user in (
             ("manager (every account)", manager),
             ("rep (1 of 20 territories)", rep),
