@@ -6,6 +6,7 @@ fieldcrm.search.text and each hit is read again through the access rule for its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -43,7 +44,7 @@ def _short(entries: QuerySet[SearchEntry], text: str, pool: int) -> list[SearchE
     return list(qs.order_by("title", "pk")[:pool])
 
 
-def _fts(sql: str, params: list[object]) -> list[SearchEntry]:
+def _fts(sql: str, params: list[Any]) -> list[SearchEntry]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
