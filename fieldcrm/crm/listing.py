@@ -166,6 +166,7 @@ def search_page(request: PageRequest) -> HttpResponse:
         groups[hit.kind].append({"hit": hit, "url": hit_url(hit)})
     labels = {"account": _("Accounts"), "contact": _("Contacts"), "deal": _("Deals")}
     return render(request, "crm/search.html", {
-        "form": form, "q": q, "search_q": q, "groups": [(labels[k], k, v) for k, v in groups.items() if v],
+        "form": form, "q": q, "search_q": q,
+        "groups": [(labels[k], k, v) for k, v in groups.items() if v],
         "accounts_url": reverse("crm:accounts") + "?" + urlencode({"q": q}),
     })  # fmt: skip
