@@ -29,10 +29,11 @@ sys.path.insert(0, str(ROOT))
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Quang", "Thu", "Hữu", "Gia", "Kim"]
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long"]
+PREFIXES = ["090", "091", "093", "094", "096", "097", "098", "086", "032", "035", "070", "077"]
 SHOPS = ["Cửa hàng", "Tiệm", "Quán", "Tạp hóa", "Nhà thuốc", "Siêu thị mini"]
 QUERIES = [
     "nguyen van an", "tran thi", "dang duc", "tiem hoang", "quan le minh", "nguyn",
-    "pham ngoc hai", "vo kim", "nha thuoc", "huynh gia khoa", "0912 34", "sieu thi",
+    "pham ngoc hai", "vo kim", "nha thuoc", "huynh gia khoa", "091 234", "sieu thi",
 ]  # fmt: skip
 
 
@@ -64,7 +65,7 @@ def setup(n: int) -> tuple[object, object, float]:
                          rng.choice(GIVEN)])  # fmt: skip
         batch.append(Account(
             name=f"{name} {i % 97}", address=f"{i % 300} Phố {rng.choice(GIVEN)}",
-            phone=f"0912 {i // 1000 % 1000:03d} {i % 1000:03d}",
+            phone=f"{rng.choice(PREFIXES)} {rng.randrange(1000):03d} {rng.randrange(10000):04d}",
             territory_id=territories[i % 20].pk,
         ))  # fmt: skip
         if len(batch) == 5000:
