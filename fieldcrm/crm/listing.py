@@ -65,7 +65,10 @@ def _selection(request: PageRequest, form: BulkForm) -> list[Any]:
         return list(form.cleaned_data["ids"])
     params, _segment = list_query(request.user, QueryDict(form.cleaned_data["filters"] or ""))
     filters = AccountFilterForm(params, actor=request.user)
-    filters.is_valid()
+    if not filters.is_valid():
+        # The list left the bad filter out and showed more: never change that wider set.
+        raise DomainError("filters", _("Some filters were not used: correct them before "
+                                       "changing every matching account."))  # fmt: skip
     ids = selectors.account_table_ids(
         actor=request.user, filters=filters.filters(), limit=MAX_ACCOUNTS + 1
     )

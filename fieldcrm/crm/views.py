@@ -133,6 +133,10 @@ def accounts(request: PageRequest) -> HttpResponse:
         actor=request.user, filters=form.filters(), sort=sort, descending=descending,
         cursor=data.get("after") or None,
     )  # fmt: skip
+    if segment is not None and form.errors:
+        # A segment's filter the viewer cannot use (an owner outside their scope, say) is
+        # named and matches nothing: leaving it out would show more than the segment means.
+        page = selectors.TablePage(rows=[], next_cursor=None)
     columns = selectors.account_columns(actor=request.user)
     labels = column_labels()
     custom = selectors.custom_field_columns()

@@ -148,3 +148,20 @@ def test_the_search_page_groups_hits_and_works_without_script(world):
     assert 'id="crm-empty"' in rep1.get("/crm/search/").content.decode()
     too_long = rep1.get("/crm/search/?q=" + "x" * 300)
     assert too_long.status_code == 200 and "Search:" in too_long.content.decode()
+
+
+def test_a_segment_filter_the_viewer_cannot_use_matches_nothing_and_blocks_all_matching(
+    world,
+    shops,  # noqa: F811
+):
+    manager = client_for(world, "manager")
+    _save(manager, f"owner={world.rep2.pk}", name="Rep2's", shared=True)
+    segment = Segment.objects.get()
+    assert names(manager.get(f"/crm/accounts/?segment={segment.pk}")) == ["Gamma shop"]
+    # rep1 may not filter by rep2: the filter is named and the list is empty, not all theirs.
+    rep1 = client_for(world, "rep1")
+    page = rep1.get(f"/crm/accounts/?segment={segment.pk}")
+    assert names(page) == [] and "Some filters were not used" in page.content.decode()
+    data = {"change": "tier:A", "all_matching": "on", "filters": f"segment={segment.pk}"}
+    refused = rep1.post("/crm/accounts/bulk/preview", data)
+    assert "correct them" in rep1.get(refused["Location"]).content.decode()
