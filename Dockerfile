@@ -1,8 +1,10 @@
 # The web app and the worker share this image (docker-compose.yml picks the command).
 FROM debian:bookworm-slim
 ENV PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=fieldcrm.settings PATH=/app/.venv/bin:$PATH
+# postgresql-client-15: pg_dump / pg_restore for backups, at the PostGIS server's major version.
 RUN apt-get update && apt-get install -y --no-install-recommends \
       python3 python3-venv gdal-bin libsqlite3-mod-spatialite libpq5 nodejs npm \
+      postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .

@@ -6,6 +6,7 @@ production sets ``DATABASE_URL=postgis://...`` (see docker-compose.yml).
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -205,6 +206,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE = {
     "notifications-remind": {"task": "fieldcrm.notifications.remind", "schedule": 60.0},
     "notifications-deliver": {"task": "fieldcrm.notifications.deliver", "schedule": 20.0},
+    # Due only once a day (FIELDCRM_BACKUP_AT); asking every 5 minutes catches a missed tick.
+    "backups-scheduled": {"task": "fieldcrm.backups.scheduled", "schedule": 300.0},
 }
 
 # E-mail (notifications, reminders) through Django's mail framework: a real SMTP server when
@@ -341,3 +344,19 @@ LOGGING = {
 # or file gives one (scheduled backups).
 FIELDCRM_BACKUP_DIR = Path(env.str("FIELDCRM_BACKUP_DIR", default=str(VAR_DIR / "backups")))
 FIELDCRM_BACKUP_PASSPHRASE = env.str("FIELDCRM_BACKUP_PASSPHRASE", default="")
+
+
+# Scheduled backups (run_worker; Celery beat in production): daily at this local time, "off"
+# to stop them; verified, then only the newest FIELDCRM_BACKUP_KEEP archives are kept.
+def _time_of_day_or_off(name: str, default: str) -> dt.time | None:
+    value = env.str(name, default=default).strip().lower()
+    try:
+        return None if value in ("", "off") else dt.time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is a time of day (HH:MM) or off.") from None
+
+
+FIELDCRM_BACKUP_AT = _time_of_day_or_off("FIELDCRM_BACKUP_AT", "02:30")
+FIELDCRM_BACKUP_KEEP = env.int("FIELDCRM_BACKUP_KEEP", default=14)
+if FIELDCRM_BACKUP_KEEP < 1:
+    raise ImproperlyConfigured("FIELDCRM_BACKUP_KEEP must be at least 1.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -60,15 +61,38 @@ def world(db) -> World:
     return World(admin, manager, planner, rep1, rep2, rep3, north, south, a, b, s)
 
 
+# Tests that never open the suite's database: pure-Python packages (routing/ and maps/ may not
+# import Django at all) and checks of the source tree, the catalogs and the compose file (that
+# one runs `check --deploy` on its own SpatiaLite file). Run on PostGIS they would repeat the
+# same work for nothing.
+DATABASE_FREE = (
+    "tests/routing/", "tests/maps/", "tests/test_layers.py", "tests/test_code_map.py",
+    "tests/test_harness_rules.py", "tests/test_catalogs.py", "tests/test_settings_documented.py",
+    "tests/deploy/test_docker_compose.py",
+)  # fmt: skip
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "world", "django_db_setup"}
+
+
+def _database_free(item) -> bool:
+    path = item.path.relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    if not path.startswith(DATABASE_FREE):
+        return False
+    used = DATABASE_FIXTURES & set(item.fixturenames)
+    if used or item.get_closest_marker("django_db"):
+        raise pytest.UsageError(f"{item.nodeid} uses the database ({used}): not DATABASE_FREE")
+    return True
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser walks run on one database, SpatiaLite (the embedded default), unless the
-    database is what they test (`@pytest.mark.both_databases`): `make test` stays short."""
+    database is what they test (`@pytest.mark.both_databases`); tests that never open the
+    database run once. On PostGIS both are deselected: `make test` stays short."""
     if os.environ.get("FIELDCRM_TEST_BACKEND") != "postgis":
         return
     keep, drop = [], []
     for item in items:
         once = item.get_closest_marker("browser") and not item.get_closest_marker("both_databases")
-        (drop if once else keep).append(item)
+        (drop if once or _database_free(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -119,3 +143,9 @@ def as_user(world):
         return ApiClient(Client(), None if persona is None else getattr(world, persona))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduled_backups(settings):
+    """A test run is no installation to back up: only the schedule's own tests turn it on."""
+    settings.FIELDCRM_BACKUP_AT = None

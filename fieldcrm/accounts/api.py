@@ -10,6 +10,7 @@ from fieldcrm.accounts import selectors, services
 from fieldcrm.accounts.schemas import (
     AccountFilters,
     AccountIn,
+    AccountMergeIn,
     AccountOut,
     AccountPage,
     AccountPatch,
@@ -18,6 +19,9 @@ from fieldcrm.accounts.schemas import (
     ContactIn,
     ContactOut,
     ContactPatch,
+    DuplicateOut,
+    DuplicateQuery,
+    parse_near,
 )
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import MAX_LIMIT, Page, PageIn
@@ -49,6 +53,31 @@ def create_account(request: ApiRequest, payload: AccountIn):
     return Status(
         201, services.account_create_by(actor=request.auth, data=payload.dict(exclude_unset=True))
     )
+
+
+@router.get("/accounts/duplicates", response=list[DuplicateOut])
+def list_duplicates(request: ApiRequest, query: Query[DuplicateQuery]):
+    """Accounts in your scope that may be the one described (the same e-mail; the same phone's
+    last 9 digits; a similar name within 100 m of ``near``): check before creating one."""
+    reject_unknown_params(request, DuplicateQuery)
+    lat_lng = parse_near(query.near) if query.near else None
+    hits = selectors.account_duplicates(
+        actor=request.auth, name=query.name or "", email=query.email or "",
+        phone=query.phone or "", location=(lat_lng[1], lat_lng[0]) if lat_lng else None,
+        exclude_id=query.exclude,
+    )  # fmt: skip
+    return [{"id": a.pk, "name": a.name, "why": why} for a, why in hits]
+
+
+@router.post("/accounts/{account_id}/merge", response=AccountOut)
+def merge_account(request: ApiRequest, account_id: uuid.UUID, payload: AccountMergeIn):
+    """Merge ``merge_id`` into this account (managers and admins): its contacts, deals,
+    visits, tasks and timeline move here, tags join, ``take`` picks its values for those
+    fields; it becomes a tombstone that phones drop on their next sync."""
+    return services.account_merge(
+        actor=request.auth, keep_id=account_id, merge_id=payload.merge_id,
+        take=[str(name) for name in payload.take],
+    )  # fmt: skip
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)

@@ -31,7 +31,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import require_role, scoped
-from fieldcrm.accounts.models import Account, CustomFieldDefinition, Tag
+from fieldcrm.accounts.models import Account, CustomFieldDefinition, DuplicateReason, Tag
+from fieldcrm.accounts.selectors import account_duplicates
 from fieldcrm.accounts.services import account_create, account_update
 from fieldcrm.accounts.spreadsheets import Limits, Table, TooLarge, read_table, unescape_cell
 from fieldcrm.core.errors import DomainError, validation_error_fields
@@ -305,8 +306,13 @@ def _same(current: Any, new: Any) -> bool:
     return current == new
 
 
-def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
-    """Create or update one account from a parsed row; returns what happened."""
+def _apply_row(
+    values: dict[str, Any], ctx: _Context, filename: str
+) -> tuple[str, list[tuple[Account, list[str]]]]:
+    """Create or update one account from a parsed row; returns what happened, and for a new
+    account the existing ones it possibly duplicates (matching.py's rule, in the importer's
+    scope: earlier rows of the same file included)."""
+    hits: list[tuple[Account, list[str]]] = []
     account = _match(values, ctx)
     fields = {k: v for k, v in values.items() if k not in {"id", "tags", "cf", "owner"}}
     if "owner" in values:
@@ -321,13 +327,19 @@ def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
             raise DomainError("name", _("A new account needs a name."))
         if "source" not in fields:
             fields["source"] = (_("import: %(file)s") % {"file": filename})[:120]
+        where = fields.get("location")
+        hits = account_duplicates(
+            actor=ctx.actor, name=fields["name"], email=fields.get("email") or "",
+            phone=fields.get("phone") or "", location=(where.x, where.y) if where else None,
+            limit=3,
+        )  # fmt: skip
         account, outcome = account_create(fields=fields, actor=ctx.actor), "create"
     else:
         changes = {k: v for k, v in fields.items() if not _same(getattr(account, k), v)}
         if tags is not None and tags == sorted(t.name for t in account.tags.all()):
             tags = None
         if not changes and tags is None:
-            return "unchanged"
+            return "unchanged", hits
         account, outcome = (
             account_update(account=account, fields=changes, actor=ctx.actor),
             "update",
@@ -342,7 +354,7 @@ def _apply_row(values: dict[str, Any], ctx: _Context, filename: str) -> str:
                 "or an owner in your scope."
             ),
         )
-    return outcome
+    return outcome, hits
 
 
 _FIELD_TO_COLUMN = {"location": "lat", "custom_fields": "cf", "__all__": "row"}
@@ -453,7 +465,7 @@ def _import_row(
 ) -> None:
     try:
         with transaction.atomic():
-            outcome = _apply_row(values, ctx, filename)
+            outcome, hits = _apply_row(values, ctx, filename)
     except DomainError as exc:
         report.errors.append(Problem(number, exc.field, exc.message))
     except ValidationError as exc:
@@ -463,6 +475,13 @@ def _import_row(
         report.errors.append(Problem(number, "external_id", _("Conflicts with another account.")))
     else:
         report.counts[outcome] += 1
+        # A warning, not a refusal: the importer decides (and merges on the account's page).
+        for other, why in hits:
+            report.warnings.append(
+                _("Row %(row)s may be the same as “%(name)s” (%(why)s).") % {
+                    "row": number, "name": other.name, "why": ", ".join(
+                        str(DuplicateReason(w).label) for w in why)}
+            )  # fmt: skip
 
 
 def account_import_file(

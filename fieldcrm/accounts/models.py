@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.accounts import rules
+from fieldcrm.accounts import matching, rules
 from fieldcrm.core.geo import validate_point
 from fieldcrm.core.models import CleanText, SyncedModel
 
@@ -97,10 +97,39 @@ class AccountTier(models.TextChoices):
     C = "C", _("C")
 
 
+class DuplicateReason(models.TextChoices):
+    """Why an account may be a duplicate of another (matching.py states the rule)."""
+
+    EMAIL = "email", _("same e-mail")
+    PHONE = "phone", _("same phone")
+    NAME = "name", _("similar name nearby")
+
+
+class AccountMergeField(models.TextChoices):
+    """What the person merging two accounts chooses between, field by field; the rest is
+    combined (contacts, deals, visits, tasks and the whole timeline move; tags join; custom
+    fields join with the kept account's values first; the later last visit stands)."""
+
+    NAME = "name", _("name")
+    STATUS = "status", _("status")
+    TIER = "tier", _("tier")
+    OWNER = "owner", _("owner")
+    ADDRESS = "address", _("address")
+    LOCATION = "location", _("location")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("email")
+    WEBSITE = "website", _("website")
+    PRIORITY = "priority", _("priority")
+    VISIT_FREQUENCY_DAYS = "visit_frequency_days", _("desired visit frequency (days)")
+    OPENING_HOURS = "opening_hours", _("opening hours")
+
+
 class Account(SyncedModel):
     # The choices are module-level classes: each gets its own name in the OpenAPI schema.
     Status = AccountStatus
     Tier = AccountTier
+    MergeField = AccountMergeField
+    Duplicate = DuplicateReason
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
@@ -153,10 +182,14 @@ class Account(SyncedModel):
     last_visited_at = models.DateTimeField(_("last visited"), null=True, blank=True)
     # last visit + frequency, kept by save(): "due for a visit" is then one indexed comparison.
     visit_due_at = models.DateTimeField(_("visit due"), null=True, blank=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, default="", editable=False)
+    phone_key = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["name", "id"]
         indexes = [
+            models.Index(fields=["email_key"], name="account_email_key"),
+            models.Index(fields=["phone_key"], name="account_phone_key"),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["territory", "status"]),
             # A pull reads "changed since N" within the caller's scope: index lookups on
@@ -206,7 +239,10 @@ class Account(SyncedModel):
 
     def refresh_derived(self) -> tuple[str, ...]:
         self.visit_due_at = self.next_visit_due()
-        return ("visit_due_at",)
+        # The duplicate rule's indexed keys (matching.py): found without a scan.
+        self.email_key = matching.email_key(self.email)
+        self.phone_key = matching.phone_key(self.phone)
+        return ("visit_due_at", "email_key", "phone_key")
 
     def next_visit_due(self) -> dt.datetime | None:
         """When the desired frequency calls for the next visit (now-ish if never visited)."""

@@ -9,7 +9,15 @@ from typing import Any
 from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from fieldcrm.accounts.models import Account, AccountStatus, AccountTier, Activity, ActivityKind
+from fieldcrm.accounts.models import (
+    Account,
+    AccountMergeField,
+    AccountStatus,
+    AccountTier,
+    Activity,
+    ActivityKind,
+    DuplicateReason,
+)
 from fieldcrm.core.schemas import Input, Instant, LatLng
 
 
@@ -221,3 +229,34 @@ class ActivityOut(Schema):
     @staticmethod
     def resolve_actor_name(obj: Activity) -> str:
         return obj.actor.display_name if obj.actor else ""
+
+
+class DuplicateQuery(Input):
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    near: str | None = Field(
+        None, description="lat,lng — with name: similar names within 100 m", examples=["42.5,1.5"]
+    )
+    exclude: uuid.UUID | None = Field(default=None, description="an account not to report")
+
+    @field_validator("near")
+    @classmethod
+    def _near_is_lat_lng(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_near(value)
+        return value
+
+
+class DuplicateOut(Schema):
+    id: uuid.UUID
+    name: str
+    why: list[DuplicateReason]
+
+
+class AccountMergeIn(Input):
+    merge_id: uuid.UUID = Field(description="the account merged away (it becomes a tombstone)")
+    take: list[AccountMergeField] = Field(
+        default_factory=list, max_length=len(AccountMergeField),
+        description="fields whose value comes from the merged-away account",
+    )  # fmt: skip

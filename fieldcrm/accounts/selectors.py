@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.gis.geos import Polygon
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fieldcrm.access import get_scoped, scoped
+from fieldcrm.accounts import matching
 from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.accounts.schemas import AccountFilters, parse_bbox, parse_near
 from fieldcrm.core import geo
@@ -120,3 +124,40 @@ def account_feature_collection(*, actor: User, filters: AccountFilters, limit: i
         for a in qs[: max(1, min(limit, 10_000))]
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def account_duplicates(
+    *,
+    actor: User,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    location: tuple[float, float] | None = None,
+    exclude_id: object = None,
+    limit: int = 10,
+) -> list[tuple[Account, list[str]]]:
+    """Accounts in the caller's scope that are possibly the same as the one described (the rule
+    is matching.py's), each with why: "email", "phone", "name". Accounts outside the caller's
+    scope are never named (a rep's new prospect is checked against what the rep may see; a
+    manager sees the whole region's)."""
+    found: dict[Any, tuple[Account, list[str]]] = {}
+    base = scoped(Account, actor).exclude(pk=exclude_id) if exclude_id else scoped(Account, actor)
+
+    def add(qs: QuerySet[Account], why: str) -> None:
+        for account in qs[: limit * 4]:
+            found.setdefault(account.pk, (account, []))[1].append(why)
+
+    if key := matching.email_key(email):
+        add(base.filter(email_key=key), "email")
+    if key := matching.phone_key(phone):
+        add(base.filter(phone_key=key), "phone")
+    if name and location is not None:
+        lng, lat = location
+        box = Polygon.from_bbox(matching.box_around(lng, lat))
+        box.srid = 4326
+        for account in base.filter(location__intersects=box)[:500]:
+            near = matching.metres_between(lng, lat, account.location.x, account.location.y)
+            if near <= matching.NEAR_M and matching.names_similar(name, account.name):
+                found.setdefault(account.pk, (account, []))[1].append("name")
+    ranked = sorted(found.values(), key=lambda hit: (-len(hit[1]), hit[0].name, str(hit[0].pk)))
+    return ranked[:limit]

@@ -11,9 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role, scoped
-from fieldcrm.accounts.models import LOGGABLE_KINDS, Account, Activity, Contact, Tag
+from fieldcrm.accounts.models import (
+    LOGGABLE_KINDS,
+    Account,
+    AccountMergeField,
+    Activity,
+    Contact,
+    Tag,
+)
 from fieldcrm.core.errors import DomainError
+from fieldcrm.core.models import SyncedModel, next_change_seq, one_change_number
 from fieldcrm.deals.models import Deal
+from fieldcrm.notifications.models import Notification
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import owner_in_scope, user_in_scope
@@ -316,3 +325,80 @@ def accounts_reassign_owner(*, actor: User, from_user_id: int, to_user_id: int |
             % {"max": f"{MAX_REASSIGN:,}"},
         )
     return accounts_set_owner(actor=actor, account_ids=ids, owner=owner)
+
+
+# --- Merging duplicates. ---
+
+MERGE_FIELDS = tuple(AccountMergeField.values)
+
+
+@transaction.atomic
+def account_merge(
+    *, actor: User, keep_id: object, merge_id: object, take: Iterable[str] = ()
+) -> Account:
+    """Merge account ``merge_id`` into ``keep_id`` and return the kept one. ``take`` names the
+    fields (of MERGE_FIELDS) whose value comes from the merged-away account.
+
+    Managers and admins merge, within their scope. Every row that pointed at the merged-away
+    account points at the kept one, each with a new version so phones pull it again; the
+    merged-away account becomes a tombstone, which phones drop on their next sync. All of it
+    is one transaction sharing one change number: a phone sees the merge whole or not at all."""
+    require_role(actor, User.Role.MANAGER)
+    keep = get_scoped(Account, actor, keep_id, write=True)
+    gone = get_scoped(Account, actor, merge_id, write=True)
+    if keep.pk == gone.pk:
+        raise DomainError("merge_id", _("An account cannot be merged into itself."))
+    take = set(take)
+    if unknown := take - set(MERGE_FIELDS):
+        raise DomainError("take", _("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]})
+    with one_change_number():
+        for name in sorted(take):
+            setattr(keep, name, getattr(gone, name))
+        keep.custom_fields = {**(gone.custom_fields or {}), **(keep.custom_fields or {})}
+        if gone.last_visited_at and (
+            keep.last_visited_at is None or gone.last_visited_at > keep.last_visited_at
+        ):
+            keep.last_visited_at = gone.last_visited_at
+        tags = {
+            *keep.tags.values_list("name", flat=True),
+            *gone.tags.values_list("name", flat=True),
+        }
+        moved = _repoint_account_rows(gone, keep)
+        account_save(account=keep, tags=sorted(tags), actor=actor)
+        Activity.objects.create(
+            account=keep, kind=Activity.Kind.SYSTEM, actor=actor, occurred_at=timezone.now(),
+            subject=_("Merged “%(name)s” into this account") % {"name": gone.name},
+            details={"merged": {"id": str(gone.pk), "name": gone.name}, "took": sorted(take),
+                     "moved": moved},
+        )  # fmt: skip
+        gone.soft_delete()
+    return keep
+
+
+def _repoint_account_rows(gone: Account, keep: Account) -> dict[str, int]:
+    """Point every row referring to ``gone`` at ``keep``, found from the model's relations (so a
+    model added later is moved too). Synced rows are saved one by one: each gets a new version
+    and change number, so phones pull them under their new account."""
+    moved: dict[str, int] = {}
+    relations: list[Any] = list(Account._meta.get_fields(include_hidden=True))
+    for rel in relations:  # every reverse relation, hidden ones (related_name="+") too
+        if not (rel.one_to_many and rel.auto_created and not rel.concrete):
+            continue
+        model, field = rel.related_model, rel.field.name
+        if model._meta.auto_created:  # the tags' through table: tags are joined above
+            continue
+        rows = model._base_manager.filter(**{field: gone})
+        if issubclass(model, SyncedModel):
+            count = 0
+            for row in rows.iterator(chunk_size=500):
+                setattr(row, field, keep)
+                row.save(update_fields=[field])
+                count += 1
+        else:
+            count = rows.update(**{field: keep})
+        if count:
+            moved[model._meta.label_lower] = count
+    notes = Notification.all_objects.filter(record_type="account", record_id=gone.pk)
+    if count := notes.update(record_id=keep.pk, change_seq=next_change_seq()):
+        moved["notifications.notification"] = count
+    return moved

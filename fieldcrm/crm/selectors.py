@@ -31,10 +31,11 @@ from fieldcrm.accounts.models import (
     ActivityKind,
     Contact,
     CustomFieldDefinition,
+    DuplicateReason,
     Tag,
 )
 from fieldcrm.accounts.schemas import AccountFilters
-from fieldcrm.accounts.selectors import account_get, account_list
+from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
 from fieldcrm.crm.models import (
     ACCOUNT_COLUMNS,
     DEFAULT_ACCOUNT_COLUMNS,
@@ -283,6 +284,20 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
             )[:50]
         ),
         "may_write": scoped(Account, actor, write=True).filter(pk=account.pk).exists(),
+        # Each possible duplicate with its reasons, as the reader says them.
+        "duplicates": [
+            (other, [DuplicateReason(w).label for w in why])
+            for other, why in account_duplicates(
+                actor=actor,
+                name=account.name,
+                email=account.email,
+                phone=account.phone,
+                location=(account.location.x, account.location.y),
+                exclude_id=account.pk,
+                limit=5,
+            )
+        ],  # fmt: skip
+        "may_merge": actor.is_admin or actor.role == User.Role.MANAGER,
     }
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fieldcrm.crm import board, listing, views
+from fieldcrm.crm import board, listing, merge, views
 
 app_name = "crm"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("accounts/<uuid:account_id>/", views.account, name="account"),
     path("accounts/<uuid:account_id>/log", views.account_log, name="account_log"),
     path("accounts/<uuid:account_id>/tasks", views.account_task, name="account_task"),
+    path(
+        "accounts/<uuid:account_id>/merge/<uuid:other_id>",
+        merge.account_merge_view,
+        name="account_merge",
+    ),
     path("contacts/<uuid:contact_id>/", views.contact, name="contact"),
     path("contacts/<uuid:contact_id>/log", views.contact_log, name="contact_log"),
     path("contacts/<uuid:contact_id>/tasks", views.contact_task, name="contact_task"),

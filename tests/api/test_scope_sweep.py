@@ -104,6 +104,7 @@ def records(world):
             "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
             "segment_id": segment.pk,
+            "other_id": account.pk,  # the merge page's second account (itself: refused)
         }  # fmt: skip
     ids["missing"] = {
         name: (uuid.UUID(int=1) if isinstance(value, uuid.UUID) else 987654321)

@@ -151,3 +151,26 @@ def test_a_manager_drags_a_deal_across_the_board_and_a_stale_card_is_refused(lap
     assert won_column.locator(f"#deal-{flour.pk}.changed").count() == 1
     flour.refresh_from_db()
     assert flour.stage == won
+
+
+def test_a_manager_sees_a_duplicate_compares_and_merges_it(laptops, world):
+    keep = make_account("Bakery Nord", lng=1.05, lat=42.05, status="customer", owner=world.rep1,
+                        phone="+376 812 345")  # fmt: skip
+    gone = make_account("Nord Bakery", lng=1.0502, lat=42.0501, status="lead",
+                        email="orders@bakery-nord.ad")  # fmt: skip
+    Task.objects.create(title="Call about ovens", account=gone, assignee=world.rep1)
+    page = laptops("manager", f"/crm/accounts/{keep.pk}/")
+    duplicates = page.locator("#duplicates")
+    assert "similar name nearby" in duplicates.inner_text()
+    duplicates.get_by_role("link", name="Compare and merge").click()
+    page.wait_for_url(f"**/merge/{gone.pk}")
+    form = page.locator("#merge-form")
+    form.get_by_label("orders@bakery-nord.ad").check()
+    form.get_by_role("button", name="Merge").click()
+    page.wait_for_url(f"**/crm/accounts/{keep.pk}/")
+    page.get_by_text("“Nord Bakery” was merged into this account.").wait_for()
+    header = page.locator("#account-header").inner_text()
+    assert "orders@bakery-nord.ad" in header and "Customer" in header
+    assert page.get_by_text("Call about ovens").count() >= 1  # the task moved with it
+    assert page.locator("#duplicates").count() == 0
+    assert "Merged “Nord Bakery” into this account" in page.locator("body").inner_text()

@@ -112,6 +112,16 @@ def test_worker_command_starts_celery_on_our_app():
     assert module.app.main == "fieldcrm"
 
 
+def test_workers_write_scheduled_backups_to_their_own_volume_with_pg_dump_at_hand():
+    env = COMPOSE["services"]["worker"]["environment"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in COMPOSE["services"]["worker"]["volumes"]}
+    assert mounts[env["FIELDCRM_BACKUP_DIR"]] in COMPOSE["volumes"]
+    assert env["FIELDCRM_BACKUP_PASSPHRASE"].startswith("${FIELDCRM_BACKUP_PASSPHRASE:?")
+    # pg_dump refuses a newer server: the client is the PostGIS image's major version.
+    major = re.search(r"postgis/postgis:(\d+)-", COMPOSE["services"]["postgis"]["image"])
+    assert f"postgresql-client-{major.group(1)}" in (ROOT / "Dockerfile").read_text()
+
+
 def test_beat_runs_the_schedule_of_jobs_the_workers_know():
     from django.conf import settings
 
@@ -162,3 +172,15 @@ def test_production_settings_pass_check_deploy_without_a_warning(env):
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no issues" in run.stdout
+
+
+def test_check_deploy_warns_when_scheduled_backups_have_no_passphrase():
+    import subprocess
+    import sys
+
+    env = _compose_env(FIELDCRM_PRODUCTION="1", FIELDCRM_TLS="1", FIELDCRM_BACKUP_PASSPHRASE="")
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert run.returncode == 1 and "fieldcrm.W001" in run.stderr + run.stdout

@@ -232,3 +232,20 @@ def test_command_shares_the_core(world, capsys):
         call_command("import_accounts", str(DATA / "accounts_errors.csv"), "--user", "manager")
     with pytest.raises(CommandError):
         call_command("import_accounts", str(path), "--user", "rep1")
+
+
+def test_a_row_that_may_duplicate_an_account_is_warned_about_not_refused(as_user):
+    make_account("Bakery Koskinen", lng=1.05, lat=42.05, phone="+358 40 123 4567")
+    content = (
+        b"name,phone,lat,lng\n"
+        b"Koskinen Bakery,040-123 4567,42.0501,1.0501\n"  # same phone, a similar name nearby
+        b"Hardware Store,,42.07,1.07\n"
+        b"Hardware store,,42.0701,1.0701\n"  # the row above, spelled differently
+    )
+    body = upload(as_user("manager"), content, dry_run=True).json()
+    assert body["counts"]["create"] == 3 and body["errors"] == []
+    assert body["warnings"] == [
+        "Row 2 may be the same as “Bakery Koskinen” (same phone, similar name nearby).",
+        "Row 4 may be the same as “Hardware Store” (similar name nearby).",
+    ]
+    assert not Account.objects.filter(name="Hardware Store").exists()  # a dry run

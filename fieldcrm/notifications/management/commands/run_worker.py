@@ -1,6 +1,7 @@
 """``manage.py run_worker``: the embedded default's scheduler and delivery worker in one loop
-(``make run`` starts it beside the server). Production runs Celery beat and workers instead
-(docker-compose.yml); both call the same functions, and several of either may run at once."""
+(``make run`` starts it beside the server), with the day's scheduled backup. Production runs
+Celery beat and workers instead (docker-compose.yml); both call the same functions, and several
+of either may run at once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from fieldcrm.backups.schedule import backups_scheduled_run
 from fieldcrm.notifications.delivery import deliveries_send
 from fieldcrm.notifications.digest import digests_run
 from fieldcrm.notifications.reminders import reminders_run
@@ -30,11 +32,13 @@ class Command(BaseCommand):
         while not stop.is_set():
             try:
                 made, sent = reminders_run() + digests_run(), deliveries_send()
+                # The day's backup, when due (a long one delays the next round, nothing else).
+                made.update(backups_scheduled_run())
             except Exception as exc:  # a locked database or a mail outage: try next round
                 self.stderr.write(f"run_worker: {type(exc).__name__}: {exc}")
             else:
                 if made or sent:
-                    self.stdout.write(f"reminders {dict(made)}, deliveries {sent}")
+                    self.stdout.write(f"made {dict(made)}, deliveries {sent}")
             if once:
                 break
             # Between rounds, as between requests: drop a broken or too old connection.
