@@ -7,6 +7,9 @@ report, map and sync pull starts here.
 - admin: everything
 - everyone, admins included: only their own notifications and calendar feed
 - automation rules, their runs, webhooks and their delivery log: admins only
+- segments (saved views): the author's own, and those shared by someone of their team (people
+  working in a region the reader works in: its territories' reps, its members, its manager);
+  admins see every shared one; only the author changes or deletes one
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -26,7 +29,7 @@ from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefi
 from fieldcrm.automation.models import Event, Rule, RuleRun, Webhook, WebhookDelivery
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.replica import read_alias
-from fieldcrm.crm.models import ListColumns
+from fieldcrm.crm.models import ListColumns, Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification
@@ -76,6 +79,28 @@ def _account_read(user: User, resolve: bool = False) -> Q | None:
     return Q(territory__in=_ids(_rep_territories(user), resolve)) | Q(owner=user)
 
 
+def _team(regions: QuerySet) -> Q:
+    """The people working in ``regions``: their territories' reps, their members, managers."""
+    return (
+        Q(pk__in=User.objects.filter(territories__region__in=regions).values("pk"))
+        | Q(pk__in=User.objects.filter(regions__in=regions).values("pk"))
+        | Q(pk__in=Region.objects.filter(pk__in=regions).values("manager"))
+    )
+
+
+def _segments(user: User, *, write: bool) -> Q:
+    if write:
+        return Q(owner=user)
+    if user.is_admin:
+        return Q(owner=user) | Q(is_shared=True)
+    if user.role in (User.Role.MANAGER, User.Role.PLANNER):
+        regions = region_ids(user)
+    else:
+        regions = Territory.objects.filter(reps=user).values("region")
+    team = User.objects.filter(_team(regions)).values("pk")
+    return Q(owner=user) | Q(is_shared=True, owner__in=team)
+
+
 def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model], Q | None]:
     """Per model: the filter of rows ``user`` may read (or, with ``write``, change). With
     ``resolve`` the small id sets (territories, regions, their reps) are read at once."""
@@ -95,6 +120,7 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         CalendarFeed: Q(user=user),
         # What a person chose to see in the workspace.
         ListColumns: Q(user=user),
+        Segment: _segments(user, write=write),
     }
     if user.is_admin:
         return {**dict.fromkeys(MODELS), **personal}
@@ -178,7 +204,7 @@ MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
-    CalendarFeed, ListColumns, Event, Rule, RuleRun, Webhook, WebhookDelivery,
+    CalendarFeed, ListColumns, Segment, Event, Rule, RuleRun, Webhook, WebhookDelivery,
 )  # fmt: skip
 
 

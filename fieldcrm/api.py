@@ -116,6 +116,7 @@ def _mount() -> None:
     from fieldcrm.notifications.api import router as notifications
     from fieldcrm.plans.api import router as plans
     from fieldcrm.reports.api import router as reports
+    from fieldcrm.search.api import router as search
     from fieldcrm.sync.api import router as sync
     from fieldcrm.tasks.api import router as tasks
     from fieldcrm.territories.api import router as territories
@@ -141,6 +142,7 @@ def _mount() -> None:
         manage,
         bulk,
         automation,
+        search,
     ):
         api.add_router("/v1", router)
 

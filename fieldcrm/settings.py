@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "fieldcrm.tiles",
     "fieldcrm.manager",
     "fieldcrm.crm",
+    "fieldcrm.search",
     "fieldcrm.demo",
 ]
 

@@ -116,12 +116,30 @@ def bulk_change_preview(
     return _describe(_plan(actor=actor, field_name=field, value=value, accounts=accounts))
 
 
+# The workspace's history kinds (accounts.models.ActivityKind), the ones account_save records
+# for the same changes; tier has no kind of its own and stays a SYSTEM entry.
+HISTORY_KINDS = {"owner": Activity.Kind.OWNER_CHANGE, "status": Activity.Kind.STATUS_CHANGE}
+
+
+def _details(spec: BulkField, names: dict[Any, str], old: Any, new: Any) -> dict[str, Any]:
+    """The entry's data in account_change_activities' shape, so each reader's page shows the
+    change in their own language: owners as {id, name} (None for nobody), statuses as codes."""
+    if spec.name == "owner":
+
+        def person(pk: Any) -> dict[str, Any] | None:
+            return None if pk is None else {"id": pk, "name": names[pk]}
+
+        return {"old": person(old), "new": person(new)}
+    return {"old": old, "new": new}
+
+
 def _history(
     *, actor: User, spec: BulkField, rows: list[tuple[Account, Any, Any]], change: BulkChange,
     undo: bool,
 ) -> None:  # fmt: skip
-    """One SYSTEM activity per account (``rows``: account, value before, value written) in
-    its timeline, which the API's /activities and the phones show."""
+    """One history entry per account (``rows``: account, value before, value written) in its
+    timeline, which the workspace, the API's /activities and the phones show: an owner or
+    status change of the same kind account_save records, naming the bulk change."""
     names = spec.displays({v for _a, old, new in rows for v in (old, new)})
     if undo:
         subject = _("Bulk change undone: %(field)s back from %(old)s to %(new)s")
@@ -130,11 +148,13 @@ def _history(
         subject = _("Bulk change: %(field)s from %(old)s to %(new)s")
         body = _("Bulk change #%(id)s of %(count)s accounts.")
     now = timezone.now()
+    kind = HISTORY_KINDS.get(spec.name, Activity.Kind.SYSTEM)
     insert_many([
         Activity(
-            account=account, kind=Activity.Kind.SYSTEM, actor=actor, occurred_at=now,
+            account=account, kind=kind, actor=actor, occurred_at=now,
             subject=(subject % {"field": spec.label(), "old": names[old], "new": names[new]})[:200],
             body=body % {"id": change.pk, "count": len(change.items)},
+            details=_details(spec, names, old, new) if kind != Activity.Kind.SYSTEM else {},
         )
         for account, old, new in rows
     ])  # fmt: skip

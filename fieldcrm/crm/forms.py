@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts.models import Account, ActivityKind
+from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.crm import selectors
 from fieldcrm.crm.models import ACCOUNT_COLUMNS
 from fieldcrm.tasks.models import Task
@@ -240,3 +242,64 @@ class DealMoveForm(forms.Form):
         kwargs.setdefault("auto_id", False)  # one form per card
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(s.pk, s.name) for s in stages]  # type: ignore[attr-defined]
+
+
+class SegmentForm(forms.Form):
+    """Save the list's current filters (``query``, the list's own query string) by name."""
+
+    name = forms.CharField(label=_("Segment name"), max_length=100)
+    is_shared = forms.BooleanField(label=_("Share with my team"), required=False)
+    query = forms.CharField(max_length=4000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "segment_%s")
+        super().__init__(*args, **kwargs)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+
+
+def bulk_change_choices(*, actor: User) -> list[tuple[Any, Any]]:
+    """What a bulk change may set, grouped by field: "owner:<id>" (or "owner:" for nobody),
+    "status:<code>", "tier:<code>" (fieldcrm.bulk's fields and values)."""
+    owners = selectors.filter_choices(actor=actor)["owners"]
+    return [
+        ("", "—"),
+        (_("Owner"), [("owner:", _("nobody"))] + [(f"owner:{u.pk}", u.display_name)
+                                                  for u in owners]),
+        (_("Status"), [(f"status:{v}", label) for v, label in Account.Status.choices]),
+        (_("Tier"), [(f"tier:{v}", label) for v, label in Account.Tier.choices]),
+    ]  # fmt: skip
+
+
+class BulkForm(forms.Form):
+    """A bulk change asked from the accounts list: the change, and either the ticked rows or
+    every account matching the list's filters (``filters``, its query string)."""
+
+    change = forms.ChoiceField(label=_("Change"))
+    all_matching = forms.BooleanField(label=_("All accounts matching the filters"),
+                                      required=False)  # fmt: skip
+    filters = forms.CharField(max_length=4000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["change"].choices = bulk_change_choices(actor=actor)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The ticked rows, as sent: the bulk services find each in the caller's scope and
+        # refuse the request, naming the accounts, when one is not there.
+        sent = self.data.getlist("ids") if isinstance(self.data, QueryDict) else []
+        data["ids"] = [str(v)[:64] for v in sent][: MAX_ACCOUNTS + 1]
+        if not data.get("all_matching") and not data["ids"]:
+            self.add_error(None, _("Tick the accounts to change, or choose all matching."))
+        return data
+
+    def field_value(self) -> tuple[str, Any]:
+        """The bulk field and its value (call after is_valid())."""
+        field, _sep, raw = self.cleaned_data["change"].partition(":")
+        if field == "owner":
+            return field, int(raw) if raw else None
+        return field, raw

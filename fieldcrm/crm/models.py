@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,3 +33,36 @@ ACCOUNT_COLUMNS = (
     "phone", "email", "address", "priority",
 )  # fmt: skip
 DEFAULT_ACCOUNT_COLUMNS = ("status", "tier", "owner", "territory", "last_visit", "due")
+
+
+class Segment(models.Model):
+    """A saved view of the accounts list: its filters under a name, private to its author or
+    shared with their team (access.py says who that is). Applying one runs the filters in the
+    viewer's own scope: a shared segment never shows anyone more than their own accounts."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
+        related_name="segments",
+    )  # fmt: skip
+    list_name = models.CharField(_("list"), max_length=32, default="accounts")
+    name = models.CharField(_("name"), max_length=100)
+    # The list's filter parameters as the page sends them: {"status": ["customer"], ...}
+    # (only SEGMENT_PARAMS; sort, order and the page cursor are the viewer's own).
+    query = models.JSONField(_("filters"), default=dict)
+    is_shared = models.BooleanField(_("shared with the team"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_name", "name"], name="segment_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The accounts list's filter parameters a segment keeps (the filter form's field names).
+SEGMENT_PARAMS = (
+    "q", "status", "tier", "tags", "tags_mode", "owner", "territory", "region", "due",
+    "visited_from", "visited_before",
+)  # fmt: skip

@@ -37,7 +37,12 @@ from fieldcrm.accounts.models import (
 from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
 from fieldcrm.audit.selectors import audit_history
-from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
+from fieldcrm.crm.models import (
+    ACCOUNT_COLUMNS,
+    DEFAULT_ACCOUNT_COLUMNS,
+    ListColumns,
+    Segment,
+)
 from fieldcrm.deals.models import Deal
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
 from fieldcrm.tasks.models import Task
@@ -187,6 +192,28 @@ def account_table(
         rows=rows,
         next_cursor=_encode(last.sort_key, last.pk) if last is not None else None,  # type: ignore[attr-defined]  # annotated
     )
+
+
+def account_table_ids(*, actor: User, filters: AccountTableFilters, limit: int) -> list[Any]:
+    """The ids of the caller's accounts matching ``filters`` ("select all matching"), at most
+    ``limit`` (ask one more than you accept to know the selection is too large)."""
+    base = AccountFilters.model_validate({
+        "q": filters.q or None, "status": filters.status or None,
+        "territory": filters.territory, "owner": filters.owner, "due": filters.due,
+    })  # fmt: skip
+    qs = _extra_filters(account_list(actor=actor, filters=base), actor, filters)
+    return list(qs.order_by("name", "pk").values_list("pk", flat=True)[:limit])
+
+
+def segment_list(*, actor: User) -> list[Segment]:
+    """The segments the caller may apply: their own and those their team shared."""
+    qs = scoped(Segment, actor).filter(list_name="accounts").select_related("owner")
+    return list(qs.order_by("name", "pk")[:200])
+
+
+def segment_get(*, actor: User, segment_id: object) -> Segment:
+    """One segment the caller may apply (NotInScope otherwise: another's private one too)."""
+    return get_scoped(Segment, actor, segment_id)
 
 
 def account_columns(*, actor: User) -> list[str]:

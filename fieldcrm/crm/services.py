@@ -3,14 +3,15 @@ apps' services (accounts.activity_create, tasks.task_create, ...), never around 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import get_scoped
 from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.core.errors import DomainError
-from fieldcrm.crm.models import ACCOUNT_COLUMNS, ListColumns
+from fieldcrm.crm.models import ACCOUNT_COLUMNS, SEGMENT_PARAMS, ListColumns, Segment
 from fieldcrm.users.models import User
 
 MAX_COLUMNS = 30
@@ -32,3 +33,46 @@ def list_columns_set(*, actor: User, list_name: str, columns: Sequence[str]) -> 
         user=actor, list_name=list_name, defaults={"columns": picked}
     )
     return row
+
+
+MAX_SEGMENT_VALUES = 200
+
+
+def _segment_query(query: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The filters worth keeping: known parameters with a value, as lists of short strings
+    (the page's form checks the values again each time the segment is applied)."""
+    kept: dict[str, list[str]] = {}
+    for key in SEGMENT_PARAMS:
+        values = [str(v)[:200] for v in query.get(key, []) if str(v).strip()]
+        if values:
+            kept[key] = values[:MAX_SEGMENT_VALUES]
+    if "tags" not in kept:
+        kept.pop("tags_mode", None)  # how tags match says nothing without tags
+    return kept
+
+
+@transaction.atomic
+def segment_create(
+    *, actor: User, name: str, query: Mapping[str, Sequence[str]], is_shared: bool
+) -> Segment:
+    """Save the accounts list's current filters as ``actor``'s segment called ``name``
+    (private, or ``is_shared`` with their team). A name is used once per author."""
+    name = name.strip()
+    if not name:
+        raise DomainError("name", _("Give the segment a name."))
+    filters = _segment_query(query)
+    if not filters:
+        raise DomainError("query", _("Choose a filter first: a segment without one is the "
+                                     "whole list."))  # fmt: skip
+    if Segment.objects.filter(owner=actor, list_name="accounts", name=name).exists():
+        raise DomainError("name", _("You have a segment with this name already."))
+    segment = Segment(owner=actor, name=name, query=filters, is_shared=is_shared)
+    segment.full_clean()
+    segment.save()
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, actor: User, segment_id: int) -> None:
+    """Delete one of ``actor``'s segments (another's shared one: NotAllowed, 403)."""
+    get_scoped(Segment, actor, segment_id, write=True).delete()

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fieldcrm.crm import board, merge, views
+from fieldcrm.crm import board, listing, merge, views
 
 app_name = "crm"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="crm:accounts", permanent=False), name="index"),
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/columns", views.accounts_columns, name="accounts_columns"),
+    path("accounts/bulk/preview", listing.bulk_preview, name="bulk_preview"),
+    path("accounts/bulk/apply", listing.bulk_apply, name="bulk_apply"),
+    path("accounts/bulk/undo", listing.bulk_undo, name="bulk_undo"),
+    path("segments/", listing.segment_save, name="segment_save"),
+    path("segments/<int:segment_id>/delete", listing.segment_delete, name="segment_delete"),
+    path("search/", listing.search_page, name="search"),
     path("accounts/<uuid:account_id>/", views.account, name="account"),
     path("accounts/<uuid:account_id>/log", views.account_log, name="account_log"),
     path("accounts/<uuid:account_id>/tasks", views.account_task, name="account_task"),

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,17 +25,21 @@ from django.views.decorators.http import require_GET, require_POST
 from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.accounts.models import Account, ActivityKind
 from fieldcrm.accounts.services import activity_create
+from fieldcrm.bulk.selectors import bulk_change_last, bulk_change_summary
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm import selectors, services
 from fieldcrm.crm.forms import (
     AccountFilterForm,
+    BulkForm,
     ColumnsForm,
     LogForm,
     ReassignForm,
+    SegmentForm,
     SnoozeForm,
     TaskForm,
     column_labels,
 )
+from fieldcrm.crm.models import SEGMENT_PARAMS, Segment
 from fieldcrm.tasks.selectors import user_timezone
 from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
 from fieldcrm.users.auth import PageRequest
@@ -98,10 +102,30 @@ def _cell(account: Any, column: str, custom: dict[str, Any]) -> dict[str, Any]:
     return {"datetime": account.last_visited_at if column == "last_visit" else account.visit_due_at}
 
 
+def list_query(actor: Any, query: QueryDict) -> tuple[QueryDict, Segment | None]:
+    """The accounts list's parameters: with ``segment=ID``, that segment's filters (one the
+    caller may apply, else NotInScope: the styled 404) and the caller's own sort and page."""
+    raw = query.get("segment") or ""
+    if not raw:
+        return query, None
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotInScope(Segment)
+    segment = selectors.segment_get(actor=actor, segment_id=int(raw))
+    data = QueryDict(mutable=True)
+    for key, values in (segment.query or {}).items():
+        if key in SEGMENT_PARAMS and isinstance(values, list):
+            data.setlist(key, [str(v) for v in values])
+    for key in ("sort", "order", "after", "segment"):
+        if key in query:
+            data.setlist(key, query.getlist(key))
+    return data, segment
+
+
 @require_GET
 @crm_page
 def accounts(request: PageRequest) -> HttpResponse:
-    form = AccountFilterForm(request.GET, actor=request.user)
+    params, segment = list_query(request.user, request.GET)
+    form = AccountFilterForm(params, actor=request.user)
     form.is_valid()
     data = form.cleaned_data
     sort, descending = data.get("sort") or "name", data.get("order") == "desc"
@@ -109,6 +133,10 @@ def accounts(request: PageRequest) -> HttpResponse:
         actor=request.user, filters=form.filters(), sort=sort, descending=descending,
         cursor=data.get("after") or None,
     )  # fmt: skip
+    if segment is not None and form.errors:
+        # A segment's filter the viewer cannot use (an owner outside their scope, say) is
+        # named and matches nothing: leaving it out would show more than the segment means.
+        page = selectors.TablePage(rows=[], next_cursor=None)
     columns = selectors.account_columns(actor=request.user)
     labels = column_labels()
     custom = selectors.custom_field_columns()
@@ -117,8 +145,14 @@ def accounts(request: PageRequest) -> HttpResponse:
     next_url = None
     if page.next_cursor:
         next_url = "?" + urlencode([*query.lists(), ("after", [page.next_cursor])], doseq=True)
-    filtered = any(v for k, v in request.GET.lists() if k not in ("sort", "order", "after"))
+    filtered = any(v for k, v in params.lists() if k not in ("sort", "order", "after"))
+    filter_query = urlencode([(k, v) for k, v in params.lists() if k in SEGMENT_PARAMS],
+                             doseq=True)  # fmt: skip
     return render(request, "crm/accounts.html", {
+        "segment": segment, "segments": selectors.segment_list(actor=request.user),
+        "segment_form": SegmentForm(initial={"query": filter_query}),
+        "bulk_form": BulkForm(actor=request.user, initial={"filters": request.GET.urlencode()}),
+        "last_bulk": last_bulk_change(request.user),
         "form": form, "columns": [(c, labels[c]) for c in columns],
         "rows": [(a, [_cell(a, c, custom) for c in columns]) for a in page.rows],
         "columns_form": ColumnsForm(initial={"columns": columns}),
@@ -126,6 +160,14 @@ def accounts(request: PageRequest) -> HttpResponse:
         "filtered": filtered,
         "back": request.get_full_path(),
     })  # fmt: skip
+
+
+def last_bulk_change(user: Any) -> dict[str, Any] | None:
+    """The caller's last bulk change while it can still be undone (for the list's notice)."""
+    change = bulk_change_last(actor=user)
+    if change is None or change.undone_at is not None:
+        return None
+    return bulk_change_summary(change=change)
 
 
 def _back(request: PageRequest, default: str) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
 from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
+from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -105,6 +106,11 @@ def records(world):
         )  # fmt: skip
         sent = Delivery.objects.create(channel="webhook", key=f"wh.{webhook.pk}.{event.pk}")
         delivery = WebhookDelivery.objects.create(webhook=webhook, event=event, delivery=sent)
+        # A segment: inside, shared by the North manager; outside, rep3's private one.
+        segment = Segment.objects.create(
+            owner=world.manager if side == "in" else rep, name=f"Segment {tag}",
+            query={"q": [tag]}, is_shared=side == "in",
+        )  # fmt: skip
         ids[side] = {
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
@@ -113,6 +119,7 @@ def records(world):
             "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
             "rule_id": rule.pk, "webhook_id": webhook.pk, "delivery_id": delivery.pk,
+            "segment_id": segment.pk,
             "other_id": account.pk,  # the merge page's second account (itself: refused)
         }  # fmt: skip
     ids["missing"] = {

@@ -69,3 +69,32 @@ def test_every_workspace_page_wants_a_login(records, path):  # noqa: F811
     assert response.status_code in (302, 405), (path, response.status_code)
     if response.status_code == 302 and path != "/crm/":
         assert response["Location"].startswith("/login/")
+
+
+# Pages whose record comes in the query string, not the path: the same property, one row each.
+# Search for what both sides' records are called ("Shop North", "Shop ZZOUT", ...): an
+# outside hit would show the marker (the query itself must not carry it: pages echo it).
+QUERY_PAGES = [
+    "/crm/accounts/?segment={segment_id}",
+    "/crm/search/?q=Shop",
+    "/crm/search/?q=Anna",
+    "/api/v1/search?q=Deal",
+]
+
+
+@pytest.mark.parametrize("page", QUERY_PAGES)
+def test_query_string_records_outside_answer_like_missing_ones(world, records, page):  # noqa: F811
+    for role in ROLES:
+        client = Client()
+        client.force_login(getattr(world, role))
+        inside = client.get(page.format(**records["in"]))
+        assert inside.status_code == 200, (role, page, inside.status_code)
+        assert "North" in inside.content.decode(), (role, page)  # the inside record is found
+        if role == "admin":
+            continue
+        assert MARKER not in inside.content.decode(), (role, page)
+        if "{" in page:
+            outside = client.get(page.format(**records["out"]))
+            missing = client.get(page.format(**records["missing"]))
+            assert outside.status_code == missing.status_code == 404, (role, page)
+            assert MARKER not in outside.content.decode(), (role, page)

@@ -416,6 +416,12 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
     Activity.objects.bulk_create(history)
     for user in (world.manager, world.rep1):
         list_columns_set(actor=user, list_name="accounts", columns=list(column_labels()))
+    from fieldcrm.crm.models import Segment
+
+    segment = Segment.objects.create(
+        owner=world.manager, name=evil("seg", 100), query={"q": [evil("segq", 100)]},
+        is_shared=True,
+    )  # fmt: skip
     for persona in ("manager", "rep1"):
         walk = walks()
         assert log_in(walk.page, walk.base, persona, "/crm/accounts/").status == 200
@@ -451,6 +457,29 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
         walk.open("/crm/tasks/?who=team" if persona == "manager" else "/crm/tasks/")
         assert evil("task", 200) in walk.page.locator("main").inner_text()
         walk.check_frames()
+
+        # Segments (a planted name, shared), search (its page and the Ctrl+K palette) and,
+        # for the manager, a bulk change's preview naming the planted accounts.
+        walk.open(f"/crm/accounts/?segment={segment.pk}")
+        assert evil("seg", 100) in walk.page.locator(".crm-segments").inner_text()
+        walk.check_frames()
+        walk.open(f"/crm/search/?q={evil('q', 60)}")
+        walk.open("/crm/search/?q=img src")  # in every planted name
+        assert evil("acct0") in walk.page.locator("#crm-search-results").inner_text()
+        walk.page.locator("#crm-search[data-ready]").wait_for(state="attached")
+        walk.page.keyboard.press("Control+k")
+        walk.page.locator("#crm-palette-q").fill("img src")
+        walk.page.locator("#crm-palette [role=option]").first.wait_for()
+        assert evil("contact", 200) in walk.page.locator("#crm-palette").inner_text()
+        walk.check_frames()
+        if persona == "manager":
+            walk.open("/crm/accounts/")
+            walk.page.locator("#crm-accounts input[type=checkbox]").first.check()
+            walk.page.select_option("#bulk_change", "tier:A")
+            walk.page.locator("#crm-bulk-preview-button").click()
+            walk.page.locator("#crm-bulk-preview").wait_for()
+            assert evil("acct0") in walk.page.locator("#crm-bulk-preview").inner_text()
+            walk.check_frames()
 
 
 def test_settings_pages_keep_payloads_inert(walks, world, planted):

@@ -114,8 +114,11 @@ def test_apply_is_one_bulk_change_with_a_history_entry_per_account(world, shops,
         before[b2.pk],
     )
     assert a1.change_seq == b1.change_seq > b2.change_seq  # one change number for the batch
-    history = Activity.objects.filter(kind=Activity.Kind.SYSTEM, actor=world.manager)
-    assert sorted(h.account.name for h in history) == ["A1 bakery", "B1 market"]
+    history = Activity.objects.filter(kind=Activity.Kind.OWNER_CHANGE, actor=world.manager)
+    assert sorted((h.account.name, h.details["new"]["id"]) for h in history) == [
+        ("A1 bakery", world.rep2.pk), ("B1 market", world.rep2.pk),
+    ]  # fmt: skip
+    assert {h.details["old"] and h.details["old"]["name"] for h in history} == {None, "rep1"}
     # The account's timeline (the API the phone and the pages read) shows it.
     timeline = as_user("manager").get(f"accounts/{b1.pk}/activities").json()["items"]
     assert timeline[0]["subject"] == "Bulk change: owner from rep1 to rep2"
@@ -152,7 +155,7 @@ def test_undo_puts_the_previous_values_back_and_says_so_in_the_history(world, sh
     assert fresh(shops["a1"]).owner_id is None
     assert fresh(shops["b1"]).owner_id == world.rep1.pk
     subjects = sorted(
-        Activity.objects.filter(account=shops["b1"], kind="system").values_list(
+        Activity.objects.filter(account=shops["b1"], kind="owner_change").values_list(
             "subject", flat=True
         )
     )
@@ -264,7 +267,7 @@ def test_a_failure_inside_apply_leaves_nothing_half_saved(world, shops, monkeypa
         )  # fmt: skip
     assert fresh(shops["b1"]).owner_id == world.rep1.pk and fresh(shops["a1"]).owner_id is None
     assert not BulkChange.objects.exists()
-    assert not Activity.objects.filter(kind="system", actor=world.manager).exists()
+    assert not Activity.objects.filter(actor=world.manager).exists()
 
 
 def test_bad_field_and_values_are_refused_naming_them(world, shops):
@@ -293,3 +296,15 @@ def test_an_old_owner_losing_an_account_with_a_planned_visit_is_warned_of(world,
         len(warnings["B1 market"]) == 1 and "rep1 has a planned visit" in warnings["B1 market"][0]
     )
     assert not any("planned visit" in w for w in warnings["A3 café"])  # rep1 keeps seeing A3
+
+
+def test_status_and_tier_changes_write_the_workspaces_history_kinds(world, shops):
+    bulk_change_apply(
+        actor=world.manager, field="status", value="customer", account_ids=ids(shops, "a1")
+    )
+    bulk_change_apply(actor=world.manager, field="tier", value="A", account_ids=ids(shops, "a1"))
+    entries = Activity.objects.filter(account=shops["a1"], actor=world.manager)
+    assert sorted(((e.kind, e.details) for e in entries), key=lambda pair: pair[0]) == [
+        ("status_change", {"old": "lead", "new": "customer"}),
+        ("system", {}),  # tier has no history kind of its own
+    ]
