@@ -38,6 +38,7 @@ from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
 from fieldcrm.audit.selectors import audit_history
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
+from fieldcrm.orders.selectors import account_orders
 from fieldcrm.deals.models import Deal
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
 from fieldcrm.tasks.models import Task
@@ -257,6 +258,7 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
                 F("completed_at").desc(nulls_last=True), F("scheduled_on").desc(), "pk"
             )[:50]
         ),
+        "orders": account_orders(actor=actor, account=account),
         "may_write": scoped(Account, actor, write=True).filter(pk=account.pk).exists(),
         # Each possible duplicate with its reasons, as the reader says them.
         "duplicates": [

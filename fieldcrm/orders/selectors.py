@@ -14,9 +14,13 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from fieldcrm.access import get_scoped, scoped
+from django.utils import timezone
+
 from fieldcrm.accounts.models import Account
+from fieldcrm.deals.models import Deal
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
 from fieldcrm.orders.schemas import OrderFilters, ProductFilters
+from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 
 
@@ -119,3 +123,31 @@ def account_orders(*, actor: User, account: Account, limit: int = 50) -> list[Or
     """An account's orders and quotes for its page, newest first."""
     qs = scoped(Order, actor).filter(account=account).order_by("-created_at", "-number")
     return list(qs[:limit])
+
+
+def products_for_lines() -> list[Product]:
+    """The products a new line may name (every role reads the catalogue)."""
+    return list(Product.objects.filter(is_active=True).order_by("sku"))
+
+
+def order_form_choices(*, actor: User, account: Account) -> dict[str, Any]:
+    """What a new order's form offers: the account's deals the caller may change, the price
+    lists valid today, the active products."""
+    deals = scoped(Deal, actor, write=True).filter(account=account).order_by("name", "pk")
+    price_lists = PriceList.objects.filter(valid_on(timezone.localdate())).order_by("name")
+    return {"deals": list(deals), "price_lists": list(price_lists)}
+
+
+def price_list_form_choices(*, actor: User) -> dict[str, Any]:
+    """What a price list's form offers: the caller's territories and (the first 1,000 of)
+    accounts it may assign, and every product."""
+    accounts = scoped(Account, actor, write=True).only("name").order_by("name", "pk")
+    return {
+        "territories": list(scoped(Territory, actor, write=True).order_by("name", "pk")),
+        "accounts": list(accounts[:1000]),
+        "products": list(Product.objects.order_by("sku")),
+    }
+
+
+def order_may_write(*, actor: User, order: Order) -> bool:
+    return scoped(Account, actor, write=True).filter(pk=order.account_id).exists()
