@@ -96,7 +96,7 @@ def create_order(request: ApiRequest, payload: OrderIn):
     """An order or a quote, numbered per kind and year; line prices default from the
     account's price list (the account's own, else its territory's)."""
     order = services.order_create(actor=request.auth, data=payload.dict())
-    return Status(201, selectors.order_get(actor=request.auth, order_id=order.pk))
+    return Status(201, selectors.order_detail(order=order))
 
 
 @router.get("/orders/{order_id}", response=OrderOut)
@@ -109,7 +109,7 @@ def update_order(request: ApiRequest, order_id: uuid.UUID, payload: OrderPatch):
     """Notes and the deal; ``lines`` replaces a draft's lines (refused once it left draft)."""
     data = payload.dict(exclude_unset=True)
     order = services.order_update(actor=request.auth, order_id=order_id, data=data)
-    return selectors.order_get(actor=request.auth, order_id=order.pk)
+    return selectors.order_detail(order=order)
 
 
 @router.post("/orders/{order_id}/lines", response=OrderOut)
@@ -117,7 +117,7 @@ def add_order_lines(request: ApiRequest, order_id: uuid.UUID, payload: OrderLine
     """Append lines: to a draft, or to a confirmed order (append-only)."""
     lines = payload.dict()["lines"]
     order = services.order_add_lines(actor=request.auth, order_id=order_id, lines=lines)
-    return selectors.order_get(actor=request.auth, order_id=order.pk)
+    return selectors.order_detail(order=order)
 
 
 @router.post("/orders/{order_id}/status", response=OrderOut)
@@ -127,4 +127,4 @@ def set_order_status(request: ApiRequest, order_id: uuid.UUID, payload: OrderSta
     order = services.order_set_status(
         actor=request.auth, order_id=order_id, status=payload.status
     )
-    return selectors.order_get(actor=request.auth, order_id=order.pk)
+    return selectors.order_detail(order=order)

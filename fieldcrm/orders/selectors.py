@@ -110,7 +110,11 @@ def order_list(*, actor: User, filters: OrderFilters) -> QuerySet[Order]:
 
 def order_get(*, actor: User, order_id: object) -> Order:
     """One order with its lines in order (NotInScope when not the caller's)."""
-    order = get_scoped(Order, actor, order_id)
+    return order_detail(order=get_scoped(Order, actor, order_id))
+
+
+def order_detail(*, order: Order) -> Order:
+    """The order a service just wrote for the caller (so in their scope), with its lines."""
     lines = Prefetch("lines", queryset=OrderLine.objects.order_by("position"))
     return (
         Order.objects.select_related("account", "deal", "price_list", "created_by")

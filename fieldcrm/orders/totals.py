@@ -9,6 +9,7 @@ of its lines' rounded amounts, so the lines shown always add up to the total sho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
@@ -16,6 +17,7 @@ from babel.numbers import get_currency_precision
 HUNDRED = Decimal("100")
 
 
+@lru_cache(maxsize=512)
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of ``currency``: Decimal("0.01") for EUR, Decimal("1") for JPY."""
     return Decimal(1).scaleb(-get_currency_precision(currency))
