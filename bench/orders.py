@@ -63,7 +63,9 @@ def setup_data() -> dict:
     price_list = PriceList.objects.create(name="Bench EUR", currency="EUR")
     price_list.territories.add(territory)
     PriceListItem.objects.bulk_create(
-        PriceListItem(price_list=price_list, product=p, unit_price=Decimal(i % 97) + Decimal("0.35"))
+        PriceListItem(
+            price_list=price_list, product=p, unit_price=Decimal(i % 97) + Decimal("0.35")
+        )
         for i, p in enumerate(products)
     )
     return {
@@ -135,7 +137,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="20 orders")
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--lines", type=int, default=50)
-    parser.add_argument("--backend", default="spatialite", choices=["spatialite", "postgis", "both"])
+    parser.add_argument(
+        "--backend", default="spatialite", choices=["spatialite", "postgis", "both"]
+    )
     parser.add_argument("--child", choices=["setup", "count"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -41,7 +41,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, products: list[Product], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = product_choices(products)
+        self.fields["product"].choices = product_choices(products)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -67,15 +67,16 @@ def line_formset(data: Any = None, *, products: list[Product], extra: int = 5) -
 
 class OrderForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OrderKind.choices)
-    deal = forms.TypedChoiceField(
-        label=_("Deal"), coerce=int, required=False, empty_value=None
-    )
+    deal = forms.TypedChoiceField(label=_("Deal"), coerce=int, required=False, empty_value=None)
     price_list = forms.ChoiceField(
         label=_("Price list"), required=False,
         help_text=_("Empty: the account's own price list, else its territory's."),
     )  # fmt: skip
     notes = forms.CharField(
-        label=_("Notes"), max_length=10_000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes"),
+        max_length=10_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(
@@ -116,9 +117,7 @@ class PriceListForm(forms.Form):
         label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    territories = forms.TypedMultipleChoiceField(
-        label=_("Territories"), coerce=int, required=False
-    )
+    territories = forms.TypedMultipleChoiceField(label=_("Territories"), coerce=int, required=False)
     accounts = forms.MultipleChoiceField(label=_("Accounts"), required=False)
 
     def __init__(

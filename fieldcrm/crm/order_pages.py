@@ -81,11 +81,11 @@ def _on_lines(formset: Any, exc: DomainError) -> bool:
 @require_GET
 @crm_page
 def orders(request: PageRequest) -> HttpResponse:
-    kind = request.GET.get("kind")
-    status = request.GET.get("status")
+    kind = request.GET.get("kind") or ""
+    status = request.GET.get("status") or ""
     filters = OrderFilters(
-        kind=kind if kind in OrderKind.values else None,
-        status=status if status in OrderStatus.values else None,
+        kind=OrderKind(kind) if kind in OrderKind.values else None,
+        status=OrderStatus(status) if status in OrderStatus.values else None,
     )
     rows = list(selectors.order_list(actor=request.user, filters=filters)[:200])
     return render(request, "crm/orders.html", {
@@ -208,9 +208,7 @@ def products(request: PageRequest) -> HttpResponse:
     return render(request, "crm/products.html", {"rows": list(rows[:500]), "q": q})
 
 
-def _product_form(
-    request: PageRequest, product: Product | None
-) -> HttpResponse:
+def _product_form(request: PageRequest, product: Product | None) -> HttpResponse:
     if request.method == "GET":
         initial = {} if product is None else {
             f: getattr(product, f) for f in ("sku", "name", "unit", "tax_rate", "is_active")

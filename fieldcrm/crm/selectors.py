@@ -38,9 +38,9 @@ from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
 from fieldcrm.audit.selectors import audit_history
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, ListColumns
-from fieldcrm.orders.selectors import account_orders
 from fieldcrm.deals.models import Deal
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
+from fieldcrm.orders.selectors import account_orders
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.selectors import today_bounds, user_timezone
 from fieldcrm.territories.models import Region, Territory

@@ -124,7 +124,5 @@ def add_order_lines(request: ApiRequest, order_id: uuid.UUID, payload: OrderLine
 def set_order_status(request: ApiRequest, order_id: uuid.UUID, payload: OrderStatusIn):
     """Quote: draft → sent → accepted | declined; order: draft → confirmed → delivered |
     cancelled. Accepting a quote sets its deal's amount and currency."""
-    order = services.order_set_status(
-        actor=request.auth, order_id=order_id, status=payload.status
-    )
+    order = services.order_set_status(actor=request.auth, order_id=order_id, status=payload.status)
     return selectors.order_detail(order=order)

@@ -12,10 +12,9 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-
-from fieldcrm.access import get_scoped, scoped
 from django.utils import timezone
 
+from fieldcrm.access import get_scoped, scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.deals.models import Deal
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
@@ -51,8 +50,8 @@ def price_list_list(*, actor: User) -> QuerySet[PriceList]:
 
 
 def price_list_get(*, actor: User, price_list_id: object) -> PriceList:
-    get_scoped(PriceList, actor, price_list_id)
-    return _price_lists(actor).get(pk=price_list_id)
+    found = get_scoped(PriceList, actor, price_list_id)
+    return _price_lists(actor).get(pk=found.pk)
 
 
 def valid_on(day: dt.date) -> Q:

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,7 +115,9 @@ def _set_items(price_list: PriceList, items: list[dict[str, Any]]) -> None:
     for i, item in enumerate(items):
         if item["product_id"] not in known:
             raise DomainError(f"items.{i}.product_id", _("No such product."))
-    current = {row.product_id: row for row in PriceListItem.all_objects.filter(price_list=price_list)}
+    current = {
+        row.product_id: row for row in PriceListItem.all_objects.filter(price_list=price_list)
+    }
     changed, new = [], []
     for item in items:
         row = current.pop(item["product_id"], None)
@@ -272,7 +274,7 @@ def _line(
     # come from the product, the position is ours and the database's constraint backs it.
     for name in LINE_CHECKED:
         try:
-            OrderLine._meta.get_field(name).run_validators(getattr(obj, name))
+            LINE_FIELDS[name].run_validators(getattr(obj, name))
         except ValidationError as exc:
             field, message = name, exc.messages[0]
             if name in ("net_amount", "tax_amount", "total_amount"):
@@ -285,6 +287,9 @@ LINE_CHECKED = (
     "quantity", "unit_price", "discount_percent", "tax_rate", "net_amount", "tax_amount",
     "total_amount",
 )  # fmt: skip
+LINE_FIELDS: dict[str, models.Field] = {
+    f.name: f for f in OrderLine._meta.concrete_fields if f.name in LINE_CHECKED
+}
 
 
 def _refresh_totals(order: Order, new: list[OrderLine], *, keep: bool) -> None:
@@ -395,8 +400,8 @@ def order_add_lines(*, actor: User, order_id: object, lines: list[dict[str, Any]
     return order
 
 
-def _deal_takes_quote(order: Order) -> None:
-    deal = Deal.objects.select_for_update().get(pk=order.deal_id)
+def _deal_takes_quote(order: Order, deal_id: int) -> None:
+    deal = Deal.objects.select_for_update().get(pk=deal_id)
     _check_deal_currency(deal, order.currency)
     amount = order.total.quantize(CENT, rounding=ROUND_HALF_UP)
     if amount != order.total:
@@ -428,7 +433,7 @@ def order_set_status(*, actor: User, order_id: object, status: str) -> Order:
         old = order.get_status_display()
         order.status = status
         if status == OrderStatus.ACCEPTED and order.deal_id is not None:
-            _deal_takes_quote(order)
+            _deal_takes_quote(order, order.deal_id)
         order.save()
         _log(actor, order, _("%(kind)s %(number)s: %(old)s → %(new)s (%(total)s)") % {
             "kind": order.get_kind_display(), "number": order.number, "old": old,

@@ -9,8 +9,8 @@ of its lines' rounded amounts, so the lines shown always add up to the total sho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import get_currency_precision
 

@@ -53,7 +53,9 @@ def test_a_refused_line_shows_the_form_again_at_that_row_and_saves_nothing(world
     client = client_for(world.manager)
     stray = Product.objects.create(sku="NOP-1", name="Not priced")
     url = f"/crm/accounts/{shop['a1'].pk}/orders/new"
-    response = client.post(url, {"kind": "order", **form_lines((shop["products"][0], "1"), (stray, "2"))})
+    response = client.post(
+        url, {"kind": "order", **form_lines((shop["products"][0], "1"), (stray, "2"))}
+    )
     assert response.status_code == 400
     assert "NOP-1 has no price" in response.content.decode()
     negative = client.post(url, {"kind": "order", **form_lines((stray, "-2", "1"))})
@@ -93,6 +95,8 @@ def test_a_manager_keeps_products_and_a_price_list_on_the_pages(world, shop):  #
         f"price_{shop['products'][0].pk}": "3.35",
     })  # fmt: skip
     assert saved.status_code == 302, saved.content.decode()
-    prices = dict(PriceList.objects.get(pk=shop["eur"].pk).items.values_list("product__sku", "unit_price"))
+    prices = dict(
+        PriceList.objects.get(pk=shop["eur"].pk).items.values_list("product__sku", "unit_price")
+    )
     assert prices == {"JAM-1": Decimal("4.2000"), "TEA-1": Decimal("3.3500")}
     assert "JAM-1" in client.get("/crm/products/").content.decode()

@@ -37,8 +37,7 @@ def shop(world):
 
 def lines(shop, *rows):
     return [
-        {"product_id": str(shop["products"][i].pk), "quantity": q, **extra}
-        for i, q, extra in rows
+        {"product_id": str(shop["products"][i].pk), "quantity": q, **extra} for i, q, extra in rows
     ]
 
 
@@ -92,7 +91,8 @@ def test_numbers_have_no_gaps_per_kind_even_after_a_refused_creation(as_user, sh
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"lines": [{"product_id": "P0", "quantity": "-1"}]}, ["body", "payload", "lines", 0, "quantity"]),
+        ({"lines": [{"product_id": "P0", "quantity": "-1"}]},
+         ["body", "payload", "lines", 0, "quantity"]),
         ({"lines": [{"product_id": "P0", "quantity": "1", "discount_percent": "101"}]},
          ["body", "payload", "lines", 0, "discount_percent"]),
         ({"lines": [{"product_id": "P0", "quantity": "1e30"}]},
@@ -150,7 +150,10 @@ def test_a_confirmed_order_is_append_only(as_user, shop):
     order = client.post("orders", {"kind": "order", "account_id": str(shop["a1"].pk),
                                    "lines": lines(shop, (0, "1", {}))}).json()  # fmt: skip
     assert client.post(f"orders/{order['id']}/status", {"status": "confirmed"}).status_code == 200
-    assert client.patch(f"orders/{order['id']}", {"lines": lines(shop, (1, "1", {}))}).status_code == 422
+    assert (
+        client.patch(f"orders/{order['id']}", {"lines": lines(shop, (1, "1", {}))}).status_code
+        == 422
+    )
     added = client.post(f"orders/{order['id']}/lines", {"lines": lines(shop, (2, "10", {}))})
     assert added.status_code == 200, added.content
     body = added.json()
@@ -158,7 +161,10 @@ def test_a_confirmed_order_is_append_only(as_user, shop):
     assert body["total"] == "4.69"  # 3.35 + 0.34 tax + 1.00
     delivered = client.post(f"orders/{order['id']}/status", {"status": "delivered"})
     assert delivered.status_code == 200
-    assert client.post(f"orders/{order['id']}/lines", {"lines": lines(shop, (2, "1", {}))}).status_code == 422
+    assert (
+        client.post(f"orders/{order['id']}/lines", {"lines": lines(shop, (2, "1", {}))}).status_code
+        == 422
+    )
 
 
 def test_a_rep_sees_only_their_accounts_orders(as_user, shop):
@@ -169,7 +175,10 @@ def test_a_rep_sees_only_their_accounts_orders(as_user, shop):
     assert as_user("rep2").get(f"orders/{mine['id']}").status_code == 404
     assert as_user("manager").get("orders").json()["count"] == 1
     assert as_user("admin").get("orders").json()["count"] == 2
-    assert as_user("planner").post(f"orders/{mine['id']}/status", {"status": "sent"}).status_code == 403
+    assert (
+        as_user("planner").post(f"orders/{mine['id']}/status", {"status": "sent"}).status_code
+        == 403
+    )
 
 
 def test_only_managers_and_admins_keep_the_catalogue(as_user, shop):
