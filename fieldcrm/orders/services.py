@@ -355,7 +355,7 @@ def order_create(*, actor: User, data: dict[str, Any]) -> Order:
 
 def _order_for_change(actor: User, order_id: object) -> Order:
     order = get_scoped(Order, actor, order_id, write=True)
-    return Order.objects.select_for_update().select_related("deal", "price_list").get(pk=order.pk)
+    return Order.objects.select_for_update().get(pk=order.pk)
 
 
 @transaction.atomic
