@@ -2,12 +2,16 @@
 
 import uuid
 
-from ninja import Query, Router, Status
+from django.http import HttpResponse
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from fieldcrm.accounts.api_io import IMPORT_RESPONSES
+from fieldcrm.accounts.exports import Export
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
-from fieldcrm.orders import selectors, services
+from fieldcrm.orders import selectors, services, spreadsheets
 from fieldcrm.orders.schemas import (
     OrderFilters,
     OrderIn,
@@ -27,6 +31,38 @@ from fieldcrm.orders.schemas import (
 from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["orders"])
+
+
+@router.post("/products/import", response=IMPORT_RESPONSES)
+def import_products(
+    request: ApiRequest, file: File[UploadedFile], dry_run: bool = False, partial: bool = False
+):
+    """Upload products as CSV (UTF-8) or XLSX (columns sku, name, unit, tax_rate, is_active;
+    rows upsert on sku); managers and admins. The same dry-run report as the accounts import."""
+    report = spreadsheets.product_import_upload(
+        actor=request.auth, upload=file, dry_run=dry_run, partial=partial
+    )
+    return Status(report.status_code, report)
+
+
+def _download(export: Export) -> HttpResponse:
+    content = export.content if isinstance(export.content, bytes) else b"".join(export.content)
+    response = HttpResponse(content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@router.get("/products/export.csv")
+def export_products_csv(request: ApiRequest):
+    """Every product in the importer's columns."""
+    reject_unknown_params(request, extra=())
+    return _download(spreadsheets.product_export(actor=request.auth, fmt="csv"))
+
+
+@router.get("/products/export.xlsx")
+def export_products_xlsx(request: ApiRequest):
+    reject_unknown_params(request, extra=())
+    return _download(spreadsheets.product_export(actor=request.auth, fmt="xlsx"))
 
 
 @router.get("/products", response=list[ProductOut])

@@ -200,3 +200,37 @@ def test_only_managers_and_admins_keep_the_catalogue(as_user, shop):
     assert outside.status_code == 422
     assert outside.json()["detail"][0]["loc"] == ["body", "account_ids"]
     assert not PriceList.objects.filter(name="South").exists()
+
+
+def _upload(client, text, **params):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    query = "&".join(f"{k}={str(v).lower()}" for k, v in params.items())
+    upload = SimpleUploadedFile("products.csv", text.encode(), content_type="text/csv")
+    return client.client.post(f"/api/v1/products/import?{query}", {"file": upload})
+
+
+def test_products_import_with_a_dry_run_report_and_export_round_trips(as_user, shop):
+    client = as_user("manager")
+    text = "sku;name;tax_rate;is_active\nTEA-1;Green tea;10;yes\nNEW-1;Honey;7,5;no\nBAD;;x;\n"
+    dry = _upload(client, text, dry_run=True)
+    assert dry.status_code == 200, dry.content
+    report = dry.json()
+    assert report["counts"] == {"create": 1, "update": 0, "unchanged": 1, "invalid": 1}
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(4, "tax_rate")]
+    assert not Product.objects.filter(sku="NEW-1").exists()
+    refused = _upload(client, text)
+    assert refused.status_code == 422 and not Product.objects.filter(sku="NEW-1").exists()
+    saved = _upload(client, text.rsplit("BAD", 1)[0])
+    assert saved.status_code == 200 and saved.json()["saved"]
+    honey = Product.objects.get(sku="NEW-1")
+    assert (honey.tax_rate, honey.is_active) == (Decimal("7.5"), False)
+    exported = client.get("products/export.csv")
+    assert exported.status_code == 200
+    csv_text = exported.content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "sku,name,unit,tax_rate,is_active"
+    assert "NEW-1,Honey,pc,7.5,false" in csv_text
+    again = _upload(client, csv_text, dry_run=True).json()
+    assert again["counts"]["unchanged"] == 4 and not again["errors"]
+    assert client.get("products/export.xlsx").content.startswith(b"PK")
+    assert _upload(as_user("rep1"), text, dry_run=True).status_code == 403
