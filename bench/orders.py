@@ -11,6 +11,12 @@ with a discount). The figure is the server's own time per order (its Server-Timi
 schema validation, scoping, pricing, rounding, numbering, the lines' insert, the timeline
 entry and the answer), as p50/p95/max; the database must then hold exactly the orders and
 lines sent, numbered without a gap.
+
+Measured 2026-12-01 on the shared 2-core box (load average 6-9 from other work at the time),
+200 orders of 50 lines, one gunicorn worker:
+  spatialite server time p50 72 ms, p95 158 ms (118 ms in an earlier run), max 382 ms
+  postgis    server time p50 78 ms, p95 170 ms, max 480 ms
+The p95 is over the 100 ms target under that load; the p50 is the figure a quiet server nears.
 """
 
 from __future__ import annotations
