@@ -10,6 +10,8 @@ report, map and sync pull starts here.
 - segments (saved views): the author's own, and those shared by someone of their team (people
   working in a region the reader works in: its territories' reps, its members, its manager);
   admins see every shared one; only the author changes or deletes one
+- orders and quotes (and their lines): seen and changed where their account is (planners read)
+- products and price lists: every role reads them; managers and admins change them
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -33,6 +35,7 @@ from fieldcrm.crm.models import ListColumns, Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification
+from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
@@ -160,6 +163,10 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
             users, territories, region_rows = Q(pk=user.pk), nothing, nothing
     # Configuration every role reads and only admins change (admins returned early above).
     config = nothing if write else None
+    # The catalogue (products, price lists): every role reads it; managers keep it too.
+    catalog = None if not write or user.role == User.Role.MANAGER else nothing
+    # Orders and quotes are seen where their account is; planners only read them.
+    orders = in_accounts if user.role != User.Role.PLANNER or not write else nothing
     return {
         Pipeline: config,
         Stage: config,
@@ -171,6 +178,11 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         Contact: in_accounts,
         Activity: in_accounts,
         Deal: in_accounts if user.role != User.Role.PLANNER or not write else nothing,
+        Product: catalog,
+        PriceList: catalog,
+        PriceListItem: catalog,
+        Order: orders,
+        OrderLine: None if orders is None else Q(order__in=Order.objects.filter(orders)),
         Visit: visits,
         Task: tasks,
         RoutePlan: plans,
@@ -205,6 +217,7 @@ MODELS = (
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
     CalendarFeed, ListColumns, Segment, Event, Rule, RuleRun, Webhook, WebhookDelivery,
+    Product, PriceList, PriceListItem, Order, OrderLine,
 )  # fmt: skip
 
 
@@ -258,12 +271,15 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "crm": (User.Role.REP, User.Role.MANAGER, User.Role.PLANNER),
     # /crm/settings/: automation rules and webhooks, admins only.
     "settings": (),
+    # /crm/products/, /crm/price-lists/: the catalogue's pages, for the people who keep it.
+    "catalog": (User.Role.MANAGER,),
 }
 PAGE_REFUSALS = {
     "manager": gettext_lazy("Only managers and admins open the manager pages."),
     "planner": gettext_lazy("Only planners, managers and admins plan routes."),
     "crm": gettext_lazy("Only signed-in people open the workspace."),
     "settings": gettext_lazy("Only admins open the workspace's settings."),
+    "catalog": gettext_lazy("Only managers and admins keep the products and price lists."),
 }
 
 
@@ -288,5 +304,5 @@ def can_create(model: type[Model], user: User) -> bool:
     if user.role == User.Role.PLANNER:
         return model in (RoutePlan, RouteStop, Task)
     if user.role == User.Role.REP:
-        return model in (Account, Contact, Activity, Visit, Task, Deal)
+        return model in (Account, Contact, Activity, Visit, Task, Deal, Order, OrderLine)
     return model not in (Region, User, Pipeline, Stage, CustomFieldDefinition)

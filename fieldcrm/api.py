@@ -114,6 +114,7 @@ def _mount() -> None:
     from fieldcrm.deals.api import router as deals
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
+    from fieldcrm.orders.api import router as orders
     from fieldcrm.plans.api import router as plans
     from fieldcrm.reports.api import router as reports
     from fieldcrm.search.api import router as search
@@ -134,6 +135,7 @@ def _mount() -> None:
         visits,
         plans,
         deals,
+        orders,
         tasks,
         territories,
         reports,

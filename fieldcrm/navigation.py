@@ -69,6 +69,13 @@ CRM_RECORDS = tuple(
                  "deal_task")
 )  # fmt: skip
 
+CRM_ORDERS = ("crm:orders", "crm:order", "crm:order_new", "crm:order_status", "crm:order_lines")
+CRM_CATALOG = tuple(
+    f"crm:{name}"
+    for name in ("products", "product_new", "product", "price_lists", "price_list_new",
+                 "price_list")
+)  # fmt: skip
+
 ENTRIES: tuple[Entry, ...] = (
     Entry("dashboard", _("This week"), "manager:dashboard", _area("manager")),
     Entry("map", _("Territory map"), "manager:map", _area("manager")),
@@ -76,6 +83,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("crm", _("Accounts"), "crm:accounts", _area("crm"), CRM_RECORDS),
     Entry("crm_board", _("Deal board"), "crm:deal_board", _area("crm")),
     Entry("crm_tasks", _("Tasks"), "crm:tasks", _area("crm")),
+    Entry("crm_orders", _("Orders and quotes"), "crm:orders", _area("crm"), CRM_ORDERS),
+    Entry("crm_catalog", _("Products"), "crm:products", _area("catalog"), CRM_CATALOG),
     Entry("automation", _("Automation"), "automation:rules", _area("settings"),
           ("automation:rules", "automation:rule", "automation:rule_from_template")),
     Entry("webhooks", _("Webhooks"), "automation:webhooks", _area("settings"),

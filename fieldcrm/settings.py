@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fieldcrm.territories",
     "fieldcrm.accounts",
     "fieldcrm.deals",
+    "fieldcrm.orders",
     "fieldcrm.tasks",
     "fieldcrm.visits",
     "fieldcrm.plans",

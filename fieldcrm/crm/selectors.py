@@ -45,6 +45,7 @@ from fieldcrm.crm.models import (
 )
 from fieldcrm.deals.models import Deal
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
+from fieldcrm.orders.selectors import account_orders
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.selectors import today_bounds, user_timezone
 from fieldcrm.territories.models import Region, Territory
@@ -284,6 +285,7 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
                 F("completed_at").desc(nulls_last=True), F("scheduled_on").desc(), "pk"
             )[:50]
         ),
+        "orders": account_orders(actor=actor, account=account),
         "may_write": scoped(Account, actor, write=True).filter(pk=account.pk).exists(),
         # Each possible duplicate with its reasons, as the reader says them.
         "duplicates": [

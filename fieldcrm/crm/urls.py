@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fieldcrm.crm import board, listing, merge, views
+from fieldcrm.crm import board, listing, merge, order_pages, views
 
 app_name = "crm"
 
@@ -33,6 +33,17 @@ urlpatterns = [
     path("deals/<int:deal_id>/", views.deal, name="deal"),
     path("deals/<int:deal_id>/log", views.deal_log, name="deal_log"),
     path("deals/<int:deal_id>/tasks", views.deal_task, name="deal_task"),
+    path("accounts/<uuid:account_id>/orders/new", order_pages.order_new, name="order_new"),
+    path("orders/", order_pages.orders, name="orders"),
+    path("orders/<uuid:order_id>/", order_pages.order, name="order"),
+    path("orders/<uuid:order_id>/status", order_pages.order_status, name="order_status"),
+    path("orders/<uuid:order_id>/lines", order_pages.order_lines, name="order_lines"),
+    path("products/", order_pages.products, name="products"),
+    path("products/new", order_pages.product_new, name="product_new"),
+    path("products/<uuid:product_id>/", order_pages.product, name="product"),
+    path("price-lists/", order_pages.price_lists, name="price_lists"),
+    path("price-lists/new", order_pages.price_list_new, name="price_list_new"),
+    path("price-lists/<uuid:price_list_id>/", order_pages.price_list, name="price_list"),
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<uuid:task_id>/complete", views.task_complete_view, name="task_complete"),
     path("tasks/<uuid:task_id>/snooze", views.task_snooze_view, name="task_snooze"),

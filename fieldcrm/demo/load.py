@@ -25,6 +25,7 @@ from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.accounts.services import territory_for_point
 from fieldcrm.core.geo import as_multipolygon
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.orders.models import PriceList, PriceListItem, Product
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
@@ -42,6 +43,17 @@ STAGES = [
     ("Lost", 0, "lost"),
 ]
 OUTCOMES = ["order", "follow_up", "no_interest", "not_met", "order", "follow_up"]
+# (SKU, name, unit, tax rate %, unit price in the installation's currency)
+PRODUCTS = [
+    ("COF-250", "Espresso beans 250 g", "bag", "10", "6.40"),
+    ("COF-1000", "Espresso beans 1 kg", "bag", "10", "21.90"),
+    ("TEA-GRN", "Green tea, 100 bags", "box", "10", "8.75"),
+    ("TEA-BLK", "Black tea, 100 bags", "box", "10", "7.95"),
+    ("SUG-1000", "Cane sugar 1 kg", "pack", "5", "2.35"),
+    ("CUP-08", "Paper cups 8 oz, 50", "sleeve", "21", "4.10"),
+    ("LID-08", "Cup lids 8 oz, 50", "sleeve", "21", "2.60"),
+    ("SYR-VAN", "Vanilla syrup 1 l", "bottle", "10", "9.80"),
+]
 
 
 class DemoRefused(Exception):
@@ -85,6 +97,7 @@ def demo_load(
     rng = random.Random(20261124)
     pipeline = _create_pipeline()
     counts = {"accounts": 0, "visits": 0, "activities": 0, "deals": 0, "tasks": 0, "contacts": 0}
+    counts["products"] = _create_catalog(territories)
     tag_names = {"key-account", "new-opening", "chain", "seasonal", "price-sensitive"}
     tags = {name: Tag.objects.get_or_create(name=name)[0] for name in sorted(tag_names)}
     for row in progress(data["accounts"], "accounts"):
@@ -157,6 +170,22 @@ def _create_pipeline() -> list[Stage]:
         Stage.objects.create(pipeline=pipeline, name=n, position=i, probability=p, outcome=o)
         for i, (n, p, o) in enumerate(STAGES)
     ]
+
+
+def _create_catalog(territories: list[Territory]) -> int:
+    """A few products and one price list, in the installation's currency, for every
+    territory (so a quote from any demo account is priced)."""
+    products = [
+        Product.objects.create(sku=sku, name=name, unit=unit, tax_rate=Decimal(tax))
+        for sku, name, unit, tax, _price in PRODUCTS
+    ]
+    price_list = PriceList.objects.create(name="Retail", currency=settings.FIELDCRM_CURRENCY)
+    price_list.territories.set(territories)
+    for product, spec in zip(products, PRODUCTS, strict=True):
+        PriceListItem.objects.create(
+            price_list=price_list, product=product, unit_price=Decimal(spec[4])
+        )
+    return len(products)
 
 
 def _create_account(

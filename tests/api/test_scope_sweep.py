@@ -21,6 +21,7 @@ from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.notifications.models import Delivery, Notification
+from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.services import token_create
@@ -31,7 +32,7 @@ MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to
 ROLES = ("rep1", "manager", "planner", "admin")
 PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"}
 # Configuration every role reads: no inside/outside.
-SHARED = {"pipeline_id", "stage_id", "field_id"}
+SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id"}
 # Personal records: outside means someone else's, even for an admin.
 PERSONAL = {"token_id", "notification_id"}
 
@@ -52,6 +53,9 @@ def records(world):
     pipeline = Pipeline.objects.create(name="Sales", is_default=True)
     stage = Stage.objects.create(pipeline=pipeline, name="Open", position=0)
     field = CustomFieldDefinition.objects.create(key="segment", label="Segment")
+    product = Product.objects.create(sku="SKU-1", name="Tea")
+    price_list = PriceList.objects.create(name="Retail", currency="EUR")
+    price_list.items.create(product=product, unit_price=1)
     world.rep3.first_name = MARKER
     world.rep3.save()
     world.south.name = f"South {MARKER}"
@@ -111,6 +115,12 @@ def records(world):
             owner=world.manager if side == "in" else rep, name=f"Segment {tag}",
             query={"q": [tag]}, is_shared=side == "in",
         )  # fmt: skip
+        order = Order.objects.create(
+            kind="quote", number=f"Q-{tag}", account=account, currency="EUR",
+            issued_on=dt.date.today(), notes=f"Order {tag}",
+        )  # fmt: skip
+        order.lines.create(position=1, product=product, description=f"Tea {tag}", unit="pc",
+                           quantity=1, unit_price=1)  # fmt: skip
         ids[side] = {
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
@@ -121,6 +131,7 @@ def records(world):
             "rule_id": rule.pk, "webhook_id": webhook.pk, "delivery_id": delivery.pk,
             "segment_id": segment.pk,
             "other_id": account.pk,  # the merge page's second account (itself: refused)
+            "order_id": order.pk, "product_id": product.pk, "price_list_id": price_list.pk,
         }  # fmt: skip
     ids["missing"] = {
         name: (uuid.UUID(int=1) if isinstance(value, uuid.UUID) else 987654321)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition, Tag
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.notifications.models import Notification
+from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
@@ -199,6 +200,16 @@ def planted(world):
                                  probability=50)  # fmt: skip
     Deal.objects.create(account=shop, name=evil("deal", 200), pipeline=pipeline, stage=stage,
                         amount=1000, owner=world.rep1)  # fmt: skip
+    product = Product.objects.create(sku=evil("sku", 64), name=evil("product", 200),
+                                     unit=evil("unit", 20))  # fmt: skip
+    price_list = PriceList.objects.create(name=evil("pricelist", 120), currency="EUR")
+    price_list.territories.add(world.territory_a)
+    price_list.items.create(product=product, unit_price=2)
+    order = Order.objects.create(kind="quote", number="Q-2026-0001", account=shop,
+                                 currency="EUR", issued_on=dt.date.today(),
+                                 price_list=price_list, notes=evil("onotes", 500))  # fmt: skip
+    order.lines.create(position=1, product=product, description=evil("line", 200),
+                       unit=evil("unit", 20), quantity=1, unit_price=2)  # fmt: skip
     return accounts
 
 
@@ -479,6 +490,28 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
             walk.page.locator("#crm-bulk-preview-button").click()
             walk.page.locator("#crm-bulk-preview").wait_for()
             assert evil("acct0") in walk.page.locator("#crm-bulk-preview").inner_text()
+            walk.check_frames()
+        # Orders and quotes, the new-quote form (its product choices) and the catalogue.
+        order = Order.objects.get(account=shop)
+        walk.open("/crm/orders/")
+        assert evil("acct0") in walk.page.locator("main").inner_text()
+        walk.check_frames()
+        walk.open(f"/crm/orders/{order.pk}/")
+        for shown in (evil("onotes", 500), evil("line", 200), evil("pricelist", 120)):
+            assert shown in walk.page.locator("main").inner_text(), shown
+        walk.check_frames()
+        walk.open(f"/crm/accounts/{shop.pk}/orders/new?kind=quote")
+        walk.check_frames()
+        if persona == "manager":
+            walk.open("/crm/products/")
+            assert evil("product", 200) in walk.page.locator("main").inner_text()
+            walk.check_frames()
+            walk.open(f"/crm/products/{Product.objects.get().pk}/")
+            walk.check_frames()
+            walk.open("/crm/price-lists/")
+            assert evil("pricelist", 120) in walk.page.locator("main").inner_text()
+            walk.check_frames()
+            walk.open(f"/crm/price-lists/{order.price_list_id}/")
             walk.check_frames()
 
 

@@ -26,25 +26,29 @@ ENTRY_URLS = {
     "crm_tasks": "/crm/tasks/",
     "automation": "/crm/settings/automation",
     "webhooks": "/crm/settings/webhooks",
+    "crm_orders": "/crm/orders/",
+    "crm_catalog": "/crm/products/",
     "phone": "/app/",
     "admin": "/admin/",
     "api_docs": "/api/docs",
 }
 # persona -> (its links in order, the server pages it opens that carry the header).
 # The workspace (/crm/): every role's, between the role's own pages and the phone app.
-CRM = ["crm", "crm_board", "crm_tasks"]
-CRM_PAGES = ["/crm/accounts/", "/crm/deals/board/", "/crm/tasks/"]
+CRM = ["crm", "crm_board", "crm_tasks", "crm_orders"]
+CRM_PAGES = ["/crm/accounts/", "/crm/deals/board/", "/crm/tasks/", "/crm/orders/"]
+# The catalogue (/crm/products/, /crm/price-lists/): managers' and admins'.
+CATALOG = ["crm_catalog"]
 ROLES = {
     None: (["api_docs"], ["/"]),
     "rep1": ([*CRM, "phone", "api_docs"], CRM_PAGES),
     "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
-    "manager": (["dashboard", "map", "planner", *CRM, "phone", "api_docs"],
-                ["/manager/", "/manager/map", "/planner/", *CRM_PAGES]),
+    "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, "phone", "api_docs"],
+                ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/"]),
     # The workspace's settings (automation, webhooks): admins only.
-    "admin": (["dashboard", "map", "planner", *CRM, "automation", "webhooks", "phone", "admin",
-               "api_docs"],
-              ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/settings/automation",
-               "/crm/settings/webhooks"]),
+    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, "automation", "webhooks", "phone",
+               "admin", "api_docs"],
+              ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
+               "/crm/settings/automation", "/crm/settings/webhooks"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip

@@ -12,6 +12,7 @@ from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.deals.models import Deal
 from fieldcrm.demo import load as demo_load
+from fieldcrm.orders.models import PriceList, Product
 from fieldcrm.plans.models import RouteStop
 from fieldcrm.plans.services import plan_job_start
 from fieldcrm.tasks.models import Task
@@ -46,6 +47,8 @@ def test_demo_loads_completely_once_with_the_documented_logins_and_a_plannable_d
     assert Visit.objects.filter(status="done").count() == counts["visits"] > 0
     assert Deal.objects.count() == counts["deals"] > 0
     assert Task.objects.count() == counts["tasks"] > 0
+    assert Product.objects.count() == counts["products"] > 0
+    assert set(PriceList.objects.get().territories.all()) == set(Territory.objects.all())
 
     call_command("load_demo")
     assert "already loaded" in capsys.readouterr().out
