@@ -48,8 +48,15 @@ class Audited:
     def audit_values(self) -> dict[str, Any]:
         # The model's options (this is a mixin of models).
         meta: Any = self._meta  # type: ignore[attr-defined]
-        # An id for a foreign key: the audit names what was chosen, as it was then.
-        return {name: _plain(getattr(self, meta.get_field(name).attname)) for name in self.AUDITED}
+        # A field not loaded (``only()``/``defer()``) is left out: reading it would load it, and
+        # a row read that way is compared on the fields it has. An id for a foreign key: the
+        # audit names what was chosen, as it was then.
+        deferred = self.get_deferred_fields()  # type: ignore[attr-defined]
+        return {
+            name: _plain(getattr(self, field.attname))
+            for name in self.AUDITED
+            if (field := meta.get_field(name)).attname not in deferred
+        }
 
 
 def audit_write(*, actor: Any, obj: Audited, created: bool = False) -> list[FieldChange]:
@@ -64,7 +71,7 @@ def audit_write(*, actor: Any, obj: Audited, created: bool = False) -> list[Fiel
         rows = [
             FieldChange(record_type=kind, record_id=pk, field=name, old=before.get(name),
                         new=value, actor_id=actor_id)
-            for name, value in now_values.items() if before.get(name) != value
+            for name, value in now_values.items() if name in before and before[name] != value
         ]  # fmt: skip
     FieldChange.objects.bulk_create(rows)
     obj._audit_loaded = now_values  # type: ignore[attr-defined]

@@ -51,3 +51,15 @@ def test_managers_read_the_history_on_the_page_reps_do_not(world):
     assert 'id="history"' in page and 'Owner: <span dir="auto">—</span> → ' in page
     assert world.rep1.display_name in page.split('id="history"')[1]
     assert 'id="history"' not in rep.get(f"/crm/accounts/{shop.pk}/").content.decode()
+
+
+def test_a_row_read_with_only_some_fields_is_audited_on_those_it_has(world):
+    from fieldcrm.accounts.models import Account
+    from fieldcrm.accounts.services import account_save
+
+    shop = make_account("Bakery", lng=1.05, lat=42.05)
+    partial = Account.objects.only("id", "name", "location", "territory").get(pk=shop.pk)
+    assert set(partial._audit_loaded) == {"name", "location", "territory"}  # nothing loaded more
+    partial.name = "Bakery Nord"
+    account_save(account=partial, actor=world.manager)
+    assert changes(shop)[-1] == ("name", "Bakery", "Bakery Nord", world.manager.pk)
