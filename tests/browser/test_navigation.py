@@ -84,6 +84,7 @@ def test_a_rep_refused_on_the_manager_page_finds_the_way_home(laptop, world):
         "Accounts",
         "Deal board",
         "Tasks",
+        "Orders and quotes",
         "Phone app",
         "API documentation",
     ]
@@ -124,6 +125,7 @@ def test_a_planner_switches_to_persian_right_to_left_and_logs_out(laptop, world)
         "Accounts",
         "Deal board",
         "Tasks",
+        "Orders and quotes",
         "Phone app",
         "API documentation",
     ]  # no manager pages
