@@ -254,9 +254,14 @@ def get_scoped(model: type[M], user: User, pk: Any, *, write: bool = False) -> M
     return obj
 
 
+def has_role(user: User, *roles: str) -> bool:
+    """Whether the user has one of ``roles``; admins always have."""
+    return bool(user.is_admin or user.role in roles)
+
+
 def require_role(user: User, *roles: str) -> None:
     """Refuse (403) unless the user has one of ``roles``; admins always pass."""
-    if not (user.is_admin or user.role in roles):
+    if not has_role(user, *roles):
         raise NotAllowed(_("Your role may not do this."))
 
 

@@ -359,6 +359,7 @@ def accounts_reassign_owner(*, actor: User, from_user_id: int, to_user_id: int |
 # --- Merging duplicates. ---
 
 MERGE_FIELDS = tuple(AccountMergeField.values)
+MERGE_ROLES = (User.Role.MANAGER,)  # and admins: the merged-away account may be a colleague's
 
 
 @transaction.atomic
@@ -372,7 +373,7 @@ def account_merge(
     account points at the kept one, each with a new version so phones pull it again; the
     merged-away account becomes a tombstone, which phones drop on their next sync. All of it
     is one transaction sharing one change number: a phone sees the merge whole or not at all."""
-    require_role(actor, User.Role.MANAGER)
+    require_role(actor, *MERGE_ROLES)
     keep = get_scoped(Account, actor, keep_id, write=True)
     gone = get_scoped(Account, actor, merge_id, write=True)
     if keep.pk == gone.pk:

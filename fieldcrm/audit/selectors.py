@@ -8,6 +8,7 @@ from typing import Any
 
 from django.apps import apps
 
+from fieldcrm.access import has_role
 from fieldcrm.audit.models import CREATED, FieldChange
 from fieldcrm.users.models import User
 
@@ -22,7 +23,7 @@ _NAMED = {
 
 
 def may_read_audit(user: User) -> bool:
-    return bool(user.is_admin or user.role == User.Role.MANAGER)
+    return has_role(user, User.Role.MANAGER)
 
 
 def audit_history(*, actor: User, record: Any, limit: int = 50) -> list[dict[str, Any]] | None:

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fieldcrm.access import NotAllowed
+from fieldcrm.access import NotAllowed, has_role
 from fieldcrm.accounts.models import AccountMergeField
-from fieldcrm.accounts.services import MERGE_FIELDS, account_merge
+from fieldcrm.accounts.services import MERGE_FIELDS, MERGE_ROLES, account_merge
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm import selectors
 from fieldcrm.crm.views import crm_page
@@ -42,38 +42,34 @@ def account_merge_view(request: PageRequest, account_id: object, other_id: objec
     if request.method not in ("GET", "POST"):
         return HttpResponse(status=405)
     # Scope first: an account outside it answers 404 as a missing one does, whatever the role.
-    keep = selectors.account_overview(actor=request.user, account_id=account_id)
-    other = selectors.account_overview(actor=request.user, account_id=other_id)
-    if not (request.user.is_admin or request.user.role == request.user.Role.MANAGER):
+    pair = selectors.merge_preview(actor=request.user, keep_id=account_id, other_id=other_id)
+    keep, other = pair["keep"], pair["other"]
+    if not has_role(request.user, *MERGE_ROLES):
         raise PermissionDenied(_("Only managers and admins merge accounts."))
-    if keep["account"].pk == other["account"].pk:
+    if keep.pk == other.pk:
         messages.error(request, _("An account cannot be merged into itself."))
-        return HttpResponseRedirect(reverse("crm:account", args=[keep["account"].pk]))
+        return HttpResponseRedirect(reverse("crm:account", args=[keep.pk]))
     if request.method == "POST":
         take = [name for name in MERGE_FIELDS if request.POST.get(name) == "other"]
         try:
-            kept = account_merge(
-                actor=request.user, keep_id=keep["account"].pk, merge_id=other["account"].pk,
-                take=take,
-            )  # fmt: skip
+            kept = account_merge(actor=request.user, keep_id=keep.pk, merge_id=other.pk, take=take)
         except (DomainError, NotAllowed) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
         else:
             messages.success(
-                request, _("“%(name)s” was merged into this account.") % {
-                    "name": other["account"].name}
-            )  # fmt: skip
+                request, _("“%(name)s” was merged into this account.") % {"name": other.name}
+            )
             return HttpResponseRedirect(reverse("crm:account", args=[kept.pk]))
     rows = [
         {"name": name, "label": AccountMergeField(name).label,
-         "keep": _shown(keep["account"], name), "other": _shown(other["account"], name)}
+         "keep": _shown(keep, name), "other": _shown(other, name)}
         for name in MERGE_FIELDS
     ]  # fmt: skip
+    counts = pair["moving"]
     moving = {
-        _("Contacts"): len(other["contacts"]), _("Deals"): len(other["deals"]),
-        _("Tasks"): len(other["tasks"]),
-        _("Visits"): len(other["planned_visits"]) + len(other["past_visits"]),
+        _("Contacts"): counts["contacts"], _("Deals"): counts["deals"],
+        _("Tasks"): counts["tasks"], _("Visits"): counts["visits"],
     }  # fmt: skip
     return render(request, "crm/merge.html", {
-        "keep": keep["account"], "other": other["account"], "rows": rows, "moving": moving,
+        "keep": keep, "other": other, "rows": rows, "moving": moving,
     })  # fmt: skip

@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Concat, Trim
 from django.utils import timezone
 
-from fieldcrm.access import get_scoped, scoped
+from fieldcrm.access import get_scoped, has_role, scoped
 from fieldcrm.accounts.models import (
     Account,
     Activity,
@@ -36,6 +36,7 @@ from fieldcrm.accounts.models import (
 )
 from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
+from fieldcrm.accounts.services import MERGE_ROLES
 from fieldcrm.audit.selectors import audit_history
 from fieldcrm.crm.models import (
     ACCOUNT_COLUMNS,
@@ -300,9 +301,23 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
                 limit=5,
             )
         ],  # fmt: skip
-        "may_merge": actor.is_admin or actor.role == User.Role.MANAGER,
+        "may_merge": has_role(actor, *MERGE_ROLES),
         "history": audit_history(actor=actor, record=account),
     }
+
+
+def merge_preview(*, actor: User, keep_id: object, other_id: object) -> dict[str, Any]:
+    """The merge page: both accounts (NotInScope when either is not the caller's) and how many
+    of the other's records in the caller's scope would move."""
+    keep = account_get(actor=actor, account_id=keep_id)
+    other = account_get(actor=actor, account_id=other_id)
+    moving = {
+        "contacts": scoped(Contact, actor).filter(account=other).count(),
+        "deals": scoped(Deal, actor).filter(account=other).count(),
+        "tasks": scoped(Task, actor).filter(account=other).count(),
+        "visits": scoped(Visit, actor).filter(account=other).count(),
+    }
+    return {"keep": keep, "other": other, "moving": moving}
 
 
 def account_timeline(
