@@ -42,15 +42,33 @@ class Audited:
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         obj = super().from_db(db, field_names, values)  # type: ignore[misc]
-        obj._audit_loaded = obj.audit_values()
+        # Kept as read, not copied or converted: a list of thousands of rows (a pull, the map)
+        # pays nothing; the audited values are taken from it only when a service writes the row.
+        obj.__dict__["_audit_raw"] = (field_names, values)
         return obj
 
+    @property
+    def _audit_loaded(self) -> dict[str, Any] | None:
+        """The audited fields' values as loaded (None for a row not read from the database). A
+        field not loaded (``only()``/``defer()``) is left out: the row is compared on the fields
+        it has."""
+        cached: dict[str, Any] | None = self.__dict__.get("_audit_cache")
+        raw = self.__dict__.get("_audit_raw")
+        if cached is None and raw is not None:
+            loaded = dict(zip(*raw, strict=True))
+            meta: Any = self._meta  # type: ignore[attr-defined]
+            cached = {
+                name: _plain(loaded[field.attname])
+                for name in self.AUDITED
+                if (field := meta.get_field(name)).attname in loaded
+            }
+            self.__dict__["_audit_cache"] = cached
+        return cached
+
     def audit_values(self) -> dict[str, Any]:
-        # The model's options (this is a mixin of models).
+        """The audited fields' values now (an id for a foreign key: the audit names what was
+        chosen, as it was then); only the fields that were loaded, for a row read in part."""
         meta: Any = self._meta  # type: ignore[attr-defined]
-        # A field not loaded (``only()``/``defer()``) is left out: reading it would load it, and
-        # a row read that way is compared on the fields it has. An id for a foreign key: the
-        # audit names what was chosen, as it was then.
         deferred = self.get_deferred_fields()  # type: ignore[attr-defined]
         return {
             name: _plain(getattr(self, field.attname))
@@ -62,7 +80,7 @@ class Audited:
 def audit_write(*, actor: Any, obj: Audited, created: bool = False) -> list[FieldChange]:
     """Record what changed in ``obj`` since it was loaded (or that it was created)."""
     now_values = obj.audit_values()
-    before: dict[str, Any] | None = getattr(obj, "_audit_loaded", None)
+    before = obj._audit_loaded
     actor_id = getattr(actor, "pk", None)
     kind, pk = obj.AUDIT_TYPE, str(obj.pk)  # type: ignore[attr-defined]
     if created or before is None:
@@ -74,5 +92,5 @@ def audit_write(*, actor: Any, obj: Audited, created: bool = False) -> list[Fiel
             for name, value in now_values.items() if name in before and before[name] != value
         ]  # fmt: skip
     FieldChange.objects.bulk_create(rows)
-    obj._audit_loaded = now_values  # type: ignore[attr-defined]
+    obj.__dict__["_audit_cache"] = now_values  # the next write compares with this one
     return rows
