@@ -47,8 +47,12 @@ def _entry(record: Account | Contact | Deal) -> SearchEntry | None:
     )  # fmt: skip
 
 
+# The index's kind of each searched model (the signals use it too).
+KINDS: dict[type, str] = {Account: Kind.ACCOUNT, Contact: Kind.CONTACT, Deal: Kind.DEAL}
+
+
 def _kind(record: Account | Contact | Deal) -> str:
-    return {Account: Kind.ACCOUNT, Contact: Kind.CONTACT, Deal: Kind.DEAL}[type(record)]
+    return KINDS[type(record)]
 
 
 @transaction.atomic

@@ -11,9 +11,7 @@ from django.dispatch import receiver
 
 from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.deals.models import Deal
-from fieldcrm.search.services import search_forget, search_index
-
-KINDS: dict[type, str] = {Account: "account", Contact: "contact", Deal: "deal"}
+from fieldcrm.search.services import KINDS, search_forget, search_index
 
 
 @receiver(post_save, sender=Account)
