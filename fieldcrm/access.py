@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -242,12 +242,23 @@ def scoped(
 
 
 def get_scoped(model: type[M], user: User, pk: Any, *, write: bool = False) -> M:
-    """One row the user may read; with ``write``, also change. Else NotInScope / NotAllowed."""
+    """One row the user may read; with ``write``, also change. Else NotInScope / NotAllowed.
+
+    One query either way: the write rule, when it is not the read rule, comes back as a
+    column of the row (every pushed edit and logged visit asks this; a second query was a
+    round trip each time)."""
+    qs = scoped(model, user)
+    writable = None
+    if write and user.is_active:
+        rule = _cached_rules(user, write=True, resolve=False)[model]
+        if rule is not None and rule != _cached_rules(user, write=False, resolve=False)[model]:
+            writable = ExpressionWrapper(rule, output_field=BooleanField())
+            qs = qs.annotate(fieldcrm_writable=writable)
     try:
-        obj = scoped(model, user).get(pk=pk)
+        obj = qs.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotInScope(model) from None
-    if write and not scoped(model, user, write=True).filter(pk=obj.pk).exists():
+    if writable is not None and not obj.fieldcrm_writable:
         raise NotAllowed(
             _("Your role may not change this %(model)s.") % {"model": model._meta.verbose_name}
         )

@@ -213,12 +213,14 @@ class Account(Audited, SyncedModel):
         self._loaded_status = None if self._state.adding else self.status
         self._loaded_scope = None if self._state.adding else (self.territory_id, self.owner_id)
         self._loaded_custom_fields = None if self._state.adding else dict(self.custom_fields or {})
+        self._loaded_location = None if self._state.adding else self.location
 
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Account:
         instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_status = instance.__dict__.get("status")
         instance._loaded_custom_fields = dict(instance.__dict__.get("custom_fields") or {})
+        instance._loaded_location = instance.__dict__.get("location")
         instance._loaded_scope = (
             instance.__dict__.get("territory_id"),
             instance.__dict__.get("owner_id"),
@@ -236,6 +238,8 @@ class Account(Audited, SyncedModel):
         changed = None
         if loaded is not None:
             changed = {k for k in {*values, *loaded} if values.get(k) != loaded.get(k)}
+        if changed == set() and not values:
+            return  # an edit that leaves no custom field, and changes none: nothing to check
         rules.validate_custom_fields(
             self.custom_fields, CustomFieldDefinition.objects.all(), required=changed
         )
@@ -244,6 +248,7 @@ class Account(Audited, SyncedModel):
         super().save(*args, **kwargs)
         self._loaded_status = self.status
         self._loaded_custom_fields = dict(self.custom_fields or {})
+        self._loaded_location = self.location
 
     def refresh_derived(self) -> tuple[str, ...]:
         self.visit_due_at = self.next_visit_due()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.db.models import ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from fieldcrm.audit.tracking import audit_write
 from fieldcrm.automation.models import EventType
 from fieldcrm.automation.outbox import event_record
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.models import SyncedModel, next_change_seq, one_change_number
+from fieldcrm.core.models import SyncedModel, next_change_seq, one_change_number, write_transaction
 from fieldcrm.deals.models import Deal
 from fieldcrm.notifications.models import Notification
 from fieldcrm.territories.models import Territory
@@ -61,7 +62,21 @@ def account_reassign_territory(*, account: Account, prefer: Territory | None = N
     return account
 
 
-@transaction.atomic
+def _placed_as_loaded(account: Account) -> bool:
+    """Neither the location nor the territory changed since the account was read, and it has
+    a territory: it still holds the point (a territory's new boundary re-assigns the accounts
+    around it, territories/services.py), so the spatial lookup is not made again on every
+    edit of a phone number or every logged visit."""
+    scope = account._loaded_scope
+    return (
+        scope is not None
+        and account.territory_id is not None
+        and scope[0] == account.territory_id
+        and account._loaded_location == account.location
+    )
+
+
+@write_transaction
 def account_save(
     *, account: Account, tags: Iterable[str] | None = None, actor: User | None = None
 ) -> Account:
@@ -70,9 +85,15 @@ def account_save(
     Every write of an account comes through here (admin, API, phone, import, web forms), so a
     change of status or owner is written into the account's timeline here, by ``actor``
     (None: the system, e.g. a web form)."""
-    account.full_clean(exclude=["territory"])
-    account.territory = territory_for_point(account.location, current=account.territory)
     adding = account._state.adding
+    # As core.validate: a relation given as a loaded object was just read, and a new row's id
+    # is checked by the caller (account_create_by): no query to find either again.
+    cached = [f.name for f in Account._meta.concrete_fields
+              if isinstance(f, ForeignKey) and f.is_cached(account)]  # fmt: skip
+    account.full_clean(exclude=["territory", *cached, *(["id"] if adding else [])])
+    if not _placed_as_loaded(account):
+        current = account.territory if account.territory_id is not None else None
+        account.territory = territory_for_point(account.location, current=current)
     status_before = account._loaded_status
     loaded_scope = account._loaded_scope
     owner_before = loaded_scope[1] if loaded_scope is not None else None
@@ -170,7 +191,7 @@ def account_set_tags(*, account: Account, tags: Iterable[str]) -> None:
     account.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
 
 
-@transaction.atomic
+@write_transaction
 def account_delete(*, account: Account, actor: User | None = None) -> None:
     """Soft delete: the row stays as a tombstone so phones learn of the deletion."""
     account.soft_delete()
@@ -215,9 +236,15 @@ def account_create_by(*, actor: User, data: dict[str, Any]) -> Account:
     return account_create(fields=fields, tags=tags, actor=actor)
 
 
-def account_update_by(*, actor: User, account_id: object, data: dict[str, Any]) -> Account:
-    """Partial update; refused as a conflict when based on a stale ``version``."""
-    account = get_scoped(Account, actor, account_id, write=True)
+def account_update_by(
+    *, actor: User, account_id: object, data: dict[str, Any], account: Account | None = None
+) -> Account:
+    """Partial update; refused as a conflict when based on a stale ``version``.
+
+    ``account``: the row, when the caller has just read it with ``get_scoped(..., write=True)``
+    for ``actor`` (the sync push): not read a second time."""
+    if account is None or account.pk != account_id:
+        account = get_scoped(Account, actor, account_id, write=True)
     based_on = data.get("version")
     if based_on is not None and based_on != account.version:
         raise VersionConflict(account)
@@ -237,7 +264,7 @@ def account_delete_by(*, actor: User, account_id: object) -> None:
     account_delete(account=account, actor=actor)
 
 
-@transaction.atomic
+@write_transaction
 def contact_create(*, actor: User, account_id: object, data: dict[str, Any]) -> Contact:
     account = get_scoped(Account, actor, account_id, write=True)
     if data.get("id") is None:
@@ -251,7 +278,7 @@ def contact_create(*, actor: User, account_id: object, data: dict[str, Any]) -> 
     return contact
 
 
-@transaction.atomic
+@write_transaction
 def contact_update(*, actor: User, contact_id: object, data: dict[str, Any]) -> Contact:
     contact = get_scoped(Contact, actor, contact_id, write=True)
     for name, value in data.items():
@@ -262,14 +289,14 @@ def contact_update(*, actor: User, contact_id: object, data: dict[str, Any]) -> 
     return contact
 
 
-@transaction.atomic
+@write_transaction
 def contact_delete(*, actor: User, contact_id: object) -> None:
     contact = get_scoped(Contact, actor, contact_id, write=True)
     contact.soft_delete()
     audit_write(actor=actor, obj=contact)
 
 
-@transaction.atomic
+@write_transaction
 def activity_create(*, actor: User, account_id: object, data: dict[str, Any]) -> Activity:
     """Log an interaction; history is append-only. Only the kinds a person logs: the others
     (status and owner changes, deal moves, system notes) are recorded by the services."""

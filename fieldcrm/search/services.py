@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from fieldcrm.accounts.models import Account, Contact
+from fieldcrm.core.models import write_transaction
 from fieldcrm.deals.models import Deal
 from fieldcrm.search.models import SearchEntry
 from fieldcrm.search.text import fold
@@ -55,20 +56,65 @@ def _kind(record: Account | Contact | Deal) -> str:
     return KINDS[type(record)]
 
 
-@transaction.atomic
-def search_index(*, record: Account | Contact | Deal) -> None:
+# The fields each kind's index row is made of (attribute names): a save that changes none of
+# them leaves the row as it is, so logging a visit or editing a tier writes nothing here.
+SEARCHED: dict[type, tuple[str, ...]] = {
+    Account: ("name", "address", "phone", "email", "deleted_at"),
+    Contact: ("name", "phone", "email", "role", "account_id", "deleted_at"),
+    Deal: ("name", "account_id", "deleted_at"),
+}
+
+
+def _searched(record: Account | Contact | Deal) -> tuple[Any, ...]:
+    return tuple(getattr(record, name, None) for name in SEARCHED[type(record)])
+
+
+def _as_indexed(record: Account | Contact | Deal) -> tuple[Any, ...] | None:
+    """The searched values the index holds for ``record``: as last indexed by this instance,
+    else as read from the database (the audit keeps the row as read); None when unknown (a
+    row read in part)."""
+    indexed: tuple[Any, ...] | None = record.__dict__.get("_search_indexed")
+    if indexed is not None:
+        return indexed
+    raw = record.__dict__.get("_audit_raw")
+    if raw is None:
+        return None
+    loaded = dict(zip(*raw, strict=True))
+    names = SEARCHED[type(record)]
+    if any(name not in loaded for name in names if name != "deleted_at"):
+        return None
+    return tuple(loaded.get(name) for name in names)
+
+
+@write_transaction
+def search_index(*, record: Account | Contact | Deal, created: bool = False) -> None:
     """Put ``record`` in the index as it is now (or take it out when soft-deleted). An
-    account's new name also becomes the detail line of its contacts and deals."""
+    account's new name also becomes the detail line of its contacts and deals.
+
+    ``created``: the record is new, so it has no index row yet (one INSERT). Otherwise a save
+    that changed no searched field costs nothing, and one that did costs one UPDATE."""
+    now = _searched(record)
+    before = None if created else _as_indexed(record)
+    if before == now:
+        return
+    record.__dict__["_search_indexed"] = now
     entry = _entry(record)
     if entry is None:
         search_forget(kind=_kind(record), record_id=record.pk)
         return
-    SearchEntry.objects.update_or_create(
-        kind=entry.kind, record_id=entry.record_id,
-        defaults={"account_id": entry.account_id, "title": entry.title,
-                  "detail": entry.detail, "text": entry.text},
-    )  # fmt: skip
-    if isinstance(record, Account):
+    values = {"account_id": entry.account_id, "title": entry.title, "detail": entry.detail,
+              "text": entry.text}  # fmt: skip
+    if created:
+        SearchEntry.objects.create(kind=entry.kind, record_id=entry.record_id, **values)
+        return
+    # The row exists unless the record predates the index (search_rebuild fills those) or was
+    # just brought back: then it is made here. Writers of one record are serialised by the
+    # record's own row lock, taken by the save that sent this signal.
+    key = {"kind": entry.kind, "record_id": entry.record_id}
+    if not SearchEntry.objects.filter(**key).update(**values):
+        SearchEntry.objects.create(**key, **values)
+    renamed = before is None or before[0] != now[0]
+    if isinstance(record, Account) and renamed:
         SearchEntry.objects.filter(account_id=record.pk).exclude(kind=Kind.ACCOUNT).exclude(
             detail=entry.title[:300]
         ).update(detail=entry.title[:300])

@@ -17,9 +17,11 @@ from fieldcrm.search.services import KINDS, search_forget, search_index
 @receiver(post_save, sender=Account)
 @receiver(post_save, sender=Contact)
 @receiver(post_save, sender=Deal)
-def _saved(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+def _saved(
+    sender: type, instance: Any, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
     if not raw:  # fixtures load rows as they are; search_rebuild indexes them
-        search_index(record=instance)
+        search_index(record=instance, created=created)
 
 
 @receiver(post_delete, sender=Account)

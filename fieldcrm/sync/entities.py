@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Schema
 
@@ -66,6 +66,8 @@ class Entity:
     account_of: Callable[[Row], Account | None]
     # Rows pulled along with the entity (avoid N+1 in serialisation).
     prefetch: Callable[[QuerySet], QuerySet] = lambda qs: qs
+    # The same for one row already read (a pushed edit, serialised before and after it).
+    prefetch_one: Callable[[Row], None] = lambda obj: None
     # Several creates at once, each answered by its row or its error (a run of them in one
     # push is written together); ``create`` otherwise.
     create_many: Callable[[User, list[Data]], Sequence[Row | Exception]] | None = None
@@ -78,7 +80,10 @@ class Entity:
 
 
 def _account_update(actor: User, account: Account, data: Data) -> Account:
-    return account_services.account_update_by(actor=actor, account_id=account.pk, data=data)
+    # ``_apply`` read it with get_scoped(write=True) for this actor, in this transaction.
+    return account_services.account_update_by(
+        actor=actor, account_id=account.pk, data=data, account=account
+    )
 
 
 def _account_delete(actor: User, account: Account) -> None:
@@ -118,6 +123,7 @@ register(
         update=_account_update, delete=_account_delete,
         account_of=lambda account: account,
         prefetch=lambda qs: qs.prefetch_related("tags"),
+        prefetch_one=lambda account: prefetch_related_objects([account], "tags"),
     )
 )  # fmt: skip
 register(

@@ -38,16 +38,36 @@ def committed_cursor() -> int:
 
 def sync_state() -> tuple[int, str]:
     """The committed cursor and the epoch it counts in, in one read (one snapshot)."""
+    ceiling, epoch, _heads = _state(heads=False)
+    return ceiling, epoch
+
+
+def _newest(model: Any) -> Subquery:
+    """A table's highest change number (one step down its change_seq index)."""
+    return Subquery(model.all_objects.order_by("-change_seq").values("change_seq")[:1])
+
+
+def _state(*, heads: bool) -> tuple[int, str, dict[str, int]]:
+    """``sync_state``, and with ``heads`` each synced table's newest change number read in the
+    same statement: a table whose newest is not past the cursor has nothing for the pull, so
+    its page is not asked for (most pulls find changes in two or three tables of eight)."""
     counter = ChangeCounter.objects.filter(pk=1).values("value")[:1]
+    newest: dict[str, Subquery] = {}
+    if heads:
+        newest = {f"head_{name}": _newest(e.model) for name, e in ENTITIES.items()}
+        newest["head_losses"] = Subquery(
+            ScopeLoss.objects.order_by("-change_seq").values("change_seq")[:1]
+        )
     row = (
         SyncEpoch.objects.filter(pk=1)
-        .annotate(counter=Subquery(counter))
-        .values_list("counter", "value")
+        .annotate(counter=Subquery(counter), **newest)
+        .values("counter", "value", *newest)
         .first()
     )
     if row is None:  # just restored: the first reader makes the new epoch (core.SyncEpoch)
-        return committed_cursor(), sync_epoch()
-    return row[0] or 0, str(row[1])
+        return committed_cursor(), sync_epoch(), {}
+    found = {key.removeprefix("head_"): row[key] or 0 for key in newest}
+    return row["counter"] or 0, str(row["value"]), found
 
 
 def start_over(epoch: str) -> dict[str, Any]:
@@ -102,7 +122,8 @@ def _pull(
     on_replica: bool,
 ) -> dict[str, Any] | None:
     """One pull page from wherever reads go; None when the replica is behind ``cursor``."""
-    ceiling, epoch = sync_state()  # read first: every row up to it is visible to what follows
+    # Read first: every row up to it is visible to what follows.
+    ceiling, epoch, heads = _state(heads=True)
     if known_epoch is not None and known_epoch != epoch:
         # The replica may not have replayed a restore the phone has already met on the
         # primary: the primary decides, so a phone never flaps between two epochs.
@@ -120,8 +141,15 @@ def _pull(
         # the size of the database or of the caller's scope.
         return {"epoch": epoch, "cursor": ceiling, "more": False,
                 "changes": {}, "deleted": {}, "removed": {}}  # fmt: skip
-    pages = {name: _page(e, actor, cursor, ceiling, limit) for name, e in ENTITIES.items()}
-    losses, losses_full = _loss_page(cursor, ceiling, limit)
+
+    def changed(name: str) -> bool:
+        return heads.get(name, ceiling) > cursor  # unknown (just restored): ask
+
+    pages = {
+        name: _page(e, actor, cursor, ceiling, limit) if changed(name) else ([], False)
+        for name, e in ENTITIES.items()
+    }
+    losses, losses_full = _loss_page(cursor, ceiling, limit) if changed("losses") else ([], False)
     truncated = [rows[-1][0] for rows, full in pages.values() if full and rows]
     if losses_full and losses:
         truncated.append(losses[-1].change_seq)

@@ -233,6 +233,9 @@ def _apply(actor: User, entity: Entity, mutation: Mutation) -> Result:
         if mutation.action == "create":
             return _create(actor, entity, mutation)
         obj = get_scoped(entity.model, actor, mutation.id, write=True)
+        # What the entity serialises with (an account's tags), read once for both the
+        # comparison with the phone's values and the answer.
+        entity.prefetch_one(obj)
         if mutation.action == "delete":
             if entity.delete is None:
                 raise Rejected([("action", _("This record cannot be deleted."))])

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +14,7 @@ from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.automation.models import EventType
 from fieldcrm.automation.outbox import event_record
 from fieldcrm.core.errors import DomainError
+from fieldcrm.core.models import write_transaction
 from fieldcrm.deals.models import Deal
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
@@ -62,7 +62,7 @@ def _records(
     return account, contact, deal
 
 
-@transaction.atomic
+@write_transaction
 def task_create(*, actor: User, data: dict[str, Any]) -> Task:
     """A to-do for the caller or (managers, admins) someone in their scope."""
     if not can_create(Task, actor):
@@ -96,7 +96,7 @@ def _task_event(kind: str, task: Task, actor: User) -> None:
     }, actor=actor)  # fmt: skip
 
 
-@transaction.atomic
+@write_transaction
 def task_update(*, actor: User, task_id: object, data: dict[str, Any]) -> Task:
     task = get_scoped(Task, actor, task_id, write=True)
     if "assignee_id" in data:
@@ -108,7 +108,7 @@ def task_update(*, actor: User, task_id: object, data: dict[str, Any]) -> Task:
     return _save(task)
 
 
-@transaction.atomic
+@write_transaction
 def task_complete(*, actor: User, task_id: object) -> Task:
     """Mark done; completing a done task changes nothing (a retried tap is harmless)."""
     task = get_scoped(Task, actor, task_id, write=True)
@@ -119,7 +119,7 @@ def task_complete(*, actor: User, task_id: object) -> Task:
     return task
 
 
-@transaction.atomic
+@write_transaction
 def task_snooze(*, actor: User, task_id: object, until: dt.datetime) -> Task:
     """Put an open task off until ``until`` (a later moment than now)."""
     task = get_scoped(Task, actor, task_id, write=True)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from fieldcrm.automation.models import Event, EventType
 from fieldcrm.automation.outbox import event_build, events_write
 from fieldcrm.core import geo
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.models import insert_many, update_many, validate
+from fieldcrm.core.models import insert_many, update_many, validate, write_transaction
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import user_in_scope
@@ -133,7 +132,7 @@ def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:
     return outcome
 
 
-@transaction.atomic
+@write_transaction
 def visit_create_many(
     *, actor: User, items: Sequence[dict[str, Any]]
 ) -> list[Visit | DomainError | ValidationError]:
@@ -198,7 +197,7 @@ def _new_visit(
     return visit
 
 
-@transaction.atomic
+@write_transaction
 def visit_check_in(*, actor: User, visit_id: object, check_in: dict[str, Any]) -> Visit:
     """Check in to a planned visit with the phone's GPS fix."""
     visit = get_scoped(Visit, actor, visit_id, write=True)
@@ -206,7 +205,7 @@ def visit_check_in(*, actor: User, visit_id: object, check_in: dict[str, Any]) -
     return _save(visit)
 
 
-@transaction.atomic
+@write_transaction
 def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
     """Edit a visit; setting status ``done`` logs it (activity, account, as visit_log), with
     ``completed_at`` and ``next_step`` when given (a planned stop logged on the phone)."""
@@ -230,7 +229,7 @@ def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visi
     return _save(visit)
 
 
-@transaction.atomic
+@write_transaction
 def visit_log(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
     """Complete a visit in one transaction: the visit, an Activity (kind visit) on the account,
     the account's ``last_visited_at`` (and so its next due date) and an optional next-step task."""
