@@ -112,6 +112,7 @@ def _mount() -> None:
     from fieldcrm.automation.api import router as automation
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
+    from fieldcrm.documents.api import router as documents
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
     from fieldcrm.orders.api import router as orders
@@ -136,6 +137,7 @@ def _mount() -> None:
         plans,
         deals,
         orders,
+        documents,
         tasks,
         territories,
         reports,

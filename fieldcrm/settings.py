@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fieldcrm.accounts",
     "fieldcrm.deals",
     "fieldcrm.orders",
+    "fieldcrm.documents",
     "fieldcrm.tasks",
     "fieldcrm.visits",
     "fieldcrm.plans",
@@ -259,6 +260,8 @@ FIELDCRM_GEOCODER_TIMEOUT_S = env.float("FIELDCRM_GEOCODER_TIMEOUT_S", default=3
 FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
 # New deals' currency (ISO 4217). Amounts are never added across currencies (core/money.py).
 FIELDCRM_CURRENCY = env.str("FIELDCRM_CURRENCY", default="EUR")
+# The seller named on quotes, order confirmations and visit reports (documents/).
+FIELDCRM_COMPANY_NAME = env.str("FIELDCRM_COMPANY_NAME", default="FieldCRM")
 
 # Route planning: each job's solver budget, and how travel is measured. ``great_circle``
 # (default: straight lines at a city speed), ``road`` (the road graphs committed under
