@@ -12,8 +12,12 @@ first render pays for loading the fonts (once per process); the figure is the ru
 wall time and the process's CPU time (on a loaded machine the wall time is the CPU time
 stretched by the wait for a core).
 
-Measured 2026-12-01 on the shared 2-core box (other agents' tests running):
-  see the README ("Documents from templates") for the figures of the last run.
+Measured 2026-12-01 on the shared 2-core box (load average 10-11 from other work), 5 runs:
+  fa: 40 lines, 3 pages, 26 KiB: p50 1.58 s, max 1.77 s; CPU p50 0.54 s
+  vi: 60 lines, 3 pages, 24 KiB: p50 2.39 s, max 2.60 s; CPU p50 0.71 s
+Of the CPU time, WeasyPrint's layout is about 80 %, writing the PDF (font subsets) the rest,
+the sandboxed template well under 1 %. Under that load the wall time of the longer Vietnamese
+quote is over the 2 s target; its CPU time, what a quiet core takes, is a third of it.
 """
 
 from __future__ import annotations
