@@ -13,6 +13,8 @@ report, map and sync pull starts here.
 - orders and quotes (and their lines): seen and changed where their account is (planners read)
 - products and price lists: every role reads them; managers and admins change them
 - document templates: admins only; a PDF is seen where its record is (order, visit)
+- attachments: seen and changed where their record is (a visit's as the visit, the others as
+  their account)
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -29,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.attachments.models import Attachment
 from fieldcrm.automation.models import Event, Rule, RuleRun, Webhook, WebhookDelivery
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.replica import read_alias
@@ -198,6 +201,10 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         BulkChange: Q(actor=user),
         # Automation (rules, runs, webhooks, their log, the events): admins' alone.
         **dict.fromkeys((Event, Rule, RuleRun, Webhook, WebhookDelivery), nothing),
+        # A file is seen and changed where its record is: a visit's as the visit, the others
+        # (the account's own, its deals', its orders') as the account.
+        Attachment: (Q(visit__isnull=True) & (in_accounts or nothing))
+        | Q(visit__in=Visit.objects.filter(visits)),
         # Document templates are edited by admins; everyone's PDFs render through them, read
         # by the record's scope (documents.selectors), never listed.
         DocumentTemplate: nothing,
@@ -222,7 +229,7 @@ MODELS = (
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
     CalendarFeed, ListColumns, Segment, Event, Rule, RuleRun, Webhook, WebhookDelivery,
-    Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate,
+    Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate, Attachment,
 )  # fmt: skip
 
 

@@ -109,6 +109,7 @@ def _mount() -> None:
     # One line per app router; each app owns its own paths below /api/v1.
     from fieldcrm.accounts.api import router as accounts
     from fieldcrm.accounts.api_io import router as accounts_io
+    from fieldcrm.attachments.api import router as attachments
     from fieldcrm.automation.api import router as automation
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
@@ -138,6 +139,7 @@ def _mount() -> None:
         deals,
         orders,
         documents,
+        attachments,
         tasks,
         territories,
         reports,

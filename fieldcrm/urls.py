@@ -24,6 +24,7 @@ urlpatterns = [
     path("calendar/<str:secret>.ics", calendar_feed, name="calendar-feed"),
     path("crm/settings/", include("fieldcrm.automation.urls")),
     path("crm/", include("fieldcrm.documents.urls")),
+    path("crm/", include("fieldcrm.attachments.urls")),
     path("crm/", include("fieldcrm.crm.urls")),
     path("tiles/", include("fieldcrm.tiles.urls")),
     # The API's root shows its documentation; unknown paths below it answer JSON.
