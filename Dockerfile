@@ -2,9 +2,10 @@
 FROM debian:bookworm-slim
 ENV PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=fieldcrm.settings PATH=/app/.venv/bin:$PATH
 # postgresql-client-15: pg_dump / pg_restore for backups, at the PostGIS server's major version.
+# Pango and the Noto fonts: WeasyPrint's PDF documents (Vietnamese diacritics, Persian).
 RUN apt-get update && apt-get install -y --no-install-recommends \
       python3 python3-venv gdal-bin libsqlite3-mod-spatialite libpq5 nodejs npm \
-      postgresql-client-15 \
+      postgresql-client-15 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .

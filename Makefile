@@ -7,9 +7,12 @@ export DJANGO_SETTINGS_MODULE := fieldcrm.settings
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages the app and its tests need (GDAL/GEOS/PROJ, SpatiaLite, PostGIS, Redis,
-# the browser for the phone-app tests, Node for the front-end assets).
+# the browser for the phone-app tests, Node for the front-end assets; Pango and fonts with
+# Vietnamese and Persian (Noto Sans, Noto Sans Arabic) for the PDF documents, poppler's
+# pdftotext/pdftoppm for their tests).
 SYSTEM_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 redis-server \
-	chromium nodejs npm python3-venv gettext tilemaker
+	chromium nodejs npm python3-venv gettext tilemaker libpango-1.0-0 libpangoft2-1.0-0 \
+	fonts-noto-core poppler-utils
 
 .PHONY: help setup sysdeps venv assets messages tiles run test lint fmt bench demo fuzz
 help: ## List the targets

@@ -12,6 +12,9 @@ report, map and sync pull starts here.
   admins see every shared one; only the author changes or deletes one
 - orders and quotes (and their lines): seen and changed where their account is (planners read)
 - products and price lists: every role reads them; managers and admins change them
+- document templates: admins only; a PDF is seen where its record is (order, visit)
+- attachments: seen and changed where their record is (a visit's as the visit, the others as
+  their account)
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -28,11 +31,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.accounts.models import Account, Activity, Contact, CustomFieldDefinition, Tag
+from fieldcrm.attachments.models import Attachment
 from fieldcrm.automation.models import Event, Rule, RuleRun, Webhook, WebhookDelivery
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.replica import read_alias
 from fieldcrm.crm.models import ListColumns, Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.documents.models import DocumentTemplate
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
@@ -196,6 +201,13 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         BulkChange: Q(actor=user),
         # Automation (rules, runs, webhooks, their log, the events): admins' alone.
         **dict.fromkeys((Event, Rule, RuleRun, Webhook, WebhookDelivery), nothing),
+        # A file is seen and changed where its record is: a visit's as the visit, the others
+        # (the account's own, its deals', its orders') as the account.
+        Attachment: (Q(visit__isnull=True) & (in_accounts or nothing))
+        | Q(visit__in=Visit.objects.filter(visits)),
+        # Document templates are edited by admins; everyone's PDFs render through them, read
+        # by the record's scope (documents.selectors), never listed.
+        DocumentTemplate: nothing,
         **personal,
     }
 
@@ -217,7 +229,7 @@ MODELS = (
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
     CalendarFeed, ListColumns, Segment, Event, Rule, RuleRun, Webhook, WebhookDelivery,
-    Product, PriceList, PriceListItem, Order, OrderLine,
+    Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate, Attachment,
 )  # fmt: skip
 
 
@@ -285,7 +297,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "planner": (User.Role.PLANNER, User.Role.MANAGER),  # /planner/: route plans
     # /crm/: the office workspace, for every role, each within their scope.
     "crm": (User.Role.REP, User.Role.MANAGER, User.Role.PLANNER),
-    # /crm/settings/: automation rules and webhooks, admins only.
+    # /crm/settings/: automation rules, webhooks and document templates, admins only.
     "settings": (),
     # /crm/products/, /crm/price-lists/: the catalogue's pages, for the people who keep it.
     "catalog": (User.Role.MANAGER,),

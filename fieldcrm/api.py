@@ -109,9 +109,11 @@ def _mount() -> None:
     # One line per app router; each app owns its own paths below /api/v1.
     from fieldcrm.accounts.api import router as accounts
     from fieldcrm.accounts.api_io import router as accounts_io
+    from fieldcrm.attachments.api import router as attachments
     from fieldcrm.automation.api import router as automation
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
+    from fieldcrm.documents.api import router as documents
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
     from fieldcrm.orders.api import router as orders
@@ -136,6 +138,8 @@ def _mount() -> None:
         plans,
         deals,
         orders,
+        documents,
+        attachments,
         tasks,
         territories,
         reports,

@@ -69,7 +69,14 @@ CRM_RECORDS = tuple(
                  "deal_task")
 )  # fmt: skip
 
-CRM_ORDERS = ("crm:orders", "crm:order", "crm:order_new", "crm:order_status", "crm:order_lines")
+CRM_ORDERS = (
+    "crm:orders",
+    "crm:order",
+    "crm:order_new",
+    "crm:order_status",
+    "crm:order_lines",
+    "documents:order_pdf",
+)
 CRM_CATALOG = tuple(
     f"crm:{name}"
     for name in ("products", "product_new", "product", "price_lists", "price_list_new",
@@ -89,6 +96,8 @@ ENTRIES: tuple[Entry, ...] = (
           ("automation:rules", "automation:rule", "automation:rule_from_template")),
     Entry("webhooks", _("Webhooks"), "automation:webhooks", _area("settings"),
           ("automation:webhooks", "automation:webhook", "automation:replay")),
+    Entry("documents", _("Document templates"), "documents:templates", _area("settings"),
+          ("documents:templates", "documents:template", "documents:template_preview")),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),
     Entry("admin", _("Administration"), "admin:index", admin.site.has_permission, ("admin:",)),
     Entry("api_docs", _("API documentation"), "api:openapi-view", _anyone),

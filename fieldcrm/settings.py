@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "fieldcrm.accounts",
     "fieldcrm.deals",
     "fieldcrm.orders",
+    "fieldcrm.documents",
+    "fieldcrm.attachments",
     "fieldcrm.tasks",
     "fieldcrm.visits",
     "fieldcrm.plans",
@@ -259,6 +261,18 @@ FIELDCRM_GEOCODER_TIMEOUT_S = env.float("FIELDCRM_GEOCODER_TIMEOUT_S", default=3
 FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
 # New deals' currency (ISO 4217). Amounts are never added across currencies (core/money.py).
 FIELDCRM_CURRENCY = env.str("FIELDCRM_CURRENCY", default="EUR")
+# The seller named on quotes, order confirmations and visit reports (documents/).
+FIELDCRM_COMPANY_NAME = env.str("FIELDCRM_COMPANY_NAME", default="FieldCRM")
+# Attachments (attachments/): stored through Django's default storage, the filesystem under
+# FIELDCRM_MEDIA_DIR unless STORAGES is changed for production; never served as static files
+# (each download goes through the access rule of its record).
+MEDIA_ROOT = Path(env.str("FIELDCRM_MEDIA_DIR", default=str(VAR_DIR / "media")))
+FIELDCRM_ATTACHMENT_MAX_MB = env.float("FIELDCRM_ATTACHMENT_MAX_MB", default=10.0)
+# File name extensions accepted; each one's content is checked too (attachments/types.py).
+FIELDCRM_ATTACHMENT_TYPES = env.list(
+    "FIELDCRM_ATTACHMENT_TYPES", default=["pdf", "png", "jpg", "jpeg", "webp", "txt", "csv",
+                                          "xlsx", "docx"]
+)  # fmt: skip
 
 # Route planning: each job's solver budget, and how travel is measured. ``great_circle``
 # (default: straight lines at a city speed), ``road`` (the road graphs committed under

@@ -23,6 +23,8 @@ urlpatterns = [
     path("notifications/", include("fieldcrm.notifications.urls")),
     path("calendar/<str:secret>.ics", calendar_feed, name="calendar-feed"),
     path("crm/settings/", include("fieldcrm.automation.urls")),
+    path("crm/", include("fieldcrm.documents.urls")),
+    path("crm/", include("fieldcrm.attachments.urls")),
     path("crm/", include("fieldcrm.crm.urls")),
     path("tiles/", include("fieldcrm.tiles.urls")),
     # The API's root shows its documentation; unknown paths below it answer JSON.

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fieldcrm.access import NotAllowed, require_page
 from fieldcrm.accounts.models import Account
+from fieldcrm.attachments.selectors import attachment_block
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm import selectors as crm_selectors
 from fieldcrm.crm.order_forms import (
@@ -152,6 +153,7 @@ def _order_page(
         "may_write": may_write, "add_lines": lines if order.lines_appendable else None,
         "next_statuses": [(s, labels[s]) for s in order.next_statuses()],
         "money": {k: order.money(getattr(order, k)) for k in ("net_total", "tax_total", "total")},
+        "files": attachment_block(actor=request.user, record_type="order", record_id=order.pk),
     }, status=status)  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fieldcrm.access import NotAllowed, NotInScope, require_page
 from fieldcrm.accounts.models import Account, ActivityKind
 from fieldcrm.accounts.services import activity_create
+from fieldcrm.attachments.selectors import attachment_block
 from fieldcrm.bulk.selectors import bulk_change_last, bulk_change_summary
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm import selectors, services
@@ -231,9 +232,10 @@ def _account_page(
         task_form = TaskForm(
             actor=request.user, contacts=overview["contacts"], deals=overview["deals"]
         )
+    files = attachment_block(actor=request.user, record_type="account", record_id=account_id)
     return render(request, "crm/account.html", {
         **overview, "timeline": timeline, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
-        "log_form": log_form or LogForm(), "task_form": task_form,
+        "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
     }, status=status)  # fmt: skip
 
 
@@ -324,9 +326,12 @@ def _record_page(
         task_form = TaskForm(
             actor=request.user, contacts=contacts, deals=deals, initial={"about": about}
         )
+    files = None
+    if kind == "deal":
+        files = attachment_block(actor=request.user, record_type="deal", record_id=record_id)
     return render(request, f"crm/{kind}.html", {
         **data, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
-        "log_form": log_form or LogForm(), "task_form": task_form,
+        "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
     }, status=status)  # fmt: skip
 
 

@@ -12,11 +12,13 @@ import re
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
+from fieldcrm.attachments.models import Attachment
 from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
@@ -48,7 +50,7 @@ OPERATIONS = sorted(_operations())
 
 
 @pytest.fixture
-def records(world):
+def records(world, settings, tmp_path):
     """One record of each kind inside North (rep1's territory A) and one outside (South)."""
     pipeline = Pipeline.objects.create(name="Sales", is_default=True)
     stage = Stage.objects.create(pipeline=pipeline, name="Open", position=0)
@@ -56,6 +58,7 @@ def records(world):
     product = Product.objects.create(sku="SKU-1", name="Tea")
     price_list = PriceList.objects.create(name="Retail", currency="EUR")
     price_list.items.create(product=product, unit_price=1)
+    settings.MEDIA_ROOT = tmp_path
     world.rep3.first_name = MARKER
     world.rep3.save()
     world.south.name = f"South {MARKER}"
@@ -121,7 +124,11 @@ def records(world):
         )  # fmt: skip
         order.lines.create(position=1, product=product, description=f"Tea {tag}", unit="pc",
                            quantity=1, unit_price=1)  # fmt: skip
+        attachment = Attachment(record_type="account", account=account, name=f"File {tag}.txt",
+                                content_type="text/plain", size=4)  # fmt: skip
+        attachment.file.save(f"attachments/{tag}.txt", ContentFile(b"text"))
         ids[side] = {
+            "attachment_id": attachment.pk,
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
             "notification_id": notification.pk,

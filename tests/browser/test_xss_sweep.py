@@ -559,3 +559,12 @@ def test_settings_pages_keep_payloads_inert(walks, world, planted):
     walk.open(f"/crm/settings/webhooks/{hook.pk}")
     assert evil("attempt", 300) in walk.page.locator("main").inner_text()
     walk.check_frames()
+    # A saved document template holding a payload: the editor shows it as text in its field.
+    from fieldcrm.documents.models import DocumentTemplate
+
+    DocumentTemplate.objects.create(kind="quote", language="en", body=evil("template", 300))
+    walk.open("/crm/settings/documents")
+    walk.check_frames()
+    walk.open("/crm/settings/documents/quote/en")
+    assert evil("template", 300) in walk.page.locator("#id_body").input_value()
+    walk.check_frames()

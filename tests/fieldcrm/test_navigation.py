@@ -26,6 +26,7 @@ ENTRY_URLS = {
     "crm_tasks": "/crm/tasks/",
     "automation": "/crm/settings/automation",
     "webhooks": "/crm/settings/webhooks",
+    "documents": "/crm/settings/documents",
     "crm_orders": "/crm/orders/",
     "crm_catalog": "/crm/products/",
     "phone": "/app/",
@@ -44,11 +45,12 @@ ROLES = {
     "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
     "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, "phone", "api_docs"],
                 ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/"]),
-    # The workspace's settings (automation, webhooks): admins only.
-    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, "automation", "webhooks", "phone",
-               "admin", "api_docs"],
+    # The workspace's settings (automation, webhooks, document templates): admins only.
+    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, "automation", "webhooks",
+               "documents", "phone", "admin", "api_docs"],
               ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
-               "/crm/settings/automation", "/crm/settings/webhooks"]),
+               "/crm/settings/automation", "/crm/settings/webhooks",
+               "/crm/settings/documents"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip

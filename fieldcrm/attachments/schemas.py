@@ -1,0 +1,31 @@
+"""Attachment shapes."""
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class AttachmentOut(Schema):
+    id: int
+    record_type: str
+    record_id: str
+    name: str
+    content_type: str
+    size: int
+    uploaded_by: str | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_record_id(obj) -> str:
+        if obj.record_type == "account":
+            return str(obj.account_id)
+        return str(getattr(obj, f"{obj.record_type}_id"))
+
+    @staticmethod
+    def resolve_uploaded_by(obj) -> str | None:
+        return obj.uploaded_by.display_name if obj.uploaded_by_id else None
+
+
+class AttachmentFilters(Schema):
+    record_type: str
+    record_id: str

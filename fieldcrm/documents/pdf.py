@@ -1,0 +1,61 @@
+"""HTML to PDF with WeasyPrint: the rendered template inside our page shell (language,
+direction, fonts), with every URL refused, so a template cannot make the server fetch
+anything (no file:// read of the server's disk, no request to the network).
+
+Fonts come from the system through fontconfig (Debian's fonts-noto-core: Noto Sans for Latin
+with Vietnamese diacritics, Noto Sans Arabic / Noto Naskh Arabic for Persian; DejaVu Sans as
+the fallback) and WeasyPrint embeds the subsets it uses in the PDF, so the file shows the same
+on a machine without them. Persian letters are joined and laid out right to left by Pango
+(HarfBuzz shaping and the Unicode bidi algorithm) under ``dir="rtl"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.html import escape
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from fieldcrm.documents.placeholders import RTL_LANGUAGES
+
+STYLE = """
+@page { size: A4; margin: 18mm 16mm 20mm;
+  @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #666; } }
+html { font-family: "Noto Sans", "DejaVu Sans", sans-serif; font-size: 10pt; color: #111; }
+html[lang="fa"] { font-family: "Noto Sans Arabic", "Noto Naskh Arabic", "DejaVu Sans", sans-serif; }
+h1 { font-size: 18pt; margin: 0 0 4pt; } h2 { font-size: 11pt; margin: 12pt 0 4pt; }
+.doc-head { display: flex; justify-content: space-between; border-bottom: 1pt solid #999; }
+.seller { font-weight: bold; font-size: 12pt; }
+table { border-collapse: collapse; width: 100%; margin-top: 10pt; }
+th, td { padding: 3pt 4pt; text-align: start; vertical-align: top; }
+.lines th { border-bottom: 1pt solid #333; font-size: 8.5pt; }
+.lines td { border-bottom: 0.5pt solid #ddd; }
+.lines thead { display: table-header-group; } .lines tr { page-break-inside: avoid; }
+.num { text-align: end; white-space: nowrap; }
+.totals { width: 45%; margin-inline-start: auto; } .totals .grand { font-weight: bold; }
+.facts th { width: 30%; color: #444; }
+.notes, .foot { margin-top: 12pt; } .foot { color: #555; font-size: 8.5pt; }
+"""
+
+
+class NoFetching(URLFetcher):
+    """Refuses every URL (images, stylesheets, fonts named by a template)."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        raise ValueError(f"Documents fetch nothing: {url[:80]}")
+
+
+def page_html(*, body: str, language: str, title: str) -> str:
+    """The document's whole HTML: ``body`` (rendered already) in the language's direction."""
+    direction = "rtl" if language in RTL_LANGUAGES else "ltr"
+    return (
+        f'<!doctype html><html lang="{escape(language)}" dir="{direction}"><head>'
+        f'<meta charset="utf-8"><title>{escape(title)}</title><style>{STYLE}</style>'
+        f"</head><body>{body}</body></html>"
+    )
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The PDF of ``html`` (A4), fonts embedded."""
+    return HTML(string=html, base_url=None, url_fetcher=NoFetching()).write_pdf()
