@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from tests.harness import ops  # noqa: E402
 from tests.harness.database import drop_database, fresh_database, postgis_cluster  # noqa: E402
 from tests.harness.oracle import check_oracle  # noqa: E402
-from tests.harness.phone import SETTLED, Phone, Transient  # noqa: E402
+from tests.harness.phone import SERVER_TIMES, SETTLED, Phone, Transient  # noqa: E402
 from tests.harness.redis import redis_server  # noqa: E402
 from tests.harness.server import Server  # noqa: E402
 
@@ -157,7 +157,7 @@ def run_backend(label: str, base_url: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-load-") as tmp, redis_server() as redis:
         print(f"[{label}] seeding {args.reps} reps × {args.accounts} accounts…", flush=True)
         db, world = fresh_database(base_url, Path(tmp), reps=args.reps, accounts=args.accounts)
-        server = Server(db, FIELDCRM_REDIS_URL=redis)
+        server = Server(db, threads=args.threads, FIELDCRM_REDIS_URL=redis)
         server.start()
         try:
             reps = [Rep(server, rep, 0, args.think, i) for i, rep in enumerate(world["reps"])]
@@ -173,12 +173,14 @@ def run_backend(label: str, base_url: str, args) -> dict:
             stop_at = time.monotonic() + args.minutes * 60
             for r in reps:
                 r.stop_at = stop_at
+            SERVER_TIMES.clear()  # the steady state's
             started = time.monotonic()
             for r in reps:
                 r.start()
             for r in reps:
                 r.join(args.minutes * 60 + 300)
             elapsed = time.monotonic() - started
+            served = {m: sorted(ms for k, ms in SERVER_TIMES if k == m) for m in ("POST", "GET")}
             # Drain what is left, then the oracle.
             for r in reps:
                 r.phone.drain(batch=100)
@@ -221,6 +223,11 @@ def run_backend(label: str, base_url: str, args) -> dict:
         "first_p50": pct(firsts, 50),
         "first_p95": pct(firsts, 95),
         "mean": statistics.fmean(everything) * 1000 if everything else 0,
+        # The server's own time (Server-Timing) of pushes and pull pages, without the queue.
+        "server_push_p50": pct([ms / 1000 for ms in served["POST"]], 50),
+        "server_push_p95": pct([ms / 1000 for ms in served["POST"]], 95),
+        "server_pull_p50": pct([ms / 1000 for ms in served["GET"]], 50),
+        "server_pull_p95": pct([ms / 1000 for ms in served["GET"]], 95),
         "errors": len(errors),
         "sent": tally.sent,
         "applied": tally.applied,
@@ -235,6 +242,8 @@ def run_backend(label: str, base_url: str, args) -> dict:
         f"({out['rps']}/s), p50 {out['p50']:.0f} ms, p95 {out['p95']:.0f} ms "
         f"(push {out['push_p95']:.0f}, pull {out['pull_p95']:.0f}), p99 {out['p99']:.0f} ms, "
         f"first full pull p50/p95 {out['first_p50']:.0f}/{out['first_p95']:.0f} ms, "
+        f"server time push p50/p95 {out['server_push_p50']:.0f}/{out['server_push_p95']:.0f} ms"
+        f" pull page {out['server_pull_p50']:.0f}/{out['server_pull_p95']:.0f} ms, "
         f"errors {out['errors']}; creates sent {out['sent']}, applied {out['applied']}, "
         f"rejected {out['rejected']}, lost {out['lost']}, doubled {out['duplicated']}, "
         f"half-saved {out['half_saved']}, phone views differing {out['views_differ']}",
@@ -255,6 +264,7 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=15, help="mean seconds between syncs")
     parser.add_argument("--accounts", type=int, default=300, help="accounts per rep")
     parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     args = parser.parse_args()
     if args.smoke:
         args.reps, args.minutes, args.think = 20, 20 / 60, 2

@@ -7,6 +7,7 @@ until every item has a per-item answer, a cursor and a local view fed by pull.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -18,6 +19,9 @@ from urllib.parse import urlsplit
 # Only these answers settle an outbox item; anything else (5xx, 401, no answer) is transient.
 SETTLED = {"applied", "already_applied", "conflict", "rejected"}
 LEDGER: dict[str, dict] = {"ops": {}, "answers": {}}
+# (method, milliseconds) of every answer's ``Server-Timing``: the server's own time, apart from
+# the time the request waited for a worker (bench/sync_load.py prints both).
+SERVER_TIMES: list[tuple[str, float]] = []
 
 
 def ledger_reset() -> None:
@@ -44,6 +48,9 @@ def http(method: str, url: str, token: str | None, body: Any = None, timeout: fl
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
+            timing = re.search(r"dur=([\d.]+)", response.headers.get("Server-Timing") or "")
+            if timing:
+                SERVER_TIMES.append((method, float(timing.group(1))))
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         payload = exc.read()
