@@ -112,6 +112,7 @@ def _mount() -> None:
     from fieldcrm.automation.api import router as automation
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
+    from fieldcrm.geocoding.api import router as geocoding
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
     from fieldcrm.orders.api import router as orders
@@ -145,6 +146,7 @@ def _mount() -> None:
         bulk,
         automation,
         search,
+        geocoding,
     ):
         api.add_router("/v1", router)
 
