@@ -33,7 +33,9 @@ class Command(BaseCommand):
         def progress(step: str, done: int, total: int) -> None:
             if verbosity and step != "done":
                 what = "writing the index" if step == "index" else f"reading {step}"
-                self.stdout.write(f"[{done + 1}/{total}] {what} ({time.monotonic() - started:.1f} s)")
+                self.stdout.write(
+                    f"[{done + 1}/{total}] {what} ({time.monotonic() - started:.1f} s)"
+                )
 
         try:
             counts = geocoder_build(sources=sources, output=output, progress=progress)
