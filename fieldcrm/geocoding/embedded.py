@@ -152,7 +152,7 @@ def _street_in(db: sqlite3.Connection, parts: list[list[str]]) -> tuple[str, int
 
 def _fuzzy_street(db: sqlite3.Connection, parts: list[list[str]]) -> tuple[str, int] | None:
     """A street whose name is in the address with a typo or two (FTS5 trigram candidates)."""
-    best: tuple[float, str, int] | None = None
+    best: tuple[float, int, str, int] | None = None  # score, length, name, part
     for index, tokens in enumerate(parts):
         text = " ".join(tokens)
         grams = sorted(g.strip() for g in trigrams(text) if len(g.strip()) == 3)
@@ -164,16 +164,16 @@ def _fuzzy_street(db: sqlite3.Connection, parts: list[list[str]]) -> tuple[str, 
             (query,),
         )
         for (name,) in rows:
-            score = similarity(name, text)
-            if score >= FUZZY_THRESHOLD and (best is None or (score, len(name)) > best[:2]):
-                best = (score, name, index)
+            score = (similarity(name, text), len(name), name, index)
+            if score[0] >= FUZZY_THRESHOLD and (best is None or score[:2] > best[:2]):
+                best = score
     if best is None:
         return None
     found = db.execute(
         "SELECT 1 FROM street WHERE name_key = ? UNION SELECT 1 FROM address WHERE street_key = ?",
-        (best[1], best[1]),
+        (best[2], best[2]),
     ).fetchone()
-    return (best[1], best[2]) if found else None
+    return (best[2], best[3]) if found else None
 
 
 def _towns(db: sqlite3.Connection, parts: list[list[str]], street: str | None) -> list[str]:

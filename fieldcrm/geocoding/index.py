@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fieldcrm.core.errors import DomainError
 from fieldcrm.search.text import fold
@@ -100,6 +101,10 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def _tag(tags: Any, key: str) -> str:
+    return str(tags.get(key) or "").strip()
+
+
 def _collect(source: Path, into: _Collected) -> int:
     """Read one extract into ``into``; returns the objects read."""
     import osmium
@@ -120,12 +125,12 @@ def _collect(source: Path, into: _Collected) -> int:
             continue
         lat = sum(p[0] for p in points) / len(points)
         lng = sum(p[1] for p in points) / len(points)
-        number = tags.get("addr:housenumber", "").strip()
-        street = (tags.get("addr:street") or tags.get("addr:place") or "").strip()
+        number = _tag(tags, "addr:housenumber")
+        street = _tag(tags, "addr:street") or _tag(tags, "addr:place")
         if number and street:
-            city = tags.get("addr:city", "").strip()
-            into.addresses.append((street, number, city, tags.get("addr:postcode", ""), lat, lng))
-        name = tags.get("name", "").strip()
+            city, postcode = _tag(tags, "addr:city"), _tag(tags, "addr:postcode")
+            into.addresses.append((street, number, city, postcode, lat, lng))
+        name = _tag(tags, "name")
         if not name:
             continue
         highway = tags.get("highway")
