@@ -13,9 +13,9 @@ words naming a place (or a street's town). In that order of precision:
 4. nothing → ``none`` (no location).
 
 A street name with a typo is looked up in the FTS5 trigram table and accepted when at least
-``FUZZY_THRESHOLD`` of its trigrams are in the query (search.text's measure). Where a street
-name exists in several towns, the town named in the address decides, else the first found
-(deterministic: ids follow the extract's order).
+``FUZZY_THRESHOLD`` of its trigrams are in the query (search.text's trigrams and measure).
+Where a street name exists in several towns, the town named in the address decides, else the
+first found (deterministic: ids follow the extract's order).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from fieldcrm.geocoding.index import number_key, words
 from fieldcrm.geocoding.models import GeocodeQuality
-from fieldcrm.search.text import similarity, trigrams
+from fieldcrm.search.text import trigrams
 
 FUZZY_THRESHOLD = 0.7
 _NUMBER = re.compile(r"^\d{1,4}[a-z]?$")
@@ -150,22 +150,34 @@ def _street_in(db: sqlite3.Connection, parts: list[list[str]]) -> tuple[str, int
     return (best[2], best[3]) if best else None
 
 
-def _fuzzy_street(db: sqlite3.Connection, parts: list[list[str]]) -> tuple[str, int] | None:
-    """A street whose name is in the address with a typo or two (FTS5 trigram candidates)."""
+@lru_cache(maxsize=100_000)
+def _grams(text: str) -> frozenset[str]:
+    return frozenset(trigrams(text))
+
+
+def _fuzzy_street(
+    db: sqlite3.Connection, parts: list[list[str]], places: set[str]
+) -> tuple[str, int] | None:
+    """A street whose name is in the address with a typo or two (FTS5 trigram candidates),
+    scored as search.text.similarity does: the share of the name's trigrams in the part."""
     best: tuple[float, int, str, int] | None = None  # score, length, name, part
     for index, tokens in enumerate(parts):
         text = " ".join(tokens)
-        grams = sorted(g.strip() for g in trigrams(text) if len(g.strip()) == 3)
-        if not grams:
+        if text in places:
+            continue  # a town, not a misspelt street
+        have = _grams(text)
+        query = " OR ".join(f'"{g}"' for g in sorted(g for g in have if " " not in g))
+        if not query:
             continue
-        query = " OR ".join(f'"{g}"' for g in grams)
         rows = db.execute(
             "SELECT name_key FROM name_fts WHERE name_fts MATCH ? ORDER BY rank LIMIT 200",
             (query,),
         )
         for (name,) in rows:
-            score = (similarity(name, text), len(name), name, index)
-            if score[0] >= FUZZY_THRESHOLD and (best is None or score[:2] > best[:2]):
+            wanted = _grams(name)
+            share = 1.0 if name in text else len(wanted & have) / max(1, len(wanted))
+            score = (share, len(name), name, index)
+            if share >= FUZZY_THRESHOLD and (best is None or score[:2] > best[:2]):
                 best = score
     if best is None:
         return None
@@ -174,6 +186,12 @@ def _fuzzy_street(db: sqlite3.Connection, parts: list[list[str]]) -> tuple[str, 
         (best[2], best[2]),
     ).fetchone()
     return (best[2], best[3]) if found else None
+
+
+def _place_names(db: sqlite3.Connection, texts: list[str]) -> set[str]:
+    marks = ",".join("?" * len(texts))
+    sql = f"SELECT name_key FROM place WHERE name_key IN ({marks})"  # noqa: S608 - marks only
+    return {row[0] for row in db.execute(sql, texts)}
 
 
 def _towns(db: sqlite3.Connection, parts: list[list[str]], street: str | None) -> list[str]:
@@ -249,7 +267,10 @@ def _cached_geocode(path: str, address: str) -> Match:
     parsed = parse(address)
     if not parsed.parts:
         return NOT_FOUND
-    street = _street_in(db, parsed.parts) or _fuzzy_street(db, parsed.parts)
+    street = _street_in(db, parsed.parts)
+    if street is None:
+        towns_only = _place_names(db, [" ".join(tokens) for tokens in parsed.parts])
+        street = _fuzzy_street(db, parsed.parts, towns_only)
     phrases = _towns(db, parsed.parts, street[0] if street else None)
     places = db.execute(
         f"SELECT name, name_key, lat, lng FROM place WHERE name_key IN "  # noqa: S608 - marks only

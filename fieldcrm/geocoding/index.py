@@ -29,6 +29,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ CREATE INDEX place_name ON place (name_key);
 """
 
 
+@lru_cache(maxsize=100_000)
 def words(text: str) -> str:
     """``text`` folded (search.text.fold) and reduced to its words, one space apart:
     "Carretera d'Engolasters" → "carretera d engolasters"."""

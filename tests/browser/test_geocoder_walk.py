@@ -14,12 +14,15 @@ import pytest
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.leads.models import WebForm
-
-# The geocoding tests' Andorra (the fixture keeps its name, ``andorra``, under this alias).
-from tests.fieldcrm.geocoding.conftest import EAST_DOOR, WEST_DOOR
-from tests.fieldcrm.geocoding.conftest import andorra as andorra_fixture  # noqa: F401
+from tests.fieldcrm.geocoding.conftest import EAST_DOOR, WEST_DOOR, move_north_to_andorra
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def andorra(world):
+    """Territory A (rep1) the west half of Andorra la Vella's centre, B (rep2) the east."""
+    return move_north_to_andorra(world)
 
 
 def phone_accounts(phone) -> list[str]:
@@ -40,7 +43,8 @@ def test_a_web_lead_lands_in_its_territory_and_on_that_reps_phone(
         f"{live_server.url}/api/v1/leads/forms/{form.token}", data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"}, method="POST",
     )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - the live server
+    # The live server's first request loads every API module: slow on a busy machine.
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - the live server
         assert answer.status == 201
     lead = Account.objects.get(name="Puig Flowers")
     assert lead.territory == andorra.territory_b  # the east half holds Avinguda Meritxell 92

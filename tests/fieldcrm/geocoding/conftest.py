@@ -14,8 +14,7 @@ WEST_DOOR = ("Carrer de la Vall 3, Andorra la Vella", 42.5072, 1.5198)
 EAST_DOOR = ("Avinguda Meritxell 92, AD500 Andorra la Vella", 42.50796, 1.53043)
 
 
-@pytest.fixture
-def andorra(world):
+def move_north_to_andorra(world):
     world.north.boundary = square(WEST, SOUTH, EAST, NORTH)
     world.north.save()
     for territory, box in ((world.territory_a, (WEST, SOUTH, MIDDLE, NORTH)),
@@ -23,3 +22,8 @@ def andorra(world):
         territory.boundary = square(*box)
         territory.save()
     return world
+
+
+@pytest.fixture
+def andorra(world):
+    return move_north_to_andorra(world)
