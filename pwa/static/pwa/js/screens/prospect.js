@@ -25,8 +25,9 @@ export async function renderProspect(root, ctx) {
     const found = reverseLookup((await phoneReverseIndex(db)) || { cells: new Map() }, fix.location);
     if (!found || (address.value.trim() && address.value !== filledAddress)) return;
     address.value = filledAddress = found.label;
-    addressHint.textContent = t(found.kind === "address" ? "address_from_index" : "street_from_index",
-      { distance: formatDistance(found.distance_m) }); // prettier-ignore
+    const distance = formatDistance(found.distance_m);
+    addressHint.textContent =
+      found.kind === "address" ? t("address_from_index", { distance }) : t("street_from_index", { distance });
     addressHint.hidden = false;
   }
   const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: true,
