@@ -14,11 +14,11 @@ SYSTEM_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 re
 	chromium nodejs npm python3-venv gettext tilemaker libpango-1.0-0 libpangoft2-1.0-0 \
 	fonts-noto-core poppler-utils
 
-.PHONY: help setup sysdeps venv assets messages tiles run test lint fmt bench demo fuzz
+.PHONY: help setup sysdeps venv assets messages tiles geocoder run test lint fmt bench demo fuzz
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-setup: sysdeps venv assets messages tiles ## Install what is missing: OS packages, .venv, npm assets, map tiles
+setup: sysdeps venv assets messages tiles geocoder ## Install what is missing: OS packages, .venv, npm assets, map tiles, address index
 
 sysdeps: ## Install missing Debian packages (apt-get; sudo when not root)
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -63,6 +63,13 @@ tiles: var/tiles.mbtiles ## Vector map tiles of the demo regions (tilemaker), se
 
 var/tiles.mbtiles: $(OSM_EXTRACTS) $(wildcard fieldcrm/tiles/tilemaker/*) fieldcrm/tiles/build.py | venv
 	$(PY) manage.py build_tiles $(OSM_EXTRACTS) --output $@
+
+# The embedded geocoder's address index of the demo regions (a few seconds), from the same
+# extracts. Your own regions: manage.py build_geocoder PATH.osm.pbf.
+geocoder: var/geocoder.sqlite ## The address index of the embedded geocoder (pyosmium), from the same extracts
+
+var/geocoder.sqlite: $(OSM_EXTRACTS) fieldcrm/geocoding/index.py | venv
+	$(PY) manage.py build_geocoder $(OSM_EXTRACTS) --output $@
 
 run: setup ## Serve the app with the demo data on http://127.0.0.1:8000 (and its reminder worker)
 	$(PY) manage.py migrate --no-input -v0

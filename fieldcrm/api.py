@@ -114,6 +114,7 @@ def _mount() -> None:
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
     from fieldcrm.documents.api import router as documents
+    from fieldcrm.geocoding.api import router as geocoding
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
     from fieldcrm.orders.api import router as orders
@@ -149,6 +150,7 @@ def _mount() -> None:
         bulk,
         automation,
         search,
+        geocoding,
     ):
         api.add_router("/v1", router)
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fieldcrm.backups",
     "fieldcrm.phone",
     "fieldcrm.tiles",
+    "fieldcrm.geocoding",
     "fieldcrm.manager",
     "fieldcrm.crm",
     "fieldcrm.search",
@@ -254,10 +255,26 @@ FIELDCRM_TILES_FILE = Path(
 FIELDCRM_TILE_ATTRIBUTION = env.str(
     "FIELDCRM_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors"
 )
-# Lead capture geocodes addresses through a Nominatim-compatible search endpoint, e.g.
-# https://nominatim.openstreetmap.org/search (mind its usage policy). Empty = no geocoding.
+# Geocoding (web leads, imports): ``embedded`` (default) looks addresses up in the app's own
+# index (fieldcrm/geocoding), built by `make setup` from the committed OSM extracts or by
+# `manage.py build_geocoder`; ``nominatim`` asks a Nominatim-compatible search endpoint at
+# FIELDCRM_GEOCODER_URL (e.g. https://nominatim.openstreetmap.org/search: mind its usage
+# policy); ``off`` locates nothing. A URL alone (as before there was an index) means nominatim.
+GEOCODERS = ("embedded", "nominatim", "off")
 FIELDCRM_GEOCODER_URL = env.str("FIELDCRM_GEOCODER_URL", default="")
+FIELDCRM_GEOCODER = env.str(
+    "FIELDCRM_GEOCODER", default="nominatim" if FIELDCRM_GEOCODER_URL else "embedded"
+)
 FIELDCRM_GEOCODER_TIMEOUT_S = env.float("FIELDCRM_GEOCODER_TIMEOUT_S", default=3.0)
+FIELDCRM_GEOCODER_FILE = Path(
+    env.str("FIELDCRM_GEOCODER_FILE", default=str(BASE_DIR / "var" / "geocoder.sqlite"))
+)
+if FIELDCRM_GEOCODER not in GEOCODERS:
+    raise ImproperlyConfigured(
+        f"FIELDCRM_GEOCODER must be one of {', '.join(GEOCODERS)}, not {FIELDCRM_GEOCODER!r}."
+    )
+if FIELDCRM_GEOCODER == "nominatim" and not FIELDCRM_GEOCODER_URL:
+    raise ImproperlyConfigured("FIELDCRM_GEOCODER=nominatim needs FIELDCRM_GEOCODER_URL.")
 FIELDCRM_DEMO_PASSWORD = env.str("FIELDCRM_DEMO_PASSWORD", default="")
 # New deals' currency (ISO 4217). Amounts are never added across currencies (core/money.py).
 FIELDCRM_CURRENCY = env.str("FIELDCRM_CURRENCY", default="EUR")

@@ -68,7 +68,7 @@ def world(db) -> World:
 DATABASE_FREE = (
     "tests/routing/", "tests/maps/", "tests/test_layers.py", "tests/test_code_map.py",
     "tests/test_harness_rules.py", "tests/test_catalogs.py", "tests/test_settings_documented.py",
-    "tests/deploy/test_docker_compose.py",
+    "tests/deploy/test_docker_compose.py", "tests/fieldcrm/geocoding/test_geocoder.py",
 )  # fmt: skip
 DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "world", "django_db_setup"}
 
@@ -143,6 +143,35 @@ def as_user(world):
         return ApiClient(Client(), None if persona is None else getattr(world, persona))
 
     return make
+
+
+OSM_EXTRACTS = [Path(__file__).resolve().parent.parent / "fieldcrm/data/osm" / name
+                for name in ("andorra.osm.pbf", "helsinki_centre.osm.pbf")]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def geocoder_file(tmp_path_factory) -> Path:
+    """The embedded geocoder's address index of the committed extracts, built once per run
+    (about 2 s), so tests never depend on what `make setup` left in var/."""
+    from fieldcrm.geocoding.index import geocoder_build
+
+    path = tmp_path_factory.mktemp("geocoder") / "geocoder.sqlite"
+    geocoder_build(sources=OSM_EXTRACTS, output=path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_geocoder_unless_asked(settings):
+    """Tests of other things geocode nothing; `embedded_geocoder` (or the leads' stub of an
+    external one) turns a geocoder on."""
+    settings.FIELDCRM_GEOCODER = "off"
+
+
+@pytest.fixture
+def embedded_geocoder(settings, geocoder_file) -> Path:
+    settings.FIELDCRM_GEOCODER = "embedded"
+    settings.FIELDCRM_GEOCODER_FILE = geocoder_file
+    return geocoder_file
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ Mounted before the accounts router, so these literal paths win over /accounts/{a
 from django.http import HttpResponse, StreamingHttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from fieldcrm.accounts import exports, imports
 from fieldcrm.accounts.schemas import AccountFilters
@@ -30,6 +31,9 @@ class ImportReportOut(Schema):
     counts: dict[str, int]
     errors: list[ImportProblemOut]
     warnings: list[str]
+    geocoded: dict[str, int] = Field(
+        default_factory=dict, description="Rows located from their address, per match quality"
+    )
     detail: list[ErrorItem] | None = None
 
 

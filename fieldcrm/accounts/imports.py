@@ -12,7 +12,12 @@ Decisions:
   (``COLUMNS`` and ``cf:<key>``).
 - Only managers (their region) and admins import; reps and planners get 403.
 - Rows match an existing account by ``id`` (as exported), else by ``external_id`` (upsert),
-  else create. A blank cell clears an optional field; a blank ``status``, ``tier`` or
+  else create.
+- A row with an address and no coordinates is geocoded (``geocoding.address_locate``, the
+  embedded index by default) before the transaction opens, each distinct address once: the
+  location, then its territory, follow, with the match quality (``geocoded`` counts them;
+  a town-only or failed match is flagged for review). An account that keeps its address and
+  has a location keeps it. A blank cell clears an optional field; a blank ``status``, ``tier`` or
   ``priority`` keeps the current value (the default for a new account). Absent columns are
   left alone.
 """
@@ -36,6 +41,8 @@ from fieldcrm.accounts.selectors import account_duplicates
 from fieldcrm.accounts.services import account_create, account_update
 from fieldcrm.accounts.spreadsheets import Limits, Table, TooLarge, read_table, unescape_cell
 from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.geocoding.models import GeocodeQuality
+from fieldcrm.geocoding.selectors import Match, addresses_locate
 from fieldcrm.users.models import User
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -74,6 +81,8 @@ class ImportReport:
     )
     errors: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Rows located from their address, per match quality (GeocodeQuality values).
+    geocoded: dict[str, int] = field(default_factory=dict)
     status_code: int = 200
 
     @property
@@ -118,6 +127,8 @@ class _Context:
     users: dict[str, User] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     read_scope: Any = None
+    geocoded: dict[str, Match] = field(default_factory=dict)  # address -> the geocoder's match
+    located: str = ""  # the match quality the last row applied got ("" when not geocoded)
     escaped: bool = True  # the file's cells were escaped by our CSV export (XLSX: never)
 
 
@@ -306,6 +317,24 @@ def _same(current: Any, new: Any) -> bool:
     return current == new
 
 
+def _geocoded(values: dict[str, Any], account: Account | None, ctx: _Context) -> dict[str, Any]:
+    """The location and match quality a row gets from its address, if it gets one."""
+    address = values.get("address") or ""
+    match = ctx.geocoded.get(address)
+    if match is None or values.get("location") is not None:
+        return {}
+    had = account.location if account is not None else None
+    if had is not None and account is not None and account.address == address:
+        if "location" not in values:
+            return {}  # the same address, already placed (by a person, a file, the geocoder)
+    if match.found:
+        point = Point(match.lng, match.lat, srid=4326)
+        return {"location": point, "geocode_quality": match.quality}
+    if had is None or "location" in values:
+        return {"location": None, "geocode_quality": GeocodeQuality.NONE}
+    return {}
+
+
 def _apply_row(
     values: dict[str, Any], ctx: _Context, filename: str
 ) -> tuple[str, list[tuple[Account, list[str]]]]:
@@ -315,6 +344,9 @@ def _apply_row(
     hits: list[tuple[Account, list[str]]] = []
     account = _match(values, ctx)
     fields = {k: v for k, v in values.items() if k not in {"id", "tags", "cf", "owner"}}
+    located = _geocoded(values, account, ctx)
+    ctx.located = str(located.get("geocode_quality", ""))
+    fields.update(located)
     if "owner" in values:
         fields["owner"] = _owner(values["owner"], ctx, account)
     if "cf" in values:
@@ -439,6 +471,10 @@ def account_import(
         if not problems:
             parsed.append((number, values))
     clashes = {**_duplicates(parsed, "external_id"), **_duplicates(parsed, "id")}
+    # Before the transaction: no lock is held while a geocoder (maybe an external one) answers.
+    ctx.geocoded = addresses_locate(addresses=[
+        v["address"] for _, v in parsed if v.get("address") and v.get("location") is None
+    ])  # fmt: skip
     with transaction.atomic():
         _prefetch(ctx, parsed)
         ctx.read_scope = scoped(Account, actor)
@@ -475,6 +511,8 @@ def _import_row(
         report.errors.append(Problem(number, "external_id", _("Conflicts with another account.")))
     else:
         report.counts[outcome] += 1
+        if ctx.located and outcome != "unchanged":
+            report.geocoded[ctx.located] = report.geocoded.get(ctx.located, 0) + 1
         # A warning, not a refusal: the importer decides (and merges on the account's page).
         for other, why in hits:
             report.warnings.append(

@@ -16,6 +16,7 @@ from fieldcrm.accounts import matching, rules
 from fieldcrm.audit.tracking import Audited
 from fieldcrm.core.geo import validate_point
 from fieldcrm.core.models import CleanText, SyncedModel
+from fieldcrm.geocoding.models import NEEDS_REVIEW, GeocodeQuality
 
 
 class CustomFieldKind(models.TextChoices):
@@ -131,6 +132,7 @@ class Account(Audited, SyncedModel):
     Tier = AccountTier
     MergeField = AccountMergeField
     Duplicate = DuplicateReason
+    GeocodeQuality = GeocodeQuality
     # What the audit keeps (fieldcrm/audit): the fields people change, not the derived ones.
     AUDIT_TYPE = "account"
     AUDITED = (
@@ -187,6 +189,13 @@ class Account(Audited, SyncedModel):
     external_id = models.CharField(
         _("external id"), max_length=120, null=True, blank=True, unique=True
     )
+    # How a geocoder placed this account from its address (web form, import); blank when the
+    # location came from a person, a GPS fix or a file's coordinates. Place and none are
+    # flagged for review in the workspace.
+    geocode_quality = models.CharField(
+        _("location found from the address"), max_length=16, blank=True, default="",
+        choices=GeocodeQuality.choices,
+    )  # fmt: skip
     last_visited_at = models.DateTimeField(_("last visited"), null=True, blank=True)
     # last visit + frequency, kept by save(): "due for a visit" is then one indexed comparison.
     visit_due_at = models.DateTimeField(_("visit due"), null=True, blank=True, editable=False)
@@ -229,6 +238,11 @@ class Account(Audited, SyncedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def location_needs_review(self) -> bool:
+        """The geocoder found only the town, or nothing: a person should place it."""
+        return self.geocode_quality in NEEDS_REVIEW
 
     def clean(self) -> None:
         super().clean()

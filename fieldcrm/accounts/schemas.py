@@ -19,6 +19,7 @@ from fieldcrm.accounts.models import (
     DuplicateReason,
 )
 from fieldcrm.core.schemas import Input, Instant, LatLng
+from fieldcrm.geocoding.models import GeocodeQuality
 
 
 class AccountBase(Input):
@@ -83,6 +84,16 @@ class AccountOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     distance_m: float | None = None
+    geocode_quality: GeocodeQuality | None = Field(
+        None, description="How a geocoder placed it from its address; null: not geocoded"
+    )
+    location_needs_review: bool = Field(
+        False, description="Geocoded to a town only, or not found: a person should place it"
+    )
+
+    @staticmethod
+    def resolve_geocode_quality(obj: Account) -> str | None:
+        return obj.geocode_quality or None
 
     @staticmethod
     def resolve_location(obj: Account) -> dict[str, float] | None:
@@ -121,6 +132,9 @@ class AccountFilters(Input):
     bbox: str | None = Field(default=None, description="west,south,east,north in degrees")
     updated_since: Instant | None = None
     due: bool | None = Field(default=None, description="Due for a visit by their desired frequency")
+    needs_review: bool | None = Field(
+        default=None, description="Located by a geocoder from the town only, or not found"
+    )
 
     @model_validator(mode="after")
     def _radius_needs_near(self) -> AccountFilters:

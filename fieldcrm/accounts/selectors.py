@@ -14,6 +14,7 @@ from fieldcrm.accounts.models import Account, Activity, Contact, Tag
 from fieldcrm.accounts.schemas import AccountFilters, parse_bbox, parse_near
 from fieldcrm.core import geo
 from fieldcrm.core.pagination import total
+from fieldcrm.geocoding.models import NEEDS_REVIEW
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 
@@ -75,6 +76,9 @@ def _filtered(actor: User, filters: AccountFilters) -> QuerySet[Account]:
     if filters.due is not None:
         due = Q(visit_due_at__lte=timezone.now())
         qs = qs.filter(due) if filters.due else qs.exclude(due)
+    if getattr(filters, "needs_review", None) is not None:
+        review = Q(geocode_quality__in=NEEDS_REVIEW)
+        qs = qs.filter(review) if filters.needs_review else qs.exclude(review)
     if filters.bbox:
         west, south, east, north = parse_bbox(filters.bbox)
         qs = geo.in_bbox(qs, west=west, south=south, east=east, north=north)

@@ -181,6 +181,9 @@ def account_update(
     actor: User | None = None,
 ) -> Account:
     """Apply a partial update; nothing is saved if any field is refused."""
+    if "location" in fields and "geocode_quality" not in fields:
+        # A location given by a person, a phone or a file is no longer a geocoder's guess.
+        fields = {**fields, "geocode_quality": ""}
     for name, value in fields.items():
         setattr(account, name, value)
     return account_save(account=account, tags=tags, actor=actor)

@@ -58,6 +58,12 @@ class AccountFilterForm(forms.Form):
         choices=[("", _("either")), ("yes", _("due")), ("no", _("not due"))],
         required=False,
     )
+    review = forms.ChoiceField(
+        label=_("Location from the address"),
+        choices=[("", _("any")), ("yes", _("to check (town only or not found)")),
+                 ("no", _("nothing to check"))],
+        required=False,
+    )  # fmt: skip
     visited_from = forms.DateField(
         label=_("Last visit on or after"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -119,6 +125,7 @@ class AccountFilterForm(forms.Form):
             territory=data.get("territory"),
             region=data.get("region"),
             due=due,
+            needs_review={"yes": True, "no": False}.get(data.get("review") or ""),
             visited_before=data.get("visited_before"),
             visited_from=data.get("visited_from"),
         )

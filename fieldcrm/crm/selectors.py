@@ -73,6 +73,7 @@ class AccountTableFilters:
     territory: int | None = None
     region: int | None = None
     due: bool | None = None
+    needs_review: bool | None = None  # geocoded to a town only, or not found
     visited_before: dt.date | None = None  # last visit before this day (the user's time zone)
     visited_from: dt.date | None = None  # last visit on or after this day
 
@@ -177,6 +178,7 @@ def account_table(
     base = AccountFilters.model_validate({
         "q": filters.q or None, "status": filters.status or None,
         "territory": filters.territory, "owner": filters.owner, "due": filters.due,
+        "needs_review": filters.needs_review,
     })  # fmt: skip
     qs = _extra_filters(account_list(actor=actor, filters=base), actor, filters)
     qs = qs.select_related("owner", "territory", "territory__region")
@@ -202,6 +204,7 @@ def account_table_ids(*, actor: User, filters: AccountTableFilters, limit: int) 
     base = AccountFilters.model_validate({
         "q": filters.q or None, "status": filters.status or None,
         "territory": filters.territory, "owner": filters.owner, "due": filters.due,
+        "needs_review": filters.needs_review,
     })  # fmt: skip
     qs = _extra_filters(account_list(actor=actor, filters=base), actor, filters)
     return list(qs.order_by("name", "pk").values_list("pk", flat=True)[:limit])

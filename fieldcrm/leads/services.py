@@ -13,7 +13,8 @@ from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.accounts.services import account_create, account_event_data
 from fieldcrm.automation.models import EventType
 from fieldcrm.automation.outbox import event_record
-from fieldcrm.leads import geocoding
+from fieldcrm.geocoding.models import GeocodeQuality
+from fieldcrm.geocoding.selectors import GeocodeError, address_locate, geocoder_name
 from fieldcrm.leads.models import WebForm
 from fieldcrm.leads.schemas import LeadIn
 from fieldcrm.users.services import TooManyAttempts
@@ -52,27 +53,33 @@ def _throttle(form: WebForm, ip: str) -> None:
             raise TooManyAttempts(_("Too many submissions; please try again later."))
 
 
-def _locate(address: str) -> tuple[Any, str]:
-    """(Point or None, a sentence for the activity) — a geocoder failure never loses the lead."""
+def _locate(address: str) -> tuple[Any, str, str]:
+    """(Point or None, the match quality, a sentence for the activity) — a geocoder failure
+    never loses the lead."""
     from django.contrib.gis.geos import Point
 
     if not address:
-        return None, ""
-    if not geocoding.is_configured():
-        return None, _("No geocoder is configured; the address was not located.")
+        return None, "", ""
+    if geocoder_name() == "off":
+        return None, "", _("No geocoder is configured; the address was not located.")
     try:
-        found = geocoding.geocode(address)
-    except geocoding.GeocodeError as exc:
-        return None, _("Geocoding failed (%(reason)s); the lead has no location yet.") % {
-            "reason": exc
-        }
-    if found is None:
-        return None, _("The geocoder did not find the address; the lead has no location yet.")
-    lat, lng = found
-    return Point(lng, lat, srid=4326), _("Located at %(lat)s, %(lng)s by the geocoder.") % {
-        "lat": lat,
-        "lng": lng,
-    }
+        found = address_locate(address=address)
+    except GeocodeError as exc:
+        return (
+            None,
+            GeocodeQuality.NONE,
+            _("Geocoding failed (%(reason)s); the lead has no location yet.") % {"reason": exc},
+        )
+    if not found.found:
+        return (
+            None,
+            GeocodeQuality.NONE,
+            _("The geocoder did not find the address; the lead has no location yet."),
+        )
+    note = _("Located at %(lat)s, %(lng)s by the geocoder (%(quality)s: %(label)s).") % {
+        "lat": found.lat, "lng": found.lng, "quality": found.quality.label, "label": found.label,
+    }  # fmt: skip
+    return Point(found.lng, found.lat, srid=4326), found.quality, note
 
 
 def lead_capture(
@@ -85,19 +92,22 @@ def lead_capture(
     if lead.website_url:
         return None
     # The geocoder is called before the transaction: no lock is held while we wait for it.
-    location, located = _locate(lead.address)
-    return _lead_store(form=form, lead=lead, location=location, notes=[located], origin=origin)
+    location, quality, located = _locate(lead.address)
+    return _lead_store(form=form, lead=lead, location=location, quality=quality,
+                       notes=[located], origin=origin)  # fmt: skip
 
 
 @transaction.atomic
 def _lead_store(
-    *, form: WebForm, lead: LeadIn, location: Any, notes: list[str], origin: str | None
-) -> Account:
+    *, form: WebForm, lead: LeadIn, location: Any, quality: str, notes: list[str],
+    origin: str | None,
+) -> Account:  # fmt: skip
     fields = {
         "name": lead.company or lead.name,
         "status": Account.Status.LEAD,
         "address": lead.address,
         "location": location,
+        "geocode_quality": quality,
         "email": lead.email or "",
         "phone": lead.phone,
         "source": form.source,

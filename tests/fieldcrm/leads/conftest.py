@@ -1,4 +1,5 @@
-"""A local stand-in for a Nominatim-compatible geocoder, and a clean rate-limit cache."""
+"""A local stand-in for a Nominatim-compatible geocoder (the optional external one), and a
+clean rate-limit cache."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def geocoder(settings) -> Iterator[StubGeocoder]:
     )
     thread.start()
     stub.url = f"http://127.0.0.1:{server.server_address[1]}/search"
+    settings.FIELDCRM_GEOCODER = "nominatim"
     settings.FIELDCRM_GEOCODER_URL = stub.url
     settings.FIELDCRM_GEOCODER_TIMEOUT_S = 0.5
     try:

@@ -120,6 +120,8 @@ def test_geocoder_locates_the_lead_and_territory_follows(form, geocoder, world):
     assert lead.territory == world.territory_a
     assert geocoder.queries == ["Carrer Major 3, Andorra"]
     assert "Located at" in Activity.objects.get().body
+    # No place_rank in the answer: only a place, flagged for a person to check.
+    assert lead.geocode_quality == "place" and lead.location_needs_review
     # The region's manager and the territory's rep see it.
     assert scoped(Account, world.rep1).filter(pk=lead.pk).exists()
 
@@ -138,11 +140,13 @@ def test_geocoder_failure_never_loses_the_lead(form, geocoder, failure):
     assert response.status_code == 201
     lead = Account.objects.get()
     assert lead.location is None
+    assert lead.geocode_quality == "none" and lead.location_needs_review
     body = Activity.objects.get().body
     assert "no location yet" in body
 
 
 def test_unreachable_geocoder_never_loses_the_lead(form, settings):
+    settings.FIELDCRM_GEOCODER = "nominatim"
     settings.FIELDCRM_GEOCODER_URL = "http://127.0.0.1:9/search"  # discard port: refused
     assert post(form, LEAD).status_code == 201
     assert Account.objects.get().location is None

@@ -54,5 +54,8 @@ class Command(BaseCommand):
             else ("saved" if report.saved else "nothing saved")
         )
         self.stdout.write(f"{report.rows} rows: {counts} ({state})")
+        if report.geocoded:
+            found = ", ".join(f"{n} {k}" for k, n in sorted(report.geocoded.items()))
+            self.stdout.write(f"located from their address: {found}")
         if report.status_code != 200:
             raise CommandError(f"{len(report.errors)} problem(s); nothing was saved.")

@@ -1,6 +1,7 @@
 // Boot: language, user, the sync loop and its triggers, the service worker, the screens.
 
 import * as actions from "./actions.js";
+import { keepAddressIndexes } from "./address-index.js";
 import { createApi } from "./api.js";
 import * as db from "./db.js";
 import { formatTime, pickLanguage, setLanguage, t } from "./i18n.js";
@@ -169,6 +170,22 @@ async function keepTiles({ force = false } = {}) {
   }
 }
 
+// The offline address index of the rep's territories (address-index.js): after each sync,
+// only the territories whose index changed are fetched; a new prospect's address comes from it.
+let keepingAddresses = false;
+async function keepAddresses() {
+  if (keepingAddresses || ctx.revoked || !navigator.onLine) return;
+  keepingAddresses = true;
+  try {
+    const kept = await keepAddressIndexes({ api, db });
+    if (kept) document.documentElement.dataset.addressIndexes = String(Object.keys(kept).length);
+  } catch {
+    // No storage or no signal: the next sync tries again.
+  } finally {
+    keepingAddresses = false;
+  }
+}
+
 // The server said this user's access was revoked (a lost phone, a rep who left): the data
 // goes, the person holding the phone is told what was lost, and nothing more is sent. Other
 // tabs are told too (their session went with this one's).
@@ -269,7 +286,9 @@ async function boot() {
         channel?.postMessage("synced");
         renderBell();
         refreshIfLive();
-        // After Today is drawn and synced, never before: the tiles wait for an idle moment.
+        // After Today is drawn and synced, never before: the address index (small) and the
+        // tiles wait for an idle moment.
+        setTimeout(() => keepAddresses(), 1000);
         setTimeout(() => keepTiles(), 2000);
       }
     },

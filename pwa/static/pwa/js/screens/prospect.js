@@ -3,6 +3,8 @@
 // a location, which is then recorded as missing (issue 14).
 
 import { createProspect } from "../actions.js";
+import { phoneReverseIndex, reverseLookup } from "../address-index.js";
+import * as db from "../db.js";
 import { formatDistance, t } from "../i18n.js";
 import { field, h, mount, toast } from "../ui.js";
 import { gpsFix } from "./gps-fix.js";
@@ -14,7 +16,20 @@ import { gpsFix } from "./gps-fix.js";
 export async function renderProspect(root, ctx) {
   const name = h("input", { name: "name", required: true, autocomplete: "off" });
   const phone = h("input", { name: "phone", type: "tel", autocomplete: "off" });
-  const address = h("input", { name: "address", autocomplete: "off" });
+  const address = h("input", { name: "address", autocomplete: "off", "aria-describedby": "prospect-address-hint" });
+  const addressHint = h("p", { class: "sub", id: "prospect-address-hint", hidden: true });
+  let filledAddress = "";
+  // The nearest address from the offline index, never over what the rep typed.
+  async function fillAddress(fix) {
+    if (!fix || (address.value.trim() && address.value !== filledAddress)) return;
+    const found = reverseLookup((await phoneReverseIndex(db)) || { cells: new Map() }, fix.location);
+    if (!found || (address.value.trim() && address.value !== filledAddress)) return;
+    address.value = filledAddress = found.label;
+    const distance = formatDistance(found.distance_m);
+    addressHint.textContent =
+      found.kind === "address" ? t("address_from_index", { distance }) : t("street_from_index", { distance });
+    addressHint.hidden = false;
+  }
   const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: true,
     "aria-describedby": "prospect-location" }, t("save_prospect")); // prettier-ignore
   const gps = gpsFix({
@@ -26,8 +41,9 @@ export async function renderProspect(root, ctx) {
       }), // prettier-ignore
       className: "fix-ok",
     }),
-    onChange: (settled) => {
+    onChange: (settled, state) => {
       save.disabled = !settled;
+      if (state === "fixed") fillAddress(gps.fix).catch(() => {});
     },
   });
 
@@ -52,6 +68,7 @@ export async function renderProspect(root, ctx) {
       field("prospect-name", t("name"), name),
       field("prospect-phone", t("field_phone"), phone),
       field("prospect-address", t("field_address"), address),
+      addressHint,
       gps.element,
       save,
     ),
