@@ -156,9 +156,11 @@ def main() -> int:
         if args.backend in ("spatialite", "both"):
             with tempfile.TemporaryDirectory() as tmp:
                 results.append(("spatialite", run_backend(f"spatialite:///{tmp}/b.db", size)))
+                print(json.dumps(results[-1]), flush=True)  # kept if a later run fails
         if args.backend in ("postgis", "both"):
             with postgis_cluster() as url:
                 results.append(("postgis", run_backend(url, size)))
+                print(json.dumps(results[-1]), flush=True)
     slow = sorted({m for _, r in results for m, s in r["migrations"].items() if s >= 0.5})
     heads = [f"{label[:5]} {r['accounts']:,}" for label, r in results]
     print(f"{'migration':42}" + "".join(f"{h:>16}" for h in heads))
