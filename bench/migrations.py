@@ -9,6 +9,14 @@ release (the migration state at commit 315d704, as tests/deploy/test_upgrade.py)
 each per account) written through that release's models, then `migrate` to the current code,
 timing each migration (from Django's own "apply start"/"apply success" callbacks). Printed:
 the migrations that took at least 0.5 s at some size, and the whole upgrade.
+
+Measured 2026-12-01, `--accounts 100000 --backend both`, on the shared 2-core machine under a
+load average of 14-16 (other agents' suites and benches): the whole upgrade 1,251 s on
+SpatiaLite, 233 s on PostGIS; accounts.0007_duplicate_keys 441 s / 142 s (one UPDATE per
+account), search.0002_backend_index 412 s / 80 s, visits.0006_clock_skew 56 s / 0.1 s (SQLite
+rebuilds the table), every other migration 3-28 s / under 1 s (SQLite: Django's whole-database
+PRAGMA foreign_key_check after each). Seeding (not part of it) 911 s / 611 s. The README has
+the table. 1,000,000 accounts was not run: at that load it would not have finished in time.
 """
 
 from __future__ import annotations
