@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connections
+from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
@@ -131,14 +131,33 @@ def backup_restore(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(opened.member(name), target)
             target.chmod(0o600)
+    now, epoch = _start_after_restore(progress)
+    return {"created_at": opened.manifest["created_at"], "restored_at": now.isoformat(),
+            "counts": db["counts"], "epoch": epoch}  # fmt: skip
+
+
+def _start_after_restore(progress: Progress) -> tuple[Any, str]:
     now = timezone.now()
     epoch = sync_epoch()
     Session.objects.all().delete()
     User.objects.update(password_changed_at=now)
     progress("restored; every session and token from before the restore is revoked")
     progress(f"new sync epoch {epoch}: phones send again what the backup lacks, then pull anew")
-    return {"created_at": opened.manifest["created_at"], "restored_at": now.isoformat(),
-            "counts": db["counts"], "epoch": epoch}  # fmt: skip
+    return now, epoch
+
+
+def after_recovery(*, progress: Progress = print) -> dict[str, Any]:
+    """What ``backup_restore`` does after loading an archive, for a database brought back
+    some other way (PostgreSQL point-in-time recovery, a file copied back by hand): its
+    change counter went back while the phones' cursors did not, but it still holds the old
+    epoch row, so nothing would tell the phones. A new epoch, and every session and token
+    from before is revoked (a revocation made after the recovery point cannot come back)."""
+    with transaction.atomic():
+        old = SyncEpoch.objects.filter(pk=1).values_list("value", flat=True).first()
+        SyncEpoch.objects.filter(pk=1).delete()
+    now, epoch = _start_after_restore(progress)
+    return {"restored_at": now.isoformat(), "epoch": epoch,
+            "previous_epoch": None if old is None else str(old)}  # fmt: skip
 
 
 def backup_prune(*, keep: int, directory: Path | None = None) -> list[Path]:

@@ -98,16 +98,19 @@ def sync_pull(
 
     ``epoch``: the one the phone knows; another than this database's gets ``start_over``."""
     if replica_configured():
+        primary_epoch = sync_epoch()  # read on the primary: see below
         try:
             with replica_snapshot():
-                answer = _pull(actor, cursor, limit, tombstones_since, epoch, on_replica=True)
+                answer = _pull(
+                    actor, cursor, limit, tombstones_since, epoch, on_replica=primary_epoch
+                )
         except DatabaseError:
             # The replica is down, or cancelled the read in a conflict with its replay.
             logger.warning("sync pull: replica unavailable, read from the primary", exc_info=True)
             answer = None
         if answer is not None:
             return answer
-    answer = _pull(actor, cursor, limit, tombstones_since, epoch, on_replica=False)
+    answer = _pull(actor, cursor, limit, tombstones_since, epoch, on_replica=None)
     assert answer is not None  # the primary always answers
     return answer
 
@@ -119,16 +122,26 @@ def _pull(
     tombstones_since: int | None,
     known_epoch: str | None,
     *,
-    on_replica: bool,
+    on_replica: str | None,
 ) -> dict[str, Any] | None:
-    """One pull page from wherever reads go; None when the replica is behind ``cursor``."""
+    """One pull page from wherever reads go; None when the replica is behind ``cursor`` or in
+    another epoch than the primary's (``on_replica``: the primary's epoch, None on the primary).
+
+    After a restore into the primary a standby that was not re-seeded (a point-in-time
+    recovery leaves it on a timeline the primary has left) goes on serving the old epoch and
+    its rows, and would answer the phones that have not met the restore yet "nothing new"
+    forever, and tell a fresh phone the old epoch. So the replica answers only in the
+    primary's epoch (one row read on the primary, by primary key, per pull); otherwise the
+    primary answers, until the replica is re-seeded (README, "Read replica")."""
     # Read first: every row up to it is visible to what follows.
     ceiling, epoch, heads = _state(heads=True)
+    if on_replica is not None and epoch != on_replica:
+        return None
     if known_epoch is not None and known_epoch != epoch:
         # The replica may not have replayed a restore the phone has already met on the
         # primary: the primary decides, so a phone never flaps between two epochs.
-        return None if on_replica else start_over(epoch)
-    if on_replica and cursor > ceiling:
+        return None if on_replica is not None else start_over(epoch)
+    if on_replica is not None and cursor > ceiling:
         return None
     if cursor > ceiling:
         # On the primary a cursor from the future can only come from before a restore: a
@@ -193,9 +206,12 @@ def sync_today(*, actor: User) -> dict[str, Any]:
     kept stale by storing them twice.
     """
     if replica_configured():
+        primary_epoch = sync_epoch()  # as for a pull: the replica answers in the primary's epoch
         try:
             with replica_snapshot():
-                return _today(actor)
+                answer = _today(actor)
+            if answer["epoch"] == primary_epoch:
+                return answer
         except DatabaseError:
             logger.warning("sync today: replica unavailable, read from the primary", exc_info=True)
     return _today(actor)

@@ -1,6 +1,7 @@
 """Docker does not run here, so the compose file is checked against the code it starts."""
 
 import importlib
+import os
 import re
 from pathlib import Path
 
@@ -105,6 +106,26 @@ def test_pulls_read_a_streaming_replica_of_the_primary():
     assert "replication" in init and "pg_hba.conf" in init
 
 
+def test_the_primary_archives_its_wal_into_the_backups_volume_with_the_tested_scripts():
+    # tests/deploy/test_pitr.py runs these scripts on a real cluster.
+    postgis = COMPOSE["services"]["postgis"]
+    assert "archive_mode=on" in postgis["command"]
+    archive = re.search(r'"archive_command=(\S+) %p %f (\S+)"', postgis["command"])
+    assert archive, postgis["command"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in postgis["volumes"]}
+    assert mounts[f"/usr/local/bin/{archive.group(1)}"] == "./deploy/postgres/archive-wal.sh"
+    for tool in ("base-backup", "restore-to"):
+        assert mounts[f"/usr/local/bin/fieldcrm-{tool}"] == f"./deploy/postgres/{tool}.sh"
+    backups = COMPOSE["services"]["worker"]["environment"]["FIELDCRM_BACKUP_DIR"]
+    assert archive.group(2).startswith(backups + "/") and mounts[backups] == "backups"
+    assert (
+        archive.group(2) in postgis["entrypoint"]
+        and "docker-entrypoint.sh" in postgis["entrypoint"]
+    )  # made postgres's before the image's own entrypoint starts the server
+    for script in ("archive-wal.sh", "base-backup.sh", "restore-to.sh"):
+        assert os.access(ROOT / "deploy" / "postgres" / script, os.X_OK), script
+
+
 def test_worker_command_starts_celery_on_our_app():
     command = COMPOSE["services"]["worker"]["command"]
     target = re.search(r"--app (\S+)", command)
@@ -139,7 +160,6 @@ def test_beat_runs_the_schedule_of_jobs_the_workers_know():
 
 def _compose_env(**overrides: str) -> dict[str, str]:
     """The web service's environment with compose's ${VAR:-default} defaults filled in."""
-    import os
 
     env = {}
     for key, value in COMPOSE["services"]["web"]["environment"].items():

@@ -301,3 +301,11 @@ def postgis_primary_and_standby(dbname: str = "fieldcrm") -> Iterator[tuple[str,
             yield url, Standby(port=port, root=root)
         finally:
             _stop(standby_data)
+
+
+# For tests that handle a cluster's files themselves (tests/deploy/test_pitr.py: archiving,
+# base backups and recoveries into new data directories).
+cluster_with_files = _cluster
+start_server = _start
+stop_server = _stop
+as_owner = _as_owner

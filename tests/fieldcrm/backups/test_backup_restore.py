@@ -117,3 +117,20 @@ def test_the_commands_back_up_verify_keep_the_newest_and_restore(installation, t
         call_command("restore", str(archives[-1]), "--passphrase-file", str(secret_file))
     with pytest.raises(CommandError, match="no such archive"):
         call_command("restore", str(tmp_path / "missing"), "--passphrase-file", str(secret_file))
+
+
+def test_after_a_point_in_time_recovery_restore_recovered_starts_a_new_epoch(installation, world):
+    # A database recovered in place (deploy/postgres/restore-to.sh) keeps its epoch row:
+    # `restore --recovered` does what a restore does after loading the archive.
+    client = Client()
+    client.force_login(world.manager)
+    epoch, accounts = sync_epoch(), counts()
+    call_command("restore", "--recovered")
+    assert sync_epoch() != epoch and SyncEpoch.objects.count() == 1
+    assert not Session.objects.exists()
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert counts() == accounts  # the data is what the recovery left
+    with pytest.raises(CommandError, match="no archive"):
+        call_command("restore", "somefile", "--recovered")
+    with pytest.raises(CommandError, match="name the archive"):
+        call_command("restore")

@@ -1,4 +1,5 @@
-"""manage.py restore ARCHIVE [--force] [--check] [--passphrase-file F]"""
+"""manage.py restore ARCHIVE [--force] [--check] [--passphrase-file F]
+manage.py restore --recovered   (after a point-in-time recovery: README)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ class Command(BaseCommand):
     help = "Restore an archive made by `backup` into this (empty) installation."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("archive")
+        parser.add_argument("archive", nargs="?")
+        parser.add_argument(
+            "--recovered",
+            action="store_true",
+            help="the database was brought back without an archive (point-in-time recovery):"
+            " start a new sync epoch, revoke sessions and tokens",
+        )
         parser.add_argument("--passphrase-file", help="read the passphrase from this file")
         parser.add_argument("--force", action="store_true",
                             help="replace an installation that holds data")  # fmt: skip
@@ -23,6 +30,14 @@ class Command(BaseCommand):
                             help="only verify it in a scratch database")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["recovered"]:
+            if options["archive"]:
+                raise CommandError("--recovered takes no archive")
+            services.after_recovery(progress=self.stdout.write)
+            self.stdout.write(self.style.SUCCESS("Done. Start the app's processes."))
+            return
+        if not options["archive"]:
+            raise CommandError("name the archive to restore (or --recovered)")
         path = Path(options["archive"])
         if not path.is_file():
             raise CommandError(f"no such archive: {path}")
