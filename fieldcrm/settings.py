@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -241,6 +242,17 @@ FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default
 # webhook is disabled (its admins are told).
 FIELDCRM_WEBHOOK_TIMEOUT_S = env.float("FIELDCRM_WEBHOOK_TIMEOUT_S", default=10.0)
 FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=10)
+# Web Push (notifications/push.py; the VAPID key is made once in var/keys/). The contact is
+# the VAPID "sub" claim: push services write to it when this server misbehaves.
+FIELDCRM_PUSH_CONTACT = env.str(
+    "FIELDCRM_PUSH_CONTACT", default="mailto:" + (parseaddr(DEFAULT_FROM_EMAIL)[1] or "root@localhost")
+)
+# How long a push service keeps a message for a phone that is offline.
+FIELDCRM_PUSH_TTL_S = env.int("FIELDCRM_PUSH_TTL_S", default=24 * 3600)
+FIELDCRM_PUSH_TIMEOUT_S = env.float("FIELDCRM_PUSH_TIMEOUT_S", default=10.0)
+# Accept http:// push endpoints (a push service on the local network, the tests); browsers'
+# own push services are all https.
+FIELDCRM_PUSH_INSECURE_ENDPOINTS = env.bool("FIELDCRM_PUSH_INSECURE_ENDPOINTS", default=False)
 
 # Map tiles: by default our own vector tiles (fieldcrm/core/tiles.py), built by `make setup`
 # from the committed OSM extracts, or by `manage.py build_tiles` for your regions; a tile

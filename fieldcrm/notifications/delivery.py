@@ -8,8 +8,9 @@ a lease that expires: the row goes out again with the same Message-ID, and that 
 one the receiver must drop (no transport closes that window). A failure is retried with
 exponential backoff, then the row is marked failed.
 
-Channels register here: e-mail (this app) and webhooks (the automation app, with its own retry
-schedule of up to 24 hours); every channel shares the claim, the lease and the log of errors.
+Channels register here: e-mail and push (this app) and webhooks (the automation app, with its
+own retry schedule of up to 24 hours); every channel shares the claim, the lease and the log of
+errors.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=4))
 
 
-def _retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
+def default_retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
     if delivery.attempts >= MAX_ATTEMPTS:
         return None
     return now + backoff(delivery.attempts)
@@ -84,7 +85,7 @@ def delivery_send(*, delivery: Delivery, now: dt.datetime) -> str:
             raise LookupError(f"no sender for {delivery.channel}")
         sender(delivery)
     except Exception as exc:  # any transport failure is retried; the row keeps why
-        retry = RETRIES.get(delivery.channel, _retry_at)
+        retry = RETRIES.get(delivery.channel, default_retry_at)
         again = None if sender is None or isinstance(exc, Undeliverable) else retry(delivery, now)
         status = Delivery.Status.FAILED if again is None else Delivery.Status.PENDING
         Delivery.objects.filter(pk=delivery.pk).update(
@@ -112,9 +113,9 @@ def deliveries_send(*, limit: int = 200) -> dict[str, int]:
         if not delivery_claim(delivery_id=delivery_id, now=now):
             outcomes["taken"] = outcomes.get("taken", 0) + 1
             continue
-        delivery = Delivery.objects.select_related("notification", "notification__recipient").get(
-            pk=delivery_id
-        )
+        delivery = Delivery.objects.select_related(
+            "notification", "notification__recipient", "subscription"
+        ).get(pk=delivery_id)
         outcome = delivery_send(delivery=delivery, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
