@@ -217,7 +217,8 @@ MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
-    CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook, WebhookDelivery,
+    CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook,
+    WebhookDelivery,
     Product, PriceList, PriceListItem, Order, OrderLine,
 )  # fmt: skip
 

@@ -244,9 +244,8 @@ FIELDCRM_WEBHOOK_TIMEOUT_S = env.float("FIELDCRM_WEBHOOK_TIMEOUT_S", default=10.
 FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=10)
 # Web Push (notifications/push.py; the VAPID key is made once in var/keys/). The contact is
 # the VAPID "sub" claim: push services write to it when this server misbehaves.
-FIELDCRM_PUSH_CONTACT = env.str(
-    "FIELDCRM_PUSH_CONTACT", default="mailto:" + (parseaddr(DEFAULT_FROM_EMAIL)[1] or "root@localhost")
-)
+_SENDER = parseaddr(DEFAULT_FROM_EMAIL)[1] or "root@localhost"
+FIELDCRM_PUSH_CONTACT = env.str("FIELDCRM_PUSH_CONTACT", default=f"mailto:{_SENDER}")
 # How long a push service keeps a message for a phone that is offline.
 FIELDCRM_PUSH_TTL_S = env.int("FIELDCRM_PUSH_TTL_S", default=24 * 3600)
 FIELDCRM_PUSH_TIMEOUT_S = env.float("FIELDCRM_PUSH_TIMEOUT_S", default=10.0)

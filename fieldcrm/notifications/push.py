@@ -61,7 +61,7 @@ def vapid_key() -> Vapid02:
             except FileExistsError:
                 pass  # another process made it first: use theirs
         finally:
-            os.unlink(tmp)
+            Path(tmp).unlink()
     return Vapid02.from_pem(path.read_bytes())
 
 

@@ -6,8 +6,8 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
