@@ -207,9 +207,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Celery beat (docker-compose's `beat` service): reminders every minute, deliveries between.
 # Any number of workers may run them at once (unique reminder keys, claimed deliveries).
+# How often beat asks for reminders and for deliveries (the fault test and bench/reminders.py
+# shorten both; the jobs are cheap when nothing is due).
+FIELDCRM_REMIND_EVERY_S = env.float("FIELDCRM_REMIND_EVERY_S", default=60.0)
+FIELDCRM_DELIVER_EVERY_S = env.float("FIELDCRM_DELIVER_EVERY_S", default=20.0)
 CELERY_BEAT_SCHEDULE = {
-    "notifications-remind": {"task": "fieldcrm.notifications.remind", "schedule": 60.0},
-    "notifications-deliver": {"task": "fieldcrm.notifications.deliver", "schedule": 20.0},
+    "notifications-remind": {
+        "task": "fieldcrm.notifications.remind", "schedule": FIELDCRM_REMIND_EVERY_S
+    },
+    "notifications-deliver": {
+        "task": "fieldcrm.notifications.deliver", "schedule": FIELDCRM_DELIVER_EVERY_S
+    },
     # Due only once a day (FIELDCRM_BACKUP_AT); asking every 5 minutes catches a missed tick.
     "backups-scheduled": {"task": "fieldcrm.backups.scheduled", "schedule": 300.0},
     # The outbox of domain events: rules and webhooks run soon after the change.
@@ -242,6 +250,9 @@ FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default
 # webhook is disabled (its admins are told).
 FIELDCRM_WEBHOOK_TIMEOUT_S = env.float("FIELDCRM_WEBHOOK_TIMEOUT_S", default=10.0)
 FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=10)
+# A worker's claim on a delivery: after it, the row is taken for abandoned (the worker died)
+# and sent again. Longer than any transport's timeout, or a slow send is sent twice.
+FIELDCRM_DELIVERY_LEASE_S = env.int("FIELDCRM_DELIVERY_LEASE_S", default=300)
 # Web Push (notifications/push.py; the VAPID key is made once in var/keys/). The contact is
 # the VAPID "sub" claim: push services write to it when this server misbehaves.
 _SENDER = parseaddr(DEFAULT_FROM_EMAIL)[1] or "root@localhost"

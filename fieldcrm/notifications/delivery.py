@@ -4,7 +4,8 @@ A claim is one conditional UPDATE that only one worker can win, on both database
 must be pending and due, or claimed by a worker whose lease ran out (it died mid-send). The
 winner commits the claim before it sends, so a second worker, a retry or a restarted worker
 finds the row taken or sent. A worker killed between the hand-off and marking it sent leaves
-a lease that expires: the row goes out again with the same Message-ID, and that copy is the
+a lease (FIELDCRM_DELIVERY_LEASE_S, 5 minutes; longer than any transport's timeout, or a slow
+send would be taken for a dead one) that expires: the row goes out again with the same Message-ID, and that copy is the
 one the receiver must drop (no transport closes that window). A failure is retried with
 exponential backoff, then the row is marked failed.
 
@@ -19,6 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db.models import F, Q
 
 from fieldcrm.notifications import clock
@@ -27,7 +29,6 @@ from fieldcrm.notifications.models import Delivery, NotificationChannel
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 SENDERS: dict[str, Callable[[Delivery], None]] = {
     NotificationChannel.EMAIL: send_notification_email
@@ -71,7 +72,8 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime) -> bool:
     """Take the row for one send; False when another worker has it or it is done."""
     won = (
         Delivery.objects.filter(_due(now), pk=delivery_id)
-        .update(status=Delivery.Status.SENDING, claimed_until=now + LEASE,
+        .update(status=Delivery.Status.SENDING,
+                claimed_until=now + dt.timedelta(seconds=settings.FIELDCRM_DELIVERY_LEASE_S),
                 attempts=F("attempts") + 1)
     )  # fmt: skip
     return won == 1
