@@ -118,7 +118,8 @@ class Outcome:
 @contextlib.contextmanager
 def topology(base_url: str, workdir: Path, *, reps: int, lease_s: int) -> Iterator[dict[str, Any]]:
     """The running processes and what the run needs of them."""
-    db, world = fresh_database(base_url, workdir, reps=reps, accounts=0)
+    # Accounts are not needed, but the suite's usual shape shares its migrated template.
+    db, world = fresh_database(base_url, workdir, reps=reps, accounts=3)
     harness_child(db, "mail_reps")
     with redis_server() as redis, smtp_server() as inbox:
         inbox.delay = 0.005
@@ -141,9 +142,9 @@ def topology(base_url: str, workdir: Path, *, reps: int, lease_s: int) -> Iterat
         with Server(db, **env) as web1, Server(db, **env) as web2:
             for process in (*workers, beat):
                 process.start()
-            for worker in workers:
-                worker.wait_ready()
             try:
+                for worker in workers:
+                    worker.wait_ready()
                 yield {"db": db, "world": world, "inbox": inbox, "webs": [web1, web2],
                        "workers": workers}  # fmt: skip
             finally:
@@ -188,8 +189,8 @@ def _expected(db: Database) -> dict[str, tuple[float, int, str]]:
 
 
 def run(
-    base_url: str, workdir: Path, *, tasks: int, reps: int = 10, via: str = "api",
-    lease_s: int = 4, timeout: float = 600,
+    base_url: str, workdir: Path, *, tasks: int, reps: int = 2, via: str = "api",
+    lease_s: int = 3, timeout: float = 600,
 ) -> Outcome:  # fmt: skip
     with topology(base_url, workdir, reps=reps, lease_s=lease_s) as top:
         inbox: Inbox = top["inbox"]
@@ -208,7 +209,7 @@ def run(
             if len(arrived) >= tasks:
                 break
             time.sleep(0.05)
-        time.sleep(lease_s + 2)  # let a copy from the killed worker's claim arrive, if any
+        time.sleep(lease_s + 1)  # let a copy from the killed worker's claim arrive, if any
         expected = _expected(db)
     first: dict[str, float] = {}
     for message, at in zip(inbox.messages, inbox.arrivals, strict=True):

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 def test_a_killed_worker_loses_no_reminder_and_copies_at_most_one_per_kill():
     with tempfile.TemporaryDirectory(prefix="fieldcrm-remind-") as tmp:
-        outcome = reminders.run(BASE_URL, Path(tmp), tasks=200, reps=10, via="api")
+        outcome = reminders.run(BASE_URL, Path(tmp), tasks=200, reps=2, via="api")
     summary = outcome.summary()
     print("reminders fault run:", summary)  # the copies, each named, in the test's output
     assert outcome.kills == 1
