@@ -1,7 +1,7 @@
 """Reminders on the production topology with a worker killed mid-run (issue 17): time from a
 reminder being due to its e-mail arriving, and throughput.
 
-Run: .venv/bin/python bench/reminders.py [--tasks 10000] [--reps 50] [--via bulk|api]
+Run: .venv/bin/python bench/reminders.py [--smoke] [--tasks 10000] [--reps 2] [--via bulk|api]
 
 A throwaway PostGIS cluster, Redis, two gunicorn servers, two Celery workers (solo pool) and
 Celery beat (reminders and deliveries asked for every second), e-mail to a real SMTP server on
@@ -32,9 +32,12 @@ from tests.harness.database import postgis_cluster  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--reps", type=int, default=50)
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="50 tasks (make bench)")
     parser.add_argument("--via", choices=("bulk", "api"), default="bulk")
     args = parser.parse_args()
+    if args.smoke:
+        args.tasks = 50
     with postgis_cluster() as url, tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
         outcome = reminders.run(
             url, Path(tmp), tasks=args.tasks, reps=args.reps, via=args.via, timeout=3600

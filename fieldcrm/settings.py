@@ -213,10 +213,12 @@ FIELDCRM_REMIND_EVERY_S = env.float("FIELDCRM_REMIND_EVERY_S", default=60.0)
 FIELDCRM_DELIVER_EVERY_S = env.float("FIELDCRM_DELIVER_EVERY_S", default=20.0)
 CELERY_BEAT_SCHEDULE = {
     "notifications-remind": {
-        "task": "fieldcrm.notifications.remind", "schedule": FIELDCRM_REMIND_EVERY_S
+        "task": "fieldcrm.notifications.remind",
+        "schedule": FIELDCRM_REMIND_EVERY_S,
     },
     "notifications-deliver": {
-        "task": "fieldcrm.notifications.deliver", "schedule": FIELDCRM_DELIVER_EVERY_S
+        "task": "fieldcrm.notifications.deliver",
+        "schedule": FIELDCRM_DELIVER_EVERY_S,
     },
     # Due only once a day (FIELDCRM_BACKUP_AT); asking every 5 minutes catches a missed tick.
     "backups-scheduled": {"task": "fieldcrm.backups.scheduled", "schedule": 300.0},

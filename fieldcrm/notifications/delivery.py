@@ -5,9 +5,9 @@ must be pending and due, or claimed by a worker whose lease ran out (it died mid
 winner commits the claim before it sends, so a second worker, a retry or a restarted worker
 finds the row taken or sent. A worker killed between the hand-off and marking it sent leaves
 a lease (FIELDCRM_DELIVERY_LEASE_S, 5 minutes; longer than any transport's timeout, or a slow
-send would be taken for a dead one) that expires: the row goes out again with the same Message-ID, and that copy is the
-one the receiver must drop (no transport closes that window). A failure is retried with
-exponential backoff, then the row is marked failed.
+send would be taken for a dead one) that expires: the row goes out again with the same
+Message-ID, and that copy is the one the receiver must drop (no transport closes that
+window). A failure is retried with exponential backoff, then the row is marked failed.
 
 Channels register here: e-mail and push (this app) and webhooks (the automation app, with its
 own retry schedule of up to 24 hours); every channel shares the claim, the lease and the log of

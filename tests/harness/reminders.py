@@ -108,7 +108,8 @@ class Outcome:
 
         return {
             "expected": len(self.expected), "arrived": len(set(self.received) & self.expected),
-            "missing": len(self.missing), "copies": sum(self.received.values()) - len(self.received),
+            "missing": len(self.missing),
+            "copies": sum(self.received.values()) - len(self.received),
             "copied": self.copies, "kills": self.kills, "statuses": dict(self.statuses),
             "p50_s": pct(0.50), "p95_s": pct(0.95), "span_s": round(self.span_s, 2),
             "per_s": round(len(lat) / self.span_s, 1) if self.span_s else 0.0,
