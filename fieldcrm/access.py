@@ -39,7 +39,7 @@ from fieldcrm.crm.models import ListColumns, Segment
 from fieldcrm.deals.models import Deal, Pipeline, Stage
 from fieldcrm.documents.models import DocumentTemplate
 from fieldcrm.leads.models import WebForm
-from fieldcrm.notifications.models import CalendarFeed, Notification
+from fieldcrm.notifications.models import CalendarFeed, Notification, PushSubscription
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
 from fieldcrm.tasks.models import Task
@@ -126,6 +126,7 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
     personal: dict[type[Model], Q | None] = {
         Notification: Q(recipient=user),
         CalendarFeed: Q(user=user),
+        PushSubscription: Q(user=user),
         # What a person chose to see in the workspace.
         ListColumns: Q(user=user),
         Segment: _segments(user, write=write),
@@ -228,7 +229,8 @@ MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
     Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
-    CalendarFeed, ListColumns, Segment, Event, Rule, RuleRun, Webhook, WebhookDelivery,
+    CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook,
+    WebhookDelivery,
     Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate, Attachment,
 )  # fmt: skip
 

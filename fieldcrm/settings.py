@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -209,9 +210,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Celery beat (docker-compose's `beat` service): reminders every minute, deliveries between.
 # Any number of workers may run them at once (unique reminder keys, claimed deliveries).
+# How often beat asks for reminders and for deliveries (the fault test and bench/reminders.py
+# shorten both; the jobs are cheap when nothing is due).
+FIELDCRM_REMIND_EVERY_S = env.float("FIELDCRM_REMIND_EVERY_S", default=60.0)
+FIELDCRM_DELIVER_EVERY_S = env.float("FIELDCRM_DELIVER_EVERY_S", default=20.0)
 CELERY_BEAT_SCHEDULE = {
-    "notifications-remind": {"task": "fieldcrm.notifications.remind", "schedule": 60.0},
-    "notifications-deliver": {"task": "fieldcrm.notifications.deliver", "schedule": 20.0},
+    "notifications-remind": {
+        "task": "fieldcrm.notifications.remind",
+        "schedule": FIELDCRM_REMIND_EVERY_S,
+    },
+    "notifications-deliver": {
+        "task": "fieldcrm.notifications.deliver",
+        "schedule": FIELDCRM_DELIVER_EVERY_S,
+    },
     # Due only once a day (FIELDCRM_BACKUP_AT); asking every 5 minutes catches a missed tick.
     "backups-scheduled": {"task": "fieldcrm.backups.scheduled", "schedule": 300.0},
     # The outbox of domain events: rules and webhooks run soon after the change.
@@ -244,6 +255,19 @@ FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default
 # webhook is disabled (its admins are told).
 FIELDCRM_WEBHOOK_TIMEOUT_S = env.float("FIELDCRM_WEBHOOK_TIMEOUT_S", default=10.0)
 FIELDCRM_WEBHOOK_DISABLE_AFTER = env.int("FIELDCRM_WEBHOOK_DISABLE_AFTER", default=10)
+# A worker's claim on a delivery: after it, the row is taken for abandoned (the worker died)
+# and sent again. Longer than any transport's timeout, or a slow send is sent twice.
+FIELDCRM_DELIVERY_LEASE_S = env.int("FIELDCRM_DELIVERY_LEASE_S", default=300)
+# Web Push (notifications/push.py; the VAPID key is made once in var/keys/). The contact is
+# the VAPID "sub" claim: push services write to it when this server misbehaves.
+_SENDER = parseaddr(DEFAULT_FROM_EMAIL)[1] or "root@localhost"
+FIELDCRM_PUSH_CONTACT = env.str("FIELDCRM_PUSH_CONTACT", default=f"mailto:{_SENDER}")
+# How long a push service keeps a message for a phone that is offline.
+FIELDCRM_PUSH_TTL_S = env.int("FIELDCRM_PUSH_TTL_S", default=24 * 3600)
+FIELDCRM_PUSH_TIMEOUT_S = env.float("FIELDCRM_PUSH_TIMEOUT_S", default=10.0)
+# Accept http:// push endpoints (a push service on the local network, the tests); browsers'
+# own push services are all https.
+FIELDCRM_PUSH_INSECURE_ENDPOINTS = env.bool("FIELDCRM_PUSH_INSECURE_ENDPOINTS", default=False)
 
 # Map tiles: by default our own vector tiles (fieldcrm/core/tiles.py), built by `make setup`
 # from the committed OSM extracts, or by `manage.py build_tiles` for your regions; a tile

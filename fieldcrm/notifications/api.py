@@ -1,4 +1,5 @@
-"""/api/v1/notifications: the caller's own notifications, unread count, mark read, settings."""
+"""/api/v1/notifications: the caller's own notifications, unread count, mark read, settings;
+/api/v1/push: the server's push key and the caller's devices with push on."""
 
 import uuid
 
@@ -8,7 +9,7 @@ from ninja.pagination import paginate
 
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
-from fieldcrm.notifications import calendar, selectors, services
+from fieldcrm.notifications import calendar, push, selectors, services
 from fieldcrm.notifications.schemas import (
     CalendarFeedCreated,
     CalendarFeedOut,
@@ -17,6 +18,10 @@ from fieldcrm.notifications.schemas import (
     NotificationOut,
     NotificationSettingsOut,
     NotificationSettingsPatch,
+    PushKeyOut,
+    PushSubscriptionDelete,
+    PushSubscriptionIn,
+    PushSubscriptionOut,
     UnreadCountOut,
 )
 from fieldcrm.users.auth import ApiRequest
@@ -83,4 +88,27 @@ def create_calendar_feed(request: ApiRequest):
 @router.delete("/calendar-feed", response={204: None})
 def revoke_calendar_feed(request: ApiRequest):
     calendar.calendar_feed_revoke(user=request.auth)
+    return Status(204, None)
+
+
+@router.get("/push/key", response=PushKeyOut)
+def get_push_key(request: ApiRequest):
+    """The key a browser subscribes with (``applicationServerKey``)."""
+    return {"public_key": push.vapid_public_key()}
+
+
+@router.post("/push/subscriptions", response={201: PushSubscriptionOut})
+def create_push_subscription(request: ApiRequest, payload: PushSubscriptionIn):
+    """Push on for this device: its browser's PushSubscription (again: keys updated)."""
+    subscription = services.push_subscription_save(
+        actor=request.auth, endpoint=payload.endpoint, p256dh=payload.keys.p256dh,
+        auth=payload.keys.auth, user_agent=request.headers.get("User-Agent", ""),
+    )  # fmt: skip
+    return Status(201, subscription)
+
+
+@router.delete("/push/subscriptions", response={204: None})
+def delete_push_subscription(request: ApiRequest, payload: PushSubscriptionDelete):
+    """Push off for one of your devices."""
+    services.push_subscription_delete(actor=request.auth, endpoint=payload.endpoint)
     return Status(204, None)

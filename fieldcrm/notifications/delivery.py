@@ -4,12 +4,14 @@ A claim is one conditional UPDATE that only one worker can win, on both database
 must be pending and due, or claimed by a worker whose lease ran out (it died mid-send). The
 winner commits the claim before it sends, so a second worker, a retry or a restarted worker
 finds the row taken or sent. A worker killed between the hand-off and marking it sent leaves
-a lease that expires: the row goes out again with the same Message-ID, and that copy is the
-one the receiver must drop (no transport closes that window). A failure is retried with
-exponential backoff, then the row is marked failed.
+a lease (FIELDCRM_DELIVERY_LEASE_S, 5 minutes; longer than any transport's timeout, or a slow
+send would be taken for a dead one) that expires: the row goes out again with the same
+Message-ID, and that copy is the one the receiver must drop (no transport closes that
+window). A failure is retried with exponential backoff, then the row is marked failed.
 
-Channels register here: e-mail (this app) and webhooks (the automation app, with its own retry
-schedule of up to 24 hours); every channel shares the claim, the lease and the log of errors.
+Channels register here: e-mail and push (this app) and webhooks (the automation app, with its
+own retry schedule of up to 24 hours); every channel shares the claim, the lease and the log of
+errors.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db.models import F, Q
 
 from fieldcrm.notifications import clock
@@ -26,7 +29,6 @@ from fieldcrm.notifications.models import Delivery, NotificationChannel
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 SENDERS: dict[str, Callable[[Delivery], None]] = {
     NotificationChannel.EMAIL: send_notification_email
@@ -60,7 +62,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=4))
 
 
-def _retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
+def default_retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
     if delivery.attempts >= MAX_ATTEMPTS:
         return None
     return now + backoff(delivery.attempts)
@@ -70,7 +72,8 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime) -> bool:
     """Take the row for one send; False when another worker has it or it is done."""
     won = (
         Delivery.objects.filter(_due(now), pk=delivery_id)
-        .update(status=Delivery.Status.SENDING, claimed_until=now + LEASE,
+        .update(status=Delivery.Status.SENDING,
+                claimed_until=now + dt.timedelta(seconds=settings.FIELDCRM_DELIVERY_LEASE_S),
                 attempts=F("attempts") + 1)
     )  # fmt: skip
     return won == 1
@@ -84,7 +87,7 @@ def delivery_send(*, delivery: Delivery, now: dt.datetime) -> str:
             raise LookupError(f"no sender for {delivery.channel}")
         sender(delivery)
     except Exception as exc:  # any transport failure is retried; the row keeps why
-        retry = RETRIES.get(delivery.channel, _retry_at)
+        retry = RETRIES.get(delivery.channel, default_retry_at)
         again = None if sender is None or isinstance(exc, Undeliverable) else retry(delivery, now)
         status = Delivery.Status.FAILED if again is None else Delivery.Status.PENDING
         Delivery.objects.filter(pk=delivery.pk).update(
@@ -112,9 +115,9 @@ def deliveries_send(*, limit: int = 200) -> dict[str, int]:
         if not delivery_claim(delivery_id=delivery_id, now=now):
             outcomes["taken"] = outcomes.get("taken", 0) + 1
             continue
-        delivery = Delivery.objects.select_related("notification", "notification__recipient").get(
-            pk=delivery_id
-        )
+        delivery = Delivery.objects.select_related(
+            "notification", "notification__recipient", "subscription"
+        ).get(pk=delivery_id)
         outcome = delivery_send(delivery=delivery, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

@@ -114,6 +114,28 @@ class NotificationSettings(models.Model):
         return start <= local < end if start < end else (local >= start or local < end)
 
 
+class PushSubscription(models.Model):
+    """One installed phone app's Web Push address (its browser's push service endpoint) and
+    the keys its messages are encrypted to. Personal: only its user sees or removes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # The push service's URL for this browser: unique, so a browser that changes hands (another
+    # login on the same phone) moves to its new user instead of being told twice.
+    endpoint = models.CharField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("push subscription")
+
+    def __str__(self) -> str:
+        return f"push of {self.user_id}"
+
+
 class Delivery(models.Model):
     """One notification on one channel, sent once.
 
@@ -137,6 +159,11 @@ class Delivery(models.Model):
         Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
     channel = models.CharField(max_length=8)
+    # A push goes to one device: the row names it (gone when the push service said it expired).
+    subscription = models.ForeignKey(
+        PushSubscription, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )  # fmt: skip
     key = models.CharField(max_length=80, unique=True)
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True

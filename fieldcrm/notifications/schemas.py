@@ -87,3 +87,30 @@ class CalendarFeedOut(Schema):
 class CalendarFeedCreated(Schema):
     url: str = Field(description="Shown once: only a hash of its secret is kept.")
     created_at: dt.datetime
+
+
+class PushKeyOut(Schema):
+    public_key: str = Field(description="The server's VAPID key: the applicationServerKey")
+
+
+class PushKeysIn(Input):
+    p256dh: str = Field(max_length=100)
+    auth: str = Field(max_length=40)
+
+
+class PushSubscriptionIn(Input):
+    """A browser's PushSubscription.toJSON() (expirationTime is ignored)."""
+
+    endpoint: str = Field(max_length=1000)
+    keys: PushKeysIn
+    expirationTime: int | None = None  # noqa: N815 (the browser's own name)
+
+
+class PushSubscriptionDelete(Input):
+    endpoint: str = Field(max_length=1000)
+
+
+class PushSubscriptionOut(Schema):
+    id: int
+    endpoint: str
+    created_at: dt.datetime

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import get_scoped, scoped
+from fieldcrm.access import NotInScope, get_scoped, scoped
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import update_many
 from fieldcrm.notifications import clock
@@ -21,6 +25,7 @@ from fieldcrm.notifications.models import (
     NotificationKind,
     NotificationPreference,
     NotificationSettings,
+    PushSubscription,
 )
 from fieldcrm.notifications.selectors import notification_settings_get, preference_channels
 from fieldcrm.tasks.selectors import user_timezone
@@ -41,6 +46,30 @@ def _after_quiet_hours(
             local.date() + dt.timedelta(days=1), settings_.quiet_end, tzinfo=tz
         )
     return end.astimezone(dt.UTC)
+
+
+def _deliveries_create(notification: Notification, channel: str) -> None:
+    """The rows that carry ``notification`` beyond the bell: one e-mail, or one push per
+    device the recipient has subscribed (none yet: the bell alone)."""
+    recipient = notification.recipient
+    if channel == NotificationChannel.EMAIL:
+        targets: list[PushSubscription | None] = [None] if recipient.email else []
+    elif channel == NotificationChannel.PUSH:
+        targets = list(PushSubscription.objects.filter(user=recipient).order_by("pk"))
+    else:
+        return
+    if not targets:
+        return
+    not_before = _after_quiet_hours(recipient, notification_settings_get(user=recipient),
+                                    clock.now())  # fmt: skip
+    Delivery.objects.bulk_create([
+        Delivery(
+            notification=notification, channel=channel, subscription=target,
+            key=f"{notification.pk}.{channel}" + (f".{target.pk}" if target else ""),
+            not_before=not_before,
+        )
+        for target in targets
+    ])  # fmt: skip
 
 
 def notification_create(
@@ -67,15 +96,7 @@ def notification_create(
     try:
         with transaction.atomic():
             notification.save()
-            # Web push is not built yet: a push preference shows in the bell only for now.
-            if channel == NotificationChannel.EMAIL and recipient.email:
-                now = clock.now()
-                settings_ = notification_settings_get(user=recipient)
-                Delivery.objects.create(
-                    notification=notification, channel=channel,
-                    key=f"{notification.pk}.{channel}",
-                    not_before=_after_quiet_hours(recipient, settings_, now),
-                )  # fmt: skip
+            _deliveries_create(notification, channel)
     except IntegrityError:
         if key is None or not Notification.all_objects.filter(key=key).exists():
             raise
@@ -140,3 +161,52 @@ def preference_set(*, user: User, kind: str, channel: str) -> None:
     NotificationPreference.objects.update_or_create(
         user=user, kind=kind, defaults={"channel": channel}
     )
+
+
+# A user's devices with push on; a new one beyond this replaces their oldest.
+MAX_PUSH_DEVICES = 10
+
+
+def _b64url_bytes(value: str, *, field: str, length: int) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != length:
+        raise DomainError(field, _("Not a key this browser could have made."))
+    return raw
+
+
+@transaction.atomic
+def push_subscription_save(
+    *, actor: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Keep the caller's device's push address (the browser's PushSubscription). The same
+    endpoint again updates its keys; an endpoint another login had moves to the caller."""
+    parts = urlsplit(endpoint)
+    schemes = ("https", "http") if settings.FIELDCRM_PUSH_INSECURE_ENDPOINTS else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise DomainError("endpoint", _("A push endpoint is an https:// address."))
+    if _b64url_bytes(p256dh, field="keys.p256dh", length=65)[0] != 4:
+        raise DomainError("keys.p256dh", _("Not a key this browser could have made."))
+    _b64url_bytes(auth, field="keys.auth", length=16)
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user": actor, "p256dh": p256dh, "auth": auth,
+                  "user_agent": user_agent[:300], "created_at": timezone.now()},
+    )  # fmt: skip
+    surplus = (
+        PushSubscription.objects.filter(user=actor)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[MAX_PUSH_DEVICES:]
+    )
+    PushSubscription.objects.filter(pk__in=list(surplus)).delete()
+    return subscription
+
+
+@transaction.atomic
+def push_subscription_delete(*, actor: User, endpoint: str) -> None:
+    """Stop pushes to one of the caller's devices (another user's endpoint: not found)."""
+    deleted, _rows = scoped(PushSubscription, actor, write=True).filter(endpoint=endpoint).delete()
+    if not deleted:
+        raise NotInScope(PushSubscription)

@@ -1,4 +1,5 @@
-"""The harness's child processes: ``python -m tests.harness seed|skew|interleave ARGS``, and
+"""The harness's child processes: ``python -m tests.harness seed|skew|interleave ARGS``,
+``mail_reps`` / ``due_tasks N`` (the reminders fault run, tests/harness/reminders.py), and
 ``backup`` / ``restore ARCHIVE`` (issue 23: through the backups services, passphrase
 ``restore.PASSPHRASE``; ``restore`` answers the new epoch and a new token per user, since it
 ends every token issued before it).
@@ -31,6 +32,12 @@ def main(argv: list[str]) -> int:
         from tests.harness.world import seed_here
 
         print(json.dumps(seed_here(*args)))
+        return 0
+    if command in ("mail_reps", "due_tasks"):
+        from tests.harness import reminders
+
+        here = reminders.mail_reps_here if command == "mail_reps" else reminders.due_tasks_here
+        print(json.dumps(here(*args)))
         return 0
     if command == "skew":
         from tests.harness.clocks import skew_here

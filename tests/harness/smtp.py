@@ -6,10 +6,12 @@ on the wire (headers, both parts, encodings), not what the locmem backend was ha
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import email.policy
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -25,15 +27,20 @@ class Inbox:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: int = 0  # answer this many DATA commands with a transient error first
+    delay: float = 0.0  # seconds each DATA takes (so a killed sender dies mid-run)
+    arrivals: list[float] = field(default_factory=list)  # time.time() of each message kept
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             if self.refuse > 0:
                 self.refuse -= 1
                 return "451 Try again later"
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.messages.append(parsed)  # type: ignore[arg-type]
+            self.arrivals.append(time.time())
         return "250 OK"
 
 

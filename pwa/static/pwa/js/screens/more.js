@@ -1,9 +1,10 @@
-// More: language, sync now, the offline map, changes the server refused (kept until
-// dismissed), log out.
+// More: language, sync now, push notifications on this phone, the offline map, changes the
+// server refused (kept until dismissed), log out.
 
 import { getMeta, setMeta } from "../db.js";
 import { LANGUAGES, formatDateTime, language, setLanguage, t } from "../i18n.js";
 import { dismiss, rejectedItems } from "../outbox.js";
+import { disablePush, enablePush, pushState } from "../push.js";
 import { BUDGET_BYTES } from "../tile-pack.js";
 import { field, h, mount } from "../ui.js";
 
@@ -20,6 +21,34 @@ export function tilePackText(pack, status) {
   return status.complete ? kept : `${kept} ${t("offline_map_incomplete")}`;
 }
 
+/** This phone's push state in words. */
+export function pushText(state) {
+  return t(`push_${state}`);
+}
+
+/** The push switch: asks for permission and subscribes when turned on. */
+function pushSection(state, api) {
+  const status = h("p", { id: "push-status", role: "status" }, pushText(state));
+  const toggle = h("input", {
+    type: "checkbox",
+    id: "push-toggle",
+    checked: state === "on",
+    disabled: state === "unsupported" || state === "denied",
+    onchange: async () => {
+      toggle.disabled = true;
+      const done = toggle.checked ? await enablePush(api) : await disablePush(api);
+      const now = await pushState();
+      toggle.checked = now === "on";
+      toggle.disabled = now === "unsupported" || now === "denied";
+      status.textContent = done.ok ? pushText(now) : t(`push_failed_${done.reason}`);
+    },
+  });
+  return h("section", { "aria-labelledby": "push-h" },
+    h("h2", { id: "push-h" }, t("push_heading")),
+    h("div", { class: "field field-check" }, toggle, h("label", { for: "push-toggle" }, t("push_enable"))),
+    status); // prettier-ignore
+}
+
 /**
  * @param {HTMLElement} root
  * @param {{sync: object, api: object, rerender: () => void, me: object}} ctx
@@ -27,6 +56,7 @@ export function tilePackText(pack, status) {
 export async function renderMore(root, ctx) {
   const rejected = await rejectedItems();
   const packStatus = await getMeta("tile_pack", null);
+  const push = await pushState();
   const select = h(
     "select",
     {
@@ -44,6 +74,7 @@ export async function renderMore(root, ctx) {
     ctx.me ? h("p", null, t("signed_in_as", { name: ctx.me.username })) : null,
     field("language", t("language"), select),
     h("button", { type: "button", class: "btn btn-block", onclick: () => ctx.sync.request("manual") }, t("sync_now")),
+    pushSection(push, ctx.api),
     ctx.config?.tileVector && ctx.tilePack
       ? h("section", { "aria-labelledby": "offline-map-h" },
           h("h2", { id: "offline-map-h" }, t("offline_map")),
