@@ -32,8 +32,8 @@ the bench's processes given CPU priority, /tmp/prio.sh-style autogroup nice):
                  182 pulls per CPU second of the standby (ratio 1.50);
   repeated 0, skipped 0; creates sent 2,024, applied 2,024, lost 0, doubled 0, half-saved 0.
 The web processes (Python) are the bound at this size on two cores, not the databases: one
-core of PostgreSQL serves 120-180 pulls a second, a replica takes three quarters of the
-primary's pull load off it.
+core of PostgreSQL serves 120-180 pulls a second, and the replica took about 70 % of the
+primary's CPU off it.
 """
 
 from __future__ import annotations
