@@ -97,7 +97,9 @@ def test_todays_map_draws_our_streets_online_and_after_an_offline_reload(phones,
     phone.context.set_offline(True)
     page.reload()
     phone.wait_ready()
-    page.locator(".map.leaflet-container").wait_for()
+    # As long as the waits above: offline, the app starts from IndexedDB and the worker's
+    # caches, which a loaded CI machine took over the default 10 s to do once.
+    page.locator(".map.leaflet-container").wait_for(timeout=30_000)
     assert wait_streets(page) > MIN_STREET_PIXELS
 
 
@@ -161,5 +163,7 @@ def test_the_phone_keeps_its_areas_tiles_and_draws_them_offline_from_that_cache(
     phone.context.set_offline(True)
     page.goto(f"{phone.base}/app/#/today")
     phone.wait_ready()
-    page.locator(".map.leaflet-container").wait_for()
+    # As long as the waits above: offline, the app starts from IndexedDB and the worker's
+    # caches, which a loaded CI machine took over the default 10 s to do once.
+    page.locator(".map.leaflet-container").wait_for(timeout=30_000)
     assert wait_streets(page) > MIN_STREET_PIXELS

@@ -119,7 +119,8 @@ def test_web_lead_preset_assigns_the_territory_reps_in_turn_and_notifies_them(wo
     form = WebForm.objects.create(name="Site", region=world.north)
     for name in ("Lead one", "Lead two"):
         _lead_store(form=form, lead=LeadIn(name=name, email="x@example.com"),
-                    location=Point(1.02, 42.02, srid=4326), notes=[], origin=None)  # fmt: skip
+                    location=Point(1.02, 42.02, srid=4326), quality="",  # located, not geocoded
+                    notes=[], origin=None)  # fmt: skip
     events_process()
     owners = {a.name: a.owner for a in world.territory_a.accounts.all()}
     assert owners == {"Lead one": world.rep1, "Lead two": world.rep2}
