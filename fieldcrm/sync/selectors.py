@@ -42,9 +42,9 @@ def sync_state() -> tuple[int, str]:
     return ceiling, epoch
 
 
-def _newest(model: Any) -> Subquery:
+def _newest(rows: QuerySet) -> Subquery:
     """A table's highest change number (one step down its change_seq index)."""
-    return Subquery(model.all_objects.order_by("-change_seq").values("change_seq")[:1])
+    return Subquery(rows.order_by("-change_seq").values("change_seq")[:1])
 
 
 def _state(*, heads: bool) -> tuple[int, str, dict[str, int]]:
@@ -54,10 +54,10 @@ def _state(*, heads: bool) -> tuple[int, str, dict[str, int]]:
     counter = ChangeCounter.objects.filter(pk=1).values("value")[:1]
     newest: dict[str, Subquery] = {}
     if heads:
-        newest = {f"head_{name}": _newest(e.model) for name, e in ENTITIES.items()}
-        newest["head_losses"] = Subquery(
-            ScopeLoss.objects.order_by("-change_seq").values("change_seq")[:1]
-        )
+        newest = {
+            f"head_{name}": _newest(e.model.all_objects.all()) for name, e in ENTITIES.items()
+        }
+        newest["head_losses"] = _newest(ScopeLoss.objects.all())
     row = (
         SyncEpoch.objects.filter(pk=1)
         .annotate(counter=Subquery(counter), **newest)
