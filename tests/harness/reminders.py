@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -34,7 +32,7 @@ from tests.harness.database import Database, fresh_database
 from tests.harness.env import PY, ROOT, base_env, harness_child
 from tests.harness.phone import http
 from tests.harness.redis import redis_server
-from tests.harness.server import Server
+from tests.harness.server import Server, kill_group, stop_group
 from tests.harness.smtp import Inbox, smtp_server
 
 
@@ -69,21 +67,13 @@ class Celery:
 
     def kill(self) -> None:
         if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            kill_group(self.proc)
             self.proc = None
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self.proc = None
+        if self.proc is not None:
+            stop_group(self.proc, timeout=15)
+            self.proc = None
 
 
 @dataclass

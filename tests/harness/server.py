@@ -76,23 +76,31 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL the master and every worker at once (no graceful anything)."""
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.proc = None
+        if self.proc is not None:
+            kill_group(self.proc)
+            self.proc = None
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self.proc = None
+        if self.proc is not None:
+            stop_group(self.proc, timeout=10)
+            self.proc = None
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process started in a group of its own, and everything in that group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def stop_group(proc: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM the group; SIGKILL it if it has not gone after ``timeout`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
 
     def errors_logged(self) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
