@@ -85,6 +85,15 @@ class Server:
             stop_group(self.proc, timeout=10)
             self.proc = None
 
+    def errors_logged(self) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        bad = [
+            line
+            for line in text.splitlines()
+            if "Traceback" in line or "database is locked" in line or "Error" in line
+        ]
+        return "\n".join(bad)
+
 
 def kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL a process started in a group of its own, and everything in that group."""
@@ -101,12 +110,3 @@ def stop_group(proc: subprocess.Popen, *, timeout: float) -> None:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(proc)
-
-    def errors_logged(self) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        bad = [
-            line
-            for line in text.splitlines()
-            if "Traceback" in line or "database is locked" in line or "Error" in line
-        ]
-        return "\n".join(bad)
