@@ -47,6 +47,16 @@ class Audited:
         obj.__dict__["_audit_raw"] = (field_names, values)
         return obj
 
+    def as_loaded(self, attnames: Collection[str]) -> dict[str, Any] | None:
+        """The columns ``attnames`` as read from the database, unconverted (for a caller that
+        skips a write when nothing it keeps changed, as the search index does); None for a row
+        not read from the database. A column not loaded is left out."""
+        raw = self.__dict__.get("_audit_raw")
+        if raw is None:
+            return None
+        loaded = dict(zip(*raw, strict=True))
+        return {name: loaded[name] for name in attnames if name in loaded}
+
     @property
     def _audit_loaded(self) -> dict[str, Any] | None:
         """The audited fields' values as loaded (None for a row not read from the database). A

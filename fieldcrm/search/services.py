@@ -76,11 +76,10 @@ def _as_indexed(record: Account | Contact | Deal) -> tuple[Any, ...] | None:
     indexed: tuple[Any, ...] | None = record.__dict__.get("_search_indexed")
     if indexed is not None:
         return indexed
-    raw = record.__dict__.get("_audit_raw")
-    if raw is None:
-        return None
-    loaded = dict(zip(*raw, strict=True))
     names = SEARCHED[type(record)]
+    loaded = record.as_loaded(names)
+    if loaded is None:
+        return None
     if any(name not in loaded for name in names if name != "deleted_at"):
         return None
     return tuple(loaded.get(name) for name in names)
