@@ -4,28 +4,23 @@ a refusal shows the page again with the message at its field."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldcrm.access import NotAllowed, NotInScope, require_page
+from fieldcrm.access import NotInScope
 from fieldcrm.automation import selectors, services
 from fieldcrm.automation.forms import RuleForm, WebhookForm
 from fieldcrm.automation.models import WebhookDelivery
 from fieldcrm.automation.presets import PRESETS
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.tasks.selectors import user_timezone
-from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.auth import PageRequest, page_view
 
 RUN_LIMIT = 50
 
@@ -33,22 +28,8 @@ RUN_LIMIT = 50
 RULE_FIELDS = {"name": "name", "trigger": "trigger", "conditions": "field", "actions": "text"}
 
 
-def settings_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed in (else the login page), an admin (else the styled 403); NotInScope is 404."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            require_page(request.user, "settings")
-            with timezone.override(user_timezone(user=request.user)):
-                return view(request, *args, **kwargs)
-        except NotInScope:
-            raise Http404(_("Not found.")) from None
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-
-    return wrapper
+# Admins only (access.PAGE_ROLES["settings"]), times in the reader's zone.
+settings_page = page_view("settings", local_time=True)
 
 
 def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, str]) -> None:

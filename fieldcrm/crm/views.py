@@ -6,23 +6,20 @@ redirect back; a refused one shows the page again with the message at the field.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fieldcrm.access import NotAllowed, NotInScope, require_page
+from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.models import Account, ActivityKind
 from fieldcrm.accounts.services import activity_create
 from fieldcrm.attachments.selectors import attachment_block
@@ -41,28 +38,11 @@ from fieldcrm.crm.forms import (
     column_labels,
 )
 from fieldcrm.crm.models import SEGMENT_PARAMS, Segment
-from fieldcrm.tasks.selectors import user_timezone
 from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
-from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.auth import PageRequest, page_view
 
-
-def crm_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed in (else the login page), the workspace's roles (access.PAGE_ROLES["crm"]), and
-    NotInScope as the styled 404, NotAllowed as the styled 403."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            require_page(request.user, "crm")
-            with timezone.override(user_timezone(user=request.user)):
-                return view(request, *args, **kwargs)
-        except NotInScope:
-            raise Http404(_("Not found.")) from None
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-
-    return wrapper
+# The workspace's roles (access.PAGE_ROLES["crm"]), times in the reader's zone.
+crm_page = page_view("crm", local_time=True)
 
 
 def custom_value(definition: Any, value: Any) -> dict[str, Any]:

@@ -5,14 +5,10 @@ page in an iframe (selectors → maps.route_map → HTML)."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -21,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from fieldcrm.access import NotAllowed, NotInScope, require_page
+from fieldcrm.access import NotInScope
 from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.core.tiles import map_tiles
 from fieldcrm.plans import selectors
-from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.auth import PageRequest, page_view
 from fieldcrm.users.models import User
 from maps import page_html
 from maps.builders import route_map
@@ -34,20 +30,8 @@ from maps.data import RouteLine, RouteStop, UnassignedVisit
 UNASSIGNED_ON_MAP = 100  # the best-scored left-out visits drawn apart; the rest only counted
 
 
-def planner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in, and a planner, manager or admin (access.PAGE_ROLES, which the navigation
-    follows): a rep gets the styled 403."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            require_page(request.user, "planner")
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Planners, managers and admins (access.PAGE_ROLES["planner"]): a rep gets the styled 403.
+planner_only = page_view("planner")
 
 
 def _choice(request: PageRequest) -> tuple[Any, dt.date | None, list]:

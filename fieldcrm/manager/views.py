@@ -4,17 +4,14 @@ service, render. Managers and admins only; any other role gets 403."""
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -24,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fieldcrm.access import NotAllowed, NotInScope, require_page
+from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts import exports
 from fieldcrm.bulk import selectors as bulk_selectors
 from fieldcrm.core.csp import framed_by_own_pages, nonce
@@ -33,7 +30,7 @@ from fieldcrm.core.tiles import map_tiles
 from fieldcrm.manager import selectors, services
 from fieldcrm.manager.dashboard import dashboard
 from fieldcrm.manager.forms import MapFilterForm, parse_area
-from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.auth import PageRequest, page_view
 from fieldcrm.users.models import User
 from maps import page_html, status_labels, territory_map, to_standalone_html
 
@@ -41,20 +38,8 @@ MAX_BODY = 1_000_000
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def manager_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Login required (redirect to /login/), then managers and admins only (403, the styled
-    page of fieldcrm.core.views): the rule is access.PAGE_ROLES, which the navigation follows."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: PageRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            require_page(request.user, "manager")
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Managers and admins (access.PAGE_ROLES["manager"]).
+manager_page = page_view("manager")
 
 
 def _filters(request: PageRequest) -> tuple[MapFilterForm, selectors.MapFilters]:
