@@ -25,6 +25,7 @@ from fieldcrm.accounts.schemas import (
 )
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import MAX_LIMIT, Page, PageIn
+from fieldcrm.crm.segments import segment_among
 from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["accounts"])
@@ -34,8 +35,9 @@ router = Router(tags=["accounts"])
 def list_accounts(request: ApiRequest, filters: Query[AccountFilters], page: Query[PageIn]):
     """Accounts in your scope; ordered by distance when ``near`` is given, else by name."""
     reject_unknown_params(request, AccountFilters)
+    among = segment_among(actor=request.auth, segment_id=filters.segment)
     return selectors.account_page(
-        actor=request.auth, filters=filters, offset=page.offset, limit=page.limit
+        actor=request.auth, filters=filters, offset=page.offset, limit=page.limit, among=among
     )
 
 
@@ -45,7 +47,10 @@ def list_accounts_geojson(
 ):
     """The same filters as the list, as a GeoJSON FeatureCollection (up to ``limit``)."""
     reject_unknown_params(request, AccountFilters, extra=("limit",))
-    return selectors.account_feature_collection(actor=request.auth, filters=filters, limit=limit)
+    among = segment_among(actor=request.auth, segment_id=filters.segment)
+    return selectors.account_feature_collection(
+        actor=request.auth, filters=filters, limit=limit, among=among
+    )
 
 
 @router.post("/accounts", response={201: AccountOut})

@@ -3,7 +3,7 @@
 Mounted before the accounts router, so these literal paths win over /accounts/{account_id}.
 """
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -12,6 +12,7 @@ from fieldcrm.accounts import exports, imports
 from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.schemas import ErrorItem, ErrorOut
+from fieldcrm.crm.segments import segment_among
 from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["import-export"])
@@ -67,22 +68,29 @@ def _download(export: exports.Export) -> HttpResponse | StreamingHttpResponse:
     return response
 
 
+def _export(request: ApiRequest, filters: AccountFilters, fmt: str) -> HttpResponseBase:
+    among = segment_among(actor=request.auth, segment_id=filters.segment)
+    return _download(
+        exports.account_export(actor=request.auth, filters=filters, fmt=fmt, among=among)
+    )
+
+
 @router.get("/accounts/export.csv")
 def export_accounts_csv(request: ApiRequest, filters: Query[AccountFilters]):
     """Accounts in your scope matching the list's filters, in the importer's columns."""
     reject_unknown_params(request, AccountFilters, extra=())
-    return _download(exports.account_export(actor=request.auth, filters=filters, fmt="csv"))
+    return _export(request, filters, "csv")
 
 
 @router.get("/accounts/export.xlsx")
 def export_accounts_xlsx(request: ApiRequest, filters: Query[AccountFilters]):
     """The CSV export as an XLSX workbook."""
     reject_unknown_params(request, AccountFilters, extra=())
-    return _download(exports.account_export(actor=request.auth, filters=filters, fmt="xlsx"))
+    return _export(request, filters, "xlsx")
 
 
 @router.get("/accounts/export.geojson")
 def export_accounts_geojson(request: ApiRequest, filters: Query[AccountFilters]):
     """A FeatureCollection of every matching account (null geometry where none is known)."""
     reject_unknown_params(request, AccountFilters, extra=())
-    return _download(exports.account_export(actor=request.auth, filters=filters, fmt="geojson"))
+    return _export(request, filters, "geojson")

@@ -41,8 +41,11 @@ class Export:
     filename: str
 
 
-def _queryset(actor: User, filters: AccountFilters) -> QuerySet[Account]:
-    qs = selectors.account_list(actor=actor, filters=filters).select_related("owner")
+def _queryset(
+    actor: User, filters: AccountFilters, among: QuerySet[Account] | None
+) -> QuerySet[Account]:
+    qs = selectors.account_list(actor=actor, filters=filters, among=among)
+    qs = qs.select_related("owner")
     count = qs.order_by().count()
     if count > MAX_ROWS:
         raise DomainError(
@@ -123,9 +126,12 @@ def _geojson(qs: QuerySet[Account]) -> Iterator[bytes]:
     yield b"]}"
 
 
-def account_export(*, actor: User, filters: AccountFilters, fmt: str) -> Export:
-    """The caller's accounts matching ``filters`` as a file in ``fmt`` (csv, xlsx, geojson)."""
-    qs = _queryset(actor, filters)
+def account_export(
+    *, actor: User, filters: AccountFilters, fmt: str, among: QuerySet[Account] | None = None
+) -> Export:
+    """The caller's accounts matching ``filters`` (and among ``among``: a segment's) as a file
+    in ``fmt`` (csv, xlsx, geojson)."""
+    qs = _queryset(actor, filters, among)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         content: Iterator[bytes] | bytes = _csv(qs, _cf_keys())

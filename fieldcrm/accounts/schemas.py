@@ -135,6 +135,10 @@ class AccountFilters(Input):
     needs_review: bool | None = Field(
         default=None, description="Located by a geocoder from the town only, or not found"
     )
+    segment: int | None = Field(
+        default=None, ge=1,
+        description="A saved segment's id (yours, or shared with your team): its filters too",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _radius_needs_near(self) -> AccountFilters:

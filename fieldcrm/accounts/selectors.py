@@ -19,10 +19,13 @@ from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 
 
-def account_list(*, actor: User, filters: AccountFilters) -> QuerySet[Account]:
+def account_list(
+    *, actor: User, filters: AccountFilters, among: QuerySet[Account] | None = None
+) -> QuerySet[Account]:
     """The caller's accounts matching ``filters``: by distance when ``near`` is given, else by
-    name; ties broken by id so pages are stable."""
-    qs = _filtered(actor, filters)
+    name; ties broken by id so pages are stable. ``among``: only these (``filters.segment``
+    resolved by the workspace, which this app does not know)."""
+    qs = _filtered(actor, filters, among)
     if filters.near:
         lat, lng = parse_near(filters.near)
         return geo.order_by_distance(qs, lat=lat, lng=lng)
@@ -30,26 +33,38 @@ def account_list(*, actor: User, filters: AccountFilters) -> QuerySet[Account]:
 
 
 def account_page(
-    *, actor: User, filters: AccountFilters, offset: int, limit: int
+    *,
+    actor: User,
+    filters: AccountFilters,
+    offset: int,
+    limit: int,
+    among: QuerySet[Account] | None = None,
 ) -> dict[str, object]:
     """One page of ``account_list`` and the total count.
 
     ``near`` without a radius is "the nearest N": rather than sorting every account by
     distance, the page comes from an index-driven nearest search of ``offset + limit`` rows.
     """
-    qs = account_list(actor=actor, filters=filters)
+    qs = account_list(actor=actor, filters=filters, among=among)
     if filters.near and filters.radius_m is None:
         lat, lng = parse_near(filters.near)
-        nearest = geo.nearest(_filtered(actor, filters), lat=lat, lng=lng, limit=offset + limit)
+        within = _filtered(actor, filters, among)
+        nearest = geo.nearest(within, lat=lat, lng=lng, limit=offset + limit)
         return {"items": list(nearest)[offset:], "count": qs.order_by().count()}
     items = list(qs[offset : offset + limit])
     return {"items": items, "count": total(qs, items, offset, limit)}
 
 
-def _filtered(actor: User, filters: AccountFilters) -> QuerySet[Account]:
+def _filtered(
+    actor: User, filters: AccountFilters, among: QuerySet[Account] | None
+) -> QuerySet[Account]:
+    if filters.segment is not None and among is None:
+        raise ValueError("filters.segment must be resolved to `among` by the caller")
     qs = scoped(Account, actor).prefetch_related(
         Prefetch("tags", queryset=Tag.objects.only("name"))
     )
+    if among is not None:
+        qs = qs.filter(pk__in=among.values("pk"))
     if filters.q:
         text = filters.q.strip()
         qs = qs.filter(
@@ -108,9 +123,11 @@ def activity_list(*, actor: User, account_id: object) -> QuerySet[Activity]:
     )
 
 
-def account_feature_collection(*, actor: User, filters: AccountFilters, limit: int) -> dict:
+def account_feature_collection(
+    *, actor: User, filters: AccountFilters, limit: int, among: QuerySet[Account] | None = None
+) -> dict:
     """The list's filters as a GeoJSON FeatureCollection (accounts without a location omitted)."""
-    qs = account_list(actor=actor, filters=filters).filter(location__isnull=False)
+    qs = account_list(actor=actor, filters=filters, among=among).filter(location__isnull=False)
     features = [
         {
             "type": "Feature",

@@ -20,7 +20,8 @@ from fieldcrm.bulk.services import bulk_change_apply, bulk_change_preview, bulk_
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm import selectors, services
 from fieldcrm.crm.forms import AccountFilterForm, BulkForm, SearchForm, SegmentForm
-from fieldcrm.crm.views import _back, crm_page, list_query
+from fieldcrm.crm.segments import segment_params
+from fieldcrm.crm.views import _back, crm_page
 from fieldcrm.search.selectors import hit_url, search
 from fieldcrm.users.auth import PageRequest
 
@@ -63,7 +64,7 @@ def _selection(request: PageRequest, form: BulkForm) -> list[Any]:
     filters (its segment included) up to the bulk limit (beyond: DomainError, narrow them)."""
     if not form.cleaned_data.get("all_matching"):
         return list(form.cleaned_data["ids"])
-    params, _segment = list_query(request.user, QueryDict(form.cleaned_data["filters"] or ""))
+    params, _segment = segment_params(request.user, QueryDict(form.cleaned_data["filters"] or ""))
     filters = AccountFilterForm(params, actor=request.user)
     if not filters.is_valid():
         # The list left the bad filter out and showed more: never change that wider set.

@@ -138,6 +138,17 @@ def _after(qs: QuerySet[Account], key: str, value: Any, pk: str, desc: bool) -> 
     return qs.filter(beyond | Q(**{key: value, "pk__gt": pk}) | Q(**{f"{key}__isnull": True}))
 
 
+def account_table_queryset(*, actor: User, filters: AccountTableFilters) -> QuerySet[Account]:
+    """The caller's accounts matching the table's ``filters`` (ordered by name): what the list,
+    "all matching" and a segment applied anywhere else select."""
+    base = AccountFilters.model_validate({
+        "q": filters.q or None, "status": filters.status or None,
+        "territory": filters.territory, "owner": filters.owner, "due": filters.due,
+        "needs_review": filters.needs_review,
+    })  # fmt: skip
+    return _extra_filters(account_list(actor=actor, filters=base), actor, filters)
+
+
 def _extra_filters(
     qs: QuerySet[Account], actor: User, filters: AccountTableFilters
 ) -> QuerySet[Account]:
@@ -175,12 +186,7 @@ def account_table(
     """One page of the caller's accounts matching ``filters`` in the chosen order, and the
     cursor of the next page (None on the last). Keyset paging: a page costs the same at any
     depth and nothing is counted."""
-    base = AccountFilters.model_validate({
-        "q": filters.q or None, "status": filters.status or None,
-        "territory": filters.territory, "owner": filters.owner, "due": filters.due,
-        "needs_review": filters.needs_review,
-    })  # fmt: skip
-    qs = _extra_filters(account_list(actor=actor, filters=base), actor, filters)
+    qs = account_table_queryset(actor=actor, filters=filters)
     qs = qs.select_related("owner", "territory", "territory__region")
     qs, key = _sort_key(qs, sort if sort in SORTS else "name")
     if cursor:
@@ -201,12 +207,7 @@ def account_table(
 def account_table_ids(*, actor: User, filters: AccountTableFilters, limit: int) -> list[Any]:
     """The ids of the caller's accounts matching ``filters`` ("select all matching"), at most
     ``limit`` (ask one more than you accept to know the selection is too large)."""
-    base = AccountFilters.model_validate({
-        "q": filters.q or None, "status": filters.status or None,
-        "territory": filters.territory, "owner": filters.owner, "due": filters.due,
-        "needs_review": filters.needs_review,
-    })  # fmt: skip
-    qs = _extra_filters(account_list(actor=actor, filters=base), actor, filters)
+    qs = account_table_queryset(actor=actor, filters=filters)
     return list(qs.order_by("name", "pk").values_list("pk", flat=True)[:limit])
 
 

@@ -12,14 +12,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fieldcrm.access import NotAllowed, NotInScope
+from fieldcrm.access import NotAllowed
 from fieldcrm.accounts.models import Account, ActivityKind
 from fieldcrm.accounts.services import activity_create
 from fieldcrm.attachments.selectors import attachment_block
@@ -37,7 +37,8 @@ from fieldcrm.crm.forms import (
     TaskForm,
     column_labels,
 )
-from fieldcrm.crm.models import SEGMENT_PARAMS, Segment
+from fieldcrm.crm.models import SEGMENT_PARAMS
+from fieldcrm.crm.segments import segment_params
 from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
 from fieldcrm.users.auth import PageRequest, page_view
 
@@ -83,29 +84,10 @@ def _cell(account: Any, column: str, custom: dict[str, Any]) -> dict[str, Any]:
     return {"datetime": account.last_visited_at if column == "last_visit" else account.visit_due_at}
 
 
-def list_query(actor: Any, query: QueryDict) -> tuple[QueryDict, Segment | None]:
-    """The accounts list's parameters: with ``segment=ID``, that segment's filters (one the
-    caller may apply, else NotInScope: the styled 404) and the caller's own sort and page."""
-    raw = query.get("segment") or ""
-    if not raw:
-        return query, None
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotInScope(Segment)
-    segment = selectors.segment_get(actor=actor, segment_id=int(raw))
-    data = QueryDict(mutable=True)
-    for key, values in (segment.query or {}).items():
-        if key in SEGMENT_PARAMS and isinstance(values, list):
-            data.setlist(key, [str(v) for v in values])
-    for key in ("sort", "order", "after", "segment"):
-        if key in query:
-            data.setlist(key, query.getlist(key))
-    return data, segment
-
-
 @require_GET
 @crm_page
 def accounts(request: PageRequest) -> HttpResponse:
-    params, segment = list_query(request.user, request.GET)
+    params, segment = segment_params(request.user, request.GET)
     form = AccountFilterForm(params, actor=request.user)
     form.is_valid()
     data = form.cleaned_data

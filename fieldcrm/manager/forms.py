@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from fieldcrm.access import scoped
 from fieldcrm.core.geo import MAX_POLYGON_POINTS
+from fieldcrm.crm.selectors import segment_list
 from fieldcrm.manager.selectors import MAP_STATUSES, MapFilters, map_reps, map_tags
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
@@ -39,6 +40,9 @@ class MapFilterForm(forms.Form):
     max_days = forms.IntegerField(
         label=gettext_lazy("Visited within (days)"), required=False, min_value=0, max_value=3650
     )
+    # A saved view of the workspace's accounts list (crm.segments), within the caller's scope.
+    segment = forms.TypedChoiceField(label=gettext_lazy("Segment"), required=False, coerce=int,
+                                     empty_value=None)  # fmt: skip
 
     def _choice_field(self, name: str) -> forms.ChoiceField:
         return cast(forms.ChoiceField, self.fields[name])
@@ -63,6 +67,9 @@ class MapFilterForm(forms.Form):
         labels = status_labels(_)
         self._choice_field("status").choices = [(s, labels[s]) for s in MAP_STATUSES]
         self._choice_field("tag").choices = [(t, t) for t in map_tags(actor=actor)]
+        self._choice_field("segment").choices = anyone + [
+            (s.pk, s.name) for s in segment_list(actor=actor)
+        ]
 
     def filters(self) -> MapFilters:
         """The validated filters; call after is_valid()."""
@@ -75,6 +82,7 @@ class MapFilterForm(forms.Form):
             tags=tuple(data.get("tag") or ()),
             min_days=data.get("min_days"),
             max_days=data.get("max_days"),
+            segment=data.get("segment"),
         )
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account, Tag
 from fieldcrm.core import geo
+from fieldcrm.crm.segments import segment_accounts
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
 from maps.data import STATUSES, AccountPoint, RegionShape, TerritoryMapData, TerritoryShape
@@ -42,6 +43,7 @@ class MapFilters:
     tags: tuple[str, ...] = ()
     min_days: int | None = None  # not visited for at least this many days (never included)
     max_days: int | None = None  # visited within this many days
+    segment: int | None = None  # a saved segment's accounts (crm.segments)
 
 
 class _X(Func):
@@ -94,6 +96,9 @@ def map_accounts(*, actor: User, filters: MapFilters, now: dt.datetime | None = 
         qs = qs.filter(Q(last_visited_at__isnull=True) | Q(last_visited_at__lte=cutoff))
     if filters.max_days is not None:
         qs = qs.filter(last_visited_at__gte=now - dt.timedelta(days=filters.max_days))
+    if filters.segment is not None:
+        chosen = segment_accounts(actor=actor, segment_id=filters.segment)
+        qs = qs.filter(pk__in=chosen.values("pk"))
     return qs
 
 
