@@ -54,7 +54,7 @@ def phones(browser, live_server, settings):
     def open_phone(**shape) -> Phone:
         """``shape`` overrides the phone's context shape (e.g. its ``timezone_id``)."""
         context = browser.new_context(**{**PHONE, **shape}, device_scale_factor=2)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)
         page = context.new_page()
         phone = Phone(context=context, page=page, base=live_server.url)
         context.on("request", lambda request: phone.requests.append(request.url))
@@ -88,7 +88,7 @@ def laptops(browser, live_server):
         context = browser.new_context(
             viewport={"width": 1280, "height": 900}, timezone_id=timezone_id
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -66,7 +66,7 @@ class Phone:
         self.wait_ready()
         self.wait_synced()
         # The worker must hold the shell before any test goes offline.
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
     def wait_ready(self) -> None:
         self.page.wait_for_function("() => document.documentElement.dataset.ready === '1'")
@@ -75,7 +75,7 @@ class Phone:
         """Successful syncs since the page opened."""
         return int(self.page.locator("#sync-indicator").get_attribute("data-syncs") or 0)
 
-    def wait_synced(self, since: int | None = None, timeout: float = 15_000) -> None:
+    def wait_synced(self, since: int | None = None, timeout: float = 30_000) -> None:
         """Until a sync later than ``since`` has completed and nothing waits in the outbox."""
         self.page.wait_for_function(
             """(since) => {
@@ -95,7 +95,7 @@ class Phone:
     def pending(self) -> int:
         return int(self.page.locator("#pending-count").inner_text())
 
-    def wait_pending(self, count: int, timeout: float = 15_000) -> None:
+    def wait_pending(self, count: int, timeout: float = 30_000) -> None:
         self.page.wait_for_function(
             f"() => document.getElementById('sync-indicator')?.dataset.pending === '{count}'",
             timeout=timeout,
@@ -155,7 +155,7 @@ class Profile:
             **PHONE,
             offline=offline,
         )
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(30_000)
         page = context.pages[0] if context.pages else context.new_page()
         phone = Phone(context=context, page=page, base=self.base)
         page.on("console", lambda msg: record_console(phone, msg))

@@ -100,9 +100,14 @@ class Phone:
             LEDGER["answers"].setdefault(result["op_id"], []).append(result["status"])
         return body["results"]
 
-    def drain(self, batch: int = 100, attempts: int = 50) -> None:
-        """Push the outbox until every item has a per-item answer (only those settle it)."""
-        for _ in range(attempts):
+    def drain(self, batch: int = 100, patience_s: float = 180) -> None:
+        """Push the outbox until every item has a per-item answer (only those settle it).
+
+        A server being restarted (a fault scenario) or slowed by a loaded machine is waited for
+        up to ``patience_s``: a deadline, not a count of tries, so a slow restart is not taken
+        for a lost item. Fifty answered pushes that leave items unsettled are a failure too."""
+        deadline, answered = time.monotonic() + patience_s, 0
+        while time.monotonic() < deadline and answered < 50:
             if not self.outbox:
                 return
             chunk = self.outbox[:batch]
@@ -111,6 +116,7 @@ class Phone:
             except (Transient, OSError):
                 time.sleep(0.2)
                 continue
+            answered += 1
             settled = set()
             for mutation, result in zip(chunk, results, strict=True):
                 assert result["op_id"] == mutation["op_id"]

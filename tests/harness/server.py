@@ -41,7 +41,9 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 180) -> None:
+        # Generous: on a loaded machine (two suites side by side, or other jobs) a --preload
+        # start can take a minute; the wait ends as soon as /healthz answers.
         cmd = [
             PY, "-m", "gunicorn", "fieldcrm.wsgi:application",
             "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
