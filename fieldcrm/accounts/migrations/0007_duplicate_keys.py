@@ -6,14 +6,36 @@ from django.db import migrations, models
 from fieldcrm.accounts import matching
 
 
+BATCH = 5000
+
+
 def fill_keys(apps, schema_editor):
-    """Existing accounts get their keys without a new version: nothing a phone sees changes."""
+    """Existing accounts get their keys without a new version: nothing a phone sees changes.
+
+    The keys are the service's own (``matching``): SQL cannot fold case or spot digits as
+    Python does (casefold's "ß" is "ss", Persian digits are digits), and a key that differed
+    from the service's would hide a duplicate. So the rows are read in primary-key batches and
+    written back with one parameterised UPDATE per batch (``executemany``), only where a key is
+    not empty; at 100,000 accounts the per-row ORM update this replaces took minutes."""
     Account = apps.get_model("accounts", "Account")
-    rows = Account.objects.exclude(email="", phone="").values_list("pk", "email", "phone")
-    for pk, email, phone in rows.iterator(chunk_size=2000):
-        Account.objects.filter(pk=pk).update(
-            email_key=matching.email_key(email), phone_key=matching.phone_key(phone)
-        )
+    connection = schema_editor.connection
+    table = schema_editor.quote_name(Account._meta.db_table)
+    pk = Account._meta.pk  # a UUID: walked in its order, bound as this database stores it
+    update = f"UPDATE {table} SET email_key = %s, phone_key = %s WHERE {pk.column} = %s"
+    rows = Account.objects.exclude(email="", phone="").order_by("pk")
+    batch = list(rows.values_list("pk", "email", "phone")[:BATCH])
+    with connection.cursor() as cursor:
+        while batch:
+            keys = [
+                (matching.email_key(email), matching.phone_key(phone), key)
+                for key, email, phone in batch
+            ]
+            cursor.executemany(
+                update,
+                [(e, p, pk.get_db_prep_value(k, connection)) for e, p, k in keys if e or p],
+            )
+            last = batch[-1][0]
+            batch = list(rows.filter(pk__gt=last).values_list("pk", "email", "phone")[:BATCH])
 
 
 class Migration(migrations.Migration):
@@ -35,6 +57,8 @@ class Migration(migrations.Migration):
             name='phone_key',
             field=models.CharField(blank=True, default='', editable=False, max_length=16),
         ),
+        # Filled before the indexes are built (one index build is cheaper than 100,000 updates).
+        migrations.RunPython(fill_keys, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='account',
             index=models.Index(fields=['email_key'], name='account_email_key'),
@@ -43,5 +67,4 @@ class Migration(migrations.Migration):
             model_name='account',
             index=models.Index(fields=['phone_key'], name='account_phone_key'),
         ),
-        migrations.RunPython(fill_keys, migrations.RunPython.noop),
     ]
