@@ -112,13 +112,28 @@ def sqlite_counts(path: Path, tables: list[str]) -> dict[str, int]:
         }
 
 
-def scratch_counts(source: Path, tables: list[str], *, alias: str = "default") -> dict[str, int]:
-    """Restore the snapshot into a scratch database and count its rows there (then drop it)."""
+def scratch_counts(
+    source: Path,
+    tables: list[str],
+    *,
+    alias: str = "default",
+    values_of: tuple[str, str] | None = None,
+) -> tuple[dict[str, int], list[str]]:
+    """Restore the snapshot into a scratch database and count its rows there (then drop it);
+    with ``values_of`` (table, column), also that column's non-empty values there."""
+
+    def values(rows: Sequence[Any]) -> list[str]:
+        return [r[0] for r in rows if r[0]]
+
     if vendor(alias) == "sqlite":
         with sqlite3.connect(source) as db:
             if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise SnapshotError("the database snapshot fails SQLite's integrity check")
-        return sqlite_counts(source, tables)
+            counts = sqlite_counts(source, tables)
+            if values_of is None or values_of[0] not in counts:
+                return counts, []
+            table, column = values_of
+            return counts, values(db.execute(f'SELECT "{column}" FROM "{table}"').fetchall())
     import psycopg
 
     args, env = _pg_args(alias)
@@ -142,7 +157,10 @@ def scratch_counts(source: Path, tables: list[str], *, alias: str = "default") -
             for table in tables:
                 row = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
                 counts[table] = row[0] if row else 0
-            return counts
+            if values_of is None or values_of[0] not in counts:
+                return counts, []
+            table, column = values_of
+            return counts, values(db.execute(f'SELECT "{column}" FROM "{table}"').fetchall())
     finally:
         with connections[alias].cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
