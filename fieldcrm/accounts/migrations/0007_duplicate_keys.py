@@ -15,25 +15,35 @@ def fill_keys(apps, schema_editor):
     The keys are the service's own (``matching``): SQL cannot fold case or spot digits as
     Python does (casefold's "ß" is "ss", Persian digits are digits), and a key that differed
     from the service's would hide a duplicate. So the rows are read in primary-key batches and
-    written back with one parameterised UPDATE per batch (``executemany``), only where a key is
-    not empty; at 100,000 accounts the per-row ORM update this replaces took minutes."""
+    written back one batch at a time (PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch;
+    SQLite: executemany), only where a key is not empty; at 100,000 accounts the per-row ORM
+    update this replaces took minutes."""
     Account = apps.get_model("accounts", "Account")
     connection = schema_editor.connection
     table = schema_editor.quote_name(Account._meta.db_table)
     pk = Account._meta.pk  # a UUID: walked in its order, bound as this database stores it
-    update = f"UPDATE {table} SET email_key = %s, phone_key = %s WHERE {pk.column} = %s"
     rows = Account.objects.exclude(email="", phone="").order_by("pk")
     batch = list(rows.values_list("pk", "email", "phone")[:BATCH])
     with connection.cursor() as cursor:
         while batch:
             keys = [
-                (matching.email_key(email), matching.phone_key(phone), key)
-                for key, email, phone in batch
+                (pk.get_db_prep_value(k, connection), matching.email_key(e), matching.phone_key(p))
+                for k, e, p in batch
             ]
-            cursor.executemany(
-                update,
-                [(e, p, pk.get_db_prep_value(k, connection)) for e, p, k in keys if e or p],
-            )
+            keys = [k for k in keys if k[1] or k[2]]
+            if keys and connection.vendor == "postgresql":
+                # One statement per batch (executemany would be a round trip per row).
+                values = ", ".join(["(%s::uuid, %s, %s)"] * len(keys))
+                cursor.execute(
+                    f"UPDATE {table} AS a SET email_key = v.e, phone_key = v.p "
+                    f"FROM (VALUES {values}) AS v(id, e, p) WHERE a.{pk.column} = v.id",
+                    [x for k in keys for x in k],
+                )
+            elif keys:  # SQLite: executemany runs in the library, without round trips
+                cursor.executemany(
+                    f"UPDATE {table} SET email_key = %s, phone_key = %s WHERE {pk.column} = %s",
+                    [(e, p, key) for key, e, p in keys],
+                )
             last = batch[-1][0]
             batch = list(rows.filter(pk__gt=last).values_list("pk", "email", "phone")[:BATCH])
 
