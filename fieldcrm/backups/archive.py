@@ -70,7 +70,7 @@ def write(
                 with f:
                     info = tar.gettarinfo(arcname=name, fileobj=f)
                     reader = _Hashing(f)
-                    tar.addfile(info, reader)  # type: ignore[arg-type]  # read() is enough
+                    tar.addfile(info, reader)
                     digests[name] = reader.digest.hexdigest()
             manifest = {**manifest, "sha256": digests}
             _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())

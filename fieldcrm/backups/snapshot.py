@@ -152,15 +152,15 @@ def scratch_counts(
         with psycopg.connect(
             dbname=name, host=settings.get("HOST") or None, port=settings.get("PORT") or None,
             user=settings.get("USER") or None, password=settings.get("PASSWORD") or None,
-        ) as db:  # fmt: skip
+        ) as pg:  # fmt: skip
             counts = {}
             for table in tables:
-                row = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+                row = pg.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
                 counts[table] = row[0] if row else 0
             if values_of is None or values_of[0] not in counts:
                 return counts, []
             table, column = values_of
-            return counts, values(db.execute(f'SELECT "{column}" FROM "{table}"').fetchall())
+            return counts, values(pg.execute(f'SELECT "{column}" FROM "{table}"').fetchall())
     finally:
         with connections[alias].cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")

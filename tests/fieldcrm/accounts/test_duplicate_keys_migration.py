@@ -8,7 +8,6 @@ migration's own function runs on the database, and every key equals ``matching``
 import importlib
 from types import SimpleNamespace
 
-import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 

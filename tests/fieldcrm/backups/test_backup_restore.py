@@ -10,9 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from fieldcrm.attachments.models import Attachment
-
 from fieldcrm.accounts.models import Account
+from fieldcrm.attachments.models import Attachment
 from fieldcrm.backups import archive, services
 from fieldcrm.core.models import SyncEpoch, sync_epoch
 from fieldcrm.users.models import User
