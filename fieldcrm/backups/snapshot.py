@@ -92,11 +92,21 @@ def dump(
                 cursor.execute(f"SELECT COUNT(*) FROM {connections[alias].ops.quote_name(table)}")
                 counts[table] = cursor.fetchone()[0]
             args, env = _pg_args(alias)
-            command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner",
+            command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--verbose",
                        f"--snapshot={snapshot_id}", "--file", str(target)]  # fmt: skip
-            done = subprocess.run([*command, *args], env=env, capture_output=True, text=True)
-        if done.returncode:
-            raise SnapshotError(done.stderr.strip())
+            # --verbose names each table as it is dumped: that is the progress shown.
+            with subprocess.Popen(
+                [*command, *args], env=env, stderr=subprocess.PIPE, text=True
+            ) as dumping:
+                assert dumping.stderr is not None
+                said = []
+                for line in dumping.stderr:
+                    said.append(line.rstrip())
+                    if "dumping contents of table" in line:
+                        dumped = line.split("table", 1)[1].strip().strip('"')
+                        progress(f"database: {dumped}")
+        if dumping.returncode:
+            raise SnapshotError("\n".join(said[-20:]))
         progress("database dumped")
         return "database.pgdump", counts
     raise SnapshotError(f"unsupported database: {vendor(alias)}")

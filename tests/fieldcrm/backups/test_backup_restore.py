@@ -113,6 +113,9 @@ def test_the_commands_back_up_verify_keep_the_newest_and_restore(installation, t
         call_command("backup", "--verify", "--keep", "2", "--passphrase-file", str(secret_file))
     out = capsys.readouterr().out
     assert "verified:" in out and "removed" in out
+    # Progress: the database's (pages copied, or each table dumped), then what was sealed.
+    assert ("database: public.accounts_account" in out) or ("pages" in out)
+    assert "uploads" in out and "uploaded files" in out
     archives = sorted((tmp_path / "backups").glob("*.fcbackup"))
     assert len(archives) == 2
     call_command("restore", str(archives[-1]), "--check", "--passphrase-file", str(secret_file))
