@@ -10,13 +10,14 @@ each per account) written through that release's models, then `migrate` to the c
 timing each migration (from Django's own "apply start"/"apply success" callbacks). Printed:
 the migrations that took at least 0.5 s at some size, and the whole upgrade.
 
-Measured 2026-12-01, `--accounts 100000 --backend both`, on the shared 2-core machine under a
-load average of 14-16 (other agents' suites and benches): the whole upgrade 1,251 s on
-SpatiaLite, 233 s on PostGIS; accounts.0007_duplicate_keys 441 s / 142 s (one UPDATE per
-account), search.0002_backend_index 412 s / 80 s, visits.0006_clock_skew 56 s / 0.1 s (SQLite
-rebuilds the table), every other migration 3-28 s / under 1 s (SQLite: Django's whole-database
-PRAGMA foreign_key_check after each). Seeding (not part of it) 911 s / 611 s. The README has
-the table. 1,000,000 accounts was not run: at that load it would not have finished in time.
+Measured 2026-12-01 on the shared 2-core machine, other agents' suites running (the load
+average in brackets), after accounts.0007 became batched and search.0002 builds its index
+after its rows. The whole upgrade: SpatiaLite 100,000 71 s (2-14), PostGIS 100,000 140 s
+(13-15), PostGIS 1,000,000 461 s (6-17). accounts.0007_duplicate_keys 13 s / 52 s / 142 s,
+search.0002_backend_index 29 s / 81 s / 306 s, every other migration under 6 s. Seeding (not
+part of it) 85 s / 242 s / 1,647 s. The previous code's one UPDATE per account, same bench,
+same hour, PostGIS 100,000: 165 s for accounts.0007 (208 s the whole upgrade). SpatiaLite at
+1,000,000 was not run in the time we had. The README has the table.
 """
 
 from __future__ import annotations

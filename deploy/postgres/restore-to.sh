@@ -7,10 +7,16 @@
 #   DATA    the new data directory: absent or empty (stop the server; move the damaged one aside)
 #   TARGET  a time, '2026-12-01 14:05:00+00' (recovery_target_time: every transaction committed
 #           up to it is kept, none after), or lsn:0/3000060 (recovery_target_lsn)
+# The base backup and the segments are sealed (seal.sh): the backup passphrase is needed here
+# (FIELDCRM_BACKUP_PASSPHRASE_FILE or FIELDCRM_BACKUP_PASSPHRASE) and in the environment of
+# the PostgreSQL that recovers (its restore_command decrypts each segment; with
+# FIELDCRM_BACKUP_PASSPHRASE_FILE set here, restore_command names that file itself).
 # Then start PostgreSQL on DATA (as its usual user); it promotes itself at the target and
 # starts a new timeline, archived beside the old one (WAL file names carry the timeline).
 set -eu
 base=$1 wal=$2 data=$3 target=$4
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$here/seal.sh" ]; then seal="$here/seal.sh"; else seal=$(command -v fieldcrm-seal); fi
 if [ -d "$data" ] && [ -n "$(ls -A "$data")" ]; then
   echo "restore-to: $data is not empty; move it aside first" >&2
   exit 2
@@ -21,11 +27,31 @@ case "$target" in
 esac
 mkdir -p "$data"
 chmod 0700 "$data"
-tar -xzf "$base/base.tar.gz" -C "$data"
-[ -f "$base/pg_wal.tar.gz" ] && tar -xzf "$base/pg_wal.tar.gz" -C "$data/pg_wal"
+# One tar into one folder; a sealed one is decrypted on the way (sh has no pipefail: a failed
+# decryption is noted in a file and fails the restore, whatever tar made of its output).
+unpack() {
+  if [ -f "$1.gpg" ]; then
+    failed="$data/.restore-to-failed"
+    untar=0
+    { "$seal" decrypt <"$1.gpg" || echo "$1.gpg" >"$failed"; } | tar -xz -C "$2" || untar=$?
+    if [ -f "$failed" ]; then
+      echo "restore-to: cannot decrypt $(cat "$failed") (wrong passphrase, or damaged)" >&2
+      exit 3
+    fi
+    [ "$untar" = 0 ] || exit "$untar"
+  elif [ -f "$1" ]; then
+    tar -xzf "$1" -C "$2"  # a base backup from before they were sealed
+  fi
+}
+unpack "$base/base.tar.gz" "$data"
+unpack "$base/pg_wal.tar.gz" "$data/pg_wal"
+passfile=
+if [ -n "${FIELDCRM_BACKUP_PASSPHRASE_FILE:-}" ]; then
+  passfile="FIELDCRM_BACKUP_PASSPHRASE_FILE=\"$FIELDCRM_BACKUP_PASSPHRASE_FILE\" "
+fi
 cat >> "$data/postgresql.auto.conf" <<CONF
 # restore-to.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)
-restore_command = 'cp "$wal/%f" "%p"'
+restore_command = '$passfile"$seal" fetch "$wal" "%f" "%p"'
 $goal
 recovery_target_action = 'promote'
 CONF

@@ -20,7 +20,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyrage
 
@@ -40,19 +40,40 @@ def sha256(path: Path) -> str:
 
 
 def write(
-    path: Path, *, passphrase: str, members: dict[str, Path], manifest: dict[str, Any]
-) -> None:
-    """Write the archive at ``path`` (atomically: a half-written archive never has its name)."""
+    path: Path,
+    *,
+    passphrase: str,
+    members: dict[str, Path],
+    manifest: dict[str, Any],
+    optional: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Write the archive at ``path`` (atomically: a half-written archive never has its name).
+
+    Each member is read once, into the payload, and its SHA-256 taken on the way (a large
+    file is never held in memory); the manifest, with those checksums, is the payload's last
+    member. A member named in ``optional`` that is gone by the time it is read (an uploaded
+    file deleted meanwhile) is left out. Returns the manifest as written."""
     if not passphrase:
         raise ArchiveError("a passphrase is required")
-    manifest = {**manifest, "sha256": {name: sha256(p) for name, p in members.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
+    digests: dict[str, str] = {}
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as tmp:
         payload = Path(tmp) / "payload.tar.gz"
         with tarfile.open(payload, "w:gz", compresslevel=6) as tar:
-            _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
             for name, source in sorted(members.items()):
-                tar.add(source, arcname=name, recursive=False)
+                try:
+                    f = source.open("rb")
+                except FileNotFoundError:
+                    if name in optional:
+                        continue
+                    raise
+                with f:
+                    info = tar.gettarinfo(arcname=name, fileobj=f)
+                    reader = _Hashing(f)
+                    tar.addfile(info, reader)
+                    digests[name] = reader.digest.hexdigest()
+            manifest = {**manifest, "sha256": digests}
+            _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
         identity = pyrage.x25519.Identity.generate()
         sealed = Path(tmp) / "payload.age"
         with payload.open("rb") as src, sealed.open("wb") as dst:
@@ -65,6 +86,20 @@ def write(
             )
             outer.add(sealed, arcname="payload.age")
         partial.replace(path)
+    return manifest
+
+
+class _Hashing:
+    """A file read through, its SHA-256 taken as tarfile copies it."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.f.read(size)
+        self.digest.update(block)
+        return block
 
 
 @dataclass

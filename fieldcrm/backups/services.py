@@ -1,8 +1,9 @@
 """Backups an administrator can trust: make one while the app runs, verify it, restore it.
 
 What an archive holds: the database (a consistent snapshot), the installation's files (the
-generated secret key and anything under ``var/keys/``, e.g. push keys) and a manifest (format,
-time, the database's vendor and migration state, rows per table, a checksum per member).
+generated secret key and anything under ``var/keys/``, e.g. push keys), the uploaded files
+(every file under MEDIA_ROOT: attachments) and a manifest (format, time, the database's vendor
+and migration state, rows per table, a checksum per member).
 """
 
 from __future__ import annotations
@@ -44,6 +45,26 @@ def _files() -> dict[str, Path]:
     return found
 
 
+MEDIA = "files/media/"
+# The rows that name an uploaded file: each must find its file in the archive.
+FILE_COLUMNS = ("attachments_attachment", "file")
+
+
+def _media() -> dict[str, Path]:
+    """Every file under MEDIA_ROOT (where Django's default storage keeps uploads), listed
+    *after* the database snapshot: an upload writes its bytes before its row and a deletion
+    removes them after its row, so every row of the snapshot finds its file here (one
+    uploaded since is archived too, without a row: the restore leaves no such orphan)."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return {}
+    return {
+        f"{MEDIA}{p.relative_to(root).as_posix()}": p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
 def _migrations() -> dict[str, list[str]]:
     applied: dict[str, list[str]] = {}
     for app, name in MigrationRecorder(connections["default"]).applied_migrations():
@@ -62,16 +83,22 @@ def backup_create(
     with tempfile.TemporaryDirectory(prefix="fieldcrm-backup-") as tmp:
         db_file = Path(tmp) / "database"
         name, counts = snapshot.dump(db_file, progress=progress)
-        members = {name: db_file, **_files()}
+        files, media = _files(), _media()
+        members = {name: db_file, **files, **media}
         manifest = {
             "created_at": now.isoformat(),
             "database": {"vendor": snapshot.vendor(), "file": name, "counts": counts},
             "migrations": _migrations(),
-            "files": sorted(n for n in members if n.startswith("files/")),
+            "files": sorted(files),
         }
-        progress("encrypting")
-        archive.write(path, passphrase=passphrase, members=members, manifest=manifest)
-    progress(f"written {path} ({path.stat().st_size:,} bytes)")
+        progress(f"encrypting the database, {len(files)} key files and {len(media)} uploads")
+        # An upload deleted since it was listed is left out (its row is not in the snapshot).
+        written = archive.write(
+            path, passphrase=passphrase, members=members, manifest=manifest,
+            optional=frozenset(media),
+        )  # fmt: skip
+    uploads = sum(n.startswith(MEDIA) for n in written["sha256"])
+    progress(f"written {path} ({path.stat().st_size:,} bytes, {uploads} uploaded files)")
     return path
 
 
@@ -87,12 +114,24 @@ def backup_verify(*, path: Path, passphrase: str, progress: Progress = print) ->
             )
         progress("checksums match; restoring into a scratch database")
         expected: dict[str, int] = db["counts"]
-        got = snapshot.scratch_counts(opened.member(db["file"]), sorted(expected))
+        got, named = snapshot.scratch_counts(
+            opened.member(db["file"]), sorted(expected), values_of=FILE_COLUMNS
+        )
         differ = {t: (n, got.get(t)) for t, n in expected.items() if got.get(t) != n}
         if differ:
             raise archive.ArchiveError(f"row counts differ (expected, restored): {differ}")
-        progress(f"verified: {len(expected)} tables, {sum(expected.values()):,} rows")
-        return {"created_at": opened.manifest["created_at"], "counts": expected}
+        uploads = {n.removeprefix(MEDIA) for n in opened.manifest["sha256"] if n.startswith(MEDIA)}
+        missing = sorted(set(named) - uploads)
+        if missing:
+            raise archive.ArchiveError(
+                f"{len(missing)} attachment rows name a file the archive lacks: {missing[:5]}"
+            )
+        progress(
+            f"verified: {len(expected)} tables, {sum(expected.values()):,} rows, "
+            f"{len(uploads)} uploaded files (every attachment's file among them)"
+        )
+        return {"created_at": opened.manifest["created_at"], "counts": expected,
+                "uploads": len(uploads)}  # fmt: skip
 
 
 def _is_empty() -> bool:
@@ -118,6 +157,8 @@ def backup_restore(
             raise archive.ArchiveError(
                 f"the archive holds a {db['vendor']} database; this one is {snapshot.vendor()}"
             )
+        # The uploads first: the restored rows never name a file that is not there yet.
+        uploads = _put_back_media(opened)
         # Without its epoch row: the restored database starts a new sync epoch (the first
         # reader makes it, below if no phone came first), so phones know to send again what
         # they had sent since the backup and to pull from zero.
@@ -125,6 +166,9 @@ def backup_restore(
             opened.member(db["file"]), progress=progress,
             without_rows_of=[SyncEpoch._meta.db_table],
         )  # fmt: skip
+        # Files uploaded after the backup: their rows are gone with the database, so are they.
+        gone = _remove_media_except(uploads)
+        progress(f"uploaded files: {len(uploads)} restored, {gone} from after the backup removed")
         var = Path(settings.VAR_DIR)
         for name in opened.manifest["files"]:
             target = var / Path(name).relative_to("files/var")
@@ -134,6 +178,38 @@ def backup_restore(
     now, epoch = _start_after_restore(progress)
     return {"created_at": opened.manifest["created_at"], "restored_at": now.isoformat(),
             "counts": db["counts"], "epoch": epoch}  # fmt: skip
+
+
+def _media_target(name: str) -> Path:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / name.removeprefix(MEDIA)).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise archive.ArchiveError(f"an uploaded file outside the media folder: {name}")
+    return target
+
+
+def _put_back_media(opened: archive.Opened) -> set[Path]:
+    """Copy the archive's uploads into MEDIA_ROOT (their checksums were checked on opening)."""
+    names = [n for n in opened.manifest["sha256"] if n.startswith(MEDIA)]
+    targets = {n: _media_target(n) for n in names}  # all checked before any is written
+    for name, target in targets.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.restoring")
+        shutil.copyfile(opened.member(name), partial)
+        partial.replace(target)
+    return set(targets.values())
+
+
+def _remove_media_except(keep: set[Path]) -> int:
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return 0
+    gone = 0
+    for path in sorted(root.rglob("*")):
+        if (path.is_file() or path.is_symlink()) and path.resolve() not in keep:
+            path.unlink()
+            gone += 1
+    return gone
 
 
 def _start_after_restore(progress: Progress) -> tuple[Any, str]:

@@ -92,11 +92,21 @@ def dump(
                 cursor.execute(f"SELECT COUNT(*) FROM {connections[alias].ops.quote_name(table)}")
                 counts[table] = cursor.fetchone()[0]
             args, env = _pg_args(alias)
-            command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner",
+            command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--verbose",
                        f"--snapshot={snapshot_id}", "--file", str(target)]  # fmt: skip
-            done = subprocess.run([*command, *args], env=env, capture_output=True, text=True)
-        if done.returncode:
-            raise SnapshotError(done.stderr.strip())
+            # --verbose names each table as it is dumped: that is the progress shown.
+            with subprocess.Popen(
+                [*command, *args], env=env, stderr=subprocess.PIPE, text=True
+            ) as dumping:
+                assert dumping.stderr is not None
+                said = []
+                for line in dumping.stderr:
+                    said.append(line.rstrip())
+                    if "dumping contents of table" in line:
+                        dumped = line.split("table", 1)[1].strip().strip('"')
+                        progress(f"database: {dumped}")
+        if dumping.returncode:
+            raise SnapshotError("\n".join(said[-20:]))
         progress("database dumped")
         return "database.pgdump", counts
     raise SnapshotError(f"unsupported database: {vendor(alias)}")
@@ -112,13 +122,28 @@ def sqlite_counts(path: Path, tables: list[str]) -> dict[str, int]:
         }
 
 
-def scratch_counts(source: Path, tables: list[str], *, alias: str = "default") -> dict[str, int]:
-    """Restore the snapshot into a scratch database and count its rows there (then drop it)."""
+def scratch_counts(
+    source: Path,
+    tables: list[str],
+    *,
+    alias: str = "default",
+    values_of: tuple[str, str] | None = None,
+) -> tuple[dict[str, int], list[str]]:
+    """Restore the snapshot into a scratch database and count its rows there (then drop it);
+    with ``values_of`` (table, column), also that column's non-empty values there."""
+
+    def values(rows: Sequence[Any]) -> list[str]:
+        return [r[0] for r in rows if r[0]]
+
     if vendor(alias) == "sqlite":
         with sqlite3.connect(source) as db:
             if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise SnapshotError("the database snapshot fails SQLite's integrity check")
-        return sqlite_counts(source, tables)
+            counts = sqlite_counts(source, tables)
+            if values_of is None or values_of[0] not in counts:
+                return counts, []
+            table, column = values_of
+            return counts, values(db.execute(f'SELECT "{column}" FROM "{table}"').fetchall())
     import psycopg
 
     args, env = _pg_args(alias)
@@ -137,12 +162,15 @@ def scratch_counts(source: Path, tables: list[str], *, alias: str = "default") -
         with psycopg.connect(
             dbname=name, host=settings.get("HOST") or None, port=settings.get("PORT") or None,
             user=settings.get("USER") or None, password=settings.get("PASSWORD") or None,
-        ) as db:  # fmt: skip
+        ) as pg:  # fmt: skip
             counts = {}
             for table in tables:
-                row = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+                row = pg.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
                 counts[table] = row[0] if row else 0
-            return counts
+            if values_of is None or values_of[0] not in counts:
+                return counts, []
+            table, column = values_of
+            return counts, values(pg.execute(f'SELECT "{column}" FROM "{table}"').fetchall())
     finally:
         with connections[alias].cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")

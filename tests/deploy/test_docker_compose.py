@@ -114,7 +114,7 @@ def test_the_primary_archives_its_wal_into_the_backups_volume_with_the_tested_sc
     assert archive, postgis["command"]
     mounts = {m.split(":")[1]: m.split(":")[0] for m in postgis["volumes"]}
     assert mounts[f"/usr/local/bin/{archive.group(1)}"] == "./deploy/postgres/archive-wal.sh"
-    for tool in ("base-backup", "restore-to"):
+    for tool in ("base-backup", "restore-to", "seal"):
         assert mounts[f"/usr/local/bin/fieldcrm-{tool}"] == f"./deploy/postgres/{tool}.sh"
     backups = COMPOSE["services"]["worker"]["environment"]["FIELDCRM_BACKUP_DIR"]
     assert archive.group(2).startswith(backups + "/") and mounts[backups] == "backups"
@@ -122,7 +122,9 @@ def test_the_primary_archives_its_wal_into_the_backups_volume_with_the_tested_sc
         archive.group(2) in postgis["entrypoint"]
         and "docker-entrypoint.sh" in postgis["entrypoint"]
     )  # made postgres's before the image's own entrypoint starts the server
-    for script in ("archive-wal.sh", "base-backup.sh", "restore-to.sh"):
+    # Base backups and segments are sealed with the backups' passphrase (seal.sh).
+    assert "FIELDCRM_BACKUP_PASSPHRASE" in postgis["environment"]
+    for script in ("archive-wal.sh", "base-backup.sh", "restore-to.sh", "seal.sh"):
         assert os.access(ROOT / "deploy" / "postgres" / script, os.X_OK), script
 
 

@@ -3,6 +3,8 @@
 on a real throwaway cluster run as the ``postgres`` user: archive its WAL, take a base
 backup, commit rows, note a time and an LSN, commit more, then recover copies of the base
 backup to each target and check that what was committed before it is there and nothing after.
+The base backups and the archived segments are sealed with the backup passphrase (seal.sh):
+no file under the backup folder holds the rows in plain, and a wrong passphrase recovers nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Primary:
     base: Path  # the base backup taken before any row was written
     time_target: str
     lsn_target: str
+    passphrase: Path  # the backup passphrase's file (readable by postgres only)
 
 
 def _sql(port: int, statement: str, dbname: str = "fieldcrm") -> list[tuple]:
@@ -49,13 +52,22 @@ def _sql(port: int, statement: str, dbname: str = "fieldcrm") -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
-def _run_as_postgres(*args: str, port: int | None = None) -> str:
+PASSPHRASE = "correct horse battery staple"
+MARK = "pitr-plain-marker"  # a value the rows hold: it must not appear in any backup file
+
+
+def _run_as_postgres(
+    *args: str, port: int | None = None, passphrase: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PG_BIN": str(PG_BIN)}
+    env.pop("FIELDCRM_BACKUP_PASSPHRASE", None)
+    if passphrase is not None:
+        env["FIELDCRM_BACKUP_PASSPHRASE_FILE"] = str(passphrase)
     if port is not None:  # libpq's PG* for the base backup
         env |= {"PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "postgres"}
     done = subprocess.run(as_owner(list(args)), env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert done.returncode == 0 or not check, done.stderr
+    return done
 
 
 def _wait(condition, what: str, timeout: float = 60) -> None:
@@ -73,15 +85,25 @@ def primary() -> Iterator[Primary]:
     with cluster_with_files("fieldcrm") as (url, root, data):
         port = int(url.rsplit(":", 1)[1].split("/")[0])
         wal = root / "wal"
-        # As the README says, with this checkout's script (the compose file mounts the same).
-        command = f"{SCRIPTS / 'archive-wal.sh'} %p %f {wal}"
+        passphrase = root / "backup-passphrase.txt"
+        passphrase.write_text(PASSPHRASE + "\n")
+        passphrase.chmod(0o600)
+        shutil.chown(passphrase, "postgres", "postgres") if os.geteuid() == 0 else None
+        # As the README says, with this checkout's script (the compose file mounts the same);
+        # the passphrase's file named in the command, as outside the compose file.
+        command = (
+            f"FIELDCRM_BACKUP_PASSPHRASE_FILE={passphrase} {SCRIPTS / 'archive-wal.sh'} %p %f {wal}"
+        )
         _sql(port, "ALTER SYSTEM SET archive_mode = 'on'")
         _sql(port, f"ALTER SYSTEM SET archive_command = '{command}'")
         stop_server(data)  # archive_mode takes a restart
         start_server(data, root, port, root / "server.log")
-        out = _run_as_postgres(str(SCRIPTS / "base-backup.sh"), str(root), "2", port=port)
+        out = _run_as_postgres(
+            str(SCRIPTS / "base-backup.sh"), str(root), "2", port=port, passphrase=passphrase
+        ).stdout
         base = Path(out.split()[0])
         _sql(port, "CREATE TABLE ledger (id int PRIMARY KEY, note text)")
+        _sql(port, f"CREATE TABLE plain AS SELECT '{MARK}'::text AS v")
         _sql(port, "INSERT INTO ledger VALUES (1, 'before'), (2, 'before')")
         _sql(port, "INSERT INTO ledger VALUES (3, 'before')")
         # The targets: after the last "before" commit, before the first "after" one.
@@ -92,8 +114,8 @@ def primary() -> Iterator[Primary]:
         _sql(port, "DELETE FROM ledger WHERE id = 2")
         # Close the segment so it is archived, and wait for the archiver to have it.
         segment = _sql(port, "SELECT pg_walfile_name(pg_switch_wal())")[0][0]
-        _wait(lambda: (wal / segment).exists(), f"archiving {segment}")
-        yield Primary(port, root, base, time_target, lsn_target)
+        _wait(lambda: (wal / f"{segment}.gpg").exists(), f"archiving {segment}")
+        yield Primary(port, root, base, time_target, lsn_target, passphrase)
 
 
 def _recover(primary: Primary, target: str, name: str) -> int:
@@ -101,7 +123,7 @@ def _recover(primary: Primary, target: str, name: str) -> int:
     data = primary.root / name
     _run_as_postgres(
         str(SCRIPTS / "restore-to.sh"), str(primary.base), str(primary.root / "wal"), str(data),
-        target,
+        target, passphrase=primary.passphrase,
     )  # fmt: skip
     # The recovered copies of this test must not archive their new timelines into the archive
     # the next recovery reads (in production the one recovered server does, on timeline 2).
@@ -152,24 +174,62 @@ def test_restore_to_refuses_a_data_directory_that_holds_something(primary, tmp_p
     assert done.returncode == 2 and "not empty" in done.stderr
 
 
+def test_base_backups_and_segments_are_sealed(primary):
+    files = [p for p in (primary.root / "base").rglob("*") if p.is_file()]
+    files += [p for p in (primary.root / "wal").iterdir() if p.is_file()]
+    names = {p.name for p in files}
+    assert {"base.tar.gz.gpg", "pg_wal.tar.gz.gpg", "START_WAL"} <= names
+    assert not {"base.tar.gz", "pg_wal.tar.gz"} & names
+    assert all(p.name.endswith(".gpg") for p in (primary.root / "wal").iterdir())
+    # The rows are in the segments (the recoveries above bring them back), sealed: gzip or
+    # not, no file shows them in plain.
+    for path in files:
+        assert MARK.encode() not in path.read_bytes(), path
+    # ... and they are there, under the seal.
+    env = {**os.environ, "FIELDCRM_BACKUP_PASSPHRASE_FILE": str(primary.passphrase)}
+    opened = [
+        subprocess.run([SCRIPTS / "seal.sh", "decrypt"], stdin=p.open("rb"), env=env,
+                       capture_output=True, check=True).stdout
+        for p in (primary.root / "wal").iterdir()
+    ]  # fmt: skip
+    assert any(MARK.encode() in plain for plain in opened)
+
+
+def test_a_wrong_passphrase_recovers_nothing(primary):
+    wrong = primary.root / "wrong-passphrase.txt"
+    wrong.write_text("not the passphrase\n")
+    shutil.chown(wrong, "postgres", "postgres") if os.geteuid() == 0 else None
+    data = primary.root / "recovered-wrong"
+    done = _run_as_postgres(
+        str(SCRIPTS / "restore-to.sh"), str(primary.base), str(primary.root / "wal"), str(data),
+        primary.time_target, passphrase=wrong, check=False,
+    )  # fmt: skip
+    assert done.returncode == 3 and "cannot decrypt" in done.stderr
+
+
 def test_base_backups_keep_the_newest_and_the_wal_they_need(primary):
     # (runs last: it removes the base backup the recoveries above start from)
     _sql(primary.port, "INSERT INTO ledger SELECT max(id) + 1, 'more' FROM ledger")
     segment = _sql(primary.port, "SELECT pg_walfile_name(pg_switch_wal())")[0][0]
-    _wait(lambda: (primary.root / "wal" / segment).exists(), f"archiving {segment}")
+    _wait(lambda: (primary.root / "wal" / f"{segment}.gpg").exists(), f"archiving {segment}")
     time.sleep(1.1)  # base backups are named by the second
-    _run_as_postgres(str(SCRIPTS / "base-backup.sh"), str(primary.root), "1", port=primary.port)
+    _run_as_postgres(
+        str(SCRIPTS / "base-backup.sh"), str(primary.root), "1", port=primary.port,
+        passphrase=primary.passphrase,
+    )  # fmt: skip
     kept = sorted(p.name for p in (primary.root / "base").iterdir())
     assert len(kept) == 1 and primary.base.name not in kept
     # The WAL before the oldest kept base backup's start is gone; from it on, all there.
-    label = subprocess.run(
-        ["tar", "-xzOf", str(primary.root / "base" / kept[0] / "base.tar.gz"), "backup_label"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    first = label.split("(file ")[1].split(")")[0]
+    kept_base = primary.root / "base" / kept[0]
+    first = (kept_base / "START_WAL").read_text().strip()
+    decrypted = subprocess.run(
+        f"{SCRIPTS / 'seal.sh'} decrypt < {kept_base / 'base.tar.gz.gpg'} | tar -xzO backup_label",
+        shell=True, env={**os.environ, "FIELDCRM_BACKUP_PASSPHRASE_FILE": str(primary.passphrase)},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"(file {first})" in decrypted
     segments = sorted(
-        p.name for p in (primary.root / "wal").iterdir() if len(p.name) == 24 and "." not in p.name
-    )
+        p.name.removesuffix(".gpg") for p in (primary.root / "wal").iterdir()
+        if len(p.name) == 28 and p.name.endswith(".gpg")
+    )  # fmt: skip
     assert segments and segments[0] >= first

@@ -6,10 +6,12 @@ import tarfile
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from fieldcrm.accounts.models import Account
+from fieldcrm.attachments.models import Attachment
 from fieldcrm.backups import archive, services
 from fieldcrm.core.models import SyncEpoch, sync_epoch
 from fieldcrm.users.models import User
@@ -24,6 +26,7 @@ SECRET = "correct horse battery staple"
 @pytest.fixture
 def installation(world, settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.FIELDCRM_BACKUP_DIR = tmp_path / "backups"
     (settings.VAR_DIR / "keys").mkdir(parents=True)
     (settings.VAR_DIR / "secret-key.txt").write_text("the-installation-secret")
@@ -110,6 +113,9 @@ def test_the_commands_back_up_verify_keep_the_newest_and_restore(installation, t
         call_command("backup", "--verify", "--keep", "2", "--passphrase-file", str(secret_file))
     out = capsys.readouterr().out
     assert "verified:" in out and "removed" in out
+    # Progress: the database's (pages copied, or each table dumped), then what was sealed.
+    assert ("database: public.accounts_account" in out) or ("pages" in out)
+    assert "uploads" in out and "uploaded files" in out
     archives = sorted((tmp_path / "backups").glob("*.fcbackup"))
     assert len(archives) == 2
     call_command("restore", str(archives[-1]), "--check", "--passphrase-file", str(secret_file))
@@ -134,3 +140,62 @@ def test_after_a_point_in_time_recovery_restore_recovered_starts_a_new_epoch(ins
         call_command("restore", "somefile", "--recovered")
     with pytest.raises(CommandError, match="name the archive"):
         call_command("restore")
+
+
+PDF = b"%PDF-1.7\n%an offer, kept across the restore\n"
+
+
+def _upload(world, account, name: str, content: bytes) -> int:
+    client = Client()
+    client.force_login(world.rep1)
+    response = client.post("/api/v1/attachments", {
+        "record_type": "account", "record_id": str(account.pk),
+        "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
+    })  # fmt: skip
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def _download(world, attachment_id: int) -> tuple[int, bytes]:
+    client = Client()  # a new login: the restore ended every session
+    client.force_login(world.manager)
+    response = client.get(f"/api/v1/attachments/{attachment_id}/download")
+    body = b"".join(response.streaming_content) if response.status_code == 200 else b""
+    return response.status_code, body
+
+
+def _media_files(settings) -> list[str]:
+    return sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+
+
+def test_uploaded_files_are_archived_checked_and_restored_with_their_rows(
+    installation, world, settings
+):
+    kept = _upload(world, installation[0], "offer.pdf", PDF)
+    path = services.backup_create(passphrase=SECRET, progress=lambda _m: None)
+    with tarfile.open(path) as outer:  # sealed like the rest
+        assert b"an offer" not in outer.extractfile("payload.age").read()
+    report = services.backup_verify(path=path, passphrase=SECRET, progress=lambda _m: None)
+    assert report["uploads"] == 1
+
+    after = _upload(world, installation[1], "later.pdf", PDF + b"later\n")
+    assert len(_media_files(settings)) == 2
+    # The kept file damaged on disk, as by a disk fault: the restore brings its bytes back.
+    stored = Attachment.objects.get(pk=kept).file.name
+    (settings.MEDIA_ROOT / stored).write_bytes(b"garbage")
+    services.backup_restore(path=path, passphrase=SECRET, force=True, progress=lambda _m: None)
+
+    assert _download(world, kept) == (200, PDF)
+    # Uploaded after the backup: its row is gone with the database, its file with it.
+    assert not Attachment.objects.filter(pk=after).exists()
+    assert _download(world, after)[0] == 404
+    assert _media_files(settings) == [stored.rsplit("/", 1)[-1]]
+
+
+def test_verify_refuses_an_archive_whose_attachment_lacks_its_file(installation, world, settings):
+    attachment = _upload(world, installation[0], "offer.pdf", PDF)
+    # The file gone behind the app's back (not through it, which would remove the row first).
+    (settings.MEDIA_ROOT / Attachment.objects.get(pk=attachment).file.name).unlink()
+    path = services.backup_create(passphrase=SECRET, progress=lambda _m: None)
+    with pytest.raises(archive.ArchiveError, match="attachment rows name a file"):
+        services.backup_verify(path=path, passphrase=SECRET, progress=lambda _m: None)
