@@ -85,9 +85,16 @@ CRM_CATALOG = tuple(
 
 # The settings pages, all under the one "Settings" link.
 SETTINGS = (
-    "crm_settings:", "automation:rules", "automation:rule", "automation:rule_from_template",
-    "automation:webhooks", "automation:webhook", "automation:replay", "documents:templates",
-    "documents:template", "documents:template_preview",
+    "crm_settings:",
+    "automation:rules",
+    "automation:rule",
+    "automation:rule_from_template",
+    "automation:webhooks",
+    "automation:webhook",
+    "automation:replay",
+    "documents:templates",
+    "documents:template",
+    "documents:template_preview",
 )
 
 ENTRIES: tuple[Entry, ...] = (

@@ -35,17 +35,21 @@ class CustomFieldForm(forms.Form):
             del self.fields["key"]
         self.choice_errors: list[str] = []
 
+    def _sent_choices(self) -> list[str]:
+        data: Any = self.data  # a QueryDict when bound (the rows repeat one name)
+        return list(data.getlist("choices"))
+
     def choice_rows(self) -> list[str]:
         """The rows to draw: what was sent (or the field's list), then a few empty ones."""
         if self.is_bound:
-            rows = self.data.getlist("choices")
+            rows = self._sent_choices()
         else:
             rows = [str(c) for c in self.initial.get("choices", [])]
         return [*rows, *[""] * BLANK_ROWS]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        choices = [c.strip() for c in self.data.getlist("choices") if c.strip()]
+        choices = [c.strip() for c in self._sent_choices() if c.strip()]
         if len(choices) > MAX_CHOICES:
             self.add_error(None, _("At most %(n)s choices.") % {"n": MAX_CHOICES})
         if any(len(c) > MAX_CHOICE_CHARS for c in choices):
@@ -55,3 +59,11 @@ class CustomFieldForm(forms.Form):
         if data.get("kind") != CustomFieldDefinition.Kind.NUMBER:
             data["min_value"] = data["max_value"] = None  # the inputs of another kind, ignored
         return data
+
+
+class LostReasonForm(forms.Form):
+    name = forms.CharField(label=_("Lost reason"), max_length=120)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "reason_%s")
+        super().__init__(*args, **kwargs)

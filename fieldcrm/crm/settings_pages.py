@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fieldcrm.automation.views import settings_page
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.crm.settings_forms import CustomFieldForm
+from fieldcrm.crm import selectors
+from fieldcrm.crm.settings_forms import CustomFieldForm, LostReasonForm
+from fieldcrm.deals import services as deal_services
 from fieldcrm.users import manage_selectors, manage_services
 from fieldcrm.users.auth import PageRequest
 
@@ -26,6 +28,8 @@ from fieldcrm.users.auth import PageRequest
 SETTINGS_PAGES = (
     ("crm_settings:custom_fields", gettext_lazy("Custom fields"),
      gettext_lazy("The fields an account has beyond the built-in ones, and their choices.")),
+    ("crm_settings:lost_reasons", gettext_lazy("Lost reasons"),
+     gettext_lazy("The list a deal marked lost takes its reason from.")),
     ("automation:rules", gettext_lazy("Automation"),
      gettext_lazy("Rules that create tasks, notify or tag when something happens.")),
     ("automation:webhooks", gettext_lazy("Webhooks"),
@@ -46,13 +50,13 @@ def index(request: PageRequest) -> HttpResponse:
     return render(request, "crm/settings/index.html", {"pages": pages})
 
 
-def _refused(form: CustomFieldForm, exc: DomainError | ValidationError) -> None:
+def _refused(form: Any, exc: DomainError | ValidationError) -> None:
     pairs = (
         [(exc.field, exc.message)] if isinstance(exc, DomainError)
         else validation_error_fields(exc)
     )  # fmt: skip
     for name, message in pairs:
-        if name == "choices":
+        if name == "choices" and isinstance(form, CustomFieldForm):
             form.choice_errors.append(message)
         else:
             form.add_error(name if name in form.fields else None, message)
@@ -82,9 +86,7 @@ def custom_fields(request: PageRequest) -> HttpResponse:
     form = CustomFieldForm(request.POST)
     if form.is_valid() and not form.choice_errors:
         try:
-            field = manage_services.custom_field_create(
-                actor=request.user, data=_field_data(form)
-            )
+            field = manage_services.custom_field_create(actor=request.user, data=_field_data(form))
         except (DomainError, ValidationError) as exc:
             _refused(form, exc)
         else:
@@ -131,3 +133,64 @@ def custom_field_delete(request: PageRequest, field_id: int) -> HttpResponse:
     manage_services.custom_field_delete(actor=request.user, field_id=field_id)
     messages.success(request, _("Field “%(label)s” removed.") % {"label": field.label})
     return HttpResponseRedirect(reverse("crm_settings:custom_fields"))
+
+
+def _reasons_page(
+    request: PageRequest, form: LostReasonForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render(request, "crm/settings/lost_reasons.html", {
+        "reasons": selectors.lost_reason_list(actor=request.user),
+        "form": form or LostReasonForm(),
+    }, status=status)  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@settings_page
+def lost_reasons(request: PageRequest) -> HttpResponse:
+    """The reasons in the order offered; POST: a new one (offered last)."""
+    if request.method == "GET":
+        return _reasons_page(request)
+    form = LostReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            deal_services.lost_reason_create(actor=request.user, name=form.cleaned_data["name"])
+        except (DomainError, ValidationError) as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("Lost reason added."))
+            return HttpResponseRedirect(reverse("crm_settings:lost_reasons"))
+    return _reasons_page(request, form, status=400)
+
+
+@require_POST
+@settings_page
+def lost_reason(request: PageRequest, reason_id: int) -> HttpResponse:
+    """Rename, retire, offer again, or move one reason up or down."""
+    selectors.lost_reason_get(actor=request.user, reason_id=reason_id)  # 404 first
+    what = request.POST.get("do", "")
+    try:
+        if what in ("up", "down"):
+            deal_services.lost_reason_move(actor=request.user, reason_id=reason_id,
+                                           step=-1 if what == "up" else 1)  # fmt: skip
+        elif what in ("retire", "offer"):
+            deal_services.lost_reason_update(actor=request.user, reason_id=reason_id,
+                                             is_active=what == "offer")  # fmt: skip
+        elif what == "rename":
+            form = LostReasonForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("name", " ".join(str(e) for e in form.errors.get("name", [])))
+            deal_services.lost_reason_update(actor=request.user, reason_id=reason_id,
+                                             name=form.cleaned_data["name"])  # fmt: skip
+        else:
+            raise DomainError("do", _("Unknown action."))
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, _("Nothing was saved.") + " " + _message(exc))
+    else:
+        messages.success(request, _("Lost reasons saved."))
+    return HttpResponseRedirect(reverse("crm_settings:lost_reasons") + f"#reason-{reason_id}")
+
+
+def _message(exc: DomainError | ValidationError) -> str:
+    if isinstance(exc, DomainError):
+        return exc.message
+    return " ".join(message for _name, message in validation_error_fields(exc))

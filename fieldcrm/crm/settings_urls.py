@@ -13,4 +13,6 @@ urlpatterns = [
     path("fields/<int:field_id>", settings_pages.custom_field, name="custom_field"),
     path("fields/<int:field_id>/delete", settings_pages.custom_field_delete,
          name="custom_field_delete"),
+    path("lost-reasons", settings_pages.lost_reasons, name="lost_reasons"),
+    path("lost-reasons/<int:reason_id>", settings_pages.lost_reason, name="lost_reason"),
 ]  # fmt: skip
