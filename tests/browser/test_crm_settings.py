@@ -70,7 +70,7 @@ def test_an_admin_adds_a_lost_reason_and_a_deal_dropped_on_lost_takes_it(laptops
                                 amount=100, owner=world.rep1)  # fmt: skip
     page = laptops("admin", "/crm/settings/lost-reasons")
     page.locator("#reasons-empty").wait_for()
-    page.get_by_label("Lost reason").fill("Too expensive")
+    page.get_by_role("textbox", name="Lost reason").fill("Too expensive")
     page.locator("#reason-submit").click()
     page.get_by_text("Lost reason added.").wait_for()
     reason = LostReason.objects.get()
