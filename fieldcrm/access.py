@@ -36,7 +36,7 @@ from fieldcrm.automation.models import Event, Rule, RuleRun, Webhook, WebhookDel
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.replica import read_alias
 from fieldcrm.crm.models import ListColumns, Segment
-from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.documents.models import DocumentTemplate
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification, PushSubscription
@@ -176,6 +176,7 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
     return {
         Pipeline: config,
         Stage: config,
+        LostReason: config,
         CustomFieldDefinition: config,
         Tag: None,
         # Lead web forms: managers those of their regions; admins all (returned early above).
@@ -228,7 +229,7 @@ def _cached_rules(user: User, *, write: bool, resolve: bool) -> dict[type[Model]
 MODELS = (
     Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
     Region, User,
-    Pipeline, Stage, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
+    Pipeline, Stage, LostReason, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
     CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook,
     WebhookDelivery,
     Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate, Attachment,
@@ -335,4 +336,4 @@ def can_create(model: type[Model], user: User) -> bool:
         return model in (RoutePlan, RouteStop, Task)
     if user.role == User.Role.REP:
         return model in (Account, Contact, Activity, Visit, Task, Deal, Order, OrderLine)
-    return model not in (Region, User, Pipeline, Stage, CustomFieldDefinition)
+    return model not in (Region, User, Pipeline, Stage, LostReason, CustomFieldDefinition)

@@ -83,6 +83,20 @@ CRM_CATALOG = tuple(
                  "price_list")
 )  # fmt: skip
 
+# The settings pages, all under the one "Settings" link.
+SETTINGS = (
+    "crm_settings:",
+    "automation:rules",
+    "automation:rule",
+    "automation:rule_from_template",
+    "automation:webhooks",
+    "automation:webhook",
+    "automation:replay",
+    "documents:templates",
+    "documents:template",
+    "documents:template_preview",
+)
+
 ENTRIES: tuple[Entry, ...] = (
     Entry("dashboard", _("This week"), "manager:dashboard", _area("manager")),
     Entry("map", _("Territory map"), "manager:map", _area("manager")),
@@ -92,12 +106,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("crm_tasks", _("Tasks"), "crm:tasks", _area("crm")),
     Entry("crm_orders", _("Orders and quotes"), "crm:orders", _area("crm"), CRM_ORDERS),
     Entry("crm_catalog", _("Products"), "crm:products", _area("catalog"), CRM_CATALOG),
-    Entry("automation", _("Automation"), "automation:rules", _area("settings"),
-          ("automation:rules", "automation:rule", "automation:rule_from_template")),
-    Entry("webhooks", _("Webhooks"), "automation:webhooks", _area("settings"),
-          ("automation:webhooks", "automation:webhook", "automation:replay")),
-    Entry("documents", _("Document templates"), "documents:templates", _area("settings"),
-          ("documents:templates", "documents:template", "documents:template_preview")),
+    # One link for every settings page: the index lists them (crm/settings_pages.py).
+    Entry("settings", _("Settings"), "crm_settings:index", _area("settings"), SETTINGS),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),
     Entry("admin", _("Administration"), "admin:index", admin.site.has_permission, ("admin:",)),
     Entry("api_docs", _("API documentation"), "api:openapi-view", _anyone),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("planner/", include("fieldcrm.manager.planner_urls")),
     path("notifications/", include("fieldcrm.notifications.urls")),
     path("calendar/<str:secret>.ics", calendar_feed, name="calendar-feed"),
+    path("crm/settings/", include("fieldcrm.crm.settings_urls")),
     path("crm/settings/", include("fieldcrm.automation.urls")),
     path("crm/", include("fieldcrm.documents.urls")),
     path("crm/", include("fieldcrm.attachments.urls")),

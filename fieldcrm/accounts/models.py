@@ -38,6 +38,10 @@ class CustomFieldDefinition(CleanText, models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
     choices = models.JSONField(_("choices"), default=list, blank=True)
     is_required = models.BooleanField(_("required"), default=False)
+    # A number field's range (either end open); existing values outside a range set later are
+    # reported when the account is next saved, like a field made required later.
+    min_value = models.FloatField(_("minimum"), null=True, blank=True)
+    max_value = models.FloatField(_("maximum"), null=True, blank=True)
 
     class Meta:
         ordering = ["key"]
@@ -50,6 +54,12 @@ class CustomFieldDefinition(CleanText, models.Model):
             not isinstance(self.choices, list) or not self.choices
         ):
             raise ValidationError({"choices": _("A choice field needs a list of choices.")})
+        if self.kind == self.Kind.CHOICE and len(set(map(str, self.choices))) != len(self.choices):
+            raise ValidationError({"choices": _("Each choice may appear only once.")})
+        if self.kind != self.Kind.NUMBER and (self.min_value, self.max_value) != (None, None):
+            raise ValidationError({"min_value": _("Only a number field has a range.")})
+        if None not in (self.min_value, self.max_value) and self.min_value > self.max_value:  # type: ignore[operator]
+            raise ValidationError({"max_value": _("The maximum is below the minimum.")})
 
     def problem_with(self, value: Any) -> str | None:
         """Why ``value`` does not fit this field, or None when it does."""
@@ -61,6 +71,10 @@ class CustomFieldDefinition(CleanText, models.Model):
             isinstance(value, bool) or not isinstance(value, int | float)
         ):
             return _gettext("Expected a number.")
+        if self.kind == self.Kind.NUMBER and self.min_value is not None and value < self.min_value:
+            return _gettext("Expected at least %(min)s.") % {"min": f"{self.min_value:g}"}
+        if self.kind == self.Kind.NUMBER and self.max_value is not None and value > self.max_value:
+            return _gettext("Expected at most %(max)s.") % {"max": f"{self.max_value:g}"}
         if self.kind == self.Kind.BOOLEAN and not isinstance(value, bool):
             return _gettext("Expected true or false.")
         if self.kind == self.Kind.DATE:

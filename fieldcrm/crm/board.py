@@ -17,7 +17,7 @@ from fieldcrm.core.errors import DomainError
 from fieldcrm.crm import selectors
 from fieldcrm.crm.forms import DealMoveForm
 from fieldcrm.crm.views import _back, crm_page
-from fieldcrm.deals.services import StaleDeal, deal_move
+from fieldcrm.deals.services import LostReasonNeeded, StaleDeal, deal_move
 from fieldcrm.users.auth import PageRequest
 
 
@@ -48,7 +48,8 @@ def deal_move_view(request: PageRequest, deal_id: int) -> HttpResponse:
     stages = list(deal.pipeline.stages.order_by("position", "pk"))
     board = reverse("crm:deal_board") + f"?pipeline={deal.pipeline_id}"
     back = _back(request, board)
-    form = DealMoveForm(request.POST, stages=stages)
+    reasons = selectors.lost_reason_options(actor=request.user)
+    form = DealMoveForm(request.POST, stages=stages, reasons=reasons)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         label = form.fields[field].label if field in form.fields else ""
@@ -58,12 +59,19 @@ def deal_move_view(request: PageRequest, deal_id: int) -> HttpResponse:
         moved = deal_move(
             actor=request.user, deal_id=deal.pk, stage_id=form.cleaned_data["stage"],
             based_on=form.cleaned_data.get("based_on"),
+            lost_reason_id=form.cleaned_data.get("lost_reason"),
         )  # fmt: skip
     except StaleDeal as exc:
         messages.error(request, _(
             "%(deal)s changed meanwhile and was not moved: it is now in %(stage)s."
         ) % {"deal": exc.current.name, "stage": exc.current.stage.name})  # fmt: skip
         return HttpResponseRedirect(_with_changed(back, deal.pk))
+    except LostReasonNeeded as exc:
+        # Dropped on a lost column (or sent without a reason): the deal page asks for one,
+        # with that stage chosen; nothing moved meanwhile.
+        messages.error(request, exc.message)
+        page = reverse("crm:deal", args=[deal.pk])
+        return HttpResponseRedirect(f"{page}?lost_stage={form.cleaned_data['stage']}#deal-move")
     except (DomainError, ValidationError) as exc:
         messages.error(request, str(getattr(exc, "message", exc)))
         return HttpResponseRedirect(back)

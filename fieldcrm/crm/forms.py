@@ -244,11 +244,19 @@ class DealMoveForm(forms.Form):
 
     stage = forms.TypedChoiceField(label=_("Move to"), coerce=int)
     based_on = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    # Asked for a lost stage (the deal page offers it; the board sends there when missing).
+    lost_reason = forms.TypedChoiceField(label=_("Lost reason"), coerce=int, required=False,
+                                         empty_value=None)  # fmt: skip
 
-    def __init__(self, *args: Any, stages: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, stages: list[Any], reasons: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", False)  # one form per card
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(s.pk, s.name) for s in stages]  # type: ignore[attr-defined]
+        self.fields["lost_reason"].choices = BLANK + [  # type: ignore[attr-defined]
+            (r.pk, r.name) for r in reasons or []
+        ]
 
 
 class SegmentForm(forms.Form):

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import (
     Case,
     CharField,
+    Count,
     F,
     IntegerField,
     Prefetch,
@@ -44,7 +45,7 @@ from fieldcrm.crm.models import (
     ListColumns,
     Segment,
 )
-from fieldcrm.deals.models import Deal
+from fieldcrm.deals.models import Deal, LostReason, Stage
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
 from fieldcrm.orders.selectors import account_orders
 from fieldcrm.tasks.models import Task
@@ -378,7 +379,9 @@ def deal_overview(
     caller may change it."""
     deal = get_scoped(Deal, actor, deal_id)
     deal = (
-        scoped(Deal, actor).select_related("account", "stage", "pipeline", "owner").get(pk=deal.pk)
+        scoped(Deal, actor)
+        .select_related("account", "stage", "pipeline", "owner", "lost_reason")
+        .get(pk=deal.pk)
     )
     tasks = scoped(Task, actor).filter(deal=deal).select_related("assignee")
     return {
@@ -389,7 +392,26 @@ def deal_overview(
         "may_write": scoped(Deal, actor, write=True).filter(pk=deal.pk).exists(),
         "contacts": list(scoped(Contact, actor).filter(account=deal.account_id)),
         "history": audit_history(actor=actor, record=deal),
-    }
+        "stages": list(scoped(Stage, actor).filter(pipeline=deal.pipeline_id)
+                       .order_by("position", "pk")),
+        "lost_reasons": lost_reason_options(actor=actor),
+    }  # fmt: skip
+
+
+def lost_reason_list(*, actor: User) -> list[LostReason]:
+    """Every lost reason (retired ones too) with ``deal_count``, the deals carrying it."""
+    return list(
+        scoped(LostReason, actor).annotate(deal_count=Count("deals")).order_by("position", "pk")
+    )
+
+
+def lost_reason_get(*, actor: User, reason_id: int) -> LostReason:
+    return get_scoped(LostReason, actor, reason_id)
+
+
+def lost_reason_options(*, actor: User) -> list[LostReason]:
+    """The lost reasons a deal marked lost may take, in the admin's order."""
+    return list(scoped(LostReason, actor).filter(is_active=True).order_by("position", "pk"))
 
 
 TASK_BUCKET_LIMIT = 200

@@ -30,6 +30,7 @@ from fieldcrm.crm.forms import (
     AccountFilterForm,
     BulkForm,
     ColumnsForm,
+    DealMoveForm,
     LogForm,
     ReassignForm,
     SegmentForm,
@@ -288,12 +289,20 @@ def _record_page(
         task_form = TaskForm(
             actor=request.user, contacts=contacts, deals=deals, initial={"about": about}
         )
-    files = None
+    files = move_form = None
     if kind == "deal":
         files = attachment_block(actor=request.user, record_type="deal", record_id=record_id)
+        deal = data["deal"]
+        # The board sends a deal dropped on a lost column here (?lost_stage=) to ask why.
+        raw = request.GET.get("lost_stage", "")
+        stage = int(raw) if raw.isdigit() and len(raw) < 18 else deal.stage_id
+        move_form = DealMoveForm(stages=data["stages"], reasons=data["lost_reasons"], initial={
+            "stage": stage, "based_on": deal.updated_at.isoformat(),
+            "lost_reason": deal.lost_reason_id})  # fmt: skip
     return render(request, f"crm/{kind}.html", {
         **data, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
         "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
+        "move_form": move_form, "back": request.path,
     }, status=status)  # fmt: skip
 
 

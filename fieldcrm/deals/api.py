@@ -53,7 +53,8 @@ def update_deal(request: ApiRequest, deal_id: int, payload: DealPatch):
 @router.post("/deals/{deal_id}/move", response=DealOut)
 def move_deal(request: ApiRequest, deal_id: int, payload: DealMoveIn):
     """Move to a stage of the same pipeline; won or lost closes the deal."""
-    return services.deal_move(actor=request.auth, deal_id=deal_id, stage_id=payload.stage_id)
+    return services.deal_move(actor=request.auth, deal_id=deal_id, stage_id=payload.stage_id,
+                              lost_reason_id=payload.lost_reason_id)  # fmt: skip
 
 
 @router.get("/pipelines", response=list[PipelineOut])

@@ -54,10 +54,25 @@ class Stage(CleanText, models.Model):
         return f"{self.pipeline}: {self.name}"
 
 
+class LostReason(CleanText, models.Model):
+    """Why a deal was lost, from the list the admin keeps (settings); retired reasons stay on
+    the deals that carry them but are no longer offered."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Deal(Audited, CleanText, models.Model):  # type: ignore[misc]  # from_db: Audited wraps it
     AUDIT_TYPE = "deal"
     AUDITED = ("account", "name", "pipeline", "stage", "amount", "currency", "expected_close_on",
-               "owner", "closed_at")  # fmt: skip
+               "owner", "closed_at", "lost_reason")  # fmt: skip
 
     account = models.ForeignKey(
         "accounts.Account",
@@ -83,6 +98,10 @@ class Deal(Audited, CleanText, models.Model):  # type: ignore[misc]  # from_db: 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="deals",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-updated_at"]

@@ -36,6 +36,9 @@ class DealPatch(Input):
 
 class DealMoveIn(Input):
     stage_id: int
+    lost_reason_id: int | None = Field(
+        default=None, description="Required for a lost stage once lost reasons are kept"
+    )
 
 
 class DealOut(Schema):
@@ -54,6 +57,12 @@ class DealOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     closed_at: dt.datetime | None
+    lost_reason_id: int | None
+    lost_reason: str | None
+
+    @staticmethod
+    def resolve_lost_reason(obj: Deal) -> str | None:
+        return obj.lost_reason.name if obj.lost_reason is not None else None
 
     @staticmethod
     def resolve_account_name(obj: Deal) -> str:

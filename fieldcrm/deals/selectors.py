@@ -15,7 +15,7 @@ from fieldcrm.users.models import User
 
 def deal_list(*, actor: User, filters: DealFilters) -> QuerySet[Deal]:
     """The caller's deals, most recently changed first, ties by id."""
-    qs = scoped(Deal, actor).select_related("account", "stage")
+    qs = scoped(Deal, actor).select_related("account", "stage", "lost_reason")
     if filters.pipeline is not None:
         qs = qs.filter(pipeline_id=filters.pipeline)
     if filters.stage is not None:

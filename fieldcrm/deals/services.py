@@ -16,7 +16,7 @@ from fieldcrm.automation.models import EventType
 from fieldcrm.automation.outbox import event_record
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.money import default_currency
-from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import owner_in_scope
 
@@ -112,11 +112,17 @@ class StaleDeal(Exception):
 
 @transaction.atomic
 def deal_move(
-    *, actor: User, deal_id: int, stage_id: int, based_on: dt.datetime | None = None
+    *,
+    actor: User,
+    deal_id: int,
+    stage_id: int,
+    based_on: dt.datetime | None = None,
+    lost_reason_id: int | None = None,
 ) -> Deal:
     """Move a deal to another stage of its pipeline; won/lost close it; logged as an activity.
     With ``based_on`` (the ``updated_at`` the mover saw), a deal changed since is refused
-    (StaleDeal, carrying the current copy) rather than moved from a state nobody saw."""
+    (StaleDeal, carrying the current copy) rather than moved from a state nobody saw. A move
+    to a lost stage takes one of the offered lost reasons once the admin keeps a list."""
     deal = get_scoped(Deal, actor, deal_id, write=True)
     if based_on is not None:
         deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
@@ -125,10 +131,12 @@ def deal_move(
     stage = Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).first()
     if stage is None:
         raise DomainError("stage_id", _("No such stage in this deal's pipeline."))
-    if stage.pk == deal.stage_id:
+    reason = _lost_reason(stage, lost_reason_id)
+    if stage.pk == deal.stage_id and reason == deal.lost_reason:
         return deal
     previous = deal.stage
     deal.stage = stage
+    deal.lost_reason = reason
     deal.closed_at = None if stage.outcome == Stage.Outcome.OPEN else timezone.now()
     deal.full_clean()
     deal.save()
@@ -146,6 +154,75 @@ def deal_move(
     _deal_event(EventType.DEAL_STAGE_ENTERED, deal, actor,
                 previous_stage_id=previous.pk, previous_stage=previous.name)  # fmt: skip
     return deal
+
+
+class LostReasonNeeded(DomainError):
+    """A move to a lost stage without a reason while the admin keeps a list of them."""
+
+    def __init__(self) -> None:
+        super().__init__("lost_reason_id", _("Choose why the deal was lost."))
+
+
+def _lost_reason(stage: Stage, lost_reason_id: int | None) -> LostReason | None:
+    if stage.outcome != Stage.Outcome.LOST:
+        return None  # reopened or won: the old reason no longer applies
+    offered = LostReason.objects.filter(is_active=True)
+    if lost_reason_id is None:
+        if offered.exists():
+            raise LostReasonNeeded()
+        return None
+    reason = offered.filter(pk=lost_reason_id).first()
+    if reason is None:
+        raise DomainError("lost_reason_id", _("No such lost reason."))
+    return reason
+
+
+# --- Lost reasons: configuration, admins only. ---
+
+
+def _save_reason(reason: LostReason) -> LostReason:
+    if LostReason.objects.filter(name__iexact=reason.name.strip()).exclude(pk=reason.pk).exists():
+        raise DomainError("name", _("This lost reason is already in the list."))
+    reason.full_clean()
+    reason.save()
+    return reason
+
+
+@transaction.atomic
+def lost_reason_create(*, actor: User, name: str) -> LostReason:
+    """A new reason, offered last."""
+    if not can_create(LostReason, actor):
+        raise NotAllowed(_("Only admins keep the lost reasons."))
+    last = LostReason.objects.order_by("-position").values_list("position", flat=True).first()
+    return _save_reason(LostReason(name=name.strip(), position=(last or 0) + 1))
+
+
+@transaction.atomic
+def lost_reason_update(
+    *, actor: User, reason_id: int, name: str | None = None, is_active: bool | None = None
+) -> LostReason:
+    """Rename a reason, or retire it (it stays on the deals that carry it) or offer it again."""
+    reason = get_scoped(LostReason, actor, reason_id, write=True)
+    if name is not None:
+        reason.name = name.strip()
+    if is_active is not None:
+        reason.is_active = is_active
+    return _save_reason(reason)
+
+
+@transaction.atomic
+def lost_reason_move(*, actor: User, reason_id: int, step: int) -> list[LostReason]:
+    """Swap a reason with its neighbour (step -1 up, +1 down); positions renumbered 1..n."""
+    get_scoped(LostReason, actor, reason_id, write=True)
+    reasons = list(LostReason.objects.select_for_update().order_by("position", "pk"))
+    at = next(i for i, r in enumerate(reasons) if r.pk == reason_id)
+    to = at + (1 if step > 0 else -1)
+    if 0 <= to < len(reasons):
+        reasons[at], reasons[to] = reasons[to], reasons[at]
+    for position, reason in enumerate(reasons, start=1):
+        reason.position = position
+    LostReason.objects.bulk_update(reasons, ["position"])
+    return reasons
 
 
 # --- Pipelines and stages: configuration, admins only. ---

@@ -55,3 +55,10 @@ def custom_field_list(*, actor: User) -> list[CustomFieldDefinition]:
 
 def custom_field_get(*, actor: User, field_id: int) -> CustomFieldDefinition:
     return get_scoped(CustomFieldDefinition, actor, field_id)
+
+
+def custom_field_holders(*, actor: User, field_id: int) -> int:
+    """How many accounts (all of them: the field is everyone's) hold a value for the field,
+    which is what stops its kind from changing."""
+    field = get_scoped(CustomFieldDefinition, actor, field_id)
+    return Account.objects.filter(custom_fields__has_key=field.key).count()

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import NotAllowed, can_create, get_scoped, require_role
-from fieldcrm.accounts.models import CustomFieldDefinition
+from fieldcrm.accounts.models import Account, CustomFieldDefinition
 from fieldcrm.core.errors import DomainError
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
@@ -114,11 +115,39 @@ def custom_field_update(
     *, actor: User, field_id: int, data: dict[str, Any]
 ) -> CustomFieldDefinition:
     field = get_scoped(CustomFieldDefinition, actor, field_id, write=True)
+    old_kind, old_choices = field.kind, list(field.choices)
     for name, value in data.items():
-        if value is None:
+        if value is None and name not in ("min_value", "max_value"):
             raise DomainError(name, _("This field cannot be empty."))
         setattr(field, name, value)
+    if field.kind != old_kind and field.kind == field.Kind.TEXT:
+        field.choices = []  # a choice field turned to text keeps no list to edit
+    _check_values_fit(field, old_kind=old_kind, old_choices=old_choices)
     return _save_field(field)
+
+
+def _check_values_fit(
+    field: CustomFieldDefinition, *, old_kind: str, old_choices: list[Any]
+) -> None:
+    """Refuse a change that would leave accounts holding values the field no longer accepts:
+    another kind while any account has a value, or a choice dropped that accounts still use.
+    Converting values between kinds is not guessed; the admin clears them first (bulk change)."""
+    holders = Account.objects.filter(custom_fields__has_key=field.key)
+    if field.kind != old_kind and holders.exists():
+        raise DomainError("kind", _(
+            "%(count)s accounts have a value for this field: its kind cannot change. Clear "
+            "those values first, or add a new field."
+        ) % {"count": holders.count()})  # fmt: skip
+    if field.kind != field.Kind.CHOICE:
+        return
+    for dropped in [c for c in old_choices if c not in field.choices]:
+        value = KeyTransform(field.key, "custom_fields")
+        used = holders.annotate(value=value).filter(value=dropped).count()
+        if used:
+            raise DomainError("choices", _(
+                "“%(choice)s” is used by %(count)s accounts: change their value before "
+                "removing it."
+            ) % {"choice": dropped, "count": used})  # fmt: skip
 
 
 def custom_field_delete(*, actor: User, field_id: int) -> None:

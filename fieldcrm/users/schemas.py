@@ -172,6 +172,8 @@ class CustomFieldIn(Input):
     kind: CustomFieldKind = CustomFieldDefinition.Kind.TEXT
     choices: list[Any] = Field(default_factory=list, max_length=200)
     is_required: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
 
 
 class CustomFieldPatch(Input):
@@ -179,6 +181,8 @@ class CustomFieldPatch(Input):
     kind: CustomFieldKind | None = None
     choices: list[Any] | None = Field(default=None, max_length=200)
     is_required: bool | None = None
+    min_value: float | None = None
+    max_value: float | None = None
 
 
 class CustomFieldOut(Schema):
@@ -188,6 +192,8 @@ class CustomFieldOut(Schema):
     kind: str
     choices: list[Any]
     is_required: bool
+    min_value: float | None
+    max_value: float | None
     missing_count: int = Field(
         default=0, description="Required only: your accounts that have no value for it yet."
     )

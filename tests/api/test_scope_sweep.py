@@ -21,7 +21,7 @@ from fieldcrm.api import api
 from fieldcrm.attachments.models import Attachment
 from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
-from fieldcrm.deals.models import Deal, Pipeline, Stage
+from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -34,7 +34,7 @@ MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to
 ROLES = ("rep1", "manager", "planner", "admin")
 PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"}
 # Configuration every role reads: no inside/outside.
-SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id"}
+SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id", "reason_id"}
 # Personal records: outside means someone else's, even for an admin.
 PERSONAL = {"token_id", "notification_id"}
 
@@ -55,6 +55,7 @@ def records(world, settings, tmp_path):
     pipeline = Pipeline.objects.create(name="Sales", is_default=True)
     stage = Stage.objects.create(pipeline=pipeline, name="Open", position=0)
     field = CustomFieldDefinition.objects.create(key="segment", label="Segment")
+    reason = LostReason.objects.create(name="Price")
     product = Product.objects.create(sku="SKU-1", name="Tea")
     price_list = PriceList.objects.create(name="Retail", currency="EUR")
     price_list.items.create(product=product, unit_price=1)
@@ -135,6 +136,7 @@ def records(world, settings, tmp_path):
             "territory_id": (world.territory_a if side == "in" else world.territory_s).pk,
             "region_id": region.pk, "plan_id": plan.pk, "stop_id": stop.pk, "job_id": job.pk,
             "pipeline_id": pipeline.pk, "stage_id": stage.pk, "field_id": field.pk,
+            "reason_id": reason.pk,
             "rule_id": rule.pk, "webhook_id": webhook.pk, "delivery_id": delivery.pk,
             "segment_id": segment.pk,
             "other_id": account.pk,  # the merge page's second account (itself: refused)

@@ -13,12 +13,17 @@ from django.test import Client
 from django.urls import URLPattern
 
 from fieldcrm.automation.urls import urlpatterns as settings_patterns
+from fieldcrm.crm.settings_urls import urlpatterns as crm_settings_patterns
 from fieldcrm.crm.urls import urlpatterns
 from tests.api.test_scope_sweep import MARKER, ROLES, SHARED, records  # noqa: F401  (a fixture)
 
 
 def _patterns():
-    for prefix, patterns in (("/crm/", urlpatterns), ("/crm/settings/", settings_patterns)):
+    for prefix, patterns in (
+        ("/crm/", urlpatterns),
+        ("/crm/settings/", settings_patterns),
+        ("/crm/settings/", crm_settings_patterns),
+    ):
         for pattern in patterns:
             assert isinstance(pattern, URLPattern)
             yield prefix + str(pattern.pattern)

@@ -36,7 +36,8 @@ def test_a_rule_from_a_template_and_a_webhook_fire_when_a_manager_moves_a_deal(l
     assert Rule.objects.get().created_by == world.admin
 
     with receiver() as r:
-        admin.locator("header.site-header nav").get_by_role("link", name="Webhooks").click()
+        admin.locator("header.site-header nav").get_by_role("link", name="Settings").click()
+        admin.locator("#settings-pages").get_by_role("link", name="Webhooks").click()
         admin.wait_for_url("**/crm/settings/webhooks")
         admin.get_by_role("textbox", name="URL").fill("ftp://nowhere.example")
         admin.get_by_label("A deal enters a stage").check()

@@ -568,3 +568,32 @@ def test_settings_pages_keep_payloads_inert(walks, world, planted):
     walk.open("/crm/settings/documents/quote/en")
     assert evil("template", 300) in walk.page.locator("#id_body").input_value()
     walk.check_frames()
+
+
+def test_workspace_settings_pages_keep_payloads_inert(walks, world, planted):
+    """The settings index, the custom fields (label, choice rows, the edit page) and the lost
+    reasons (their list, and the deal page's move form that offers them), as the admin."""
+    from fieldcrm.deals.models import LostReason
+
+    field = CustomFieldDefinition.objects.create(
+        key="grade", label=evil("cf-choice-label", 120), kind="choice",
+        choices=[evil("choice1", 120), evil("choice2", 120)],
+    )  # fmt: skip
+    LostReason.objects.create(name=evil("reason", 120))
+    walk = walks()
+    assert log_in(walk.page, walk.base, "admin", "/crm/settings/").status == 200
+    walk.check_frames()
+    walk.open("/crm/settings/fields")
+    shown = walk.page.locator("main").inner_text()
+    assert evil("cf-choice-label", 120) in shown and evil("choice2", 120) in shown
+    walk.check_frames()
+    walk.open(f"/crm/settings/fields/{field.pk}")
+    walk.page.locator("#field-form[data-ready]").wait_for()
+    assert walk.page.locator("#cf-choices input").first.input_value() == evil("choice1", 120)
+    walk.check_frames()
+    walk.open("/crm/settings/lost-reasons")
+    assert walk.page.locator("#lost-reasons input").first.input_value() == evil("reason", 120)
+    walk.check_frames()
+    walk.open(f"/crm/deals/{Deal.objects.first().pk}/")
+    assert evil("reason", 120) in walk.page.locator("#deal-move-reason").inner_text()
+    walk.check_frames()

@@ -24,9 +24,7 @@ ENTRY_URLS = {
     "crm": "/crm/accounts/",
     "crm_board": "/crm/deals/board/",
     "crm_tasks": "/crm/tasks/",
-    "automation": "/crm/settings/automation",
-    "webhooks": "/crm/settings/webhooks",
-    "documents": "/crm/settings/documents",
+    "settings": "/crm/settings/",
     "crm_orders": "/crm/orders/",
     "crm_catalog": "/crm/products/",
     "phone": "/app/",
@@ -45,12 +43,13 @@ ROLES = {
     "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
     "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, "phone", "api_docs"],
                 ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/"]),
-    # The workspace's settings (automation, webhooks, document templates): admins only.
-    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, "automation", "webhooks",
-               "documents", "phone", "admin", "api_docs"],
+    # The workspace's settings (one link to their index: custom fields, automation, webhooks,
+    # document templates…): admins only.
+    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, "settings", "phone", "admin",
+               "api_docs"],
               ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
-               "/crm/settings/automation", "/crm/settings/webhooks",
-               "/crm/settings/documents"]),
+               "/crm/settings/", "/crm/settings/fields", "/crm/settings/automation",
+               "/crm/settings/webhooks", "/crm/settings/documents"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip
@@ -180,8 +179,10 @@ def test_every_page_a_role_opens_shows_its_navigation(world, persona, url):
     assert response.status_code == 200
     header = header_of(response)
     assert_header(header, persona, world)
-    # The page itself is marked current (the planner's page is the planner entry).
-    expected = [k for k in header.keys if ENTRY_URLS[k] == url]
+    # The page itself is marked current (the planner's page is the planner entry; every
+    # settings page the one settings entry).
+    expected = [k for k in header.keys if ENTRY_URLS[k] == url
+                or (k == "settings" and url.startswith(ENTRY_URLS[k]))]  # fmt: skip
     assert header.current == expected
     if persona is None:
         assert header.brand.get("aria-current") == "page"  # the home page

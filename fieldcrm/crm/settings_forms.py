@@ -1,0 +1,69 @@
+"""The settings pages' forms. A choice field's list arrives as repeated ``choices`` inputs, one
+per row in the order the admin left them (dragged or moved with the buttons): no JSON to type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.accounts.models import CustomFieldDefinition
+
+MAX_CHOICES = 200  # as the API's CustomFieldIn
+MAX_CHOICE_CHARS = 120
+BLANK_ROWS = 3  # empty rows offered without script (the script adds rows on demand)
+
+
+class CustomFieldForm(forms.Form):
+    key = forms.SlugField(
+        label=_("Key"), max_length=64,
+        help_text=_("Letters, digits, - and _; used in imports, exports and the API. It cannot "
+                    "change later."),
+    )  # fmt: skip
+    label = forms.CharField(label=_("Label"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomFieldDefinition.Kind.choices)
+    is_required = forms.BooleanField(label=_("Required"), required=False)
+    min_value = forms.FloatField(label=_("Minimum"), required=False)
+    max_value = forms.FloatField(label=_("Maximum"), required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "cf_%s")
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            del self.fields["key"]
+        self.choice_errors: list[str] = []
+
+    def _sent_choices(self) -> list[str]:
+        data: Any = self.data  # a QueryDict when bound (the rows repeat one name)
+        return list(data.getlist("choices"))
+
+    def choice_rows(self) -> list[str]:
+        """The rows to draw: what was sent (or the field's list), then a few empty ones."""
+        if self.is_bound:
+            rows = self._sent_choices()
+        else:
+            rows = [str(c) for c in self.initial.get("choices", [])]
+        return [*rows, *[""] * BLANK_ROWS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        choices = [c.strip() for c in self._sent_choices() if c.strip()]
+        if len(choices) > MAX_CHOICES:
+            self.add_error(None, _("At most %(n)s choices.") % {"n": MAX_CHOICES})
+        if any(len(c) > MAX_CHOICE_CHARS for c in choices):
+            self.add_error(None, _("A choice has at most %(n)s characters.")
+                           % {"n": MAX_CHOICE_CHARS})  # fmt: skip
+        data["choices"] = choices if data.get("kind") == CustomFieldDefinition.Kind.CHOICE else []
+        if data.get("kind") != CustomFieldDefinition.Kind.NUMBER:
+            data["min_value"] = data["max_value"] = None  # the inputs of another kind, ignored
+        return data
+
+
+class LostReasonForm(forms.Form):
+    name = forms.CharField(label=_("Lost reason"), max_length=120)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "reason_%s")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,18 @@
+"""The workspace's own settings pages (/crm/settings/...); automation's and the documents' are
+mounted beside them by their apps."""
+
+from django.urls import path
+
+from fieldcrm.crm import settings_pages
+
+app_name = "crm_settings"
+
+urlpatterns = [
+    path("", settings_pages.index, name="index"),
+    path("fields", settings_pages.custom_fields, name="custom_fields"),
+    path("fields/<int:field_id>", settings_pages.custom_field, name="custom_field"),
+    path("fields/<int:field_id>/delete", settings_pages.custom_field_delete,
+         name="custom_field_delete"),
+    path("lost-reasons", settings_pages.lost_reasons, name="lost_reasons"),
+    path("lost-reasons/<int:reason_id>", settings_pages.lost_reason, name="lost_reason"),
+]  # fmt: skip
