@@ -67,7 +67,7 @@ def test_a_prospect_added_offline_gets_the_nearest_address(
     page = phone.page
     # After the sync, the phone keeps the offline address index of its one territory (A).
     page.wait_for_function("() => document.documentElement.dataset.addressIndexes === '1'",
-                           timeout=15_000)  # fmt: skip
+                           timeout=30_000)  # fmt: skip
     phone.context.set_offline(True)
     page.reload()  # offline: the worker serves the shell, IndexedDB the data and the index
     phone.wait_ready()
@@ -76,7 +76,7 @@ def test_a_prospect_added_offline_gets_the_nearest_address(
     page.get_by_role("link", name="Prospect").click()
     address = page.get_by_label("Address")
     page.wait_for_function(
-        "() => document.querySelector('input[name=address]')?.value !== ''", timeout=10_000
+        "() => document.querySelector('input[name=address]')?.value !== ''", timeout=30_000
     )
     assert address.input_value() == "Carrer de la Vall 3, Andorra la Vella"
     assert (

@@ -58,7 +58,7 @@ def desk(browser, live_server, settings):
         f"{live_server.url}/static/vendor/leaflet/images/layers.png?z={{z}}&x={{x}}&y={{y}}"
     )
     context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     requests: list[str] = []
     errors: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
@@ -128,7 +128,7 @@ def test_manager_map_opens_clusters_and_selects_an_area(desk, world, region_acco
     count = page.locator("#selection-count")
     page.wait_for_function(
         "() => /\\d/.test(document.getElementById('selection-count').textContent)",
-        timeout=15_000,
+        timeout=30_000,
     )
     selected = int(re.search(r"(\d+)", count.inner_text()).group(1))
     assert 0 < selected < ACCOUNTS

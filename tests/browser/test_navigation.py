@@ -45,7 +45,7 @@ class Laptop:
 def laptop(browser, live_server, settings):
     settings.FIELDCRM_TILE_URL = ""  # the app's own tiles, from the live server
     context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     laptop = Laptop(page, live_server.url)
     context.expose_binding("__cspViolation", lambda _s, text: laptop.violations.append(text))

@@ -139,7 +139,7 @@ def test_a_phone_on_the_previous_store_version_upgrades_and_sends_its_outbox(
     note_id = page.evaluate(OLD_PHONE, {"me": me, "accountId": str(route_today[0].pk)})
     page.goto(f"{phone.base}/app/")
     phone.wait_ready()
-    phone.wait_synced(timeout=20_000)
+    phone.wait_synced(timeout=30_000)
     assert page.evaluate("async () => (await window.fieldcrm.db.getDb()).version") == 3
     assert Activity.objects.filter(pk=note_id, subject="queued before the upgrade").count() == 1
     assert page.evaluate("async () => (await window.fieldcrm.db.journalEntries()).length") == 1

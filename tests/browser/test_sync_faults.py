@@ -122,7 +122,7 @@ def test_11_session_expired_while_offline_keeps_the_outbox(phones, route_today, 
     Session.objects.all().delete()  # the session expires while the phone is away
     phone.context.set_offline(False)
     phone.page.wait_for_function(
-        "() => document.querySelector('#sync-indicator .dot-auth') !== null", timeout=20_000
+        "() => document.querySelector('#sync-indicator .dot-auth') !== null", timeout=30_000
     )
     assert counts(phone) == {"pending": 6, "rejected": 0}  # the 401 settled nothing
     assert not AppliedOp.objects.exists()
