@@ -25,7 +25,7 @@ const FAIL = Object.freeze({ ok: false, finish: INF, travel: INF });
 const MAX_EVALS = 400_000;
 const KICKS = 12;
 // No kick starts past this many evaluations (a long day has had its search by then).
-const KICK_EVALS = 40_000;
+const KICK_EVALS = 15_000;
 const KICK_SEED = 19;
 
 /** A seeded generator (mulberry32): deterministic kicks. */
