@@ -55,13 +55,17 @@ async ({ days, stops, kind, warm }) => {
     const home = { lat: 41.39, lng: 2.17 };
     const span = kind === "field" ? 0.055 : 0.12;
     const list = Array.from({ length: stops }, (_, k) => {
-      const location = { lat: home.lat + (r() - 0.5) * span, lng: home.lng + (r() - 0.5) * span * 1.33 };
+      const location = { lat: home.lat + (r() - 0.5) * span,
+                         lng: home.lng + (r() - 0.5) * span * 1.33 };
       const service_s = (kind === "field" ? [5, 10, 15] : [15, 20, 30])[Math.floor(r() * 3)] * M;
       const u = r();
       let windows = [];
       if (kind === "field") {
         if (u < 0.33) windows = [[9 * H, 13 * H - service_s], [16 * H, 20 * H - service_s]];
-        else if (u < 0.58) { const a = Math.round(10 * H + r() * 5 * H); windows = [[a, a + 3 * H]]; }
+        else if (u < 0.58) {
+          const a = Math.round(10 * H + r() * 5 * H);
+          windows = [[a, a + 3 * H]];
+        }
       } else if (u < 0.3) windows = [[9 * H, 13 * H - service_s], [16 * H, 19 * H - service_s]];
       else if (u < 0.6) { const a = Math.round(9 * H + r() * 4 * H); windows = [[a, a + 3 * H]]; }
       return { id: `s${k}`, location, service_s, windows, pinned: k < 2 };
@@ -90,7 +94,9 @@ async ({ days, stops, kind, warm }) => {
 def serve(route) -> None:
     path = route.request.url.removeprefix(ORIGIN)
     if path == "/":
-        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>bench</title>")
+        route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>bench</title>"
+        )
         return
     file = (STATIC / path.removeprefix("/static/")).resolve()
     if not path.startswith("/static/") or STATIC not in file.parents or not file.is_file():

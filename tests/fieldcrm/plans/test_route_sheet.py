@@ -129,7 +129,9 @@ def test_a_stale_reorder_is_a_conflict_and_keeps_the_servers_order(as_user, worl
     [stale] = push(rep, _reorder(sheet, order[::-1]))
     assert stale["status"] == "conflict"
     assert {c["field"] for c in stale["conflicts"]} == {"order"}
-    seq = [str(s.visit_id) for s in RoutePlan.objects.get(pk=today_plan.pk).stops.order_by("sequence")]
+    seq = [
+        str(s.visit_id) for s in RoutePlan.objects.get(pk=today_plan.pk).stops.order_by("sequence")
+    ]
     assert seq == [order[1][0], order[0][0], *(v for v, _ in order[2:])]
 
 
@@ -148,7 +150,9 @@ def test_a_done_stop_cannot_move_and_every_open_stop_must_be_listed(as_user, wor
     assert [e["field"] for e in missing["errors"]] == ["order"]
     [ok] = push(rep, _reorder(sheet, order[1:][::-1]))
     assert ok["status"] == "applied", ok
-    seq = [str(s.visit_id) for s in RoutePlan.objects.get(pk=today_plan.pk).stops.order_by("sequence")]
+    seq = [
+        str(s.visit_id) for s in RoutePlan.objects.get(pk=today_plan.pk).stops.order_by("sequence")
+    ]
     assert seq[0] == order[0][0]  # the done stop keeps its place, first
 
 

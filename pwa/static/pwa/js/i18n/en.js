@@ -48,6 +48,7 @@ export const messages = {
   entity_visit: "Visit",
   entity_task: "Task",
   entity_notification: "Notification",
+  entity_route: "Route",
   eta: "ETA {time}",
   field_address: "Address",
   field_email: "Email",

@@ -48,6 +48,7 @@ export const messages = {
   entity_visit: "بازدید",
   entity_task: "کار",
   entity_notification: "اعلان",
+  entity_route: "مسیر",
   eta: "رسیدن {time}",
   field_address: "نشانی",
   field_email: "ایمیل",

@@ -48,6 +48,7 @@ export const messages = {
   entity_visit: "Lần ghé thăm",
   entity_task: "Công việc",
   entity_notification: "Thông báo",
+  entity_route: "Lộ trình",
   eta: "Dự kiến {time}",
   field_address: "Địa chỉ",
   field_email: "Email",
