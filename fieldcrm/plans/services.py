@@ -601,6 +601,9 @@ def route_sheet_reorder(
     by_visit = {str(s.visit_id): s for s in stops if s.visit_id}
     wanted = [str(item["visit_id"]) for item in order]
     left_out = [str(item["visit_id"]) for item in dropped]
+    by_visit.update(
+        _added_stops(actor, plan, [i for i in order if str(i["visit_id"]) not in by_visit])
+    )
     _check_reorder(plan, by_visit, wanted, left_out, order, tz)
     done = [s for s in stops if str(s.visit_id) not in set(wanted) | set(left_out)]
     arrivals = {str(i["visit_id"]): i["arrival_at"] for i in order}
@@ -612,7 +615,10 @@ def route_sheet_reorder(
     RouteStop.objects.filter(plan=plan).update(sequence=F("sequence") + 1000)
     for n, stop in enumerate([*done, *moved, *(by_visit[v] for v in left_out)], start=1):
         stop.sequence = n
-        stop.save(update_fields=["sequence", "arrival_at", "start_at", "departure_at"])
+        if stop.pk is None:  # added on the phone
+            stop.save()
+        else:
+            stop.save(update_fields=["sequence", "arrival_at", "start_at", "departure_at"])
         visit = stop.visit
         if visit is not None and (str(visit.pk) in arrivals or str(visit.pk) in left_out):
             visit.route_sequence = n
@@ -626,6 +632,22 @@ def route_sheet_reorder(
     sheet.edited_by_rep_at = now
     sheet.save()
     return sheet
+
+
+def _added_stops(actor: User, plan: RoutePlan, items: list[dict[str, Any]]) -> dict[str, RouteStop]:
+    """Stops the rep added on the phone ("add to today"): their own planned visit of the day,
+    made by the same push, becomes a stop of the plan (unsaved; numbered with the others)."""
+    ids = [item["visit_id"] for item in items]
+    visits = scoped(Visit, actor, write=True).filter(
+        pk__in=ids, rep=actor, scheduled_on=plan.date, status=Visit.Status.PLANNED
+    ).exclude(route_stops__plan=plan).select_related("account")  # fmt: skip
+    out = {}
+    for visit in visits:
+        at = next(i["arrival_at"] for i in items if i["visit_id"] == visit.pk)
+        stop = RouteStop(plan=plan, account=visit.account, visit=visit, arrival_at=at,
+                         start_at=at, departure_at=at, is_pinned=False)  # fmt: skip
+        out[str(visit.pk)] = stop
+    return out
 
 
 def _check_reorder(

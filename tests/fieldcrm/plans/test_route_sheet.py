@@ -5,6 +5,7 @@ own route, today's, stops not yet done; the planner's page then shows the rep's 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from fieldcrm.plans.models import RoutePlan, RouteSheet
 from fieldcrm.visits.models import Visit
+from tests.factories import make_account
 from tests.fieldcrm.plans import conftest as plans
 from tests.fieldcrm.sync.test_sync import op, pull_all, push
 
@@ -175,3 +177,26 @@ def test_unpublishing_leaves_a_tombstone_the_phone_pulls(as_user, world, today_p
     changes, _ = pull_all(rep, cursor=cursor)
     assert changes["deleted"]["routes"] == [sheet["id"]]
     assert RouteSheet.all_objects.get(pk=sheet["id"]).deleted_at is not None
+
+
+def test_a_visit_the_rep_adds_today_joins_the_route_with_the_reorder(as_user, world, today_plan):
+    rep = as_user("rep1")
+    sheet = _sheet(rep)
+    order = [(o["visit_id"], o["arrival_at"]) for o in sheet["order"]]
+    shop = make_account("Added shop", lng=1.06, lat=42.06, status="customer")
+    added = str(uuid.uuid4())
+    fields = {"account_id": str(shop.pk), "scheduled_on": str(today_plan.date)}
+    create = op("visit", "create", added, fields=fields)
+    at = _later(order[0][1], 5)
+    results = push(rep, create, _reorder(sheet, [(added, at), *order]))
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    stops = list(RoutePlan.objects.get(pk=today_plan.pk).stops.order_by("sequence"))
+    assert str(stops[0].visit_id) == added and stops[0].account_id == shop.pk
+    assert Visit.objects.get(pk=added).route_sequence == 1
+    # Another rep's visit cannot be slipped in.
+    other = Visit.objects.create(account=shop, rep=world.rep2, scheduled_on=today_plan.date)
+    again = _sheet(rep)
+    current = [(o["visit_id"], o["arrival_at"]) for o in again["order"]]
+    [refused] = push(rep, _reorder(again, [(str(other.pk), at), *current]))
+    assert refused["status"] == "rejected"
+    assert [e["field"] for e in refused["errors"]] == ["order"]
