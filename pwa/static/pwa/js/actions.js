@@ -2,6 +2,7 @@
 // Screens call these; these never fetch: the sync loop delivers.
 
 import { getRecord, putRecord } from "./db.js";
+import { todayIso } from "./ui.js";
 import { distanceM, isFar } from "./geo.js";
 import { enqueue, newId } from "./outbox.js";
 
@@ -232,6 +233,27 @@ export async function replanDay(sheet, order, dropped, visits) {
     const visit = byId.get(id);
     if (visit) await putRecord("visits", { ...visit, route_sequence: n, planned_arrival_at: arrival.get(id) ?? null });
   }
+  afterChange();
+  return record;
+}
+
+/**
+ * "Add to today" from an account card (issue 19): ONE create of a planned visit for today.
+ * It joins the published route when the rep accepts a re-plan (the server adds it as a stop).
+ * @param {object} account
+ * @param {object} me
+ * @returns {Promise<object>} the local visit
+ */
+export async function addToToday(account, me) {
+  const id = newId();
+  const today = todayIso();
+  const now = new Date().toISOString();
+  const record = {
+    id, account_id: account.id, account_name: account.name, rep_id: me.id, status: "planned",
+    scheduled_on: today, route_sequence: null, planned_arrival_at: null, window_start: null,
+    window_end: null, notes: "", outcome: "", version: 0, created_at: now, updated_at: now,
+  }; // prettier-ignore
+  await enqueue({ entity: "visit", action: "create", id, fields: { account_id: account.id, scheduled_on: today } }, record);
   afterChange();
   return record;
 }

@@ -198,4 +198,6 @@ export const messages = {
   replan_left_out: "No longer fits",
   skip: "Skip",
   skip_stop: "Skip {name}",
+  add_to_today: "Add to today",
+  replan_added: "{n} stop(s) added to today.",
 };

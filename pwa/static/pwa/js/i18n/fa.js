@@ -198,4 +198,6 @@ export const messages = {
   replan_left_out: "دیگر جا نمی‌شود",
   skip: "رد کردن",
   skip_stop: "رد کردن {name}",
+  add_to_today: "افزودن به امروز",
+  replan_added: "{n} توقف به امروز افزوده شد.",
 };

@@ -198,4 +198,6 @@ export const messages = {
   replan_left_out: "Không còn kịp",
   skip: "Bỏ qua",
   skip_stop: "Bỏ qua {name}",
+  add_to_today: "Thêm vào hôm nay",
+  replan_added: "Đã thêm {n} điểm ghé vào hôm nay.",
 };

@@ -225,15 +225,19 @@ function replanOffer(sheet, stops, accounts, rerender) {
   const now = new Date();
   const input = replanInput(sheet, stops, accounts, now, choices.skipped);
   const late = lateMinutes(input);
-  const why = input.skipped.length ? "skipped" : late ? "late" : null;
-  const signature = `${why}:${input.skipped.join(",")}`;
+  // A stop the sheet does not know is one the rep added today ("add to today").
+  const known = new Set((sheet.order || []).map((o) => o.visit_id));
+  const added = input.stops.filter((s) => !known.has(s.id)).length;
+  const why = input.skipped.length ? "skipped" : added ? "added" : late ? "late" : null;
+  const signature = `${why}:${input.skipped.join(",")}:${added}`;
   if (!why || !input.stops.length) return null;
   if (choices.keptFor === signature && now.getTime() - choices.keptAt < KEEP_FOR_MS) return null;
   const box = h("section", { class: "replan", "aria-label": t("replan_title") });
   const offer = () =>
     mount(
       box,
-      h("p", null, why === "late" ? t("replan_late", { minutes: late }) : t("replan_skipped", { n: input.skipped.length })),
+      h("p", null, { late: () => t("replan_late", { minutes: late }), added: () => t("replan_added", { n: added }),
+                     skipped: () => t("replan_skipped", { n: input.skipped.length }) }[why]()), // prettier-ignore
       h("button", { type: "button", class: "btn btn-primary", onclick: propose }, t("replan_offer")),
     );
   const propose = () => {
