@@ -226,7 +226,11 @@ function replanOffer(sheet, stops, accounts, rerender) {
   const input = replanInput(sheet, stops, accounts, now, choices.skipped);
   const late = lateMinutes(input);
   // A stop the sheet does not know is one the rep added today ("add to today").
-  const known = new Set((sheet.order || []).map((o) => o.visit_id));
+  const known = new Set([
+    ...(sheet.day?.stops || []).map((s) => s.visit_id),
+    ...(sheet.order || []).map((o) => o.visit_id),
+    ...(sheet.dropped || []).map((d) => d.visit_id),
+  ]);
   const added = input.stops.filter((s) => !known.has(s.id)).length;
   const why = input.skipped.length ? "skipped" : added ? "added" : late ? "late" : null;
   const signature = `${why}:${input.skipped.join(",")}:${added}`;
