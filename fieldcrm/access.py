@@ -41,7 +41,7 @@ from fieldcrm.documents.models import DocumentTemplate
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification, PushSubscription
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
-from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteSheet, RouteStop
 from fieldcrm.tasks.models import Task
 from fieldcrm.territories.models import Region, Territory
 from fieldcrm.users.models import User
@@ -140,6 +140,8 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
             User.objects.filter(territories__region__in=regions).values("pk"), resolve
         )
         plans = Q(region__in=regions)
+        # A rep's re-plan of their day is theirs to make; the office reads it (issue 19).
+        sheets = nothing if write else Q(plan__region__in=regions)
         # A visit or task is seen where its account is (a rep of the region working an
         # account of another region does not bring that account's history along); a task
         # without an account is its assignee's, seen by the managers of the assignee's region.
@@ -157,6 +159,7 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         region_rows = Q(pk__in=regions)
     else:
         plans = Q(rep=user) & Q(status=RoutePlan.Status.PUBLISHED)
+        sheets = Q(rep=user)
         tasks = Q(assignee=user)
         visits = Q(rep=user)
         users = Q(pk=user.pk)
@@ -194,6 +197,7 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         Task: tasks,
         RoutePlan: plans,
         RouteStop: None if plans is None else Q(plan__in=RoutePlan.objects.filter(plans)),
+        RouteSheet: sheets,
         # Planning jobs belong to the people who plan: never a rep's business.
         PlanJob: Q(region__in=regions) if managed else nothing,
         Territory: territories,
@@ -227,8 +231,8 @@ def _cached_rules(user: User, *, write: bool, resolve: bool) -> dict[type[Model]
 
 
 MODELS = (
-    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, PlanJob, Territory,
-    Region, User,
+    Account, Contact, Activity, Deal, Visit, Task, RoutePlan, RouteStop, RouteSheet, PlanJob,
+    Territory, Region, User,
     Pipeline, Stage, LostReason, CustomFieldDefinition, Tag, WebForm, BulkChange, Notification,
     CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook,
     WebhookDelivery,

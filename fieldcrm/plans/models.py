@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.core.models import SyncedModel
 from fieldcrm.visits.models import Visit
 
 
@@ -143,3 +144,34 @@ class PlanJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.date} ({self.status})"
+
+
+class RouteSheet(SyncedModel):
+    """A published plan as its rep's phone carries it (issue 19): what the phone needs to
+    re-sequence the rest of the day offline (``day``: each stop's visit length, opening
+    windows and pin, the shift end, the break, home, and the plan's drive times between
+    the stops), and the order the rep last chose.
+
+    Written by ``plan_publish``; a tombstone once the plan is unpublished or replaced. The
+    phone edits ``order`` and ``dropped`` only (``route_sheet_reorder``), which moves the
+    plan's stops and visits with them, so the planner's page shows the rep's order.
+    """
+
+    plan = models.OneToOneField(RoutePlan, on_delete=models.CASCADE, related_name="sheet")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    date = models.DateField(_("date"))
+    day = models.JSONField(default=dict, blank=True)
+    # [{"visit_id", "arrival_at"}] for the stops not yet done, in route order.
+    order = models.JSONField(default=list, blank=True)
+    # [{"visit_id", "reason"}]: stops the rep's re-plan found no longer fit today.
+    dropped = models.JSONField(default=list, blank=True)
+    edited_by_rep_at = models.DateTimeField(_("re-planned by the rep"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["rep", "change_seq"], name="routesheet_sync_rep")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} (sheet)"

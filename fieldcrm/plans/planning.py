@@ -10,6 +10,7 @@ time zone (routing/README.md).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import threading
 from collections import defaultdict
@@ -63,6 +64,7 @@ SPLIT_THRESHOLD = 800
 # model converges in far less time (bench/plans_scenario.py measures both).
 CANDIDATES_PER_SLOT = 4
 ROADS_DIR = Path(settings.BASE_DIR) / "fieldcrm" / "data" / "roads"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -573,3 +575,77 @@ def assign_days(
             pending.append((nxt, c))
             pending.sort(key=lambda p: (p[0], -p[1].score))
     return by_day
+
+
+# --------------------------------------------------------------------- the phone's day
+
+
+# The drive times shipped with a route for the phone's re-sequencer (issue 19): one matrix of
+# the plan's own stops and home, at most this many points (a day holds far fewer); past it the
+# phone times every leg by great circle, as it does for a stop it adds itself.
+PHONE_MATRIX_MAX_POINTS = 61
+
+
+@dataclass
+class SheetStop:
+    visit_id: str
+    account_id: str
+    location: tuple[float, float] | None  # (lat, lng)
+    arrival_at: dt.datetime
+    service_s: int
+    opening_hours: dict
+    pinned: bool
+    booked: tuple[dt.time, dt.time] | None = None  # a booked appointment's window
+
+
+def phone_day(
+    rep: User, region: Region, day: dt.date, stops: Sequence[SheetStop]
+) -> dict[str, object]:
+    """What a rep's phone needs to re-plan the rest of ``day`` offline, as plain JSON: times in
+    seconds from local midnight, windows for the *start* of each visit (as the planner's), and
+    the plan's provider's drive times between home and the stops (``matrix``)."""
+    midnight = local_midnight(day, region.timezone)
+    out_stops = []
+    for s in stops:
+        place = None if s.location is None else {"lat": s.location[0], "lng": s.location[1]}
+        windows: tuple[tuple[int, int], ...]
+        if s.booked is not None:
+            windows = ((_seconds(s.booked[0]), max(_seconds(s.booked[0]),
+                        _seconds(s.booked[1]) - s.service_s)),)  # fmt: skip
+        else:
+            windows = _opening_windows(s.opening_hours, day, s.service_s)
+        out_stops.append({
+            "visit_id": s.visit_id, "account_id": s.account_id,
+            "location": place,
+            "eta_s": int((s.arrival_at - midnight).total_seconds()), "service_s": s.service_s,
+            "windows": [list(w) for w in windows], "pinned": s.pinned,
+        })  # fmt: skip
+    home = None if rep.home_base is None else {"lat": rep.home_base.y, "lng": rep.home_base.x}
+    brk = None
+    if rep.break_minutes and rep.break_start and rep.break_end:
+        brk = {"window": [_seconds(rep.break_start), _seconds(rep.break_end)],
+               "duration_s": rep.break_minutes * 60}  # fmt: skip
+    return {
+        "tz": region.timezone,
+        "shift_end_s": _seconds(rep.shift_end) if rep.shift_end else None,
+        "break": brk,
+        "home": home,
+        "stops": out_stops,
+        "matrix": _phone_matrix(region, home, out_stops),
+        "speed_kmh": GreatCircleProvider().speed_kmh,
+        "detour_factor": GreatCircleProvider().detour_factor,
+    }
+
+
+def _phone_matrix(region: Region, home: dict | None, stops: list[dict]) -> dict | None:
+    points = [("home", home)] if home else []
+    points += [(s["visit_id"], s["location"]) for s in stops if s["location"]]
+    if len(points) < 2 or len(points) > PHONE_MATRIX_MAX_POINTS:
+        return None
+    provider = provider_for(region)
+    try:
+        matrix = provider.matrix([Location(p["lat"], p["lng"]) for _, p in points])
+    except Exception:  # noqa: BLE001 - a road server down must not stop a publish
+        logger.warning("phone matrix: provider failed, the phone uses great circle", exc_info=True)
+        return None
+    return {"ids": [key for key, _ in points], "duration_s": matrix.duration_s.tolist()}

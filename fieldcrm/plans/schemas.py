@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from fieldcrm.core.schemas import Input
+from fieldcrm.core.schemas import Input, Instant
 from fieldcrm.plans.models import PlanJob, PlanJobStatus, RoutePlan, RoutePlanStatus
 
 # Plans are for the coming days and weeks; a date years ahead is a typo (9999-12-31 overflowed
@@ -162,3 +162,38 @@ class ReoptimiseIn(Input):
     region_id: int
     date: PlanDate
     time_limit_s: float = Field(5.0, ge=0.5, le=120, allow_inf_nan=False)
+
+
+# --- The rep's route sheet (issue 19): synced to the phone, re-ordered there. ---
+
+
+class RouteOrderItem(Schema):
+    visit_id: uuid.UUID
+    arrival_at: Instant
+
+
+class RouteDroppedItem(Schema):
+    visit_id: uuid.UUID
+    # Why the phone's re-plan found the stop no longer fits (pwa/static/pwa/js/resequence.js).
+    reason: Literal["closed", "shift_end", "break", "no_room", "skipped"]
+
+
+class RouteSheetOut(Schema):
+    id: uuid.UUID
+    version: int
+    plan_id: int
+    date: dt.date
+    day: dict[str, Any]
+    order: list[RouteOrderItem]
+    dropped: list[RouteDroppedItem]
+    edited_by_rep_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+class RouteSheetCreate(Input):
+    """Sheets are made by publishing a plan; a phone never creates one (refused)."""
+
+
+class RouteSheetPatch(Input):
+    order: list[RouteOrderItem] | None = Field(default=None, max_length=200)
+    dropped: list[RouteDroppedItem] | None = Field(default=None, max_length=200)

@@ -27,7 +27,7 @@ from fieldcrm.access import NotInScope, get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.core.errors import DomainError
 from fieldcrm.plans import planning
-from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
+from fieldcrm.plans.models import PlanJob, RoutePlan, RouteSheet, RouteStop
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
 from fieldcrm.visits.models import Visit
@@ -489,6 +489,8 @@ def plan_publish(*, actor: User, plan_id: int) -> RoutePlan:
     RoutePlan.objects.filter(pk__in=[p.pk for p in previous]).update(
         status=RoutePlan.Status.ARCHIVED
     )
+    for sheet in RouteSheet.objects.filter(plan__in=previous):
+        sheet.soft_delete()  # the phone drops the old day's sheet with the next pull
     kept = set()
     for stop in plan.stops.select_related("visit").order_by("sequence"):
         visit = stop.visit or Visit.objects.filter(
@@ -508,14 +510,42 @@ def plan_publish(*, actor: User, plan_id: int) -> RoutePlan:
             visit.status, visit.route_sequence = Visit.Status.CANCELLED, None
             visit.save()
     plan.status, plan.published_at = RoutePlan.Status.PUBLISHED, timezone.now()
+    plan.stats = {k: v for k, v in plan.stats.items() if k != "edited_by_rep"}
     try:
         with transaction.atomic():
-            plan.save(update_fields=["status", "published_at"])
+            plan.save(update_fields=["status", "published_at", "stats"])
     except IntegrityError:
         raise DomainError(
             "plan_id", _("Another plan for this rep and day was just published.")
         ) from None
+    _write_sheet(plan)
     return plan
+
+
+def _write_sheet(plan: RoutePlan) -> RouteSheet:
+    """The published plan's sheet for the rep's phone (issue 19), made afresh."""
+    stops = list(plan.stops.select_related("account", "visit").order_by("sequence"))
+    day = planning.phone_day(plan.rep, plan.region, plan.date, [
+        planning.SheetStop(
+            visit_id=str(s.visit_id), account_id=str(s.account_id),
+            location=None if s.account.location is None else (s.account.location.y,
+                                                              s.account.location.x),
+            arrival_at=s.arrival_at,
+            service_s=int((s.departure_at - s.start_at).total_seconds()),
+            opening_hours=s.account.opening_hours or {}, pinned=s.is_pinned,
+            booked=(s.visit.window_start, s.visit.window_end)
+            if s.visit and s.visit.is_required and s.visit.window_start and s.visit.window_end
+            else None,
+        ) for s in stops if s.visit_id
+    ])  # fmt: skip
+    sheet = RouteSheet.all_objects.filter(plan=plan).first() or RouteSheet(plan=plan)
+    sheet.rep, sheet.date, sheet.day, sheet.deleted_at = plan.rep, plan.date, day, None
+    sheet.order = [{"visit_id": str(s.visit_id), "arrival_at": s.arrival_at.isoformat()}
+                   for s in stops if s.visit_id]  # fmt: skip
+    sheet.dropped, sheet.edited_by_rep_at = [], None
+    sheet.full_clean()
+    sheet.save()
+    return sheet
 
 
 @transaction.atomic
@@ -541,4 +571,115 @@ def plan_unpublish(*, actor: User, plan_id: int) -> RoutePlan:
         stop.save(update_fields=["visit"])
     plan.status, plan.published_at = RoutePlan.Status.DRAFT, None
     plan.save(update_fields=["status", "published_at"])
+    for sheet in RouteSheet.objects.filter(plan=plan):
+        sheet.soft_delete()
     return plan
+
+
+# ------------------------------------------------------------- the rep's own re-plan
+
+
+@transaction.atomic
+def route_sheet_reorder(
+    *, actor: User, sheet_id: Any, order: list[dict[str, Any]], dropped: list[dict[str, Any]]
+) -> RouteSheet:
+    """The rep's re-plan of the rest of today (issue 19): the stops not yet done in the order
+    the phone chose (``order``: visit id and new arrival each), and those it found no longer
+    fit (``dropped``, kept at the end of the route, still planned, without a time).
+
+    Only the rep's own published route of today; every stop not yet done listed once, no done
+    stop moved. The plan's stops and visits follow (done ones first, as they were), and the
+    plan is marked as re-planned by the rep."""
+    sheet = get_scoped(RouteSheet, actor, sheet_id, write=True)
+    plan = RoutePlan.objects.select_for_update().select_related("region").get(pk=sheet.plan_id)
+    if plan.rep_id != actor.pk or plan.status != RoutePlan.Status.PUBLISHED:
+        raise DomainError("id", _("Only your own published route can be re-planned."))
+    tz = ZoneInfo(plan.region.timezone)
+    if plan.date != timezone.localdate(timezone=tz):
+        raise DomainError("date", _("Only today's route can be re-planned."))
+    stops = list(plan.stops.select_related("visit", "account").order_by("sequence"))
+    by_visit = {str(s.visit_id): s for s in stops if s.visit_id}
+    wanted = [str(item["visit_id"]) for item in order]
+    left_out = [str(item["visit_id"]) for item in dropped]
+    by_visit.update(
+        _added_stops(actor, plan, [i for i in order if str(i["visit_id"]) not in by_visit])
+    )
+    _check_reorder(plan, by_visit, wanted, left_out, order, tz)
+    done = [s for s in stops if str(s.visit_id) not in set(wanted) | set(left_out)]
+    arrivals = {str(i["visit_id"]): i["arrival_at"] for i in order}
+    moved = [by_visit[v] for v in wanted]
+    for stop in moved:
+        shift = arrivals[str(stop.visit_id)] - stop.arrival_at
+        stop.arrival_at, stop.start_at = stop.arrival_at + shift, stop.start_at + shift
+        stop.departure_at += shift
+    RouteStop.objects.filter(plan=plan).update(sequence=F("sequence") + 1000)
+    for n, stop in enumerate([*done, *moved, *(by_visit[v] for v in left_out)], start=1):
+        stop.sequence = n
+        if stop.pk is None:  # added on the phone
+            stop.save()
+        else:
+            stop.save(update_fields=["sequence", "arrival_at", "start_at", "departure_at"])
+        visit = stop.visit
+        if visit is not None and (str(visit.pk) in arrivals or str(visit.pk) in left_out):
+            visit.route_sequence = n
+            visit.planned_arrival_at = arrivals.get(str(visit.pk))
+            visit.save(update_fields=["route_sequence", "planned_arrival_at"])
+    now = timezone.now()
+    plan.stats = {**plan.stats, "edited_by_rep": {"at": now.isoformat(), "rep_id": actor.pk}}
+    plan.save(update_fields=["stats"])
+    sheet.order = [{"visit_id": v, "arrival_at": arrivals[v].isoformat()} for v in wanted]
+    sheet.dropped = [{"visit_id": str(i["visit_id"]), "reason": i["reason"]} for i in dropped]
+    sheet.edited_by_rep_at = now
+    sheet.save()
+    return sheet
+
+
+def _added_stops(actor: User, plan: RoutePlan, items: list[dict[str, Any]]) -> dict[str, RouteStop]:
+    """Stops the rep added on the phone ("add to today"): their own planned visit of the day,
+    made by the same push, becomes a stop of the plan (unsaved; numbered with the others)."""
+    ids = [item["visit_id"] for item in items]
+    visits = scoped(Visit, actor, write=True).filter(
+        pk__in=ids, rep=actor, scheduled_on=plan.date, status=Visit.Status.PLANNED
+    ).exclude(route_stops__plan=plan).select_related("account")  # fmt: skip
+    out = {}
+    for visit in visits:
+        at = next(i["arrival_at"] for i in items if i["visit_id"] == visit.pk)
+        stop = RouteStop(plan=plan, account=visit.account, visit=visit, arrival_at=at,
+                         start_at=at, departure_at=at, is_pinned=False)  # fmt: skip
+        out[str(visit.pk)] = stop
+    return out
+
+
+def _check_reorder(
+    plan: RoutePlan,
+    by_visit: dict[str, RouteStop],
+    wanted: list[str],
+    left_out: list[str],
+    order: list[dict[str, Any]],
+    tz: ZoneInfo,
+) -> None:
+    """Refuse, naming the field, a re-plan that is not a re-order of the stops not yet done."""
+    listed = wanted + left_out
+    if len(set(listed)) != len(listed):
+        raise DomainError("order", _("A stop is listed twice."))
+    strangers = [v for v in listed if v not in by_visit]
+    if strangers:
+        raise DomainError("order", _("%(id)s is not a stop of this route.") % {"id": strangers[0]})
+    for v in listed:
+        visit = by_visit[v].visit
+        if visit is None or visit.status != Visit.Status.PLANNED or visit.checked_in_at:
+            raise DomainError(
+                "order", _("%(account)s is already done: a done stop keeps its place.")
+                % {"account": by_visit[v].account.name},
+            )  # fmt: skip
+    open_stops = {
+        v for v, s in by_visit.items()
+        if s.visit and s.visit.status == Visit.Status.PLANNED and not s.visit.checked_in_at
+    }  # fmt: skip
+    if set(listed) != open_stops:
+        raise DomainError(
+            "order", _("Every stop not yet done must be in the new order or left out of it.")
+        )
+    for item in order:
+        if item["arrival_at"].astimezone(tz).date() != plan.date:
+            raise DomainError("order", _("Every new arrival time must be on the route's day."))

@@ -36,6 +36,9 @@ from fieldcrm.notifications.schemas import (
     NotificationOut,
     NotificationSyncPatch,
 )
+from fieldcrm.plans import services as plan_services
+from fieldcrm.plans.models import RouteSheet
+from fieldcrm.plans.schemas import RouteSheetCreate, RouteSheetOut, RouteSheetPatch
 from fieldcrm.tasks import services as task_services
 from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.schemas import TaskIn, TaskOut, TaskPatch
@@ -242,5 +245,34 @@ register(
         create_in=NotificationCreate, patch_in=NotificationSyncPatch,
         create=_notification_create, update=_notification_update, delete=None,
         account_of=lambda notification: None,
+    )
+)  # fmt: skip
+
+
+# --- The rep's route sheet (issue 19): made by publishing; the phone re-orders the rest of
+# today (``order``, ``dropped``) and that moves the plan's stops and visits on the server. ---
+
+
+def _sheet_create(actor: User, data: Data) -> RouteSheet:
+    raise DomainError("id", _("A route is made by publishing a plan."))
+
+
+def _sheet_update(actor: User, sheet: RouteSheet, data: Data) -> RouteSheet:
+    # A field the phone did not change (or lost to a merge) stays as the server has it.
+    current = RouteSheetPatch.model_validate({"order": sheet.order, "dropped": sheet.dropped})
+    return plan_services.route_sheet_reorder(
+        actor=actor, sheet_id=sheet.pk,
+        order=data["order"] if data.get("order") is not None else current.model_dump()["order"],
+        dropped=data["dropped"] if data.get("dropped") is not None
+        else current.model_dump()["dropped"],
+    )  # fmt: skip
+
+
+register(
+    Entity(
+        name="route", plural="routes", model=RouteSheet, out=RouteSheetOut,
+        create_in=RouteSheetCreate, patch_in=RouteSheetPatch,
+        create=_sheet_create, update=_sheet_update, delete=None,
+        account_of=lambda sheet: None,
     )
 )  # fmt: skip

@@ -14,6 +14,7 @@ from fieldcrm.access import region_ids, scoped
 from fieldcrm.accounts.models import Account, Contact
 from fieldcrm.core.models import ChangeCounter, SyncEpoch, sync_epoch
 from fieldcrm.core.replica import replica_configured, replica_snapshot
+from fieldcrm.plans.models import RouteSheet
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import ScopeLoss
 from fieldcrm.tasks.models import Task
@@ -231,6 +232,7 @@ def _today(actor: User) -> dict[str, Any]:
         "task": scoped(Task, actor).filter(
             assignee=actor, done_at__isnull=True, due_at__lt=horizon
         ),
+        "route": scoped(RouteSheet, actor).filter(rep=actor, date__range=days),
     }
     changes: dict[str, list[dict]] = {}
     for name, qs in rows.items():

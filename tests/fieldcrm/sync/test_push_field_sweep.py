@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact
 from fieldcrm.notifications.models import Notification
+from fieldcrm.plans.models import RoutePlan, RouteSheet
 from fieldcrm.sync.entities import ENTITIES
 from fieldcrm.tasks.models import Task
 from fieldcrm.visits.models import Visit
@@ -37,8 +38,12 @@ def records(world):
     notification = Notification.objects.create(
         recipient=world.admin, kind="task_due", record_type="task", record_id=task.pk
     )
+    plan = RoutePlan.objects.create(
+        rep=world.rep1, region=world.north, date=timezone.localdate(), status="published"
+    )
+    sheet = RouteSheet.objects.create(plan=plan, rep=world.rep1, date=plan.date)
     return {"account": account, "contact": contact, "activity": activity, "visit": visit,
-            "task": task, "notification": notification}  # fmt: skip
+            "task": task, "notification": notification, "route": sheet}  # fmt: skip
 
 
 def _field_names(entity) -> list[str]:

@@ -1,7 +1,8 @@
 // What the rep does, as outbox mutations plus the optimistic record the screens show at once.
 // Screens call these; these never fetch: the sync loop delivers.
 
-import { getRecord } from "./db.js";
+import { getRecord, putRecord } from "./db.js";
+import { todayIso } from "./ui.js";
 import { distanceM, isFar } from "./geo.js";
 import { enqueue, newId } from "./outbox.js";
 
@@ -197,4 +198,62 @@ export async function editAccount(accountId, values) {
   );
   afterChange();
   return true;
+}
+
+/**
+ * Accept a re-plan of the rest of today (issue 19): ONE edit of the route sheet — the new
+ * order with each stop's new arrival, and the stops that no longer fit — which the server
+ * checks (the rep's own route, today's, stops not yet done) and applies to the plan. The
+ * visits take their new order and times on the phone at once (the pull after the push brings
+ * the server's copies, the same values).
+ * @param {object} sheet the local route sheet
+ * @param {{visit_id: string, arrival_at: string}[]} order
+ * @param {{visit_id: string, reason: string}[]} dropped
+ * @param {object[]} visits the local visits of today's stops (those done keep the first numbers)
+ * @returns {Promise<object>} the local sheet
+ */
+export async function replanDay(sheet, order, dropped, visits) {
+  const record = { ...sheet, order, dropped, edited_by_rep_at: new Date().toISOString() };
+  await enqueue(
+    {
+      entity: "route",
+      action: "update",
+      id: sheet.id,
+      base_version: sheet.version,
+      changes: { order: { old: sheet.order, new: order }, dropped: { old: sheet.dropped, new: dropped } },
+    },
+    record,
+  );
+  const byId = new Map(visits.map((v) => [v.id, v]));
+  const arrival = new Map(order.map((o) => [o.visit_id, o.arrival_at]));
+  const moving = new Set([...order.map((o) => o.visit_id), ...dropped.map((d) => d.visit_id)]);
+  let n = visits.filter((v) => !moving.has(v.id)).length;
+  for (const id of [...order.map((o) => o.visit_id), ...dropped.map((d) => d.visit_id)]) {
+    n += 1;
+    const visit = byId.get(id);
+    if (visit) await putRecord("visits", { ...visit, route_sequence: n, planned_arrival_at: arrival.get(id) ?? null });
+  }
+  afterChange();
+  return record;
+}
+
+/**
+ * "Add to today" from an account card (issue 19): ONE create of a planned visit for today.
+ * It joins the published route when the rep accepts a re-plan (the server adds it as a stop).
+ * @param {object} account
+ * @param {object} me
+ * @returns {Promise<object>} the local visit
+ */
+export async function addToToday(account, me) {
+  const id = newId();
+  const today = todayIso();
+  const now = new Date().toISOString();
+  const record = {
+    id, account_id: account.id, account_name: account.name, rep_id: me.id, status: "planned",
+    scheduled_on: today, route_sequence: null, planned_arrival_at: null, window_start: null,
+    window_end: null, notes: "", outcome: "", version: 0, created_at: now, updated_at: now,
+  }; // prettier-ignore
+  await enqueue({ entity: "visit", action: "create", id, fields: { account_id: account.id, scheduled_on: today } }, record);
+  afterChange();
+  return record;
 }

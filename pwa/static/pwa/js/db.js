@@ -3,7 +3,7 @@
 
 import { deleteDB, openDB } from "idb";
 
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 // The journal (issue 23): what the server acknowledged, kept so that after the server is
 // restored from a backup (a new epoch) the phone can send again what the backup lacks. Bound:
@@ -20,6 +20,7 @@ export const STORES = {
   visit: "visits",
   task: "tasks",
   notification: "notifications",
+  route: "routes",
 };
 
 const RECORD_STORES = Object.values(STORES);
@@ -69,6 +70,10 @@ export function getDb() {
         // (the order they were queued in, which is the order they are sent again). The outbox,
         // records and cursor stay as they are: an upgraded phone sends what it had queued.
         if (oldVersion < 3) db.createObjectStore("journal", { keyPath: "seq" });
+        // Version 4 (issue 19): route sheets, what re-planning the rest of today offline needs.
+        // The cursor stays: a sheet is one day's, so an upgraded phone gets the next one
+        // published rather than pull everything again for today's.
+        if (oldVersion < 4) db.createObjectStore("routes", { keyPath: "id" });
       },
       // Another tab opened a newer version: let it upgrade rather than block it.
       blocking() {

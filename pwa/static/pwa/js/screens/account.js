@@ -1,12 +1,12 @@
 // Account card: contacts (tap to call or mail), conflicts on this record, open tasks and deals,
 // the timeline, and a small edit form (only changed fields travel, for per-field merge).
 
-import { editAccount } from "../actions.js";
+import { addToToday, editAccount } from "../actions.js";
 import { getRecord, recordsOfAccount } from "../db.js";
 import { navigateLinks } from "../geo.js";
 import { formatDateTime, t } from "../i18n.js";
 import { conflictsFor, dismissConflicts } from "../outbox.js";
-import { field, h, mount, toast } from "../ui.js";
+import { field, h, mount, toast, todayIso } from "../ui.js";
 
 const EDITABLE = ["phone", "email", "address", "website"];
 
@@ -48,6 +48,13 @@ export async function renderAccount(root, ctx) {
       h("a", { href: `#/visit/${id}`, class: "btn btn-primary" }, t("log_visit")),
       account.phone ? h("a", { href: `tel:${account.phone}`, class: "btn", "aria-label": t("call_name", { name: account.name }) }, t("call")) : null,
       links ? h("a", { href: links.geo, class: "btn", "aria-label": t("navigate_to", { name: account.name }) }, t("navigate")) : null,
+      // Issue 19: a visit for today, which Today then offers to fit into the route.
+      ctx.me && !visits.some((v) => v.scheduled_on === todayIso() && v.status === "planned")
+        ? h("button", { type: "button", class: "btn", onclick: async () => {
+            await addToToday(account, ctx.me);
+            location.hash = "#/today";
+          } }, t("add_to_today")) // prettier-ignore
+        : null,
     ),
     section("contacts-h", t("contacts"), contacts.length
       ? h("ul", { class: "list" }, contacts.map(contactItem))

@@ -1,10 +1,22 @@
 // Today: my published route in stop order, ETA and status, a navigate link per stop, and a
 // small map drawn by Leaflet from local files (tiles only when online and configured).
 
+import { replanDay } from "../actions.js";
 import { allRecords } from "../db.js";
 import { navigateLinks } from "../geo.js";
 import { formatTime, t } from "../i18n.js";
+import { orderChanges, resequence } from "../resequence.js";
 import { h, loadScript, mount, todayIso } from "../ui.js";
+
+// Running this much behind a stop's planned arrival is "late": the phone offers a re-plan.
+export const LATE_MARGIN_S = 10 * 60;
+// A visit added on the phone, or a stop the sheet does not know, lasts this long.
+const DEFAULT_SERVICE_S = 20 * 60;
+// "Keep" hides the offer for this long, unless something else changes (a skip).
+const KEEP_FOR_MS = 20 * 60 * 1000;
+
+// What the rep chose on this page: stops skipped today, and when they last said "Keep".
+const choices = { skipped: new Set(), keptAt: -Infinity, keptFor: "" };
 
 /**
  * Today's stops, in the order the rep should drive them.
@@ -112,25 +124,202 @@ export function mapLabels(points, minPx) {
  * @param {{me: object, config: object}} ctx
  */
 export async function renderToday(root, ctx) {
-  const [visits, accounts] = await Promise.all([allRecords("visits"), allRecords("accounts")]);
+  const [visits, accounts, routes] = await Promise.all([
+    allRecords("visits"), allRecords("accounts"), allRecords("routes"),
+  ]); // prettier-ignore
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const stops = todayStops(visits, ctx.me?.id, todayIso());
+  const today = todayIso();
+  const stops = todayStops(visits, ctx.me?.id, today);
+  const sheet = routes.find((r) => r.date === today) || null;
+  const dropped = new Map((sheet?.dropped || []).map((d) => [d.visit_id, d.reason]));
+  const rerender = () => renderToday(root, ctx);
   const mapBox = h("div", { class: "map", role: "img", "aria-label": t("route_map") });
   const list = h(
     "ol",
     { class: "stops", "aria-label": t("todays_stops") },
-    stops.map((stop, index) => stopItem(stop, index, byId.get(stop.account_id))),
+    stops.map((stop, index) =>
+      stopItem(stop, index, byId.get(stop.account_id), {
+        leftOut: dropped.get(stop.id),
+        onSkip: sheet ? () => { choices.skipped.add(stop.id); rerender(); } : null, // prettier-ignore
+      }),
+    ),
   );
   mount(
     root,
     h("h1", null, t("today")),
+    sheet ? replanOffer(sheet, stops, byId, rerender) : null,
     stops.length ? mapBox : null,
     stops.length ? list : h("p", { class: "empty" }, t("no_stops_today")),
   );
   if (stops.length) drawMap(mapBox, stops, byId, ctx.config);
 }
 
-function stopItem(stop, index, account) {
+/**
+ * Seconds from local midnight in the route's time zone.
+ * @param {Date} date
+ * @param {string} tz
+ * @returns {number}
+ */
+export function secondsInZone(date, tz) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  }).formatToParts(date); // prettier-ignore
+  const get = (type) => Number(parts.find((p) => p.type === type)?.value || 0);
+  return get("hour") * 3600 + get("minute") * 60 + get("second");
+}
+
+/**
+ * The re-sequencer's day from the phone's data: the stops not yet done (less those skipped),
+ * from where the rep last was (the last stop done, else home), with the sheet's windows,
+ * visit lengths, pins, break, shift end and drive times.
+ * @param {object} sheet the route sheet
+ * @param {object[]} stops todayStops()
+ * @param {Map<string, object>} accounts by id
+ * @param {Date} now
+ * @param {Set<string>} skipped visit ids
+ */
+export function replanInput(sheet, stops, accounts, now, skipped) {
+  const day = sheet.day || {};
+  const nowS = secondsInZone(now, day.tz || "UTC");
+  const known = new Map((day.stops || []).map((s) => [s.visit_id, s]));
+  const open = stops.filter((s) => !s.logged && s.status === "planned");
+  const done = stops.filter((s) => s.logged).sort((a, b) => (a.logged.completed_at || "").localeCompare(b.logged.completed_at || ""));
+  const last = done.at(-1);
+  const remaining = open.filter((s) => !skipped.has(s.id));
+  return {
+    now: nowS,
+    from: last ? last.id : day.home ? "home" : null,
+    position: last ? accounts.get(last.account_id)?.location ?? null : day.home ?? null,
+    home: day.home ?? null,
+    shiftEnd: day.shift_end_s ?? undefined,
+    break: day.break ?? null,
+    matrix: day.matrix ?? null,
+    stops: remaining.map((s) => {
+      const k = known.get(s.id);
+      return {
+        id: s.id,
+        location: k?.location ?? accounts.get(s.account_id)?.location ?? null,
+        service_s: k?.service_s ?? DEFAULT_SERVICE_S,
+        windows: k?.windows ?? [],
+        pinned: Boolean(k?.pinned),
+      };
+    }),
+    // Planned arrivals in the same seconds, for "old → new" and for lateness.
+    before: remaining.map((s) => ({
+      id: s.id,
+      eta_s: s.planned_arrival_at ? nowS + Math.round((Date.parse(s.planned_arrival_at) - now.getTime()) / 1000) : null,
+    })),
+    skipped: open.filter((s) => skipped.has(s.id)).map((s) => s.id),
+  };
+}
+
+/** Minutes the rep is behind the next stop's planned arrival (0 when on time). */
+function lateMinutes(input) {
+  const next = input.before[0];
+  if (!next || next.eta_s == null) return 0;
+  const behind = input.now - next.eta_s;
+  return behind > LATE_MARGIN_S ? Math.round(behind / 60) : 0;
+}
+
+function replanOffer(sheet, stops, accounts, rerender) {
+  const now = new Date();
+  const input = replanInput(sheet, stops, accounts, now, choices.skipped);
+  const late = lateMinutes(input);
+  // A stop the sheet does not know is one the rep added today ("add to today").
+  const known = new Set([
+    ...(sheet.day?.stops || []).map((s) => s.visit_id),
+    ...(sheet.order || []).map((o) => o.visit_id),
+    ...(sheet.dropped || []).map((d) => d.visit_id),
+  ]);
+  const added = input.stops.filter((s) => !known.has(s.id)).length;
+  const why = input.skipped.length ? "skipped" : added ? "added" : late ? "late" : null;
+  const signature = `${why}:${input.skipped.join(",")}:${added}`;
+  if (!why || !input.stops.length) return null;
+  if (choices.keptFor === signature && now.getTime() - choices.keptAt < KEEP_FOR_MS) return null;
+  const box = h("section", { class: "replan", "aria-label": t("replan_title") });
+  const offer = () =>
+    mount(
+      box,
+      h("p", null, { late: () => t("replan_late", { minutes: late }), added: () => t("replan_added", { n: added }),
+                     skipped: () => t("replan_skipped", { n: input.skipped.length }) }[why]()), // prettier-ignore
+      h("button", { type: "button", class: "btn btn-primary", onclick: propose }, t("replan_offer")),
+    );
+  const propose = () => {
+    const started = performance.now();
+    const result = resequence(input);
+    box.dataset.engineMs = String(Math.round(performance.now() - started));
+    const changes = orderChanges(input.before, result);
+    const nameOf = (id) => {
+      const stop = stops.find((s) => s.id === id);
+      return stop?.account_name || accounts.get(stop?.account_id)?.name || "";
+    };
+    const at = (s) => (s == null ? "–" : `${String(Math.floor(s / 3600) % 24).padStart(2, "0")}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}`);
+    const accept = async () => {
+      const base = now.getTime() - input.now * 1000;
+      const order = result.order.map((o) => ({ visit_id: o.id, arrival_at: new Date(base + o.arrival_s * 1000).toISOString() }));
+      const left = [
+        ...result.dropped.map((d) => ({ visit_id: d.id, reason: d.reason })),
+        ...input.skipped.map((id) => ({ visit_id: id, reason: "skipped" })),
+      ];
+      // The visits as stored (todayStops adds ``logged`` for the screen only).
+      const visits = stops.map(({ logged, ...visit }) => visit);
+      await replanDay(sheet, order, left, visits);
+      choices.skipped.clear();
+      rerender();
+    };
+    const keep = () => {
+      choices.keptAt = Date.now();
+      choices.keptFor = signature;
+      rerender();
+    };
+    mount(
+      box,
+      h("h2", null, t("replan_title")),
+      changes.changed
+        ? null
+        : h("p", null, t("replan_no_change")),
+      h(
+        "ol",
+        { class: "replan-changes", "aria-label": t("replan_new_order") },
+        changes.stops.map((c) =>
+          h(
+            "li",
+            { class: c.moved ? "replan-moved" : null, dataset: { visitId: c.id } },
+            h("span", { class: "stop-name" }, nameOf(c.id)),
+            " ",
+            h("span", { class: "replan-eta" }, t("eta_change", { old: at(c.old_eta_s), new: at(c.new_eta_s) })),
+            c.moved ? h("span", { class: "badge badge-pending" }, t("replan_moved")) : null,
+          ),
+        ),
+      ),
+      changes.dropped.length || input.skipped.length
+        ? h(
+            "div",
+            { class: "replan-dropped" },
+            h("h3", null, t("replan_no_longer_fits")),
+            h(
+              "ul",
+              { "aria-label": t("replan_no_longer_fits") },
+              changes.dropped.map((d) =>
+                h("li", { dataset: { visitId: d.id } }, h("span", { class: "stop-name" }, nameOf(d.id)), " — ", t(`replan_reason_${d.reason}`)),
+              ),
+              input.skipped.map((id) => h("li", { dataset: { visitId: id } }, nameOf(id), " — ", t("replan_reason_skipped"))),
+            ),
+          )
+        : null,
+      h(
+        "div",
+        { class: "replan-actions" },
+        h("button", { type: "button", class: "btn btn-primary", onclick: accept }, t("replan_accept")),
+        h("button", { type: "button", class: "btn", onclick: keep }, t("replan_keep")),
+      ),
+    );
+  };
+  offer();
+  return box;
+}
+
+function stopItem(stop, index, account, { leftOut = null, onSkip = null } = {}) {
   const status = stop.logged ? "done" : stop.status;
   const eta = stop.planned_arrival_at
     ? formatTime(stop.planned_arrival_at)
@@ -152,6 +341,7 @@ function stopItem(stop, index, account) {
         { class: "stop-meta" },
         eta ? h("span", null, t("eta", { time: eta })) : null,
         h("span", { class: `badge badge-${status}` }, t(`status_${status}`)),
+        leftOut && !stop.logged ? h("span", { class: "badge badge-missing" }, t("replan_left_out")) : null,
       ),
     ),
     h(
@@ -167,6 +357,9 @@ function stopItem(stop, index, account) {
               "aria-label": t("map_link_to", { name }) },
             t("map_link"),
           )
+        : null,
+      onSkip && !stop.logged && stop.status === "planned" && !leftOut
+        ? h("button", { type: "button", class: "btn btn-quiet", onclick: onSkip, "aria-label": t("skip_stop", { name }) }, t("skip"))
         : null,
       stop.logged
         ? null
