@@ -99,7 +99,7 @@ def precache_entries() -> list[dict[str, str]]:
 
 def _manifest_bytes() -> bytes:
     """django-pwa's manifest as it serves it (its revision follows the settings)."""
-    from pwa.views import manifest
+    from pwa.views import manifest  # type: ignore[import-untyped]  # django-pwa ships no types
 
     request = HttpRequest()
     request.method = "GET"

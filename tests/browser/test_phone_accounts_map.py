@@ -50,12 +50,15 @@ def test_accounts_map_and_list_offline_with_colours_filters_search_and_rtl(phone
     phone = phones()
     phone.context.set_default_timeout(60_000)  # a loaded 2-core machine starts slowly
     # Anything for another host is refused (the fixture also fails the test if one was asked).
-    phone.context.route(lambda url: urlsplit(url).hostname not in LOCAL_HOSTS, lambda route: route.abort())
+    phone.context.route(
+        lambda url: urlsplit(url).hostname not in LOCAL_HOSTS, lambda route: route.abort()
+    )
     phone.login("rep1")
     page = phone.page
     # The rep's area's tiles are on the phone (issue 20) before the signal goes.
     page.get_by_role("link", name="More").click()
-    page.locator("#offline-map-status").filter(has_text="map tiles of your area kept").wait_for(timeout=60_000)
+    kept = page.locator("#offline-map-status").filter(has_text="map tiles of your area kept")
+    kept.wait_for(timeout=60_000)
     phone.context.set_offline(True)
 
     # The map: every account of rep1's scope, from IndexedDB, in status colours at first.
@@ -100,7 +103,8 @@ def test_accounts_map_and_list_offline_with_colours_filters_search_and_rtl(phone
 
     # Offline, the worker serves the manifest and the favicon (they 404'd before issue 21).
     statuses = page.evaluate(
-        "() => Promise.all(['/manifest.json', '/favicon.ico'].map((u) => fetch(u).then((r) => r.status)))"
+        """() => Promise.all(['/manifest.json', '/favicon.ico']
+                  .map((u) => fetch(u).then((r) => r.status)))"""
     )
     assert statuses == [200, 200]
 
@@ -128,7 +132,8 @@ def test_accounts_map_and_list_offline_with_colours_filters_search_and_rtl(phone
     cluster.wait_for()
     offset = cluster.evaluate(
         """(el) => {
-            const c = el.getBoundingClientRect(), n = el.querySelector('.n').getBoundingClientRect();
+            const c = el.getBoundingClientRect();
+            const n = el.querySelector('.n').getBoundingClientRect();
             return [Math.abs((c.left + c.right) / 2 - (n.left + n.right) / 2),
                     Math.abs((c.top + c.bottom) / 2 - (n.top + n.bottom) / 2), el.innerText];
         }"""
@@ -140,7 +145,8 @@ def test_accounts_map_and_list_offline_with_colours_filters_search_and_rtl(phone
     page.locator("#language").select_option("vi")
     gaps = page.evaluate(
         """() => {
-            const boxes = [...document.querySelectorAll('#nav a > span')].map((s) => s.getBoundingClientRect());
+            const boxes = [...document.querySelectorAll('#nav a > span')]
+                .map((s) => s.getBoundingClientRect());
             return boxes.slice(1).map((b, i) => b.left - boxes[i].right);
         }"""
     )
