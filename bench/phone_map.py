@@ -43,7 +43,7 @@ PASSWORD = "bench-password"
 # Andorra la Vella and Escaldes: inside fieldcrm/data/osm/andorra.osm.pbf (make tiles).
 WEST, SOUTH, EAST, NORTH = 1.505, 42.495, 1.545, 42.520
 AIM_DRAW_S, AIM_LONG_TASK_MS, AIM_KEY_MS = 1.0, 200, 50
-QUERIES = ["nguyen van", "376 81", "carrer major", "tho"]
+QUERIES = ["nguyen van", "376 81", "carrer major", "dang thi"]
 
 
 def setup_data() -> dict:
