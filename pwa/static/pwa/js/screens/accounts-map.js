@@ -130,8 +130,9 @@ async function drawMap(box, ctx) {
     return marker;
   };
 
+  let viewed = Boolean(state.view);
   const paint = () => {
-    if (!index) return;
+    if (!index || !viewed) return;
     const b = map.getBounds();
     const features = index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], Math.round(map.getZoom()));
     pins.clearLayers();
@@ -162,12 +163,14 @@ async function drawMap(box, ctx) {
       const bounds = L.latLngBounds(placed.map((a) => [a.location.lat, a.location.lng]));
       map.fitBounds(bounds.pad(0.1), { maxZoom: 16, animate: false });
       state.view = { center: map.getCenter(), zoom: map.getZoom() };
+      viewed = true;
     }
     paint();
   };
 
+  // No world view first: its tiles are not on the phone (offline, each one is a failed fetch);
+  // the first show() fits the accounts.
   if (state.view) map.setView(state.view.center, state.view.zoom, { animate: false });
-  else map.setView([0, 0], 2, { animate: false });
   map.on("moveend", () => {
     state.view = { center: map.getCenter(), zoom: map.getZoom() };
     paint();
