@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from fieldcrm.api import api
 from fieldcrm.core.views import api_not_found, healthz
 from fieldcrm.notifications.views import calendar_feed
+from fieldcrm.phone import views as phone_views
 from fieldcrm.users.views import RoleLoginView, home
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("login/", RoleLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", phone_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("app/", include("fieldcrm.phone.urls")),

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import translation
@@ -30,7 +30,12 @@ VENDOR_FILES = (
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
     "vendor/protomaps-leaflet/protomaps-leaflet.js",
+    "vendor/supercluster/supercluster.min.js",  # the accounts map's clusters (issue 21)
 )
+# The browser asks for these outside /static/; precached so they do not 404 offline (issue 21).
+MANIFEST_URL = "/manifest.json"
+FAVICON_URL = "/favicon.ico"
+FAVICON_FILE = "pwa/icons/icon-192.png"
 
 
 def shell_context() -> dict:
@@ -46,6 +51,7 @@ def shell_context() -> dict:
             # Loaded when Today draws its map (precached like the rest of the shell).
             "leafletUrl": static("vendor/leaflet/leaflet.js"),
             "vectorTilesUrl": static("vendor/protomaps-leaflet/protomaps-leaflet.js"),
+            "superclusterUrl": static("vendor/supercluster/supercluster.min.js"),
         },
     }
 
@@ -84,7 +90,20 @@ def precache_entries() -> list[dict[str, str]]:
     with translation.override(settings.LANGUAGE_CODE):
         page = render_to_string("pwa/app.html", shell_context())
     entries.append({"url": SHELL_URL, "revision": _digest(page.encode())})
+    entries.append({"url": MANIFEST_URL, "revision": _digest(_manifest_bytes())})
+    icon = finders.find(FAVICON_FILE)
+    if icon:
+        entries.append({"url": FAVICON_URL, "revision": _digest(Path(icon).read_bytes())})
     return entries
+
+
+def _manifest_bytes() -> bytes:
+    """django-pwa's manifest as it serves it (its revision follows the settings)."""
+    from pwa.views import manifest  # type: ignore[import-untyped]  # django-pwa ships no types
+
+    request = HttpRequest()
+    request.method = "GET"
+    return manifest(request).content
 
 
 _cached_entries = lru_cache(maxsize=1)(precache_entries)
@@ -105,4 +124,15 @@ def precache(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever the page links: the app's icon."""
+    found = finders.find(FAVICON_FILE)
+    if not found:
+        raise Http404
+    response = HttpResponse(Path(found).read_bytes(), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -7,6 +7,8 @@ import * as db from "./db.js";
 import { formatTime, pickLanguage, setLanguage, t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { renderAccount } from "./screens/account.js";
+import { renderAccountsList } from "./screens/accounts-list.js";
+import { renderAccountsMap } from "./screens/accounts-map.js";
 import { renderMore } from "./screens/more.js";
 import { renderNearby } from "./screens/nearby.js";
 import { renderNotifications, unreadCount } from "./screens/notifications.js";
@@ -22,6 +24,8 @@ import { wipeDevice } from "./wipe.js";
 const SCREENS = {
   today: renderToday,
   account: renderAccount,
+  map: renderAccountsMap,
+  list: renderAccountsList,
   visit: renderVisitForm,
   prospect: renderProspect,
   nearby: renderNearby,
@@ -29,9 +33,11 @@ const SCREENS = {
   more: renderMore,
   notifications: renderNotifications,
 };
+// Five entries fit 360 px with room between the labels (Vietnamese ones included). The
+// accounts' map and list share one (Nearby is the list sorted by distance; #/nearby stays).
 const NAV = [
   ["today", "#/today"],
-  ["nearby", "#/nearby"],
+  ["accounts", "#/map", ["map", "list", "nearby"]],
   ["new_prospect_short", "#/prospect"],
   ["tasks", "#/tasks"],
   ["more", "#/more"],
@@ -96,8 +102,9 @@ function renderNav(active) {
   nav.setAttribute("aria-label", t("main_menu"));
   mount(
     nav,
-    NAV.map(([key, href]) =>
-      h("a", { href, "aria-current": href === `#/${active}` ? "page" : null }, t(key)),
+    NAV.map(([key, href, also = []]) =>
+      h("a", { href, "aria-current": href === `#/${active}` || also.includes(active) ? "page" : null },
+        h("span", null, t(key))),
     ),
   );
 }

@@ -80,7 +80,9 @@ function contactItem(c) {
     h(
       "div",
       { class: "row" },
-      c.phone ? h("a", { href: `tel:${c.phone}`, class: "btn", "aria-label": t("call_name", { name: c.name }) }, c.phone) : null,
+      // Left to right in Persian too (issue 21).
+      c.phone ? h("a", { href: `tel:${c.phone}`, class: "btn", "aria-label": t("call_name", { name: c.name }) },
+        h("bdi", { dir: "ltr", class: "phone" }, c.phone)) : null,
       c.email ? h("a", { href: `mailto:${c.email}`, class: "btn", "aria-label": t("mail_name", { name: c.name }) }, c.email) : null,
     ),
   );

@@ -1,0 +1,108 @@
+// Search and list (issue 21): every account on the phone, searched by name, contact, phone
+// (digits alone match too) and address, folded like the server's search; sorted by name,
+// due date, last visit or distance (once a position is known). A row opens the card.
+//
+// A keystroke filters an index built when the screen opens, already sorted, and draws at most
+// PAGE rows: the work per key stays flat with 2,000 accounts on a slow phone.
+
+import { filterAccounts, search, searchIndex, sortAccounts, SORTS } from "../accounts-view.js";
+import { allRecords } from "../db.js";
+import { formatDistance, formatNumber, language, t } from "../i18n.js";
+import { field, h, mount, toast } from "../ui.js";
+import { askPosition, filterForm, knownPosition, state, viewSwitch } from "./accounts-common.js";
+
+const PAGE = 50;
+
+/** @param {HTMLElement} root */
+export async function renderAccountsList(root) {
+  const [accounts, contacts] = await Promise.all([allRecords("accounts"), allRecords("contacts")]);
+  const collator = new Intl.Collator(language());
+  // One formatter per screen: building one per row was most of a keystroke's time.
+  const dates = new Intl.DateTimeFormat(language(), { dateStyle: "medium" });
+  const row = (a) => accountRow(a, dates);
+  let index = [];
+  let limit = PAGE;
+  const results = h("ol", { class: "list accounts", "aria-label": t("accounts_found") });
+  const count = h("p", { class: "muted count", id: "accounts-count", role: "status" });
+  const more = h("button", { type: "button", class: "btn btn-block", hidden: true, onclick: () => {
+    limit += PAGE;
+    draw();
+  } }, t("show_more")); // prettier-ignore
+  const query = h("input", { type: "search", name: "q", value: state.query, autocomplete: "off", enterkeyhint: "search" });
+  query.addEventListener("input", () => {
+    state.query = query.value;
+    limit = PAGE;
+    draw();
+  });
+  const sort = h("select", { name: "sort" }, SORTS.map((s) =>
+    h("option", { value: s, selected: state.sort === s, disabled: s === "distance" && !state.here }, t(`sort_${s}`)))); // prettier-ignore
+  sort.addEventListener("change", () => {
+    state.sort = sort.value;
+    rebuild();
+  });
+  const locate = h("button", { type: "button", class: "btn", onclick: async () => {
+    try {
+      await askPosition();
+    } catch {
+      toast(t("no_fix_nearby"));
+      return;
+    }
+    sort.querySelector('option[value="distance"]').disabled = false;
+    sort.value = state.sort = "distance";
+    rebuild();
+  } }, t("use_my_position")); // prettier-ignore
+
+  function rebuild() {
+    const shown = filterAccounts(accounts, state.filters);
+    const by = state.sort === "distance" && !state.here ? "name" : state.sort;
+    index = searchIndex(sortAccounts(shown, by, { here: state.here, collator }), contacts);
+    limit = PAGE;
+    draw();
+  }
+
+  function draw() {
+    const found = search(index, state.query);
+    count.textContent = t("accounts_found_n", { n: formatNumber(found.length) });
+    mount(results, found.slice(0, limit).map(row));
+    more.hidden = found.length <= limit;
+  }
+
+  mount(
+    root,
+    h("h1", null, t("accounts")),
+    viewSwitch("list"),
+    field("account-search", t("search_accounts"), query),
+    h("div", { class: "row sort-row" }, field("account-sort", t("sort_by"), sort), locate),
+    filterForm(accounts, rebuild),
+    count,
+    results,
+    more,
+  );
+  rebuild();
+  // A position the browser already grants enables the distance sort without a prompt.
+  if (!state.here) {
+    knownPosition().then((here) => {
+      if (here && sort.isConnected) sort.querySelector('option[value="distance"]').disabled = false;
+    });
+  }
+}
+
+function accountRow(a, dates) {
+  const date = (v) => dates.format(new Date(v));
+  const meta = [
+    a.distance_m != null ? formatDistance(a.distance_m) : null,
+    a.visit_due_at ? t("due_on", { date: date(a.visit_due_at) }) : null,
+    t("last_visit_on", { date: a.last_visited_at ? date(a.last_visited_at) : t("never") }),
+  ].filter(Boolean);
+  return h(
+    "li",
+    { dataset: { accountId: a.id } },
+    h("a", { href: `#/account/${a.id}`, class: "stop-name" }, a.name),
+    " ",
+    h("span", { class: "badge" }, t(`account_status_${a.status}`)),
+    a.address ? h("div", { class: "muted" }, a.address) : null,
+    // A phone number reads left to right in Persian too (+376 814440, not 814440 376+).
+    a.phone ? h("div", null, h("bdi", { dir: "ltr", class: "phone" }, a.phone)) : null,
+    h("div", { class: "muted small" }, meta.join(" · ")),
+  );
+}
