@@ -46,7 +46,8 @@ def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
     return checked
 
 
-def _check_action(spec: Any) -> dict[str, Any]:
+def action_check(spec: Any) -> dict[str, Any]:
+    """One action as the engine runs it, or a DomainError saying what is wrong."""
     if not isinstance(spec, dict) or spec.get("type") not in ACTION_TYPES:
         raise DomainError("actions", _("Unknown action."))
     kind = spec["type"]
@@ -118,7 +119,7 @@ def _apply_rule(rule: Rule, data: dict[str, Any]) -> Rule:
     if "actions" in data:
         if not isinstance(data["actions"], list) or not data["actions"]:
             raise DomainError("actions", _("A rule needs at least one action."))
-        rule.actions = [_check_action(a) for a in data["actions"]]
+        rule.actions = [action_check(a) for a in data["actions"]]
     if "enabled" in data and data["enabled"] is not None:
         rule.enabled = bool(data["enabled"])
     rule.full_clean()
