@@ -98,7 +98,9 @@ def _check_trigger_params(trigger: str, params: Any) -> dict[str, Any]:
     if trigger == EventType.ACCOUNT_PAST_CADENCE:
         since = params.get("since") or "visit_due"
         if since not in ("visit_due", "last_visit"):
-            raise DomainError("trigger_params.since", _("Count from the visit due or the last visit."))
+            raise DomainError(
+                "trigger_params.since", _("Count from the visit due or the last visit.")
+            )
         checked["since"] = since
     return checked
 

@@ -5,35 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('automation', '0001_initial'),
+        ("automation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='key',
+            model_name="event",
+            name="key",
             field=models.CharField(blank=True, max_length=160, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='rule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='time_events', to='automation.rule'),
+            model_name="event",
+            name="rule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="time_events",
+                to="automation.rule",
+            ),
         ),
         migrations.AddField(
-            model_name='rule',
-            name='trigger_params',
+            model_name="rule",
+            name="trigger_params",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('account.created', 'An account is created'), ('account.changed', "An account's status or owner changes"), ('lead.received', 'A lead arrives from a web form'), ('deal.created', 'A deal is created'), ('deal.changed', 'A deal is edited'), ('deal.stage_entered', 'A deal enters a stage'), ('visit.logged', 'A visit is logged'), ('task.created', 'A task is created'), ('task.completed', 'A task is done'), ('task.overdue', 'A task becomes overdue'), ('account.past_cadence', 'An account is N days past its visit cadence'), ('account.anniversary', "A date field's anniversary")], max_length=32, verbose_name='event'),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("account.created", "An account is created"),
+                    ("account.changed", "An account's status or owner changes"),
+                    ("lead.received", "A lead arrives from a web form"),
+                    ("deal.created", "A deal is created"),
+                    ("deal.changed", "A deal is edited"),
+                    ("deal.stage_entered", "A deal enters a stage"),
+                    ("visit.logged", "A visit is logged"),
+                    ("task.created", "A task is created"),
+                    ("task.completed", "A task is done"),
+                    ("task.overdue", "A task becomes overdue"),
+                    ("account.past_cadence", "An account is N days past its visit cadence"),
+                    ("account.anniversary", "A date field's anniversary"),
+                ],
+                max_length=32,
+                verbose_name="event",
+            ),
         ),
         migrations.AlterField(
-            model_name='rule',
-            name='trigger',
-            field=models.CharField(choices=[('account.created', 'An account is created'), ('account.changed', "An account's status or owner changes"), ('lead.received', 'A lead arrives from a web form'), ('deal.created', 'A deal is created'), ('deal.changed', 'A deal is edited'), ('deal.stage_entered', 'A deal enters a stage'), ('visit.logged', 'A visit is logged'), ('task.created', 'A task is created'), ('task.completed', 'A task is done'), ('task.overdue', 'A task becomes overdue'), ('account.past_cadence', 'An account is N days past its visit cadence'), ('account.anniversary', "A date field's anniversary")], max_length=32, verbose_name='when'),
+            model_name="rule",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("account.created", "An account is created"),
+                    ("account.changed", "An account's status or owner changes"),
+                    ("lead.received", "A lead arrives from a web form"),
+                    ("deal.created", "A deal is created"),
+                    ("deal.changed", "A deal is edited"),
+                    ("deal.stage_entered", "A deal enters a stage"),
+                    ("visit.logged", "A visit is logged"),
+                    ("task.created", "A task is created"),
+                    ("task.completed", "A task is done"),
+                    ("task.overdue", "A task becomes overdue"),
+                    ("account.past_cadence", "An account is N days past its visit cadence"),
+                    ("account.anniversary", "A date field's anniversary"),
+                ],
+                max_length=32,
+                verbose_name="when",
+            ),
         ),
     ]

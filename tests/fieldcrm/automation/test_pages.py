@@ -68,13 +68,26 @@ def test_an_admin_writes_a_rule_in_rows_and_edits_it_and_errors_name_the_row(wor
     assert 'id="rule_c2_field"' in page and 'id="rule_a2_type"' in page
     assert '<option value="birthday">Birthday</option>' in page and "<script>" not in page
     body = {
-        "name": "Neglected", "trigger": "account.past_cadence", "days": "30",
-        "since": "visit_due", "enabled": "on",
-        "c0_field": "status", "c0_op": "eq", "c0_value": "customer",
-        "c1_field": "tier", "c1_op": "ne", "c1_value": "c",
-        "a0_type": "create_task", "a0_text": "Visit {name}", "a0_due": "1", "a0_who": "owner",
-        "a1_type": "notify", "a1_text": "{name} is neglected", "a1_who": "role:manager",
-        "a2_type": "add_tag", "a2_text": "neglected",
+        "name": "Neglected",
+        "trigger": "account.past_cadence",
+        "days": "30",
+        "since": "visit_due",
+        "enabled": "on",
+        "c0_field": "status",
+        "c0_op": "eq",
+        "c0_value": "customer",
+        "c1_field": "tier",
+        "c1_op": "ne",
+        "c1_value": "c",
+        "a0_type": "create_task",
+        "a0_text": "Visit {name}",
+        "a0_due": "1",
+        "a0_who": "owner",
+        "a1_type": "notify",
+        "a1_text": "{name} is neglected",
+        "a1_who": "role:manager",
+        "a2_type": "add_tag",
+        "a2_text": "neglected",
     }
     # A bad row: the error is at that row's field, nothing is saved.
     refused = admin.post("/crm/settings/automation", {**body, "a1_text": ""})
@@ -82,22 +95,28 @@ def test_an_admin_writes_a_rule_in_rows_and_edits_it_and_errors_name_the_row(wor
     assert 'id="rule_a1_text-error"' in refused.content.decode()
     refused = admin.post("/crm/settings/automation", {**body, "days": "400"})
     assert refused.status_code == 400 and 'id="rule_days-error"' in refused.content.decode()
-    refused = admin.post("/crm/settings/automation", {
-        **body, "trigger": "account.anniversary", "date_field": ""})
+    refused = admin.post(
+        "/crm/settings/automation", {**body, "trigger": "account.anniversary", "date_field": ""}
+    )
     assert refused.status_code == 400 and 'id="rule_date_field-error"' in refused.content.decode()
     assert not Rule.objects.exists()
     assert admin.post("/crm/settings/automation", body).status_code == 302
     rule = Rule.objects.get()
-    assert (rule.trigger, rule.trigger_params) == ("account.past_cadence",
-                                                   {"days": 30, "since": "visit_due"})
-    assert rule.conditions == [{"field": "status", "op": "eq", "value": "customer"},
-                               {"field": "tier", "op": "ne", "value": "c"}]
+    assert (rule.trigger, rule.trigger_params) == (
+        "account.past_cadence",
+        {"days": 30, "since": "visit_due"},
+    )
+    assert rule.conditions == [
+        {"field": "status", "op": "eq", "value": "customer"},
+        {"field": "tier", "op": "ne", "value": "c"},
+    ]
     assert [a["type"] for a in rule.actions] == ["create_task", "notify", "add_tag"]
     assert rule.actions[1]["to"] == ["role:manager"]
     # The edit page shows the rule in the same rows; saving it changes it in place.
     edit = admin.get(f"/crm/settings/automation/{rule.pk}/edit").content.decode()
     assert 'value="Visit {name}"' in edit and 'value="tier"' in edit
-    changed = {**body, "days": "45", "c1_field": "", "a2_type": "", "a0_who": f"user:{world.rep2.pk}",
+    changed = {**body, "days": "45", "c1_field": "", "a2_type": "",
+               "a0_who": f"user:{world.rep2.pk}",
                "name": "<img src=x onerror=alert(1)>"}  # fmt: skip
     assert admin.post(f"/crm/settings/automation/{rule.pk}/edit", changed).status_code == 302
     rule.refresh_from_db()
