@@ -38,7 +38,7 @@ def _rule_data(payload: RuleIn | RulePatch) -> dict:
 def list_rule_templates(request: ApiRequest):
     """Ready rules to start from."""
     return [{"key": p.key, "name": str(p.name), "description": str(p.description),
-             "trigger": p.trigger, "conditions": p.conditions,
+             "trigger": p.trigger, "trigger_params": p.trigger_params, "conditions": p.conditions,
              "actions": [{k: v if isinstance(v, int | list) else str(v) for k, v in a.items()}
                          for a in p.actions]} for p in PRESETS]  # fmt: skip
 

@@ -14,7 +14,9 @@ class AutomationConfig(AppConfig):
         delivery.register_channel(
             "webhook", sender=webhooks.webhook_send, retry_at=webhooks.webhook_retry_at
         )
-        from fieldcrm.automation import engine
+        from fieldcrm.automation import engine, schedule
         from fieldcrm.notifications import worker
 
+        # The scan first: the moments it finds are processed in the same round.
+        worker.register_step(schedule.time_events_scan)
         worker.register_step(engine.events_process)

@@ -130,9 +130,15 @@ def rule_run(*, rule: Rule, event: Event) -> str:
 def event_process(event: Event) -> dict[str, int]:
     """The rules and webhooks of one event (each at most once, whoever calls this again)."""
     outcomes: dict[str, int] = {}
-    for rule in Rule.objects.filter(enabled=True, trigger=event.kind).select_related("created_by"):
+    rules = Rule.objects.filter(enabled=True, trigger=event.kind).select_related("created_by")
+    if event.rule_id is not None:
+        # A time-based event (schedule.py) is one rule's moment: only that rule runs on it.
+        rules = rules.filter(pk=event.rule_id)
+    for rule in rules:
         status = rule_run(rule=rule, event=event)
         outcomes[f"rule_{status}"] = outcomes.get(f"rule_{status}", 0) + 1
+    if event.rule_id is not None:
+        return outcomes  # one per rule: no webhook subscribes to these (services refuses)
     for webhook in webhooks_for(event):
         if webhook_enqueue(webhook=webhook, event=event) is not None:
             outcomes["webhook_queued"] = outcomes.get("webhook_queued", 0) + 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from fieldcrm.automation.engine import events_process
+from fieldcrm.automation.schedule import time_events_scan
 from fieldcrm.notifications.jobs import notifications_deliver_job
 
 EVENTS_JOB = "fieldcrm.automation.events"
@@ -14,7 +15,8 @@ EVENTS_JOB = "fieldcrm.automation.events"
 
 @shared_task(name=EVENTS_JOB, ignore_result=True)
 def automation_events_job() -> dict[str, int]:
-    done = events_process()
+    # Time-based triggers first (idempotent by key, so every worker may run it at once).
+    done = {**time_events_scan(), **events_process()}
     if done.get("webhook_queued") or done.get("rule_done"):
         notifications_deliver_job.delay()
     return done

@@ -25,6 +25,17 @@ class EventType(models.TextChoices):
     VISIT_LOGGED = "visit.logged", _("A visit is logged")
     TASK_CREATED = "task.created", _("A task is created")
     TASK_COMPLETED = "task.completed", _("A task is done")
+    # Time-based: written by the scheduler's scan (schedule.py), one event per rule.
+    TASK_OVERDUE = "task.overdue", _("A task becomes overdue")
+    ACCOUNT_PAST_CADENCE = "account.past_cadence", _("An account is N days past its visit cadence")
+    ACCOUNT_ANNIVERSARY = "account.anniversary", _("A date field's anniversary")
+
+
+# Events of these kinds are not a record's change but a moment reached: the scheduler writes
+# them for one rule at a time (``Event.rule``), keyed by the occurrence (``Event.key``).
+TIME_TRIGGERS = (
+    EventType.TASK_OVERDUE, EventType.ACCOUNT_PAST_CADENCE, EventType.ACCOUNT_ANNIVERSARY,
+)  # fmt: skip
 
 
 class Event(models.Model):
@@ -48,6 +59,12 @@ class Event(models.Model):
     # The worker's claim (a lease, as for deliveries) and when it finished with the event.
     claimed_until = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A time-based event: the one rule it is for, and its occurrence (rule + record + the
+    # moment reached), unique so a second scheduler or a rerun writes nothing twice.
+    rule = models.ForeignKey(
+        "Rule", null=True, blank=True, on_delete=models.CASCADE, related_name="time_events"
+    )
+    key = models.CharField(max_length=160, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -63,6 +80,9 @@ class Rule(models.Model):
     name = models.CharField(_("name"), max_length=120)
     trigger = models.CharField(_("when"), max_length=32, choices=EventType.choices)
     # [{"field": "stage", "op": "eq", "value": "Proposal"}, ...]
+    # A time trigger's parameters: {"days": 30} (overdue, past cadence; "since": "last_visit"
+    # counts from the last visit instead of the due visit), {"field": "birthday"} (anniversary).
+    trigger_params = models.JSONField(default=dict, blank=True)
     conditions = models.JSONField(_("if"), default=list, blank=True)
     # [{"type": "create_task", "title": "Call", "due_in_days": 2, "assignee": "owner"}, ...]
     actions = models.JSONField(_("then"), default=list)

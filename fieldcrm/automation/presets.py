@@ -1,4 +1,4 @@
-"""Ready rules (the issue's examples whose triggers exist): an admin makes a rule from one and
+"""Ready rules (the issue's examples): an admin makes a rule from one and
 may change it afterwards. Names and texts are translated when the rule is made."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ class Preset:
     trigger: str
     conditions: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    trigger_params: dict[str, Any] = field(default_factory=dict)
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -48,6 +49,17 @@ PRESETS: tuple[Preset, ...] = (
         [{"field": "outcome", "op": "eq", "value": "order"}],
         [{"type": "create_task", "title": _("Follow up on the order: {account}"), "due_in_days": 7,
           "kind": "call", "assignee": "owner"}],
+    ),
+    Preset(
+        "not_visited_30_days",
+        _("Customer not visited for 30 days → task for the owner"),
+        _("When a customer's last visit is 30 days old, its owner gets a visit task for the "
+          "next day (once per last visit: a new visit starts the count again)."),
+        EventType.ACCOUNT_PAST_CADENCE,
+        [{"field": "status", "op": "eq", "value": "customer"}],
+        [{"type": "create_task", "title": _("Visit: {name} (not visited for 30 days)"),
+          "due_in_days": 1, "kind": "visit", "assignee": "owner"}],
+        {"days": 30, "since": "last_visit"},
     ),
 )  # fmt: skip
 PRESETS_BY_KEY = {p.key: p for p in PRESETS}

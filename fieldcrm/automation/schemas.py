@@ -41,9 +41,16 @@ class ActionIn(Input):
     webhook_id: int | None = Field(None, description="call_webhook")
 
 
+TRIGGER_PARAMS = (
+    "Time triggers only: task.overdue {days}, account.past_cadence {days, since: visit_due or "
+    "last_visit}, account.anniversary {field: a custom date field's key}."
+)
+
+
 class RuleIn(Input):
     name: str = Field(min_length=1, max_length=120)
     trigger: EventType
+    trigger_params: dict[str, Any] = Field({}, description=TRIGGER_PARAMS)
     conditions: list[ConditionIn] = []
     actions: list[ActionIn] = Field(min_length=1)
     enabled: bool = True
@@ -52,6 +59,7 @@ class RuleIn(Input):
 class RulePatch(Input):
     name: str | None = Field(None, min_length=1, max_length=120)
     trigger: EventType | None = None
+    trigger_params: dict[str, Any] | None = Field(None, description=TRIGGER_PARAMS)
     conditions: list[ConditionIn] | None = None
     actions: list[ActionIn] | None = None
     enabled: bool | None = None
@@ -65,6 +73,7 @@ class RuleOut(Schema):
     id: int
     name: str
     trigger: EventType
+    trigger_params: dict[str, Any]
     conditions: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     enabled: bool
@@ -77,6 +86,7 @@ class TemplateOut(Schema):
     name: str
     description: str
     trigger: EventType
+    trigger_params: dict[str, Any]
     conditions: list[dict[str, Any]]
     actions: list[dict[str, Any]]
 

@@ -3,9 +3,12 @@ access rule gives every other role none of these rows)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Prefetch, QuerySet
 
 from fieldcrm.access import get_scoped, scoped
+from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.automation.models import Rule, RuleRun, Webhook, WebhookAttempt, WebhookDelivery
 from fieldcrm.users.models import User
 
@@ -43,3 +46,14 @@ def webhook_deliveries(*, actor: User, webhook_id: object | None = None) -> Quer
         qs = qs.filter(webhook=webhook_get(actor=actor, webhook_id=webhook_id))
     attempts = Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("at", "id"))
     return qs.prefetch_related(attempts).order_by("-created_at", "-id")
+
+
+def rule_form_choices(*, actor: User) -> dict[str, Any]:
+    """What the rule form offers: webhooks, the people a rule may name, the date fields an
+    anniversary can be of."""
+    return {
+        "webhooks": webhook_list(actor=actor),
+        "users": list(scoped(User, actor).filter(is_active=True).order_by("username")),
+        "date_fields": list(CustomFieldDefinition.objects.filter(
+            kind=CustomFieldDefinition.Kind.DATE).order_by("label")),
+    }  # fmt: skip

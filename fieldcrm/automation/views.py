@@ -25,7 +25,11 @@ from fieldcrm.users.auth import PageRequest, page_view
 RUN_LIMIT = 50
 
 # A service's field names -> the rule form's.
-RULE_FIELDS = {"name": "name", "trigger": "trigger", "conditions": "field", "actions": "text"}
+RULE_FIELDS = {
+    "name": "name", "trigger": "trigger", "conditions": "c0_field", "actions": "a0_type",
+    "trigger_params": "trigger", "trigger_params.days": "days", "trigger_params.since": "since",
+    "trigger_params.field": "date_field",
+}  # fmt: skip
 
 
 # Admins only (access.PAGE_ROLES["settings"]), times in the reader's zone.
@@ -44,13 +48,28 @@ def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, st
 def _rules_page(
     request: PageRequest, form: RuleForm | None = None, status: int = 200
 ) -> HttpResponse:
-    webhooks = selectors.webhook_list(actor=request.user)
     return render(request, "automation/rules.html", {
         "rules": selectors.rule_list(actor=request.user),
         "runs": selectors.rule_runs(actor=request.user)[:RUN_LIMIT],
         "presets": PRESETS,
-        "form": form or RuleForm(webhooks=webhooks),
+        "form": form or RuleForm(**selectors.rule_form_choices(actor=request.user)),
     }, status=status)  # fmt: skip
+
+
+def _rule_saved(request: PageRequest, form: RuleForm, rule_id: int | None) -> bool:
+    """Save the form's rule (new, or ``rule_id``); a refusal goes to its field."""
+    if not form.is_valid():
+        return False
+    try:
+        if rule_id is None:
+            services.rule_create(actor=request.user, data=form.rule_data())
+        else:
+            services.rule_update(actor=request.user, rule_id=rule_id, data=form.rule_data())
+    except (DomainError, ValidationError) as exc:
+        _refused(form, exc, RULE_FIELDS)
+        return False
+    messages.success(request, _("Rule saved."))
+    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,16 +78,27 @@ def rules(request: PageRequest) -> HttpResponse:
     """The rules, ready templates, the run log; POST: a new rule."""
     if request.method == "GET":
         return _rules_page(request)
-    form = RuleForm(request.POST, webhooks=selectors.webhook_list(actor=request.user))
-    if form.is_valid():
-        try:
-            services.rule_create(actor=request.user, data=form.rule_data())
-        except (DomainError, ValidationError) as exc:
-            _refused(form, exc, RULE_FIELDS)
-        else:
-            messages.success(request, _("Rule saved."))
-            return HttpResponseRedirect(reverse("automation:rules"))
+    form = RuleForm(request.POST, **selectors.rule_form_choices(actor=request.user))
+    if _rule_saved(request, form, None):
+        return HttpResponseRedirect(reverse("automation:rules"))
     return _rules_page(request, form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@settings_page
+def rule_edit(request: PageRequest, rule_id: int) -> HttpResponse:
+    """One rule's when / if / then as the new-rule form, filled in; POST: save it."""
+    rule = selectors.rule_get(actor=request.user, rule_id=rule_id)  # 404 first
+    choices = selectors.rule_form_choices(actor=request.user)
+    if request.method == "POST":
+        form = RuleForm(request.POST, **choices)
+        if _rule_saved(request, form, rule_id):
+            return HttpResponseRedirect(reverse("automation:rules"))
+        status = 400
+    else:
+        form, status = RuleForm(initial=RuleForm.initial_for(rule), **choices), 200
+    return render(request, "automation/rule_edit.html", {"rule": rule, "form": form},
+                  status=status)  # fmt: skip
 
 
 @require_POST

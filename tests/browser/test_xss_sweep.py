@@ -553,6 +553,12 @@ def test_settings_pages_keep_payloads_inert(walks, world, planted):
     for text in (evil("rule", 120), evil("cvalue", 200), evil("atitle", 200), evil("runlog", 500)):
         assert text in shown, text
     walk.check_frames()
+    # The rule's edit page: the same values as text in its form rows.
+    walk.open(f"/crm/settings/automation/{rule.pk}/edit")
+    assert walk.page.locator("#rule_name").input_value() == evil("rule", 120)
+    assert walk.page.locator("#rule_c0_value").input_value() == evil("cvalue", 200)
+    assert walk.page.locator("#rule_a0_text").input_value() == evil("atitle", 200)
+    walk.check_frames()
     walk.open("/crm/settings/webhooks")
     assert evil("why", 300) in walk.page.locator("main").inner_text()
     walk.check_frames()
