@@ -92,6 +92,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("crm_tasks", _("Tasks"), "crm:tasks", _area("crm")),
     Entry("crm_orders", _("Orders and quotes"), "crm:orders", _area("crm"), CRM_ORDERS),
     Entry("crm_catalog", _("Products"), "crm:products", _area("catalog"), CRM_CATALOG),
+    Entry("crm_mail", _("E-mail"), "emails:suppressions", _area("mail"),
+          ("emails:suppressions", "emails:suppression_lift", "emails:review")),
     Entry("automation", _("Automation"), "automation:rules", _area("settings"),
           ("automation:rules", "automation:rule", "automation:rule_from_template")),
     Entry("webhooks", _("Webhooks"), "automation:webhooks", _area("settings"),

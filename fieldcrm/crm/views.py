@@ -41,6 +41,8 @@ from fieldcrm.crm.forms import (
     column_labels,
 )
 from fieldcrm.crm.models import SEGMENT_PARAMS, Segment
+from fieldcrm.emails.models import EmailDirection, EmailStatus
+from fieldcrm.emails.selectors import email_recipients
 from fieldcrm.tasks.selectors import user_timezone
 from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
 from fieldcrm.users.auth import PageRequest
@@ -213,6 +215,17 @@ def _subject(activity: Any) -> str:
     return str(activity.subject)
 
 
+def _shown(timeline: list[Any]) -> None:
+    """What each entry shows beyond its fields: its subject in the reader's language and, for
+    an e-mail sent or received through the CRM, its direction and status."""
+    for activity in timeline:
+        activity.shown_subject = _subject(activity)
+        details = activity.details or {}
+        if activity.kind == ActivityKind.EMAIL and details.get("status") in EmailStatus.values:
+            activity.email_direction = EmailDirection(details.get("direction", "out")).label
+            activity.email_status = EmailStatus(details["status"]).label
+
+
 def _account_page(
     request: PageRequest,
     account_id: object,
@@ -224,8 +237,7 @@ def _account_page(
     overview = selectors.account_overview(actor=request.user, account_id=account_id)
     kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     timeline = selectors.account_timeline(actor=request.user, account_id=account_id, kinds=kinds)
-    for activity in timeline:
-        activity.shown_subject = _subject(activity)  # type: ignore[attr-defined]
+    _shown(timeline)
     for custom in overview["custom_fields"]:
         custom["shown"] = custom_value(custom["definition"], custom["value"])
     if task_form is None:
@@ -233,9 +245,11 @@ def _account_page(
             actor=request.user, contacts=overview["contacts"], deals=overview["deals"]
         )
     files = attachment_block(actor=request.user, record_type="account", record_id=account_id)
+    mail = email_recipients(actor=request.user, record_type="account", record_id=account_id)
     return render(request, "crm/account.html", {
         **overview, "timeline": timeline, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
         "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
+        "mail": mail,
     }, status=status)  # fmt: skip
 
 
@@ -319,8 +333,7 @@ def _record_page(
     else:
         data = selectors.deal_overview(actor=request.user, deal_id=record_id, kinds=kinds)
         contacts, deals = data["contacts"], [data["deal"]]
-    for activity in data["timeline"]:
-        activity.shown_subject = _subject(activity)
+    _shown(data["timeline"])
     if task_form is None:
         about = f"{kind}:{record_id}"
         task_form = TaskForm(
@@ -329,9 +342,11 @@ def _record_page(
     files = None
     if kind == "deal":
         files = attachment_block(actor=request.user, record_type="deal", record_id=record_id)
+    mail = email_recipients(actor=request.user, record_type=kind, record_id=record_id)
     return render(request, f"crm/{kind}.html", {
         **data, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
         "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
+        "mail": mail,
     }, status=status)  # fmt: skip
 
 
