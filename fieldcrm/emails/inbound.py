@@ -112,11 +112,12 @@ def _bounce(message: EmailMessage) -> Received | None:
             returned_ids += MESSAGE_ID.findall(part.as_string())
     for address, detail in failed:
         suppression_add(address=address, reason=Suppression.Reason.BOUNCED, detail=detail)
+    reasons = dict(failed)
     for sent in Email.objects.select_related("activity").filter(
-        message_id__in=returned_ids, direction=EmailDirection.OUTGOING,
-        to_address__in=[a for a, _ in failed],
-    ):  # fmt: skip
-        email_status_set(sent, EmailStatus.BOUNCED, dict(failed).get(fold(sent.to_address), ""))
+        message_id__in=returned_ids, direction=EmailDirection.OUTGOING
+    ):
+        if fold(sent.to_address) in reasons:
+            email_status_set(sent, EmailStatus.BOUNCED, reasons[fold(sent.to_address)])
     return Received(outcome="bounce")
 
 
