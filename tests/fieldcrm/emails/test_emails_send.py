@@ -49,7 +49,9 @@ def test_a_manager_mails_a_contact_once_with_the_unsubscribe_headers(inbox, worl
     assert message["Message-ID"] == email.message_id == row["message_id"]
     assert message["To"] == "Anna Nguyen <Anna@Shop.example>"
     assert message["Subject"] == "Your quote"
-    assert "crm@localhost" in message["Reply-To"] and "manager@fieldcrm.example" in message["Reply-To"]
+    assert (
+        "crm@localhost" in message["Reply-To"] and "manager@fieldcrm.example" in message["Reply-To"]
+    )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = unsubscribe_link(message)
     text = message.get_content()
