@@ -48,7 +48,8 @@ def _text(message: EmailMessage) -> str:
     try:
         content = part.get_content()
     except (LookupError, ValueError):  # an unknown charset: the bytes as well as we can
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if part.get_content_type() == "text/html":
         content = strip_tags(content)
     return str(content).replace("\x00", "")[:MAX_BODY]
@@ -94,7 +95,7 @@ def _bounce(message: EmailMessage) -> Received | None:
     e-mail it returns is marked bounced. Transient ones (4.x.x, delayed) change nothing."""
     if message.get_content_type() != "multipart/report":
         return None
-    if message.get_param("report-type", "").lower() != "delivery-status":
+    if str(message.get_param("report-type", "")).lower() != "delivery-status":
         return None
     returned_ids: list[str] = []
     failed: list[tuple[str, str]] = []
@@ -102,6 +103,8 @@ def _bounce(message: EmailMessage) -> Received | None:
         kind = part.get_content_type()
         if kind == "message/delivery-status":
             for block in part.get_payload():
+                if isinstance(block, str):
+                    continue
                 action = str(block.get("Action", "")).strip().lower()
                 status = str(block.get("Status", "")).strip()
                 recipient = str(block.get("Final-Recipient", "")).split(";")[-1]

@@ -20,9 +20,10 @@ def email_recipients(*, actor: User, record_type: str, record_id: object) -> dic
         contact = get_scoped(Contact, actor, record_id)
         account_id, contacts = contact.account_id, [contact]
     else:
-        model = Account if record_type == "account" else Deal
-        record = get_scoped(model, actor, record_id)
-        account_id = record.pk if record_type == "account" else record.account_id
+        if record_type == "account":
+            account_id = get_scoped(Account, actor, record_id).pk
+        else:
+            account_id = get_scoped(Deal, actor, record_id).account_id
         contacts = list(scoped(Contact, actor).filter(account_id=account_id).order_by("name"))
     may_send = scoped(Account, actor, write=True).filter(pk=account_id).exists()
     suppressed = set(

@@ -13,8 +13,10 @@ from fieldcrm.emails.models import Email, Suppression
 from fieldcrm.notifications.delivery import deliveries_send
 
 
-def mail(*, sender="anna@shop.example", to="crm@localhost", subject="Re: Your quote",
-         body="Thanks, we take it.", message_id="<r1@shop.example>", **headers) -> bytes:  # fmt: skip
+def mail(
+    *, sender="anna@shop.example", to="crm@localhost", subject="Re: Your quote",
+    body="Thanks, we take it.", message_id="<r1@shop.example>", **headers,
+) -> bytes:  # fmt: skip
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Message-ID"] = message_id
@@ -78,8 +80,10 @@ def test_unmatched_mail_waits_on_the_review_list_for_managers(world, as_user, sh
 
 
 def test_a_received_subject_cannot_carry_a_line_break_onto_the_timeline(world, shop):
-    raw = (b"From: anna@shop.example\r\nTo: crm@localhost\r\nMessage-ID: <h1@x>\r\n"
-           b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_evil=40attacker.example?=\r\n\r\nHello\r\n")  # fmt: skip
+    raw = (
+        b"From: anna@shop.example\r\nTo: crm@localhost\r\nMessage-ID: <h1@x>\r\n"
+        b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_evil=40attacker.example?=\r\n\r\nHello\r\n"
+    )
     email_receive(raw=raw)
     assert Activity.objects.get(kind="email").subject == "Hi Bcc: evil@attacker.example"
 
