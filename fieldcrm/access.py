@@ -15,6 +15,9 @@ report, map and sync pull starts here.
 - document templates: admins only; a PDF is seen where its record is (order, visit)
 - attachments: seen and changed where their record is (a visit's as the visit, the others as
   their account)
+- e-mails to and from contacts: seen where their account is; received ones matched to no
+  record (the review list) by managers and admins; the suppression list (addresses, not
+  records of a region: consent holds for the whole installation) by managers and admins
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -38,6 +41,7 @@ from fieldcrm.core.replica import read_alias
 from fieldcrm.crm.models import ListColumns, Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.documents.models import DocumentTemplate
+from fieldcrm.emails.models import Email, Suppression
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification, PushSubscription
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
@@ -214,6 +218,10 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         # Document templates are edited by admins; everyone's PDFs render through them, read
         # by the record's scope (documents.selectors), never listed.
         DocumentTemplate: nothing,
+        # An e-mail where its account is; one matched to no record waits for a manager.
+        Email: (Q(account__isnull=False) & (in_accounts or nothing))
+        | (Q(account__isnull=True) if user.role == User.Role.MANAGER else nothing),
+        Suppression: None if user.role == User.Role.MANAGER else nothing,
         **personal,
     }
 
@@ -237,6 +245,7 @@ MODELS = (
     CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook,
     WebhookDelivery,
     Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate, Attachment,
+    Email, Suppression,
 )  # fmt: skip
 
 
@@ -308,6 +317,8 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "settings": (),
     # /crm/products/, /crm/price-lists/: the catalogue's pages, for the people who keep it.
     "catalog": (User.Role.MANAGER,),
+    # /crm/emails/: the suppression list and the received mail matched to no record.
+    "mail": (User.Role.MANAGER,),
 }
 PAGE_REFUSALS = {
     "manager": gettext_lazy("Only managers and admins open the manager pages."),
@@ -315,6 +326,7 @@ PAGE_REFUSALS = {
     "crm": gettext_lazy("Only signed-in people open the workspace."),
     "settings": gettext_lazy("Only admins open the workspace's settings."),
     "catalog": gettext_lazy("Only managers and admins keep the products and price lists."),
+    "mail": gettext_lazy("Only managers and admins keep the e-mail suppression list."),
 }
 
 

@@ -114,6 +114,7 @@ def _mount() -> None:
     from fieldcrm.bulk.api import router as bulk
     from fieldcrm.deals.api import router as deals
     from fieldcrm.documents.api import router as documents
+    from fieldcrm.emails.api import router as emails
     from fieldcrm.geocoding.api import router as geocoding
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
@@ -141,6 +142,7 @@ def _mount() -> None:
         orders,
         documents,
         attachments,
+        emails,
         tasks,
         territories,
         reports,

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fieldcrm.leads",
     "fieldcrm.notifications",
     "fieldcrm.automation",
+    "fieldcrm.emails",
     "fieldcrm.sync",
     "fieldcrm.bulk",
     "fieldcrm.backups",
@@ -249,6 +250,11 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set FIELDCRM_EMAIL_STARTTLS or FIELDCRM_EMAIL_SSL, not both.")
 # Links in e-mails (the record, unsubscribe) need the site's address as users reach it.
 FIELDCRM_PUBLIC_URL = env.str("FIELDCRM_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# E-mail to contacts (fieldcrm/emails): the dropbox address replies come back to and people
+# BCC to log a mail, and where `manage.py receive_mail` (an SMTP/LMTP receiver) listens.
+FIELDCRM_INBOUND_ADDRESS = env.str("FIELDCRM_INBOUND_ADDRESS", default="crm@localhost")
+FIELDCRM_INBOUND_HOST = env.str("FIELDCRM_INBOUND_HOST", default="127.0.0.1")
+FIELDCRM_INBOUND_PORT = env.int("FIELDCRM_INBOUND_PORT", default=2525)
 # Reminders: a rep's task this many days overdue is told to their manager too.
 FIELDCRM_OVERDUE_MANAGER_DAYS = env.int("FIELDCRM_OVERDUE_MANAGER_DAYS", default=2)
 # Outbound webhooks: how long to wait for an answer, and after how many failures in a row a

@@ -28,6 +28,8 @@ urlpatterns = [
     path("crm/settings/", include("fieldcrm.automation.urls")),
     path("crm/", include("fieldcrm.documents.urls")),
     path("crm/", include("fieldcrm.attachments.urls")),
+    path("crm/", include("fieldcrm.emails.urls")),
+    path("emails/", include("fieldcrm.emails.public_urls")),
     path("crm/", include("fieldcrm.crm.urls")),
     path("tiles/", include("fieldcrm.tiles.urls")),
     # The API's root shows its documentation; unknown paths below it answer JSON.

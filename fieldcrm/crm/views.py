@@ -40,6 +40,8 @@ from fieldcrm.crm.forms import (
 )
 from fieldcrm.crm.models import SEGMENT_PARAMS
 from fieldcrm.crm.segments import segment_params
+from fieldcrm.emails.models import EmailDirection, EmailStatus
+from fieldcrm.emails.selectors import email_recipients
 from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
 from fieldcrm.users.auth import PageRequest, page_view
 
@@ -176,6 +178,17 @@ def _subject(activity: Any) -> str:
     return str(activity.subject)
 
 
+def _shown(timeline: list[Any]) -> None:
+    """What each entry shows beyond its fields: its subject in the reader's language and, for
+    an e-mail sent or received through the CRM, its direction and status."""
+    for activity in timeline:
+        activity.shown_subject = _subject(activity)
+        details = activity.details or {}
+        if activity.kind == ActivityKind.EMAIL and details.get("status") in EmailStatus.values:
+            activity.email_direction = EmailDirection(details.get("direction", "out")).label
+            activity.email_status = EmailStatus(details["status"]).label
+
+
 def _account_page(
     request: PageRequest,
     account_id: object,
@@ -187,8 +200,7 @@ def _account_page(
     overview = selectors.account_overview(actor=request.user, account_id=account_id)
     kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     timeline = selectors.account_timeline(actor=request.user, account_id=account_id, kinds=kinds)
-    for activity in timeline:
-        activity.shown_subject = _subject(activity)  # type: ignore[attr-defined]
+    _shown(timeline)
     for custom in overview["custom_fields"]:
         custom["shown"] = custom_value(custom["definition"], custom["value"])
     if task_form is None:
@@ -196,9 +208,11 @@ def _account_page(
             actor=request.user, contacts=overview["contacts"], deals=overview["deals"]
         )
     files = attachment_block(actor=request.user, record_type="account", record_id=account_id)
+    mail = email_recipients(actor=request.user, record_type="account", record_id=account_id)
     return render(request, "crm/account.html", {
         **overview, "timeline": timeline, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
         "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
+        "mail": mail,
     }, status=status)  # fmt: skip
 
 
@@ -282,8 +296,7 @@ def _record_page(
     else:
         data = selectors.deal_overview(actor=request.user, deal_id=record_id, kinds=kinds)
         contacts, deals = data["contacts"], [data["deal"]]
-    for activity in data["timeline"]:
-        activity.shown_subject = _subject(activity)
+    _shown(data["timeline"])
     if task_form is None:
         about = f"{kind}:{record_id}"
         task_form = TaskForm(
@@ -299,10 +312,11 @@ def _record_page(
         move_form = DealMoveForm(stages=data["stages"], reasons=data["lost_reasons"], initial={
             "stage": stage, "based_on": deal.updated_at.isoformat(),
             "lost_reason": deal.lost_reason_id})  # fmt: skip
+    mail = email_recipients(actor=request.user, record_type=kind, record_id=record_id)
     return render(request, f"crm/{kind}.html", {
         **data, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
         "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
-        "move_form": move_form, "back": request.path,
+        "move_form": move_form, "mail": mail, "back": request.path,
     }, status=status)  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import F, Q
 
 from fieldcrm.notifications import clock
-from fieldcrm.notifications.email import send_notification_email
+from fieldcrm.notifications.email import Suppressed, send_notification_email
 from fieldcrm.notifications.models import Delivery, NotificationChannel
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,13 @@ def delivery_send(*, delivery: Delivery, now: dt.datetime) -> str:
         if sender is None:
             raise LookupError(f"no sender for {delivery.channel}")
         sender(delivery)
+    except Suppressed as exc:
+        # Never sent, on purpose: the row says why (the suppression list's reason).
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.SKIPPED, claimed_until=None, last_error=str(exc)[:2000]
+        )
+        log.info("delivery %s skipped: %s", delivery.key, exc)
+        return Delivery.Status.SKIPPED
     except Exception as exc:  # any transport failure is retried; the row keeps why
         retry = RETRIES.get(delivery.channel, default_retry_at)
         again = None if sender is None or isinstance(exc, Undeliverable) else retry(delivery, now)

@@ -3,6 +3,8 @@ Persian), with its record's link, an unsubscribe link for its kind and a stable 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -16,6 +18,26 @@ from fieldcrm.notifications.selectors import notification_settings_get
 from fieldcrm.tasks.selectors import user_timezone
 
 UNSUBSCRIBE_SALT = "fieldcrm.notifications.unsubscribe"
+# Asked before each e-mail goes out: a reason when the address must not be written to (the
+# emails app's suppression list registers here, so this app does not import it).
+SUPPRESSION_CHECKS: list[Callable[[str], str | None]] = []
+
+
+class Suppressed(Exception):
+    """The address is on the suppression list: the delivery is skipped, with the reason."""
+
+
+def register_suppression_check(check: Callable[[str], str | None]) -> None:
+    if check not in SUPPRESSION_CHECKS:
+        SUPPRESSION_CHECKS.append(check)
+
+
+def suppression_reason(address: str) -> str | None:
+    for check in SUPPRESSION_CHECKS:
+        reason = check(address)
+        if reason:
+            return reason
+    return None
 
 
 def unsubscribe_token(*, user_id: int, kind: str) -> str:
@@ -56,4 +78,7 @@ def notification_email(notification: Notification, *, message_id: str) -> EmailM
 
 def send_notification_email(delivery: Delivery) -> None:
     assert delivery.notification is not None  # an e-mail delivery always has its notification
+    reason = suppression_reason(delivery.notification.recipient.email)
+    if reason:
+        raise Suppressed(reason)
     notification_email(delivery.notification, message_id=delivery.message_id).send()

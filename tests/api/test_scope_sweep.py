@@ -22,6 +22,7 @@ from fieldcrm.attachments.models import Attachment
 from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
+from fieldcrm.emails.models import Email, Suppression
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -34,7 +35,9 @@ MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to
 ROLES = ("rep1", "manager", "planner", "admin")
 PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"}
 # Configuration every role reads: no inside/outside.
-SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id", "reason_id"}
+SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id", "reason_id",
+          # The e-mail suppression list is the installation's (consent is not a region's).
+          "suppression_id"}  # fmt: skip
 # Personal records: outside means someone else's, even for an admin.
 PERSONAL = {"token_id", "notification_id"}
 
@@ -128,8 +131,15 @@ def records(world, settings, tmp_path):
         attachment = Attachment(record_type="account", account=account, name=f"File {tag}.txt",
                                 content_type="text/plain", size=4)  # fmt: skip
         attachment.file.save(f"attachments/{tag}.txt", ContentFile(b"text"))
+        email = Email.objects.create(
+            direction="out", status="sent", account=account, contact=contact,
+            message_id=f"<{side}@sweep>", from_address="", to_address=f"{side}@example.com",
+            subject=f"Mail {tag}",
+        )  # fmt: skip
+        suppression = Suppression.objects.create(address=f"{side}@example.com", reason="manual")
         ids[side] = {
-            "attachment_id": attachment.pk,
+            "attachment_id": attachment.pk, "email_id": email.pk,
+            "suppression_id": suppression.pk,
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
             "notification_id": notification.pk,

@@ -27,6 +27,7 @@ ENTRY_URLS = {
     "settings": "/crm/settings/",
     "crm_orders": "/crm/orders/",
     "crm_catalog": "/crm/products/",
+    "crm_mail": "/crm/emails/suppressed",
     "phone": "/app/",
     "admin": "/admin/",
     "api_docs": "/api/docs",
@@ -37,19 +38,22 @@ CRM = ["crm", "crm_board", "crm_tasks", "crm_orders"]
 CRM_PAGES = ["/crm/accounts/", "/crm/deals/board/", "/crm/tasks/", "/crm/orders/"]
 # The catalogue (/crm/products/, /crm/price-lists/): managers' and admins'.
 CATALOG = ["crm_catalog"]
+# The e-mail suppression list and review list (/crm/emails/): managers' and admins'.
+MAIL = ["crm_mail"]
 ROLES = {
     None: (["api_docs"], ["/"]),
     "rep1": ([*CRM, "phone", "api_docs"], CRM_PAGES),
     "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
-    "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, "phone", "api_docs"],
-                ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/"]),
+    "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, *MAIL, "phone", "api_docs"],
+                ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
+                 "/crm/emails/suppressed"]),
     # The workspace's settings (one link to their index: custom fields, automation, webhooks,
     # document templates…): admins only.
-    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, "settings", "phone", "admin",
+    "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, *MAIL, "settings", "phone", "admin",
                "api_docs"],
               ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
-               "/crm/settings/", "/crm/settings/fields", "/crm/settings/automation",
-               "/crm/settings/webhooks", "/crm/settings/documents"]),
+               "/crm/emails/suppressed", "/crm/settings/", "/crm/settings/fields",
+               "/crm/settings/automation", "/crm/settings/webhooks", "/crm/settings/documents"]),
 }  # fmt: skip
 LANDING = {None: "/", "rep1": "/app/", "planner": "/planner/", "manager": "/manager/",
            "admin": "/admin/"}  # fmt: skip
