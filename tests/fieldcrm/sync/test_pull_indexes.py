@@ -21,6 +21,7 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.core.models import ChangeCounter
 from fieldcrm.notifications.models import Notification
+from fieldcrm.plans.models import RoutePlan, RouteSheet
 from fieldcrm.sync.entities import ENTITIES
 from fieldcrm.sync.selectors import pull_rows
 from fieldcrm.tasks.models import Task
@@ -35,8 +36,9 @@ WINDOW = 20  # change numbers since the cursor
 
 def _seed(world) -> int:
     """TERRITORIES territories of PER_TERRITORY accounts, each with a contact, an activity, a
-    visit, a task and a notification to its rep, every row its own change number; returns the
-    highest. A new synced entity gets its rows here too."""
+    visit, a task and a notification to its rep, and PER_TERRITORY days of route sheets per
+    rep, every row its own change number; returns the highest. A new synced entity gets its
+    rows here too."""
     kind = Notification.Kind.values[0]
     reps = [world.rep1] + [
         User.objects.create(username=f"idx-rep{i}", role=User.Role.REP)
@@ -82,6 +84,17 @@ def _seed(world) -> int:
     Notification.all_objects.bulk_create(
         [Notification(recipient=territory_rep[a.territory_id], kind=kind, change_seq=next(seq))
          for a in accounts],
+        batch_size=1000,
+    )  # fmt: skip
+    # A route sheet per rep and day (a published plan's, issue 19), over many days.
+    plans = RoutePlan.objects.bulk_create(
+        [RoutePlan(rep=rep, region=world.north, date=dt.date(2026, 1, 1) + dt.timedelta(days=d),
+                   status="published") for rep in reps for d in range(PER_TERRITORY)],
+        batch_size=1000,
+    )  # fmt: skip
+    RouteSheet.all_objects.bulk_create(
+        [RouteSheet(plan=plan, rep=plan.rep, date=plan.date, change_seq=next(seq))
+         for plan in plans],
         batch_size=1000,
     )  # fmt: skip
     top = next(seq) - 1
