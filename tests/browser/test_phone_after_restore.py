@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,14 @@ from fieldcrm.backups import services
 from fieldcrm.core.models import sync_epoch
 from fieldcrm.visits.models import Visit
 from tests.fieldcrm.sync.test_sync import pull_all
+
+# The phone's current IndexedDB version (pwa/static/pwa/js/db.js): the upgrade lands on it.
+DB_VERSION = int(
+    re.search(
+        r"DB_VERSION = (\d+)",
+        (Path(__file__).resolve().parents[2] / "pwa/static/pwa/js/db.js").read_text(),
+    ).group(1)  # type: ignore[union-attr]
+)
 
 pytestmark = pytest.mark.browser
 
@@ -140,6 +149,6 @@ def test_a_phone_on_the_previous_store_version_upgrades_and_sends_its_outbox(
     page.goto(f"{phone.base}/app/")
     phone.wait_ready()
     phone.wait_synced(timeout=30_000)
-    assert page.evaluate("async () => (await window.fieldcrm.db.getDb()).version") == 3
+    assert page.evaluate("async () => (await window.fieldcrm.db.getDb()).version") == DB_VERSION
     assert Activity.objects.filter(pk=note_id, subject="queued before the upgrade").count() == 1
     assert page.evaluate("async () => (await window.fieldcrm.db.journalEntries()).length") == 1
