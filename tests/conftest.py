@@ -98,6 +98,15 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def pytest_runtest_logreport(report):
+    """`make test` (tests/suites.py) reads the failed tests' ids from this file to run them
+    once more alone; unset, nothing is written."""
+    path = os.environ.get("FIELDCRM_FAILED_FILE")
+    if path and report.failed:
+        with Path(path).open("a", encoding="utf-8") as out:
+            out.write(report.nodeid + "\n")
+
+
 def pytest_configure(config):
     from django.conf import settings
 

@@ -87,7 +87,15 @@ class Phone:
         )
 
     def synced_after(self, action) -> None:
-        """Do ``action`` and wait until a sync after it has emptied the outbox."""
+        """Do ``action`` and wait until a sync after it has emptied the outbox.
+
+        A sync still running when ``action`` writes its change may end just after, its count
+        of the outbox read before the write: counted from then, the wait would end with the
+        change unsent. So syncs are counted only once none is running."""
+        self.page.wait_for_function(
+            "() => document.getElementById('sync-indicator')?.dataset.phase !== 'syncing'",
+            timeout=30_000,
+        )
         before = self.syncs()
         action()
         self.wait_synced(since=before)

@@ -71,7 +71,7 @@ def lost_answers_after_commit(live: Live, pushes: int) -> None:
     assert statuses[1::2] == ["already_applied"] * (len(sent) // 2)
     assert_clean(check_oracle(db, sent), len(sent))
     assert all(code == 200 for code in p.statuses)
-    assert not server.errors_logged()
+    assert not (errors := server.errors_logged()), errors
 
 
 def same_batch_pushed_twice_at_once(live: Live, rounds: int) -> None:
@@ -104,7 +104,7 @@ def same_batch_pushed_twice_at_once(live: Live, rounds: int) -> None:
             )
             assert first["id"] == second["id"]
     assert_clean(check_oracle(db, everything), len(everything))
-    assert not server.errors_logged()
+    assert not (errors := server.errors_logged()), errors
 
 
 def one_invalid_item_in_fifty(live: Live) -> dict:
@@ -150,7 +150,7 @@ def id_taken_out_of_scope_rejected_alone(live: Live) -> None:
     assert [e["field"] for e in results[0]["errors"]] == ["id"]
     assert p.push([clash])[0]["status"] == "rejected"
     assert_clean(check_oracle(db, [taken, good]), 2)
-    assert not server.errors_logged()
+    assert not (errors := server.errors_logged()), errors
 
 
 def kill_mid_batch(db: Database, server: Server, rep: dict, rng: random.Random, size: int = 60):
@@ -330,4 +330,4 @@ def account_leaving_the_territory_is_removed_and_its_edit_rejected(live: Live) -
     assert pk not in p1.view["accounts"]
     p2.pull()
     assert p2.view["accounts"][pk]["phone"] == ""  # the edit was not applied
-    assert not server.errors_logged()
+    assert not (errors := server.errors_logged()), errors

@@ -136,6 +136,7 @@ function renderIndicator() {
   );
   box.dataset.pending = String(s.pending);
   box.dataset.syncs = String(syncCount);
+  box.dataset.phase = phase; // tests wait for "syncing" to end before counting syncs
   box.dataset.pages = String(s.pages || 0); // pull pages stored by the current/last sync
 }
 
