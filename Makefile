@@ -74,11 +74,13 @@ geocoder: var/geocoder.sqlite ## The address index of the embedded geocoder (pyo
 var/geocoder.sqlite: $(OSM_EXTRACTS) fieldcrm/geocoding/index.py | venv
 	$(PY) manage.py build_geocoder $(OSM_EXTRACTS) --output $@
 
-run: setup ## Serve the app with the demo data on http://127.0.0.1:8000 (and its reminder worker)
+run: setup ## Serve the app with the demo data on http://127.0.0.1:8000 (with its worker and mail receiver)
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py load_demo
-	@# The scheduler and delivery worker run beside the server and stop with it.
-	$(PY) manage.py run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	@# The scheduler and delivery worker, and the dropbox's mail receiver (SMTP on
+	@# 127.0.0.1:2525), run beside the server and stop with it.
+	$(PY) manage.py run_worker & worker=$$!; $(PY) manage.py receive_mail & mail=$$!; \
+	  trap 'kill $$worker $$mail 2>/dev/null' EXIT; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 
 demo: setup ## Load the demo data set (once) into the configured database

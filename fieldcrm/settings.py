@@ -315,6 +315,9 @@ FIELDCRM_COMPANY_NAME = env.str("FIELDCRM_COMPANY_NAME", default="FieldCRM")
 # (each download goes through the access rule of its record).
 MEDIA_ROOT = Path(env.str("FIELDCRM_MEDIA_DIR", default=str(VAR_DIR / "media")))
 FIELDCRM_ATTACHMENT_MAX_MB = env.float("FIELDCRM_ATTACHMENT_MAX_MB", default=10.0)
+# What one e-mail to a contact may carry in files (most mail servers refuse above 25 MB, and
+# base64 makes a file a third larger on the wire).
+FIELDCRM_EMAIL_ATTACHMENTS_MAX_MB = env.float("FIELDCRM_EMAIL_ATTACHMENTS_MAX_MB", default=15.0)
 # File name extensions accepted; each one's content is checked too (attachments/types.py).
 FIELDCRM_ATTACHMENT_TYPES = env.list(
     "FIELDCRM_ATTACHMENT_TYPES", default=["pdf", "png", "jpg", "jpeg", "webp", "txt", "csv",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -55,10 +58,21 @@ def attachment_create(
     they may only read it). The file is written first and removed again if the row is not
     saved, so a refusal leaves neither a row nor a file."""
     record = get_scoped(record_model(record_type), actor, record_id, write=True)
+    return attachment_store(record_type=record_type, record=record, upload=upload,
+                            uploaded_by=actor)  # fmt: skip
+
+
+def attachment_store(
+    *, record_type: str, record: Any, upload: UploadedFile, uploaded_by: User | None
+) -> Attachment:
+    """Keep ``upload`` on ``record`` under the same type and size rules as an upload. For the
+    server's own files (a received e-mail's attachments, a quote's PDF sent by e-mail): the
+    caller has checked who may write to the record. DomainError naming ``file`` on a refusal,
+    and neither a row nor a file is left."""
     name, extension = _check_file(upload)
     row = Attachment(
         record_type=record_type, name=name, size=upload.size or 0,
-        content_type=CONTENT_TYPES[extension], uploaded_by=actor,
+        content_type=CONTENT_TYPES[extension], uploaded_by=uploaded_by,
         account_id=record.pk if record_type == RecordType.ACCOUNT else record.account_id,
         **({} if record_type == RecordType.ACCOUNT else {record_type: record}),
     )  # fmt: skip
@@ -71,6 +85,20 @@ def attachment_create(
         row.file.delete(save=False)
         raise
     return row
+
+
+@contextlib.contextmanager
+def files_kept_only_if_committed() -> Iterator[list[Attachment]]:
+    """For a caller storing several files in its own transaction: every row it appends to the
+    list has its bytes removed again if the block fails (Django's storage is not transactional,
+    so a rolled-back row would leave its file behind)."""
+    stored: list[Attachment] = []
+    try:
+        yield stored
+    except BaseException:
+        for row in stored:
+            row.file.delete(save=False)
+        raise
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from fieldcrm.crm.order_forms import (
     line_formset,
 )
 from fieldcrm.crm.views import crm_page
+from fieldcrm.emails.selectors import email_recipients
 from fieldcrm.orders import selectors, services
 from fieldcrm.orders.models import OrderKind, OrderStatus, PriceList, Product
 from fieldcrm.orders.schemas import OrderFilters, ProductFilters
@@ -154,6 +155,7 @@ def _order_page(
         "next_statuses": [(s, labels[s]) for s in order.next_statuses()],
         "money": {k: order.money(getattr(order, k)) for k in ("net_total", "tax_total", "total")},
         "files": attachment_block(actor=request.user, record_type="order", record_id=order.pk),
+        "mail": email_recipients(actor=request.user, record_type="order", record_id=order.pk),
     }, status=status)  # fmt: skip
 
 

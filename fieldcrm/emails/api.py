@@ -7,8 +7,8 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from fieldcrm.core.pagination import Page
-from fieldcrm.emails import selectors, services
-from fieldcrm.emails.schemas import EmailIn, EmailOut, SuppressionIn, SuppressionOut
+from fieldcrm.emails import inbound, selectors, services
+from fieldcrm.emails.schemas import EmailIn, EmailOut, LeadOut, SuppressionIn, SuppressionOut
 from fieldcrm.users.auth import ApiRequest
 
 router = Router(tags=["emails"])
@@ -27,6 +27,14 @@ def send_email(request: ApiRequest, payload: EmailIn):
 def list_unmatched_emails(request: ApiRequest):
     """Received mail matched to no contact (managers and admins), newest first."""
     return selectors.email_review_list(actor=request.auth)
+
+
+@router.post("/emails/{email_id}/lead", response={201: LeadOut})
+def file_email_as_lead(request: ApiRequest, email_id: uuid.UUID):
+    """A received mail matched to no record: its sender becomes a lead (an account with the
+    sender as its contact), the mail and its attachments go on its timeline."""
+    account = inbound.email_file_as_lead(actor=request.auth, email_id=email_id)
+    return Status(201, {"account_id": account.pk})
 
 
 @router.get("/emails/{email_id}", response=EmailOut)

@@ -19,11 +19,21 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
-from fieldcrm.accounts.models import Activity, ActivityKind, Contact
+from fieldcrm.access import get_scoped, require_page
+from fieldcrm.accounts.models import Account, Activity, ActivityKind, Contact
+from fieldcrm.accounts.services import account_create, account_event_data
+from fieldcrm.attachments.models import Attachment
+from fieldcrm.attachments.services import attachment_store, files_kept_only_if_committed
+from fieldcrm.automation.models import EventType
+from fieldcrm.automation.outbox import event_record
+from fieldcrm.core.errors import DomainError
 from fieldcrm.emails.models import Email, EmailDirection, EmailStatus, Suppression
 from fieldcrm.emails.sending import email_status_set, fold, one_line
 from fieldcrm.emails.services import MAX_BODY, suppression_add
@@ -124,8 +134,37 @@ def _bounce(message: EmailMessage) -> Received | None:
     return Received(outcome="bounce")
 
 
+def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of each part the sender attached."""
+    found = []
+    for part in message.iter_attachments():
+        content = part.get_payload(decode=True)
+        if isinstance(content, bytes) and not part.is_multipart():
+            found.append((one_line(part.get_filename() or "") or "attachment", content))
+    return found
+
+
+def _keep_files(
+    message: EmailMessage, row: Email, user: User | None, stored: list[Attachment]
+) -> list[dict[str, str]]:
+    """Keep the mail's attachments on its account, under the upload rules (type, size); each
+    refused one is named with why, on the timeline entry."""
+    skipped = []
+    for name, content in _attachments(message):
+        try:
+            kept = attachment_store(record_type="account", record=row.account,
+                                    upload=SimpleUploadedFile(name, content),
+                                    uploaded_by=user)  # fmt: skip
+        except DomainError as exc:
+            skipped.append({"name": name[:200], "why": exc.message})
+            continue
+        stored.append(kept)
+    row.attachments.set(stored)
+    return skipped
+
+
 @transaction.atomic
-def _log(message: EmailMessage, message_id: str) -> Received:
+def _log(message: EmailMessage, message_id: str, raw: bytes) -> Received:
     sender = (_addresses(message, "From") or [""])[0]
     contacts, answered, user = _match(message, sender)
     subject = one_line(str(message["Subject"] or ""))[:200]
@@ -141,6 +180,7 @@ def _log(message: EmailMessage, message_id: str) -> Received:
         subject=subject, body=body, created_by=user, created_at=when,
         deal=answered.deal if answered else None,
     )  # fmt: skip
+    activities = []
     for contact in contacts:
         activity = Activity.objects.create(
             account=contact.account, actor=user, kind=ActivityKind.EMAIL, occurred_at=when,
@@ -148,10 +188,79 @@ def _log(message: EmailMessage, message_id: str) -> Received:
             details={"email": str(row.id), "direction": direction,
                      "status": EmailStatus.RECEIVED, "from": sender},
         )  # fmt: skip
+        activities.append(activity)
         if row.activity is None:
             row.activity, row.account, row.contact = activity, contact.account, contact
     row.save()
+    with files_kept_only_if_committed() as stored:
+        if row.account is not None:
+            _file_attachments(message, row, user, stored, activities)
+        else:
+            # Nobody's yet: the bytes wait with it, so filing it later loses no attachment.
+            row.raw.save(f"emails/unmatched/{row.id.hex}.eml", ContentFile(raw), save=True)
     return Received(outcome="logged" if contacts else "unmatched", email=row)
+
+
+def _file_attachments(
+    message: EmailMessage, row: Email, user: User | None, stored: list[Attachment],
+    activities: list[Activity],
+) -> None:  # fmt: skip
+    skipped = _keep_files(message, row, user, stored)
+    if not stored and not skipped:
+        return
+    files = [{"id": f.pk, "name": f.name} for f in stored]
+    for activity in activities:
+        activity.details = {**activity.details, "files": files, "skipped": skipped}
+        activity.save()
+
+
+@transaction.atomic
+def email_file_as_lead(*, actor: User, email_id: object) -> Account:
+    """A received mail matched to no record, filed as a new lead: an account (status lead,
+    owned by whoever filed it, so it is seen) with the sender as its contact, the mail on its
+    timeline with its attachments, and the lead-received event automation rules act on."""
+    require_page(actor, "mail")
+    row = get_scoped(Email, actor, email_id)
+    if row.account_id is not None or row.status != EmailStatus.UNMATCHED:
+        raise DomainError("email_id", _("This mail is on a record already."))
+    address = row.from_address
+    if not address:
+        raise DomainError("email_id", _("This mail names no sender to make a lead of."))
+    raw = b""
+    if row.raw:
+        with row.raw.open("rb") as handle:
+            raw = handle.read()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    names = [n for n, a in getaddresses([str(v) for v in message.get_all("From", [])]) if a]
+    name = one_line(names[0] if names and names[0] else address)[:200]
+    account = account_create(fields={
+        "name": name, "status": Account.Status.LEAD, "email": address, "owner": actor,
+        "source": _("E-mail"),
+    }, actor=actor)  # fmt: skip
+    contact = Contact(account=account, name=name, email=address, is_primary=True)
+    contact.full_clean()
+    contact.save()
+    activity = Activity.objects.create(
+        account=account, actor=None, kind=ActivityKind.EMAIL, occurred_at=row.created_at,
+        subject=row.subject, body=row.body, contact=contact,
+        details={"email": str(row.id), "direction": row.direction,
+                 "status": EmailStatus.RECEIVED, "from": address},
+    )  # fmt: skip
+    row.account, row.contact, row.activity = account, contact, activity
+    row.status = EmailStatus.RECEIVED
+    kept = row.raw.name
+    row.raw = ""
+    row.save()
+    with files_kept_only_if_committed() as stored:
+        if raw:
+            _file_attachments(message, row, actor, stored, [activity])
+    if kept:
+        storage = row.raw.storage
+        transaction.on_commit(lambda: storage.delete(kept))
+    event_record(kind=EventType.LEAD_RECEIVED, record_type="account", record_id=account.pk,
+                 data={**account_event_data(account), "source": "email"})  # fmt: skip
+    return account
 
 
 def email_receive(*, raw: bytes) -> Received:
@@ -168,6 +277,6 @@ def email_receive(*, raw: bytes) -> Received:
     if existing is not None:
         return Received(outcome="duplicate", email=existing)
     try:
-        return _log(message, message_id)
+        return _log(message, message_id, raw)
     except IntegrityError:  # the same mail through a second receiver at the same moment
         return Received(outcome="duplicate", email=Email.objects.get(message_id=message_id))

@@ -72,6 +72,13 @@ class Email(models.Model):
     )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     error = models.TextField(blank=True)
+    # Sent with it (outgoing) or received with it and kept on the matched account (incoming).
+    attachments = models.ManyToManyField(
+        "attachments.Attachment", blank=True, related_name="emails", verbose_name=_("files")
+    )
+    # A received mail matched to no record keeps its bytes until someone files it (a new
+    # lead from its sender): its attachments are stored then, not lost meanwhile.
+    raw = models.FileField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

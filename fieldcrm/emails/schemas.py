@@ -2,12 +2,17 @@
 
 import datetime as dt
 import uuid
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from fieldcrm.core.schemas import Input
 
-class EmailIn(Schema):
-    record_type: str = Field(description="account, contact or deal: the record it is sent from")
+
+class EmailIn(Input):
+    record_type: str = Field(
+        description="account, contact, deal or order: the record it is sent from"
+    )
     record_id: str
     contact_ids: list[uuid.UUID] | None = Field(
         None,
@@ -16,6 +21,12 @@ class EmailIn(Schema):
     )
     subject: str = Field(max_length=1000)
     body: str = Field(max_length=200_000)
+    attachment_ids: list[int] | None = Field(
+        None, description="files of the account to send with it", max_length=10
+    )
+    pdf_language: Literal["en", "vi", "fa"] | None = Field(
+        None, description="from an order or quote: its PDF in this language goes with it"
+    )
 
 
 class EmailOut(Schema):
@@ -33,6 +44,15 @@ class EmailOut(Schema):
     body: str
     created_at: dt.datetime
     error: str
+    attachment_ids: list[int]
+
+    @staticmethod
+    def resolve_attachment_ids(obj: Any) -> list[int]:
+        return [a.pk for a in obj.attachments.all()]
+
+
+class LeadOut(Schema):
+    account_id: uuid.UUID
 
 
 class SuppressionIn(Schema):

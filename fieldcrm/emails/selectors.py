@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from fieldcrm.access import get_scoped, scoped
 from fieldcrm.accounts.models import Account, Contact
+from fieldcrm.attachments.models import Attachment
 from fieldcrm.deals.models import Deal
 from fieldcrm.emails.models import Email, EmailStatus, Suppression
+from fieldcrm.orders.models import Order
 from fieldcrm.users.models import User
 
 
@@ -22,6 +25,8 @@ def email_recipients(*, actor: User, record_type: str, record_id: object) -> dic
     else:
         if record_type == "account":
             account_id = get_scoped(Account, actor, record_id).pk
+        elif record_type == "order":
+            account_id = get_scoped(Order, actor, record_id).account_id
         else:
             account_id = get_scoped(Deal, actor, record_id).account_id
         contacts = list(scoped(Contact, actor).filter(account_id=account_id).order_by("name"))
@@ -35,8 +40,13 @@ def email_recipients(*, actor: User, record_type: str, record_id: object) -> dic
         {"contact": c, "suppressed": c.email.strip().lower() in suppressed}
         for c in contacts if c.email
     ]  # fmt: skip
+    # The account's files (of any of its records the caller reads) may go with the e-mail.
+    files = list(
+        scoped(Attachment, actor).filter(account_id=account_id).order_by("-created_at")[:50]
+    )
     return {"record_type": record_type, "record_id": record_id, "rows": rows,
-            "may_send": may_send and bool(rows)}  # fmt: skip
+            "may_send": may_send and bool(rows), "files": files,
+            "pdf": record_type == "order", "languages": settings.LANGUAGES}  # fmt: skip
 
 
 def email_get(*, actor: User, email_id: object) -> Email:

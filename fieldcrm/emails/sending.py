@@ -72,7 +72,7 @@ def email_message(email: Email) -> EmailMessage:
     reply_to = [settings.FIELDCRM_INBOUND_ADDRESS]
     if sender is not None and sender.email:
         reply_to.insert(0, formataddr((one_line(sender.display_name), sender.email)))
-    return EmailMessage(
+    message = EmailMessage(
         subject=one_line(email.subject), body=body,
         to=[formataddr((contact_name, email.to_address))], reply_to=reply_to,
         headers={
@@ -82,6 +82,11 @@ def email_message(email: Email) -> EmailMessage:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )  # fmt: skip
+    for file in email.attachments.all():
+        with file.file.open("rb") as handle:
+            # Our name and type, as stored: never the uploader's or the sender's claims.
+            message.attach(one_line(file.name), handle.read(), file.content_type)
+    return message
 
 
 def email_status_set(email: Email, status: str, error: str = "") -> None:

@@ -8,27 +8,34 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import get_scoped, require_role
+from fieldcrm.access import get_scoped, require_role, scoped
 from fieldcrm.accounts.models import Account, Activity, ActivityKind, Contact
+from fieldcrm.attachments.models import Attachment
+from fieldcrm.attachments.services import attachment_store, files_kept_only_if_committed
 from fieldcrm.core.errors import DomainError
 from fieldcrm.deals.models import Deal
+from fieldcrm.documents.selectors import order_document
 from fieldcrm.emails.models import Email, EmailDirection, EmailStatus, Suppression
 from fieldcrm.emails.sending import CHANNEL, fold, suppression_reason, unsubscribe_read
 from fieldcrm.notifications.models import Delivery, NotificationSettings
+from fieldcrm.orders.models import Order
 from fieldcrm.users.models import User
 
 MAX_BODY = 100_000
 MAX_RECIPIENTS = 20
+MAX_FILES = 10
 
 
 def _record(actor: User, record_type: str, record_id: object) -> tuple[Account, Any, Any]:
     """(account, contact, deal) of the record an e-mail is sent from; the caller must be
-    allowed to change its account (404 outside their scope, 403 when they only read it)."""
+    allowed to change its account (404 outside their scope, 403 when they only read it). An
+    order or quote is sent from as its deal (if any) is."""
     if record_type == "account":
         return get_scoped(Account, actor, record_id, write=True), None, None
     if record_type == "contact":
@@ -37,7 +44,44 @@ def _record(actor: User, record_type: str, record_id: object) -> tuple[Account, 
     if record_type == "deal":
         deal = get_scoped(Deal, actor, record_id, write=True)
         return get_scoped(Account, actor, deal.account_id, write=True), None, deal
-    raise DomainError("record_type", _("Send e-mails from an account, a contact or a deal."))
+    if record_type == "order":
+        order = get_scoped(Order, actor, record_id)
+        return get_scoped(Account, actor, order.account_id, write=True), None, order.deal
+    raise DomainError(
+        "record_type", _("Send e-mails from an account, a contact, a deal or an order.")
+    )
+
+
+def _files(account: Account, actor: User, attachment_ids: list[Any] | None) -> list[Attachment]:
+    """The account's files chosen to go with the e-mail (any of its records' files the
+    caller may read), within the total size an e-mail may carry."""
+    ids = list(dict.fromkeys(attachment_ids or []))
+    if len(ids) > MAX_FILES:
+        raise DomainError("attachment_ids", _("Attach at most %(n)s files.") % {"n": MAX_FILES})
+    try:
+        found = {r.pk: r for r in scoped(Attachment, actor).filter(account=account, pk__in=ids)}
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        found = {}
+    if len(found) < len(ids):
+        raise DomainError("attachment_ids", _("No such file on this account."))
+    rows = [found[i] for i in ids]
+    limit = settings.FIELDCRM_EMAIL_ATTACHMENTS_MAX_MB * 1024 * 1024
+    if sum(r.size for r in rows) > limit:
+        raise DomainError("attachment_ids", _(
+            "The files come to more than %(mb)s MB, more than an e-mail should carry."
+        ) % {"mb": f"{settings.FIELDCRM_EMAIL_ATTACHMENTS_MAX_MB:g}"})  # fmt: skip
+    return rows
+
+
+def _document(actor: User, record_type: str, record_id: object, language: str | None) -> Any:
+    """The quote's or order's PDF in ``language`` to send with it (None when not asked for)."""
+    if not language:
+        return None
+    if record_type != "order":
+        raise DomainError("pdf_language", _("Only a quote or an order is sent as a PDF."))
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError("pdf_language", _("Choose one of the languages offered."))
+    return order_document(actor=actor, order_id=record_id, language=language)
 
 
 def _checked_text(subject: str, body: str) -> tuple[str, str]:
@@ -80,17 +124,38 @@ def _recipients(account: Account, contact: Any, contact_ids: list[Any] | None) -
     return [c for c in chosen if c is not None]
 
 
-@transaction.atomic
 def email_send(
     *, actor: User, record_type: str, record_id: object, contact_ids: list[Any] | None,
-    subject: str, body: str,
+    subject: str, body: str, attachment_ids: list[Any] | None = None,
+    pdf_language: str | None = None,
 ) -> list[Email]:  # fmt: skip
     """Queue one e-mail per chosen contact of the record's account, each on the timeline as an
     outgoing e-mail (queued → sent or failed) and sent once by the worker. All or nothing: one
-    refused recipient (no address, suppressed, not of this account) sends none."""
+    refused recipient (no address, suppressed, not of this account) sends none.
+
+    ``attachment_ids``: files of the account to send with it. ``pdf_language``: from an order
+    or quote, its PDF in that language, rendered now (outside the transaction: it takes a
+    second or two) and kept on the order, so the timeline shows what was sent."""
     account, contact, deal = _record(actor, record_type, record_id)
     subject, body = _checked_text(subject, body)
     recipients = _recipients(account, contact, contact_ids)
+    files = _files(account, actor, attachment_ids)
+    document = _document(actor, record_type, record_id, pdf_language)
+    with files_kept_only_if_committed() as stored, transaction.atomic():
+        if document is not None:
+            order = get_scoped(Order, actor, record_id)
+            upload = SimpleUploadedFile(document.filename, document.content)
+            row = attachment_store(record_type="order", record=order, upload=upload,
+                                   uploaded_by=actor)  # fmt: skip
+            stored.append(row)
+            files.append(row)
+        return _queue(actor, account, deal, recipients, subject, body, files)
+
+
+def _queue(
+    actor: User, account: Account, deal: Any, recipients: list[Contact], subject: str,
+    body: str, files: list[Attachment],
+) -> list[Email]:  # fmt: skip
     language = (
         NotificationSettings.objects.filter(user=actor).values_list("language", flat=True).first()
         or settings.LANGUAGE_CODE
@@ -103,7 +168,8 @@ def email_send(
             account=account, actor=actor, kind=ActivityKind.EMAIL, occurred_at=timezone.now(),
             subject=subject, body=body, contact=to, deal=deal,
             details={"email": str(email_id), "direction": EmailDirection.OUTGOING,
-                     "status": EmailStatus.QUEUED, "to": to.email},
+                     "status": EmailStatus.QUEUED, "to": to.email,
+                     **({"files": [{"id": f.pk, "name": f.name} for f in files]} if files else {})},
         )  # fmt: skip
         activity.full_clean()
         activity.save()
@@ -116,6 +182,7 @@ def email_send(
         )  # fmt: skip
         email.full_clean(exclude=["from_address"])
         email.save()
+        email.attachments.set(files)
         sent.append(email)
     return sent
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("emails/suppressed", views.suppressions, name="suppressions"),
     path("emails/suppressed/<int:suppression_id>/lift", views.lift, name="suppression_lift"),
     path("emails/review", views.review, name="review"),
+    path("emails/review/<uuid:email_id>/lead", views.file_as_lead, name="file_as_lead"),
 ]

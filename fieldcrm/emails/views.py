@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fieldcrm.access import require_page
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm.views import crm_page
-from fieldcrm.emails import selectors, services
+from fieldcrm.emails import inbound, selectors, services
 from fieldcrm.users.auth import PageRequest
 
-PAGES = {"account": "crm:account", "contact": "crm:contact", "deal": "crm:deal"}
+PAGES = {"account": "crm:account", "contact": "crm:contact", "deal": "crm:deal",
+         "order": "crm:order"}  # fmt: skip
 
 
 class SuppressionForm(forms.Form):
@@ -30,7 +31,15 @@ class SuppressionForm(forms.Form):
 
 
 LABELS = {"contact_ids": gettext_lazy("To"), "subject": gettext_lazy("Subject"),
-          "body": gettext_lazy("Message"), "address": gettext_lazy("E-mail address")}  # fmt: skip
+          "body": gettext_lazy("Message"), "address": gettext_lazy("E-mail address"),
+          "attachment_ids": gettext_lazy("Attach files"),
+          "pdf_language": gettext_lazy("Attach this document as a PDF")}  # fmt: skip
+
+
+def _file_ids(values: list[str]) -> list[int]:
+    """The ticked files' ids; one that is not a whole number is a file nobody has (the
+    service refuses it, naming the field)."""
+    return [int(v) if v.isdigit() and len(v) < 19 else -1 for v in values]
 
 
 @require_POST
@@ -49,6 +58,8 @@ def send(request: PageRequest) -> HttpResponse:
             actor=request.user, record_type=record_type, record_id=record_id,
             contact_ids=request.POST.getlist("contact_ids") or None,
             subject=request.POST.get("subject", ""), body=request.POST.get("body", ""),
+            attachment_ids=_file_ids(request.POST.getlist("attachment_ids")),
+            pdf_language=request.POST.get("pdf_language") or None,
         )  # fmt: skip
     except DomainError as exc:
         context = {"label": LABELS.get(exc.field, exc.field), "message": exc.message,
@@ -96,6 +107,19 @@ def review(request: PageRequest) -> HttpResponse:
     require_page(request.user, "mail")
     rows = selectors.email_review_list(actor=request.user)[:200]
     return render(request, "emails/review.html", {"rows": rows})
+
+
+@require_POST
+@crm_page
+def file_as_lead(request: PageRequest, email_id: object) -> HttpResponse:
+    """Make a lead of a received mail's sender; the mail goes on the new account's timeline."""
+    try:
+        account = inbound.email_file_as_lead(actor=request.user, email_id=email_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("emails:review"))
+    messages.success(request, _("%(name)s is a new lead.") % {"name": account.name})
+    return HttpResponseRedirect(reverse("crm:account", args=[account.pk]) + "#timeline")
 
 
 # The token is the credential (mail clients' one-click unsubscribe posts without cookies,

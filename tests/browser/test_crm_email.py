@@ -15,6 +15,7 @@ from fieldcrm.accounts.models import Contact
 from fieldcrm.emails.models import Email, Suppression
 from fieldcrm.notifications.delivery import deliveries_send
 from tests.factories import make_account
+from tests.fieldcrm.documents.test_documents import pdf_text, quote  # noqa: F401 - a fixture
 from tests.fieldcrm.emails.conftest import dropbox_server
 from tests.harness.smtp import smtp_server
 
@@ -74,3 +75,50 @@ def test_a_manager_emails_a_contact_who_replies_then_unsubscribes(
         assert error.inner_text().startswith("To: anna@shop.example is on the suppression list")
         assert Email.objects.filter(direction="out").count() == 1
         assert len(inbox.messages) == 1
+
+
+def test_a_manager_emails_a_persian_quote_as_a_pdf_and_files_a_strangers_mail_as_a_lead(
+    laptops,
+    world,
+    settings,
+    live_server,
+    tmp_path,
+    quote,  # noqa: F811 - the fixture
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    Contact.objects.create(account=quote.account, name="Anna", email="anna@shop.example")
+    with smtp_server() as inbox, dropbox_server() as dropbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = inbox.host, inbox.port, 5
+        page = laptops("manager", f"/crm/orders/{quote.pk}/")
+        page.locator("#email-subject").fill("پیش‌فاکتور")
+        page.locator("#email-body").fill("سلام،\nپیش‌فاکتور پیوست است.")
+        page.locator("#email-pdf").select_option("fa")
+        page.locator("#email-submit").click()
+        page.get_by_text("E-mail queued to 1 contact(s).").wait_for()
+        assert deliveries_send() == {"sent": 1}
+        (message,) = inbox.messages
+        (pdf,) = message.iter_attachments()
+        assert pdf.get_filename() == f"{quote.number}-fa.pdf"
+        assert "مشتری" in pdf_text(pdf.get_content())
+
+        page.goto(f"{live_server.url}/crm/accounts/{quote.account.pk}/")
+        sent = page.locator("#timeline-list li[data-kind=email] .email-files a")
+        assert sent.inner_text() == f"{quote.number}-fa.pdf"
+        download = page.request.get(live_server.url + sent.get_attribute("href"))
+        assert download.ok and download.body().startswith(b"%PDF-")
+
+        stranger = EmailMessage()
+        stranger["From"], stranger["To"] = "Trần Văn Bình <binh@newshop.vn>", "crm@localhost"
+        stranger["Subject"], stranger["Message-ID"] = "Xin báo giá", "<ask-1@newshop.vn>"
+        stranger.set_content("Cho tôi xin bảng giá.")
+        stranger.add_attachment(b"%PDF-1.4\n%%EOF\n", maintype="application", subtype="pdf",
+                                filename="danh-sach.pdf")  # fmt: skip
+        dropbox.deliver(bytes(stranger), sender="binh@newshop.vn")
+        page.goto(f"{live_server.url}/crm/emails/review")
+        page.get_by_role("button", name="Make a lead of this sender").click()
+        page.get_by_text("Trần Văn Bình is a new lead.").wait_for()
+        assert page.locator("#account-name").inner_text() == "Trần Văn Bình"
+        entry = page.locator("#timeline-list li[data-kind=email]")
+        assert "Xin báo giá" in entry.inner_text()
+        assert entry.locator(".email-files a").inner_text() == "danh-sach.pdf"

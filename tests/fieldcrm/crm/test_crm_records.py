@@ -218,3 +218,17 @@ def test_a_rep_may_not_give_their_task_away_nor_touch_others(world, day):
     for action in ("complete", "snooze", "reassign"):
         for task_id in (day["far"].pk, day["mine"].pk, uuid.UUID(int=5)):
             assert rep.post(f"/crm/tasks/{task_id}/{action}").status_code == 404
+
+
+def test_an_account_without_a_location_opens_with_its_duplicates_checked(world):
+    """A lead from a web form or an e-mail may have no location yet: its page still opens, and
+    the duplicate check uses what it has (the name alone is only checked near a point)."""
+    Account = Contact._meta.get_field("account").related_model
+    lost = Account.objects.create(name="No Place Yet", status="lead", email="a@b.example")
+    twin = make_account("Twin", territory=world.territory_a)
+    Account.objects.filter(pk=twin.pk).update(email="a@b.example", email_key="a@b.example")
+    client = Client()
+    client.force_login(world.admin)
+    response = client.get(f"/crm/accounts/{lost.pk}/")
+    assert response.status_code == 200
+    assert "Twin" in response.content.decode()
