@@ -72,7 +72,9 @@ def visits_report(*, actor: User, filters: VisitsReportFilters) -> dict[str, Any
     # Time on site (issue 21): only visits with both a check-in and a check-out count; an
     # open one or one logged without them is not guessed at.
     timed = Q(checked_in_at__isnull=False, checked_out_at__isnull=False)
-    spent = ExpressionWrapper(F("checked_out_at") - F("checked_in_at"), output_field=DurationField())
+    spent = ExpressionWrapper(
+        F("checked_out_at") - F("checked_in_at"), output_field=DurationField()
+    )
     for r in (
         done.values(*names)
         .annotate(n=Count("id"), timed=Count("id", filter=timed), spent=Sum(spent, filter=timed))
