@@ -130,3 +130,27 @@ def test_the_card_offline_check_in_call_status_fields_task_check_out_synced_once
     assert text.count(f"{minutes} min on site") == 2  # the visits list and the timeline
     assert text.count("Asked for the price list") == 1
     assert text.count("Send the price list") == 1
+
+
+def test_a_visit_left_open_is_offered_to_close_at_the_next_app_open(phones, lead):
+    phone = phones()
+    phone.context.set_default_timeout(60_000)
+    phone.login("rep1")
+    page = phone.page
+    page.evaluate("(hash) => { location.hash = hash; }", f"#/account/{lead.pk}")
+    page.get_by_role("button", name="Check in").click()
+    page.get_by_role("heading", name="On site").wait_for()
+    phone.wait_pending(0)
+    # The rep puts the phone away and opens the app again later (a fresh page load).
+    page.evaluate("() => { location.hash = '#/today'; }")
+    page.reload()
+    phone.wait_ready()
+    prompt = page.get_by_role("alert").filter(has_text="A visit is still open")
+    prompt.wait_for()
+    assert "Botiga Lead" in prompt.inner_text()
+    assert page.locator("#close-last-known").is_visible()  # the last moment the app was in use
+    phone.synced_after(lambda: page.get_by_role("button", name="Close now").click())
+    assert not prompt.is_visible()
+    visit = Visit.objects.get()
+    assert visit.status == "done" and visit.checked_out_at is not None
+    assert visit.checked_out_at >= visit.checked_in_at

@@ -281,4 +281,5 @@ export const messages = {
   task_needs_title: "Give the task a title.",
   task_added: "Task added.",
   add_task: "Add task",
+  mail_account: "Send an e-mail to {name}",
 };

@@ -281,4 +281,5 @@ export const messages = {
   task_needs_title: "برای کار یک عنوان بنویسید.",
   task_added: "کار افزوده شد.",
   add_task: "افزودن کار",
+  mail_account: "ارسال ایمیل به {name}",
 };

@@ -281,4 +281,5 @@ export const messages = {
   task_needs_title: "Hãy đặt tiêu đề cho việc.",
   task_added: "Đã thêm việc.",
   add_task: "Thêm việc",
+  mail_account: "Gửi e-mail cho {name}",
 };

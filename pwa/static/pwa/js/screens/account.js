@@ -64,7 +64,7 @@ export async function renderAccount(root, ctx) {
       { class: "row" },
       here ? null : h("a", { href: `#/visit/${id}`, class: "btn btn-primary" }, t("log_visit")),
       account.phone ? h("a", { href: `tel:${account.phone}`, class: "btn", "aria-label": t("call_name", { name: account.name }) }, t("call")) : null,
-      account.email ? h("a", { href: `mailto:${account.email}`, class: "btn", "aria-label": t("mail_name", { name: account.name }) }, t("email")) : null,
+      account.email ? h("a", { href: `mailto:${account.email}`, class: "btn", "aria-label": t("mail_account", { name: account.name }) }, t("email")) : null,
       links ? h("a", { href: links.geo, class: "btn", "aria-label": t("navigate_to", { name: account.name }) }, t("navigate")) : null,
       // Issue 19: a visit for today, which Today then offers to fit into the route.
       ctx.me && !visits.some((v) => v.scheduled_on === todayIso() && v.status === "planned")
