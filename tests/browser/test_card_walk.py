@@ -132,7 +132,7 @@ def test_the_card_offline_check_in_call_status_fields_task_check_out_synced_once
     assert text.count("Send the price list") == 1
 
 
-def test_a_visit_left_open_is_offered_to_close_at_the_next_app_open(phones, lead):
+def test_a_visit_left_open_is_rtl_safe_and_offered_to_close_at_the_next_app_open(phones, lead):
     phone = phones()
     phone.context.set_default_timeout(60_000)
     phone.login("rep1")
@@ -141,6 +141,22 @@ def test_a_visit_left_open_is_offered_to_close_at_the_next_app_open(phones, lead
     page.get_by_role("button", name="Check in").click()
     page.get_by_role("heading", name="On site").wait_for()
     phone.wait_pending(0)
+    # In Persian at 360 px the card mirrors, nothing overflows sideways, the clock reads left
+    # to right and the custom-field and task forms open inside the screen.
+    page.get_by_role("link", name="More").click()
+    page.get_by_label("Language").select_option("fa")
+    page.evaluate("(hash) => { location.hash = hash; }", f"#/account/{lead.pk}")
+    page.get_by_role("heading", name="در محل").wait_for()
+    assert page.evaluate("() => document.documentElement.dir") == "rtl"
+    assert page.locator("#time-on-site").get_attribute("dir") == "ltr"
+    for summary in ("#custom-fields summary", "#new-task summary", "#log-activity summary"):
+        page.locator(summary).click()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, width
+    box = page.get_by_role("link", name="ثبت خروج").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
+    page.get_by_role("link", name="بیشتر").click()
+    page.get_by_label("زبان").select_option("en")
     # The rep puts the phone away and opens the app again later (a fresh page load).
     page.evaluate("() => { location.hash = '#/today'; }")
     page.reload()
