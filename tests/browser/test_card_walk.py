@@ -133,6 +133,7 @@ def test_the_card_offline_check_in_call_status_fields_task_check_out_synced_once
 
 
 def test_a_visit_left_open_is_rtl_safe_and_offered_to_close_at_the_next_app_open(phones, lead):
+    other = make_account("Kiosk Next Door", lng=1.0510, lat=42.0505, status="customer")
     phone = phones()
     phone.context.set_default_timeout(60_000)
     phone.login("rep1")
@@ -157,6 +158,11 @@ def test_a_visit_left_open_is_rtl_safe_and_offered_to_close_at_the_next_app_open
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
     page.get_by_role("link", name="بیشتر").click()
     page.get_by_label("زبان").select_option("en")
+    # Another account's card reminds the rep of the open visit instead of a second check-in.
+    page.evaluate("(hash) => { location.hash = hash; }", f"#/account/{other.pk}")
+    page.get_by_role("heading", name="Kiosk Next Door").wait_for()
+    assert "still checked in at Botiga Lead" in page.locator("#open-elsewhere").inner_text()
+    assert page.get_by_role("button", name="Check in").count() == 0
     # The rep puts the phone away and opens the app again later (a fresh page load).
     page.evaluate("() => { location.hash = '#/today'; }")
     page.reload()
