@@ -27,7 +27,8 @@ def _labels(kind: str) -> dict[str, str]:
     if kind == DocumentKind.VISIT:
         return {
             "customer": _("Customer"), "rep": _("Rep"), "scheduled": _("Scheduled for"),
-            "checked_in": _("Checked in"), "completed": _("Completed"),
+            "checked_in": _("Checked in"), "checked_out": _("Checked out"),
+            "minutes_on_site": _("min on site"), "completed": _("Completed"),
             "outcome": _("Outcome"), "notes": _("Notes"),
         }  # fmt: skip
     return {

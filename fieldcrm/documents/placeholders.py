@@ -72,6 +72,8 @@ VISIT_SCHEMA: dict[str, Any] = {
     "visit": {
         "scheduled_on": gettext_lazy("The day it was planned for"),
         "checked_in_at": gettext_lazy("When the rep checked in"),
+        "checked_out_at": gettext_lazy("When the rep checked out"),
+        "time_on_site": gettext_lazy("Minutes on site, check-in to check-out (empty without both)"),
         "completed_at": gettext_lazy("When it was logged as done"),
         "outcome": gettext_lazy("Its outcome (Order taken, Follow-up needed …)"),
         "notes": gettext_lazy("The rep's notes"),
@@ -183,6 +185,9 @@ def visit_data(*, visit: Visit, language: str) -> dict[str, Any]:
             "visit": {
                 "scheduled_on": _date(visit.scheduled_on, language),
                 "checked_in_at": _moment(visit.checked_in_at, language),
+                "checked_out_at": _moment(visit.checked_out_at, language),
+                "time_on_site": "" if visit.time_on_site_minutes is None
+                else _number(Decimal(visit.time_on_site_minutes), language),
                 "completed_at": _moment(visit.completed_at, language),
                 "outcome": visit.get_outcome_display() if visit.outcome else "",
                 "notes": visit.notes, "distance": distance,
@@ -203,7 +208,8 @@ def sample_data(*, kind: str, language: str) -> dict[str, Any]:
                 "document": _document(kind, "", today, _("Done"), language),
                 "seller": seller, "account": shop, "rep": {"name": _("Sample rep")},
                 "visit": {"scheduled_on": _date(today, language), "checked_in_at": "",
-                          "completed_at": "", "outcome": _("Order taken"),
+                          "checked_out_at": "", "time_on_site": "25", "completed_at": "",
+                          "outcome": _("Order taken"),
                           "notes": _("Sample notes"), "distance": "25"},
             }  # fmt: skip
         line = {"position": "1", "sku": "TEA-1", "description": _("Sample product"),

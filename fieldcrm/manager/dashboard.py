@@ -75,9 +75,12 @@ def _visits(actor: User, days: list[dt.date]) -> tuple[list[dict[str, Any]], lis
     counts: dict[tuple[int, dt.date], int] = {}
     plan: dict[tuple[int, dt.date], tuple[int, int]] = {}  # (planned done, planned)
     names: dict[int, str] = {}
+    spent: dict[int, tuple[int, int]] = {}  # rep → (timed visits, seconds on site)
     for row in report["rows"]:
         key = (row["rep_id"], row["period_start"])
         counts[key] = row["count"]
+        timed, seconds = spent.get(row["rep_id"], (0, 0))
+        spent[row["rep_id"]] = (timed + row["timed"], seconds + row["time_on_site_s"])
         if row["planned"]:
             plan[key] = (row["planned_done"], row["planned"])
         names[row["rep_id"]] = row["rep_name"]
@@ -99,8 +102,14 @@ def _visits(actor: User, days: list[dt.date]) -> tuple[list[dict[str, Any]], lis
             "rep": name, "cells": cells, "total": sum(values),
             "planned": _planned_note(sum(d for d, _ in planned), sum(n for _, n in planned))
             if planned else "",
+            "on_site": _on_site_note(*spent[rep_id]) if spent.get(rep_id, (0, 0))[0] else "",
         })  # fmt: skip
     return rows, bars([(r["rep"], r["total"]) for r in rows])
+
+
+def _on_site_note(timed: int, seconds: int) -> str:
+    """The week's time on site of a rep's checked-out visits: the average per visit."""
+    return _("%(minutes)s min on site per visit") % {"minutes": round(seconds / timed / 60)}
 
 
 def _planned_note(done: int, planned: int) -> str:

@@ -32,6 +32,8 @@ class VisitsReportRow(Schema):
     count: int = Field(description="Visits done in the period (planned or not)")
     planned: int = Field(description="Visits scheduled for the period, not cancelled")
     planned_done: int = Field(description="…of which done")
+    timed: int = Field(0, description="Visits done with both a check-in and a check-out")
+    time_on_site_s: int = Field(0, description="…their time on site, in seconds, summed")
 
 
 class VisitsReportOut(Schema):

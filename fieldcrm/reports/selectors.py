@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, DateField, F, Q
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
@@ -64,11 +64,25 @@ def visits_report(*, actor: User, filters: VisitsReportFilters) -> dict[str, Any
                 "count": 0,
                 "planned": 0,
                 "planned_done": 0,
+                "timed": 0,
+                "time_on_site_s": 0,
             }
         return cells[key]
 
-    for r in done.values(*names).annotate(n=Count("id")).order_by():
-        cell(r)["count"] = r["n"]
+    # Time on site (issue 21): only visits with both a check-in and a check-out count; an
+    # open one or one logged without them is not guessed at.
+    timed = Q(checked_in_at__isnull=False, checked_out_at__isnull=False)
+    spent = ExpressionWrapper(
+        F("checked_out_at") - F("checked_in_at"), output_field=DurationField()
+    )
+    for r in (
+        done.values(*names)
+        .annotate(n=Count("id"), timed=Count("id", filter=timed), spent=Sum(spent, filter=timed))
+        .order_by()
+    ):
+        c = cell(r)
+        c["count"], c["timed"] = r["n"], r["timed"]
+        c["time_on_site_s"] = round(r["spent"].total_seconds()) if r["spent"] else 0
     of_them_done = Count("id", filter=Q(status=Visit.Status.DONE))
     for r in planned.values(*names).annotate(n=Count("id"), d=of_them_done).order_by():
         c = cell(r)

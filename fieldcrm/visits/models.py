@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
@@ -65,6 +67,9 @@ class Visit(SyncedModel):
     # position is recorded as missing, never guessed (issue 14).
     check_in_fix_at = models.DateTimeField(_("GPS fix taken"), null=True, blank=True)
     distance_m = models.FloatField(_("distance from account (m)"), null=True, blank=True)
+    # When the rep left (issue 21): with the check-in it gives the time on site. A visit
+    # checked in and not yet checked out is "open" (the phone offers to close it).
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.NONE, blank=True
@@ -86,12 +91,31 @@ class Visit(SyncedModel):
     def __str__(self) -> str:
         return f"{self.account} ({self.get_status_display()})"
 
+    @property
+    def time_on_site(self) -> dt.timedelta | None:
+        """From check-in to check-out; None while either is missing."""
+        if self.checked_in_at is None or self.checked_out_at is None:
+            return None
+        return self.checked_out_at - self.checked_in_at
+
+    @property
+    def time_on_site_minutes(self) -> int | None:
+        """Whole minutes on site, rounded (what pages show)."""
+        spent = self.time_on_site
+        return None if spent is None else round(spent.total_seconds() / 60)
+
     def clean(self) -> None:
         super().clean()
         if self.window_start and self.window_end and self.window_end <= self.window_start:
             raise ValidationError({"window_end": _("The appointment must end after it starts.")})
         if self.status == self.Status.DONE and not (self.completed_at or self.checked_in_at):
             raise ValidationError({"completed_at": _("A done visit needs a completion time.")})
+        if self.checked_out_at is not None and self.checked_in_at is None:
+            raise ValidationError({"checked_out_at": _("A check-out needs a check-in.")})
+        if self.checked_out_at is not None and self.checked_out_at < self.checked_in_at:  # type: ignore[operator]
+            raise ValidationError(
+                {"checked_out_at": _("The check-out cannot be before the check-in.")}
+            )
         if self.check_in_location is None and (
             self.check_in_fix_at is not None or self.check_in_accuracy_m is not None
         ):

@@ -52,6 +52,9 @@ class VisitIn(Input):
     window_start: LocalTime | None = None
     window_end: LocalTime | None = None
     check_in: CheckInIn | None = None
+    checked_out_at: Instant | None = Field(
+        default=None, description="When the rep left (after the check-in): the time on site."
+    )
     notes: str = Field("", max_length=20_000)
 
 
@@ -63,6 +66,9 @@ class VisitPatch(Input):
     window_start: LocalTime | None = None
     window_end: LocalTime | None = None
     check_in: CheckInIn | None = None
+    checked_out_at: Instant | None = Field(
+        default=None, description="When the rep left (after the check-in): the time on site."
+    )
 
 
 class VisitLogIn(Input):
@@ -70,6 +76,9 @@ class VisitLogIn(Input):
     notes: str = Field("", max_length=20_000)
     completed_at: Instant | None = Field(default=None, description="Default now.")
     check_in: CheckInIn | None = None
+    checked_out_at: Instant | None = Field(
+        default=None, description="When the rep left (after the check-in): the time on site."
+    )
     next_step: NextStepIn | None = Field(default=None, description="Creates a follow-up task.")
 
 
@@ -95,6 +104,10 @@ class VisitOut(Schema):
     is_far: bool | None = Field(
         description=f"Checked in more than {FAR_CHECK_IN_M:.0f} m (plus GPS accuracy) away."
     )
+    checked_out_at: dt.datetime | None
+    time_on_site_s: int | None = Field(
+        description="Seconds from check-in to check-out; null while the visit is open."
+    )
     completed_at: dt.datetime | None
     outcome: str
     notes: str
@@ -113,6 +126,11 @@ class VisitOut(Schema):
     @staticmethod
     def resolve_check_in_location(obj: Visit) -> dict[str, float] | None:
         return LatLng.from_point(obj.check_in_location)
+
+    @staticmethod
+    def resolve_time_on_site_s(obj: Visit) -> int | None:
+        spent = obj.time_on_site
+        return None if spent is None else round(spent.total_seconds())
 
     @staticmethod
     def resolve_distance_m(obj: Visit) -> float | None:

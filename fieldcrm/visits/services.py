@@ -93,6 +93,15 @@ def _apply_check_in(visit: Visit, check_in: dict[str, Any], field: str = "check_
     )
 
 
+def _apply_check_out(visit: Visit, at: dt.datetime | None, field: str = "checked_out_at") -> None:
+    """Record when the rep left (None: not yet). The phone's time is checked as every time it
+    sends; before the check-in it is refused at ``checked_out_at`` by the model's clean()."""
+    unchanged = at is not None and visit.checked_out_at == at
+    if visit.status == Visit.Status.DONE and visit.checked_out_at is not None and not unchanged:
+        raise DomainError(field, _("A done visit's check-out cannot be rewritten."))
+    visit.checked_out_at = None if at is None else _client_time(visit, at)
+
+
 def _save(visit: Visit) -> Visit:
     validate(visit)
     visit.save()
@@ -183,6 +192,8 @@ def _new_visit(
             setattr(visit, name, data[name])
     if data.get("check_in") is not None:
         _apply_check_in(visit, data["check_in"])
+    if data.get("checked_out_at") is not None:
+        _apply_check_out(visit, data["checked_out_at"])
     status = data.get("status")
     if status == Visit.Status.DONE:
         visit.outcome = data.get("outcome") or Visit.Outcome.NONE
@@ -215,6 +226,8 @@ def visit_update(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visi
         raise DomainError("status", _("A done visit stays done."))
     if data.get("check_in") is not None:
         _apply_check_in(visit, data["check_in"])
+    if "checked_out_at" in data:
+        _apply_check_out(visit, data["checked_out_at"])
     for name in ("outcome", "notes", "scheduled_on", "window_start", "window_end"):
         if name in data:
             blank = "" if name in ("outcome", "notes") else None
@@ -238,6 +251,8 @@ def visit_log(*, actor: User, visit_id: object, data: dict[str, Any]) -> Visit:
         raise DomainError("status", _("This visit is already logged."))
     if data.get("check_in") is not None:
         _apply_check_in(visit, data["check_in"])
+    if data.get("checked_out_at") is not None:
+        _apply_check_out(visit, data["checked_out_at"])
     visit.outcome = data.get("outcome") or Visit.Outcome.NONE
     visit.notes = data.get("notes") or visit.notes
     return _log_existing(

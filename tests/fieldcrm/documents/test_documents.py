@@ -129,6 +129,17 @@ def test_a_visit_report_renders_for_whoever_sees_the_visit(as_user, world):
     assert as_user("rep2").get(f"visits/{visit.pk}/pdf").status_code == 404
 
 
+def test_a_visit_report_shows_the_time_on_site(as_user, world):
+    account = make_account("Checkout Shop", lng=1.02, lat=42.02)
+    left = timezone.now()
+    visit = Visit.objects.create(
+        account=account, rep=world.rep1, status="done", completed_at=left,
+        checked_in_at=left - dt.timedelta(minutes=37), checked_out_at=left,
+    )  # fmt: skip
+    text = pdf_text(as_user("manager").get(f"visits/{visit.pk}/pdf?language=en").content)
+    assert "Checked out" in text and "37 min on site" in text
+
+
 # --- The template editor (admins) ---
 
 

@@ -33,6 +33,8 @@ export async function logVisit({ account, me, checkIn, outcome, notes, nextStep,
   const now = new Date().toISOString();
   const fields = { account_id: account.id, status: "done", outcome, notes, completed_at: now };
   if (checkIn) fields.check_in = checkIn;
+  // The form's opening was the check-in, its save is the check-out (issue 21).
+  if (checkIn?.at) fields.checked_out_at = now;
   if (nextStep?.title) fields.next_step = nextStep;
   let distance = null;
   if (checkIn?.location && account.location) distance = distanceM(checkIn.location, account.location);
@@ -52,6 +54,7 @@ export async function logVisit({ account, me, checkIn, outcome, notes, nextStep,
     distance_m: distance,
     is_far: distance == null ? null : isFar(distance, checkIn.accuracy_m),
     completed_at: now,
+    checked_out_at: fields.checked_out_at ?? null,
     outcome,
     notes,
     logged_for: stop?.id ?? null,
@@ -67,12 +70,15 @@ export async function logVisit({ account, me, checkIn, outcome, notes, nextStep,
  * The rep's log of a planned stop, as an edit of its visit: only what the log sets travels,
  * each with the value the phone had (the server merges per field).
  */
-async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }) {
-  const now = new Date().toISOString();
+async function completeStop({ account, checkIn, outcome, notes, nextStep, stop, checkedOutAt = null }) {
+  const now = checkedOutAt || new Date().toISOString();
   const changes = {
     status: { old: stop.status, new: "done" },
     completed_at: { old: stop.completed_at ?? null, new: now },
   };
+  // Check-out (issue 21): when the rep left; the stop's own check-in (this form's, or the
+  // earlier "Check in" tap on the card) starts the time on site.
+  if (checkIn || stop.checked_in_at) changes.checked_out_at = { old: stop.checked_out_at ?? null, new: now };
   if (outcome) changes.outcome = { old: stop.outcome ?? "", new: outcome };
   if (notes) changes.notes = { old: stop.notes ?? "", new: notes };
   if (checkIn) changes.check_in = { old: null, new: checkIn };
@@ -83,6 +89,7 @@ async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }
     ...stop,
     status: "done",
     completed_at: now,
+    checked_out_at: changes.checked_out_at ? now : stop.checked_out_at ?? null,
     outcome: outcome || stop.outcome || "",
     notes: notes || stop.notes || "",
     updated_at: now,
@@ -97,7 +104,9 @@ async function completeStop({ account, checkIn, outcome, notes, nextStep, stop }
       is_far: distance == null ? null : isFar(distance, checkIn.accuracy_m),
     });
   }
-  await enqueue({ entity: "visit", action: "update", id: stop.id, base_version: stop.version ?? null, changes }, record);
+  // A visit made on this phone and not yet answered has version 0 (or none): no base version
+  // (the server's start at 1), so the server merges by each field's old value.
+  await enqueue({ entity: "visit", action: "update", id: stop.id, base_version: stop.version || null, changes }, record);
   afterChange();
   return record;
 }
@@ -187,17 +196,114 @@ export async function editAccount(accountId, values) {
   const account = await getRecord("accounts", accountId);
   const changes = {};
   for (const [field, value] of Object.entries(values)) {
-    if ((account[field] ?? "") !== value) changes[field] = { old: account[field] ?? "", new: value };
+    if (!same(account[field] ?? "", value)) changes[field] = { old: account[field] ?? "", new: value };
   }
   if (!Object.keys(changes).length) return false;
   const record = { ...account };
   for (const [field, change] of Object.entries(changes)) record[field] = change.new;
+  // A cleared custom field travels as null (the server removes the key); the card shows none.
+  if (changes.custom_fields) {
+    record.custom_fields = Object.fromEntries(
+      Object.entries(changes.custom_fields.new).filter(([, v]) => v !== null),
+    );
+  }
   await enqueue(
     { entity: "account", action: "update", id: accountId, base_version: account.version, changes },
     record,
   );
   afterChange();
   return true;
+}
+
+// Values as the server compares them: texts by value, custom fields (an object) by content.
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Check in at an account (issue 21): the visit opens, and stays open while the rep works on
+ * the card, until they check out (logging it) or close it. My planned visit of it today is
+ * that visit (ONE edit of its check-in); otherwise ONE create of a visit with its check-in.
+ * @param {{account: object, me: object, checkIn: object, stop?: object|null}} input
+ * @returns {Promise<object>} the local visit
+ */
+export async function checkIn({ account, me, checkIn: check, stop = null }) {
+  let distance = null;
+  if (check.location && account.location) distance = distanceM(check.location, account.location);
+  const seen = {
+    checked_in_at: check.at, check_in_location: check.location ?? null,
+    check_in_accuracy_m: check.accuracy_m ?? null, check_in_fix_at: check.fix_at ?? null,
+    distance_m: distance, is_far: distance == null ? null : isFar(distance, check.accuracy_m),
+    checked_out_at: null,
+  }; // prettier-ignore
+  const now = new Date().toISOString();
+  if (stop) {
+    const record = { ...stop, ...seen, updated_at: now };
+    await enqueue({ entity: "visit", action: "update", id: stop.id, base_version: stop.version || null,
+      changes: { check_in: { old: null, new: check } } }, record); // prettier-ignore
+    afterChange();
+    return record;
+  }
+  const id = newId();
+  const record = {
+    id, account_id: account.id, account_name: account.name, rep_id: me?.id ?? null, status: "planned",
+    scheduled_on: null, route_sequence: null, planned_arrival_at: null, window_start: null, window_end: null,
+    completed_at: null, outcome: "", notes: "", version: 0, created_at: now, updated_at: now, ...seen,
+  }; // prettier-ignore
+  await enqueue({ entity: "visit", action: "create", id, fields: { account_id: account.id, check_in: check } }, record);
+  afterChange();
+  return record;
+}
+
+/**
+ * Check out of an open visit: ONE edit that logs it (status done) with the check-out time —
+ * now, or the time the rep chose when closing a visit left open — and what the rep noted.
+ * @param {{account: object, visit: object, at?: string|null, outcome?: string, notes?: string,
+ *   nextStep?: {title: string, due_at: string|null}|null}} input
+ * @returns {Promise<object>} the local visit
+ */
+export async function checkOut({ account, visit, at = null, outcome = "", notes = "", nextStep = null }) {
+  return completeStop({ account, checkIn: null, outcome, notes, nextStep, stop: visit,
+    checkedOutAt: at || new Date().toISOString() }); // prettier-ignore
+}
+
+/**
+ * Log a call, a note or a meeting on the account's timeline: ONE create of an activity (the
+ * server's loggable kinds; the server's own history kinds are never sent).
+ * @param {{account: object, me: object, kind: "call"|"note"|"meeting"|"email", subject?: string,
+ *   body?: string}} input
+ * @returns {Promise<object>} the local activity
+ */
+export async function logActivity({ account, me, kind, subject = "", body = "" }) {
+  const id = newId();
+  const now = new Date().toISOString();
+  const record = {
+    id, account_id: account.id, kind, actor_id: me?.id ?? null, actor_name: me?.display_name || me?.username || "",
+    occurred_at: now, subject, body, contact_id: null, visit_id: null, deal_id: null, version: 0,
+    created_at: now, updated_at: now,
+  }; // prettier-ignore
+  await enqueue({ entity: "activity", action: "create", id,
+    fields: { account_id: account.id, kind, occurred_at: now, subject, body } }, record); // prettier-ignore
+  afterChange();
+  return record;
+}
+
+/**
+ * A task on the account, mine: ONE create (the same Task the server's other screens make).
+ * @param {{account: object, me: object, title: string, kind?: string, due_at?: string|null,
+ *   notes?: string}} input
+ * @returns {Promise<object>} the local task
+ */
+export async function createTask({ account, me, title, kind = "call", due_at = null, notes = "" }) {
+  const id = newId();
+  const now = new Date().toISOString();
+  const record = {
+    id, title, kind, notes, account_id: account.id, contact_id: null, deal_id: null,
+    assignee_id: me?.id ?? null, created_by_id: me?.id ?? null, due_at, done_at: null, is_done: false,
+    version: 0, created_at: now, updated_at: now,
+  }; // prettier-ignore
+  await enqueue({ entity: "task", action: "create", id,
+    fields: { title, kind, notes, account_id: account.id, due_at } }, record); // prettier-ignore
+  afterChange();
+  return record;
 }
 
 /**

@@ -16,6 +16,7 @@ import { renderProspect } from "./screens/prospect.js";
 import { renderTasks } from "./screens/tasks.js";
 import { renderToday } from "./screens/today.js";
 import { renderVisitForm } from "./screens/visit-form.js";
+import { closeTimes, openVisits } from "./onsite.js";
 import { createSync } from "./sync.js";
 import { fillPack, packDue } from "./tile-pack.js";
 import { h, mount } from "./ui.js";
@@ -85,6 +86,7 @@ function navigate(hash) {
 
 async function render() {
   if (ctx.revoked) return renderRevoked();
+  markSeen();
   const [path, query = ""] = (location.hash.replace(/^#\/?/, "") || "today").split("?");
   const [name, ...params] = path.split("/");
   const screen = SCREENS[name] || renderToday;
@@ -107,6 +109,44 @@ function renderNav(active) {
         h("span", null, t(key))),
     ),
   );
+}
+
+// The app's last moment in use, so a visit left open can be closed at it (issue 21): marked on
+// every screen and when the app goes to the background.
+function markSeen() {
+  setMeta("last_seen_at", new Date().toISOString()).catch(() => {});
+}
+
+// A visit left open (checked in, never checked out), found at the app's start: offer to
+// close it at the last known moment in use, or now, or keep it open (the rep is still there).
+async function openVisitPrompt(lastSeenAt) {
+  const [visit] = openVisits(await db.allRecords("visits"), ctx.me?.id);
+  if (!visit) return;
+  const { lastKnown, now } = closeTimes(visit, lastSeenAt);
+  const box = h("section", { id: "open-visit", class: "card warning", role: "alert", "aria-labelledby": "open-visit-h" });
+  const close = async (at) => {
+    const account = (await db.getRecord("accounts", visit.account_id)) || { id: visit.account_id };
+    await actions.checkOut({ account, visit, at });
+    box.remove();
+    render();
+  };
+  mount(box,
+    h("h2", { id: "open-visit-h" }, t("open_visit_title")),
+    h("p", null, t("open_visit_body", { name: visit.account_name || "", time: formatTime(visit.checked_in_at) })),
+    h("div", { class: "row" },
+      lastKnown ? h("button", { type: "button", class: "btn btn-primary", id: "close-last-known", onclick: () => close(lastKnown) },
+        t("close_at", { time: formatTime(lastKnown) })) : null,
+      h("button", { type: "button", class: "btn", id: "close-now", onclick: () => close(now) }, t("close_now")),
+      h("button", { type: "button", class: "btn btn-quiet", id: "keep-open", onclick: () => box.remove() }, t("still_here")))); // prettier-ignore
+  document.getElementById("open-visit")?.remove();
+  document.getElementById("screen").before(box);
+}
+
+// The custom fields' definitions (the card's widgets), kept for offline after each sync.
+async function keepCustomFields() {
+  if (ctx.revoked || !navigator.onLine) return;
+  const answer = await api.request("custom-fields");
+  if (answer.kind === "ok" && Array.isArray(answer.data)) await setMeta("custom_fields", answer.data);
 }
 
 // The bell: unread notifications on this phone (read offline; marking read is an outbox edit).
@@ -296,6 +336,7 @@ async function boot() {
         refreshIfLive();
         // After Today is drawn and synced, never before: the address index (small) and the
         // tiles wait for an idle moment.
+        keepCustomFields().catch(() => {});
         setTimeout(() => keepAddresses(), 1000);
         setTimeout(() => keepTiles(), 2000);
       }
@@ -313,6 +354,7 @@ async function boot() {
     else askBackgroundSync();
   });
   window.addEventListener("hashchange", () => render());
+  document.addEventListener("visibilitychange", () => document.hidden && markSeen());
   window.addEventListener("online", () => sync.publish());
   storageWarning();
   renderIndicator();
@@ -333,7 +375,9 @@ async function boot() {
     document.documentElement.dataset.ready = "1";
     return;
   }
+  const lastSeenAt = await getMeta("last_seen_at", null); // before this start marks its own
   await render();
+  await openVisitPrompt(lastSeenAt);
   await registerWorker(sync);
   // Otherwise sync only once we know whose phone this is (a new user's pull starts from zero).
   await checked;

@@ -1,12 +1,24 @@
-// Account card: contacts (tap to call or mail), conflicts on this record, open tasks and deals,
-// the timeline, and a small edit form (only changed fields travel, for per-field merge).
+// Account card: check in and out (time on site running), contacts (tap to call or mail),
+// conflicts on this record, log a call or note, the status, custom fields with a widget per
+// kind, open tasks (and a new one), deals, the timeline, and a small edit form. Everything is
+// an outbox mutation (only changed fields travel, for per-field merge), so all of it works
+// offline and reaches the server once.
 
-import { addToToday, editAccount } from "../actions.js";
-import { getRecord, recordsOfAccount } from "../db.js";
-import { navigateLinks } from "../geo.js";
-import { formatDateTime, t } from "../i18n.js";
+import { nextStatuses, readCustomValue } from "../account-rules.js";
+import { addToToday, checkIn, createTask, editAccount, logActivity } from "../actions.js";
+import { allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
+import { checkInOf, navigateLinks } from "../geo.js";
+import { formatDateTime, formatDistance, formatNumber, formatTime, t } from "../i18n.js";
+import { formatDuration, openVisits, timeOnSiteMs } from "../onsite.js";
 import { conflictsFor, dismissConflicts } from "../outbox.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
+import { gpsFix } from "./gps-fix.js";
+import { plannedToday } from "./visit-form.js";
+
+// What a rep logs from the card (the server's loggable kinds, less e-mail and visit: those have
+// their own buttons).
+const LOG_KINDS = ["call", "note", "meeting"];
+const TASK_KINDS = ["call", "visit", "email", "other"];
 
 const EDITABLE = ["phone", "email", "address", "website"];
 
@@ -29,6 +41,10 @@ export async function renderAccount(root, ctx) {
     conflictsFor(id),
   ]);
   const links = account.location ? navigateLinks(account.location, account.name) : null;
+  const [definitions, allVisits] = await Promise.all([getMeta("custom_fields", []), allRecords("visits")]);
+  const mine = openVisits(allVisits, ctx.me?.id);
+  const here = mine.find((v) => v.account_id === id) || null;
+  const elsewhere = mine.find((v) => v.account_id !== id) || null;
   const deals = h("section", { "aria-labelledby": "deals-h" }, h("h2", { id: "deals-h" }, t("open_deals")));
   mount(
     root,
@@ -42,11 +58,13 @@ export async function renderAccount(root, ctx) {
       account.address ? ` ${account.address}` : "",
     ),
     conflicts.length ? conflictBox(id, conflicts, ctx) : null,
+    onSite(account, here, elsewhere, ctx),
     h(
       "div",
       { class: "row" },
-      h("a", { href: `#/visit/${id}`, class: "btn btn-primary" }, t("log_visit")),
+      here ? null : h("a", { href: `#/visit/${id}`, class: "btn btn-primary" }, t("log_visit")),
       account.phone ? h("a", { href: `tel:${account.phone}`, class: "btn", "aria-label": t("call_name", { name: account.name }) }, t("call")) : null,
+      account.email ? h("a", { href: `mailto:${account.email}`, class: "btn", "aria-label": t("mail_account", { name: account.name }) }, t("email")) : null,
       links ? h("a", { href: links.geo, class: "btn", "aria-label": t("navigate_to", { name: account.name }) }, t("navigate")) : null,
       // Issue 19: a visit for today, which Today then offers to fit into the route.
       ctx.me && !visits.some((v) => v.scheduled_on === todayIso() && v.status === "planned")
@@ -59,7 +77,10 @@ export async function renderAccount(root, ctx) {
     section("contacts-h", t("contacts"), contacts.length
       ? h("ul", { class: "list" }, contacts.map(contactItem))
       : h("p", { class: "empty" }, t("no_contacts"))),
-    section("tasks-h", t("open_tasks"), openTasks(tasks)),
+    logForm(account, ctx),
+    statusForm(account, ctx),
+    definitions.length ? customFieldsForm(account, definitions, ctx) : null,
+    section("tasks-h", t("open_tasks"), openTasks(tasks), taskForm(account, ctx)),
     deals,
     section("timeline-h", t("timeline"), timeline(activities, visits)),
     editForm(account, ctx),
@@ -67,8 +88,205 @@ export async function renderAccount(root, ctx) {
   loadDeals(deals, id, ctx.api);
 }
 
-function section(id, title, body) {
+function section(id, title, ...body) {
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), body);
+}
+
+/**
+ * Check in here, or (checked in) the time on site running and Check out. Checked in at another
+ * account: a reminder to close that visit first (issue 21: "reminds at the next check-in").
+ */
+function onSite(account, here, elsewhere, ctx) {
+  if (here) {
+    const clock = h("bdi", { dir: "ltr", class: "clock", id: "time-on-site" }, formatDuration(timeOnSiteMs(here)));
+    runClock(clock, here);
+    return h(
+      "section",
+      { class: "onsite", "aria-labelledby": "onsite-h" },
+      h("h2", { id: "onsite-h" }, t("on_site")),
+      h("p", null, t("checked_in_at", { time: formatTime(here.checked_in_at) }), " · ",
+        h("span", { role: "timer", "aria-label": t("time_on_site") }, clock)),
+      h("a", { href: `#/visit/${account.id}?stop=${here.id}`, class: "btn btn-primary", id: "check-out" }, t("check_out")),
+    ); // prettier-ignore
+  }
+  if (elsewhere) {
+    return h("p", { class: "warning", role: "note", id: "open-elsewhere" },
+      t("still_checked_in", { name: elsewhere.account_name || "" }), " ",
+      h("a", { href: `#/visit/${elsewhere.account_id}?stop=${elsewhere.id}` }, t("check_out_there"))); // prettier-ignore
+  }
+  const box = h("div", { class: "checkin" });
+  const button = h("button", { type: "button", class: "btn", id: "check-in", onclick: () => {
+    button.hidden = true;
+    const tapped = new Date().toISOString();
+    let sent = false;
+    const gps = gpsFix({
+      id: "card-checkin-status", missingText: t("checkin_no_position"),
+      describe: (fix) => ({ text: t("position_taken", { accuracy: formatDistance(fix.accuracy_m) }), className: "fix-ok" }),
+      onChange: async (settled) => {
+        if (!settled || sent) return;
+        sent = true;
+        const stop = await plannedToday(account.id, ctx.me);
+        await checkIn({ account, me: ctx.me, checkIn: checkInOf(gps.fix, tapped), stop });
+        toast(t("checked_in_toast"));
+        ctx.rerender();
+      },
+    }); // prettier-ignore
+    box.append(gps.element);
+    gps.start();
+  } }, t("check_in")); // prettier-ignore
+  box.prepend(button);
+  return box;
+}
+
+// The clock ticks once a second while it is on the screen (a re-render drops it and its timer).
+function runClock(clock, visit) {
+  const timer = setInterval(() => {
+    if (!clock.isConnected) {
+      clearInterval(timer);
+      return;
+    }
+    clock.textContent = formatDuration(timeOnSiteMs(visit));
+  }, 1000);
+}
+
+/** Log a call, a note or a meeting: one activity on the timeline. */
+function logForm(account, ctx) {
+  const kinds = h("fieldset", { class: "outcomes" }, h("legend", null, t("log_kind")),
+    LOG_KINDS.map((kind, i) => h("label", { class: "choice" },
+      h("input", { type: "radio", name: "log-kind", value: kind, checked: i === 0 }), t(`activity_${kind}`)))); // prettier-ignore
+  const subject = h("input", { name: "subject", autocomplete: "off", maxlength: 200 });
+  const body = h("textarea", { name: "body", rows: 3, maxlength: 20000 });
+  const error = h("p", { class: "field-error", id: "log-error", role: "alert", hidden: true });
+  return h("details", { class: "edit", id: "log-activity" }, h("summary", null, t("log_call_or_note")),
+    h("form", { onsubmit: async (event) => {
+      event.preventDefault();
+      const kind = event.currentTarget.querySelector("input[name=log-kind]:checked")?.value || "note";
+      if (!subject.value.trim() && !body.value.trim()) {
+        error.textContent = t("log_needs_text");
+        error.hidden = false;
+        subject.setAttribute("aria-invalid", "true");
+        return;
+      }
+      await logActivity({ account, me: ctx.me, kind, subject: subject.value.trim(), body: body.value.trim() });
+      toast(t("logged"));
+      ctx.rerender();
+    } },
+    kinds,
+    field("log-subject", t("subject"), subject),
+    field("log-body", t("details"), body),
+    error,
+    h("button", { type: "submit", class: "btn btn-primary" }, t("save"))),
+  ); // prettier-ignore
+}
+
+/** The status, and the moves the lifecycle allows from it (the server's rules). */
+function statusForm(account, ctx) {
+  const allowed = nextStatuses(account.status);
+  if (!allowed.length) return null;
+  const select = h("select", { name: "status" },
+    h("option", { value: "" }, t("status_keep", { status: t(`account_status_${account.status}`) })),
+    allowed.map((s) => h("option", { value: s }, t(`account_status_${s}`)))); // prettier-ignore
+  return h("form", { class: "row status-form", onsubmit: async (event) => {
+    event.preventDefault();
+    if (!select.value) return;
+    await editAccount(account.id, { status: select.value });
+    toast(t("status_changed", { status: t(`account_status_${select.value}`) }));
+    ctx.rerender();
+  } }, field("account-status", t("change_status"), select),
+  h("button", { type: "submit", class: "btn" }, t("save"))); // prettier-ignore
+}
+
+/** One widget per custom field kind, checked as the server checks (account-rules.js). */
+function customWidget(def, value) {
+  const id = `cf-${def.key}`;
+  if (def.kind === "boolean") return h("input", { type: "checkbox", id, name: def.key, checked: value === true });
+  if (def.kind === "choice") {
+    return h("select", { id, name: def.key },
+      h("option", { value: "" }, t("cf_none")),
+      (def.choices || []).map((c) => h("option", { value: String(c), selected: String(c) === String(value ?? "") }, String(c)))); // prettier-ignore
+  }
+  const attrs = { id, name: def.key, value: value == null ? "" : String(value), autocomplete: "off", required: def.is_required };
+  if (def.kind === "number") Object.assign(attrs, { type: "number", step: "any", inputmode: "decimal", min: def.min_value ?? null, max: def.max_value ?? null, dir: "ltr" });
+  else if (def.kind === "date") attrs.type = "date";
+  else attrs.type = "text";
+  return h("input", attrs);
+}
+
+function customFieldsForm(account, definitions, ctx) {
+  const current = account.custom_fields || {};
+  const rows = definitions.map((def) => {
+    const widget = customWidget(def, current[def.key]);
+    const error = h("p", { class: "field-error", id: `cf-${def.key}-error`, hidden: true });
+    widget.setAttribute("aria-describedby", error.id);
+    const hint = def.kind === "number" && (def.min_value != null || def.max_value != null)
+      ? h("span", { class: "muted" }, ` (${[def.min_value, def.max_value].map((v) => (v == null ? "…" : formatNumber(v))).join(" – ")})`)
+      : null; // prettier-ignore
+    const label = h("label", { for: widget.id }, def.label, def.is_required ? " *" : "", hint);
+    const box = h("div", { class: def.kind === "boolean" ? "field field-check" : "field" }, label, widget, error);
+    return { def, widget, error, box };
+  });
+  return h("details", { class: "edit", id: "custom-fields" }, h("summary", null, t("custom_fields")),
+    h("form", { novalidate: true, onsubmit: async (event) => {
+      event.preventDefault();
+      const sent = {};
+      let bad = null;
+      for (const { def, widget, error } of rows) {
+        const read = readCustomValue(def, def.kind === "boolean" ? widget.checked : widget.value);
+        error.hidden = !("error" in read);
+        widget.toggleAttribute("aria-invalid", "error" in read);
+        if ("error" in read) {
+          error.textContent = t(read.error, Object.fromEntries(Object.entries(read.params || {}).map(([k, v]) => [k, formatNumber(v)])));
+          bad = bad || widget;
+          continue;
+        }
+        // An unticked box never set before stays unset (not "no"), unless the field is required.
+        const untouched = def.kind === "boolean" && read.value === false && !(def.key in current) && !def.is_required;
+        const value = untouched ? null : read.value;
+        if (value !== null) sent[def.key] = value;
+        else if (def.key in current) sent[def.key] = null; // cleared: the server removes it
+      }
+      if (bad) {
+        bad.focus();
+        return;
+      }
+      const merged = { ...current, ...sent };
+      const changed = await editAccount(account.id, { custom_fields: merged });
+      toast(changed ? t("saved") : t("nothing_changed"));
+      ctx.rerender();
+    } },
+    rows.map((r) => r.box),
+    h("button", { type: "submit", class: "btn btn-primary" }, t("save_changes"))),
+  ); // prettier-ignore
+}
+
+/** A task on this account, mine, from the card. */
+function taskForm(account, ctx) {
+  const title = h("input", { name: "title", autocomplete: "off", maxlength: 200, required: true });
+  const kind = h("select", { name: "kind" }, TASK_KINDS.map((k) => h("option", { value: k }, t(`task_kind_${k}`))));
+  const due = h("input", { name: "due", type: "date" });
+  const error = h("p", { class: "field-error", id: "task-title-error", role: "alert", hidden: true });
+  title.setAttribute("aria-describedby", error.id);
+  return h("details", { class: "edit", id: "new-task" }, h("summary", null, t("new_task")),
+    h("form", { novalidate: true, onsubmit: async (event) => {
+      event.preventDefault();
+      if (!title.value.trim()) {
+        error.textContent = t("task_needs_title");
+        error.hidden = false;
+        title.setAttribute("aria-invalid", "true");
+        title.focus();
+        return;
+      }
+      const dueAt = due.value ? new Date(`${due.value}T09:00:00`).toISOString() : null;
+      await createTask({ account, me: ctx.me, title: title.value.trim(), kind: kind.value, due_at: dueAt });
+      toast(t("task_added"));
+      ctx.rerender();
+    } },
+    field("task-title", t("next_step_title"), title),
+    error,
+    field("task-kind", t("task_kind"), kind),
+    field("task-due", t("due_date"), due),
+    h("button", { type: "submit", class: "btn btn-primary" }, t("add_task"))),
+  ); // prettier-ignore
 }
 
 function contactItem(c) {
@@ -96,15 +314,25 @@ function openTasks(tasks) {
 }
 
 function timeline(activities, visits) {
+  const byId = new Map(visits.map((v) => [v.id, v]));
   // Logged visits become activities on the server; until then the pending visit stands in.
   const items = [
-    ...activities.map((a) => ({ at: a.occurred_at || a.created_at, title: a.subject || t(`activity_${a.kind}`), body: a.body })),
-    ...visits.filter((v) => v._pending).map((v) => ({ at: v.completed_at, title: t("visit_pending"), body: v.notes })),
+    ...activities.map((a) => ({ at: a.occurred_at || a.created_at, kind: t(`activity_${a.kind}`),
+      title: a.subject || "", body: a.body, visit: a.visit_id ? byId.get(a.visit_id) : null })),
+    ...visits.filter((v) => v._pending && v.status === "done")
+      .map((v) => ({ at: v.completed_at, kind: t("activity_visit"), title: t("visit_pending"), body: v.notes, visit: v })),
   ].sort((a, b) => String(b.at).localeCompare(String(a.at)));
   if (!items.length) return h("p", { class: "empty" }, t("no_history"));
   return h("ol", { class: "timeline" }, items.slice(0, 50).map((item) =>
-    h("li", null, h("time", { datetime: item.at }, formatDateTime(item.at)), h("strong", null, item.title),
-      item.body ? h("p", null, item.body) : null)));
+    h("li", null, h("time", { datetime: item.at }, formatDateTime(item.at)),
+      h("span", { class: "kind" }, item.kind), item.title ? h("strong", null, item.title) : null,
+      onSiteNote(item.visit), item.body ? h("p", { dir: "auto" }, item.body) : null)));
+}
+
+function onSiteNote(visit) {
+  const ms = visit ? timeOnSiteMs(visit) : null;
+  if (ms == null || !visit.checked_out_at) return null;
+  return h("span", { class: "muted on-site" }, ` · ${t("minutes_on_site", { n: formatNumber(Math.round(ms / 60000)) })}`);
 }
 
 function conflictBox(id, conflicts, ctx) {

@@ -1,4 +1,4 @@
-// Tasks: mine, due today or overdue, each completed with one tap.
+// Tasks: mine, due today or overdue, each completed with one tap and linked to its account.
 
 import { completeTask } from "../actions.js";
 import { allRecords } from "../db.js";
@@ -43,8 +43,13 @@ export async function renderTasks(root, ctx) {
         "div",
         { class: "task-main" },
         h("strong", null, task.title),
+        // The task's account, one tap away (issue 21).
         h("span", { class: "muted" },
-          [task.account_id ? names.get(task.account_id) : null, formatDateTime(task.due_at)].filter(Boolean).join(" · ")),
+          task.account_id && names.has(task.account_id)
+            ? h("a", { href: `#/account/${task.account_id}`, class: "task-account" }, names.get(task.account_id))
+            : null,
+          task.account_id && names.has(task.account_id) && task.due_at ? " · " : null,
+          formatDateTime(task.due_at)),
       ),
       h("button", {
         type: "button",

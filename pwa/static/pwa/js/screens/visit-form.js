@@ -2,10 +2,11 @@
 // GPS fix at once (that tap is the check-in), pick an outcome (2), type, "Save visit" (3).
 // Save waits until the fix is in or the rep chose to continue without a position.
 
-import { logVisit } from "../actions.js";
+import { checkOut, logVisit } from "../actions.js";
 import { getRecord, recordsOfAccount } from "../db.js";
 import { checkInOf, distanceM, isFar } from "../geo.js";
-import { formatDistance, t } from "../i18n.js";
+import { formatDistance, formatTime, t } from "../i18n.js";
+import { formatDuration, timeOnSiteMs } from "../onsite.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
 import { gpsFix } from "./gps-fix.js";
 
@@ -25,12 +26,14 @@ export async function renderVisitForm(root, ctx) {
   // page) this account's stop of today on my route, when there is one (issue 14).
   const stopId = ctx.query.get("stop");
   const stop = stopId ? await getRecord("visits", stopId) : await plannedToday(account.id, ctx.me);
+  // Checked in earlier (the card's "Check in"): this form is the check-out, no new fix.
+  const open = stop && stop.checked_in_at && !stop.checked_out_at && stop.status !== "done" ? stop : null;
   // The tap that opened this form is the check-in; the fix is asked for now and must be a
   // fresh one (its own time travels as fix_at). No fix: the rep retries or goes on without.
   const checkedInAt = new Date().toISOString();
-  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: true,
+  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: !open,
     "aria-describedby": "checkin-status" }, t("save_visit")); // prettier-ignore
-  const gps = gpsFix({
+  const gps = open ? openVisitStatus(open) : gpsFix({
     id: "checkin-status",
     missingText: t("checkin_no_position"),
     describe: (fix) => describeFix(fix, account),
@@ -58,6 +61,16 @@ export async function renderVisitForm(root, ctx) {
         event.preventDefault();
         if (!gps.settled) return;
         save.disabled = true;
+        if (open) {
+          const title = stepTitle.value.trim();
+          const due = stepDue.value ? new Date(`${stepDue.value}T09:00:00`).toISOString() : null;
+          const outcome = form.querySelector("input[name=outcome]:checked")?.value || "";
+          await checkOut({ account, visit: open, outcome, notes: notes.value.trim(),
+            nextStep: title ? { title, due_at: due } : null }); // prettier-ignore
+          toast(t("checked_out_toast"));
+          ctx.navigate(`#/account/${account.id}`);
+          return;
+        }
         const outcome = form.querySelector("input[name=outcome]:checked")?.value || "";
         const title = stepTitle.value.trim();
         const due = stepDue.value ? new Date(`${stepDue.value}T09:00:00`).toISOString() : null;
@@ -81,8 +94,25 @@ export async function renderVisitForm(root, ctx) {
     ),
     save,
   );
+  if (open) save.textContent = t("check_out_save");
   mount(root, h("h1", null, t("visit_at", { name: account.name })), form);
   gps.start();
+}
+
+/**
+ * In place of the GPS step for a visit already checked in: when, and the time on site running.
+ * @param {object} visit
+ */
+function openVisitStatus(visit) {
+  const clock = h("bdi", { dir: "ltr", class: "clock", id: "time-on-site" }, formatDuration(timeOnSiteMs(visit)));
+  const element = h("div", { class: "fix fix-ok", id: "checkin-status", role: "status" },
+    t("checked_in_at", { time: formatTime(visit.checked_in_at) }), " · ",
+    h("span", { role: "timer", "aria-label": t("time_on_site") }, clock)); // prettier-ignore
+  const timer = setInterval(() => {
+    if (!clock.isConnected) clearInterval(timer);
+    else clock.textContent = formatDuration(timeOnSiteMs(visit));
+  }, 1000);
+  return { element, settled: true, start: () => {} };
 }
 
 /**
