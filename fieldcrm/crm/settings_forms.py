@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts.models import CustomFieldDefinition
+from fieldcrm.deals.models import StageOutcome
 
 MAX_CHOICES = 200  # as the API's CustomFieldIn
 MAX_CHOICE_CHARS = 120
@@ -66,4 +67,25 @@ class LostReasonForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "reason_%s")
+        super().__init__(*args, **kwargs)
+
+
+class PipelineForm(forms.Form):
+    name = forms.CharField(label=_("Pipeline name"), max_length=120)
+    is_default = forms.BooleanField(
+        label=_("The default pipeline (new deals go to it)"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "pipeline_%s")
+        super().__init__(*args, **kwargs)
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label=_("Stage name"), max_length=120)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=StageOutcome.choices)
+    probability = forms.IntegerField(label=_("Win probability %"), min_value=0, max_value=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "stage_%s")
         super().__init__(*args, **kwargs)

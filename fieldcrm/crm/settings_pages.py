@@ -30,6 +30,8 @@ SETTINGS_PAGES = (
      gettext_lazy("The fields an account has beyond the built-in ones, and their choices.")),
     ("crm_settings:lost_reasons", gettext_lazy("Lost reasons"),
      gettext_lazy("The list a deal marked lost takes its reason from.")),
+    ("crm_settings:pipelines", gettext_lazy("Pipelines and stages"),
+     gettext_lazy("The stages a deal moves through, in the board's order.")),
     ("automation:rules", gettext_lazy("Automation"),
      gettext_lazy("Rules that create tasks, notify or tag when something happens.")),
     ("automation:webhooks", gettext_lazy("Webhooks"),

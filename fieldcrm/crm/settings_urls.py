@@ -3,7 +3,7 @@ mounted beside them by their apps."""
 
 from django.urls import path
 
-from fieldcrm.crm import settings_pages
+from fieldcrm.crm import pipeline_pages, settings_pages
 
 app_name = "crm_settings"
 
@@ -15,4 +15,12 @@ urlpatterns = [
          name="custom_field_delete"),
     path("lost-reasons", settings_pages.lost_reasons, name="lost_reasons"),
     path("lost-reasons/<int:reason_id>", settings_pages.lost_reason, name="lost_reason"),
+    path("pipelines", pipeline_pages.pipelines, name="pipelines"),
+    path("pipelines/<int:pipeline_id>", pipeline_pages.pipeline, name="pipeline"),
+    path("pipelines/<int:pipeline_id>/delete", pipeline_pages.pipeline_delete,
+         name="pipeline_delete"),
+    path("pipelines/<int:pipeline_id>/stages", pipeline_pages.stage_new, name="stage_new"),
+    path("pipelines/<int:pipeline_id>/order", pipeline_pages.stage_order, name="stage_order"),
+    path("stages/<int:stage_id>", pipeline_pages.stage, name="stage"),
+    path("stages/<int:stage_id>/delete", pipeline_pages.stage_delete, name="stage_delete"),
 ]  # fmt: skip
