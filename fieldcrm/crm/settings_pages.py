@@ -32,6 +32,8 @@ SETTINGS_PAGES = (
      gettext_lazy("The list a deal marked lost takes its reason from.")),
     ("crm_settings:pipelines", gettext_lazy("Pipelines and stages"),
      gettext_lazy("The stages a deal moves through, in the board's order.")),
+    ("crm_settings:web_forms", gettext_lazy("Web forms"),
+     gettext_lazy("Forms on your sites that send leads in, with the snippet to paste.")),
     ("automation:rules", gettext_lazy("Automation"),
      gettext_lazy("Rules that create tasks, notify or tag when something happens.")),
     ("automation:webhooks", gettext_lazy("Webhooks"),

@@ -3,7 +3,7 @@ mounted beside them by their apps."""
 
 from django.urls import path
 
-from fieldcrm.crm import pipeline_pages, settings_pages
+from fieldcrm.crm import pipeline_pages, settings_pages, webform_pages
 
 app_name = "crm_settings"
 
@@ -23,4 +23,7 @@ urlpatterns = [
     path("pipelines/<int:pipeline_id>/order", pipeline_pages.stage_order, name="stage_order"),
     path("stages/<int:stage_id>", pipeline_pages.stage, name="stage"),
     path("stages/<int:stage_id>/delete", pipeline_pages.stage_delete, name="stage_delete"),
+    path("forms", webform_pages.web_forms, name="web_forms"),
+    path("forms/<int:form_id>", webform_pages.web_form, name="web_form"),
+    path("forms/<int:form_id>/rotate", webform_pages.web_form_rotate, name="web_form_rotate"),
 ]  # fmt: skip
