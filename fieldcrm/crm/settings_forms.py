@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.deals.models import StageOutcome
 from fieldcrm.leads.models import LEAD_FIELDS
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
 
 MAX_CHOICES = 200  # as the API's CustomFieldIn
 MAX_CHOICE_CHARS = 120
@@ -96,18 +98,22 @@ class WebFormForm(forms.Form):
     name = forms.CharField(label=_("Form name"), max_length=100,
                            help_text=_("Shown on the form and in its leads' source."))  # fmt: skip
     is_active = forms.BooleanField(label=_("Active (accepts leads)"), required=False)
-    fields = forms.MultipleChoiceField(
+    # Not "fields": that is the form's own dict of fields.
+    offered = forms.MultipleChoiceField(
         label=_("Fields offered"), choices=LEAD_FIELDS, widget=forms.CheckboxSelectMultiple,
         help_text=_("A lead needs a name or a company: offer at least one of them."),
     )  # fmt: skip
-    region = forms.ModelChoiceField(label=_("Region"), queryset=None, required=False,
-                                    help_text=_("Its managers see this form."))  # fmt: skip
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False,
+        help_text=_("Its managers see this form."),
+    )  # fmt: skip
     territory = forms.ModelChoiceField(
-        label=_("Territory"), queryset=None, required=False,
+        label=_("Territory"), queryset=Territory.objects.none(), required=False,
         help_text=_("Where a lead goes when its address cannot be located."),
     )  # fmt: skip
-    default_owner = forms.ModelChoiceField(label=_("Owner of its leads"), queryset=None,
-                                           required=False)  # fmt: skip
+    default_owner = forms.ModelChoiceField(
+        label=_("Owner of its leads"), queryset=User.objects.none(), required=False
+    )
     tags = forms.CharField(label=_("Tags its leads get"), required=False, max_length=700,
                            help_text=_("Separated by commas."))  # fmt: skip
     thank_you = forms.CharField(
@@ -134,7 +140,7 @@ class WebFormForm(forms.Form):
         """The cleaned values as web_form_save takes them."""
         data = self.cleaned_data
         return {
-            "name": data["name"], "is_active": data["is_active"], "fields": data["fields"],
+            "name": data["name"], "is_active": data["is_active"], "fields": data["offered"],
             "region_id": data["region"].pk if data["region"] else None,
             "territory_id": data["territory"].pk if data["territory"] else None,
             "default_owner_id": data["default_owner"].pk if data["default_owner"] else None,

@@ -32,7 +32,8 @@ from fieldcrm.leads import selectors, services
 from fieldcrm.leads.models import LEAD_FIELDS, WebForm, default_fields
 from fieldcrm.users.auth import PageRequest
 
-FIELD_OF = {"region_id": "region", "territory_id": "territory", "default_owner_id": "default_owner"}
+FIELD_OF = {"region_id": "region", "territory_id": "territory", "default_owner_id": "default_owner",
+            "fields": "offered"}  # fmt: skip
 
 
 def _refused(form: WebFormForm, exc: DomainError | ValidationError) -> None:
@@ -63,7 +64,7 @@ def _choices(request: PageRequest) -> dict[str, Any]:
 def web_forms(request: PageRequest) -> HttpResponse:
     """The forms; POST: a new one (then its page, with the snippet to copy)."""
     form = WebFormForm(request.POST or None, choices=_choices(request),
-                       initial={"fields": default_fields(), "is_active": True})  # fmt: skip
+                       initial={"offered": default_fields(), "is_active": True})  # fmt: skip
     if request.method == "POST":
         saved = _saved(request, form, None)
         if saved is not None:
@@ -92,7 +93,7 @@ def web_form(request: PageRequest, form_id: int) -> HttpResponse:
     """One form's settings, its snippets and a preview; POST: save the settings."""
     found = selectors.web_form_get(actor=request.user, form_id=form_id)  # 404 first
     initial = {
-        "name": found.name, "is_active": found.is_active, "fields": found.fields,
+        "name": found.name, "is_active": found.is_active, "offered": found.fields,
         "region": found.region_id, "territory": found.territory_id,
         "default_owner": found.default_owner_id, "tags": ", ".join(found.tags),
         "thank_you": found.thank_you, "allowed_origins": found.allowed_origins,

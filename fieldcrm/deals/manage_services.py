@@ -49,7 +49,8 @@ def pipeline_delete(*, actor: User, pipeline_id: int) -> None:
     pipeline.delete()
     if was_default:
         successor = Pipeline.objects.order_by("name", "pk").first()
-        Pipeline.objects.filter(pk=successor.pk if successor else None).update(is_default=True)
+        if successor is not None:
+            Pipeline.objects.filter(pk=successor.pk).update(is_default=True)
 
 
 def _write_order(pipeline_id: int, ordered: list[Stage]) -> list[Stage]:

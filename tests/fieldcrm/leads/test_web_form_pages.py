@@ -15,7 +15,7 @@ from fieldcrm.leads.models import WebForm
 from fieldcrm.leads.services import web_form_save
 
 FORM = {
-    "name": "Shop <site>", "is_active": "on", "fields": ["name", "email", "message"],
+    "name": "Shop <site>", "is_active": "on", "offered": ["name", "email", "message"],
     "default_owner": "", "region": "", "territory": "", "tags": "web, spring <sale>",
     "thank_you": "Thanks!\nWe call back within a day.", "allowed_origins": "",
 }  # fmt: skip
@@ -109,7 +109,7 @@ def test_allowed_origins_frame_the_page_and_refuse_posts_from_other_sites(world,
 
 
 def test_the_settings_refuse_at_the_field_and_save_nothing(world, admin):
-    no_name = admin.post("/crm/settings/forms", {**FORM, "fields": ["email", "message"]})
+    no_name = admin.post("/crm/settings/forms", {**FORM, "offered": ["email", "message"]})
     assert no_name.status_code == 400
     assert "Fields offered: Offer a name or a company" in no_name.content.decode()
     origin = admin.post("/crm/settings/forms", {**FORM, "allowed_origins": "shop.example.com"})
