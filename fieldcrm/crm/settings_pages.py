@@ -194,6 +194,23 @@ def lost_reason(request: PageRequest, reason_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("crm_settings:lost_reasons") + f"#reason-{reason_id}")
 
 
+@require_POST
+@settings_page
+def lost_reason_order(request: PageRequest) -> HttpResponse:
+    """The whole order at once, as the drag and drop left it (repeated ``reason`` ids)."""
+    try:
+        ids = [int(v) for v in request.POST.getlist("reason")]
+    except ValueError:
+        ids = []
+    try:
+        deal_services.lost_reason_reorder(actor=request.user, reason_ids=ids)
+    except DomainError as exc:
+        messages.error(request, _("Nothing was saved.") + " " + exc.message)
+    else:
+        messages.success(request, _("Lost reasons saved."))
+    return HttpResponseRedirect(reverse("crm_settings:lost_reasons"))
+
+
 def _message(exc: DomainError | ValidationError) -> str:
     if isinstance(exc, DomainError):
         return exc.message

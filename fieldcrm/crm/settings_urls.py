@@ -15,6 +15,7 @@ urlpatterns = [
          name="custom_field_delete"),
     path("lost-reasons", settings_pages.lost_reasons, name="lost_reasons"),
     path("lost-reasons/<int:reason_id>", settings_pages.lost_reason, name="lost_reason"),
+    path("lost-reasons/order", settings_pages.lost_reason_order, name="lost_reason_order"),
     path("pipelines", pipeline_pages.pipelines, name="pipelines"),
     path("pipelines/<int:pipeline_id>", pipeline_pages.pipeline, name="pipeline"),
     path("pipelines/<int:pipeline_id>/delete", pipeline_pages.pipeline_delete,

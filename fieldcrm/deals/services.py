@@ -234,6 +234,22 @@ def lost_reason_move(*, actor: User, reason_id: int, step: int) -> list[LostReas
     return reasons
 
 
+@transaction.atomic
+def lost_reason_reorder(*, actor: User, reason_ids: list[int]) -> list[LostReason]:
+    """Put every reason in the order of ``reason_ids`` (each once); positions renumbered 1..n."""
+    if not can_create(LostReason, actor):
+        raise NotAllowed(_("Only admins keep the lost reasons."))
+    reasons = {r.pk: r for r in LostReason.objects.select_for_update()}
+    if sorted(reason_ids) != sorted(reasons):
+        raise DomainError("reason", _("The order must name every lost reason once; reload the "
+                                      "page and try again."))  # fmt: skip
+    ordered = [reasons[pk] for pk in reason_ids]
+    for position, reason in enumerate(ordered, start=1):
+        reason.position = position
+    LostReason.objects.bulk_update(ordered, ["position"])
+    return ordered
+
+
 # --- Pipelines and stages: configuration, admins only. ---
 
 

@@ -1,9 +1,9 @@
 """The admin's settings walk for pipelines and web forms: a pipeline made from the settings
 index, a stage added, dragged into place by its handle and stepped with the keyboard's
 buttons, the board showing that order, a stage holding a deal removed after choosing where
-the deal goes; then a web form made, its plain HTML snippet pasted into a page of another
-site (a second local server: another origin), sent from there, and the lead in the
-accounts list."""
+the deal goes; the lost reasons dragged into a new order; then a web form made, its plain
+HTML snippet pasted into a page of another site (a second local server: another origin),
+sent from there, and the lead in the accounts list."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from fieldcrm.accounts.models import Account
-from fieldcrm.deals.models import Deal, Pipeline
+from fieldcrm.deals.models import Deal, LostReason, Pipeline
+from fieldcrm.deals.services import lost_reason_create
 from fieldcrm.leads.models import WebForm
 from tests.factories import make_account
 
@@ -87,6 +88,16 @@ def test_an_admin_orders_stages_and_a_lead_arrives_through_the_snippet(laptops, 
     assert _stage_names(page) == ["Demo", "Lost", "Won"]
     deal.refresh_from_db()
     assert deal.stage.name == "Demo"
+
+    # The lost reasons are dragged the same way.
+    for name in ("Price", "Timing"):
+        lost_reason_create(actor=world.admin, name=name)
+    page.goto(page.url.split("/crm/")[0] + "/crm/settings/lost-reasons")
+    page.locator("#lost-reasons[data-ready]").wait_for()
+    reasons = page.locator("#lost-reasons .crm-reason")
+    reasons.nth(1).locator(".crm-handle").drag_to(reasons.nth(0), target_position={"x": 5, "y": 2})
+    page.get_by_text("Lost reasons saved.").wait_for()
+    assert list(LostReason.objects.values_list("name", flat=True)) == ["Timing", "Price"]
 
     # A web form for the other site, its HTML snippet pasted into a page there.
     site_dir, site = other_site

@@ -166,3 +166,23 @@ def test_only_admins_open_the_pipeline_pages(world, sales, persona):
     assert client.get("/crm/settings/pipelines").status_code == 403
     assert client.post("/crm/settings/pipelines", {"name": "Mine"}).status_code == 403
     assert not Pipeline.objects.filter(name="Mine").exists()
+
+
+def test_lost_reasons_take_a_whole_new_order_from_the_drag_and_drop(world):
+    from fieldcrm.deals.models import LostReason
+    from fieldcrm.deals.services import lost_reason_create
+
+    price, budget, timing = (lost_reason_create(actor=world.admin, name=n)
+                             for n in ("Price", "No budget", "Timing"))  # fmt: skip
+    admin = _client(world.admin)
+    order = [timing.pk, price.pk, budget.pk]
+    saved = admin.post("/crm/settings/lost-reasons/order", {"reason": order})
+    assert saved.status_code == 302
+    assert list(LostReason.objects.values_list("name", flat=True)) == ["Timing", "Price",
+                                                                        "No budget"]  # fmt: skip
+    partial = admin.post("/crm/settings/lost-reasons/order", {"reason": [price.pk]}, follow=True)
+    assert "The order must name every lost reason once" in partial.content.decode()
+    assert list(LostReason.objects.values_list("pk", flat=True)) == order
+    assert _client(world.manager).post("/crm/settings/lost-reasons/order",
+                                       {"reason": order[::-1]}).status_code == 403  # fmt: skip
+    assert list(LostReason.objects.values_list("pk", flat=True)) == order
