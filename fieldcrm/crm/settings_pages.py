@@ -128,6 +128,20 @@ def custom_field(request: PageRequest, field_id: int) -> HttpResponse:
 
 @require_POST
 @settings_page
+def custom_field_active(request: PageRequest, field_id: int) -> HttpResponse:
+    """Deactivate a field (offered nowhere, its values kept) or reactivate it."""
+    manage_selectors.custom_field_get(actor=request.user, field_id=field_id)  # 404 first
+    active = request.POST.get("is_active") == "1"
+    field = manage_services.custom_field_set_active(
+        actor=request.user, field_id=field_id, is_active=active
+    )
+    message = _("Field “%(label)s” reactivated.") if active else _("Field “%(label)s” deactivated.")
+    messages.success(request, message % {"label": field.label})
+    return HttpResponseRedirect(reverse("crm_settings:custom_field", args=[field_id]))
+
+
+@require_POST
+@settings_page
 def custom_field_delete(request: PageRequest, field_id: int) -> HttpResponse:
     """Remove a field (the page asks first, saying how many accounts hold a value)."""
     field = manage_selectors.custom_field_get(actor=request.user, field_id=field_id)  # 404 first

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", settings_pages.index, name="index"),
     path("fields", settings_pages.custom_fields, name="custom_fields"),
     path("fields/<int:field_id>", settings_pages.custom_field, name="custom_field"),
+    path("fields/<int:field_id>/active", settings_pages.custom_field_active,
+         name="custom_field_active"),
     path("fields/<int:field_id>/delete", settings_pages.custom_field_delete,
          name="custom_field_delete"),
     path("lost-reasons", settings_pages.lost_reasons, name="lost_reasons"),
