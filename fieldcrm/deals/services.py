@@ -332,7 +332,7 @@ def outcomes_kept(
     """Refuse a stage change or removal that takes away the pipeline's last open, won or lost
     stage: the board needs somewhere to put a new deal and somewhere to close it. A pipeline
     made without one (the API allows it) is not refused for what it never had."""
-    rows = Stage.objects.filter(pipeline_id=pipeline_id).values_list("pk", "outcome")
+    rows = list(Stage.objects.filter(pipeline_id=pipeline_id).values_list("pk", "outcome"))
     before = {outcome for _pk, outcome in rows}
     after = {
         (changed.outcome if changed is not None and pk == changed.pk else outcome)
