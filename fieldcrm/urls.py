@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from fieldcrm.api import api
 from fieldcrm.core.views import api_not_found, healthz
+from fieldcrm.leads.views import form_page
 from fieldcrm.notifications.views import calendar_feed
 from fieldcrm.phone import views as phone_views
 from fieldcrm.users.views import RoleLoginView, home
@@ -30,6 +31,8 @@ urlpatterns = [
     path("crm/", include("fieldcrm.attachments.urls")),
     path("crm/", include("fieldcrm.emails.urls")),
     path("emails/", include("fieldcrm.emails.public_urls")),
+    # A lead web form's own page: framed on other sites, or the target of a copied HTML form.
+    path("forms/<str:token>", form_page, name="lead_form"),
     path("crm/", include("fieldcrm.crm.urls")),
     path("tiles/", include("fieldcrm.tiles.urls")),
     # The API's root shows its documentation; unknown paths below it answer JSON.

@@ -42,6 +42,9 @@ class CustomFieldDefinition(CleanText, models.Model):
     # reported when the account is next saved, like a field made required later.
     min_value = models.FloatField(_("minimum"), null=True, blank=True)
     max_value = models.FloatField(_("maximum"), null=True, blank=True)
+    # A deactivated field is offered nowhere (columns, rules, required checks) but its values
+    # stay on the accounts, on their pages and in exports, and come back when reactivated.
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["key"]

@@ -111,7 +111,8 @@ def validate_custom_fields(
             errors.append(f"{key}: {problem}")
     for key, definition in by_key.items():
         wanted = required is None or key in required
-        if definition.is_required and wanted and values.get(key) in (None, ""):
+        active = getattr(definition, "is_active", True)
+        if definition.is_required and active and wanted and values.get(key) in (None, ""):
             errors.append(_("%(key)s: this custom field is required.") % {"key": key})
     if errors:
         raise ValidationError({"custom_fields": errors})

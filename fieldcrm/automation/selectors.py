@@ -55,5 +55,5 @@ def rule_form_choices(*, actor: User) -> dict[str, Any]:
         "webhooks": webhook_list(actor=actor),
         "users": list(scoped(User, actor).filter(is_active=True).order_by("username")),
         "date_fields": list(CustomFieldDefinition.objects.filter(
-            kind=CustomFieldDefinition.Kind.DATE).order_by("label")),
+            kind=CustomFieldDefinition.Kind.DATE, is_active=True).order_by("label")),
     }  # fmt: skip

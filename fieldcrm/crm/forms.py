@@ -139,7 +139,10 @@ class ColumnsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "columns_%s")
         super().__init__(*args, **kwargs)
-        self.fields["columns"].choices = list(column_labels().items())  # type: ignore[attr-defined]
+        offered = set(ACCOUNT_COLUMNS) | set(selectors.custom_field_columns(active=True))
+        self.fields["columns"].choices = [  # type: ignore[attr-defined]
+            (key, label) for key, label in column_labels().items() if key in offered
+        ]
 
 
 LOG_KINDS = [

@@ -228,13 +228,16 @@ def account_columns(*, actor: User) -> list[str]:
     chosen = scoped(ListColumns, actor).filter(user=actor, list_name="accounts").first()
     if chosen is None:
         return list(DEFAULT_ACCOUNT_COLUMNS)
-    known = set(ACCOUNT_COLUMNS) | set(custom_field_columns())
+    # A deactivated field's column leaves the table; the choice comes back with the field.
+    known = set(ACCOUNT_COLUMNS) | set(custom_field_columns(active=True))
     return [c for c in chosen.columns if c in known]
 
 
-def custom_field_columns() -> dict[str, Any]:
-    """``cf:<key>`` -> the custom field, for every field an admin defined."""
-    return {f"cf:{d.key}": d for d in CustomFieldDefinition.objects.order_by("key")}
+def custom_field_columns(*, active: bool = False) -> dict[str, Any]:
+    """``cf:<key>`` -> the custom field, for every field an admin defined (with ``active``:
+    only those offered, for pickers; a deactivated field's values are still shown)."""
+    fields = CustomFieldDefinition.objects.order_by("key")
+    return {f"cf:{d.key}": d for d in (fields.filter(is_active=True) if active else fields)}
 
 
 def filter_choices(*, actor: User) -> dict[str, Any]:

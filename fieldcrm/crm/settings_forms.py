@@ -9,6 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts.models import CustomFieldDefinition
+from fieldcrm.deals.models import StageOutcome
+from fieldcrm.leads.models import LEAD_FIELDS
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
 
 MAX_CHOICES = 200  # as the API's CustomFieldIn
 MAX_CHOICE_CHARS = 120
@@ -67,3 +71,79 @@ class LostReasonForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "reason_%s")
         super().__init__(*args, **kwargs)
+
+
+class PipelineForm(forms.Form):
+    name = forms.CharField(label=_("Pipeline name"), max_length=120)
+    is_default = forms.BooleanField(
+        label=_("The default pipeline (new deals go to it)"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "pipeline_%s")
+        super().__init__(*args, **kwargs)
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label=_("Stage name"), max_length=120)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=StageOutcome.choices)
+    probability = forms.IntegerField(label=_("Win probability %"), min_value=0, max_value=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "stage_%s")
+        super().__init__(*args, **kwargs)
+
+
+class WebFormForm(forms.Form):
+    name = forms.CharField(label=_("Form name"), max_length=100,
+                           help_text=_("Shown on the form and in its leads' source."))  # fmt: skip
+    is_active = forms.BooleanField(label=_("Active (accepts leads)"), required=False)
+    # Not "fields": that is the form's own dict of fields.
+    offered = forms.MultipleChoiceField(
+        label=_("Fields offered"), choices=LEAD_FIELDS, widget=forms.CheckboxSelectMultiple,
+        help_text=_("A lead needs a name or a company: offer at least one of them."),
+    )  # fmt: skip
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False,
+        help_text=_("Its managers see this form."),
+    )  # fmt: skip
+    territory = forms.ModelChoiceField(
+        label=_("Territory"), queryset=Territory.objects.none(), required=False,
+        help_text=_("Where a lead goes when its address cannot be located."),
+    )  # fmt: skip
+    default_owner = forms.ModelChoiceField(
+        label=_("Owner of its leads"), queryset=User.objects.none(), required=False
+    )
+    tags = forms.CharField(label=_("Tags its leads get"), required=False, max_length=700,
+                           help_text=_("Separated by commas."))  # fmt: skip
+    thank_you = forms.CharField(
+        label=_("Thank-you text"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+        help_text=_("Shown after a visitor sends the form; empty: a standard sentence."),
+    )  # fmt: skip
+    allowed_origins = forms.CharField(
+        label=_("Allowed origins"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "ltr"}),
+        help_text=_("One per line, like https://shop.example.com: only these sites may show "
+                    "the form or send to it. Empty: any site."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, choices: dict[str, Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "webform_%s")
+        super().__init__(*args, **kwargs)
+        for name, key in (("region", "regions"), ("territory", "territories"),
+                          ("default_owner", "owners")):  # fmt: skip
+            field: Any = self.fields[name]
+            field.queryset = choices[key]
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values as web_form_save takes them."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"], "is_active": data["is_active"], "fields": data["offered"],
+            "region_id": data["region"].pk if data["region"] else None,
+            "territory_id": data["territory"].pk if data["territory"] else None,
+            "default_owner_id": data["default_owner"].pk if data["default_owner"] else None,
+            "tags": [t for t in data["tags"].split(",") if t.strip()],
+            "thank_you": data["thank_you"], "allowed_origins": data["allowed_origins"],
+        }  # fmt: skip

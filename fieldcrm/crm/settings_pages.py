@@ -30,6 +30,10 @@ SETTINGS_PAGES = (
      gettext_lazy("The fields an account has beyond the built-in ones, and their choices.")),
     ("crm_settings:lost_reasons", gettext_lazy("Lost reasons"),
      gettext_lazy("The list a deal marked lost takes its reason from.")),
+    ("crm_settings:pipelines", gettext_lazy("Pipelines and stages"),
+     gettext_lazy("The stages a deal moves through, in the board's order.")),
+    ("crm_settings:web_forms", gettext_lazy("Web forms"),
+     gettext_lazy("Forms on your sites that send leads in, with the snippet to paste.")),
     ("automation:rules", gettext_lazy("Automation"),
      gettext_lazy("Rules that create tasks, notify or tag when something happens.")),
     ("automation:webhooks", gettext_lazy("Webhooks"),
@@ -124,6 +128,20 @@ def custom_field(request: PageRequest, field_id: int) -> HttpResponse:
 
 @require_POST
 @settings_page
+def custom_field_active(request: PageRequest, field_id: int) -> HttpResponse:
+    """Deactivate a field (offered nowhere, its values kept) or reactivate it."""
+    manage_selectors.custom_field_get(actor=request.user, field_id=field_id)  # 404 first
+    active = request.POST.get("is_active") == "1"
+    field = manage_services.custom_field_set_active(
+        actor=request.user, field_id=field_id, is_active=active
+    )
+    message = _("Field “%(label)s” reactivated.") if active else _("Field “%(label)s” deactivated.")
+    messages.success(request, message % {"label": field.label})
+    return HttpResponseRedirect(reverse("crm_settings:custom_field", args=[field_id]))
+
+
+@require_POST
+@settings_page
 def custom_field_delete(request: PageRequest, field_id: int) -> HttpResponse:
     """Remove a field (the page asks first, saying how many accounts hold a value)."""
     field = manage_selectors.custom_field_get(actor=request.user, field_id=field_id)  # 404 first
@@ -188,6 +206,23 @@ def lost_reason(request: PageRequest, reason_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Lost reasons saved."))
     return HttpResponseRedirect(reverse("crm_settings:lost_reasons") + f"#reason-{reason_id}")
+
+
+@require_POST
+@settings_page
+def lost_reason_order(request: PageRequest) -> HttpResponse:
+    """The whole order at once, as the drag and drop left it (repeated ``reason`` ids)."""
+    try:
+        ids = [int(v) for v in request.POST.getlist("reason")]
+    except ValueError:
+        ids = []
+    try:
+        deal_services.lost_reason_reorder(actor=request.user, reason_ids=ids)
+    except DomainError as exc:
+        messages.error(request, _("Nothing was saved.") + " " + exc.message)
+    else:
+        messages.success(request, _("Lost reasons saved."))
+    return HttpResponseRedirect(reverse("crm_settings:lost_reasons"))
 
 
 def _message(exc: DomainError | ValidationError) -> str:

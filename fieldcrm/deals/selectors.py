@@ -92,3 +92,22 @@ def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
             (t for s in stages for t in s["totals"]), keys=("amount", "weighted")
         ),
     }
+
+
+def stage_deal_counts(*, actor: User, pipeline_id: int) -> dict[int, int]:
+    """Per stage id of the pipeline: how many deals the caller may see in it."""
+    rows = (
+        scoped(Deal, actor).filter(pipeline_id=pipeline_id).order_by()
+        .values("stage_id").annotate(n=Count("id"))
+    )  # fmt: skip
+    return {r["stage_id"]: r["n"] for r in rows}
+
+
+def pipeline_deal_counts(*, actor: User) -> dict[int, int]:
+    """Per pipeline id: how many deals the caller may see in it."""
+    rows = scoped(Deal, actor).order_by().values("pipeline_id").annotate(n=Count("id"))
+    return {r["pipeline_id"]: r["n"] for r in rows}
+
+
+def stage_get(*, actor: User, stage_id: int) -> Stage:
+    return get_scoped(Stage, actor, stage_id)

@@ -134,6 +134,15 @@ def deal_move(
     reason = _lost_reason(stage, lost_reason_id)
     if stage.pk == deal.stage_id and reason == deal.lost_reason:
         return deal
+    return deal_restage(actor=actor, deal=deal, stage=stage, reason=reason)
+
+
+def deal_restage(
+    *, actor: User, deal: Deal, stage: Stage, reason: LostReason | None = None
+) -> Deal:
+    """Put ``deal`` (already checked: in scope, same pipeline) in ``stage``: closed or reopened,
+    audited, logged on the timeline and sent to automation, as every stage change is (a move
+    on the board, or the deals of a deleted stage). Call inside a transaction."""
     previous = deal.stage
     deal.stage = stage
     deal.lost_reason = reason
@@ -225,6 +234,22 @@ def lost_reason_move(*, actor: User, reason_id: int, step: int) -> list[LostReas
     return reasons
 
 
+@transaction.atomic
+def lost_reason_reorder(*, actor: User, reason_ids: list[int]) -> list[LostReason]:
+    """Put every reason in the order of ``reason_ids`` (each once); positions renumbered 1..n."""
+    if not can_create(LostReason, actor):
+        raise NotAllowed(_("Only admins keep the lost reasons."))
+    reasons = {r.pk: r for r in LostReason.objects.select_for_update()}
+    if sorted(reason_ids) != sorted(reasons):
+        raise DomainError("reason", _("The order must name every lost reason once; reload the "
+                                      "page and try again."))  # fmt: skip
+    ordered = [reasons[pk] for pk in reason_ids]
+    for position, reason in enumerate(ordered, start=1):
+        reason.position = position
+    LostReason.objects.bulk_update(ordered, ["position"])
+    return ordered
+
+
 # --- Pipelines and stages: configuration, admins only. ---
 
 
@@ -291,9 +316,33 @@ def stage_create(*, actor: User, pipeline_id: int, data: dict[str, Any]) -> Stag
 
 @transaction.atomic
 def stage_update(*, actor: User, stage_id: int, data: dict[str, Any]) -> Stage:
+    """Edit a stage; a pipeline's last open, won or lost stage keeps its outcome."""
     stage = get_scoped(Stage, actor, stage_id, write=True)
     for name, value in data.items():
         if value is None:
             raise DomainError(name, _("This field cannot be empty."))
         setattr(stage, name, value)
+    outcomes_kept(pipeline_id=stage.pipeline_id, field="outcome", changed=stage)
     return _save_stage(stage)
+
+
+def outcomes_kept(
+    *, pipeline_id: int, field: str, changed: Stage | None = None, removed: Stage | None = None
+) -> None:
+    """Refuse a stage change or removal that takes away the pipeline's last open, won or lost
+    stage: the board needs somewhere to put a new deal and somewhere to close it. A pipeline
+    made without one (the API allows it) is not refused for what it never had."""
+    rows = list(Stage.objects.filter(pipeline_id=pipeline_id).values_list("pk", "outcome"))
+    before = {outcome for _pk, outcome in rows}
+    after = {
+        (changed.outcome if changed is not None and pk == changed.pk else outcome)
+        for pk, outcome in rows
+        if removed is None or pk != removed.pk
+    }
+    for outcome in Stage.Outcome:
+        if outcome in before and outcome not in after:
+            raise DomainError(
+                field,
+                _("A pipeline keeps at least one “%(outcome)s” stage: this is its last one.")
+                % {"outcome": outcome.label},
+            )

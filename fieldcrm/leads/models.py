@@ -9,6 +9,22 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The inputs a form may offer, in the order it shows them (LeadIn's fields; the honeypot is
+# always there, hidden). Stored as names, so labels follow the visitor's language.
+LEAD_FIELDS = (
+    ("name", _("Your name")),
+    ("company", _("Company")),
+    ("email", _("E-mail")),
+    ("phone", _("Phone")),
+    ("address", _("Address")),
+    ("message", _("Message")),
+)
+LEAD_FIELD_NAMES = tuple(name for name, _label in LEAD_FIELDS)
+
+
+def default_fields() -> list[str]:
+    return ["name", "company", "email", "phone", "message"]
+
 
 def new_token() -> str:
     """An unguessable token for the form's public URL (32 random bytes)."""
@@ -52,6 +68,23 @@ class WebForm(models.Model):
             "origins are refused and browsers get CORS headers for these. Empty = any origin."
         ),
     )
+    fields = models.JSONField(
+        _("fields offered"), default=default_fields, blank=True,
+        help_text=_("The inputs the form shows, from name, company, e-mail, phone, address and "
+                    "message; a lead needs a name or a company."),
+    )  # fmt: skip
+    territory = models.ForeignKey(
+        "territories.Territory", verbose_name=_("territory"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Where a lead goes when its address could not be located (a located lead "
+                    "goes to the territory holding it)."),
+    )  # fmt: skip
+    tags = models.JSONField(_("tags"), default=list, blank=True,
+                            help_text=_("Tags every lead from this form gets."))  # fmt: skip
+    thank_you = models.TextField(
+        _("thank-you text"), blank=True, max_length=1000,
+        help_text=_("Shown after a visitor sends the form (empty: a standard sentence)."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:

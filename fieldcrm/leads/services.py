@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import NotAllowed, NotInScope
+from fieldcrm.access import NotAllowed, NotInScope, can_create, get_scoped, scoped
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.accounts.services import account_create, account_event_data
 from fieldcrm.automation.models import EventType
 from fieldcrm.automation.outbox import event_record
+from fieldcrm.core.errors import DomainError
 from fieldcrm.geocoding.models import GeocodeQuality
 from fieldcrm.geocoding.selectors import GeocodeError, address_locate, geocoder_name
-from fieldcrm.leads.models import WebForm
+from fieldcrm.leads.models import LEAD_FIELD_NAMES, WebForm, new_token
 from fieldcrm.leads.schemas import LeadIn
+from fieldcrm.territories.models import Region, Territory
+from fieldcrm.users.models import User
+from fieldcrm.users.selectors import user_in_scope
 from fieldcrm.users.services import TooManyAttempts
 
 # Posts allowed per window: per client address, and per form (a flood from many addresses).
@@ -113,7 +118,12 @@ def _lead_store(
         "source": form.source,
         "owner": form.default_owner,
     }
-    account = account_create(fields=fields)
+    account = account_create(fields=fields, tags=form.tags)
+    if account.territory_id is None and form.territory_id is not None:
+        # Not located: the form's territory, until a location places it (account_save keeps
+        # an account without a location where it is).
+        account.territory_id = form.territory_id
+        account.save(update_fields=["territory"])
     if lead.name and lead.company:
         contact = Contact(
             account=account,
@@ -159,3 +169,88 @@ def lead_preflight(*, token: str, origin: str | None) -> dict[str, str]:
             "Access-Control-Max-Age": "600",
         }
     return headers
+
+
+# --- The forms themselves: the settings pages (admins; the access rule also lets managers
+# keep their regions' forms). ---
+
+MAX_TAGS = 10
+
+
+def _origins(text: str) -> str:
+    """One origin per line, each scheme://host[:port] (no path): the form field's rule."""
+    lines = [line.strip().rstrip("/") for line in text.splitlines() if line.strip()]
+    for line in lines:
+        parts = urlsplit(line)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path
+            or (parts.query or parts.fragment)
+        ):
+            raise DomainError(
+                "allowed_origins",
+                _("“%(o)s” is not an origin like https://shop.example.com.") % {"o": line},
+            )
+    return "\n".join(lines)
+
+
+def _tags(names: list[str]) -> list[str]:
+    tags = sorted({n.strip() for n in names if n.strip()})
+    if len(tags) > MAX_TAGS or any(len(t) > 64 for t in tags):
+        raise DomainError("tags", _("At most %(n)s tags of 64 characters each.") % {"n": MAX_TAGS})
+    return tags
+
+
+def _in_scope(
+    model: type[Region] | type[Territory], actor: User, pk: int | None, field: str
+) -> Any:
+    if pk is None:
+        return None
+    found = scoped(model, actor).filter(pk=pk).first()
+    if found is None:
+        raise DomainError(field, _("Not found in your scope."))
+    return found
+
+
+@transaction.atomic
+def web_form_save(*, actor: User, data: dict[str, Any], form_id: int | None = None) -> WebForm:
+    """Create (no ``form_id``) or edit a form: the inputs it offers (a name or a company among
+    them), the region, territory, owner and tags its leads get, the thank-you text and the
+    origins it accepts posts from. Everything chosen must be in the caller's scope."""
+    if form_id is None:
+        if not can_create(WebForm, actor):
+            raise NotAllowed(_("Your role may not keep web forms."))
+        form = WebForm()
+    else:
+        form = get_scoped(WebForm, actor, form_id, write=True)
+    fields = [name for name in LEAD_FIELD_NAMES if name in set(data["fields"])]
+    if not {"name", "company"} & set(fields):
+        raise DomainError("fields", _("Offer a name or a company: a lead needs one of them."))
+    owner_id = data.get("default_owner_id")
+    form.name = data["name"].strip()
+    form.fields = fields
+    form.is_active = data["is_active"]
+    form.region = _in_scope(Region, actor, data.get("region_id"), "region")
+    form.territory = _in_scope(Territory, actor, data.get("territory_id"), "territory")
+    form.default_owner = (
+        None if owner_id is None
+        else user_in_scope(actor=actor, user_id=owner_id, field="default_owner", active=True)
+    )  # fmt: skip
+    form.tags = _tags(data.get("tags") or [])
+    form.thank_you = (data.get("thank_you") or "").strip()
+    form.allowed_origins = _origins(data.get("allowed_origins") or "")
+    if actor.role == User.Role.MANAGER and not actor.is_admin and form.region is None:
+        raise DomainError("region", _("Choose one of your regions."))
+    form.full_clean()
+    form.save()
+    return form
+
+
+@transaction.atomic
+def web_form_rotate(*, actor: User, form_id: int) -> WebForm:
+    """A new token: the old address (every snippet published with it) stops working."""
+    form = get_scoped(WebForm, actor, form_id, write=True)
+    form.token = new_token()
+    form.save(update_fields=["token"])
+    return form

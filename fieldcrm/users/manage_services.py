@@ -150,5 +150,16 @@ def _check_values_fit(
             ) % {"choice": dropped, "count": used})  # fmt: skip
 
 
+@transaction.atomic
+def custom_field_set_active(
+    *, actor: User, field_id: int, is_active: bool
+) -> CustomFieldDefinition:
+    """Deactivate a field (no longer offered or required; its values kept) or reactivate it."""
+    field = get_scoped(CustomFieldDefinition, actor, field_id, write=True)
+    field.is_active = is_active
+    field.save(update_fields=["is_active"])
+    return field
+
+
 def custom_field_delete(*, actor: User, field_id: int) -> None:
     get_scoped(CustomFieldDefinition, actor, field_id, write=True).delete()

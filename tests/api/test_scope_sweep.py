@@ -23,6 +23,7 @@ from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.emails.models import Email, Suppression
+from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -137,9 +138,10 @@ def records(world, settings, tmp_path):
             subject=f"Mail {tag}",
         )  # fmt: skip
         suppression = Suppression.objects.create(address=f"{side}@example.com", reason="manual")
+        web_form = WebForm.objects.create(name=f"Form {tag}", region=region)
         ids[side] = {
             "attachment_id": attachment.pk, "email_id": email.pk,
-            "suppression_id": suppression.pk,
+            "suppression_id": suppression.pk, "form_id": web_form.pk,
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
             "task_id": task.pk, "deal_id": deal.pk, "token_id": token.pk, "user_id": rep.pk,
             "notification_id": notification.pk,

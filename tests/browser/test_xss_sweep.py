@@ -604,3 +604,41 @@ def test_workspace_settings_pages_keep_payloads_inert(walks, world, planted):
     walk.open(f"/crm/deals/{Deal.objects.first().pk}/")
     assert evil("reason", 120) in walk.page.locator("#deal-move-reason").inner_text()
     walk.check_frames()
+
+
+def test_pipeline_and_web_form_settings_keep_payloads_inert(walks, world, planted):
+    """The pipelines (list, a pipeline's stages, a stage's removal page) and the web forms
+    (list, a form's page with its snippets and framed preview, the form's own page and its
+    thank-you text), as the admin."""
+    from fieldcrm.deals.models import Pipeline, Stage
+    from fieldcrm.leads.models import WebForm
+
+    pipeline = Pipeline.objects.create(name=evil("pipeline", 120))
+    stage = Stage.objects.create(pipeline=pipeline, name=evil("stage", 120), position=1)
+    form = WebForm.objects.create(
+        name=evil("webform", 100), tags=[evil("tag", 60)], thank_you=evil("thanks", 300),
+        fields=["name", "message"],
+    )  # fmt: skip
+    walk = walks()
+    assert log_in(walk.page, walk.base, "admin", "/crm/settings/pipelines").status == 200
+    assert evil("stage", 120) in walk.page.locator("#pipelines").inner_text()
+    walk.open(f"/crm/settings/pipelines/{pipeline.pk}")
+    assert walk.page.locator("#stages input[name=name]").first.input_value() == evil("stage", 120)
+    walk.check_frames()
+    walk.open(f"/crm/settings/stages/{stage.pk}/delete")
+    assert evil("stage", 120) in walk.page.locator("h1").inner_text()
+    walk.open("/crm/settings/forms")
+    assert evil("tag", 60) in walk.page.locator("#web-forms").inner_text()
+    walk.open(f"/crm/settings/forms/{form.pk}")
+    from django.utils.html import escape
+
+    # The snippet is HTML a site pastes: the form's name in it is escaped, never live markup.
+    snippet = walk.page.locator("#snippet-iframe").input_value()
+    assert escape(evil("webform", 100)) in snippet and evil("webform", 100) not in snippet
+    walk.page.frame_locator("#web-form-preview").locator("#lead-form").wait_for()
+    walk.check_frames()
+    walk.open(f"/forms/{form.token}")
+    walk.page.get_by_label("Your name").fill(evil("lead", 120))
+    walk.page.get_by_role("button", name="Send").click()
+    assert evil("thanks", 300) in walk.page.locator("#lead-thanks").inner_text()
+    walk.check_frames()

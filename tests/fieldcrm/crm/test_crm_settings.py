@@ -259,3 +259,34 @@ def test_a_deal_dropped_on_a_lost_column_is_asked_why_on_its_page(world, lost_se
         'id="deal-lost-reason">Price &lt;i&gt;'
         in rep.get(f"/crm/deals/{deal.pk}/").content.decode()
     )
+
+
+def test_a_deactivated_field_keeps_its_values_leaves_the_pickers_and_comes_back(world):
+    from fieldcrm.accounts.exports import account_export
+    from fieldcrm.accounts.schemas import AccountFilters
+
+    field = custom_field_create(actor=world.admin, data={
+        "key": "grade", "label": "Grade", "kind": "text", "is_required": True})  # fmt: skip
+    shop = make_account("Shop", custom_fields={"grade": "Gold"})
+    admin = _client(world.admin)
+    assert 'value="cf:grade"' in admin.get("/crm/accounts/").content.decode()
+    off = admin.post(f"/crm/settings/fields/{field.pk}/active", {"is_active": "0"})
+    assert off.status_code == 302
+    field.refresh_from_db()
+    assert not field.is_active
+    assert 'value="cf:grade"' not in admin.get("/crm/accounts/").content.decode()
+    page = admin.get(f"/crm/accounts/{shop.pk}/").content.decode()
+    assert "Gold" in page and "deactivated" in page  # kept on the record
+    export = account_export(actor=world.admin, filters=AccountFilters(), fmt="csv")
+    csv = b"".join(export.content).decode()
+    assert "cf:grade" in csv and "Gold" in csv  # and in exports
+    # No longer required: a new account without it is saved.
+    assert make_account("Kiosk").custom_fields == {}
+    assert "field-deactivated" in admin.get(f"/crm/settings/fields/{field.pk}").content.decode()
+    admin.post(f"/crm/settings/fields/{field.pk}/active", {"is_active": "1"})
+    field.refresh_from_db()
+    assert field.is_active
+    with pytest.raises(ValidationError):
+        make_account("Stall")  # required again
+    assert _client(world.manager).post(f"/crm/settings/fields/{field.pk}/active",
+                                       {"is_active": "0"}).status_code == 403  # fmt: skip
