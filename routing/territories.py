@@ -594,3 +594,92 @@ def ratio(loads: Mapping[str, Load], groups: Sequence[Group]) -> float:
     if high <= 0:
         return 1.0
     return math.inf if low <= 0 else high / low
+
+
+# ----------------------------------------------------------------------------- isolated
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``balance`` and ``evaluate`` as plain data (boundaries as GeoJSON geometries): what the
+    isolated run hands back, so the caller needs no shapely of its own."""
+
+    assignment: Mapping[str, str]
+    loads: Mapping[str, Load]
+    before: Mapping[str, Load]
+    boundaries: Mapping[str, dict[str, Any]]
+    seconds_per_metre: float
+    iterations: int
+    moves: int
+
+
+def _run(
+    sites: Sequence[Site], groups: Sequence[Group], clip_wkb: bytes | None,
+    current: Mapping[str, str], seconds_per_metre: float, options: Options,
+) -> Outcome:  # fmt: skip
+    clip = shapely.from_wkb(clip_wkb) if clip_wkb else None
+    result = balance(sites, groups, clip=clip, current=current,
+                     seconds_per_metre=seconds_per_metre, options=options)  # fmt: skip
+    before = evaluate(sites, groups, current, seconds_per_metre=seconds_per_metre,
+                      options=options)  # fmt: skip
+    shapes = {gid: dict(shapely.geometry.mapping(geom)) for gid, geom in result.boundaries.items()}
+    return Outcome(result.assignment, result.loads, before, shapes, seconds_per_metre,
+                   result.iterations, result.moves)  # fmt: skip
+
+
+def balance_isolated(
+    sites: Sequence[Site],
+    groups: Sequence[Group],
+    *,
+    clip_wkb: bytes | None = None,
+    current: Mapping[str, str] | None = None,
+    provider: Provider | None = None,
+    options: Options = Options(),
+) -> Outcome:
+    """``balance`` (and ``evaluate`` of ``current``) in a child process (``python -m
+    routing.territories``). Why: in a Django process SpatiaLite has loaded the system's GEOS,
+    whose symbols then shadow the GEOS shapely bundles, and shapely's calls crash the process
+    (a segfault seen in `intersects_xy`). The provider is asked here, in the caller (one small
+    matrix, numpy only), so the child needs no network and no road graph."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    points = sorted({Location(s.lat, s.lon) for s in sites}, key=lambda p: (p.lat, p.lon))
+    points += [g.home for g in groups if g.home is not None]
+    spm = calibrate(provider, points, seed=options.seed) if provider else _default_spm()
+    job = pickle.dumps((list(sites), list(groups), clip_wkb, dict(current or {}), spm, options))
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    done = subprocess.run(  # noqa: S603 - our own module, with our own interpreter
+        [sys.executable, "-m", "routing.territories"], input=job, capture_output=True,
+        env=env, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"routing.territories failed ({done.returncode}): {done.stderr.decode()[-2000:]}"
+        )
+    outcome = pickle.loads(done.stdout)  # noqa: S301 - written by our own child just now
+    assert isinstance(outcome, Outcome)
+    return outcome
+
+
+def main() -> None:
+    import pickle
+    import sys
+
+    # Run as ``-m`` this file is ``__main__``: answer with the classes of the importable module,
+    # which the parent unpickles.
+    from routing import territories
+
+    sites, groups, clip_wkb, current, spm, options = pickle.load(sys.stdin.buffer)
+    outcome = territories._run(sites, groups, clip_wkb, current, spm, options)
+    sys.stdout.buffer.write(pickle.dumps(outcome))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()
