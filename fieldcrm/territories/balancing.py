@@ -128,12 +128,12 @@ def balance_propose(*, actor: User, region_id: Any) -> dict[str, Any]:
         for pk, loc, freq, tier, _tid in rows
     ]  # fmt: skip
     current = {str(pk): str(tid) for pk, _loc, _f, _t, tid in rows}
-    groups = []
+    groups: list[tuple[str, int, tuple[float, float] | None]] = []
     for t in territories:
-        reps = sorted(t.reps.all(), key=lambda r: r.pk)
-        home = next(((r.home_base.y, r.home_base.x) for r in reps if r.home_base), None)
-        groups.append((str(t.pk), max(len(reps), 1), home))
-    clip = territories[0].boundary
+        people = sorted(t.reps.all(), key=lambda r: r.pk)
+        home = next(((r.home_base.y, r.home_base.x) for r in people if r.home_base), None)
+        groups.append((str(t.pk), max(len(people), 1), home))
+    clip: GEOSGeometry = territories[0].boundary
     for t in territories[1:]:
         clip = clip.union(t.boundary)
     result = territory_balance(
@@ -145,7 +145,8 @@ def balance_propose(*, actor: User, region_id: Any) -> dict[str, Any]:
         names = ", ".join(_name(r) for r in sorted(t.reps.all(), key=lambda r: r.pk))
         table.append({
             "territory_id": t.pk, "territory": t.name, "reps": names, "rep_count": reps,
-            "before": _load_row(result.before[gid], reps), "after": _load_row(result.loads[gid], reps),
+            "before": _load_row(result.before[gid], reps),
+            "after": _load_row(result.loads[gid], reps),
         })  # fmt: skip
     boundaries = dict(result.boundaries)
     moved = sum(1 for sid, gid in result.assignment.items() if current[sid] != gid)
