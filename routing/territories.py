@@ -668,13 +668,13 @@ def balance_isolated(
 
 
 def main() -> None:
+    import importlib
     import pickle
     import sys
 
     # Run as ``-m`` this file is ``__main__``: answer with the classes of the importable module,
     # which the parent unpickles.
-    from routing import territories
-
+    territories = importlib.import_module("routing.territories")
     sites, groups, clip_wkb, current, spm, options = pickle.load(sys.stdin.buffer)
     outcome = territories._run(sites, groups, clip_wkb, current, spm, options)
     sys.stdout.buffer.write(pickle.dumps(outcome))

@@ -38,6 +38,7 @@ from routing import (
     Break,
     GreatCircleProvider,
     Location,
+    OsrmError,
     OsrmProvider,
     Problem,
     Provider,
@@ -672,9 +673,16 @@ def territory_balance(
     process (see ``balance_isolated``: shapely cannot run beside SpatiaLite's GEOS)."""
     from routing.territories import Group, Options, Site, balance_isolated  # noqa: PLC0415
 
-    return balance_isolated(
-        [Site(*row) for row in sites],
-        [Group(gid, reps, None if home is None else Location(*home)) for gid, reps, home in groups],
-        clip_wkb=clip_wkb, current=current, provider=provider_for(region),
-        options=Options(seed=seed),
-    )  # fmt: skip
+    try:
+        return balance_isolated(
+            [Site(*row) for row in sites],
+            [Group(gid, reps, None if home is None else Location(*home))
+             for gid, reps, home in groups],
+            clip_wkb=clip_wkb, current=current, provider=provider_for(region),
+            options=Options(seed=seed),
+        )  # fmt: skip
+    except OsrmError as exc:  # the drive estimate's calibration asks the road server
+        logger.warning("territory balance: OSRM failed: %s", exc)
+        raise DomainError(
+            "provider", _("The road router could not be reached; try again later.")
+        ) from None

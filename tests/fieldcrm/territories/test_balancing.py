@@ -111,3 +111,11 @@ def test_a_failing_boundary_rolls_the_whole_apply_back(crowded):
     crowded.territory_a.refresh_from_db()
     assert crowded.territory_a.boundary.equals(a_before)
     assert not _ids(territory=crowded.territory_b, name__startswith="Town")
+
+
+def test_an_unreachable_road_router_is_named_not_a_crash(crowded, settings):
+    settings.FIELDCRM_ROUTING_PROVIDER = "osrm"
+    settings.FIELDCRM_OSRM_URL = "http://127.0.0.1:9"  # discard port: refused at once
+    with pytest.raises(DomainError) as error:
+        balance_propose(actor=crowded.manager, region_id=crowded.north.pk)
+    assert error.value.field == "provider"
