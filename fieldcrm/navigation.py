@@ -99,7 +99,9 @@ SETTINGS = (
 
 ENTRIES: tuple[Entry, ...] = (
     Entry("dashboard", _("This week"), "manager:dashboard", _area("manager")),
-    Entry("map", _("Territory map"), "manager:map", _area("manager")),
+    Entry("map", _("Territory map"), "manager:map", _area("manager"),
+          current=("manager:map", "manager:territory_balance",
+                   "manager:territory_balance_confirm")),  # fmt: skip
     Entry("planner", _("Route planner"), "planner:index", _area("planner"), ("planner:",)),
     Entry("crm", _("Accounts"), "crm:accounts", _area("crm"), CRM_RECORDS),
     Entry("crm_board", _("Deal board"), "crm:deal_board", _area("crm")),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fieldcrm.manager import views
+from fieldcrm.manager import balance_views, views
 
 app_name = "manager"
 
@@ -18,4 +18,23 @@ urlpatterns = [
         views.map_selection_assign_preview,
         name="map_selection_assign_preview",
     ),
+    path("territories/balance", balance_views.balance_page, name="territory_balance"),
+    path(
+        "territories/balance/propose",
+        balance_views.balance_propose_view,
+        name="territory_balance_propose",
+    ),  # fmt: skip
+    path(
+        "territories/balance/frame", balance_views.balance_frame, name="territory_balance_frame"
+    ),  # fmt: skip
+    path(
+        "territories/balance/confirm",
+        balance_views.balance_confirm,
+        name="territory_balance_confirm",
+    ),  # fmt: skip
+    path(
+        "territories/balance/apply",
+        balance_views.balance_apply_view,
+        name="territory_balance_apply",
+    ),  # fmt: skip
 ]

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from routing import (
     Break,
     GreatCircleProvider,
     Location,
+    OsrmError,
     OsrmProvider,
     Problem,
     Provider,
@@ -649,3 +651,38 @@ def _phone_matrix(region: Region, home: dict | None, stops: list[dict]) -> dict 
         logger.warning("phone matrix: provider failed, the phone uses great circle", exc_info=True)
         return None
     return {"ids": [key for key, _ in points], "duration_s": matrix.duration_s.tolist()}
+
+
+# ------------------------------------------------------------------ balanced territories
+
+
+def territory_balance(
+    *,
+    region: Region,
+    sites: Sequence[tuple[str, float, float, float, float]],
+    groups: Sequence[tuple[str, int, tuple[float, float] | None]],
+    current: dict[str, str],
+    clip_wkb: bytes | None,
+    seed: int = 0,
+) -> Any:
+    """The bridge to ``routing.territories`` for ``territories.balancing``: ``sites`` as
+    (id, lat, lng, visits per period, minutes a visit), ``groups`` as (id, reps, home (lat,
+    lng) or None), today's site -> group, the area to tile (WKB, lon/lat). The drive estimate
+    is calibrated on the region's configured provider (``provider_for``). Returns the engine's
+    ``Outcome``: assignment, loads after and before, boundaries as GeoJSON. It runs in a child
+    process (see ``balance_isolated``: shapely cannot run beside SpatiaLite's GEOS)."""
+    from routing.territories import Group, Options, Site, balance_isolated  # noqa: PLC0415
+
+    try:
+        return balance_isolated(
+            [Site(*row) for row in sites],
+            [Group(gid, reps, None if home is None else Location(*home))
+             for gid, reps, home in groups],
+            clip_wkb=clip_wkb, current=current, provider=provider_for(region),
+            options=Options(seed=seed),
+        )  # fmt: skip
+    except OsrmError as exc:  # the drive estimate's calibration asks the road server
+        logger.warning("territory balance: OSRM failed: %s", exc)
+        raise DomainError(
+            "provider", _("The road router could not be reached; try again later.")
+        ) from None

@@ -194,6 +194,9 @@ class CustomFieldOut(Schema):
     is_required: bool
     min_value: float | None
     max_value: float | None
+    is_active: bool = Field(
+        default=True, description="A deactivated field keeps its values but is offered nowhere."
+    )
     missing_count: int = Field(
         default=0, description="Required only: your accounts that have no value for it yet."
     )

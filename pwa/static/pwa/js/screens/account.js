@@ -41,7 +41,9 @@ export async function renderAccount(root, ctx) {
     conflictsFor(id),
   ]);
   const links = account.location ? navigateLinks(account.location, account.name) : null;
-  const [definitions, allVisits] = await Promise.all([getMeta("custom_fields", []), allRecords("visits")]);
+  const [allDefinitions, allVisits] = await Promise.all([getMeta("custom_fields", []), allRecords("visits")]);
+  // A deactivated field keeps its values on the server but is offered nowhere, here neither.
+  const definitions = allDefinitions.filter((def) => def.is_active !== false);
   const mine = openVisits(allVisits, ctx.me?.id);
   const here = mine.find((v) => v.account_id === id) || null;
   const elsewhere = mine.find((v) => v.account_id !== id) || null;
