@@ -71,6 +71,7 @@ def reply_send(*, actor: User, account_id: object, text: str) -> Message:
         integration=target.integration, direction=Message.Direction.OUTBOUND,
         channel=target.channel, sender=target.sender, sender_name=target.sender_name,
         text=text, account=account, activity=activity, created_by=actor, created_at=now,
+        result={"in_reply_to": target.message_id},
     )  # fmt: skip
     reply.delivery = Delivery.objects.create(channel=CHANNEL, key=f"reply.{reply.pk}",
                                              not_before=now)  # fmt: skip
@@ -80,16 +81,10 @@ def reply_send(*, actor: User, account_id: object, text: str) -> Message:
 
 def reply_body(reply: Message) -> bytes:
     """The same bytes on every attempt."""
-    in_reply_to = (
-        Message.objects.filter(account=reply.account_id, integration=reply.integration_id,
-                               direction=Message.Direction.INBOUND, sender=reply.sender,
-                               created_at__lte=reply.created_at)
-        .order_by("-created_at").values_list("message_id", flat=True).first()
-    )  # fmt: skip
     payload = {
         "id": str(reply.pk), "type": "message.reply", "created_at": reply.created_at.isoformat(),
         "data": {"channel": reply.channel, "recipient_id": reply.sender, "text": reply.text,
-                 "in_reply_to": in_reply_to or "", "account_id": str(reply.account_id),
+                 "in_reply_to": reply.result.get("in_reply_to", ""), "account_id": str(reply.account_id),
                  "sent_by": reply.created_by.display_name if reply.created_by else ""},
     }  # fmt: skip
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
