@@ -158,7 +158,7 @@ class CallEvent(models.Model):
     event_id = models.CharField(max_length=100)
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=8, choices=CallState.choices)
-    digest = models.CharField(max_length=64)  # SHA-256 of the body: a reused id is spotted
+    digest = models.CharField(max_length=64)  # SHA-256 of call id + kind: a reused id is spotted
     result = models.JSONField(default=dict)
     received_at = models.DateTimeField(default=timezone.now)
 
@@ -204,7 +204,7 @@ class Message(models.Model):
         related_name="message",
     )  # fmt: skip
     made_lead = models.BooleanField(default=False)
-    digest = models.CharField(max_length=64, blank=True)  # an incoming one's body, SHA-256
+    digest = models.CharField(max_length=64, blank=True)  # an incoming one's sender + text
     result = models.JSONField(default=dict, blank=True)  # the answer a repeat gets again
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
