@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 
 def main() -> int:
@@ -39,7 +40,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int)
     parser.add_argument("--recording-url", default="")
     args = parser.parse_args()
-    key = args.secret if args.secret else open(args.secret_file).read().strip()
+    key = args.secret if args.secret else Path(args.secret_file).read_text().strip()
     now = dt.datetime.now(dt.UTC)
     event = {
         "event_id": f"{args.call_id}-{args.event}", "event": args.event,
@@ -54,7 +55,9 @@ def main() -> int:
             event["recording_url"] = args.recording_url
     body = json.dumps(event).encode()
     stamp = str(int(time.time()))
-    signature = "v1=" + hmac.new(key.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    signature = (
+        "v1=" + hmac.new(key.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
     request = urllib.request.Request(args.url, data=body, method="POST", headers={
         "Content-Type": "application/json", "FieldCRM-Timestamp": stamp,
         "FieldCRM-Signature": signature,

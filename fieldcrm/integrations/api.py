@@ -20,7 +20,10 @@ def _openapi(schema: type[CallEventIn] | type[MessageIn]) -> dict:
          "schema": {"type": "string"}, "description": "v1= hex HMAC-SHA256 of "
          "'<timestamp>.<body>' with the integration's secret"},
     ]  # fmt: skip
-    body = {"required": True, "content": {"application/json": {"schema": schema.model_json_schema()}}}
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": schema.model_json_schema()}},
+    }
     return {"requestBody": body, "parameters": headers}
 
 

@@ -10,7 +10,7 @@ from fieldcrm.users.models import User
 
 
 class _Owner(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
 

@@ -181,9 +181,7 @@ class Message(models.Model):
         OUTBOUND = "out", _("Outgoing")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    integration = models.ForeignKey(
-        Integration, on_delete=models.CASCADE, related_name="messages"
-    )
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
     # The gateway's id of an incoming message (unique per integration); empty for ours.
     message_id = models.CharField(max_length=200, blank=True)
@@ -192,9 +190,7 @@ class Message(models.Model):
     sender = models.CharField(_("sender"), max_length=100)
     sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
     text = models.TextField(_("text"))
-    account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="+"
-    )
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     activity = models.OneToOneField(
         "accounts.Activity", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="message",

@@ -84,7 +84,8 @@ def reply_body(reply: Message) -> bytes:
     payload = {
         "id": str(reply.pk), "type": "message.reply", "created_at": reply.created_at.isoformat(),
         "data": {"channel": reply.channel, "recipient_id": reply.sender, "text": reply.text,
-                 "in_reply_to": reply.result.get("in_reply_to", ""), "account_id": str(reply.account_id),
+                 "in_reply_to": reply.result.get("in_reply_to", ""),
+                 "account_id": str(reply.account_id),
                  "sent_by": reply.created_by.display_name if reply.created_by else ""},
     }  # fmt: skip
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()

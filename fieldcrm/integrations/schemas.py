@@ -40,10 +40,13 @@ class CallEventIn(Input):
     # A PBX may send more than we read (its own channel ids, variables): ignored.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    event_id: str = Field(min_length=1, max_length=100,
-                          description="Unique per event: the same id again is a repeat")
+    event_id: str = Field(
+        min_length=1, max_length=100, description="Unique per event: the same id again is a repeat"
+    )
     event: Literal["ringing", "answered", "ended"]
-    call_id: str = Field(min_length=1, max_length=100, description="The same for every event of a call")
+    call_id: str = Field(
+        min_length=1, max_length=100, description="The same for every event of a call"
+    )
     direction: Literal["in", "out"] = "in"
     caller: str = Field(max_length=40, description="The calling number")
     callee: str = Field(max_length=40, description="The called number or extension")
@@ -51,10 +54,10 @@ class CallEventIn(Input):
     started_at: AwareDatetime | None = None
     answered_at: AwareDatetime | None = None
     ended_at: AwareDatetime | None = None
-    duration_s: int | None = Field(None, ge=0, le=MAX_DURATION_S,
-                                   description="Talk time in seconds (ended events)")
-    extension: str = Field("", max_length=40,
-                           description="The extension or number that answered")
+    duration_s: int | None = Field(
+        None, ge=0, le=MAX_DURATION_S, description="Talk time in seconds (ended events)"
+    )
+    extension: str = Field("", max_length=40, description="The extension or number that answered")
     recording_url: str = Field("", max_length=1000, description="http(s) address of the recording")
 
     _numbers = field_validator("caller", "callee")(_number)
@@ -82,12 +85,22 @@ class CallEventOut(Schema):
 class MessageIn(Input):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    message_id: str = Field(min_length=1, max_length=200,
-                            description="Unique per message: the same id again is a repeat")
-    channel: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$",
-                         description="e.g. whatsapp, telegram, zalo, viber")
-    sender_id: str = Field(min_length=1, max_length=100,
-                           description="The sender's number, or the messenger's id for them")
+    message_id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Unique per message: the same id again is a repeat",
+    )
+    channel: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="e.g. whatsapp, telegram, zalo, viber",
+    )
+    sender_id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The sender's number, or the messenger's id for them",
+    )
     sender_name: str = Field("", max_length=200)
     text: str = Field(min_length=1, max_length=10_000)
     sent_at: AwareDatetime | None = None

@@ -10,8 +10,9 @@ from fieldcrm.users.models import User
 
 
 def integration_list(*, actor: User) -> QuerySet[Integration]:
-    return scoped(Integration, actor).annotate(call_count=Count("calls", distinct=True),
-                                               message_count=Count("messages", distinct=True))
+    return scoped(Integration, actor).annotate(
+        call_count=Count("calls", distinct=True), message_count=Count("messages", distinct=True)
+    )
 
 
 def integration_get(*, actor: User, integration_id: object) -> Integration:
@@ -20,8 +21,8 @@ def integration_get(*, actor: User, integration_id: object) -> Integration:
 
 def integration_recent_calls(*, actor: User, integration_id: object) -> QuerySet[Call]:
     integration = integration_get(actor=actor, integration_id=integration_id)
-    return scoped(Call, actor).filter(integration=integration).select_related(
-        "account", "answered_by"
+    return (
+        scoped(Call, actor).filter(integration=integration).select_related("account", "answered_by")
     )
 
 

@@ -107,7 +107,9 @@ def integration_delete(*, actor: User, integration_id: object) -> None:
 
 
 @write_transaction
-def extension_add(*, actor: User, integration_id: object, number: str, user_id: object) -> Extension:
+def extension_add(
+    *, actor: User, integration_id: object, number: str, user_id: int | None
+) -> Extension:
     """Who answers on an extension (or direct number) of a PBX: their calls name them."""
     require_role(actor)
     integration = get_scoped(Integration, actor, integration_id, write=True)
@@ -128,10 +130,12 @@ def extension_add(*, actor: User, integration_id: object, number: str, user_id: 
 
 
 @write_transaction
-def extension_remove(*, actor: User, integration_id: object, extension_id: object) -> None:
+def extension_remove(*, actor: User, integration_id: object, extension_id: str | None) -> None:
     require_role(actor)
     integration = get_scoped(Integration, actor, integration_id, write=True)
-    deleted, _rows = integration.extensions.filter(pk=extension_id).delete()
+    if not (extension_id or "").isdigit():
+        raise NotInScope(Extension)
+    deleted, _rows = integration.extensions.filter(pk=int(extension_id or 0)).delete()
     if not deleted:
         raise NotInScope(Extension)
 
@@ -158,7 +162,8 @@ def signature_check(
         )
     if abs(clock.now().timestamp() - int(timestamp)) > MAX_SKEW_S:
         raise SignatureRefused(
-            "timestamp", _("The timestamp is more than 5 minutes off: the post is refused as stale.")
+            "timestamp",
+            _("The timestamp is more than 5 minutes off: the post is refused as stale."),
         )
     expected = sign(integration.secret, int(timestamp), body)
     if not signature or not hmac.compare_digest(expected, signature.strip()):
@@ -304,7 +309,9 @@ def _repeat(stored_digest: str, digest: str, field: str) -> None:
         raise DomainError(field, _("This id was used already, for a different post."))
 
 
-def call_event_receive(*, integration_id: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+def call_event_receive(
+    *, integration_id: int, headers: dict[str, str], body: bytes
+) -> dict[str, Any]:
     """One PBX event: checked (integration, signature, body), then applied once per event id;
     a repeat answers what the first time answered."""
     integration = integration_for_post(integration_id=integration_id, kind=IntegrationKind.PBX)
@@ -315,7 +322,9 @@ def call_event_receive(*, integration_id: int, headers: dict[str, str], body: by
     for _attempt in range(2):
         try:
             with one_change_number():
-                seen = CallEvent.objects.filter(integration=integration, event_id=event.event_id).first()
+                seen = CallEvent.objects.filter(
+                    integration=integration, event_id=event.event_id
+                ).first()
                 if seen is not None:
                     _repeat(seen.digest, digest, "event_id")
                     return seen.result
@@ -330,7 +339,9 @@ def call_event_receive(*, integration_id: int, headers: dict[str, str], body: by
 # --- Messenger messages ---
 
 
-def _message_account(integration: Integration, message: MessageIn) -> tuple[Account | None, Contact | None]:
+def _message_account(
+    integration: Integration, message: MessageIn
+) -> tuple[Account | None, Contact | None]:
     earlier = (
         Message.objects.filter(integration=integration, sender=message.sender_id,
                                account__deleted_at__isnull=True)

@@ -51,8 +51,12 @@ def _detail_page(request: PageRequest, integration_id: object, *, secret: str = 
                  form: IntegrationForm | None = None, extension_form: ExtensionForm | None = None,
                  status: int = 200) -> HttpResponse:  # fmt: skip
     integration = selectors.integration_get(actor=request.user, integration_id=integration_id)
-    initial = {"name": integration.name, "reply_url": integration.reply_url,
-               "default_owner": integration.default_owner, "is_active": integration.is_active}
+    initial = {
+        "name": integration.name,
+        "reply_url": integration.reply_url,
+        "default_owner": integration.default_owner,
+        "is_active": integration.is_active,
+    }
     path = "calls" if integration.kind == "pbx" else "messages"
     return render(request, "integrations/detail.html", {
         "integration": integration, "secret": secret,
@@ -78,7 +82,9 @@ def integrations(request: PageRequest) -> HttpResponse:
         except (DomainError, ValidationError) as exc:
             _refused(form, exc)
         else:
-            messages.success(request, _("Integration saved. Copy its secret now: it is shown once."))
+            messages.success(
+                request, _("Integration saved. Copy its secret now: it is shown once.")
+            )
             return _detail_page(request, made.pk, secret=made.secret, status=201)
     return _list_page(request, form, status=400)
 
@@ -113,7 +119,8 @@ def integration(request: PageRequest, integration_id: int) -> HttpResponse:
             try:
                 services.extension_add(
                     actor=request.user, integration_id=integration_id,
-                    number=ext_form.cleaned_data["number"], user_id=ext_form.cleaned_data["user"].pk,
+                    number=ext_form.cleaned_data["number"],
+                    user_id=ext_form.cleaned_data["user"].pk,
                 )  # fmt: skip
             except (DomainError, ValidationError) as exc:
                 _refused(ext_form, exc)

@@ -33,7 +33,8 @@ from tests.factories import make_account
 
 MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to spot
 ROLES = ("rep1", "manager", "planner", "admin")
-PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"}
+PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form",
+          "receive_call_event", "receive_message"}  # fmt: skip
 # Configuration every role reads: no inside/outside.
 SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id", "reason_id",
           # The e-mail suppression list is the installation's (consent is not a region's).

@@ -62,9 +62,7 @@ def test_a_contacts_number_matches_its_account(pbx, world):
     assert Notification.objects.get().params["contact"] == "Linh"
 
 
-def test_the_ended_call_is_logged_once_with_duration_recording_and_who_answered(
-    pbx, shop, world
-):
+def test_the_ended_call_is_logged_once_with_duration_recording_and_who_answered(pbx, shop, world):
     Extension.objects.create(integration=pbx, number="201", user=world.rep1)
     for event in ("ringing", "answered", "ended"):
         answer = signed_post(pbx, "calls", call_event(event, extension="201"))

@@ -97,7 +97,10 @@ def test_every_fields_bad_value_is_a_422_naming_it_with_nothing_saved(zalo, fiel
 
 def test_a_forged_message_is_refused(zalo):
     answer = signed_post(zalo, "messages", message(), secret="guess")
-    assert answer.status_code == 401 and answer.json()["detail"][0]["loc"] == ["header", "signature"]
+    assert answer.status_code == 401 and answer.json()["detail"][0]["loc"] == [
+        "header",
+        "signature",
+    ]
     assert _saved() == (0, 0, 0, 0)
 
 
@@ -115,10 +118,15 @@ def test_a_reply_is_posted_once_signed_to_the_reply_url_and_logged(zalo, world):
     (headers, body), *_ = r.accepted
     assert len(r.requests) == 2 and r.requests[0][1] == body  # the same bytes each attempt
     assert headers["FieldCRM-Idempotency-Key"] == str(reply.pk)
-    assert headers["FieldCRM-Signature"] == sign(zalo.secret, int(headers["FieldCRM-Timestamp"]), body)
+    assert headers["FieldCRM-Signature"] == sign(
+        zalo.secret, int(headers["FieldCRM-Timestamp"]), body
+    )
     data = json.loads(body)["data"]
     assert (data["recipient_id"], data["text"], data["in_reply_to"]) == (
-        "+84 90 123 4567", "Dạ, em gửi chị ạ", "m-1")
+        "+84 90 123 4567",
+        "Dạ, em gửi chị ạ",
+        "m-1",
+    )
     entries = Activity.objects.filter(account=shop, kind="message").order_by("occurred_at")
     assert sorted(e.details["direction"] for e in entries) == ["in", "out"]
     assert Delivery.objects.get(key=f"reply.{reply.pk}").status == "sent"
