@@ -23,6 +23,7 @@ from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.emails.models import Email, Suppression
+from fieldcrm.integrations.models import Call, Integration
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -138,6 +139,13 @@ def records(world, settings, tmp_path):
             subject=f"Mail {tag}",
         )  # fmt: skip
         suppression = Suppression.objects.create(address=f"{side}@example.com", reason="manual")
+        # Integrations (admins' alone) and a call on the account (seen where the account is).
+        integration = Integration.objects.create(kind="pbx", name=f"PBX {tag}")
+        call = Call.objects.create(
+            integration=integration, call_id=f"call-{side}", direction="in", caller="+1 555",
+            callee="200", number=f"+1 555 {tag}", account=account, state="ended",
+            started_at=now,
+        )  # fmt: skip
         ids[side] = {
             "attachment_id": attachment.pk, "email_id": email.pk,
             "suppression_id": suppression.pk,
@@ -152,6 +160,7 @@ def records(world, settings, tmp_path):
             "segment_id": segment.pk,
             "other_id": account.pk,  # the merge page's second account (itself: refused)
             "order_id": order.pk, "product_id": product.pk, "price_list_id": price_list.pk,
+            "integration_id": integration.pk, "call_id": call.pk,
         }  # fmt: skip
     ids["missing"] = {
         name: (uuid.UUID(int=1) if isinstance(value, uuid.UUID) else 987654321)
