@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,7 @@ class Integration(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     reply_url = models.URLField(
         _("outbound reply URL"), max_length=500, blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("Messengers: where our replies are POSTed (signed with the secret)."),
     )  # fmt: skip
     default_owner = models.ForeignKey(
