@@ -255,7 +255,8 @@ def _ring(call: Call) -> int:
 def _call_apply(integration: Integration, event: CallEventIn, digest: str) -> dict[str, Any]:
     at = event.occurred_at
     call = (
-        Call.objects.select_for_update().select_related("activity", "account__owner", "contact")
+        Call.objects.select_for_update(of=("self",))
+        .select_related("activity", "account__owner", "contact")
         .filter(integration=integration, call_id=event.call_id).first()
     )  # fmt: skip
     if call is None:
