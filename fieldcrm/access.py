@@ -18,6 +18,9 @@ report, map and sync pull starts here.
 - e-mails to and from contacts: seen where their account is; received ones matched to no
   record (the review list) by managers and admins; the suppression list (addresses, not
   records of a region: consent holds for the whole installation) by managers and admins
+- integrations (PBX, messengers) and their secrets: admins only; calls and messenger messages
+  are seen where their account is, calls from unknown numbers (offered as leads) by managers
+  and admins
 
 A row outside the caller's read scope does not exist for them (404, same message as a missing
 row). A row they may read but not change answers 403.
@@ -42,6 +45,7 @@ from fieldcrm.crm.models import ListColumns, Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.documents.models import DocumentTemplate
 from fieldcrm.emails.models import Email, Suppression
+from fieldcrm.integrations.models import Call, Integration, Message
 from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import CalendarFeed, Notification, PushSubscription
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
@@ -222,6 +226,12 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         Email: (Q(account__isnull=False) & (in_accounts or nothing))
         | (Q(account__isnull=True) if user.role == User.Role.MANAGER else nothing),
         Suppression: None if user.role == User.Role.MANAGER else nothing,
+        # Integrations hold secrets: admins' alone. A call where its account is; an unknown
+        # caller's waits for a manager (like unmatched mail); a message where its account is.
+        Integration: nothing,
+        Call: (Q(account__isnull=False) & (in_accounts or nothing))
+        | (Q(account__isnull=True) if user.role == User.Role.MANAGER else nothing),
+        Message: in_accounts,
         **personal,
     }
 
@@ -245,7 +255,7 @@ MODELS = (
     CalendarFeed, PushSubscription, ListColumns, Segment, Event, Rule, RuleRun, Webhook,
     WebhookDelivery,
     Product, PriceList, PriceListItem, Order, OrderLine, DocumentTemplate, Attachment,
-    Email, Suppression,
+    Email, Suppression, Integration, Call, Message,
 )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.schemas import AccountOut
 from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.integrations.services import SignatureRefused
 from fieldcrm.users.auth import API_AUTH, auth_failure_code
 from fieldcrm.users.services import TooManyAttempts
 
@@ -48,6 +49,13 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         detail = [{"loc": ["query", exc.field[6:]], "msg": exc.message}]
         return api.create_response(request, {"detail": detail}, status=422)
     return _error(request, 422, [(exc.field, exc.message)])
+
+
+@api.exception_handler(SignatureRefused)
+def on_signature_refused(request: HttpRequest, exc: SignatureRefused) -> HttpResponse:
+    # A forged or stale post to an integration's webhook: not who it claims to be.
+    detail = [{"loc": ["header", exc.field], "msg": exc.message}]
+    return api.create_response(request, {"detail": detail}, status=401)
 
 
 @api.exception_handler(ValidationError)
@@ -116,6 +124,7 @@ def _mount() -> None:
     from fieldcrm.documents.api import router as documents
     from fieldcrm.emails.api import router as emails
     from fieldcrm.geocoding.api import router as geocoding
+    from fieldcrm.integrations.api import router as integrations
     from fieldcrm.leads.api import router as leads
     from fieldcrm.notifications.api import router as notifications
     from fieldcrm.orders.api import router as orders
@@ -153,6 +162,7 @@ def _mount() -> None:
         automation,
         search,
         geocoding,
+        integrations,
     ):
         api.add_router("/v1", router)
 

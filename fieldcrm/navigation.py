@@ -95,6 +95,8 @@ SETTINGS = (
     "documents:templates",
     "documents:template",
     "documents:template_preview",
+    "integrations:integrations",
+    "integrations:integration",
 )
 
 ENTRIES: tuple[Entry, ...] = (
@@ -109,7 +111,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("crm_orders", _("Orders and quotes"), "crm:orders", _area("crm"), CRM_ORDERS),
     Entry("crm_catalog", _("Products"), "crm:products", _area("catalog"), CRM_CATALOG),
     Entry("crm_mail", _("E-mail"), "emails:suppressions", _area("mail"),
-          ("emails:suppressions", "emails:suppression_lift", "emails:review")),
+          ("emails:suppressions", "emails:suppression_lift", "emails:review",
+           "integration_pages:unknown_callers")),
     # One link for every settings page: the index lists them (crm/settings_pages.py).
     Entry("settings", _("Settings"), "crm_settings:index", _area("settings"), SETTINGS),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),

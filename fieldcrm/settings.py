@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "fieldcrm.notifications",
     "fieldcrm.automation",
     "fieldcrm.emails",
+    "fieldcrm.integrations",
     "fieldcrm.sync",
     "fieldcrm.bulk",
     "fieldcrm.backups",

@@ -27,9 +27,11 @@ urlpatterns = [
     path("calendar/<str:secret>.ics", calendar_feed, name="calendar-feed"),
     path("crm/settings/", include("fieldcrm.crm.settings_urls")),
     path("crm/settings/", include("fieldcrm.automation.urls")),
+    path("crm/settings/", include("fieldcrm.integrations.settings_urls")),
     path("crm/", include("fieldcrm.documents.urls")),
     path("crm/", include("fieldcrm.attachments.urls")),
     path("crm/", include("fieldcrm.emails.urls")),
+    path("crm/", include("fieldcrm.integrations.urls")),
     path("emails/", include("fieldcrm.emails.public_urls")),
     # A lead web form's own page: framed on other sites, or the target of a copied HTML form.
     path("forms/<str:token>", form_page, name="lead_form"),

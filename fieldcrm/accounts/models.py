@@ -310,13 +310,23 @@ class Contact(Audited, SyncedModel):  # type: ignore[misc]  # from_db: Audited w
     email = models.EmailField(_("email"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # The phone's key (matching.phone_key), so a caller's number finds its contact without a
+    # scan (integrations: PBX calls and messenger senders).
+    phone_key = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-is_primary", "name"]
-        indexes = [models.Index(fields=["account", "change_seq"], name="contact_sync_account")]
+        indexes = [
+            models.Index(fields=["account", "change_seq"], name="contact_sync_account"),
+            models.Index(fields=["phone_key"], name="contact_phone_key"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def refresh_derived(self) -> tuple[str, ...]:
+        self.phone_key = matching.phone_key(self.phone)
+        return ("phone_key",)
 
 
 class ActivityKind(models.TextChoices):
@@ -331,6 +341,8 @@ class ActivityKind(models.TextChoices):
     STATUS_CHANGE = "status_change", _("Status change")
     OWNER_CHANGE = "owner_change", _("Owner change")
     DEAL_MOVE = "deal_move", _("Deal move")
+    # A messenger message in or out (integrations): written by the webhook and the reply.
+    MESSAGE = "message", _("Message")
 
 
 # What a person may log (the API, the phone, the workspace's quick actions); the other kinds

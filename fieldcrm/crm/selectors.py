@@ -304,6 +304,7 @@ def account_overview(*, actor: User, account_id: object) -> dict[str, Any]:
                 name=account.name,
                 email=account.email,
                 phone=account.phone,
+                # A lead from a web form or a messenger may have no location yet.
                 location=(account.location.x, account.location.y) if account.location else None,
                 exclude_id=account.pk,
                 limit=5,

@@ -40,6 +40,8 @@ SETTINGS_PAGES = (
      gettext_lazy("URLs that receive the events as they happen.")),
     ("documents:templates", gettext_lazy("Document templates"),
      gettext_lazy("The layout of quotes, orders and visit reports.")),
+    ("integrations:integrations", gettext_lazy("Telephony and messengers"),
+     gettext_lazy("A PBX's call events and a messenger's messages on the timeline.")),
 )  # fmt: skip
 
 CUSTOM_FIELD_FIELDS = ("key", "label", "kind", "is_required", "min_value", "max_value")

@@ -42,6 +42,8 @@ from fieldcrm.crm.models import SEGMENT_PARAMS
 from fieldcrm.crm.segments import segment_params
 from fieldcrm.emails.models import EmailDirection, EmailStatus
 from fieldcrm.emails.selectors import email_recipients
+from fieldcrm.integrations.models import CallDirection
+from fieldcrm.integrations.replies import reply_block
 from fieldcrm.tasks.services import task_complete, task_create, task_snooze, task_update
 from fieldcrm.users.auth import PageRequest, page_view
 
@@ -187,6 +189,11 @@ def _shown(timeline: list[Any]) -> None:
         if activity.kind == ActivityKind.EMAIL and details.get("status") in EmailStatus.values:
             activity.email_direction = EmailDirection(details.get("direction", "out")).label
             activity.email_status = EmailStatus(details["status"]).label
+        # A PBX's call and a messenger's message (integrations): their direction.
+        if activity.kind == ActivityKind.CALL and details.get("call"):
+            activity.call_direction = CallDirection(details.get("direction", "in")).label
+        if activity.kind == ActivityKind.MESSAGE and details.get("direction") in ("in", "out"):
+            activity.message_direction = CallDirection(details["direction"]).label
 
 
 def _account_page(
@@ -209,10 +216,11 @@ def _account_page(
         )
     files = attachment_block(actor=request.user, record_type="account", record_id=account_id)
     mail = email_recipients(actor=request.user, record_type="account", record_id=account_id)
+    reply = reply_block(actor=request.user, account_id=account_id)
     return render(request, "crm/account.html", {
         **overview, "timeline": timeline, "kinds": ActivityKind.choices, "chosen_kinds": kinds,
         "log_form": log_form or LogForm(), "task_form": task_form, "files": files,
-        "mail": mail,
+        "mail": mail, "reply": reply,
     }, status=status)  # fmt: skip
 
 

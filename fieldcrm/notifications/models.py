@@ -21,6 +21,8 @@ class NotificationKind(models.TextChoices):
     DAILY_DIGEST = "daily_digest", _("Daily digest")
     AUTOMATION = "automation", _("Automation rule message")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
+    INCOMING_CALL = "incoming_call", _("Incoming call")
+    MESSAGE_RECEIVED = "message_received", _("Messenger message")
 
 
 class NotificationChannel(models.TextChoices):

@@ -61,6 +61,19 @@ def _texts(kind: str, params: dict[str, Any], tz: dt.tzinfo) -> tuple[str, str]:
             int(params.get("failures") or 0),
         ) % {"n": int(params.get("failures") or 0), "reason": params.get("reason", "")}
         return _("Webhook disabled: %(url)s") % {"url": params.get("url", "")}, body
+    if kind == NotificationKind.INCOMING_CALL:
+        title = _("Incoming call from %(number)s (%(name)s)") % {
+            "number": params.get("number", ""), "name": params.get("name", "")}  # fmt: skip
+        contact = str(params.get("contact") or "")
+        return title, (_("Contact: %(name)s") % {"name": contact}) if contact else ""
+    if kind == NotificationKind.MESSAGE_RECEIVED:
+        values = {"sender": params.get("sender", ""), "channel": params.get("channel", ""),
+                  "name": params.get("name", "")}  # fmt: skip
+        title = (
+            _("New lead from %(channel)s: %(sender)s") % values if params.get("lead")
+            else _("Message from %(sender)s (%(name)s) on %(channel)s") % values
+        )  # fmt: skip
+        return title, str(params.get("text", ""))
     return str(kind), ""
 
 

@@ -28,6 +28,15 @@ test("an automation rule's message shows its own words and names the rule", () =
   setLanguage("en", null);
 });
 
+test("a PBX call and a messenger message read in the phone's language (issue 18)", () => {
+  setLanguage("vi", null);
+  const call = { kind: "incoming_call", params: { number: "+84 90 123 4567", name: "Tạp hoá Hoa", contact: "Chị Hoa" } };
+  assert.deepEqual(notificationText(call), { title: "Cuộc gọi đến từ +84 90 123 4567 (Tạp hoá Hoa)", body: "Chị Hoa" });
+  setLanguage("en", null);
+  const lead = { kind: "message_received", params: { sender: "Tuấn", name: "Tuấn", channel: "zalo", text: "Hi", lead: true } };
+  assert.deepEqual(notificationText(lead), { title: "New lead from zalo: Tuấn", body: "Hi" });
+});
+
 test("a phone upgrading from version 1 keeps its data and pulls again with its tombstones", async () => {
   freshPhone();
   const name = `fieldcrm-upgrade-${process.pid}`;

@@ -24,6 +24,7 @@ from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.emails.models import Email, Suppression
 from fieldcrm.leads.models import WebForm
+from fieldcrm.integrations.models import Call, Integration
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
@@ -34,7 +35,8 @@ from tests.factories import make_account
 
 MARKER = "ZZOUT"  # in every name outside the North region, so a leak is easy to spot
 ROLES = ("rep1", "manager", "planner", "admin")
-PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form"}
+PUBLIC = {"get_csrf", "login_session", "submit_lead_form", "preflight_lead_form",
+          "receive_call_event", "receive_message"}  # fmt: skip
 # Configuration every role reads: no inside/outside.
 SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id", "reason_id",
           # The e-mail suppression list is the installation's (consent is not a region's).
@@ -139,6 +141,13 @@ def records(world, settings, tmp_path):
         )  # fmt: skip
         suppression = Suppression.objects.create(address=f"{side}@example.com", reason="manual")
         web_form = WebForm.objects.create(name=f"Form {tag}", region=region)
+        # Integrations (admins' alone) and a call on the account (seen where the account is).
+        integration = Integration.objects.create(kind="pbx", name=f"PBX {tag}")
+        call = Call.objects.create(
+            integration=integration, call_id=f"call-{side}", direction="in", caller="+1 555",
+            callee="200", number=f"+1 555 {tag}", account=account, state="ended",
+            started_at=now,
+        )  # fmt: skip
         ids[side] = {
             "attachment_id": attachment.pk, "email_id": email.pk,
             "suppression_id": suppression.pk, "form_id": web_form.pk,
@@ -153,6 +162,7 @@ def records(world, settings, tmp_path):
             "segment_id": segment.pk,
             "other_id": account.pk,  # the merge page's second account (itself: refused)
             "order_id": order.pk, "product_id": product.pk, "price_list_id": price_list.pk,
+            "integration_id": integration.pk, "call_id": call.pk,
         }  # fmt: skip
     ids["missing"] = {
         name: (uuid.UUID(int=1) if isinstance(value, uuid.UUID) else 987654321)

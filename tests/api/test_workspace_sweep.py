@@ -15,6 +15,8 @@ from django.urls import URLPattern
 from fieldcrm.automation.urls import urlpatterns as settings_patterns
 from fieldcrm.crm.settings_urls import urlpatterns as crm_settings_patterns
 from fieldcrm.crm.urls import urlpatterns
+from fieldcrm.integrations.settings_urls import urlpatterns as integration_settings_patterns
+from fieldcrm.integrations.urls import urlpatterns as integration_patterns
 from tests.api.test_scope_sweep import MARKER, ROLES, SHARED, records  # noqa: F401  (a fixture)
 
 
@@ -23,6 +25,8 @@ def _patterns():
         ("/crm/", urlpatterns),
         ("/crm/settings/", settings_patterns),
         ("/crm/settings/", crm_settings_patterns),
+        ("/crm/", integration_patterns),
+        ("/crm/settings/", integration_settings_patterns),
     ):
         for pattern in patterns:
             assert isinstance(pattern, URLPattern)

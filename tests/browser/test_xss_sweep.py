@@ -642,3 +642,47 @@ def test_pipeline_and_web_form_settings_keep_payloads_inert(walks, world, plante
     walk.page.get_by_role("button", name="Send").click()
     assert evil("thanks", 300) in walk.page.locator("#lead-thanks").inner_text()
     walk.check_frames()
+
+
+def test_integration_pages_and_the_call_popup_keep_payloads_inert(walks, world, planted):
+    """Issue 18: an integration's name, a caller's number and account, a messenger sender and
+    text, on the settings pages, the unknown callers, the account's timeline and reply card,
+    and the incoming-call popup (filled from the notification's JSON)."""
+    from fieldcrm.integrations.models import Call, Integration, Message
+    from fieldcrm.integrations.services import _ring
+    from tests.factories import make_account
+
+    account = make_account(evil("callacct", 200), phone="+358 40 765 4321", owner=world.rep1)
+    pbx = Integration.objects.create(kind="pbx", name=evil("pbx", 100))
+    messenger = Integration.objects.create(kind="messenger", name=evil("im", 100),
+                                           reply_url="http://127.0.0.1:9/")  # fmt: skip
+    now = timezone.now()
+    for number, on in ((evil("num", 40), None), ("+358 40 765 4321", account)):
+        Call.objects.create(integration=pbx, call_id=number, direction="in", caller=number,
+                            callee="200", number=number, account=on, state="ended",
+                            started_at=now, duration_s=5)  # fmt: skip
+    Message.objects.create(integration=messenger, direction="in", message_id="m", channel="zalo",
+                           sender="+358 40 765 4321", sender_name=evil("sender", 200),
+                           text=evil("imtext", 500), account=account)  # fmt: skip
+    Activity.objects.create(account=account, kind="message", occurred_at=now,
+                            subject=evil("sender", 200), body=evil("imtext", 500),
+                            details={"direction": "in", "channel": "zalo"})  # fmt: skip
+    walk = walks()
+    assert log_in(walk.page, walk.base, "admin", "/crm/settings/integrations").status == 200
+    assert evil("pbx", 100) in walk.page.locator("main").inner_text()
+    walk.check_frames()
+    walk.open(f"/crm/settings/integrations/{pbx.pk}")
+    assert evil("callacct", 200) in walk.page.locator("#calls").inner_text()
+    walk.check_frames()
+    walk.open("/crm/calls/unknown")
+    assert evil("num", 40) in walk.page.locator("#unknown-calls").inner_text()
+    walk.check_frames()
+    rep = walks()
+    assert log_in(rep.page, rep.base, "rep1", f"/crm/accounts/{account.pk}/").status == 200
+    assert evil("imtext", 500) in rep.page.locator("#timeline-list").inner_text()
+    assert evil("sender", 200) in rep.page.locator("#reply").inner_text()
+    _ring(Call.objects.select_related("account__owner", "contact").get(account=account))
+    rep.page.evaluate("window.dispatchEvent(new Event('focus'))")
+    rep.page.locator(".call-toast").wait_for()
+    assert evil("callacct", 200) in rep.page.locator(".call-toast").inner_text()
+    rep.check_frames()

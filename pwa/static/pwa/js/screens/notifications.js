@@ -46,6 +46,13 @@ export function notificationText({ kind, params = {} }) {
       return { title: String(params.title || ""), body: t("notif_from_rule", { rule: params.rule || "" }) };
     case "webhook_disabled":
       return { title: t("notif_webhook_disabled", { url: params.url }), body: String(params.reason || "") };
+    case "incoming_call":
+      return { title: t("notif_incoming_call", { number: params.number, name: params.name }), body: String(params.contact || "") };
+    case "message_received":
+      return {
+        title: t(params.lead ? "notif_message_lead" : "notif_message", { sender: params.sender, name: params.name, channel: params.channel }),
+        body: String(params.text || ""),
+      };
     default:
       return { title: t("notifications"), body: "" };
   }
