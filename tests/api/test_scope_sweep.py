@@ -23,8 +23,8 @@ from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
 from fieldcrm.emails.models import Email, Suppression
-from fieldcrm.leads.models import WebForm
 from fieldcrm.integrations.models import Call, Integration
+from fieldcrm.leads.models import WebForm
 from fieldcrm.notifications.models import Delivery, Notification
 from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import PlanJob, RoutePlan, RouteStop
