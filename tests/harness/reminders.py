@@ -110,7 +110,12 @@ class Outcome:
 
 @contextlib.contextmanager
 def topology(
-    base_url: str, workdir: Path, *, reps: int, lease_s: int, extra_env: dict[str, str] | None = None
+    base_url: str,
+    workdir: Path,
+    *,
+    reps: int,
+    lease_s: int,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The running processes and what the run needs of them."""
     # Accounts are not needed, but the suite's usual shape shares its migrated template.
