@@ -18,13 +18,23 @@ from fieldcrm.automation.models import (
 )
 from fieldcrm.core.schemas import Input
 
-Operator = Literal["eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty"]
+Operator = Literal[
+    "eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty",
+    "in_segment", "not_in_segment",
+]  # fmt: skip
 
 
 class ConditionIn(Input):
-    field: str = Field(min_length=1, max_length=60, description="A value of the event's data.")
+    field: str = Field(
+        "", max_length=60,
+        description="A value of the event's data (not for in_segment / not_in_segment).",
+    )  # fmt: skip
     op: Operator = "eq"
-    value: Any = None
+    value: Any = Field(
+        None, description="What the field is compared with; for in_segment / not_in_segment "
+        "the id of a saved segment of accounts the rule's owner may apply (the event's account "
+        "is tested against it).",
+    )  # fmt: skip
 
 
 class ActionIn(Input):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import get_scoped, require_role
 from fieldcrm.accounts.models import Account, CustomFieldDefinition
 from fieldcrm.automation.actions import ACTION_TYPES
-from fieldcrm.automation.engine import OPERATORS
+from fieldcrm.automation.engine import OPERATORS, SEGMENT_OPS, segment_condition_check
 from fieldcrm.automation.models import TIME_TRIGGERS, EventType, Rule, Webhook, WebhookDelivery
 from fieldcrm.automation.presets import PRESETS_BY_KEY
 from fieldcrm.core.errors import DomainError
@@ -32,11 +32,18 @@ def _text(spec: dict[str, Any], key: str, field: str) -> str:
     return value.strip()
 
 
-def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
+def _check_conditions(conditions: Any, *, actor: User) -> list[dict[str, Any]]:
     if not isinstance(conditions, list):
         raise DomainError("conditions", _("Give a list of conditions."))
     checked = []
-    for c in conditions:
+    for i, c in enumerate(conditions):
+        if isinstance(c, dict) and c.get("op") in SEGMENT_OPS:
+            # On the event's account, not a field: the segment must be one the rule's owner
+            # may apply (the run reads it as them).
+            value = segment_condition_check(actor=actor, value=c.get("value"),
+                                            field=f"conditions.{i}.value")  # fmt: skip
+            checked.append({"field": "account", "op": c["op"], "value": value})
+            continue
         if not isinstance(c, dict) or not str(c.get("field") or "").strip():
             raise DomainError("conditions", _("Each condition needs a field."))
         if c.get("op", "eq") not in OPERATORS:
@@ -44,6 +51,11 @@ def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
         checked.append({"field": str(c["field"]).strip(), "op": c.get("op", "eq"),
                         "value": c.get("value")})  # fmt: skip
     return checked
+
+
+def condition_check(condition: dict[str, Any], *, actor: User) -> dict[str, Any]:
+    """One condition as a rule saved by ``actor`` would keep it (DomainError otherwise)."""
+    return _check_conditions([condition], actor=actor)[0]
 
 
 def action_check(spec: Any) -> dict[str, Any]:
@@ -106,6 +118,7 @@ def _check_trigger_params(trigger: str, params: Any) -> dict[str, Any]:
 
 
 def _apply_rule(rule: Rule, data: dict[str, Any]) -> Rule:
+    assert rule.created_by is not None  # every service sets who the rule acts as
     if "name" in data:
         rule.name = _text(data, "name", "name")
     if "trigger" in data:
@@ -116,8 +129,12 @@ def _apply_rule(rule: Rule, data: dict[str, Any]) -> Rule:
         rule.trigger_params = _check_trigger_params(
             rule.trigger, data.get("trigger_params", rule.trigger_params)
         )
-    if "conditions" in data:
-        rule.conditions = _check_conditions(data["conditions"] or [])
+    # Checked on every save: the rule acts as whoever saved it last, who must be able to
+    # apply its segments too.
+    rule.conditions = _check_conditions(
+        data["conditions"] or [] if "conditions" in data else rule.conditions or [],
+        actor=rule.created_by,
+    )
     if "actions" in data:
         if not isinstance(data["actions"], list) or not data["actions"]:
             raise DomainError("actions", _("A rule needs at least one action."))
