@@ -31,6 +31,7 @@ ACTION_LABELS = (
     ("add_tag", _("Add a tag to the account")),
     ("set_status", _("Change the account's status")),
     ("call_webhook", _("Call a webhook")),
+    ("send_email", _("E-mail the account's contact")),
 )
 SINCE_LABELS = (
     ("visit_due", _("past the visit due (its cadence)")),
@@ -96,8 +97,12 @@ class RuleForm(forms.Form):
         for i in range(ACTION_ROWS):
             self.fields[f"a{i}_type"] = forms.ChoiceField(label=_("Then"), choices=ACTION_LABELS,
                                                           required=False)  # fmt: skip
+            self.fields[f"a{i}_subject"] = forms.CharField(
+                label=_("E-mail subject"), max_length=200, required=False
+            )
             self.fields[f"a{i}_text"] = forms.CharField(
-                label=_("Task title, message or tag"), max_length=200, required=False,
+                label=_("Task title, message, tag or e-mail text"), max_length=2000,
+                required=False,
                 help_text=_("{name} is replaced by the record's name") if i == 0 else "",
             )  # fmt: skip
             self.fields[f"a{i}_due"] = forms.IntegerField(
@@ -118,8 +123,8 @@ class RuleForm(forms.Form):
                 for i in range(CONDITION_ROWS)]  # fmt: skip
 
     def action_rows(self) -> list[list[Any]]:
-        return [[self[f"a{i}_{n}"] for n in ("type", "text", "due", "who", "status", "webhook")]
-                for i in range(ACTION_ROWS)]  # fmt: skip
+        names = ("type", "subject", "text", "due", "who", "status", "webhook")
+        return [[self[f"a{i}_{n}"] for n in names] for i in range(ACTION_ROWS)]
 
     @classmethod
     def initial_for(cls, rule: Rule) -> dict[str, Any]:
@@ -145,7 +150,9 @@ class RuleForm(forms.Form):
                 who = f"user:{who}"
             initial.update({
                 f"a{i}_type": a["type"], f"a{i}_due": a.get("due_in_days"),
-                f"a{i}_text": a.get("title") or a.get("message") or a.get("tag") or "",
+                f"a{i}_text": a.get("title") or a.get("message") or a.get("tag")
+                or a.get("body") or "",
+                f"a{i}_subject": a.get("subject") or "",
                 f"a{i}_who": who or "owner", f"a{i}_status": a.get("status") or "",
                 f"a{i}_webhook": a.get("webhook_id"),
             })  # fmt: skip
@@ -171,6 +178,8 @@ class RuleForm(forms.Form):
             action.update(tag=text)
         elif kind == "set_status":
             action.update(status=data.get(f"a{i}_status"))
+        elif kind == "send_email":
+            action.update(subject=data.get(f"a{i}_subject") or "", body=text)
         else:
             webhook = data.get(f"a{i}_webhook")
             action.update(webhook_id=webhook.pk if webhook else None)
@@ -199,7 +208,9 @@ class RuleForm(forms.Form):
             except DomainError as exc:
                 where = {"create_task": "a{}_text", "notify": "a{}_text", "add_tag": "a{}_text",
                          "set_status": "a{}_status", "call_webhook": "a{}_webhook",
-                         "assign_owner": "a{}_who"}[action["type"]]  # fmt: skip
+                         "assign_owner": "a{}_who",
+                         "send_email": "a{}_text" if action.get("subject") else "a{}_subject",
+                         }[action["type"]]  # fmt: skip
                 self.add_error(where.format(i), exc.message)
         return data
 

@@ -38,7 +38,10 @@ class ConditionIn(Input):
 
 
 class ActionIn(Input):
-    type: Literal["create_task", "assign_owner", "notify", "add_tag", "set_status", "call_webhook"]
+    type: Literal[
+        "create_task", "assign_owner", "notify", "add_tag", "set_status", "call_webhook",
+        "send_email",
+    ]  # fmt: skip
     title: str | None = Field(None, max_length=200, description="create_task; {field} is filled.")
     due_in_days: int | None = Field(None, ge=0, le=365, description="create_task")
     kind: str | None = Field(None, description="create_task: call, visit, email, other")
@@ -49,6 +52,11 @@ class ActionIn(Input):
     tag: str | None = Field(None, max_length=60, description="add_tag")
     status: str | None = Field(None, description="set_status (accounts)")
     webhook_id: int | None = Field(None, description="call_webhook")
+    subject: str | None = Field(
+        None, max_length=200, description="send_email (to the account's primary contact); "
+        "{field} is filled",
+    )  # fmt: skip
+    body: str | None = Field(None, max_length=10_000, description="send_email; {field} is filled")
 
 
 TRIGGER_PARAMS = (

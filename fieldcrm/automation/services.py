@@ -25,10 +25,12 @@ from fieldcrm.users.models import User
 MAX_DUE_DAYS = 365
 
 
-def _text(spec: dict[str, Any], key: str, field: str) -> str:
+def _text(spec: dict[str, Any], key: str, field: str, max_length: int = 200) -> str:
     value = spec.get(key)
     if not isinstance(value, str) or not value.strip():
         raise DomainError(field, _("This field cannot be empty."))
+    if len(value) > max_length:
+        raise DomainError(field, _("At most %(n)d characters here.") % {"n": max_length})
     return value.strip()
 
 
@@ -69,11 +71,11 @@ def action_check(spec: Any) -> dict[str, Any]:
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DUE_DAYS:
             raise DomainError("actions", _("The due date is 0 to 365 days after the event."))
     elif kind == "notify":
-        _text(spec, "message", "actions")
+        _text(spec, "message", "actions", max_length=300)
         if not isinstance(spec.get("to", ["owner"]), list):
             raise DomainError("actions", _("Give a list of people or roles to notify."))
     elif kind == "add_tag":
-        _text(spec, "tag", "actions")
+        _text(spec, "tag", "actions", max_length=60)
     elif kind == "set_status":
         if spec.get("status") not in Account.Status.values:
             raise DomainError("actions", _("Unknown account status."))
@@ -81,6 +83,9 @@ def action_check(spec: Any) -> dict[str, Any]:
         webhook_id = spec.get("webhook_id")
         if not isinstance(webhook_id, int) or not Webhook.objects.filter(pk=webhook_id).exists():
             raise DomainError("actions", _("No such webhook."))
+    elif kind == "send_email":
+        _text(spec, "subject", "actions")
+        _text(spec, "body", "actions", max_length=10_000)
     elif kind == "assign_owner" and not spec.get("to"):
         raise DomainError("actions", _("Say who becomes the owner."))
     return dict(spec)

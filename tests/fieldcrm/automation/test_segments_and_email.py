@@ -1,18 +1,26 @@
-"""A saved segment as a rule's condition: "the account is (not) in segment S", read as the
-rule's owner reads it; a segment they may not apply is refused at its field."""
+"""A saved segment as a rule's condition ("the account is (not) in segment S", read as the
+rule's owner reads it; a segment they may not apply is refused at its field), and a rule's
+templated e-mail to the account's contact (through the e-mail service and its suppression
+list)."""
 
 import pytest
 from django.test import Client
 
+from fieldcrm.accounts.models import Contact
 from fieldcrm.automation.engine import events_process
 from fieldcrm.automation.models import Rule, RuleRun
 from fieldcrm.automation.services import rule_create
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.services import deal_create
+from fieldcrm.emails.models import Email
+from fieldcrm.emails.services import suppression_add
 from fieldcrm.tasks.models import Task
-from tests.fieldcrm.automation.test_rules import move, sales  # noqa: F401 (fixture)
 from tests.factories import make_account
+from tests.fieldcrm.automation import test_rules
+
+sales = test_rules.sales  # the fixture: a pipeline, an account and its deal
+move = test_rules.move
 
 
 def _segment(owner, *, shared=False, name="Customers"):
@@ -95,3 +103,52 @@ def test_the_rule_page_edits_a_segment_row_and_refuses_one_the_admin_may_not_app
     assert rule.conditions == [{"field": "account", "op": "in_segment", "value": mine.pk}]
     edit = admin.get(f"/crm/settings/automation/{rule.pk}/edit").content.decode()
     assert f'<option value="{mine.pk}" selected>Customers</option>' in edit
+
+
+def _mail_rule(admin):
+    return rule_create(actor=admin, data={
+        "name": "Offer sent", "trigger": "deal.stage_entered",
+        "actions": [{"type": "send_email", "subject": "Our offer: {name}",
+                     "body": "Dear customer, the offer {name} is on its way."}],
+    })  # fmt: skip
+
+
+def test_a_rule_emails_the_accounts_primary_contact_through_the_email_service(world, sales):
+    account = sales["account"]
+    Contact.objects.create(account=account, name="Bea", email="bea@example.com")
+    Contact.objects.create(account=account, name="Ann", email="ann@example.com", is_primary=True)
+    _mail_rule(world.admin)
+    move(world, sales["deal"], sales["stages"]["Proposal"])
+    events_process()
+    (email,) = Email.objects.all()
+    assert (email.to_address, email.subject) == ("ann@example.com", "Our offer: Espresso")
+    assert email.status == "queued" and email.delivery.status == "pending"  # the worker sends it
+    assert RuleRun.objects.get().log == ["E-mail “Our offer: Espresso” to Ann queued"]
+
+
+def test_a_suppressed_contact_gets_no_rule_email_and_the_run_says_why(world, sales):
+    Contact.objects.create(account=sales["account"], name="Ann", email="ann@example.com")
+    suppression_add(address="ann@example.com", reason="unsubscribed")
+    _mail_rule(world.admin)
+    move(world, sales["deal"], sales["stages"]["Proposal"])
+    events_process()
+    run = RuleRun.objects.get()
+    assert run.status == "failed" and "suppression list" in run.log[0]
+    assert not Email.objects.exists()
+
+
+def test_an_email_action_needs_a_subject_and_a_text_on_the_page(world):
+    admin = Client()
+    admin.force_login(world.admin)
+    refused = admin.post("/crm/settings/automation", {
+        "name": "Mail", "trigger": "deal.created", "c0_op": "eq", "a0_type": "send_email",
+        "a0_text": "Hello {name}"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "E-mail subject: This field cannot be empty." in refused.content.decode()
+    saved = admin.post("/crm/settings/automation", {
+        "name": "Mail", "trigger": "deal.created", "c0_op": "eq", "a0_type": "send_email",
+        "a0_subject": "Hi {name}", "a0_text": "Hello {name}"})  # fmt: skip
+    assert saved.status_code == 302
+    assert Rule.objects.get().actions == [
+        {"type": "send_email", "subject": "Hi {name}", "body": "Hello {name}"}
+    ]
