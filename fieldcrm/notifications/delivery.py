@@ -123,6 +123,10 @@ def deliveries_send(*, limit: int = 200) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     with mail_session():
         for delivery_id in ids:
+            # The lease starts when the row is claimed, not when the pass began: a long pass
+            # would otherwise claim rows already past their lease, free for another worker to
+            # take while this one sends them (a copy with no worker dead).
+            now = clock.now()
             if not delivery_claim(delivery_id=delivery_id, now=now):
                 outcomes["taken"] = outcomes.get("taken", 0) + 1
                 continue

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from fieldcrm.notifications import clock
+from fieldcrm.notifications import delivery as delivery_module
 from fieldcrm.notifications.delivery import deliveries_send, delivery_claim
 from fieldcrm.notifications.models import Delivery, NotificationPreference, NotificationSettings
 from tests.fieldcrm.notifications.test_notifications_api import notify
@@ -205,3 +206,26 @@ def test_a_refused_message_mid_batch_fails_only_itself(inbox, world):
     assert "451" in refused.last_error
     sent = {d.message_id for d in Delivery.objects.filter(status="sent")}
     assert {m["Message-ID"] for m in inbox.messages} == sent and len(inbox.messages) == 2
+
+
+def test_a_long_pass_leases_each_row_from_its_own_claim_so_no_other_worker_takes_it(
+    inbox, world, monkeypatch
+):
+    # Each send takes six minutes of the clock (longer than the five-minute lease): a row
+    # claimed late in the pass must still be this worker's while it sends it.
+    wants_email(world.rep1)
+    real = delivery_module.SENDERS["email"]
+    stolen = []
+
+    def slow(delivery):
+        stolen.append(delivery_claim(delivery_id=delivery.pk, now=clock.now()))
+        real(delivery)
+        clock._fixed[-1] += dt.timedelta(minutes=6)
+
+    monkeypatch.setitem(delivery_module.SENDERS, "email", slow)
+    with clock.frozen(T0):
+        for n in range(3):
+            notify(world.rep1, title=f"Task {n}")
+        assert deliveries_send() == {"sent": 3}
+    assert stolen == [False, False, False]  # another worker could take none of them
+    assert len(inbox.messages) == 3
