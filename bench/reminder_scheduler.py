@@ -13,6 +13,16 @@ Printed per backend: the first run (it makes what is due now), p50/p95 per tick 
 what they made, and the database time per minute at the default beat (the incremental one
 also with the hourly full pass spread over its hour).
 Each backend runs in its own child process (settings read DATABASE_URL once).
+
+Measured 2026-12-02 00:10 UTC (`--backend both --ticks 10`, this shared 2-core box, load
+average 6-8 from other work), 100,000 open tasks, 50 reps, per tick at the 60 s beat:
+  SpatiaLite: full pass p50 2122 ms (p95 3172), incremental p50 71 ms (p95 112): database time
+  2.12 s a minute before, 0.07 s after (0.11 s with the hourly full pass spread over its hour).
+  PostGIS: full 2471 ms (p95 3660), incremental 292 ms (p95 505): 2.47 s a minute before,
+  0.29 s after (0.33 s with the hourly full pass).
+The incremental tick's 92 queries are mostly the per-user zone and lead-time reads of the tasks
+that fell due (one each per user per pass); the first run's query count is capped by Django's
+query log (9,000).
 """
 
 from __future__ import annotations

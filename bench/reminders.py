@@ -21,6 +21,18 @@ Measured 2026-12-01 on the shared 2-core box under load average 12-14 from other
 The 10,000 run was not made (at this rate about 50 minutes). Suspected cost, not yet profiled:
 every remind job scans all pending tasks again, beat asks every second and both workers run
 those scans between deliveries, and each e-mail opens its own SMTP connection.
+
+Measured 2026-12-01 23:20-23:50 UTC with ``--compare-connections --via bulk`` (the same run
+does a connection per e-mail, then one per pass; the box shared, load average 4-8, and other
+jobs of mine ran during the second halves, so the ratio is noise): 600 tasks 18.5 vs 13.5
+deliveries/s (600 vs 8 SMTP connections), 1,000 tasks 8.6 vs 7.3/s (about 1,000 vs 12). On
+loopback a connection costs almost nothing, so reuse shows no gain here; bench/smtp_batch.py
+isolates it in one process (200 e-mails: 9.2/s with a connection each, 12.0/s reused, x1.3).
+The 1,000 run's reused half had 5 copies with one kill: claims took their lease from the start
+of a long pass, so rows claimed late were already "abandoned" for the other worker; fixed (the
+lease starts at each claim) after that run, not yet re-measured at 1,000. Since then the
+make-test shape (200 via the API) ran twice: 0 copies, 200 of 200, p50 6.6-8.2 s, 8.9-13
+deliveries/s. The 10,000 run is still not made.
 """
 
 from __future__ import annotations
