@@ -2,6 +2,7 @@
 reminder being due to its e-mail arriving, and throughput.
 
 Run: .venv/bin/python bench/reminders.py [--smoke] [--tasks 10000] [--reps 2] [--via bulk|api]
+     [--compare-connections]
 
 A throwaway PostGIS cluster, Redis, two gunicorn servers, two Celery workers (solo pool) and
 Celery beat (reminders and deliveries asked for every second), e-mail to a real SMTP server on
@@ -20,6 +21,20 @@ Measured 2026-12-01 on the shared 2-core box under load average 12-14 from other
 The 10,000 run was not made (at this rate about 50 minutes). Suspected cost, not yet profiled:
 every remind job scans all pending tasks again, beat asks every second and both workers run
 those scans between deliveries, and each e-mail opens its own SMTP connection.
+
+Measured 2026-12-01 23:20-23:50 UTC with ``--compare-connections --via bulk`` (the same run
+does a connection per e-mail, then one per pass; the box shared, load average 4-8, and other
+jobs of mine ran during the second halves, so the ratio is noise): 600 tasks 18.5 vs 13.5
+deliveries/s (600 vs 8 SMTP connections), 1,000 tasks 8.6 vs 7.3/s (about 1,000 vs 12). On
+loopback a connection costs almost nothing, so reuse shows no gain here; bench/smtp_batch.py
+isolates it in one process (200 e-mails: 9.2/s with a connection each, 12.0/s reused, x1.3).
+The 1,000 run's reused half had 5 copies with one kill: claims took their lease from the start
+of a long pass, so rows claimed late were already "abandoned" for the other worker; fixed (the
+lease starts at each claim) after that run; re-run at 00:17 UTC with the fix (``--tasks 1000
+--via bulk``): 1,000 of 1,000, 0 copies, 1 kill, p50 37.6 s, p95 62.2 s, span 65.0 s, 15.4
+deliveries/s over 12 SMTP connections. Since then the
+make-test shape (200 via the API) ran twice: 0 copies, 200 of 200, p50 6.6-8.2 s, 8.9-13
+deliveries/s. The 10,000 run is still not made.
 """
 
 from __future__ import annotations
@@ -37,22 +52,40 @@ from tests.harness import reminders  # noqa: E402
 from tests.harness.database import postgis_cluster  # noqa: E402
 
 
+def _ok(outcome: reminders.Outcome) -> bool:
+    return not outcome.missing and outcome.summary()["copies"] <= outcome.kills
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="50 tasks (make bench)")
     parser.add_argument("--via", choices=("bulk", "api"), default="bulk")
+    parser.add_argument(
+        "--compare-connections", action="store_true",
+        help="run twice on one cluster: one SMTP connection per e-mail, then one per pass",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.smoke:
         args.tasks = 50
+    # One connection per e-mail (the behaviour before connection reuse), then the default.
+    shapes = {"per_email": {"FIELDCRM_EMAIL_PER_CONNECTION": "1"}, "reused": {}}
+    if not args.compare_connections:
+        shapes = {"reused": {}}
+    results: dict[str, reminders.Outcome] = {}
     with postgis_cluster() as url, tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-        outcome = reminders.run(
-            url, Path(tmp), tasks=args.tasks, reps=args.reps, via=args.via, timeout=3600
-        )
-    summary = outcome.summary()
-    print(json.dumps(summary, indent=1))
-    ok = not outcome.missing and summary["copies"] <= outcome.kills
+        for name, extra in shapes.items():
+            results[name] = reminders.run(
+                url, Path(tmp) / name, tasks=args.tasks, reps=args.reps, via=args.via,
+                timeout=3600, extra_env=extra,
+            )  # fmt: skip
+            print(name, json.dumps(results[name].summary(), indent=1), flush=True)
+    if len(results) == 2:
+        before, after = (results[n].summary()["per_s"] for n in ("per_email", "reused"))
+        print(f"deliveries/s: {before} with a connection per e-mail, {after} reused"
+              f" (x{after / before:.2f})" if before else "no deliveries measured")  # fmt: skip
+    ok = all(_ok(outcome) for outcome in results.values())
     print("every Message-ID arrived; copies within the kills" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -246,6 +246,11 @@ EMAIL_USE_TLS = env.bool("FIELDCRM_EMAIL_STARTTLS", default=False)
 EMAIL_USE_SSL = env.bool("FIELDCRM_EMAIL_SSL", default=False)
 EMAIL_TIMEOUT = env.float("FIELDCRM_EMAIL_TIMEOUT_S", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("FIELDCRM_EMAIL_FROM", default="FieldCRM <fieldcrm@localhost>")
+# How many e-mails one worker pass sends over one SMTP connection before it opens a new one
+# (some servers cap the messages of one connection); 1 opens one per e-mail.
+FIELDCRM_EMAIL_PER_CONNECTION = env.int("FIELDCRM_EMAIL_PER_CONNECTION", default=100)
+if FIELDCRM_EMAIL_PER_CONNECTION < 1:
+    raise ImproperlyConfigured("FIELDCRM_EMAIL_PER_CONNECTION must be at least 1.")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set FIELDCRM_EMAIL_STARTTLS or FIELDCRM_EMAIL_SSL, not both.")

@@ -18,6 +18,7 @@ from fieldcrm.automation.models import Event, Rule, RuleRun, Webhook
 from fieldcrm.automation.webhooks import webhook_enqueue
 from fieldcrm.core.errors import DomainError
 from fieldcrm.deals.services import deal_update
+from fieldcrm.emails.services import email_send
 from fieldcrm.notifications import clock
 from fieldcrm.notifications.models import NotificationKind
 from fieldcrm.notifications.services import notification_create
@@ -25,7 +26,8 @@ from fieldcrm.tasks.models import Task
 from fieldcrm.tasks.services import task_create
 from fieldcrm.users.models import User
 
-ACTION_TYPES = ("create_task", "assign_owner", "notify", "add_tag", "set_status", "call_webhook")
+ACTION_TYPES = ("create_task", "assign_owner", "notify", "add_tag", "set_status", "call_webhook",
+                "send_email")  # fmt: skip
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -193,9 +195,26 @@ def _call_webhook(rule: Rule, event: Event, spec: dict[str, Any]) -> str:
     return _("Webhook %(url)s queued") % {"url": webhook.url}
 
 
+def _send_email(rule: Rule, event: Event, spec: dict[str, Any]) -> str:
+    """A templated e-mail to the account's primary contact (else its first with an address),
+    through the same service as a person's e-mail: the suppression list refuses it (the run
+    fails and says why), the unsubscribe link is in it, the worker sends it once."""
+    account = _account(event)
+    contact = account.contacts.exclude(email="").order_by("-is_primary", "name", "pk").first()
+    if contact is None:
+        raise DomainError("contact", _("The account has no contact with an e-mail address."))
+    subject = fill(str(spec.get("subject") or ""), event.data)
+    email_send(actor=_acting(rule), record_type="account", record_id=account.pk,
+               contact_ids=[contact.pk], subject=subject,
+               body=fill(str(spec.get("body") or ""), event.data))  # fmt: skip
+    return _("E-mail “%(subject)s” to %(name)s queued") % {"subject": subject,
+                                                          "name": contact.name}  # fmt: skip
+
+
 ACTIONS = {
     "create_task": _create_task, "assign_owner": _assign_owner, "notify": _notify,
     "add_tag": _add_tag, "set_status": _set_status, "call_webhook": _call_webhook,
+    "send_email": _send_email,
 }  # fmt: skip
 
 

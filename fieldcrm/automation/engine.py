@@ -23,17 +23,66 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from fieldcrm.access import NotInScope
 from fieldcrm.automation import actions
 from fieldcrm.automation.models import Event, Rule, RuleRun
 from fieldcrm.automation.outbox import caused_by
 from fieldcrm.automation.webhooks import webhook_enqueue, webhooks_any, webhooks_for
+from fieldcrm.core.errors import DomainError
+from fieldcrm.crm.segments import segment_accounts
+from fieldcrm.crm.selectors import segment_get
 from fieldcrm.notifications import clock
+from fieldcrm.users.models import User
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
 MAX_DEPTH = 3
-OPERATORS = ("eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty")
+OPERATORS = ("eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty",
+             "in_segment", "not_in_segment")  # fmt: skip
+# Conditions on the event's account rather than a value: its ``value`` is a saved segment's id.
+SEGMENT_OPS = ("in_segment", "not_in_segment")
+
+
+def segment_condition_check(*, actor: User, value: Any, field: str) -> int:
+    """The segment id of a segment condition, which ``actor`` (the rule's owner) may apply;
+    otherwise a DomainError naming ``field``. The same check the run makes."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or len(text) > 18:
+        raise DomainError(field, _("Choose a saved segment."))
+    try:
+        segment_get(actor=actor, segment_id=int(text))
+    except NotInScope:
+        raise DomainError(
+            field, _("No segment with this id is yours or shared with your team.")
+        ) from None
+    return int(text)
+
+
+def _event_account_id(event: Event) -> Any:
+    return event.record_id if event.record_type == "account" else event.data.get("account_id")
+
+
+def _segment_holds(rule: Rule, condition: dict[str, Any], event: Event) -> bool:
+    """Whether the event's account is in the segment, read as the rule's owner reads it (the
+    segment's filters within their scope); a segment they may no longer apply, or an event
+    without an account, is not met."""
+    account_id = _event_account_id(event)
+    actor = rule.created_by
+    if account_id is None or actor is None:
+        return False
+    try:
+        segment_id = segment_condition_check(actor=actor, value=condition.get("value"), field="")
+    except DomainError:
+        return False
+    inside = segment_accounts(actor=actor, segment_id=segment_id).filter(pk=account_id).exists()
+    return inside == (condition.get("op") == "in_segment")
+
+
+def _holds(rule: Rule, condition: dict[str, Any], event: Event) -> bool:
+    if condition.get("op") in SEGMENT_OPS:
+        return _segment_holds(rule, condition, event)
+    return condition_holds(condition, event.data)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -77,7 +126,7 @@ def condition_holds(condition: dict[str, Any], data: dict[str, Any]) -> bool:
 
 
 def _run(rule: Rule, event: Event) -> tuple[str, list[str]]:
-    unmet = [c for c in rule.conditions if not condition_holds(c, event.data)]
+    unmet = [c for c in rule.conditions if not _holds(rule, c, event)]
     if unmet:
         return RuleRun.Status.SKIPPED, [
             _("Condition not met: %(field)s %(op)s %(value)s")

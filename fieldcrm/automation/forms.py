@@ -10,9 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.accounts.models import Account
-from fieldcrm.automation.engine import OPERATORS
+from fieldcrm.automation.engine import OPERATORS, SEGMENT_OPS
 from fieldcrm.automation.models import TIME_TRIGGERS, EventType, Rule, Webhook
-from fieldcrm.automation.services import action_check
+from fieldcrm.automation.services import action_check, condition_check
 from fieldcrm.core.errors import DomainError
 from fieldcrm.tasks.models import Task
 
@@ -20,6 +20,8 @@ OPERATOR_LABELS = {
     "eq": _("is"), "ne": _("is not"), "contains": _("contains"), "gt": _("is more than"),
     "lt": _("is less than"), "changed": _("changed"), "becomes": _("becomes"),
     "empty": _("is empty"), "not_empty": _("is not empty"),
+    "in_segment": _("the account is in the segment"),
+    "not_in_segment": _("the account is not in the segment"),
 }  # fmt: skip
 ACTION_LABELS = (
     ("", "—"),
@@ -29,6 +31,7 @@ ACTION_LABELS = (
     ("add_tag", _("Add a tag to the account")),
     ("set_status", _("Change the account's status")),
     ("call_webhook", _("Call a webhook")),
+    ("send_email", _("E-mail the account's contact")),
 )
 SINCE_LABELS = (
     ("visit_due", _("past the visit due (its cadence)")),
@@ -65,10 +68,12 @@ class RuleForm(forms.Form):
 
     def __init__(
         self, *args: Any, webhooks: Any = None, users: Any = (), date_fields: Any = (),
-        **kwargs: Any,
+        segments: Any = (), actor: Any = None, **kwargs: Any,
     ) -> None:  # fmt: skip
         kwargs.setdefault("auto_id", "rule_%s")
         super().__init__(*args, **kwargs)
+        self.actor = actor
+        segment_choices = [("", "—"), *((str(s.pk), s.name) for s in segments)]
         date_field = self.fields["date_field"]
         assert isinstance(date_field, forms.ChoiceField)
         date_field.choices = [("", "—"), *((f.key, f.label) for f in date_fields)]
@@ -84,11 +89,20 @@ class RuleForm(forms.Form):
             )  # fmt: skip
             self.fields[f"c{i}_value"] = forms.CharField(label=_("Value"), max_length=200,
                                                          required=False)  # fmt: skip
+            # A plain choice, not a ModelChoiceField: the service decides which segments the
+            # rule's owner may apply, and its refusal shows at this field.
+            self.fields[f"c{i}_segment"] = forms.ChoiceField(
+                label=_("Segment"), choices=segment_choices, required=False
+            )
         for i in range(ACTION_ROWS):
             self.fields[f"a{i}_type"] = forms.ChoiceField(label=_("Then"), choices=ACTION_LABELS,
                                                           required=False)  # fmt: skip
+            self.fields[f"a{i}_subject"] = forms.CharField(
+                label=_("E-mail subject"), max_length=200, required=False
+            )
             self.fields[f"a{i}_text"] = forms.CharField(
-                label=_("Task title, message or tag"), max_length=200, required=False,
+                label=_("Task title, message, tag or e-mail text"), max_length=2000,
+                required=False,
                 help_text=_("{name} is replaced by the record's name") if i == 0 else "",
             )  # fmt: skip
             self.fields[f"a{i}_due"] = forms.IntegerField(
@@ -105,12 +119,12 @@ class RuleForm(forms.Form):
             )  # fmt: skip
 
     def condition_rows(self) -> list[list[Any]]:
-        return [[self[f"c{i}_{n}"] for n in ("field", "op", "value")]
+        return [[self[f"c{i}_{n}"] for n in ("field", "op", "value", "segment")]
                 for i in range(CONDITION_ROWS)]  # fmt: skip
 
     def action_rows(self) -> list[list[Any]]:
-        return [[self[f"a{i}_{n}"] for n in ("type", "text", "due", "who", "status", "webhook")]
-                for i in range(ACTION_ROWS)]  # fmt: skip
+        names = ("type", "subject", "text", "due", "who", "status", "webhook")
+        return [[self[f"a{i}_{n}"] for n in names] for i in range(ACTION_ROWS)]
 
     @classmethod
     def initial_for(cls, rule: Rule) -> dict[str, Any]:
@@ -123,6 +137,9 @@ class RuleForm(forms.Form):
         }  # fmt: skip
         for i, c in enumerate(rule.conditions[:CONDITION_ROWS]):
             value = c.get("value")
+            if c.get("op") in SEGMENT_OPS:
+                initial.update({f"c{i}_op": c["op"], f"c{i}_segment": str(value)})
+                continue
             initial.update({f"c{i}_field": c.get("field"), f"c{i}_op": c.get("op"),
                             f"c{i}_value": "" if value is None else value})  # fmt: skip
         for i, a in enumerate(rule.actions[:ACTION_ROWS]):
@@ -133,7 +150,9 @@ class RuleForm(forms.Form):
                 who = f"user:{who}"
             initial.update({
                 f"a{i}_type": a["type"], f"a{i}_due": a.get("due_in_days"),
-                f"a{i}_text": a.get("title") or a.get("message") or a.get("tag") or "",
+                f"a{i}_text": a.get("title") or a.get("message") or a.get("tag")
+                or a.get("body") or "",
+                f"a{i}_subject": a.get("subject") or "",
                 f"a{i}_who": who or "owner", f"a{i}_status": a.get("status") or "",
                 f"a{i}_webhook": a.get("webhook_id"),
             })  # fmt: skip
@@ -159,6 +178,8 @@ class RuleForm(forms.Form):
             action.update(tag=text)
         elif kind == "set_status":
             action.update(status=data.get(f"a{i}_status"))
+        elif kind == "send_email":
+            action.update(subject=data.get(f"a{i}_subject") or "", body=text)
         else:
             webhook = data.get(f"a{i}_webhook")
             action.update(webhook_id=webhook.pk if webhook else None)
@@ -170,6 +191,12 @@ class RuleForm(forms.Form):
         data = super().clean() or {}
         if self.errors:
             return data
+        for i, condition in self._conditions():
+            try:
+                condition_check(condition, actor=self.actor)
+            except DomainError as exc:
+                where = "c{}_segment" if condition["op"] in SEGMENT_OPS else "c{}_field"
+                self.add_error(where.format(i), exc.message)
         rows = [(i, self._action(i)) for i in range(ACTION_ROWS)]
         if not any(a for _i, a in rows):
             self.add_error("a0_type", _("A rule needs at least one action."))
@@ -181,18 +208,29 @@ class RuleForm(forms.Form):
             except DomainError as exc:
                 where = {"create_task": "a{}_text", "notify": "a{}_text", "add_tag": "a{}_text",
                          "set_status": "a{}_status", "call_webhook": "a{}_webhook",
-                         "assign_owner": "a{}_who"}[action["type"]]  # fmt: skip
+                         "assign_owner": "a{}_who",
+                         "send_email": "a{}_text" if action.get("subject") else "a{}_subject",
+                         }[action["type"]]  # fmt: skip
                 self.add_error(where.format(i), exc.message)
         return data
+
+    def _conditions(self) -> list[tuple[int, dict[str, Any]]]:
+        """The filled rows: a field and a test, or "the account is (not) in a segment"."""
+        data, rows = self.cleaned_data, []
+        for i in range(CONDITION_ROWS):
+            op = data.get(f"c{i}_op") or "eq"
+            if op in SEGMENT_OPS:
+                rows.append((i, {"field": "account", "op": op,
+                                 "value": data.get(f"c{i}_segment")}))  # fmt: skip
+            elif data.get(f"c{i}_field"):
+                rows.append((i, {"field": data[f"c{i}_field"], "op": op,
+                                 "value": data.get(f"c{i}_value")}))  # fmt: skip
+        return rows
 
     def rule_data(self) -> dict[str, Any]:
         """The service's shape (it checks the rest and names the field it refuses)."""
         data = self.cleaned_data
-        conditions = [
-            {"field": data[f"c{i}_field"], "op": data.get(f"c{i}_op") or "eq",
-             "value": data.get(f"c{i}_value")}
-            for i in range(CONDITION_ROWS) if data.get(f"c{i}_field")
-        ]  # fmt: skip
+        conditions = [c for _i, c in self._conditions()]
         params: dict[str, Any] = {}
         if data["trigger"] == EventType.ACCOUNT_ANNIVERSARY:
             params = {"field": data.get("date_field") or ""}

@@ -18,17 +18,30 @@ from fieldcrm.automation.models import (
 )
 from fieldcrm.core.schemas import Input
 
-Operator = Literal["eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty"]
+Operator = Literal[
+    "eq", "ne", "contains", "gt", "lt", "changed", "becomes", "empty", "not_empty",
+    "in_segment", "not_in_segment",
+]  # fmt: skip
 
 
 class ConditionIn(Input):
-    field: str = Field(min_length=1, max_length=60, description="A value of the event's data.")
+    field: str = Field(
+        "", max_length=60,
+        description="A value of the event's data (not for in_segment / not_in_segment).",
+    )  # fmt: skip
     op: Operator = "eq"
-    value: Any = None
+    value: Any = Field(
+        None, description="What the field is compared with; for in_segment / not_in_segment "
+        "the id of a saved segment of accounts the rule's owner may apply (the event's account "
+        "is tested against it).",
+    )  # fmt: skip
 
 
 class ActionIn(Input):
-    type: Literal["create_task", "assign_owner", "notify", "add_tag", "set_status", "call_webhook"]
+    type: Literal[
+        "create_task", "assign_owner", "notify", "add_tag", "set_status", "call_webhook",
+        "send_email",
+    ]  # fmt: skip
     title: str | None = Field(None, max_length=200, description="create_task; {field} is filled.")
     due_in_days: int | None = Field(None, ge=0, le=365, description="create_task")
     kind: str | None = Field(None, description="create_task: call, visit, email, other")
@@ -39,6 +52,11 @@ class ActionIn(Input):
     tag: str | None = Field(None, max_length=60, description="add_tag")
     status: str | None = Field(None, description="set_status (accounts)")
     webhook_id: int | None = Field(None, description="call_webhook")
+    subject: str | None = Field(
+        None, max_length=200, description="send_email (to the account's primary contact); "
+        "{field} is filled",
+    )  # fmt: skip
+    body: str | None = Field(None, max_length=10_000, description="send_email; {field} is filled")
 
 
 TRIGGER_PARAMS = (

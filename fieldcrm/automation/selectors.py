@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from fieldcrm.access import get_scoped, scoped
 from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.automation.models import Rule, RuleRun, Webhook, WebhookAttempt, WebhookDelivery
+from fieldcrm.crm.models import Segment
 from fieldcrm.users.models import User
 
 LOG_LIMIT = 100
@@ -50,8 +51,10 @@ def webhook_deliveries(*, actor: User, webhook_id: object | None = None) -> Quer
 
 def rule_form_choices(*, actor: User) -> dict[str, Any]:
     """What the rule form offers: webhooks, the people a rule may name, the date fields an
-    anniversary can be of."""
+    anniversary can be of, the saved segments of accounts the caller may apply."""
     return {
+        "actor": actor,
+        "segments": list(scoped(Segment, actor).filter(list_name="accounts").order_by("name")),
         "webhooks": webhook_list(actor=actor),
         "users": list(scoped(User, actor).filter(is_active=True).order_by("username")),
         "date_fields": list(CustomFieldDefinition.objects.filter(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import get_scoped, require_role
 from fieldcrm.accounts.models import Account, CustomFieldDefinition
 from fieldcrm.automation.actions import ACTION_TYPES
-from fieldcrm.automation.engine import OPERATORS
+from fieldcrm.automation.engine import OPERATORS, SEGMENT_OPS, segment_condition_check
 from fieldcrm.automation.models import TIME_TRIGGERS, EventType, Rule, Webhook, WebhookDelivery
 from fieldcrm.automation.presets import PRESETS_BY_KEY
 from fieldcrm.core.errors import DomainError
@@ -25,18 +25,27 @@ from fieldcrm.users.models import User
 MAX_DUE_DAYS = 365
 
 
-def _text(spec: dict[str, Any], key: str, field: str) -> str:
+def _text(spec: dict[str, Any], key: str, field: str, max_length: int = 200) -> str:
     value = spec.get(key)
     if not isinstance(value, str) or not value.strip():
         raise DomainError(field, _("This field cannot be empty."))
+    if len(value) > max_length:
+        raise DomainError(field, _("At most %(n)d characters here.") % {"n": max_length})
     return value.strip()
 
 
-def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
+def _check_conditions(conditions: Any, *, actor: User) -> list[dict[str, Any]]:
     if not isinstance(conditions, list):
         raise DomainError("conditions", _("Give a list of conditions."))
     checked = []
-    for c in conditions:
+    for i, c in enumerate(conditions):
+        if isinstance(c, dict) and c.get("op") in SEGMENT_OPS:
+            # On the event's account, not a field: the segment must be one the rule's owner
+            # may apply (the run reads it as them).
+            value = segment_condition_check(actor=actor, value=c.get("value"),
+                                            field=f"conditions.{i}.value")  # fmt: skip
+            checked.append({"field": "account", "op": c["op"], "value": value})
+            continue
         if not isinstance(c, dict) or not str(c.get("field") or "").strip():
             raise DomainError("conditions", _("Each condition needs a field."))
         if c.get("op", "eq") not in OPERATORS:
@@ -44,6 +53,11 @@ def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
         checked.append({"field": str(c["field"]).strip(), "op": c.get("op", "eq"),
                         "value": c.get("value")})  # fmt: skip
     return checked
+
+
+def condition_check(condition: dict[str, Any], *, actor: User) -> dict[str, Any]:
+    """One condition as a rule saved by ``actor`` would keep it (DomainError otherwise)."""
+    return _check_conditions([condition], actor=actor)[0]
 
 
 def action_check(spec: Any) -> dict[str, Any]:
@@ -57,11 +71,11 @@ def action_check(spec: Any) -> dict[str, Any]:
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DUE_DAYS:
             raise DomainError("actions", _("The due date is 0 to 365 days after the event."))
     elif kind == "notify":
-        _text(spec, "message", "actions")
+        _text(spec, "message", "actions", max_length=300)
         if not isinstance(spec.get("to", ["owner"]), list):
             raise DomainError("actions", _("Give a list of people or roles to notify."))
     elif kind == "add_tag":
-        _text(spec, "tag", "actions")
+        _text(spec, "tag", "actions", max_length=60)
     elif kind == "set_status":
         if spec.get("status") not in Account.Status.values:
             raise DomainError("actions", _("Unknown account status."))
@@ -69,6 +83,9 @@ def action_check(spec: Any) -> dict[str, Any]:
         webhook_id = spec.get("webhook_id")
         if not isinstance(webhook_id, int) or not Webhook.objects.filter(pk=webhook_id).exists():
             raise DomainError("actions", _("No such webhook."))
+    elif kind == "send_email":
+        _text(spec, "subject", "actions")
+        _text(spec, "body", "actions", max_length=10_000)
     elif kind == "assign_owner" and not spec.get("to"):
         raise DomainError("actions", _("Say who becomes the owner."))
     return dict(spec)
@@ -106,6 +123,7 @@ def _check_trigger_params(trigger: str, params: Any) -> dict[str, Any]:
 
 
 def _apply_rule(rule: Rule, data: dict[str, Any]) -> Rule:
+    assert rule.created_by is not None  # every service sets who the rule acts as
     if "name" in data:
         rule.name = _text(data, "name", "name")
     if "trigger" in data:
@@ -116,8 +134,12 @@ def _apply_rule(rule: Rule, data: dict[str, Any]) -> Rule:
         rule.trigger_params = _check_trigger_params(
             rule.trigger, data.get("trigger_params", rule.trigger_params)
         )
-    if "conditions" in data:
-        rule.conditions = _check_conditions(data["conditions"] or [])
+    # Checked on every save: the rule acts as whoever saved it last, who must be able to
+    # apply its segments too.
+    rule.conditions = _check_conditions(
+        data["conditions"] or [] if "conditions" in data else rule.conditions or [],
+        actor=rule.created_by,
+    )
     if "actions" in data:
         if not isinstance(data["actions"], list) or not data["actions"]:
             raise DomainError("actions", _("A rule needs at least one action."))

@@ -22,7 +22,7 @@ from django.utils import translation
 
 from fieldcrm.emails.models import Email, EmailStatus, Suppression
 from fieldcrm.notifications.delivery import default_retry_at
-from fieldcrm.notifications.email import Suppressed
+from fieldcrm.notifications.email import Suppressed, mail_send
 from fieldcrm.notifications.models import Delivery
 
 CHANNEL = "crm_mail"
@@ -106,7 +106,7 @@ def email_deliver(delivery: Delivery) -> None:
     if reason:
         email_status_set(email, EmailStatus.SUPPRESSED, reason)
         raise Suppressed(reason)
-    email_message(email).send()
+    mail_send(email_message(email))
     email_status_set(email, EmailStatus.SENT)
 
 

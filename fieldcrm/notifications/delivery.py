@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import F, Q
 
 from fieldcrm.notifications import clock
-from fieldcrm.notifications.email import Suppressed, send_notification_email
+from fieldcrm.notifications.email import Suppressed, mail_session, send_notification_email
 from fieldcrm.notifications.models import Delivery, NotificationChannel
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,10 @@ def delivery_send(*, delivery: Delivery, now: dt.datetime) -> str:
 
 
 def deliveries_send(*, limit: int = 200) -> dict[str, int]:
-    """Send what is due now, each row claimed first; returns counts per outcome."""
+    """Send what is due now, each row claimed first; returns counts per outcome.
+
+    The pass's e-mails share one SMTP connection (``mail_session``); each row is still
+    claimed, sent and marked on its own, so one failure leaves only that row to retry."""
     now = clock.now()
     ids = list(
         Delivery.objects.filter(_due(now))
@@ -118,13 +121,18 @@ def deliveries_send(*, limit: int = 200) -> dict[str, int]:
         .values_list("pk", flat=True)[:limit]
     )
     outcomes: dict[str, int] = {}
-    for delivery_id in ids:
-        if not delivery_claim(delivery_id=delivery_id, now=now):
-            outcomes["taken"] = outcomes.get("taken", 0) + 1
-            continue
-        delivery = Delivery.objects.select_related(
-            "notification", "notification__recipient", "subscription"
-        ).get(pk=delivery_id)
-        outcome = delivery_send(delivery=delivery, now=now)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    with mail_session():
+        for delivery_id in ids:
+            # The lease starts when the row is claimed, not when the pass began: a long pass
+            # would otherwise claim rows already past their lease, free for another worker to
+            # take while this one sends them (a copy with no worker dead).
+            now = clock.now()
+            if not delivery_claim(delivery_id=delivery_id, now=now):
+                outcomes["taken"] = outcomes.get("taken", 0) + 1
+                continue
+            delivery = Delivery.objects.select_related(
+                "notification", "notification__recipient", "subscription"
+            ).get(pk=delivery_id)
+            outcome = delivery_send(delivery=delivery, now=now)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

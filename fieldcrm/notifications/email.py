@@ -3,11 +3,14 @@ Persian), with its record's link, an unsubscribe link for its kind and a stable 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -38,6 +41,69 @@ def suppression_reason(address: str) -> str | None:
         if reason:
             return reason
     return None
+
+
+class MailSession:
+    """One SMTP connection shared by the e-mails of one worker pass.
+
+    Opening a connection (TCP, EHLO, STARTTLS, login) costs more than a message on it, so a
+    pass sends its e-mails over one, opened at the first and closed at the end (or after
+    ``FIELDCRM_EMAIL_PER_CONNECTION`` messages). Each message is still its own hand-off: the
+    worker claims and marks every delivery on its own, so a message the server refuses, or a
+    connection that drops under it, fails that delivery only; the connection is then closed
+    and the next message opens a fresh one, as a lost connection leaves smtplib unusable.
+    """
+
+    def __init__(self, *, per_connection: int) -> None:
+        self.per_connection = per_connection
+        self.connection: BaseEmailBackend | None = None
+        self.on_connection = 0
+        self.opened = 0  # connections opened, for tests and the bench
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is not None and self.on_connection >= self.per_connection:
+            self.close()
+        if self.connection is None:
+            connection = get_connection()
+            connection.open()
+            self.connection, self.on_connection = connection, 0
+            self.opened += 1
+        try:
+            self.connection.send_messages([message])
+        except BaseException:
+            self.close()
+            raise
+        self.on_connection += 1
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # a dropped connection cannot say QUIT
+                connection.close()
+
+
+_session: ContextVar[MailSession | None] = ContextVar("fieldcrm_mail_session", default=None)
+
+
+@contextlib.contextmanager
+def mail_session() -> Iterator[MailSession]:
+    """E-mails sent through ``mail_send`` inside share one connection (see MailSession)."""
+    session = MailSession(per_connection=settings.FIELDCRM_EMAIL_PER_CONNECTION)
+    token = _session.set(session)
+    try:
+        yield session
+    finally:
+        _session.reset(token)
+        session.close()
+
+
+def mail_send(message: EmailMessage) -> None:
+    """Hand one message to SMTP: over the pass's open connection, or its own outside one."""
+    session = _session.get()
+    if session is None:
+        message.send()
+    else:
+        session.send(message)
 
 
 def unsubscribe_token(*, user_id: int, kind: str) -> str:
@@ -81,4 +147,4 @@ def send_notification_email(delivery: Delivery) -> None:
     reason = suppression_reason(delivery.notification.recipient.email)
     if reason:
         raise Suppressed(reason)
-    notification_email(delivery.notification, message_id=delivery.message_id).send()
+    mail_send(notification_email(delivery.notification, message_id=delivery.message_id))

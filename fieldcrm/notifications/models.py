@@ -204,3 +204,19 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar of {self.user_id}"
+
+
+class SchedulerMark(models.Model):
+    """Where the reminder scheduler's last pass stopped: its clock time and the committed
+    change number it had read. The next pass looks only at what changed since that number and
+    at the moments that fell between the two times (index lookups), instead of every task in
+    the reminder window; a full pass (``full_at``) catches what no change number shows (a
+    user's zone or shift edited) and runs after a gap or when the clock went back."""
+
+    name = models.CharField(max_length=32, unique=True)
+    ran_at = models.DateTimeField()
+    full_at = models.DateTimeField()
+    change_seq = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.ran_at}"

@@ -14,10 +14,20 @@ changing a task's due time makes new keys, so the new time is reminded too. Time
   managers are told after FIELDCRM_OVERDUE_MANAGER_DAYS more days.
 - an account past its visit cadence (``visit_due_at``) reminds its owner.
 - a booked visit (an appointment) reminds its rep at 18:00 the evening before.
+
+Cost per tick: a pass reads only the tasks that may have a moment since the last pass
+(``SchedulerMark``): those changed since its committed change number, those whose time (or
+time less a lead, or plus the manager's days) fell between the two clock readings, and, when a
+local midnight or shift start passed, the tasks of that day; each is an index range on
+``due_at`` or ``change_seq``, so 100,000 pending tasks cost what is due, not a scan of them
+all (bench/reminder_scheduler.py). Every ``FULL_EVERY``, after a gap longer than that, or when
+the clock went back, a pass reads the whole window as before, which also catches what no
+change number shows (a user's zone or shift edited).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import zoneinfo
 from collections import Counter
@@ -26,11 +36,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q, QuerySet
 
 from fieldcrm.accounts.models import Account
+from fieldcrm.core.models import ChangeCounter
 from fieldcrm.notifications import clock
-from fieldcrm.notifications.models import Notification, NotificationKind, NotificationSettings
+from fieldcrm.notifications.models import (
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    SchedulerMark,
+)
 from fieldcrm.notifications.selectors import preference_channels
 from fieldcrm.notifications.services import notification_create
 from fieldcrm.tasks.models import Task
@@ -41,6 +57,8 @@ from fieldcrm.visits.models import Visit
 
 LOOKBACK = dt.timedelta(days=7)
 EVENING = dt.time(18)
+FULL_EVERY = dt.timedelta(hours=1)
+MARK = "reminders"
 
 
 @dataclass
@@ -134,16 +152,116 @@ def _task_candidates(task: Task, now: dt.datetime, people: _People) -> Iterable[
             )  # fmt: skip
 
 
-def _tasks(now: dt.datetime) -> Iterable[Task]:
+def _window(now: dt.datetime) -> Q:
     horizon = now + dt.timedelta(days=2)
     oldest = now - LOOKBACK - dt.timedelta(days=settings.FIELDCRM_OVERDUE_MANAGER_DAYS + 1)
+    return Q(done_at__isnull=True, due_at__gte=oldest, due_at__lt=horizon, assignee__is_active=True)
+
+
+def _tasks(now: dt.datetime) -> Iterable[Task]:
+    """The full pass: every open task in the reminder window."""
     return (
-        Task.objects.filter(done_at__isnull=True, due_at__gte=oldest, due_at__lt=horizon)
-        .filter(assignee__is_active=True)
+        Task.objects.filter(_window(now))
         .select_related("assignee")
         .order_by("due_at", "pk")
         .iterator(chunk_size=2000)
     )
+
+
+def _midnights(tz: zoneinfo.ZoneInfo, lo: dt.datetime, hi: dt.datetime) -> list[dt.datetime]:
+    """The local midnights of ``tz`` in (lo, hi]."""
+    day = lo.astimezone(tz).date()
+    out = []
+    while (m := dt.datetime.combine(day, dt.time(0), tzinfo=tz)) <= hi:
+        if m > lo:
+            out.append(m)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _day_start(moment: dt.datetime, tz: zoneinfo.ZoneInfo, days: int = 0) -> dt.datetime:
+    local = moment.astimezone(tz).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(local, dt.time(0), tzinfo=tz)
+
+
+def _moment_ranges(last: dt.datetime, now: dt.datetime) -> list[Q]:
+    """Where on ``due_at`` a task must lie to have a reminder moment in (last, now]: each
+    term one index range. Conservative (the candidate rules decide; keys drop repeats)."""
+    lead = dt.timedelta(
+        minutes=max(30, NotificationSettings.objects.aggregate(m=Max("lead_minutes"))["m"] or 0)
+    )
+    tell = dt.timedelta(days=settings.FIELDCRM_OVERDUE_MANAGER_DAYS)
+    # A timed task: its lead time before (any lead up to the longest), its time (overdue), and
+    # its time plus the manager's days.
+    ranges = [Q(due_at__gt=last, due_at__lte=now + lead),
+              Q(due_at__gt=last - tell, due_at__lte=now - tell)]  # fmt: skip
+    zones = {zoneinfo.ZoneInfo(settings.TIME_ZONE)}
+    for name in Region.objects.order_by().values_list("timezone", flat=True).distinct():
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zones.add(zoneinfo.ZoneInfo(name))
+    shifts = set(User.objects.filter(is_active=True).values_list("shift_start", flat=True))
+    for tz in zones:
+        # A task due on a day (local midnight) is overdue when the day ends, and told to the
+        # manager days later: the day that ended at each midnight that passed.
+        # (The scheduler adds the days on the wall clock, as aware arithmetic in one zone
+        # does, so across a daylight-saving change the moment is an hour off the UTC sum.)
+        ends = _midnights(tz, last, now) + [
+            m for m in _midnights(tz, last - tell - dt.timedelta(days=1), now)
+            if last < m + tell <= now
+        ]  # fmt: skip
+        for midnight in ends:
+            ranges.append(Q(due_at=_day_start(midnight - dt.timedelta(hours=1), tz)))
+        # The morning reminder: a shift start that passed names the day whose tasks it is for.
+        for day_start in {_day_start(last, tz), _day_start(now, tz)}:
+            for shift in shifts:
+                if last < dt.datetime.combine(day_start.date(), shift, tzinfo=tz) <= now:
+                    ranges.append(
+                        Q(due_at__gte=day_start, due_at__lt=_day_start(day_start, tz, days=1))
+                    )
+    return ranges
+
+
+def _since_queries(mark: SchedulerMark, now: dt.datetime) -> list[QuerySet[Task, Any]]:
+    """The ids an incremental pass reads: changed since the mark, or with a moment since it.
+    Unordered (the model's ordering would make a planner walk the due_at index instead)."""
+    terms = [Q(change_seq__gt=mark.change_seq), *_moment_ranges(mark.ran_at, now)]
+    return [Task.objects.filter(term).order_by().values_list("pk", flat=True) for term in terms]
+
+
+def _tasks_since(mark: SchedulerMark, now: dt.datetime) -> Iterable[Task]:
+    """An incremental pass: the open tasks of ``_since_queries``, read by id."""
+    ids: set[Any] = set()
+    for query in _since_queries(mark, now):
+        ids.update(query)
+    ordered = sorted(ids, key=str)
+    for start in range(0, len(ordered), 2000):
+        yield from (
+            Task.objects.filter(_window(now), pk__in=ordered[start : start + 2000])
+            .select_related("assignee")
+            .order_by("due_at", "pk")
+        )
+
+
+def _mark_read(now: dt.datetime) -> tuple[SchedulerMark | None, int]:
+    """The last pass's mark when this one may be incremental (else None), and the committed
+    change number read before any task is (what changes later, the next pass sees)."""
+    ceiling = ChangeCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    mark = SchedulerMark.objects.filter(name=MARK).first()
+    if mark is None or not (mark.ran_at <= now < mark.ran_at + FULL_EVERY):
+        return None, ceiling
+    if now - mark.full_at >= FULL_EVERY:
+        return None, ceiling
+    return mark, ceiling
+
+
+def _mark_write(*, now: dt.datetime, ceiling: int, full: bool) -> None:
+    """Record the pass. An incremental one only moves the mark forward; a full one sets it
+    (a mark moved back only makes the next pass look at more, never at less)."""
+    fields: dict[str, Any] = {"ran_at": now, "change_seq": ceiling}
+    if not full:
+        SchedulerMark.objects.filter(name=MARK, ran_at__lte=now).update(**fields)
+        return
+    SchedulerMark.objects.update_or_create(name=MARK, defaults={**fields, "full_at": now})
 
 
 def _account_candidates(now: dt.datetime) -> Iterable[Candidate]:
@@ -197,7 +315,9 @@ def reminders_run() -> Counter[str]:
     many of each kind were made."""
     now = clock.now()
     people = _People()
-    candidates = [c for task in _tasks(now) for c in _task_candidates(task, now, people)]
+    mark, ceiling = _mark_read(now)
+    tasks = _tasks(now) if mark is None else _tasks_since(mark, now)
+    candidates = [c for task in tasks for c in _task_candidates(task, now, people)]
     candidates += list(_account_candidates(now))
     candidates += list(_booked_visit_candidates(now, people))
     made: Counter[str] = Counter()
@@ -217,4 +337,5 @@ def reminders_run() -> Counter[str]:
             )  # fmt: skip
             if created is not None:
                 made[str(c.kind)] += 1
+    _mark_write(now=now, ceiling=ceiling, full=mark is None)
     return made

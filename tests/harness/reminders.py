@@ -83,6 +83,7 @@ class Outcome:
     copies: dict[str, int]  # Message-ID -> attempts its delivery row counts
     kills: int
     latencies: list[float] = field(default_factory=list)  # seconds, due -> first arrival
+    connections: int = 0  # SMTP connections the messages came over
     span_s: float = 0.0  # first due -> last first arrival
     statuses: Counter[str] = field(default_factory=Counter)
 
@@ -103,11 +104,19 @@ class Outcome:
             "copied": self.copies, "kills": self.kills, "statuses": dict(self.statuses),
             "p50_s": pct(0.50), "p95_s": pct(0.95), "span_s": round(self.span_s, 2),
             "per_s": round(len(lat) / self.span_s, 1) if self.span_s else 0.0,
+            "smtp_connections": self.connections,
         }  # fmt: skip
 
 
 @contextlib.contextmanager
-def topology(base_url: str, workdir: Path, *, reps: int, lease_s: int) -> Iterator[dict[str, Any]]:
+def topology(
+    base_url: str,
+    workdir: Path,
+    *,
+    reps: int,
+    lease_s: int,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[dict[str, Any]]:
     """The running processes and what the run needs of them."""
     # Accounts are not needed, but the suite's usual shape shares its migrated template.
     db, world = fresh_database(base_url, workdir, reps=reps, accounts=3)
@@ -119,6 +128,7 @@ def topology(base_url: str, workdir: Path, *, reps: int, lease_s: int) -> Iterat
             "FIELDCRM_EMAIL_HOST": inbox.host, "FIELDCRM_EMAIL_PORT": str(inbox.port),
             "FIELDCRM_REMIND_EVERY_S": "1", "FIELDCRM_DELIVER_EVERY_S": "1",
             "FIELDCRM_DELIVERY_LEASE_S": str(lease_s), "FIELDCRM_BACKUP_AT": "off",
+            **(extra_env or {}),
         }  # fmt: skip
         celery_env = base_env(db.url, db.workdir, **env)
         logs = db.workdir
@@ -181,9 +191,9 @@ def _expected(db: Database) -> dict[str, tuple[float, int, str]]:
 
 def run(
     base_url: str, workdir: Path, *, tasks: int, reps: int = 2, via: str = "api",
-    lease_s: int = 3, timeout: float = 600,
+    lease_s: int = 3, timeout: float = 600, extra_env: dict[str, str] | None = None,
 ) -> Outcome:  # fmt: skip
-    with topology(base_url, workdir, reps=reps, lease_s=lease_s) as top:
+    with topology(base_url, workdir, reps=reps, lease_s=lease_s, extra_env=extra_env) as top:
         inbox: Inbox = top["inbox"]
         db: Database = top["db"]
         if via == "api":
@@ -211,7 +221,7 @@ def run(
     span = (max(first.values()) - min(d for d, _a, _s in expected.values())) if first else 0.0
     return Outcome(
         expected=set(expected), received=received, copies=copies, kills=kills,
-        latencies=latencies, span_s=span,
+        latencies=latencies, span_s=span, connections=len(set(inbox.peers)),
         statuses=Counter(status for _d, _a, status in expected.values()),
     )  # fmt: skip
 

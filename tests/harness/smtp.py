@@ -29,18 +29,28 @@ class Inbox:
     refuse: int = 0  # answer this many DATA commands with a transient error first
     delay: float = 0.0  # seconds each DATA takes (so a killed sender dies mid-run)
     arrivals: list[float] = field(default_factory=list)  # time.time() of each message kept
+    # The client end (host, port) of each message kept: one port per SMTP connection.
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    drop_at: int | None = None  # the DATA of this message (1-based) cuts the connection instead
+    _seen: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
         if self.delay:
             await asyncio.sleep(self.delay)
         with self._lock:
+            self._seen += 1
+            if self._seen == self.drop_at:
+                # The line goes dead under the client mid-batch: no reply, connection gone.
+                server.transport.abort()
+                return "421 Connection dropped"
             if self.refuse > 0:
                 self.refuse -= 1
                 return "451 Try again later"
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.messages.append(parsed)  # type: ignore[arg-type]
             self.arrivals.append(time.time())
+            self.peers.append(tuple(session.peer[:2]))
         return "250 OK"
 
 

@@ -32,7 +32,10 @@ def test_a_rule_from_a_template_and_a_written_one_with_a_field_error(world):
         "name": "<b>Bad</b>", "trigger": "deal.created", "c0_op": "eq", "a0_type": "create_task",
         "a0_text": "", "a0_due": "2"})  # fmt: skip
     assert refused.status_code == 400
-    assert "Task title, message or tag: This field cannot be empty." in refused.content.decode()
+    assert (
+        "Task title, message, tag or e-mail text: This field cannot be empty."
+        in refused.content.decode()
+    )
     assert Rule.objects.count() == 1
     saved = admin.post("/crm/settings/automation", {
         "name": "<b>Hi</b>", "trigger": "deal.created", "c0_field": "amount", "c0_op": "gt",

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from fieldcrm.notifications import clock
+from fieldcrm.notifications import delivery as delivery_module
 from fieldcrm.notifications.delivery import deliveries_send, delivery_claim
 from fieldcrm.notifications.models import Delivery, NotificationPreference, NotificationSettings
 from tests.fieldcrm.notifications.test_notifications_api import notify
@@ -150,3 +151,81 @@ def test_two_workers_at_once_send_each_message_exactly_once(inbox, world):
     assert len(ids) == len(set(ids)) == 20
     assert sum(r.get("sent", 0) for r in results) == 20
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_one_pass_sends_its_mail_over_one_smtp_connection_each_with_its_own_id(inbox, world):
+    wants_email(world.rep1)
+    with clock.frozen(T0):
+        for n in range(5):
+            notify(world.rep1, title=f"Task {n}")
+        assert deliveries_send() == {"sent": 5}
+    assert len(set(inbox.peers)) == 1  # one connection carried all five
+    ids = {d.message_id for d in Delivery.objects.all()}
+    assert {m["Message-ID"] for m in inbox.messages} == ids and len(ids) == 5
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_a_new_connection_after_the_settings_number_of_messages(inbox, world, settings):
+    settings.FIELDCRM_EMAIL_PER_CONNECTION = 2
+    wants_email(world.rep1)
+    with clock.frozen(T0):
+        for n in range(5):
+            notify(world.rep1, title=f"Task {n}")
+        assert deliveries_send() == {"sent": 5}
+    assert len(set(inbox.peers)) == 3  # 2 + 2 + 1
+
+
+def test_a_connection_dropped_mid_batch_leaves_only_the_unsent_mail_to_retry(inbox, world):
+    wants_email(world.rep1)
+    inbox.drop_at = 3  # the server cuts the line during the third message
+    with clock.frozen(T0):
+        for n in range(5):
+            notify(world.rep1, title=f"Task {n}")
+        # The third fails; the fourth and fifth go over a new connection in the same pass.
+        assert deliveries_send() == {"sent": 4, "pending": 1}
+        assert deliveries_send() == {}  # the failed one waits for its backoff
+    assert len(set(inbox.peers)) == 2
+    lost = Delivery.objects.get(status="pending")
+    assert lost.attempts == 1 and "Disconnected" in lost.last_error
+    with clock.frozen(T0 + dt.timedelta(minutes=2)):
+        assert deliveries_send() == {"sent": 1}
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert sorted(ids) == sorted(d.message_id for d in Delivery.objects.all())  # once each
+    assert inbox.messages[-1]["Message-ID"] == lost.message_id  # its own id on the retry
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_refused_message_mid_batch_fails_only_itself(inbox, world):
+    wants_email(world.rep1)
+    inbox.refuse = 1  # the first message gets a 451; the others go through
+    with clock.frozen(T0):
+        for n in range(3):
+            notify(world.rep1, title=f"Task {n}")
+        assert deliveries_send() == {"pending": 1, "sent": 2}
+    refused = Delivery.objects.get(status="pending")
+    assert "451" in refused.last_error
+    sent = {d.message_id for d in Delivery.objects.filter(status="sent")}
+    assert {m["Message-ID"] for m in inbox.messages} == sent and len(inbox.messages) == 2
+
+
+def test_a_long_pass_leases_each_row_from_its_own_claim_so_no_other_worker_takes_it(
+    inbox, world, monkeypatch
+):
+    # Each send takes six minutes of the clock (longer than the five-minute lease): a row
+    # claimed late in the pass must still be this worker's while it sends it.
+    wants_email(world.rep1)
+    real = delivery_module.SENDERS["email"]
+    stolen = []
+
+    def slow(delivery):
+        stolen.append(delivery_claim(delivery_id=delivery.pk, now=clock.now()))
+        real(delivery)
+        clock._fixed[-1] += dt.timedelta(minutes=6)
+
+    monkeypatch.setitem(delivery_module.SENDERS, "email", slow)
+    with clock.frozen(T0):
+        for n in range(3):
+            notify(world.rep1, title=f"Task {n}")
+        assert deliveries_send() == {"sent": 3}
+    assert stolen == [False, False, False]  # another worker could take none of them
+    assert len(inbox.messages) == 3
