@@ -119,10 +119,15 @@ def planner_map(request: PageRequest) -> HttpResponse:
         for p in data["plans"]
     ]  # fmt: skip
     tiles = map_tiles()
+    # A day with no routes yet opens on the region, not on the world.
+    home = None
+    if region.boundary is not None:
+        west, south, east, north = region.boundary.extent
+        home = (south, west, north, east)
     m = route_map(
         routes, _unassigned(request.user, data["job"]), static_url=settings.STATIC_URL,
         tile_url=tiles.url, tile_attribution=tiles.attribution, vector_tiles=tiles.vector,
-        gettext=_,
+        gettext=_, home=home,
     )  # fmt: skip
     return HttpResponse(page_html(m, nonce=nonce(request)))
 
