@@ -142,9 +142,8 @@ def territory_map(
         areas.append((_("Region boundary"), REGION_COLOR, "outline"))
     Legend([
         (_("Account status"), [(labels[s], STATUS_COLORS[s]) for s in STATUSES]
-         + [(_("Group of accounts: their number, ringed in their colours"), NEUTRAL_RING,
-             "cluster")]),
-        (_("Coverage (layer): days since the last visit against the frequency"),
+         + [(_("A group of accounts (their number)"), NEUTRAL_RING, "cluster")]),
+        (_("Coverage (a layer)"),
          [(cov[c], COVERAGE_COLORS[c]) for c in COVERAGE_CLASSES]),
         (_("Territories by rep"), areas),
     ], title=_("Legend")).add_to(m)  # fmt: skip
@@ -204,8 +203,9 @@ def route_map(
     marks: list[LegendItem] = [(_("A stop, numbered in visiting order"), NEUTRAL_RING, "stop")]
     if any(r.path for r in routes):
         marks.append((_("The route along the streets"), NEUTRAL_RING, "line"))
-    if any(not r.path for r in routes):
-        marks.append((_("Straight lines: no street route was computed"), NEUTRAL_RING, "line"))
+    if any(not r.path and len(r.stops) >= 2 for r in routes):
+        marks.append((_("Straight lines: no street route was computed"), NEUTRAL_RING,
+                      "dashed-line"))  # fmt: skip
     if unassigned:
         marks.append((f"{_('Unassigned visits')} ({len(unassigned)})", "#ffffff", "left-out"))
     sections: list[tuple[str, list[LegendItem]]] = [

@@ -24,7 +24,6 @@ from maps.style import (
     status_labels,
 )
 
-
 # One look for groups of accounts on both account paths (supercluster here, folium's
 # MarkerCluster in markers.py): a white disc with the count inside a ring of the accounts'
 # colours, in proportion (a conic gradient). Leaflet.markercluster's own green / yellow /

@@ -13,11 +13,11 @@ from folium.template import Template
 
 from maps.markup import Gettext, js_json
 
-
 # What a legend row's swatch looks like, as drawn on the map: a marker's dot, a group of
 # accounts (a ring round its count), a territory's fill, a region's outline, a route line, a
-# numbered stop, a visit left out (a dashed square).
-SWATCH_KINDS = ("dot", "cluster", "area", "outline", "line", "stop", "left-out")
+# straight one (stops joined, no street route), a numbered stop, a visit left out (a dashed
+# square).
+SWATCH_KINDS = ("dot", "cluster", "area", "outline", "line", "dashed-line", "stop", "left-out")
 LegendItem = tuple[str, str] | tuple[str, str, str]  # label, CSS colour[, swatch kind]
 
 
@@ -38,12 +38,14 @@ class Legend(MacroElement):
 .fieldcrm-legend-toggle { all: unset; cursor: pointer; font-weight: 600; display: flex;
   align-items: center; gap: 6px; padding-block: 2px; }
 .fieldcrm-legend-toggle:focus-visible { outline: 2px solid #1565c0; outline-offset: 2px; }
-.fieldcrm-legend-toggle::after { content: "\25BE"; }
-.fieldcrm-legend-toggle[aria-expanded="false"]::after { content: "\25B8"; }
+.fieldcrm-legend-toggle::after { content: "\\25BE"; }
+.fieldcrm-legend-toggle[aria-expanded="false"]::after { content: "\\25B8"; }
 .fieldcrm-legend-body { max-block-size: 33vh; overflow: auto; }
 .fieldcrm-legend-body[hidden] { display: none; }
 .fieldcrm-legend h4 { margin: 5px 0 1px; font-size: 12px; }
-.fieldcrm-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0;
+/* Not .row: Bootstrap (folium loads it) makes a .row's children full width, which put
+   each label on a line below its swatch. */
+.fieldcrm-legend-row { display: flex; align-items: center; gap: 6px; margin: 1px 0;
   white-space: nowrap; }
 .fieldcrm-legend .swatch { flex: none; inline-size: 12px; block-size: 12px;
   box-sizing: border-box; }
@@ -54,6 +56,8 @@ class Legend(MacroElement):
 .fieldcrm-legend .swatch-area { border: 2px solid; border-radius: 2px; }
 .fieldcrm-legend .swatch-outline { border: 2px solid; background: transparent; }
 .fieldcrm-legend .swatch-line { inline-size: 18px; block-size: 4px; border-radius: 2px; }
+.fieldcrm-legend .swatch-dashed-line { inline-size: 18px; block-size: 0;
+  border-block-start: 4px dashed; }
 .fieldcrm-legend .swatch-stop { inline-size: 14px; block-size: 14px; border-radius: 50%;
   border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,0.35); }
 .fieldcrm-legend .swatch-left-out { border: 2px dashed #424242; border-radius: 2px;
@@ -90,8 +94,8 @@ class Legend(MacroElement):
             section[1].forEach(function (item) {
                 var row = document.createElement('div'), sw = document.createElement('span');
                 var text = document.createElement('span'), kind = item[2] || 'dot';
-                row.className = 'row'; sw.className = 'swatch swatch-' + kind;
-                if (kind === 'cluster' || kind === 'outline') {
+                row.className = 'fieldcrm-legend-row'; sw.className = 'swatch swatch-' + kind;
+                if (kind === 'cluster' || kind === 'outline' || kind === 'dashed-line') {
                     sw.style.borderColor = item[1];
                 } else if (kind === 'area') {
                     sw.style.borderColor = item[1];

@@ -194,8 +194,9 @@ def _collect(source: Path, into: _Collected) -> int:
             if obj.from_way():
                 continue  # a closed way: already read as the way itself
             # A ring is closed (its last node is its first): counted once in the mean.
-            points = [p for ring in obj.outer_rings()
-                      for p in [(n.lat, n.lon) for n in ring if n.location.valid()][1:]]  # fmt: skip
+            points = []
+            for ring in obj.outer_rings():
+                points += [(n.lat, n.lon) for n in ring if n.location.valid()][1:]
         else:
             continue  # relations themselves: their areas above; boundaries are not addresses
         if not points:
