@@ -157,3 +157,12 @@ def test_a_bad_bundle_box_is_a_400_naming_the_field(tiles_file, query, field):
     response = Client().get(f"/tiles/bundle?{query}")
     assert response.status_code == 400
     assert response.json()["detail"][0]["loc"] == ["query", field]
+
+
+def test_the_phone_fills_its_area_from_bundles_of_our_own_tiles_only(settings):
+    from fieldcrm.phone.views import shell_context
+
+    settings.FIELDCRM_TILE_URL = ""
+    assert shell_context()["config"]["tileBundleUrl"] == "/tiles/bundle"
+    settings.FIELDCRM_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.mvt"
+    assert shell_context()["config"]["tileBundleUrl"] is None  # asked tile by tile
