@@ -92,6 +92,7 @@ def territory_map(
     draw: bool = False,
     fast_threshold: int = FAST_CLUSTER_THRESHOLD,
     home: Bounds | None = None,
+    direction: str = "ltr",
 ) -> folium.Map:
     """Regions and territories coloured per rep, accounts clustered by status, a coverage
     layer, a prospect heatmap, layer control, legend; optionally a draw control whose shape
@@ -146,7 +147,7 @@ def territory_map(
         (_("Coverage (a layer)"),
          [(cov[c], COVERAGE_COLORS[c]) for c in COVERAGE_CLASSES]),
         (_("Territories by rep"), areas),
-    ], title=_("Legend")).add_to(m)  # fmt: skip
+    ], title=_("Legend"), direction=direction).add_to(m)  # fmt: skip
     _fit(m, bounds, home)
     return localize_assets(m, static_url)
 
@@ -161,6 +162,7 @@ def route_map(
     vector_tiles: bool = False,
     gettext: Gettext = identity,
     home: Bounds | None = None,
+    direction: str = "ltr",
 ) -> folium.Map:
     """One layer per rep's route (line, numbered stops, ETA in popups) and one layer of the
     visits no route could take, drawn apart (dashed squares) so they are not read as stops.
@@ -212,6 +214,6 @@ def route_map(
         (_("Routes"), [(rep, color, "line") for rep, color in colors.items()]),
         (_("On the map"), marks),
     ]
-    Legend(sections, title=_("Legend")).add_to(m)
+    Legend(sections, title=_("Legend"), direction=direction).add_to(m)
     _fit(m, _points_bounds(points), home)
     return localize_assets(m, static_url)

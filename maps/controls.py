@@ -70,6 +70,7 @@ class Legend(MacroElement):
     var legend = L.control({position: {{ this.position|tojson }}});
     legend.onAdd = function () {
         var box = L.DomUtil.create('div', 'fieldcrm-legend leaflet-bar');
+        box.dir = data.dir;
         var toggle = document.createElement('button'), body = document.createElement('div');
         toggle.type = 'button'; toggle.className = 'fieldcrm-legend-toggle';
         toggle.textContent = data.title; toggle.dir = 'auto';
@@ -120,7 +121,7 @@ class Legend(MacroElement):
 
     def __init__(
         self, sections: Sequence[tuple[str, Sequence[LegendItem]]], *, title: str = "Legend",
-        position: str = "bottomright",
+        position: str = "bottomright", direction: str = "ltr",
     ) -> None:  # fmt: skip
         super().__init__()
         self._name = "Legend"
@@ -129,7 +130,10 @@ class Legend(MacroElement):
             for item in items:
                 if len(item) == 3 and item[2] not in SWATCH_KINDS:
                     raise ValueError(f"unknown legend swatch {item[2]!r}")
-        self.payload = js_json({"title": title, "sections": self.sections})
+        if direction not in ("ltr", "rtl"):
+            raise ValueError(f"a direction is ltr or rtl, not {direction!r}")
+        # The page's direction (a Persian reader's swatches at the start, on the right).
+        self.payload = js_json({"title": title, "sections": self.sections, "dir": direction})
         self.position = position
 
 

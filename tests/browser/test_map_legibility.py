@@ -207,3 +207,23 @@ def test_planner_map_draws_a_moved_route_along_the_streets(laptops, andorra, set
     text = frame.locator(".fieldcrm-legend").inner_text()
     assert "The route along the streets" in text and re.search(r"rep1", text)
     assert not tried, tried
+
+
+def test_the_legend_in_persian_keeps_each_swatch_on_its_labels_line(laptops, andorra):
+    page, tried = offline_laptop(laptops, "manager", "/manager/map")
+    page.get_by_role("button", name="فارسی").click()
+    page.wait_for_function("() => document.documentElement.dir === 'rtl'")
+    frame = frame_of(page, "/manager/map/frame")
+    toggle = frame.get_by_role("button", name="راهنمای نقشه")  # "Legend"
+    toggle.wait_for()
+    rows = frame.evaluate("""() => [...document.querySelectorAll('.fieldcrm-legend-row')]
+        .map((r) => { const [s, t] = r.children, a = s.getBoundingClientRect(),
+                      b = t.getBoundingClientRect();
+                      return [t.textContent, a.top + a.height / 2, b.top, b.bottom,
+                              a.left, b.left]; })""")
+    assert "مرز منطقه" in [r[0] for r in rows]  # "Region boundary"
+    # On its label's line, and at its start: on the right, right to left.
+    for label, swatch_mid, top, bottom, swatch_x, text_x in rows:
+        assert top <= swatch_mid <= bottom and swatch_x > text_x, label
+    page.screenshot(path=str(ARTIFACTS / "manager-map-legend-fa.png"))
+    assert not tried, tried
