@@ -179,7 +179,7 @@ class _Server:
         self.httpd.server_close()
 
 
-CLUSTER_DRAWN = "() => document.querySelector('.marker-cluster') ? performance.now() : false"
+CLUSTER_DRAWN = "() => document.querySelector('.fieldcrm-cluster') ? performance.now() : false"
 
 
 def measure_browser(session: str, runs: int) -> list[dict[str, float]]:

@@ -9,8 +9,8 @@ from branca.element import Element, Figure
 from shapely.geometry import shape
 
 from maps.assets import LEAFLET_IMAGES, localize_assets
-from maps.clusters import AccountData, big_account_layers
-from maps.controls import DefaultIconPath, Legend, draw_control
+from maps.clusters import AccountData, ClusterStyle, big_account_layers
+from maps.controls import DefaultIconPath, Legend, LegendItem, draw_control
 from maps.data import (
     STATUSES,
     RegionShape,
@@ -26,6 +26,9 @@ from maps.routes import ROUTE_CSS, route_layer
 from maps.style import (
     COVERAGE_CLASSES,
     COVERAGE_COLORS,
+    NEUTRAL_RING,
+    NO_REP_COLOR,
+    REGION_COLOR,
     STATUS_COLORS,
     coverage_labels,
     rep_colors,
@@ -69,9 +72,13 @@ def _points_bounds(points: Sequence[tuple[float, float]]) -> Bounds | None:
     return (min(lats), min(lngs), max(lats), max(lngs))
 
 
-def _fit(m: folium.Map, bounds: Bounds | None) -> None:
+def _fit(m: folium.Map, bounds: Bounds | None, home: Bounds | None) -> None:
+    """Fit what the map shows, else `home` (the caller's area: the region, the tiles' extent),
+    so a map never opens on the world, which offline is a blank canvas of failed tiles."""
+    bounds = bounds or home
     if bounds is not None:
-        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], padding=(20, 20))
+        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], padding=(20, 20),
+                     max_zoom=17)  # fmt: skip
 
 
 def territory_map(
@@ -84,10 +91,14 @@ def territory_map(
     gettext: Gettext = identity,
     draw: bool = False,
     fast_threshold: int = FAST_CLUSTER_THRESHOLD,
+    home: Bounds | None = None,
+    direction: str = "ltr",
 ) -> folium.Map:
     """Regions and territories coloured per rep, accounts clustered by status, a coverage
     layer, a prospect heatmap, layer control, legend; optionally a draw control whose shape
-    reaches the page through `window.fieldcrmOnDraw` / the `fieldcrm:draw` event."""
+    reaches the page through `window.fieldcrmOnDraw` / the `fieldcrm:draw` event. The view
+    fits the accounts shown, else the regions and territories, else `home` (south, west,
+    north, east)."""
     _ = gettext
     m = _base_map(static_url=static_url, tile_url=tile_url, tile_attribution=tile_attribution,
                   vector_tiles=vector_tiles, _=_)  # fmt: skip
@@ -103,8 +114,10 @@ def territory_map(
     for shp in shapes:
         west, south, east, north = shape(dict(shp.geojson)).bounds
         bounds = _merge(bounds, (south, west, north, east))
+    shapes_bounds = bounds
 
     shared: AccountData | None = None
+    ClusterStyle().add_to(m)  # before the layers whose icons it draws
     if len(accounts) > fast_threshold:
         shared = AccountData(accounts, _)
         shared.add_to(m)  # before the layers that read it
@@ -114,20 +127,28 @@ def territory_map(
     layers.append(heat_layer(accounts, shared, _))
     for layer in layers:
         layer.add_to(m)
+    # The accounts decide the view: a region is often far larger than where its customers
+    # are (Andorra's mountains); the shapes only when no account is shown.
     point_bounds = _points_bounds([(a.lat, a.lng) for a in accounts])
-    if point_bounds is not None:
-        bounds = _merge(bounds, point_bounds)
+    bounds = point_bounds or shapes_bounds
 
     if draw:
         draw_control(m, _)
     folium.LayerControl(collapsed=True).add_to(m)
     labels, cov = status_labels(_), coverage_labels(_)
+    areas: list[LegendItem] = [(rep, color, "area") for rep, color in colors.items()]
+    if any(t.rep is None for t in data.territories):
+        areas.append((_("No rep"), NO_REP_COLOR, "area"))
+    if data.regions:
+        areas.append((_("Region boundary"), REGION_COLOR, "outline"))
     Legend([
-        (_("Account status"), [(labels[s], STATUS_COLORS[s]) for s in STATUSES]),
-        (_("Coverage"), [(cov[c], COVERAGE_COLORS[c]) for c in COVERAGE_CLASSES]),
-        (_("Reps"), list(colors.items())),
-    ]).add_to(m)  # fmt: skip
-    _fit(m, bounds)
+        (_("Account status"), [(labels[s], STATUS_COLORS[s]) for s in STATUSES]
+         + [(_("A group of accounts (their number)"), NEUTRAL_RING, "cluster")]),
+        (_("Coverage (a layer)"),
+         [(cov[c], COVERAGE_COLORS[c]) for c in COVERAGE_CLASSES]),
+        (_("Territories by rep"), areas),
+    ], title=_("Legend"), direction=direction).add_to(m)  # fmt: skip
+    _fit(m, bounds, home)
     return localize_assets(m, static_url)
 
 
@@ -140,9 +161,12 @@ def route_map(
     tile_attribution: str,
     vector_tiles: bool = False,
     gettext: Gettext = identity,
+    home: Bounds | None = None,
+    direction: str = "ltr",
 ) -> folium.Map:
     """One layer per rep's route (line, numbered stops, ETA in popups) and one layer of the
-    visits no route could take, drawn apart (dashed squares) so they are not read as stops."""
+    visits no route could take, drawn apart (dashed squares) so they are not read as stops.
+    The view fits the routes, else `home` (south, west, north, east: the region)."""
     _ = gettext
     m = _base_map(static_url=static_url, tile_url=tile_url, tile_attribution=tile_attribution,
                   vector_tiles=vector_tiles, _=_)  # fmt: skip
@@ -178,9 +202,18 @@ def route_map(
         group.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
-    sections = [(_("Routes"), list(colors.items()))]
+    marks: list[LegendItem] = [(_("A stop, numbered in visiting order"), NEUTRAL_RING, "stop")]
+    if any(r.path for r in routes):
+        marks.append((_("The route along the streets"), NEUTRAL_RING, "line"))
+    if any(not r.path and len(r.stops) >= 2 for r in routes):
+        marks.append((_("Straight lines: no street route was computed"), NEUTRAL_RING,
+                      "dashed-line"))  # fmt: skip
     if unassigned:
-        sections.append((_("Unassigned visits"), [(str(len(unassigned)), "#ffffff")]))
-    Legend(sections).add_to(m)
-    _fit(m, _points_bounds(points))
+        marks.append((f"{_('Unassigned visits')} ({len(unassigned)})", "#ffffff", "left-out"))
+    sections: list[tuple[str, list[LegendItem]]] = [
+        (_("Routes"), [(rep, color, "line") for rep, color in colors.items()]),
+        (_("On the map"), marks),
+    ]
+    Legend(sections, title=_("Legend"), direction=direction).add_to(m)
+    _fit(m, _points_bounds(points), home)
     return localize_assets(m, static_url)

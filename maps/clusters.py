@@ -24,6 +24,53 @@ from maps.style import (
     status_labels,
 )
 
+# One look for groups of accounts on both account paths (supercluster here, folium's
+# MarkerCluster in markers.py): a white disc with the count inside a ring of the accounts'
+# colours, in proportion (a conic gradient). Leaflet.markercluster's own green / yellow /
+# orange by size read as the customer / prospect colours, so it is not used.
+CLUSTER_CSS = """<style>
+.fieldcrm-cluster { display: flex; align-items: center; justify-content: center;
+  border-radius: 50%; box-sizing: border-box; border: 2px solid #fff;
+  box-shadow: 0 0 0 1px rgba(0,0,0,0.45), 0 1px 3px rgba(0,0,0,0.35); }
+.fieldcrm-cluster span { min-inline-size: 60%; block-size: 60%; border-radius: 999px;
+  background: #fff; color: #212121; font: bold 11px system-ui, sans-serif; display: flex;
+  align-items: center; justify-content: center; padding-inline: 2px; box-sizing: border-box; }
+.fieldcrm-cluster-icon { background: none; border: none; }
+</style>"""
+CLUSTER_JS = """
+function fieldcrmClusterIcon(counts, colors, label) {
+    var total = 0, at = 0, stops = [];
+    for (var k = 0; k < counts.length; k++) { total += counts[k]; }
+    for (k = 0; k < counts.length; k++) {
+        if (!counts[k]) { continue; }
+        var end = at + 100 * counts[k] / total;
+        stops.push(colors[k] + ' ' + at.toFixed(1) + '% ' + end.toFixed(1) + '%');
+        at = end;
+    }
+    var px = total < 10 ? 30 : total < 100 ? 36 : total < 1000 ? 42 : 48;
+    var box = document.createElement('div'), span = document.createElement('span');
+    box.className = 'fieldcrm-cluster';
+    box.style.inlineSize = box.style.blockSize = px + 'px';
+    box.style.background = 'conic-gradient(' + stops.join(', ') + ')';
+    span.textContent = String(label);
+    box.appendChild(span);
+    return L.divIcon({html: box, className: 'fieldcrm-cluster-icon', iconSize: L.point(px, px)});
+}
+"""
+
+
+class ClusterStyle(MacroElement):
+    """The cluster icons' CSS and their one drawing function, once per map."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}" + CLUSTER_CSS + "{% endmacro %}"
+        "{% macro script(this, kwargs) %}" + CLUSTER_JS + "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClusterStyle"
+
 
 class AccountData(MacroElement):
     """Emits the accounts once, as one compact array shared by every big-map layer (status
@@ -86,14 +133,15 @@ class AccountCluster(JSCSSMixin, folium.map.Layer):
     each move. Leaflet.markercluster took ~25 s for 100k accounts over three layers in
     headless Chromium; this takes well under the 3 s aim. The index is built the first time
     the layer is shown, so hidden layers cost nothing at page load; popups are built with
-    textContent only when opened. Cluster icons reuse Leaflet.markercluster's CSS classes;
-    with `worst_color` the icon takes the colour of the worst class among its accounts."""
+    textContent only when opened. A cluster is a ring round its count (`CLUSTER_JS`): in its
+    status colour on a status layer, on the coverage layer the share of each coverage class,
+    so how overdue an area is reads at every zoom, not only once zoomed in to single accounts."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
     var src = {{ this.data.get_name() }}, map = {{ this._parent.get_name() }};
-    var field = {{ this.color_field }}, worstColor = {{ this.worst_color|tojson }};
+    var field = {{ this.color_field }};
     var colors = field === 2 ? src.statusColors : src.coverageColors;
     var layer = L.layerGroup(), index = null;
     function popup(row) {
@@ -125,21 +173,22 @@ var {{ this.get_name() }} = (function () {
             points.push({type: 'Feature', properties: {i: i, c: rows[i][field]},
                          geometry: {type: 'Point', coordinates: [rows[i][1], rows[i][0]]}});
         }
+        // Counts per class (k0, k1, …; scalars, since supercluster copies a cluster's
+        // properties shallowly), so a group shows the share of each class, at any zoom.
         index = new Supercluster({
             radius: 60, maxZoom: 17,
-            map: function (p) { return {c: p.c}; },
-            reduce: function (acc, p) { if (p.c > acc.c) { acc.c = p.c; } }
+            map: function (p) { var o = {}; o['k' + p.c] = 1; return o; },
+            reduce: function (acc, p) {
+                for (var k = 0; k < colors.length; k++) {
+                    acc['k' + k] = (acc['k' + k] || 0) + (p['k' + k] || 0);
+                }
+            }
         }).load(points);
     }
     function clusterIcon(props) {
-        var n = props.point_count;
-        var size = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
-        var style = worstColor ? ' style="background-color:' + colors[props.c] + 'cc"' : '';
-        return L.divIcon({
-            html: '<div' + style + '><span>' + props.point_count_abbreviated + '</span></div>',
-            className: 'marker-cluster marker-cluster-' + size,
-            iconSize: L.point(40, 40)
-        });
+        var counts = [];
+        for (var k = 0; k < colors.length; k++) { counts.push(props['k' + k] || 0); }
+        return fieldcrmClusterIcon(counts, colors, props.point_count_abbreviated);
     }
     function update() {
         var b = map.getBounds(), zoom = Math.round(map.getZoom());
@@ -189,7 +238,6 @@ var {{ this.get_name() }} = (function () {
         self.data = data
         self.status_index = status_index
         self.color_field = 2 if color_by == "status" else 3
-        self.worst_color = color_by == "coverage"
 
 
 def big_account_layers(data: AccountData, _: Gettext) -> list[folium.map.Layer]:

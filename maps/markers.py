@@ -36,24 +36,17 @@ def _popup_html(a: AccountPoint, _: Gettext) -> str:
     return f'<div dir="auto">{"<br>".join(rows)}</div>'
 
 
-def _coverage_icon_function() -> str:
-    """Cluster icon coloured by the worst coverage class among its accounts; the rank is
-    looked up from the marker's fill colour, which both account paths set."""
-    ranks = {COVERAGE_COLORS[c]: i for i, c in enumerate(COVERAGE_CLASSES)}
-    colors = [COVERAGE_COLORS[c] for c in COVERAGE_CLASSES]
+def _cluster_icon_function(colors: list[str]) -> str:
+    """A cluster's icon by the colours of its markers (maps.clusters.CLUSTER_JS): the share of
+    each coverage class on the coverage layer, the one status colour on a status layer."""
     return f"""function (cluster) {{
-        var ranks = {js_json(ranks)}, colors = {js_json(colors)};
-        var markers = cluster.getAllChildMarkers(), worst = 0;
-        for (var i = 0; i < markers.length && worst < colors.length - 1; i++) {{
-            var r = ranks[markers[i].options.fillColor] || 0;
-            if (r > worst) {{ worst = r; }}
+        var colors = {js_json(colors)}, counts = colors.map(function () {{ return 0; }});
+        var markers = cluster.getAllChildMarkers();
+        for (var i = 0; i < markers.length; i++) {{
+            var k = colors.indexOf(markers[i].options.fillColor);
+            if (k >= 0) {{ counts[k] += 1; }}
         }}
-        return L.divIcon({{
-            html: '<div style="background-color:' + colors[worst] + 'cc"><span>'
-                + cluster.getChildCount() + '</span></div>',
-            className: 'marker-cluster fieldcrm-coverage-cluster',
-            iconSize: new L.Point(40, 40)
-        }});
+        return fieldcrmClusterIcon(counts, colors, cluster.getChildCount());
     }}"""
 
 
@@ -62,10 +55,15 @@ def small_account_layers(accounts: Sequence[AccountPoint], _: Gettext) -> list[f
     marker costs about 0.5 ms and 1 KB to render, twice (status and coverage), so this path is
     for small maps only; no tooltips, which would add as much again."""
     labels = status_labels(_)
-    clusters = {s: MarkerCluster(name=esc(labels[s]), show=True) for s in STATUSES}
+    clusters = {
+        s: MarkerCluster(name=esc(labels[s]), show=True,
+                         icon_create_function=_cluster_icon_function([STATUS_COLORS[s]]))
+        for s in STATUSES
+    }  # fmt: skip
     coverage = MarkerCluster(
-        name=esc(_("Coverage")), show=False, icon_create_function=_coverage_icon_function()
-    )
+        name=esc(_("Coverage")), show=False,
+        icon_create_function=_cluster_icon_function([COVERAGE_COLORS[c] for c in COVERAGE_CLASSES]),
+    )  # fmt: skip
     for a in accounts:
         popup = _popup_html(a, _)
         folium.CircleMarker(

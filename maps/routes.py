@@ -33,7 +33,10 @@ def route_layer(route: RouteLine, color: str, _: Gettext) -> folium.FeatureGroup
     stops = sorted(route.stops, key=lambda s: s.seq)
     line = list(route.path) or [(s.lat, s.lng) for s in stops]
     if len(line) >= 2:
-        folium.PolyLine(line, color=color, weight=4, opacity=0.8).add_to(group)
+        # Dashed when it is only stops joined straight, so it is not read as the roads taken.
+        dashes = None if route.path else "8 6"
+        folium.PolyLine(line, color=color, weight=4, opacity=0.8,
+                        dash_array=dashes).add_to(group)  # fmt: skip
     for stop in stops:
         title = esc(stop.name)
         if stop.url:

@@ -15,6 +15,8 @@ REP_PALETTE: tuple[str, ...] = (
     "#8c564b", "#e377c2", "#393b79", "#bcbd22", "#637939", "#7f7f7f",
 )  # fmt: skip
 NO_REP_COLOR = "#9e9e9e"
+REGION_COLOR = "#424242"  # a region's outline (territories.region_layer)
+NEUTRAL_RING = "#616161"  # legend swatches of marks that take a rep's or status's colour
 STATUS_COLORS: dict[str, str] = {"lead": "#1e88e5", "prospect": "#fb8c00", "customer": "#43a047"}
 
 # Coverage classes, ordered by rank: a cluster shows the worst rank among its accounts.

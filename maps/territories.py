@@ -8,7 +8,7 @@ import folium
 
 from maps.data import RegionShape, TerritoryShape
 from maps.markup import Gettext, esc
-from maps.style import NO_REP_COLOR, status_labels
+from maps.style import NO_REP_COLOR, REGION_COLOR, status_labels
 
 
 def region_layer(regions: Sequence[RegionShape], _: Gettext) -> folium.FeatureGroup:
@@ -20,7 +20,7 @@ def region_layer(regions: Sequence[RegionShape], _: Gettext) -> folium.FeatureGr
     if features:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": features},
-            style_function=lambda _f: {"color": "#424242", "weight": 3, "fill": False},
+            style_function=lambda _f: {"color": REGION_COLOR, "weight": 3, "fill": False},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[esc(_("Region"))]),
         ).add_to(group)
     return group

@@ -1,9 +1,13 @@
 """The embedded geocoder's address index: one SQLite file built from OpenStreetMap extracts.
 
 What goes in (pyosmium, one pass per extract with node locations):
-- **addresses**: nodes and ways (buildings, shops, entrances…) with ``addr:housenumber`` and
-  ``addr:street`` (or ``addr:place`` in villages without street names); a way's point is the
-  mean of its nodes;
+- **addresses**: nodes, ways (buildings, shops, entrances…) and multipolygon relations
+  (buildings with a courtyard, mapped as an outer ring and inner ones) with
+  ``addr:housenumber`` and ``addr:street`` (or ``addr:place`` in villages without street
+  names); a way's point is the mean of its nodes, a relation's the mean of its outer rings';
+- **interpolated addresses**: an ``addr:interpolation`` way (``odd``, ``even``, ``all`` or a
+  step) between two numbered nodes stands for the numbers between them; each one is placed
+  along the way in proportion (as Nominatim does), after the real doors, which win a tie;
 - **streets**: named ``highway=*`` ways with their geometry (a street is many ways);
 - **places**: ``place=*`` nodes and ways with a name (city, town, village, suburb, …).
 
@@ -28,7 +32,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +40,8 @@ from typing import Any
 from fieldcrm.core.errors import DomainError
 from fieldcrm.search.text import fold
 
-SCHEMA_VERSION = "1"
+# 2: relations' and interpolation lines' addresses (the phones refetch their indexes).
+SCHEMA_VERSION = "2"
 _WORD = re.compile(r"\w+")
 # Places by how much of an address they name: a city outranks a hamlet of the same name.
 PLACE_RANK = {
@@ -45,6 +50,9 @@ PLACE_RANK = {
     "square": 8,
 }  # fmt: skip
 _HIGHWAYS_WITHOUT_ADDRESSES = {"motorway", "motorway_link", "trunk_link", "proposed", "platform"}
+_INTERPOLATION_STEP = {"odd": 2, "even": 2, "all": 1}
+# A longer gap is a mapping error (a typo in an end's number), not a street of 500 doors.
+MAX_INTERPOLATED = 200
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,6 +98,8 @@ class _Collected:
     addresses: list[tuple[str, str, str, str, float, float]]  # street, number, city, pc, lat, lng
     streets: list[tuple[str, list[tuple[float, float]]]]  # name, [(lat, lng)]
     places: list[tuple[str, str, float, float]]  # name, kind, lat, lng
+    # Between the real doors: kept apart so that a real door of the same number always wins.
+    interpolated: list[tuple[str, str, str, str, float, float]] = field(default_factory=list)
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -107,31 +117,101 @@ def _tag(tags: Any, key: str) -> str:
     return str(tags.get(key) or "").strip()
 
 
+def _interpolate(
+    tags: Any, refs: Sequence[int], points: Sequence[tuple[float, float] | None],
+    doors: dict[int, tuple[str, str, str, str]],
+) -> list[tuple[str, str, str, str, float, float]]:  # fmt: skip
+    """The numbers an ``addr:interpolation`` way stands for, each placed along the way between
+    the two numbered nodes around it in proportion to its number. ``doors`` are the extract's
+    numbered nodes by id (street, number, city, postcode); an end without a plain number, or
+    a way naming no street, gives nothing (Nominatim skips those too)."""
+    kind = _tag(tags, "addr:interpolation")
+    step = _INTERPOLATION_STEP.get(kind) or (int(kind) if kind.isdigit() and kind != "0" else 0)
+    if not step:
+        return []  # "alphabetic" (12a, 12b…) and unknown kinds
+    # Cumulative metres along the way, at each node with a location.
+    along: list[tuple[int, float, tuple[float, float]]] = []  # node index, metres, point
+    total = 0.0
+    for i, point in enumerate(points):
+        if point is None:
+            continue
+        if along:
+            total += _metres(along[-1][2], point)
+        along.append((i, total, point))
+    ends = [(k, doors[refs[i]]) for k, (i, _m, _p) in enumerate(along) if refs[i] in doors]
+    out = []
+    for (ka, a), (kb, b) in zip(ends, ends[1:], strict=False):
+        if not (a[1].isdigit() and b[1].isdigit()):
+            continue
+        na, nb = int(a[1]), int(b[1])
+        street = _tag(tags, "addr:street") or a[0] or b[0]
+        if not street or na == nb or abs(nb - na) > MAX_INTERPOLATED * step:
+            continue
+        sign = 1 if nb > na else -1
+        start, stop = along[ka][1], along[kb][1]
+        for n in range(na + sign * step, nb, sign * step):
+            if kind == "odd" and n % 2 == 0 or kind == "even" and n % 2 == 1:
+                continue
+            target = start + (stop - start) * (n - na) / (nb - na)
+            for k in range(ka, kb):  # the segment holding the target distance
+                (_i, m0, p0), (_j, m1, p1) = along[k], along[k + 1]
+                if m1 >= target:
+                    t = 0.0 if m1 == m0 else (target - m0) / (m1 - m0)
+                    lat, lng = p0[0] + (p1[0] - p0[0]) * t, p0[1] + (p1[1] - p0[1]) * t
+                    out.append((street, str(n), a[2] or b[2], a[3] or b[3], lat, lng))
+                    break
+    return out
+
+
 def _collect(source: Path, into: _Collected) -> int:
     """Read one extract into ``into``; returns the objects read."""
     import osmium
 
-    wanted = osmium.filter.KeyFilter("addr:housenumber", "highway", "place")
-    processor = osmium.FileProcessor(str(source)).with_locations().with_filter(wanted)
+    wanted = osmium.filter.KeyFilter("addr:housenumber", "addr:interpolation", "highway", "place")
+    # Multipolygon relations with an address are assembled into areas (their member ways
+    # carry no tags of their own, so they are read for the assembly only).
+    processor = (
+        osmium.FileProcessor(str(source)).with_locations()
+        .with_areas(osmium.filter.KeyFilter("addr:housenumber")).with_filter(wanted)
+    )  # fmt: skip
     seen = 0
+    # Numbered nodes by id, for the interpolation ways read after them (a .osm.pbf lists
+    # nodes before ways); street, number, city, postcode.
+    doors: dict[int, tuple[str, str, str, str]] = {}
     for obj in processor:
         seen += 1
         tags = obj.tags
         if isinstance(obj, osmium.osm.Node):
             points = [(obj.location.lat, obj.location.lon)] if obj.location.valid() else []
         elif isinstance(obj, osmium.osm.Way):
+            if "addr:interpolation" in tags:
+                refs = [n.ref for n in obj.nodes]
+                where = [(n.lat, n.lon) if n.location.valid() else None for n in obj.nodes]
+                into.interpolated.extend(_interpolate(tags, refs, where, doors))
+                continue
             points = [(n.lat, n.lon) for n in obj.nodes if n.location.valid()]
+        elif isinstance(obj, osmium.osm.Area):
+            if obj.from_way():
+                continue  # a closed way: already read as the way itself
+            # A ring is closed (its last node is its first): counted once in the mean.
+            points = []
+            for ring in obj.outer_rings():
+                points += [(n.lat, n.lon) for n in ring if n.location.valid()][1:]
         else:
-            continue  # relations (multipolygon buildings, boundaries): not yet
+            continue  # relations themselves: their areas above; boundaries are not addresses
         if not points:
             continue
         lat = sum(p[0] for p in points) / len(points)
         lng = sum(p[1] for p in points) / len(points)
         number = _tag(tags, "addr:housenumber")
         street = _tag(tags, "addr:street") or _tag(tags, "addr:place")
+        if number and isinstance(obj, osmium.osm.Node):
+            doors[obj.id] = (street, number, _tag(tags, "addr:city"), _tag(tags, "addr:postcode"))
         if number and street:
             city, postcode = _tag(tags, "addr:city"), _tag(tags, "addr:postcode")
             into.addresses.append((street, number, city, postcode, lat, lng))
+        if isinstance(obj, osmium.osm.Area):
+            continue  # a building's name is no street or place
         name = _tag(tags, "name")
         if not name:
             continue
@@ -174,13 +254,16 @@ def _write(db: sqlite3.Connection, data: _Collected, sources: Sequence[Path]) ->
     db.executescript(SCHEMA)
     rows: list[tuple[int, str, str, str, str, str, str, float, float]] = []
     seen: set[tuple[str, str, str]] = set()
-    for street, number, city, postcode, lat, lng in data.addresses:
+    interpolated = 0
+    both = [*data.addresses, *data.interpolated]
+    for i, (street, number, city, postcode, lat, lng) in enumerate(both):
         city = city or places.nearest(lat, lng)
         # A shop's node inside its tagged building: one address, the first one read.
         key = (words(street), number_key(number), words(city))
         if key in seen:
             continue
         seen.add(key)
+        interpolated += i >= len(data.addresses)
         rows.append((len(rows) + 1, street, key[0], number, key[1], city, postcode.strip(),
                      lat, lng))  # fmt: skip
     db.executemany("INSERT INTO address VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -219,7 +302,8 @@ def _write(db: sqlite3.Connection, data: _Collected, sources: Sequence[Path]) ->
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    return {"addresses": len(rows), "streets": len(streets), "places": len(data.places)}
+    return {"addresses": len(rows), "streets": len(streets), "places": len(data.places),
+            "interpolated": interpolated}  # fmt: skip
 
 
 def geocoder_build(

@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -119,10 +120,15 @@ def planner_map(request: PageRequest) -> HttpResponse:
         for p in data["plans"]
     ]  # fmt: skip
     tiles = map_tiles()
+    # A day with no routes yet opens on the region, not on the world.
+    home = None
+    if region.boundary is not None:
+        west, south, east, north = region.boundary.extent
+        home = (south, west, north, east)
     m = route_map(
         routes, _unassigned(request.user, data["job"]), static_url=settings.STATIC_URL,
         tile_url=tiles.url, tile_attribution=tiles.attribution, vector_tiles=tiles.vector,
-        gettext=_,
+        gettext=_, home=home, direction="rtl" if get_language_bidi() else "ltr",
     )  # fmt: skip
     return HttpResponse(page_html(m, nonce=nonce(request)))
 

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -69,6 +70,7 @@ def _build_map(request: PageRequest, filters: selectors.MapFilters) -> Any:
         vector_tiles=tiles.vector,
         gettext=_,
         draw=True,
+        direction="rtl" if get_language_bidi() else "ltr",
     )
 
 

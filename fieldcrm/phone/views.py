@@ -17,11 +17,12 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from fieldcrm.core.tiles import OWN_MAX_DATA_ZOOM, map_tiles
+from fieldcrm.core.tiles import OWN_MAX_DATA_ZOOM, OWN_TILE_URL, map_tiles
 
 SHELL_URL = "/app/"
 BUNDLE = "bundle/app.js"  # pwa/static/pwa/js/ bundled with idb by `npm run build` (make assets)
@@ -48,6 +49,8 @@ def shell_context() -> dict:
             "tileAttribution": tiles.attribution,
             "tileVector": tiles.vector,
             "tileMaxDataZoom": OWN_MAX_DATA_ZOOM,
+            # Our own tiles also come a box at a time, for the phone's area (tile-pack.js).
+            "tileBundleUrl": reverse("tile_bundle") if tiles.url == OWN_TILE_URL else None,
             # Loaded when Today draws its map (precached like the rest of the shell).
             "leafletUrl": static("vendor/leaflet/leaflet.js"),
             "vectorTilesUrl": static("vendor/protomaps-leaflet/protomaps-leaflet.js"),

@@ -298,6 +298,22 @@ def rep_day(rep: User, day: dt.date) -> RepDay:
     return RepDay(rep, vehicle)
 
 
+def route_path(
+    region: Region, rep: User, stops: Sequence[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """The line a route is drawn with: from the rep's home base through ``stops`` (lat, lng)
+    and back, along the streets when the region's provider knows them (``road``, ``osrm``),
+    else straight. For a route changed by hand (a stop moved between reps), so the map does
+    not keep drawing the line of the route as it was."""
+    points = [Location(lat, lng) for lat, lng in stops]
+    if not points:
+        return []
+    if rep.home_base is not None:
+        home = Location(rep.home_base.y, rep.home_base.x)
+        points = [home, *points, home]
+    return [(lat, lng) for lat, lng in provider_for(region).geometry(points)]
+
+
 def rep_territory(region: Region, reps: Sequence[User]) -> dict[int, int | None]:
     """Each rep's home territory in the region (the first by id)."""
     out: dict[int, int | None] = {rep.pk: None for rep in reps}

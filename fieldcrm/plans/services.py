@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -314,9 +314,13 @@ def cadence_report(
     }  # fmt: skip
 
 
-def _path(route: planning.PlannedRoute) -> LineString | None:
-    points = [(lng, lat) for lat, lng in route.path]
+def _path_of(path: Sequence[tuple[float, float]]) -> LineString | None:
+    points = [(lng, lat) for lat, lng in path]
     return LineString(points, srid=4326) if len(points) >= 2 else None
+
+
+def _path(route: planning.PlannedRoute) -> LineString | None:
+    return _path_of(route.path)
 
 
 def _write_plan(
@@ -381,7 +385,11 @@ def _renumber(plan: RoutePlan, stops: list[RouteStop]) -> None:
         stop.plan, stop.sequence = plan, n
         stop.save(update_fields=["plan", "sequence", "is_pinned"])
     plan.stats = {**plan.stats, "stale": True}
-    plan.save(update_fields=["stats"])
+    # The line through the stops as they now are (times stay stale until re-optimised).
+    where = [(s.account.location.y, s.account.location.x) for s in stops
+             if s.account.location is not None]  # fmt: skip
+    plan.path = _path_of(planning.route_path(plan.region, plan.rep, where))
+    plan.save(update_fields=["stats", "path"])
 
 
 def _out_of_reach(rep: User, account_ids: list[Any]) -> list[Any]:

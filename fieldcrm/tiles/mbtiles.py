@@ -49,3 +49,19 @@ def tiles_metadata(path: Path) -> dict[str, str]:
     if connection is None:
         return {}
     return dict(connection.execute("SELECT name, value FROM metadata").fetchall())
+
+
+def tiles_read_box(
+    path: Path, z: int, x0: int, x1: int, y0: int, y1: int
+) -> dict[tuple[int, int], bytes]:
+    """The stored tiles of zoom ``z`` in columns x0..x1 and (XYZ) rows y0..y1, in one query."""
+    connection = _connection(path)
+    if connection is None:
+        return {}
+    n = 1 << z
+    rows = connection.execute(
+        "SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level=? "
+        "AND tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",
+        (z, x0, x1, n - 1 - y1, n - 1 - y0),
+    ).fetchall()
+    return {(x, n - 1 - row): bytes(data) for x, row, data in rows}

@@ -109,7 +109,7 @@ def test_manager_map_opens_clusters_and_selects_an_area(desk, world, region_acco
     page, base = desk.page, desk.base
     assert log_in(page, base, "manager", "/manager/map").status == 200
     frame = page.frame_locator("#map-frame")
-    clusters = frame.locator(".marker-cluster")
+    clusters = frame.locator(".fieldcrm-cluster")
     clusters.first.wait_for(state="visible")
     assert clusters.count() >= 2
     ARTIFACTS.mkdir(exist_ok=True)

@@ -155,6 +155,9 @@ def test_the_phone_keeps_its_areas_tiles_and_draws_them_offline_from_that_cache(
     )
     assert any("/tiles/14/8261/6050.mvt" in url for url in kept)  # Andorra la Vella's centre
     assert all("/tiles/1" in url for url in kept)  # zooms 10-14 only
+    # Fetched a box at a time (one request per bundle), never tile by tile.
+    assert any("/tiles/bundle?" in url for url in phone.requests)
+    assert not any(url.endswith("?pack") for url in phone.requests)
     page.get_by_role("button", name="Refresh offline map").click()
     status.filter(has_text="map tiles of your area kept").wait_for(timeout=30_000)
 

@@ -31,7 +31,8 @@ def test_the_shell_loads_one_local_bundle(rep_client):
     assert not re.search(r'(src|href)="https?://', html)
     config = json.loads(re.search(r'id="fieldcrm-config"[^>]*>(.*?)</script>', html).group(1))
     assert set(config) == {"tileUrl", "tileAttribution", "tileVector", "tileMaxDataZoom",
-                           "leafletUrl", "vectorTilesUrl", "superclusterUrl"}  # fmt: skip
+                           "tileBundleUrl", "leafletUrl", "vectorTilesUrl",
+                           "superclusterUrl"}  # fmt: skip
 
 
 def test_the_manifest_makes_the_app_installable(client):

@@ -110,3 +110,83 @@ def test_build_geocoder_command_reports_progress_and_counts(tmp_path, capsys):
     assert f"Wrote {output}" in out and "addresses" in out
     with pytest.raises(CommandError, match="no such file"):
         call_command("build_geocoder", str(tmp_path / "missing.osm.pbf"))
+
+
+@pytest.mark.parametrize(
+    ("address", "label", "lat", "lng"),
+    [
+        # Multipolygon relations in the Helsinki extract (a building with a courtyard):
+        # relation 1693090 and relation 6065, both building=* with their address on the
+        # relation only, placed at the mean of their outer ring.
+        ("Kasarmikatu 25, Helsinki", "Kasarmikatu 25, Helsinki", 60.16656, 24.94835),
+        ("Unioninkatu 33b, 00170 Helsinki", "Unioninkatu 33b, Helsinki", 60.17220, 24.95108),
+        ("Korkeavuorenkatu 26, Helsinki", "Korkeavuorenkatu 26, Helsinki", 60.16511, 24.94526),
+    ],
+)
+def test_an_address_on_a_multipolygon_relation_is_found_at_its_building(
+    geocoder_file, address, label, lat, lng
+):
+    match = locate(geocoder_file, address)
+    assert (match.quality, match.label) == (Q.HOUSE_NUMBER, label)
+    assert abs(match.lat - lat) < 1e-4 and abs(match.lng - lng) < 1e-4
+
+
+# Neither committed extract has an addr:interpolation way (checked with pyosmium: Andorra
+# and central Helsinki map their doors one by one), so the interpolation is tried on a small
+# extract written here in OSM XML: a street of even numbers 2-10 whose middle node bends it.
+INTERPOLATED_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="tests">
+  <node id="1" version="1" lat="42.5000" lon="1.5000">
+    <tag k="addr:housenumber" v="2"/><tag k="addr:street" v="Carrer de Prova"/>
+    <tag k="addr:city" v="Provaville"/>
+  </node>
+  <node id="2" version="1" lat="42.5010" lon="1.5000"/>
+  <node id="3" version="1" lat="42.5010" lon="1.5010">
+    <tag k="addr:housenumber" v="10"/><tag k="addr:street" v="Carrer de Prova"/>
+    <tag k="addr:city" v="Provaville"/>
+  </node>
+  <node id="4" version="1" lat="42.5020" lon="1.5010">
+    <tag k="addr:housenumber" v="7"/><tag k="addr:street" v="Carrer de Prova"/>
+  </node>
+  <node id="5" version="1" lat="42.5002" lon="1.5001">
+    <tag k="addr:housenumber" v="4"/><tag k="addr:street" v="Carrer de Prova"/>
+    <tag k="addr:city" v="Provaville"/>
+  </node>
+  <node id="9" version="1" lat="42.5005" lon="1.5005">
+    <tag k="place" v="town"/><tag k="name" v="Provaville"/>
+  </node>
+  <way id="10" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="addr:interpolation" v="even"/>
+  </way>
+  <way id="11" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="residential"/><tag k="name" v="Carrer de Prova"/>
+  </way>
+  <way id="12" version="1">
+    <nd ref="3"/><nd ref="4"/>
+    <tag k="addr:interpolation" v="alphabetic"/>
+  </way>
+</osm>
+"""
+
+
+def test_a_number_on_an_interpolation_line_is_placed_along_it(tmp_path):
+    source = tmp_path / "prova.osm"
+    source.write_text(INTERPOLATED_OSM, encoding="utf-8")
+    index = tmp_path / "geocoder.sqlite"
+    counts = geocoder_build(sources=[source], output=index)
+    # 6 and 8 between 2 and 10 (even); 4 is a real door and keeps its own place; the
+    # alphabetic line gives nothing.
+    assert counts["interpolated"] == 2
+    # The line is 111 m north then 82 m east (193 m): 6 is half way (97 m, before the bend),
+    # 8 three quarters of the way (145 m: 34 m east of the bend).
+    six = locate(index, "Carrer de Prova 6, Provaville")
+    assert (six.quality, six.label) == (Q.HOUSE_NUMBER, "Carrer de Prova 6, Provaville")
+    assert abs(six.lat - 42.50087) < 1e-5 and six.lng == 1.5
+    eight = locate(index, "Carrer de Prova 8")
+    assert eight.lat == 42.501 and abs(eight.lng - 1.50041) < 1e-5
+    four = locate(index, "Carrer de Prova 4")
+    assert (four.lat, four.lng) == (42.5002, 1.5001)
+    # An odd number on an even line is no door: the street, at its nearest known number.
+    assert locate(index, "Carrer de Prova 5").quality == Q.STREET

@@ -74,6 +74,12 @@ def test_move_a_stop_to_another_rep_pins_it_and_reoptimise_keeps_it(
     first = moved.json()["stops"][0]
     assert first["account_id"] == str(stop.account_id) and first["is_pinned"]
     assert moved.json()["stats"]["stale"] is True
+    # The map's lines follow the stops as they now are: through the moved stop on rep2's
+    # route (from rep2's home base first), no longer on rep1's.
+    where = stop.account.location.coords
+    target, source = (RoutePlan.objects.get(pk=plans[r.pk].pk) for r in (world.rep2, world.rep1))
+    assert target.path.coords[1] == where and target.path.coords[0] == world.rep2.home_base.coords
+    assert where not in source.path.coords
     body = {"region_id": world.north.pk, "date": tomorrow.isoformat(), "time_limit_s": 0.5}
     response = planner.post("plans/reoptimise", body)
     assert response.status_code == 200, response.content

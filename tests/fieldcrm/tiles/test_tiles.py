@@ -112,3 +112,57 @@ def test_build_tiles_builds_a_region_with_progress(tmp_path, capsys):
 def test_build_tiles_names_a_missing_extract(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("build_tiles", str(tmp_path / "nowhere.osm.pbf"))
+
+
+def _records(body: bytes) -> list[tuple[tuple[int, int, int], bytes]]:
+    import struct
+
+    out, at = [], 0
+    while at < len(body):
+        z, x, y, n = struct.unpack_from(">BIII", body, at)
+        at += 13
+        out.append(((z, x, y), body[at : at + n]))
+        at += n
+    return out
+
+
+def test_a_bundle_holds_a_box_of_tiles_row_by_row_uncompressed_in_one_gzipped_answer(
+    tmp_path, settings
+):
+    settings.FIELDCRM_TILES_FILE = make_mbtiles(
+        tmp_path / "b.mbtiles",
+        {(14, 8261, 6050): TILE, (14, 8262, 6051): gzip.compress(b"second"),
+         (13, 4130, 3025): gzip.compress(b"other zoom")},
+    )  # fmt: skip
+    response = Client().get("/tiles/bundle?z=14&x0=8261&x1=8262&y0=6050&y1=6051")
+    assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    assert _records(gzip.decompress(response.content)) == [
+        ((14, 8261, 6050), b"\x1a\x05fake!"), ((14, 8261, 6051), b""),
+        ((14, 8262, 6050), b""), ((14, 8262, 6051), b"second"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("z=14&x0=1&x1=2&y0=1", "y1"),  # missing
+        ("z=14&x0=a&x1=2&y0=1&y1=2", "z"),  # not integers
+        ("z=23&x0=0&x1=0&y0=0&y1=0", "z"),
+        ("z=3&x0=2&x1=1&y0=0&y1=0", "x0"),  # reversed
+        ("z=3&x0=0&x1=8&y0=0&y1=0", "x0"),  # off the grid
+        ("z=14&x0=0&x1=15&y0=0&y1=15", "x1"),  # 256 tiles: more than a bundle holds
+    ],
+)
+def test_a_bad_bundle_box_is_a_400_naming_the_field(tiles_file, query, field):
+    response = Client().get(f"/tiles/bundle?{query}")
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["query", field]
+
+
+def test_the_phone_fills_its_area_from_bundles_of_our_own_tiles_only(settings):
+    from fieldcrm.phone.views import shell_context
+
+    settings.FIELDCRM_TILE_URL = ""
+    assert shell_context()["config"]["tileBundleUrl"] == "/tiles/bundle"
+    settings.FIELDCRM_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.mvt"
+    assert shell_context()["config"]["tileBundleUrl"] is None  # asked tile by tile

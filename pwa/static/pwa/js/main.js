@@ -203,6 +203,7 @@ async function keepTiles({ force = false } = {}) {
   try {
     const status = await fillPack({
       template: config.tileUrl,
+      bundleUrl: config.tileBundleUrl || null,
       accounts: await db.allRecords("accounts"),
       onProgress: (done, total) => {
         Object.assign(pack, { done, total });
