@@ -16,8 +16,12 @@ after its rows. The whole upgrade: SpatiaLite 100,000 71 s (2-14), PostGIS 100,0
 (13-15), PostGIS 1,000,000 461 s (6-17). accounts.0007_duplicate_keys 13 s / 52 s / 142 s,
 search.0002_backend_index 29 s / 81 s / 306 s, every other migration under 6 s. Seeding (not
 part of it) 85 s / 242 s / 1,647 s. The previous code's one UPDATE per account, same bench,
-same hour, PostGIS 100,000: 165 s for accounts.0007 (208 s the whole upgrade). SpatiaLite at
-1,000,000 was not run in the time we had. The README has the table.
+same hour, PostGIS 100,000: 165 s for accounts.0007 (208 s the whole upgrade).
+SpatiaLite 1,000,000, 2026-12-01 23:05 to 00:43 UTC, load 3-7 (its last quarter at the lowest
+CPU priority): the whole upgrade 3,005 s; accounts.0007 589 s, search.0002 679 s,
+accounts.0008 322 s, accounts.0006 297 s, visits.0006 276 s, accounts.0005 135 s, every other
+8-49 s (each pays SQLite's foreign_key_check over the whole database); seeding 2,574 s. The
+README has the table.
 """
 
 from __future__ import annotations
