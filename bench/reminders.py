@@ -34,7 +34,12 @@ lease starts at each claim) after that run; re-run at 00:17 UTC with the fix (``
 --via bulk``): 1,000 of 1,000, 0 copies, 1 kill, p50 37.6 s, p95 62.2 s, span 65.0 s, 15.4
 deliveries/s over 12 SMTP connections. Since then the
 make-test shape (200 via the API) ran twice: 0 copies, 200 of 200, p50 6.6-8.2 s, 8.9-13
-deliveries/s. The 10,000 run is still not made.
+deliveries/s.
+
+Measured 2026-12-02 00:28-00:52 UTC, ``--tasks 10000 --via bulk``, at the lowest CPU priority
+beside a CI run: 10,000 of 10,000 Message-IDs arrived, 1 copy with 1 kill (the window between
+the SMTP hand-off and its record), p50 416 s, p95 924 s, span 989 s, 10.1 deliveries/s over 121
+SMTP connections.
 """
 
 from __future__ import annotations
