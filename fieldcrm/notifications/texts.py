@@ -108,9 +108,19 @@ def render(
         return _texts(notification.kind, notification.params, zone)
 
 
+def workspace_path(record_type: str, record_id: object) -> str:
+    """Where a notification opened from a workspace page goes: the record's workspace page
+    (the phone app's screens otherwise, see ``record_path``)."""
+    if record_type == "account" and record_id:
+        return f"/crm/accounts/{record_id}/"
+    if record_type == "task":
+        return "/crm/tasks/"
+    return record_path(record_type, record_id)
+
+
 def record_path(record_type: str, record_id: object) -> str:
-    """Where the record is shown: the phone app's screens for now (they work on a laptop
-    too); the office workspace's record pages take over here when they exist."""
+    """Where the record is shown on the phone (the app's own links, push and e-mail): the
+    phone app's screens, which work on a laptop too."""
     if record_type == "account" and record_id:
         return f"/app/#/account/{record_id}"
     if record_type == "task":

@@ -44,7 +44,10 @@ def notification_open(request: HttpRequest, notification_id: uuid.UUID) -> HttpR
         )
     except NotInScope:
         raise Http404 from None
-    return redirect(texts.record_path(row.record_type, row.record_id))
+    # The list's and the e-mails' link: a rep works on the phone, the office in the workspace.
+    if request.user.role == User.Role.REP:  # type: ignore[union-attr]
+        return redirect(texts.record_path(row.record_type, row.record_id))
+    return redirect(texts.workspace_path(row.record_type, row.record_id))
 
 
 @login_required

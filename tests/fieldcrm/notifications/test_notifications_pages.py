@@ -7,6 +7,7 @@ from django.test import Client
 
 from fieldcrm.notifications.models import Notification, NotificationKind
 from fieldcrm.notifications.selectors import notification_settings_get, preference_channels
+from fieldcrm.notifications.services import notification_create
 from tests.fieldcrm.notifications.test_notifications_api import notify
 
 
@@ -31,11 +32,24 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_record(world):
     mine, theirs = notify(world.rep1), notify(world.rep2)
     client = _client(world.rep1)
     opened = client.get(f"/notifications/{mine.pk}/open")
-    assert opened.status_code == 302 and opened["Location"] == "/app/#/tasks"
+    assert opened.status_code == 302 and opened["Location"] == "/app/#/tasks"  # a rep: the phone
     assert Notification.objects.get(pk=mine.pk).read_at is not None
     assert client.get(f"/notifications/{theirs.pk}/open").status_code == 404
     assert client.get(f"/notifications/{uuid.UUID(int=1)}/open").status_code == 404
     assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_the_office_opens_a_notification_on_the_records_workspace_page(world):
+    from tests.factories import make_account
+
+    task, account = notify(world.manager), make_account("Corner Shop")
+    on_account = notification_create(recipient=world.manager, kind="task_due",
+                                     params={"title": "Visit", "due_at": "2026-03-03T09:00:00Z"},
+                                     record=("account", account.pk))  # fmt: skip
+    client = _client(world.manager)
+    assert client.get(f"/notifications/{task.pk}/open")["Location"] == "/crm/tasks/"
+    opened = client.get(f"/notifications/{on_account.pk}/open")
+    assert opened["Location"] == f"/crm/accounts/{account.pk}/"
 
 
 def test_mark_all_read_is_a_post(world):
