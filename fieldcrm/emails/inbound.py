@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -180,38 +181,37 @@ def _log(message: EmailMessage, message_id: str, raw: bytes) -> Received:
         subject=subject, body=body, created_by=user, created_at=when,
         deal=answered.deal if answered else None,
     )  # fmt: skip
-    activities = []
-    for contact in contacts:
-        activity = Activity.objects.create(
-            account=contact.account, actor=user, kind=ActivityKind.EMAIL, occurred_at=when,
-            subject=subject, body=body, contact=contact, deal=row.deal,
-            details={"email": str(row.id), "direction": direction,
-                     "status": EmailStatus.RECEIVED, "from": sender},
-        )  # fmt: skip
-        activities.append(activity)
-        if row.activity is None:
-            row.activity, row.account, row.contact = activity, contact.account, contact
+    if contacts:
+        row.account, row.contact = contacts[0].account, contacts[0]
     row.save()
     with files_kept_only_if_committed() as stored:
-        if row.account is not None:
-            _file_attachments(message, row, user, stored, activities)
-        else:
+        if not contacts:
             # Nobody's yet: the bytes wait with it, so filing it later loses no attachment.
             row.raw.save(f"emails/unmatched/{row.id.hex}.eml", ContentFile(raw), save=True)
-    return Received(outcome="logged" if contacts else "unmatched", email=row)
+            return Received(outcome="unmatched", email=row)
+        # The files first, so each timeline entry is written once, naming them.
+        files = _files_detail(message, row, user, stored)
+        for contact in contacts:
+            activity = Activity.objects.create(
+                account=contact.account, actor=user, kind=ActivityKind.EMAIL, occurred_at=when,
+                subject=subject, body=body, contact=contact, deal=row.deal,
+                details={"email": str(row.id), "direction": direction,
+                         "status": EmailStatus.RECEIVED, "from": sender, **files},
+            )  # fmt: skip
+            if row.activity is None:
+                row.activity = activity
+    row.save(update_fields=["activity"])
+    return Received(outcome="logged", email=row)
 
 
-def _file_attachments(
-    message: EmailMessage, row: Email, user: User | None, stored: list[Attachment],
-    activities: list[Activity],
-) -> None:  # fmt: skip
+def _files_detail(
+    message: EmailMessage, row: Email, user: User | None, stored: list[Attachment]
+) -> dict[str, Any]:
+    """Keep the mail's files on its account; what its timeline entries say of them."""
     skipped = _keep_files(message, row, user, stored)
     if not stored and not skipped:
-        return
-    files = [{"id": f.pk, "name": f.name} for f in stored]
-    for activity in activities:
-        activity.details = {**activity.details, "files": files, "skipped": skipped}
-        activity.save()
+        return {}
+    return {"files": [{"id": f.pk, "name": f.name} for f in stored], "skipped": skipped}
 
 
 @transaction.atomic
@@ -241,20 +241,20 @@ def email_file_as_lead(*, actor: User, email_id: object) -> Account:
     contact = Contact(account=account, name=name, email=address, is_primary=True)
     contact.full_clean()
     contact.save()
-    activity = Activity.objects.create(
-        account=account, actor=None, kind=ActivityKind.EMAIL, occurred_at=row.created_at,
-        subject=row.subject, body=row.body, contact=contact,
-        details={"email": str(row.id), "direction": row.direction,
-                 "status": EmailStatus.RECEIVED, "from": address},
-    )  # fmt: skip
-    row.account, row.contact, row.activity = account, contact, activity
+    row.account, row.contact = account, contact
     row.status = EmailStatus.RECEIVED
     kept = row.raw.name
     row.raw = ""
     row.save()
     with files_kept_only_if_committed() as stored:
-        if raw:
-            _file_attachments(message, row, actor, stored, [activity])
+        files = _files_detail(message, row, actor, stored) if raw else {}
+        row.activity = Activity.objects.create(
+            account=account, actor=None, kind=ActivityKind.EMAIL, occurred_at=row.created_at,
+            subject=row.subject, body=row.body, contact=contact,
+            details={"email": str(row.id), "direction": row.direction,
+                     "status": EmailStatus.RECEIVED, "from": address, **files},
+        )  # fmt: skip
+    row.save(update_fields=["activity"])
     if kept:
         storage = row.raw.storage
         transaction.on_commit(lambda: storage.delete(kept))
