@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from tests.conftest import make_world
 from tests.harness import axe
-from tests.harness.browser import PHONE, LOCAL_HOSTS
+from tests.harness.browser import LOCAL_HOSTS, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +79,15 @@ def build_records(world) -> dict[str, Any]:
     shop = accounts[0]
     contact = Contact.objects.create(account=shop, name="Anna Baker", role="Owner",
                                      phone="+376 800 101", email="anna@example.com")  # fmt: skip
-    Activity.objects.create(account=shop, kind="note", actor=world.rep1, occurred_at=long_ago,
-                            subject="Likes early visits", body="Before ten.", contact=contact)  # fmt: skip
+    Activity.objects.create(
+        account=shop,
+        kind="note",
+        actor=world.rep1,
+        occurred_at=long_ago,
+        subject="Likes early visits",
+        body="Before ten.",
+        contact=contact,
+    )
     start = timezone.now().replace(minute=0, second=0, microsecond=0)
     for sequence, account in enumerate(accounts[:3], start=1):
         Visit.objects.create(
@@ -94,8 +101,10 @@ def build_records(world) -> dict[str, Any]:
         Task.objects.create(title=title, account=shop, assignee=world.rep1,
                             created_by=world.manager, due_at=due)  # fmt: skip
     pipeline = Pipeline.objects.create(name="Sales", is_default=True)
-    stages = [Stage.objects.create(pipeline=pipeline, name=name, position=i, probability=p)
-              for i, (name, p) in enumerate((("Qualify", 20), ("Propose", 60)), start=1)]  # fmt: skip
+    stages = [
+        Stage.objects.create(pipeline=pipeline, name=name, position=i, probability=p)
+        for i, (name, p) in enumerate((("Qualify", 20), ("Propose", 60)), start=1)
+    ]
     deal = Deal.objects.create(account=shop, name="New ovens", pipeline=pipeline,
                                stage=stages[0], amount=1000, owner=world.rep1)  # fmt: skip
     LostReason.objects.create(name="Too expensive")
@@ -254,7 +263,8 @@ def test_phone_screen(site, screen, language):
     check(site, page, f"phone {language} #/{screen.split('/')[0]}")
 
 
-# (persona, path, a selector the page shows once drawn); {name} from the module's records.
+# (persona, path, the selectors the page shows once drawn, "|" between them); {name}: the
+# module's records.
 DESK_PAGES = [
     ("manager", "/crm/accounts/", "#crm-accounts"),
     ("manager", "/crm/accounts/?segment={segment}", "#crm-accounts"),
@@ -295,7 +305,7 @@ DESK_PAGES = [
     ("admin", "/crm/settings/integrations", "main h1"),
     ("admin", "/crm/settings/integrations/{pbx}", "main h1"),
     ("admin", "/crm/calls/unknown", "#unknown-calls"),
-    ("admin", "/admin/accounts/account/{shop}/change/", ".dj_map .ol-viewport"),
+    ("admin", "/admin/accounts/account/{shop}/change/", ".dj_map .ol-viewport|#id_tags_from"),
     ("manager", "/manager/", "main h1"),
     ("manager", "/manager/map", "#map-frame"),
     ("manager", "/manager/map/frame", ".leaflet-control-layers"),
@@ -325,7 +335,8 @@ def test_desk_page(site, browser, entry):
         context, page = None, site.desk(persona)
     try:
         site.open(page, path)
-        page.locator(ready).first.wait_for(state="attached")
+        for selector in ready.split("|"):
+            page.locator(selector).first.wait_for(state="attached")
         if "#map-frame" in ready:  # the map is drawn in its frame
             frame = page.frame(url=re.compile(r"/manager/map/frame"))
             frame.wait_for_function("() => document.querySelector('.leaflet-control-layers')")
