@@ -16,7 +16,7 @@ class LabelledWidgetsAdmin(admin.ModelAdmin):
     first). The change page's script names the filter boxes' icons (admin-a11y.js)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
+        form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class LabelledForm(form_class):  # type: ignore[valid-type, misc]
             def __init__(self, *args, **kw):
