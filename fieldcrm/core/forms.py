@@ -8,7 +8,7 @@ from its field's label (numbered by row, and naming the part of a split field).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -32,11 +32,12 @@ def label_widgets(
     ``number``: the form's row in a formset. ``multi_only``: only the inputs of widgets made
     of several (each one's ``<label>`` names only the first)."""
     for field in form.fields.values():
-        widget = getattr(field.widget, "widget", field.widget)  # the admin's related wrapper
+        # The admin wraps a relation's widget (RelatedFieldWidgetWrapper): name the inner one.
+        widget = cast(forms.Widget, getattr(field.widget, "widget", field.widget))
         name = _name(field.label, number)
         if isinstance(widget, forms.SplitDateTimeWidget):
-            for part, sub in zip(_SPLIT_PARTS, widget.widgets, strict=True):
-                sub.attrs.setdefault("aria-label", part(name))
+            for part, split in zip(_SPLIT_PARTS, widget.widgets, strict=True):
+                split.attrs.setdefault("aria-label", part(name))
         elif isinstance(widget, forms.MultiWidget):
             for sub in widget.widgets:
                 sub.attrs.setdefault("aria-label", name)
