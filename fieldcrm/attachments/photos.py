@@ -136,9 +136,11 @@ def photo_upload_append(*, actor: User, upload_id: object, offset: Any, data: by
                                                   upload=upload, uploaded_by=actor)  # fmt: skip
             except DomainError as exc:
                 refusal = DomainError("file", exc.message)
-            else:
+            else:  # the bytes live on in the attachment: the parts' file goes
                 row.attachment = attachment
-                row.save(update_fields=["attachment"])
+                row.file.name = ""
+                row.save(update_fields=["attachment", "file"])
+                transaction.on_commit(lambda: storage.delete(name))
         if refusal is not None:
             _discard(row)
     if refusal is not None:

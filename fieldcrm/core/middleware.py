@@ -56,6 +56,8 @@ def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
 def _body_problems(request: HttpRequest) -> list[tuple[tuple[str | int, ...], str]]:
     if (request.content_type or "").startswith("multipart/") or not request.body:
         return []  # uploads: their form fields are checked with the query; files by importers
+    if request.content_type == "application/offset+octet-stream":
+        return []  # a photo's part (resumable upload): bytes, checked when the photo is whole
     try:
         data = json.loads(request.body)
     except RecursionError:
