@@ -76,6 +76,10 @@ class Legend(MacroElement):
         toggle.textContent = data.title; toggle.dir = 'auto';
         body.className = 'fieldcrm-legend-body';
         body.id = {{ this.get_name()|tojson }} + '_body';
+        // It scrolls when long: focusable, so a keyboard can scroll it, and named.
+        body.tabIndex = 0;
+        body.setAttribute('role', 'region');
+        body.setAttribute('aria-label', data.title);
         toggle.setAttribute('aria-controls', body.id);
         function show(open) {
             body.hidden = !open;

@@ -20,9 +20,9 @@ from maps.markup import RawScript
 # branca's Figure template with a nonce on its one inline script.
 _FIGURE = Template(
     "<!DOCTYPE html>\n"
-    "<html>\n"
+    '<html lang="{{ kwargs.language|e }}">\n'
     "<head>\n"
-    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    "{% if kwargs.title %}<title>{{ kwargs.title|e }}</title>{% endif %}"
     "    {{this.header.render(**kwargs)}}\n"
     "</head>\n"
     "<body>\n"
@@ -36,8 +36,10 @@ _FIGURE = Template(
 _NONCE = re.compile(r"[A-Za-z0-9+/=_-]+")  # base64 (django-csp's) or base64url
 
 
-def page_html(m: folium.Map, *, nonce: str) -> str:
-    """The map's HTML page, its inline scripts marked with `nonce` (a CSP nonce-source)."""
+def page_html(m: folium.Map, *, nonce: str, language: str = "en", title: str = "") -> str:
+    """The map's HTML page, its inline scripts marked with `nonce` (a CSP nonce-source),
+    in `language` (its `lang`) and named `title` (a frame's document needs both to be read
+    out right)."""
     if not _NONCE.fullmatch(nonce):
         raise ValueError("a CSP nonce is base64 text")
     figure = m.get_root()
@@ -51,5 +53,6 @@ def page_html(m: folium.Map, *, nonce: str) -> str:
         text = header.render()
         nonced = text.replace("<script>", f'<script nonce="{nonce}">')
         figure.header.add_child(RawScript(nonced), name=m.get_name())
-    page: str = _FIGURE.render(this=figure, kwargs={"nonce": nonce})
+    kwargs = {"nonce": nonce, "language": language, "title": title or figure.title or ""}
+    page: str = _FIGURE.render(this=figure, kwargs=kwargs)
     return page

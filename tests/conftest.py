@@ -43,6 +43,11 @@ def _user(username: str, role: str) -> User:
 
 @pytest.fixture
 def world(db) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The shared personas (the ``world`` fixture's; a module-scoped fixture's too)."""
     admin, manager, planner = (
         _user("admin", "admin"),
         _user("manager", "manager"),

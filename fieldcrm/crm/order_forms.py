@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.core.forms import LabelledRowsFormSet
 from fieldcrm.core.money import CURRENCIES
 from fieldcrm.orders.models import OrderKind, PriceList, Product
 
@@ -61,7 +62,10 @@ class LineForm(forms.Form):
 
 
 def line_formset(data: Any = None, *, products: list[Product], extra: int = 5) -> Any:
-    formset_class = forms.formset_factory(LineForm, extra=extra, max_num=50, absolute_max=50)
+    # A table of rows: each input named by its column and row (LabelledRowsFormSet).
+    formset_class = forms.formset_factory(
+        LineForm, formset=LabelledRowsFormSet, extra=extra, max_num=50, absolute_max=50
+    )
     return formset_class(data, prefix="lines", form_kwargs={"products": products})
 
 

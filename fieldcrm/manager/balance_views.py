@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -124,4 +125,7 @@ def balance_frame(request: PageRequest) -> HttpResponse:
     m = balance_map(today, proposed, static_url=settings.STATIC_URL, tile_url=tiles.url,
                     tile_attribution=tiles.attribution, vector_tiles=tiles.vector,
                     gettext=_)  # fmt: skip
-    return HttpResponse(page_html(m, nonce=nonce(request)))
+    page = page_html(
+        m, nonce=nonce(request), language=get_language(), title=_("Balanced territories")
+    )
+    return HttpResponse(page)

@@ -14,7 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -130,7 +130,8 @@ def planner_map(request: PageRequest) -> HttpResponse:
         tile_url=tiles.url, tile_attribution=tiles.attribution, vector_tiles=tiles.vector,
         gettext=_, home=home, direction="rtl" if get_language_bidi() else "ltr",
     )  # fmt: skip
-    return HttpResponse(page_html(m, nonce=nonce(request)))
+    page = page_html(m, nonce=nonce(request), language=get_language(), title=_("Route planner"))
+    return HttpResponse(page)
 
 
 def _unassigned(user: User, job: Any) -> list[UnassignedVisit]:

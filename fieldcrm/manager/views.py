@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -158,7 +158,8 @@ def map_frame(request: PageRequest) -> HttpResponse:
     """The folium map itself, shown in the page's iframe (same origin, so the drawn area
     reaches the page's `fieldcrmOnDraw`). folium's inline scripts carry the CSP nonce."""
     _form, filters = _filters(request)
-    page = page_html(_build_map(request, filters), nonce=nonce(request))
+    page = page_html(_build_map(request, filters), nonce=nonce(request), language=get_language(),
+                     title=_("Territory map"))  # fmt: skip
     return _gzipped(request, HttpResponse(page))
 
 

@@ -32,7 +32,7 @@ def test_rep_logs_a_visit_online_and_it_is_on_the_server(phones, route_today, wo
     ]
     assert "ETA" in stops.first.inner_text()
     # The route map: Leaflet from our static files, no tiles configured in tests.
-    page.get_by_role("img", name="Map of today's route").and_(
+    page.get_by_role("region", name="Map of today's route").and_(
         page.locator(".leaflet-container")
     ).wait_for()
     assert (
@@ -184,9 +184,9 @@ def test_tasks_complete_with_one_tap_and_persian_turns_the_app_right_to_left(pho
     page.get_by_role("link", name="Tasks").click()
     overdue = page.get_by_role("list", name="Overdue")
     assert "Send the price list" in overdue.inner_text()
-    phone.synced_after(page.get_by_role("button", name="Complete: Call the owner").click)
+    phone.synced_after(page.get_by_role("button", name="Done: Call the owner").click)
     assert Task.objects.get(title="Call the owner").done_at is not None
-    assert page.get_by_role("button", name="Complete: Call the owner").count() == 0
+    assert page.get_by_role("button", name="Done: Call the owner").count() == 0
 
     page.get_by_role("link", name="More").click()
     page.get_by_label("Language").select_option("fa")

@@ -9,6 +9,7 @@
 - ``phone``: a rep's client over HTTP with an outbox (``Phone``), ``http``, ``apply_pull``;
 - ``ops``: the mutations a phone queues (visits, prospects, notes, edits);
 - ``browser``: the phone app in chromium (``Phone``, a persistent ``Profile``, ``PHONE``);
+- ``axe``: axe-core run in a Playwright page under its own policy (serious/critical violations);
 - ``oracle``: what the server stored per client UUID (``check_oracle``, ``Tally``);
 - ``scenarios``: the server-side fault scenarios at any size (tests and bench run them);
 - ``clocks``, ``interleave``: scenarios 6 and 7, run in a child (``__main__``);

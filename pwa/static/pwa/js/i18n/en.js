@@ -28,7 +28,7 @@ export const messages = {
   checked_in: "Checked in {distance} from the account (GPS ±{accuracy})",
   checked_in_far: "Far from the account: {distance} away (GPS ±{accuracy})",
   checkin_no_position: "No position: the visit is saved with its check-in position missing.",
-  complete_task: "Complete: {title}",
+  complete_task: "Done: {title}",
   conflict_line: "{field}: kept {server}; yours was {yours}",
   conflict_title: "Someone else changed this at the same time",
   contacts: "Contacts",

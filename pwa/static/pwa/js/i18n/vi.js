@@ -28,7 +28,7 @@ export const messages = {
   checked_in: "Đã check-in cách khách hàng {distance} (GPS ±{accuracy})",
   checked_in_far: "Xa khách hàng: cách {distance} (GPS ±{accuracy})",
   checkin_no_position: "Không có vị trí: lần ghé thăm được lưu với vị trí check-in bị thiếu.",
-  complete_task: "Hoàn thành: {title}",
+  complete_task: "Xong: {title}",
   conflict_line: "{field}: giữ {server}; của bạn là {yours}",
   conflict_title: "Người khác đã sửa mục này cùng lúc",
   contacts: "Liên hệ",

@@ -301,9 +301,10 @@ function contactItem(c) {
       "div",
       { class: "row" },
       // Left to right in Persian too (issue 21).
-      c.phone ? h("a", { href: `tel:${c.phone}`, class: "btn", "aria-label": t("call_name", { name: c.name }) },
+      // The name starts with the visible number (WCAG 2.5.3), then says whom it calls.
+      c.phone ? h("a", { href: `tel:${c.phone}`, class: "btn", "aria-label": `${c.phone} · ${t("call_name", { name: c.name })}` },
         h("bdi", { dir: "ltr", class: "phone" }, c.phone)) : null,
-      c.email ? h("a", { href: `mailto:${c.email}`, class: "btn", "aria-label": t("mail_name", { name: c.name }) }, c.email) : null,
+      c.email ? h("a", { href: `mailto:${c.email}`, class: "btn", "aria-label": `${c.email} · ${t("mail_name", { name: c.name })}` }, c.email) : null,
     ),
   );
 }

@@ -133,7 +133,7 @@ export async function renderToday(root, ctx) {
   const sheet = routes.find((r) => r.date === today) || null;
   const dropped = new Map((sheet?.dropped || []).map((d) => [d.visit_id, d.reason]));
   const rerender = () => renderToday(root, ctx);
-  const mapBox = h("div", { class: "map", role: "img", "aria-label": t("route_map") });
+  const mapBox = h("div", { class: "map", role: "region", "aria-label": t("route_map") });
   const list = h(
     "ol",
     { class: "stops", "aria-label": t("todays_stops") },
