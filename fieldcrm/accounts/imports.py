@@ -36,8 +36,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fieldcrm.access import require_role, scoped
+from fieldcrm.accounts.duplicate_index import DuplicateIndex
 from fieldcrm.accounts.models import Account, CustomFieldDefinition, DuplicateReason, Tag
-from fieldcrm.accounts.selectors import account_duplicates
 from fieldcrm.accounts.services import account_create, account_update
 from fieldcrm.accounts.spreadsheets import Limits, Table, TooLarge, read_table, unescape_cell
 from fieldcrm.core.errors import DomainError, validation_error_fields
@@ -127,6 +127,7 @@ class _Context:
     users: dict[str, User] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     read_scope: Any = None
+    duplicates: DuplicateIndex | None = None  # the file's duplicate candidates, read once
     geocoded: dict[str, Match] = field(default_factory=dict)  # address -> the geocoder's match
     located: str = ""  # the match quality the last row applied got ("" when not geocoded)
     escaped: bool = True  # the file's cells were escaped by our CSV export (XLSX: never)
@@ -337,10 +338,10 @@ def _geocoded(values: dict[str, Any], account: Account | None, ctx: _Context) ->
 
 def _apply_row(
     values: dict[str, Any], ctx: _Context, filename: str
-) -> tuple[str, list[tuple[Account, list[str]]]]:
-    """Create or update one account from a parsed row; returns what happened, and for a new
+) -> tuple[str, list[tuple[Account, list[str]]], Account | None]:
+    """Create or update one account from a parsed row; returns what happened, for a new
     account the existing ones it possibly duplicates (matching.py's rule, in the importer's
-    scope: earlier rows of the same file included)."""
+    scope: earlier rows of the same file included), and the account written (None if none)."""
     hits: list[tuple[Account, list[str]]] = []
     account = _match(values, ctx)
     fields = {k: v for k, v in values.items() if k not in {"id", "tags", "cf", "owner"}}
@@ -360,8 +361,9 @@ def _apply_row(
         if "source" not in fields:
             fields["source"] = (_("import: %(file)s") % {"file": filename})[:120]
         where = fields.get("location")
-        hits = account_duplicates(
-            actor=ctx.actor, name=fields["name"], email=fields.get("email") or "",
+        assert ctx.duplicates is not None
+        hits = ctx.duplicates.duplicates(
+            name=fields["name"], email=fields.get("email") or "",
             phone=fields.get("phone") or "", location=(where.x, where.y) if where else None,
             limit=3,
         )  # fmt: skip
@@ -371,7 +373,7 @@ def _apply_row(
         if tags is not None and tags == sorted(t.name for t in account.tags.all()):
             tags = None
         if not changes and tags is None:
-            return "unchanged", hits
+            return "unchanged", hits, None
         account, outcome = (
             account_update(account=account, fields=changes, actor=ctx.actor),
             "update",
@@ -386,7 +388,7 @@ def _apply_row(
                 "or an owner in your scope."
             ),
         )
-    return outcome, hits
+    return outcome, hits, account
 
 
 _FIELD_TO_COLUMN = {"location": "lat", "custom_fields": "cf", "__all__": "row"}
@@ -478,6 +480,7 @@ def account_import(
     with transaction.atomic():
         _prefetch(ctx, parsed)
         ctx.read_scope = scoped(Account, actor)
+        ctx.duplicates = _duplicate_index(parsed, ctx)
         for number, values in parsed:
             if number in clashes:
                 field_name = "id" if values.get("id") is not None else "external_id"
@@ -496,12 +499,26 @@ def account_import(
     return report
 
 
+def _duplicate_index(rows: list[tuple[int, dict[str, Any]]], ctx: _Context) -> DuplicateIndex:
+    """The candidates every row's duplicate check may need, read once for the file."""
+    locations = [
+        (v["location"].x, v["location"].y) for _, v in rows if v.get("location") is not None
+    ]
+    locations += [(m.lng, m.lat) for m in ctx.geocoded.values() if m.found]
+    return DuplicateIndex(
+        actor=ctx.actor,
+        emails=[v["email"] for _, v in rows if v.get("email")],
+        phones=[v["phone"] for _, v in rows if v.get("phone")],
+        locations=locations,
+    )
+
+
 def _import_row(
     number: int, values: dict[str, Any], ctx: _Context, report: ImportReport, filename: str
 ) -> None:
     try:
         with transaction.atomic():
-            outcome, hits = _apply_row(values, ctx, filename)
+            outcome, hits, written = _apply_row(values, ctx, filename)
     except DomainError as exc:
         report.errors.append(Problem(number, exc.field, exc.message))
     except ValidationError as exc:
@@ -510,6 +527,8 @@ def _import_row(
     except IntegrityError:
         report.errors.append(Problem(number, "external_id", _("Conflicts with another account.")))
     else:
+        if written is not None and ctx.duplicates is not None:
+            ctx.duplicates.saved(written)  # only once its savepoint is kept
         report.counts[outcome] += 1
         if ctx.located and outcome != "unchanged":
             report.geocoded[ctx.located] = report.geocoded.get(ctx.located, 0) + 1
