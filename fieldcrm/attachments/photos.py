@@ -119,7 +119,8 @@ def photo_upload_append(*, actor: User, upload_id: object, offset: Any, data: by
         row.file.name = name
         row.received = at + len(data)
         row.save(update_fields=["file", "received"])
-        transaction.on_commit(lambda: old and storage.delete(old))
+        if old:
+            transaction.on_commit(lambda: storage.delete(old))
         if row.received < row.size:
             return row
         content = before + data
@@ -152,4 +153,5 @@ def _discard(row: PhotoUpload) -> None:
     """Remove a refused upload after its transaction commits (the refusal is the answer)."""
     storage, name = row.file.storage, row.file.name or ""
     PhotoUpload.objects.filter(pk=row.pk).delete()
-    transaction.on_commit(lambda: name and storage.delete(name))
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
