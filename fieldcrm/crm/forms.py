@@ -241,6 +241,49 @@ class ReassignForm(forms.Form):
         self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
 
 
+class BoardFilterForm(forms.Form):
+    """The deal board's filters (GET): an invalid one is shown on the form and left out."""
+
+    pipeline = forms.TypedChoiceField(
+        label=_("Pipeline"), coerce=int, required=False, empty_value=None
+    )
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), coerce=int, required=False, empty_value=None)
+    close_month = forms.DateField(
+        label=_("Close month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM.")},
+    )  # fmt: skip
+    # The column shown in full ("show more"): a stage id, checked against nothing but its
+    # type (an unknown one simply expands no column).
+    more = forms.IntegerField(
+        required=False, min_value=1, max_value=2**62, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, actor: User, pipelines: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "board-%s")
+        super().__init__(*args, **kwargs)
+        choices = selectors.filter_choices(actor=actor)
+        self.fields["pipeline"].choices = [(p.pk, p.name) for p in pipelines]  # type: ignore[attr-defined]
+        self.fields["owner"].choices = BLANK + [  # type: ignore[attr-defined]
+            (u.pk, u.display_name) for u in choices["owners"]
+        ]
+        self.fields["region"].choices = BLANK + [  # type: ignore[attr-defined]
+            (r.pk, r.name) for r in choices["regions"]
+        ]
+
+    def valid_data(self) -> dict[str, Any]:
+        """The fields that passed (call after is_valid(), whatever it answered)."""
+        return getattr(self, "cleaned_data", {})
+
+    def filters(self) -> selectors.BoardFilters:
+        data = self.valid_data()
+        return selectors.BoardFilters(
+            owner=data.get("owner"), region=data.get("region"),
+            close_month=data.get("close_month"),
+        )  # fmt: skip
+
+
 class DealMoveForm(forms.Form):
     """A card of the board moved to another stage, with the copy of the deal it was based on
     (its ``updated_at``, so a deal changed meanwhile is refused, not moved blindly)."""
