@@ -10,10 +10,10 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.accounts.models import Account, ActivityKind
+from fieldcrm.accounts.models import Account, ActivityKind, CustomFieldKind
 from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.crm import selectors
-from fieldcrm.crm.models import ACCOUNT_COLUMNS
+from fieldcrm.crm.models import ACCOUNT_COLUMNS, CUSTOM_PARAM_PREFIX
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
 
@@ -88,11 +88,23 @@ class AccountFilterForm(forms.Form):
         choices=[("asc", _("ascending")), ("desc", _("descending"))],
         required=False,
     )
+    deal_stage = forms.TypedChoiceField(
+        label=_("Open deal in stage"), coerce=int, required=False, empty_value=None
+    )
     after = forms.CharField(max_length=600, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = selectors.filter_choices(actor=actor)
+        self.fields["deal_stage"].choices = BLANK + [  # type: ignore[attr-defined]
+            (s.pk, f"{s.pipeline.name}: {s.name}") for s in choices["stages"]
+        ]
+        # name -> (custom field key, test): the filters each active custom field offers.
+        self.custom_tests: dict[str, tuple[str, str]] = {}
+        for definition in selectors.custom_field_columns(active=True).values():
+            for name, test, form_field in custom_filter_fields(definition):
+                self.fields[name] = form_field
+                self.custom_tests[name] = (definition.key, test)
         self.fields["tags"].choices = [(t, t) for t in choices["tags"]]  # type: ignore[attr-defined]
         self.fields["owner"].choices = BLANK + [  # type: ignore[attr-defined]
             (u.pk, u.display_name) for u in choices["owners"]
@@ -128,7 +140,55 @@ class AccountFilterForm(forms.Form):
             needs_review={"yes": True, "no": False}.get(data.get("review") or ""),
             visited_before=data.get("visited_before"),
             visited_from=data.get("visited_from"),
+            deal_stage=data.get("deal_stage"),
+            custom=[
+                (key, test, _custom_value(test, data[name]))
+                for name, (key, test) in self.custom_tests.items()
+                if data.get(name) not in (None, "", [])
+            ],
         )
+
+    def custom_fields(self) -> list[forms.BoundField]:
+        """The custom fields' filters, in the order the fields are defined."""
+        return [self[name] for name in self.custom_tests]
+
+
+def custom_filter_fields(definition: Any) -> list[tuple[str, str, forms.Field]]:
+    """The filters one custom field offers, by its kind: (parameter, test, form field)."""
+    name, label, kind = f"{CUSTOM_PARAM_PREFIX}{definition.key}", definition.label, definition.kind
+    if kind == CustomFieldKind.NUMBER:
+        return [
+            (f"{name}__min", "min", forms.FloatField(
+                label=_("%(field)s at least") % {"field": label}, required=False)),
+            (f"{name}__max", "max", forms.FloatField(
+                label=_("%(field)s at most") % {"field": label}, required=False)),
+        ]  # fmt: skip
+    if kind == CustomFieldKind.DATE:
+        return [
+            (f"{name}__from", "from", forms.DateField(
+                label=_("%(field)s on or after") % {"field": label}, required=False,
+                widget=forms.DateInput(attrs={"type": "date"}))),
+            (f"{name}__to", "to", forms.DateField(
+                label=_("%(field)s on or before") % {"field": label}, required=False,
+                widget=forms.DateInput(attrs={"type": "date"}))),
+        ]  # fmt: skip
+    if kind == CustomFieldKind.BOOLEAN:
+        yes_no = [("", _("either")), ("yes", _("yes")), ("no", _("no"))]
+        return [(name, "is", forms.ChoiceField(label=label, choices=yes_no, required=False))]
+    if kind == CustomFieldKind.CHOICE:
+        offered = [(str(c), str(c)) for c in definition.choices or []]
+        return [(name, "in", forms.MultipleChoiceField(label=label, choices=offered,
+                                                       required=False))]  # fmt: skip
+    return [(name, "contains", forms.CharField(label=label, max_length=100, required=False))]
+
+
+def _custom_value(test: str, value: Any) -> Any:
+    """A cleaned filter value as the JSON comparison wants it."""
+    if test == "is":
+        return value == "yes"
+    if test in ("from", "to"):
+        return value.isoformat()
+    return value
 
 
 class ColumnsForm(forms.Form):

@@ -19,10 +19,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Concat, Trim
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Concat, Trim
 from django.utils import timezone
 
 from fieldcrm.access import get_scoped, has_role, scoped
@@ -78,6 +80,10 @@ class AccountTableFilters:
     needs_review: bool | None = None  # geocoded to a town only, or not found
     visited_before: dt.date | None = None  # last visit before this day (the user's time zone)
     visited_from: dt.date | None = None  # last visit on or after this day
+    deal_stage: int | None = None  # has a deal (one the caller may see) in this open stage
+    # (custom field key, test, value): "contains" (text), "min"/"max" (number),
+    # "from"/"to" (date, ISO text), "is" (yes/no), "in" (choices).
+    custom: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -166,6 +172,11 @@ def _extra_filters(
     if filters.region is not None:
         regions = scoped(Region, actor).filter(pk=filters.region).values("pk")
         qs = qs.filter(territory__region__in=regions)
+    if filters.deal_stage is not None:
+        deals = scoped(Deal, actor).filter(stage_id=filters.deal_stage)
+        qs = qs.filter(pk__in=deals.values("account_id"))
+    for n, (key, test, value) in enumerate(filters.custom):
+        qs = _custom_filter(qs, n, key, test, value)
     tz = user_timezone(user=actor)
     if filters.visited_before is not None:
         start = dt.datetime.combine(filters.visited_before, dt.time(0), tzinfo=tz)
@@ -174,6 +185,23 @@ def _extra_filters(
         start = dt.datetime.combine(filters.visited_from, dt.time(0), tzinfo=tz)
         qs = qs.filter(last_visited_at__gte=start)
     return qs
+
+
+def _custom_filter(
+    qs: QuerySet[Account], n: int, key: str, test: str, value: Any
+) -> QuerySet[Account]:
+    """One custom-field test on ``Account.custom_fields[key]``. The key is passed as a value,
+    never parsed as a lookup path (a key may hold "__"). The same on both databases: JSON1
+    on SQLite, jsonb on PostgreSQL; numbers compare as numbers, dates as ISO text."""
+    name = f"cf_{n}"
+    if test in ("contains", "from", "to", "in"):
+        # Cast to plain text: the JSON key lookups would read the value given as JSON too.
+        qs = qs.alias(**{name: Cast(KeyTextTransform(key, "custom_fields"), TextField())})
+    else:
+        qs = qs.alias(**{name: KeyTransform(key, "custom_fields")})
+    lookup = {"contains": "icontains", "min": "gte", "max": "lte", "from": "gte", "to": "lte",
+              "is": "exact", "in": "in"}[test]  # fmt: skip
+    return qs.filter(**{f"{name}__{lookup}": value})
 
 
 def account_table(
@@ -248,6 +276,12 @@ def filter_choices(*, actor: User) -> dict[str, Any]:
         "territories": list(scoped(Territory, actor).select_related("region").order_by("name")),
         "regions": list(scoped(Region, actor).order_by("name")),
         "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
+        "stages": list(
+            scoped(Stage, actor)
+            .filter(outcome=Stage.Outcome.OPEN)
+            .select_related("pipeline")
+            .order_by("pipeline__name", "pipeline_id", "position")
+        ),  # fmt: skip
     }
 
 
