@@ -216,6 +216,8 @@ register(
         create=lambda actor, data: task_services.task_create(actor=actor, data=data),
         update=_task_update, delete=None,
         account_of=lambda task: task.account,
+        prefetch=lambda qs: qs.prefetch_related("attendees"),
+        prefetch_one=lambda task: prefetch_related_objects([task], "attendees"),
     )
 )  # fmt: skip
 
