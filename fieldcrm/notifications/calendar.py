@@ -119,7 +119,7 @@ def _meeting(task: Task, now: dt.datetime) -> Event:
         )
         address.params["cn"] = person.display_name
         address.params["role"] = "REQ-PARTICIPANT"
-        event.add("attendee", address, encode=0)
+        event.add("attendee", address, encode=False)
     return event
 
 
