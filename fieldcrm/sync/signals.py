@@ -47,7 +47,7 @@ def accounts_moved(*, moves: list[tuple[Account, tuple[int | None, int | None]]]
     lists_reach_phones(_lists_serving(accounts=ids, territories=territories))
 
 
-def _lists_serving(*, accounts: object, territories: object) -> list:
+def _lists_serving(*, accounts: Any, territories: Any) -> list:
     """The price lists assigned to these accounts or territories (ids or subqueries)."""
     by_account = PriceList.accounts.through.objects.filter(account__in=accounts)
     by_territory = PriceList.territories.through.objects.filter(territory__in=territories)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shop fixture, imported, is every test's argument)
 """Orders on the phone (issue 18): the cached catalogue is scoped to the price lists serving
 the rep's accounts, an order taken offline syncs once with totals and a number from the
 server, refusals name their field and leave nothing behind, a confirmed order takes no edit."""
@@ -19,7 +20,7 @@ from tests.fieldcrm.orders.test_orders_api import shop  # noqa: F401  (a fixture
 from tests.fieldcrm.sync.test_sync import op, pull_all, push
 
 
-def order_op(shop, account="a1", record_id=None, **fields):  # noqa: F811
+def order_op(shop, account="a1", record_id=None, **fields):
     lines = [
         {"product_id": str(shop["products"][0].pk), "quantity": "3"},
         {"product_id": str(shop["products"][1].pk), "quantity": "1.5"},
@@ -30,7 +31,7 @@ def order_op(shop, account="a1", record_id=None, **fields):  # noqa: F811
     return op("order", "create", record_id, fields=body)
 
 
-def test_a_rep_caches_only_the_price_lists_serving_their_accounts(as_user, shop):  # noqa: F811
+def test_a_rep_caches_only_the_price_lists_serving_their_accounts(as_user, shop):
     view, _cursor = pull_all(as_user("rep1"))
     skus = {p["sku"] for p in view["changes"]["products"]}
     assert skus == {"TEA-1", "COF-1", "CUP-1"}
@@ -47,7 +48,7 @@ def test_a_rep_caches_only_the_price_lists_serving_their_accounts(as_user, shop)
     assert [i["unit_price"] for i in view2["changes"]["price_items"]] == ["85000"]
 
 
-def test_a_list_reaching_a_territory_reaches_its_reps_phones(as_user, world, shop):  # noqa: F811
+def test_a_list_reaching_a_territory_reaches_its_reps_phones(as_user, world, shop):
     rep2 = as_user("rep2")
     _view, cursor = pull_all(rep2)
     price_list_update(
@@ -67,7 +68,7 @@ def test_a_list_reaching_a_territory_reaches_its_reps_phones(as_user, world, sho
 
 
 def test_an_order_taken_offline_is_created_once_numbered_and_totalled_by_the_server(
-    as_user, shop,  # noqa: F811
+    as_user, shop,
 ):  # fmt: skip
     rep1 = as_user("rep1")
     # The phone's own totals, if it sends them, are not the server's business: it recomputes.
@@ -106,7 +107,10 @@ def test_an_order_taken_offline_is_created_once_numbered_and_totalled_by_the_ser
     ],
 )
 def test_a_bad_order_is_refused_naming_its_field_and_leaves_nothing(
-    as_user, shop, change, field  # noqa: F811
+    as_user,
+    shop,
+    change,
+    field,
 ):
     create = order_op(shop)
     fields = {**create["fields"], **change}
@@ -121,7 +125,7 @@ def test_a_bad_order_is_refused_naming_its_field_and_leaves_nothing(
     assert AppliedOp.objects.get().status == "rejected"
 
 
-def test_orders_are_seen_where_their_account_is(as_user, world, shop):  # noqa: F811
+def test_orders_are_seen_where_their_account_is(as_user, world, shop):
     create = order_op(shop)
     push(as_user("rep1"), create)
     view2, _ = pull_all(as_user("rep2"))
@@ -138,7 +142,7 @@ def test_orders_are_seen_where_their_account_is(as_user, world, shop):  # noqa: 
     assert len(view_m["changes"]["orders"]) == 1
 
 
-def test_a_draft_is_edited_by_its_author_until_it_is_confirmed(as_user, world, shop):  # noqa: F811
+def test_a_draft_is_edited_by_its_author_until_it_is_confirmed(as_user, world, shop):
     rep1 = as_user("rep1")
     create = order_op(shop)
     record = push(rep1, create)[0]["record"]
@@ -173,7 +177,7 @@ def test_a_draft_is_edited_by_its_author_until_it_is_confirmed(as_user, world, s
     assert (order.notes, order.total) == ("Ten boxes", Decimal("36.85"))
 
 
-def test_the_phone_may_confirm_its_own_draft(as_user, shop):  # noqa: F811
+def test_the_phone_may_confirm_its_own_draft(as_user, shop):
     rep1 = as_user("rep1")
     create = order_op(shop)
     record = push(rep1, create)[0]["record"]
@@ -183,7 +187,7 @@ def test_the_phone_may_confirm_its_own_draft(as_user, shop):  # noqa: F811
     assert result["status"] == "applied" and result["record"]["status"] == "confirmed"
 
 
-def test_the_catalogue_is_not_the_phones_to_change(as_user, shop):  # noqa: F811
+def test_the_catalogue_is_not_the_phones_to_change(as_user, shop):
     rep1 = as_user("rep1")
     product = shop["products"][0]
     create, edit = push(
