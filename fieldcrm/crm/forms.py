@@ -249,6 +249,16 @@ class TaskForm(forms.Form):
     )  # fmt: skip
     assignee = forms.TypedChoiceField(label=_("For"), coerce=int)
     about = forms.ChoiceField(label=_("About"), required=False)
+    # A meeting's end, place and attendees (the service refuses them on other kinds).
+    ends_at = forms.DateTimeField(
+        label=_("Meeting ends"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+    location = forms.CharField(label=_("Meeting place"), max_length=300, required=False)
+    attendees = forms.TypedMultipleChoiceField(
+        label=_("Meeting attendees"), coerce=int, required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )  # fmt: skip
     notes = forms.CharField(
         label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea
     )
@@ -260,6 +270,7 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         people = selectors.assignable_users(actor=actor)
         self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
+        self.fields["attendees"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
         self.fields["assignee"].initial = actor.pk
         about: list[tuple[str, Any]] = [("", _("the account"))]
         about += [(f"contact:{c.pk}", _("contact %(name)s") % {"name": c.name}) for c in contacts]
@@ -278,6 +289,8 @@ class TaskForm(forms.Form):
         return {
             "title": data["title"], "kind": data["kind"], "notes": data.get("notes") or "",
             "due_at": data.get("due_at"), "assignee_id": data["assignee"], **record,
+            "ends_at": data.get("ends_at"), "location": data.get("location") or "",
+            "attendee_ids": data.get("attendees") or [],
         }  # fmt: skip
 
 

@@ -232,7 +232,9 @@ def account(request: PageRequest, account_id: object) -> HttpResponse:
 
 # A task service's field names -> the task form's.
 TASK_FIELDS = {"title": "title", "kind": "kind", "due_at": "due_at", "assignee_id": "assignee",
-               "contact_id": "about", "deal_id": "about", "notes": "notes"}  # fmt: skip
+               "contact_id": "about", "deal_id": "about", "notes": "notes",
+               "ends_at": "ends_at", "location": "location",
+               "attendee_ids": "attendees"}  # fmt: skip
 
 
 def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, str]) -> None:
