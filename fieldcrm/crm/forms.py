@@ -336,13 +336,12 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args: Any, actor: User, pipelines: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "board-%s")
         super().__init__(*args, **kwargs)
-        choices = selectors.filter_choices(actor=actor)
         self.fields["pipeline"].choices = [(p.pk, p.name) for p in pipelines]  # type: ignore[attr-defined]
         self.fields["owner"].choices = BLANK + [  # type: ignore[attr-defined]
-            (u.pk, u.display_name) for u in choices["owners"]
+            (u.pk, u.display_name) for u in selectors.owner_choices(actor=actor)
         ]
         self.fields["region"].choices = BLANK + [  # type: ignore[attr-defined]
-            (r.pk, r.name) for r in choices["regions"]
+            (r.pk, r.name) for r in selectors.region_choices(actor=actor)
         ]
 
     def valid_data(self) -> dict[str, Any]:
@@ -397,7 +396,7 @@ class SearchForm(forms.Form):
 def bulk_change_choices(*, actor: User) -> list[tuple[Any, Any]]:
     """What a bulk change may set, grouped by field: "owner:<id>" (or "owner:" for nobody),
     "status:<code>", "tier:<code>" (fieldcrm.bulk's fields and values)."""
-    owners = selectors.filter_choices(actor=actor)["owners"]
+    owners = selectors.owner_choices(actor=actor)
     return [
         ("", "—"),
         (_("Owner"), [("owner:", _("nobody"))] + [(f"owner:{u.pk}", u.display_name)

@@ -269,12 +269,22 @@ def custom_field_columns(*, active: bool = False) -> dict[str, Any]:
     return {f"cf:{d.key}": d for d in (fields.filter(is_active=True) if active else fields)}
 
 
+def owner_choices(*, actor: User) -> list[User]:
+    """The active people in the caller's scope, for an owner filter or an owner to set."""
+    return list(scoped(User, actor).filter(is_active=True).order_by("username"))
+
+
+def region_choices(*, actor: User) -> list[Region]:
+    return list(scoped(Region, actor).order_by("name"))
+
+
 def filter_choices(*, actor: User) -> dict[str, Any]:
-    """What the filters offer: owners, territories and regions in the caller's scope, tags."""
+    """What the accounts list's filters offer: owners, territories and regions in the
+    caller's scope, tags, open deal stages."""
     return {
-        "owners": list(scoped(User, actor).filter(is_active=True).order_by("username")),
+        "owners": owner_choices(actor=actor),
         "territories": list(scoped(Territory, actor).select_related("region").order_by("name")),
-        "regions": list(scoped(Region, actor).order_by("name")),
+        "regions": region_choices(actor=actor),
         "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
         "stages": list(
             scoped(Stage, actor)

@@ -47,9 +47,7 @@ def deal_forecast(deals: QuerySet[Deal], *, today: dt.date | None = None) -> dic
     """``deals``: already scoped (and filtered) by the caller. Months in order, the undated
     open deals last; each month's rows by currency code; totals per currency."""
     today = today or timezone.localdate()
-    cells: dict[tuple[dt.date | None, str], dict[str, Any]] = defaultdict(
-        lambda: {"count": 0, "amount": ZERO, "weighted": ZERO, "won": ZERO, "won_count": 0}
-    )
+    cells: dict[tuple[dt.date | None, str], dict[str, Any]] = defaultdict(_empty)
     open_rows = (
         deals.filter(stage__outcome=StageOutcome.OPEN).order_by()
         .values("currency", "stage__probability", month=TruncMonth("expected_close_on"))
@@ -87,9 +85,7 @@ def deal_forecast(deals: QuerySet[Deal], *, today: dt.date | None = None) -> dic
         }
         for month, rows in by_month.items()
     ]
-    totals: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"count": 0, "amount": ZERO, "weighted": ZERO, "won": ZERO, "won_count": 0}
-    )
+    totals: dict[str, dict[str, Any]] = defaultdict(_empty)
     for cell_key, cell in cells.items():
         total = totals[cell_key[1]]
         for key in total:
@@ -99,6 +95,10 @@ def deal_forecast(deals: QuerySet[Deal], *, today: dt.date | None = None) -> dic
         "totals": [{"currency": c, **_rounded(totals[c])} for c in sorted(totals)],
         "won_since": months_back(today, WON_MONTHS),
     }
+
+
+def _empty() -> dict[str, Any]:
+    return {"count": 0, "amount": ZERO, "weighted": ZERO, "won": ZERO, "won_count": 0}
 
 
 def _rounded(cell: dict[str, Any]) -> dict[str, Any]:
