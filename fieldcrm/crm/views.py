@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fieldcrm.access import NotAllowed
 from fieldcrm.accounts.models import Account, ActivityKind
 from fieldcrm.accounts.services import activity_create
-from fieldcrm.attachments.selectors import attachment_block
+from fieldcrm.attachments.selectors import attachment_block, visit_photos
 from fieldcrm.bulk.selectors import bulk_change_last, bulk_change_summary
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm import selectors, services
@@ -208,6 +208,12 @@ def _account_page(
     kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     timeline = selectors.account_timeline(actor=request.user, account_id=account_id, kinds=kinds)
     _shown(timeline)
+    # A visit's photos from the phone (issue 21), shown on its entry.
+    photos = visit_photos(
+        actor=request.user, visit_ids=[a.visit_id for a in timeline if a.visit_id]
+    )
+    for activity in timeline:
+        activity.photos = photos.get(activity.visit_id, []) if activity.visit_id else []
     for custom in overview["custom_fields"]:
         custom["shown"] = custom_value(custom["definition"], custom["value"])
     if task_form is None:
