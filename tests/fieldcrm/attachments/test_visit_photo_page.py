@@ -25,8 +25,9 @@ def photographed(world, settings, tmp_path):
     account = make_account("Alpha <b>", lng=1.02, lat=42.02)
     visit = Visit.objects.create(account=account, rep=world.rep1, scheduled_on=dt.date(2026, 3, 4),
                                  status=Visit.Status.DONE)  # fmt: skip
-    Activity.objects.create(account=account, kind=ActivityKind.VISIT, visit=visit, actor=world.rep1,
-                            subject="Visit", occurred_at=dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC))  # fmt: skip
+    at = dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC)
+    Activity.objects.create(account=account, kind=ActivityKind.VISIT, visit=visit,
+                            actor=world.rep1, subject="Visit", occurred_at=at)  # fmt: skip
     rows = []
     for kind in ("shelf", "damage"):
         attachment = attachment_store(
@@ -71,7 +72,8 @@ def test_a_photo_is_served_inline_in_scope_and_404_outside(world, photographed):
 
 def test_a_file_that_is_not_a_visit_photo_is_not_shown_inline(world, photographed):
     account, _visit, _rows = photographed
-    other = attachment_store(record_type=RecordType.ACCOUNT, record=account, uploaded_by=world.manager,
+    other = attachment_store(record_type=RecordType.ACCOUNT, record=account,
+                             uploaded_by=world.manager,
                              upload=SimpleUploadedFile("a.jpg", JPEG, "image/jpeg"))  # fmt: skip
     assert page_of(world.manager).get(f"/crm/attachments/{other.pk}/photo").status_code == 404
     assert Attachment.objects.filter(visit__isnull=False).count() == 2
