@@ -24,12 +24,13 @@ export function onChange(fn) {
  * A check-in (``checkIn``, from geo.checkInOf) is when the rep checked in and the fresh fix, or
  * a position recorded as missing (location null) when the rep went on without one.
  * @param {{account: object, me: object, checkIn: object|null, outcome: string, notes: string,
- *   nextStep: {title: string, due_at: string|null}|null, stop?: object|null}} input
+ *   nextStep: {title: string, due_at: string|null}|null, stop?: object|null, id?: string|null}} input
  * @returns {Promise<object>} the local visit record
  */
-export async function logVisit({ account, me, checkIn, outcome, notes, nextStep, stop = null }) {
+export async function logVisit({ account, me, checkIn, outcome, notes, nextStep, stop = null, id = null }) {
   if (stop && stop.status !== "done") return completeStop({ account, checkIn, outcome, notes, nextStep, stop });
-  const id = newId();
+  // The form names the new visit's id when it already keeps photos under it (issue 21).
+  id = id || newId();
   const now = new Date().toISOString();
   const fields = { account_id: account.id, status: "done", outcome, notes, completed_at: now };
   if (checkIn) fields.check_in = checkIn;

@@ -17,6 +17,7 @@ import { renderTasks } from "./screens/tasks.js";
 import { renderToday } from "./screens/today.js";
 import { renderVisitForm } from "./screens/visit-form.js";
 import { closeTimes, openVisits } from "./onsite.js";
+import { uploadPhotos } from "./photo-sync.js";
 import { createSync } from "./sync.js";
 import { fillPack, packDue } from "./tile-pack.js";
 import { h, mount } from "./ui.js";
@@ -235,6 +236,17 @@ async function keepAddresses() {
   }
 }
 
+// The visits' photos (issue 21): after each sync, those whose visit is now on the server go up,
+// resumable; the account card redraws with "sent" as each one lands.
+function keepPhotos() {
+  if (ctx.revoked || !navigator.onLine) return;
+  uploadPhotos(api, { onProgress: refreshIfLive })
+    .then((summary) => {
+      document.documentElement.dataset.photosSent = String(Number(document.documentElement.dataset.photosSent || 0) + summary.sent);
+    })
+    .catch(() => {}); // no storage or no signal: the next sync tries again
+}
+
 // The server said this user's access was revoked (a lost phone, a rep who left): the data
 // goes, the person holding the phone is told what was lost, and nothing more is sent. Other
 // tabs are told too (their session went with this one's).
@@ -338,6 +350,7 @@ async function boot() {
         // After Today is drawn and synced, never before: the address index (small) and the
         // tiles wait for an idle moment.
         keepCustomFields().catch(() => {});
+        keepPhotos();
         setTimeout(() => keepAddresses(), 1000);
         setTimeout(() => keepTiles(), 2000);
       }

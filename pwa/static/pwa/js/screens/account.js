@@ -6,7 +6,7 @@
 
 import { nextStatuses, readCustomValue } from "../account-rules.js";
 import { addToToday, checkIn, createTask, editAccount, logActivity } from "../actions.js";
-import { allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
+import { allPhotos, allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
 import { checkInOf, navigateLinks } from "../geo.js";
 import { formatDateTime, formatDistance, formatNumber, formatTime, t } from "../i18n.js";
 import { formatDuration, openVisits, timeOnSiteMs } from "../onsite.js";
@@ -14,6 +14,7 @@ import { conflictsFor, dismissConflicts } from "../outbox.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
 import { gpsFix } from "./gps-fix.js";
 import { plannedToday } from "./visit-form.js";
+import { photoNote } from "./visit-photos.js";
 
 // What a rep logs from the card (the server's loggable kinds, less e-mail and visit: those have
 // their own buttons).
@@ -41,7 +42,13 @@ export async function renderAccount(root, ctx) {
     conflictsFor(id),
   ]);
   const links = account.location ? navigateLinks(account.location, account.name) : null;
-  const [allDefinitions, allVisits] = await Promise.all([getMeta("custom_fields", []), allRecords("visits")]);
+  const [allDefinitions, allVisits, photos] = await Promise.all([getMeta("custom_fields", []), allRecords("visits"), allPhotos()]);
+  // Each visit's photos (issue 21), by visit id; drafts belong to a form not saved yet.
+  const photosByVisit = new Map();
+  for (const photo of photos) {
+    if (photo.status === "draft") continue;
+    photosByVisit.set(photo.visit_id, [...(photosByVisit.get(photo.visit_id) || []), photo]);
+  }
   // A deactivated field keeps its values on the server but is offered nowhere, here neither.
   const definitions = allDefinitions.filter((def) => def.is_active !== false);
   const mine = openVisits(allVisits, ctx.me?.id);
@@ -84,7 +91,7 @@ export async function renderAccount(root, ctx) {
     definitions.length ? customFieldsForm(account, definitions, ctx) : null,
     section("tasks-h", t("open_tasks"), openTasks(tasks), taskForm(account, ctx)),
     deals,
-    section("timeline-h", t("timeline"), timeline(activities, visits)),
+    section("timeline-h", t("timeline"), timeline(activities, visits, photosByVisit)),
     editForm(account, ctx),
   );
   loadDeals(deals, id, ctx.api);
@@ -316,20 +323,21 @@ function openTasks(tasks) {
     task.due_at ? h("span", { class: "muted" }, ` · ${formatDateTime(task.due_at)}`) : null)));
 }
 
-function timeline(activities, visits) {
+function timeline(activities, visits, photosByVisit = new Map()) {
   const byId = new Map(visits.map((v) => [v.id, v]));
   // Logged visits become activities on the server; until then the pending visit stands in.
   const items = [
     ...activities.map((a) => ({ at: a.occurred_at || a.created_at, kind: t(`activity_${a.kind}`),
-      title: a.subject || "", body: a.body, visit: a.visit_id ? byId.get(a.visit_id) : null })),
+      title: a.subject || "", body: a.body, visit: a.visit_id ? byId.get(a.visit_id) : null, visitId: a.visit_id })),
     ...visits.filter((v) => v._pending && v.status === "done")
-      .map((v) => ({ at: v.completed_at, kind: t("activity_visit"), title: t("visit_pending"), body: v.notes, visit: v })),
+      .map((v) => ({ at: v.completed_at, kind: t("activity_visit"), title: t("visit_pending"), body: v.notes, visit: v, visitId: v.id })),
   ].sort((a, b) => String(b.at).localeCompare(String(a.at)));
   if (!items.length) return h("p", { class: "empty" }, t("no_history"));
   return h("ol", { class: "timeline" }, items.slice(0, 50).map((item) =>
-    h("li", null, h("time", { datetime: item.at }, formatDateTime(item.at)),
+    h("li", item.visitId ? { dataset: { visit: item.visitId } } : null, h("time", { datetime: item.at }, formatDateTime(item.at)),
       h("span", { class: "kind" }, item.kind), item.title ? h("strong", null, item.title) : null,
-      onSiteNote(item.visit), item.body ? h("p", { dir: "auto" }, item.body) : null)));
+      onSiteNote(item.visit), photoNote(photosByVisit.get(item.visitId)),
+      item.body ? h("p", { dir: "auto" }, item.body) : null)));
 }
 
 function onSiteNote(visit) {
