@@ -44,6 +44,8 @@ async ([seed, width, height, quality]) => {
 """
 
 
-def camera_jpeg(page, seed: int, width: int = 4000, height: int = 3000, quality: float = 0.9) -> bytes:
+def camera_jpeg(
+    page, seed: int, width: int = 4000, height: int = 3000, quality: float = 0.9
+) -> bytes:
     """A camera-like JPEG of ``width`` × ``height`` drawn and encoded in ``page``."""
     return base64.b64decode(page.evaluate(CAMERA_JS, [seed, width, height, quality]))
