@@ -23,6 +23,8 @@ from tests.harness.photos import camera_jpeg
 
 pytestmark = pytest.mark.browser
 
+DRAWN = """(selector) => [...document.querySelectorAll(selector)]
+  .every((img) => img.complete && img.naturalWidth > 0)"""
 PHOTOS_IN_IDB = """async () => (await globalThis.fieldcrm.db.allPhotos())
   .map((p) => ({kind: p.kind, status: p.status, size: p.size, blob: p.blob ? p.blob.size : null,
                 upload: p.upload_id, error: p.error}))"""
@@ -50,9 +52,8 @@ def test_photos_taken_offline_upload_once_after_the_visit_resume_and_show(phones
     assert page.get_by_role("img", name="Photo 1: Shelf").is_visible()
     assert page.get_by_role("img", name="Photo 2: Damage").is_visible()
     assert page.get_by_role("button", name="Remove photo 2: Damage").is_visible()
-    page.wait_for_function(  # the thumbnails (object URLs) are drawn under the app's CSP
-        "() => [...document.querySelectorAll('#photo-list img')].every((i) => i.complete && i.naturalWidth > 0)"
-    )
+    # The thumbnails (object URLs) are drawn under the app's CSP.
+    page.wait_for_function(DRAWN, arg="#photo-list img")
     kept = page.evaluate(PHOTOS_IN_IDB)
     assert sorted(p["kind"] for p in kept) == ["damage", "shelf"]
     assert all(64 * 1024 < p["size"] <= 480 * 1024 and p["blob"] == p["size"] for p in kept), kept
@@ -110,9 +111,7 @@ def test_photos_taken_offline_upload_once_after_the_visit_resume_and_show(phones
     assert sorted(thumbs.evaluate_all("(els) => els.map((e) => e.alt)")) == [
         "Visit photo: damage", "Visit photo: shelf",
     ]  # fmt: skip
-    desk.wait_for_function(
-        "() => [...document.querySelectorAll('img.visit-photo')].every((i) => i.complete && i.naturalWidth > 0)"
-    )
+    desk.wait_for_function(DRAWN, arg="img.visit-photo")
     url = thumbs.first.get_attribute("src")
     # Another region's rep: the 404 of a missing photo.
     other = laptops("rep3", "/crm/accounts/")

@@ -25,7 +25,8 @@ async ([seed, width, height, quality]) => {
   ctx.fillStyle = sky;
   ctx.fillRect(0, 0, width, height);
   for (let i = 0; i < 60; i++) {  // shelves, boxes, labels
-    ctx.fillStyle = `hsl(${Math.round(rand() * 360)} ${Math.round(40 + rand() * 50)}% ${Math.round(25 + rand() * 50)}%)`;
+    const [h, sat, l] = [rand() * 360, 40 + rand() * 50, 25 + rand() * 50].map(Math.round);
+    ctx.fillStyle = `hsl(${h} ${sat}% ${l}%)`;
     ctx.fillRect(rand() * width, rand() * height, rand() * width / 4, rand() * height / 6);
   }
   const image = ctx.getImageData(0, 0, width, height);
@@ -38,7 +39,9 @@ async ([seed, width, height, quality]) => {
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
   return btoa(text);
 }
 """
