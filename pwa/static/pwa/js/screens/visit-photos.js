@@ -64,9 +64,9 @@ export function photoPicker(visitId) {
     for (const file of files) {
       status.textContent = t("photo_compressing");
       try {
-        const { blob, width, height } = await compressImage(file);
+        const { blob, width, height, quality } = await compressImage(file);
         await putPhoto({
-          id: newId(), visit_id: visitId, kind: kind.value, blob, size: blob.size, width, height,
+          id: newId(), visit_id: visitId, kind: kind.value, blob, size: blob.size, width, height, quality,
           sha256: await sha256Hex(blob), content_type: "image/jpeg", status: "draft",
           upload_id: null, offset: 0, error: null, created_at: new Date().toISOString(),
         }); // prettier-ignore
