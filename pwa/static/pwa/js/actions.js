@@ -363,3 +363,56 @@ export async function addToToday(account, me) {
   afterChange();
   return record;
 }
+
+/**
+ * Take an order or make a quote (issue 18): ONE create with its lines, queued in the outbox;
+ * the server prices the lines from the same list, recomputes the totals and gives the number
+ * (the push's answer and the next pull bring them). The local record shows the phone's own
+ * totals, computed with the server's rounding (order-math.js), until then.
+ * @param {{account: object, me: object, kind: "order"|"quote", priceList: object,
+ *   lines: {product: object, quantity: string, unitPrice: string, amounts: object}[],
+ *   totals: {net: string, tax: string, total: string}, notes?: string}} input
+ * @returns {Promise<object>} the local order record
+ */
+export async function takeOrder({ account, me, kind, priceList, lines, totals, notes = "" }) {
+  const id = newId();
+  const now = new Date().toISOString();
+  const fields = {
+    kind,
+    account_id: account.id,
+    price_list_id: priceList.id,
+    notes,
+    lines: lines.map((line) => ({ product_id: line.product.id, quantity: line.quantity })),
+  };
+  const record = {
+    id,
+    kind,
+    number: "",
+    status: "draft",
+    account_id: account.id,
+    deal_id: null,
+    price_list_id: priceList.id,
+    currency: priceList.currency,
+    issued_on: todayIso(),
+    notes,
+    net_total: totals.net,
+    tax_total: totals.tax,
+    total: totals.total,
+    lines: lines.map((line, i) => ({
+      id: `${id}-${i + 1}`,
+      position: i + 1,
+      product_id: line.product.id,
+      description: line.product.name,
+      unit: line.product.unit,
+      quantity: line.quantity,
+      unit_price: line.unitPrice,
+      total_amount: line.amounts.total,
+    })),
+    created_by_id: me?.id ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+  await enqueue({ entity: "order", action: "create", id, fields }, record);
+  afterChange();
+  return record;
+}
