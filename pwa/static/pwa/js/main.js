@@ -98,7 +98,8 @@ async function render() {
   renderBell();
   storageWarning();
   await screen(main, { ...ctx, params, query: new URLSearchParams(query) });
-  main.focus({ preventScroll: true });
+  // A screen made for typing at once (the order's product search) names its first field.
+  (main.querySelector("[data-autofocus]") || main).focus({ preventScroll: true });
 }
 
 function renderNav(active) {

@@ -61,7 +61,7 @@ export async function renderOrder(root, ctx) {
   const lines = [];
 
   const search = h("input", {
-    type: "search", id: "product-search", autocomplete: "off", autofocus: true, enterkeyhint: "search",
+    type: "search", id: "product-search", autocomplete: "off", dataset: { autofocus: "1" }, enterkeyhint: "search",
     "aria-controls": "product-results", placeholder: t("product_search_hint"),
   }); // prettier-ignore
   const results = h("ul", { class: "list product-results", id: "product-results", "aria-label": t("products_found") });
@@ -166,7 +166,8 @@ export async function renderOrder(root, ctx) {
       (lineList.querySelector("[aria-invalid]") || search).focus();
       return;
     }
-    const priced = lines.map((line) => ({ ...line, amounts: amountsOf(line) }));
+    // The quantity as the server reads it ("1,5" and "۱٫۵" typed are "1.5").
+    const priced = lines.map((line) => ({ ...line, quantity: fromScaled(toScaled(line.quantity, 3), 3), amounts: amountsOf(line) }));
     const sum = orderTotals(priced.map((l) => l.amounts));
     const asText = (v) => minorToDecimal(v, digits);
     await takeOrder({
