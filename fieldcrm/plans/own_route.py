@@ -1,0 +1,219 @@
+"""The rep's own route for today (issue 21): accounts picked on the phone, added to today.
+
+``my_day_order`` appends the accounts to the rep's published plan of today, or makes the
+rep's own plan of the day when there is none (published at once: it is the rep's Today),
+and orders the stops not yet done with the server's planner (``planning.plan_day``) from
+where the rep is (the position the phone sends, else the home base), starting now. Stops
+done or checked in keep their place. A stop the solver cannot fit (closed hours, past the
+end of the day) is kept, after the others, timed by great circle at the planner's default
+speed: the rep asked for it. The planner's page labels the plan and the stops as the rep's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.access import NotInScope, require_role, scoped
+from fieldcrm.accounts.models import Account
+from fieldcrm.core.errors import DomainError
+from fieldcrm.plans import planning
+from fieldcrm.plans.models import RoutePlan, RouteStop
+from fieldcrm.plans.services import _path_of, _write_sheet
+from fieldcrm.territories.models import Region
+from fieldcrm.users.models import User
+from fieldcrm.visits.models import Visit
+from routing.matrix import haversine_m
+from routing.model import Location, TimeWindow, Vehicle
+
+MAX_STOPS = 60  # one day's route; the phone's selection bar says so too
+SOLVE_LIMIT_S = 1.0
+# The fallback for a stop the solver could not fit: great circle at the server's default speed.
+FALLBACK_SPEED_MPS = 40 / 3.6
+FALLBACK_DETOUR = 1.3
+DEFAULT_SERVICE_S = 20 * 60
+DAY_END_S = 24 * 3600 - 1
+
+
+@dataclass
+class _Timed:
+    account_id: str
+    arrival_at: dt.datetime
+    start_at: dt.datetime
+    departure_at: dt.datetime
+    wait_s: int = 0
+
+
+def _accounts(actor: User, account_ids: list[Any]) -> list[Account]:
+    ids = list(dict.fromkeys(str(a) for a in account_ids))
+    if not ids:
+        raise DomainError("account_ids", _("Select at least one account."))
+    if len(ids) > MAX_STOPS:
+        raise DomainError(
+            "account_ids", _("At most %(n)s accounts can be added at once.") % {"n": MAX_STOPS}
+        )
+    found = {str(a.pk): a for a in scoped(Account, actor).filter(pk__in=ids)}
+    if len(found) != len(ids):
+        raise NotInScope(Account)  # the same 404 as a missing account
+    accounts = [found[i] for i in ids]
+    missing = [a.name for a in accounts if a.location is None]
+    if missing:
+        raise DomainError(
+            "account_ids",
+            _("%(names)s cannot be routed: no location.") % {"names": ", ".join(missing)},
+        )
+    return accounts
+
+
+def _region(actor: User, accounts: list[Account]) -> Region:
+    """The region of the rep's day: their first territory's, else the first account's."""
+    territory = actor.territories.select_related("region").order_by("pk").first()
+    if territory is not None:
+        return territory.region
+    for account in accounts:
+        if account.territory_id is not None:
+            return account.territory.region
+    raise DomainError("account_ids", _("These accounts are in no region."))
+
+
+def _seconds_now(now: dt.datetime, tz: ZoneInfo) -> int:
+    local = now.astimezone(tz)
+    return local.hour * 3600 + local.minute * 60 + local.second
+
+
+def _order(
+    actor: User,
+    region: Region,
+    day: dt.date,
+    account_ids: list[str],
+    position: tuple[float, float] | None,
+    now: dt.datetime,
+) -> tuple[list[_Timed], str]:
+    """The stops in the solver's order, timed from now; those it drops after them."""
+    tz = ZoneInfo(region.timezone)
+    now_s = _seconds_now(now, tz)
+    home = None if actor.home_base is None else (actor.home_base.y, actor.home_base.x)
+    cands = planning.candidates_for(region, day, only=account_ids)
+    for c in cands:
+        c.rep_ids = None  # the rep's scope was checked: these are theirs
+        c.required, c.pinned_rep_id = False, None
+    by_id = {c.account_id: c for c in cands}
+    here = position or home or by_id[account_ids[0]].location
+    assert here is not None  # every account has a location (checked)
+    rd = planning.rep_day(actor, day)
+    vehicle = Vehicle(
+        id=str(actor.pk), start=Location(*(home or here)),
+        shift=TimeWindow(min(now_s, DAY_END_S), DAY_END_S),
+        break_=rd.vehicle.break_ if rd.vehicle is not None else None,
+        current_location=Location(*here), current_time_s=min(now_s, DAY_END_S),
+    )  # fmt: skip
+    planned = planning.plan_day(
+        [vehicle], [by_id[a] for a in account_ids], day=day, tz=region.timezone,
+        provider=planning.provider_for(region), time_limit_s=SOLVE_LIMIT_S, trim=False,
+    )  # fmt: skip
+    timed = [
+        _Timed(s.account_id, s.arrival_at, s.start_at, s.departure_at, s.wait_s)
+        for r in planned.routes for s in r.stops
+    ]  # fmt: skip
+    placed = {t.account_id for t in timed}
+    at = timed[-1].departure_at if timed else now
+    where = by_id[timed[-1].account_id].location if timed else here
+    for account_id in account_ids:  # what the solver left out, nearest first
+        if account_id in placed:
+            continue
+        loc = by_id[account_id].location
+        assert loc is not None and where is not None
+        drive = haversine_m(Location(*where), Location(*loc)) * FALLBACK_DETOUR
+        arrival = at + dt.timedelta(seconds=round(drive / FALLBACK_SPEED_MPS))
+        at = arrival + dt.timedelta(seconds=by_id[account_id].service_s or DEFAULT_SERVICE_S)
+        timed.append(_Timed(account_id, arrival, arrival, at))
+        where = loc
+    return timed, planned.routes[0].stats.get("solver", "") if planned.routes else ""
+
+
+def _is_open(stop: RouteStop) -> bool:
+    visit = stop.visit
+    return visit is not None and visit.status == Visit.Status.PLANNED and not visit.checked_in_at
+
+
+@transaction.atomic
+def my_day_order(
+    *,
+    actor: User,
+    account_ids: list[Any],
+    position: tuple[float, float] | None = None,
+) -> RoutePlan:
+    """Add ``account_ids`` to the rep's today and order the stops not yet done (see module)."""
+    require_role(actor, User.Role.REP)
+    accounts = _accounts(actor, account_ids)
+    region = _region(actor, accounts)
+    tz = ZoneInfo(region.timezone)
+    now = timezone.now()
+    day = timezone.localdate(now, timezone=tz)
+    plan = (
+        RoutePlan.objects.select_for_update()
+        .filter(rep=actor, date=day, status=RoutePlan.Status.PUBLISHED)
+        .select_related("region")
+        .first()
+    )
+    own_plan = plan is None
+    if plan is None:
+        try:
+            with transaction.atomic():
+                plan = RoutePlan.objects.create(
+                    rep=actor, region=region, date=day, status=RoutePlan.Status.PUBLISHED,
+                    published_at=now, created_by=actor,
+                    stats={"own": {"rep_id": actor.pk, "at": now.isoformat()}},
+                )  # fmt: skip
+        except IntegrityError:
+            raise DomainError(
+                "account_ids", _("Your route for today was just published: try again.")
+            ) from None
+    stops = list(plan.stops.select_related("visit", "account").order_by("sequence"))
+    done = [s for s in stops if not _is_open(s)]
+    open_stops = {str(s.account_id): s for s in stops if _is_open(s)}
+    done_ids = {str(s.account_id) for s in done if s.visit is not None}
+    added = [str(a.pk) for a in accounts if str(a.pk) not in {*open_stops, *done_ids}]
+    to_order = [*open_stops, *added]
+    timed, solver = _order(actor, plan.region, day, to_order, position, now) if to_order else ([], "")
+    RouteStop.objects.filter(plan=plan).update(sequence=F("sequence") + 1000)
+    for n, stop in enumerate(done, start=1):
+        stop.sequence = n
+        stop.save(update_fields=["sequence"])
+    for n, t in enumerate(timed, start=len(done) + 1):
+        stop = open_stops.get(t.account_id) or RouteStop(plan=plan, account_id=t.account_id)
+        stop.sequence, stop.arrival_at, stop.start_at = n, t.arrival_at, t.start_at
+        stop.departure_at, stop.wait_s = t.departure_at, t.wait_s
+        visit = stop.visit if stop.pk else None
+        if visit is None:
+            # The rep's own planned visit of today there (the phone's "add to today") or a new one.
+            visit = Visit.objects.filter(
+                account_id=t.account_id, rep=actor, scheduled_on=day,
+                status=Visit.Status.PLANNED, checked_in_at__isnull=True,
+            ).exclude(route_stops__plan=plan).first() or Visit(  # fmt: skip
+                account_id=t.account_id, rep=actor, scheduled_on=day
+            )
+        visit.scheduled_on, visit.route_sequence, visit.planned_arrival_at = day, n, t.arrival_at
+        visit.full_clean()
+        visit.save()
+        stop.visit = visit
+        stop.save()
+    rep_added = list(dict.fromkeys([*plan.stats.get("rep_added", []), *added]))
+    plan.stats = {**plan.stats, "rep_added": rep_added, "solver": solver or plan.stats.get("solver")}
+    if not own_plan:
+        plan.stats["edited_by_rep"] = {"at": now.isoformat(), "rep_id": actor.pk}
+    loc = {str(a.pk): a.location for a in accounts} | {
+        str(s.account_id): s.account.location for s in stops
+    }
+    where = [(loc[t.account_id].y, loc[t.account_id].x) for t in timed if loc.get(t.account_id)]
+    plan.path = _path_of(planning.route_path(plan.region, actor, where))
+    plan.save(update_fields=["stats", "path"])
+    _write_sheet(plan)
+    return plan
