@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.access import NotInScope, require_role, scoped
+from fieldcrm.access import NotAllowed, NotInScope, scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.core.errors import DomainError
 from fieldcrm.plans import planning
@@ -151,7 +151,8 @@ def my_day_order(
     position: tuple[float, float] | None = None,
 ) -> RoutePlan:
     """Add ``account_ids`` to the rep's today and order the stops not yet done (see module)."""
-    require_role(actor, User.Role.REP)
+    if actor.role != User.Role.REP:  # an admin too: a day is a rep's (shift, home, territory)
+        raise NotAllowed(_("Only a rep builds their own day."))
     accounts = _accounts(actor, account_ids)
     region = _region(actor, accounts)
     tz = ZoneInfo(region.timezone)

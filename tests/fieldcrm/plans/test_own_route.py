@@ -152,4 +152,5 @@ def test_an_account_without_a_location_is_refused_naming_account_ids(as_user, wo
 
 
 def test_only_a_rep_builds_their_own_day(as_user, world, plannable):
-    assert _order(as_user("planner"), plannable[:1]).status_code == 403
+    for persona in ("planner", "manager", "admin"):
+        assert _order(as_user(persona), plannable[:1]).status_code == 403, persona
