@@ -218,3 +218,92 @@ def my_day_order(
     plan.save(update_fields=["stats", "path"])
     _write_sheet(plan)
     return plan
+
+
+@transaction.atomic
+def own_day_from_phone(
+    *,
+    actor: User,
+    sheet_id: Any,
+    date: dt.date,
+    order: list[dict[str, Any]],
+    dropped: list[dict[str, Any]] | None = None,
+) -> Any:
+    """The rep's own day ordered on the phone while offline (issue 21): a route create of
+    the sync, ``order`` the rep's planned visits of today (made by the same push, before it)
+    in the phone's order with their arrivals, ``dropped`` those its re-sequencer found no
+    longer fit (kept at the end, still planned). It makes the rep's own plan of the day,
+    published, and its sheet under the phone's id (a retried push is the same row).
+
+    Refused, naming the field, when the rep already has a published route today (the
+    visits stay planned; Today then offers to fit them into that route), for another day,
+    or for visits that are not the rep's planned visits of that day."""
+    from fieldcrm.plans.models import RouteSheet  # noqa: PLC0415 - models import nothing back
+
+    if actor.role != User.Role.REP:
+        raise NotAllowed(_("Only a rep builds their own day."))
+    dropped = dropped or []
+    wanted = [str(i["visit_id"]) for i in order] + [str(i["visit_id"]) for i in dropped]
+    if not order:
+        raise DomainError("order", _("Select at least one account."))
+    if len(set(wanted)) != len(wanted):
+        raise DomainError("order", _("A stop is listed twice."))
+    visits = {
+        str(v.pk): v
+        for v in scoped(Visit, actor, write=True).filter(
+            pk__in=wanted, rep=actor, scheduled_on=date, status=Visit.Status.PLANNED,
+            checked_in_at__isnull=True,
+        ).select_related("account", "account__territory__region")
+    }  # fmt: skip
+    strangers = [v for v in wanted if v not in visits]
+    if strangers:
+        raise DomainError(
+            "order", _("%(id)s is not a stop of this route.") % {"id": strangers[0]}
+        )
+    accounts = [visits[v].account for v in wanted]
+    region = _region(actor, accounts)
+    tz = ZoneInfo(region.timezone)
+    if date != timezone.localdate(timezone=tz):
+        raise DomainError("date", _("Only today's route can be re-planned."))
+    if RoutePlan.objects.filter(rep=actor, date=date, status=RoutePlan.Status.PUBLISHED).exists():
+        raise DomainError(
+            "date",
+            _("Your route for today was published meanwhile: your stops stay planned, "
+              "fit them in from Today."),
+        )  # fmt: skip
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            plan = RoutePlan.objects.create(
+                rep=actor, region=region, date=date, status=RoutePlan.Status.PUBLISHED,
+                published_at=now, created_by=actor,
+                stats={"own": {"rep_id": actor.pk, "at": now.isoformat(), "on_phone": True},
+                       "rep_added": [str(a.pk) for a in accounts]},
+            )  # fmt: skip
+    except IntegrityError:
+        raise DomainError(
+            "date", _("Your route for today was just published: try again.")
+        ) from None
+    arrivals = {str(i["visit_id"]): i["arrival_at"] for i in order}
+    at = now
+    for n, visit_id in enumerate(wanted, start=1):
+        visit = visits[visit_id]
+        arrival = arrivals.get(visit_id) or at
+        departure = arrival + dt.timedelta(seconds=DEFAULT_SERVICE_S)
+        at = max(at, departure)
+        RouteStop.objects.create(
+            plan=plan, sequence=n, account=visit.account, visit=visit, arrival_at=arrival,
+            start_at=arrival, departure_at=departure,
+        )  # fmt: skip
+        visit.route_sequence, visit.planned_arrival_at = n, arrivals.get(visit_id)
+        visit.save(update_fields=["route_sequence", "planned_arrival_at"])
+    where = [(a.location.y, a.location.x) for a in accounts if a.location is not None]
+    plan.path = _path_of(planning.route_path(region, actor, where))
+    plan.save(update_fields=["path"])
+    RouteSheet(id=sheet_id, plan=plan, rep=actor, date=date).save()
+    sheet = _write_sheet(plan)
+    # The phone's own order and what it left out, as it sent them.
+    sheet.dropped = [{"visit_id": str(i["visit_id"]), "reason": i["reason"]} for i in dropped]
+    sheet.edited_by_rep_at = now
+    sheet.save()
+    return sheet

@@ -191,7 +191,12 @@ class RouteSheetOut(Schema):
 
 
 class RouteSheetCreate(Input):
-    """Sheets are made by publishing a plan; a phone never creates one (refused)."""
+    """Sheets are made by publishing a plan; a phone creates one only for the rep's own day
+    ordered offline (issue 21: ``date``, ``order``, ``dropped``); anything else is refused."""
+
+    date: dt.date | None = None
+    order: list[RouteOrderItem] | None = Field(default=None, max_length=60)
+    dropped: list[RouteDroppedItem] | None = Field(default=None, max_length=60)
 
 
 class RouteSheetPatch(Input):

@@ -4,6 +4,7 @@ ordered by the server's planner from the rep's position; the planner's page labe
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -154,3 +155,68 @@ def test_an_account_without_a_location_is_refused_naming_account_ids(as_user, wo
 def test_only_a_rep_builds_their_own_day(as_user, world, plannable):
     for persona in ("planner", "manager", "admin"):
         assert _order(as_user(persona), plannable[:1]).status_code == 403, persona
+
+
+def _phone_day(rep, accounts, day, *, sheet_id=None):
+    """What the phone pushes after "Add to today" offline: a planned visit per account, then
+    the day in the order its re-sequencer chose (a route create under the phone's id)."""
+    visits = [str(uuid.uuid4()) for _ in accounts]
+    creates = [
+        op("visit", "create", v, fields={"account_id": str(a.pk), "scheduled_on": str(day)})
+        for v, a in zip(visits, accounts, strict=True)
+    ]
+    start = timezone.now().replace(microsecond=0)
+    order = [
+        {"visit_id": v, "arrival_at": (start + dt.timedelta(minutes=30 * n)).isoformat()}
+        for n, v in enumerate(reversed(visits[1:]), start=1)
+    ]
+    dropped = [{"visit_id": visits[0], "reason": "closed"}]
+    sheet = sheet_id or str(uuid.uuid4())
+    route = op("route", "create", sheet, fields={"date": str(day), "order": order,
+                                                   "dropped": dropped})  # fmt: skip
+    return [*creates, route], list(reversed(visits[1:])) + [visits[0]], sheet
+
+
+def test_a_day_ordered_on_the_phone_offline_becomes_the_reps_own_plan_once(
+    as_user, world, plannable
+):
+    rep = as_user("rep1")
+    day = timezone.localdate()
+    ops, expected, sheet_id = _phone_day(rep, plannable[:3], day)
+    results = push(rep, *ops)
+    assert [r["status"] for r in results] == ["applied"] * 4, results
+    plan = RoutePlan.objects.get(rep=world.rep1, date=day, status="published")
+    assert plan.stats["own"]["on_phone"] is True
+    assert [str(s.visit_id) for s in plan.stops.order_by("sequence")] == expected
+    sheet = RouteSheet.objects.get(pk=sheet_id)
+    assert sheet.plan == plan and sheet.dropped[0]["reason"] == "closed"
+    # The same push again (a lost answer): nothing doubles.
+    again = push(rep, *ops)
+    assert {r["status"] for r in again} == {"already_applied"}, again
+    assert RoutePlan.objects.filter(rep=world.rep1, date=day).count() == 1
+    assert Visit.objects.filter(rep=world.rep1).count() == 3
+    assert "own route, built on the phone" in _planner_page(world, day)
+
+
+def test_the_phones_day_is_refused_naming_the_field(as_user, world, plannable):
+    rep = as_user("rep1")
+    day = timezone.localdate()
+    # Visits that are not the rep's planned visits of the day.
+    route = op("route", "create", str(uuid.uuid4()), fields={"date": str(day), "order": [
+        {"visit_id": str(uuid.uuid4()), "arrival_at": timezone.now().isoformat()}]})  # fmt: skip
+    [refused] = push(rep, route)
+    assert refused["status"] == "rejected" and refused["errors"][0]["field"] == "order"
+    # Another day.
+    ops, _expected, _sheet = _phone_day(rep, plannable[:2], day + dt.timedelta(days=1))
+    *_visits, other_day = push(rep, *ops)
+    assert other_day["status"] == "rejected" and other_day["errors"][0]["field"] == "date"
+    # A published route already there: the stops stay planned visits, the day is refused.
+    _publish(as_user, world, day, world.rep1)
+    ops, _expected, _sheet = _phone_day(rep, plannable[:2], day)
+    *visits, published = push(rep, *ops)
+    assert [v["status"] for v in visits] == ["applied", "applied"]
+    assert published["status"] == "rejected" and published["errors"][0]["field"] == "date"
+    assert RoutePlan.objects.filter(rep=world.rep1, date=day, status="published").count() == 1
+    # With no order it is what it always was: sheets come from publishing.
+    [bare] = push(rep, op("route", "create", str(uuid.uuid4()), fields={}))
+    assert bare["status"] == "rejected" and bare["errors"][0]["field"] == "id"
