@@ -30,8 +30,6 @@ from fieldcrm.plans.services import _path_of, _write_sheet
 from fieldcrm.territories.models import Region
 from fieldcrm.users.models import User
 from fieldcrm.visits.models import Visit
-from routing.matrix import haversine_m
-from routing.model import Location, TimeWindow, Vehicle
 
 MAX_STOPS = 60  # one day's route; the phone's selection bar says so too
 SOLVE_LIMIT_S = 1.0
@@ -39,7 +37,6 @@ SOLVE_LIMIT_S = 1.0
 FALLBACK_SPEED_MPS = 40 / 3.6
 FALLBACK_DETOUR = 1.3
 DEFAULT_SERVICE_S = 20 * 60
-DAY_END_S = 24 * 3600 - 1
 
 
 @dataclass
@@ -78,7 +75,7 @@ def _region(actor: User, accounts: list[Account]) -> Region:
     if territory is not None:
         return territory.region
     for account in accounts:
-        if account.territory_id is not None:
+        if account.territory is not None:
             return account.territory.region
     raise DomainError("account_ids", _("These accounts are in no region."))
 
@@ -107,13 +104,7 @@ def _order(
     by_id = {c.account_id: c for c in cands}
     here = position or home or by_id[account_ids[0]].location
     assert here is not None  # every account has a location (checked)
-    rd = planning.rep_day(actor, day)
-    vehicle = Vehicle(
-        id=str(actor.pk), start=Location(*(home or here)),
-        shift=TimeWindow(min(now_s, DAY_END_S), DAY_END_S),
-        break_=rd.vehicle.break_ if rd.vehicle is not None else None,
-        current_location=Location(*here), current_time_s=min(now_s, DAY_END_S),
-    )  # fmt: skip
+    vehicle = planning.own_day_vehicle(actor, day, start=home or here, here=here, now_s=now_s)
     planned = planning.plan_day(
         [vehicle], [by_id[a] for a in account_ids], day=day, tz=region.timezone,
         provider=planning.provider_for(region), time_limit_s=SOLVE_LIMIT_S, trim=False,
@@ -130,12 +121,12 @@ def _order(
             continue
         loc = by_id[account_id].location
         assert loc is not None and where is not None
-        drive = haversine_m(Location(*where), Location(*loc)) * FALLBACK_DETOUR
+        drive = planning.great_circle_m(where, loc) * FALLBACK_DETOUR
         arrival = at + dt.timedelta(seconds=round(drive / FALLBACK_SPEED_MPS))
         at = arrival + dt.timedelta(seconds=by_id[account_id].service_s or DEFAULT_SERVICE_S)
         timed.append(_Timed(account_id, arrival, arrival, at))
         where = loc
-    return timed, planned.routes[0].stats.get("solver", "") if planned.routes else ""
+    return timed, str(planned.routes[0].stats.get("solver", "")) if planned.routes else ""
 
 
 def _is_open(stop: RouteStop) -> bool:
@@ -183,7 +174,10 @@ def my_day_order(
     done_ids = {str(s.account_id) for s in done if s.visit is not None}
     added = [str(a.pk) for a in accounts if str(a.pk) not in {*open_stops, *done_ids}]
     to_order = [*open_stops, *added]
-    timed, solver = _order(actor, plan.region, day, to_order, position, now) if to_order else ([], "")
+    timed: list[_Timed] = []
+    solver = ""
+    if to_order:
+        timed, solver = _order(actor, plan.region, day, to_order, position, now)
     RouteStop.objects.filter(plan=plan).update(sequence=F("sequence") + 1000)
     for n, stop in enumerate(done, start=1):
         stop.sequence = n
@@ -196,8 +190,11 @@ def my_day_order(
         if visit is None:
             # The rep's own planned visit of today there (the phone's "add to today") or a new one.
             visit = Visit.objects.filter(
-                account_id=t.account_id, rep=actor, scheduled_on=day,
-                status=Visit.Status.PLANNED, checked_in_at__isnull=True,
+                account_id=t.account_id,
+                rep=actor,
+                scheduled_on=day,
+                status=Visit.Status.PLANNED,
+                checked_in_at__isnull=True,
             ).exclude(route_stops__plan=plan).first() or Visit(  # fmt: skip
                 account_id=t.account_id, rep=actor, scheduled_on=day
             )
@@ -207,13 +204,15 @@ def my_day_order(
         stop.visit = visit
         stop.save()
     rep_added = list(dict.fromkeys([*plan.stats.get("rep_added", []), *added]))
-    plan.stats = {**plan.stats, "rep_added": rep_added, "solver": solver or plan.stats.get("solver")}
+    solver = solver or plan.stats.get("solver", "")
+    plan.stats = {**plan.stats, "rep_added": rep_added, "solver": solver}
     if not own_plan:
         plan.stats["edited_by_rep"] = {"at": now.isoformat(), "rep_id": actor.pk}
     loc = {str(a.pk): a.location for a in accounts} | {
         str(s.account_id): s.account.location for s in stops
     }
-    where = [(loc[t.account_id].y, loc[t.account_id].x) for t in timed if loc.get(t.account_id)]
+    points = [p for p in (loc.get(t.account_id) for t in timed) if p is not None]
+    where = [(p.y, p.x) for p in points]
     plan.path = _path_of(planning.route_path(plan.region, actor, where))
     plan.save(update_fields=["stats", "path"])
     _write_sheet(plan)
@@ -257,9 +256,7 @@ def own_day_from_phone(
     }  # fmt: skip
     strangers = [v for v in wanted if v not in visits]
     if strangers:
-        raise DomainError(
-            "order", _("%(id)s is not a stop of this route.") % {"id": strangers[0]}
-        )
+        raise DomainError("order", _("%(id)s is not a stop of this route.") % {"id": strangers[0]})
     accounts = [visits[v].account for v in wanted]
     region = _region(actor, accounts)
     tz = ZoneInfo(region.timezone)
