@@ -11,7 +11,9 @@ report, map and sync pull starts here.
   working in a region the reader works in: its territories' reps, its members, its manager);
   admins see every shared one; only the author changes or deletes one
 - orders and quotes (and their lines): seen and changed where their account is (planners read)
-- products and price lists: every role reads them; managers and admins change them
+- products and price lists: every role reads them; managers and admins change them. A phone
+  caches only the price lists serving its user's scope (``phone_price_lists``), their items and
+  products
 - document templates: admins only; a PDF is seen where its record is (order, visit)
 - attachments: seen and changed where their record is (a visit's as the visit, the others as
   their account)
@@ -234,6 +236,39 @@ def _rules(user: User, *, write: bool, resolve: bool = False) -> dict[type[Model
         Message: in_accounts,
         **personal,
     }
+
+
+def phone_price_lists(user: User) -> list | None:
+    """The ids of the price lists a phone caches (issue 18): those assigned to an account the
+    user reads, or to a territory the user works in or one of their accounts lies in. None: every
+    list (an admin). Read at once (a few ids), so the pull's filters are index lookups."""
+    if user.is_admin:
+        return None
+    if not user.is_active:
+        return []
+    # Once per user object (one pull asks it for the items and for the products).
+    cache = user.__dict__.setdefault("_phone_price_lists", {})
+    key = read_alias()
+    if key not in cache:
+        cache[key] = _phone_price_lists(user)
+    return cache[key]
+
+
+def _phone_price_lists(user: User) -> list:
+    if user.role in (User.Role.MANAGER, User.Role.PLANNER):
+        territories = set(
+            Territory.objects.filter(region__in=region_ids(user)).values_list("pk", flat=True)
+        )
+    else:
+        territories = set(Territory.objects.filter(reps=user).values_list("pk", flat=True))
+    owned = Account.objects.filter(owner=user, territory__isnull=False)
+    territories |= set(owned.values_list("territory_id", flat=True).distinct())
+    by_territory = PriceList.territories.through.objects.filter(territory_id__in=territories)
+    accounts = Account.objects.filter(_account_read(user, resolve=True) or Q())
+    by_account = PriceList.accounts.through.objects.filter(account__in=accounts)
+    ids = set(by_territory.values_list("pricelist_id", flat=True))
+    ids |= set(by_account.values_list("pricelist_id", flat=True))
+    return sorted(ids)
 
 
 def _cached_rules(user: User, *, write: bool, resolve: bool) -> dict[type[Model], Q | None]:

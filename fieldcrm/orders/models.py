@@ -89,6 +89,8 @@ class PriceListItem(SyncedModel):
         constraints = [
             models.UniqueConstraint(fields=["price_list", "product"], name="price_list_product")
         ]
+        # The pull's lookup (issue 18): the items of the lists serving a phone's scope.
+        indexes = [models.Index(fields=["price_list", "change_seq"], name="price_item_sync_list")]
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.unit_price}"

@@ -11,7 +11,16 @@ from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.core.schemas import Currency, Input
-from fieldcrm.orders.models import Order, OrderKind, OrderLine, OrderStatus, PriceListItem, Product
+from fieldcrm.orders.models import (
+    Order,
+    OrderKind,
+    OrderLine,
+    OrderStatus,
+    PriceList,
+    PriceListItem,
+    Product,
+)
+from fieldcrm.orders.totals import minor_unit
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
@@ -250,3 +259,51 @@ class OrderFilters(Input):
     status: OrderStatus | None = None
     account: uuid.UUID | None = None
     deal: int | None = None
+
+
+# --- What a phone caches (issue 18): the price lists without their items, the items on
+# their own (each pulled when it changes), the products they price. ---
+
+
+class PriceListSyncOut(Schema):
+    id: uuid.UUID
+    name: str
+    currency: str
+    # The currency's minor-unit digits (CLDR through Babel): the phone rounds to them.
+    digits: int
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    is_active: bool
+    account_ids: list[uuid.UUID]
+    territory_ids: list[int]
+    version: int
+
+    @staticmethod
+    def resolve_digits(obj: PriceList) -> int:
+        return -minor_unit(obj.currency).as_tuple().exponent  # type: ignore[operator]
+
+    @staticmethod
+    def resolve_account_ids(obj: PriceList) -> list:
+        return [a.pk for a in obj.accounts.all()]
+
+    @staticmethod
+    def resolve_territory_ids(obj: PriceList) -> list:
+        return [t.pk for t in obj.territories.all()]
+
+
+class PriceItemSyncOut(Schema):
+    id: uuid.UUID
+    price_list_id: uuid.UUID
+    product_id: uuid.UUID
+    unit_price: Decimal
+    version: int
+
+    @staticmethod
+    def resolve_unit_price(obj: PriceListItem) -> Decimal:
+        return plain(obj.unit_price)
+
+
+class CatalogCreate(Input):
+    """The phone never creates catalogue rows: any create is refused (naming ``id``)."""
+
+    id: uuid.UUID | None = None

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from fieldcrm.access import get_scoped, scoped
+from fieldcrm.access import get_scoped, phone_price_lists, scoped
 from fieldcrm.accounts.models import Account
 from fieldcrm.deals.models import Deal
 from fieldcrm.orders.models import Order, OrderLine, PriceList, PriceListItem, Product
@@ -154,3 +154,31 @@ def price_list_form_choices(*, actor: User) -> dict[str, Any]:
 
 def order_may_write(*, actor: User, order: Order) -> bool:
     return scoped(Account, actor, write=True).filter(pk=order.account_id).exists()
+
+
+# --- What a phone caches (issue 18; README, "Orders on the phone") ---
+
+
+def phone_price_items(*, actor: User, queryset: QuerySet) -> QuerySet:
+    """The items of the price lists serving the caller's scope (access.phone_price_lists)."""
+    ids = phone_price_lists(actor)
+    return queryset if ids is None else queryset.filter(price_list_id__in=ids)
+
+
+def phone_products(*, actor: User, queryset: QuerySet) -> QuerySet:
+    """The products priced (now or once) in those lists: row by row a key lookup of the
+    (price list, product) index, so the pull stays a range of change numbers."""
+    ids = phone_price_lists(actor)
+    if ids is None:
+        return queryset
+    priced = PriceListItem.all_objects.filter(price_list_id__in=ids, product_id=OuterRef("pk"))
+    return queryset.filter(Exists(priced))
+
+
+def phone_price_list_prefetch(qs: QuerySet) -> QuerySet:
+    return qs.prefetch_related("accounts", "territories")
+
+
+def phone_order_prefetch(qs: QuerySet) -> QuerySet:
+    lines = Prefetch("lines", queryset=OrderLine.objects.order_by("position"))
+    return qs.prefetch_related(lines)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import NotAllowed, can_create, get_scoped, scoped
 from fieldcrm.accounts.models import Account, Activity, ActivityKind
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.models import insert_many, one_change_number, update_many, validate
+from fieldcrm.core.models import insert_many, one_change_number, touch, update_many, validate
 from fieldcrm.core.money import CENT, default_currency
 from fieldcrm.deals.models import Deal
 from fieldcrm.orders.models import (
@@ -139,6 +139,24 @@ def _set_items(price_list: PriceList, items: list[dict[str, Any]]) -> None:
     update_many(gone, ["deleted_at"])
 
 
+def _reach_phones(price_list: PriceList, *, assignments: bool) -> None:
+    """The phones that cache this list (access.phone_price_lists) get its products, some of
+    which they may lack (new on the list); after an assignment change, its items too (the
+    phones it reaches now have none of them). In the list's change number."""
+    lists_reach_phones([price_list.pk], items=assignments)
+
+
+def lists_reach_phones(price_list_ids: list[Any], *, items: bool = True) -> None:
+    """Re-send the items and products of these price lists to the phones that cache them:
+    they entered someone's scope (a list newly assigned, a rep joining a territory)."""
+    if not price_list_ids:
+        return
+    in_lists = PriceListItem.all_objects.filter(price_list_id__in=price_list_ids)
+    if items:
+        touch(in_lists)
+    touch(Product.all_objects.filter(pk__in=in_lists.values("product_id")))
+
+
 PRICE_LIST_FIELDS = ("name", "currency", "valid_from", "valid_until", "is_active")
 
 
@@ -153,6 +171,7 @@ def price_list_create(*, actor: User, data: dict[str, Any]) -> PriceList:
         price_list.save()
         _assign(actor, price_list, data)
         _set_items(price_list, data.get("items") or [])
+        _reach_phones(price_list, assignments=True)
     return price_list
 
 
@@ -169,6 +188,9 @@ def price_list_update(*, actor: User, price_list_id: object, data: dict[str, Any
         _assign(actor, price_list, data)
         if data.get("items") is not None:
             _set_items(price_list, data["items"])
+        assigned = data.get("account_ids") is not None or data.get("territory_ids") is not None
+        if assigned or data.get("items") is not None:
+            _reach_phones(price_list, assignments=assigned)
     return price_list
 
 
@@ -439,4 +461,37 @@ def order_set_status(*, actor: User, order_id: object, status: str) -> Order:
             "kind": order.get_kind_display(), "number": order.number, "old": old,
             "new": order.get_status_display(), "total": _money(order, order.total),
         })  # fmt: skip
+    return order
+
+
+# --- From the phone (issue 18): an order or quote taken offline arrives as one create (the
+# sync's ``order`` entity, idempotent by its client id); edits follow the conflict rules. ---
+
+
+def order_check_phone_edit(*, actor: User, order: Order) -> None:
+    """The conflict rules of an edit from a phone, checked before any field is merged: a
+    draft is edited by its author alone; once it left draft (a confirmed order is
+    append-only, a sent quote is the customer's) it takes no edit from a phone at all."""
+    if order.status != OrderStatus.DRAFT:
+        raise DomainError("status", _(
+            "%(kind)s %(number)s is %(status)s: it can no longer be edited from the phone "
+            "(a confirmed order is append-only; ask the office to add a line)."
+        ) % {
+            "kind": order.get_kind_display(), "number": order.number,
+            "status": order.get_status_display().lower(),
+        })  # fmt: skip
+    if order.created_by_id != actor.pk:
+        raise DomainError("id", _("Only its author edits a draft from the phone."))
+
+
+@transaction.atomic
+def order_phone_update(*, actor: User, order_id: object, data: dict[str, Any]) -> Order:
+    """A draft's notes and lines (replaced as a whole), and its status (confirm, send)."""
+    order = _order_for_change(actor, order_id)
+    order_check_phone_edit(actor=actor, order=order)
+    status = data.pop("status", None)
+    if data:
+        order = order_update(actor=actor, order_id=order.pk, data=data)
+    if status is not None and status != order.status:
+        order = order_set_status(actor=actor, order_id=order.pk, status=status)
     return order

@@ -265,8 +265,7 @@ def own_day_from_phone(
     if RoutePlan.objects.filter(rep=actor, date=date, status=RoutePlan.Status.PUBLISHED).exists():
         raise DomainError(
             "date",
-            _("Your route for today was published meanwhile: your stops stay planned, "
-              "fit them in from Today."),
+            _("Your route for today was published meanwhile: fit these stops in from Today."),
         )  # fmt: skip
     now = timezone.now()
     try:

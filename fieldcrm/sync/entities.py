@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Schema
+from pydantic import Field
 
 from fieldcrm.accounts import services as account_services
 from fieldcrm.accounts.models import Account, Activity, Contact
@@ -28,13 +29,25 @@ from fieldcrm.accounts.schemas import (
 )
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import SyncedModel
-from fieldcrm.core.schemas import Instant
+from fieldcrm.core.schemas import Input, Instant
 from fieldcrm.notifications import services as notification_services
 from fieldcrm.notifications.models import Notification
 from fieldcrm.notifications.schemas import (
     NotificationCreate,
     NotificationOut,
     NotificationSyncPatch,
+)
+from fieldcrm.orders import selectors as order_selectors
+from fieldcrm.orders import services as order_services
+from fieldcrm.orders.models import Order, OrderStatus, PriceList, PriceListItem, Product
+from fieldcrm.orders.schemas import (
+    CatalogCreate,
+    OrderIn,
+    OrderLineIn,
+    OrderOut,
+    PriceItemSyncOut,
+    PriceListSyncOut,
+    ProductOut,
 )
 from fieldcrm.plans import own_route
 from fieldcrm.plans import services as plan_services
@@ -78,6 +91,13 @@ class Entity:
     # Fields where an edit from the phone always wins over a different server value (never a
     # conflict): what the rep did in the field is a fact, not an opinion to merge.
     phone_wins: frozenset[str] = frozenset()
+    # The rows a phone pulls when they are not simply the rows its user may read (the
+    # catalogue: only the price lists serving the user's scope); given every row, tombstones
+    # included, it narrows them.
+    pull: Callable[[User, QuerySet], QuerySet] | None = None
+    # Refuses an edit before any field is merged (DomainError naming the field): a rule on
+    # the record as a whole, such as a confirmed order taking no edit.
+    check_update: Callable[[User, Row], None] | None = None
 
     def serialize(self, obj: Row) -> Data:
         return self.out.from_orm(obj).model_dump(mode="json")
@@ -281,5 +301,71 @@ register(
         create_in=RouteSheetCreate, patch_in=RouteSheetPatch,
         create=_sheet_create, update=_sheet_update, delete=None,
         account_of=lambda sheet: None,
+    )
+)  # fmt: skip
+
+
+# --- Orders on the phone (issue 18; README, "Orders on the phone"). The phone caches the
+# price lists (all of them: a few rows, so which one applies to an account is decided on the
+# phone as orders.selectors.price_list_for does), and the items and products of those serving
+# its user's scope; it takes orders and quotes offline, each pushed as one create with its
+# lines (idempotent by its client id), numbered and totalled by the server. ---
+
+
+def _catalog_create(actor: User, data: Data) -> Row:
+    raise DomainError("id", _("Products and price lists are kept in the workspace."))
+
+
+register(
+    Entity(
+        name="product", plural="products", model=Product, out=ProductOut,
+        create_in=CatalogCreate, patch_in=None, create=_catalog_create,
+        update=None, delete=None, account_of=lambda product: None,
+        pull=lambda actor, qs: order_selectors.phone_products(actor=actor, queryset=qs),
+    )
+)  # fmt: skip
+register(
+    Entity(
+        name="price_list", plural="price_lists", model=PriceList, out=PriceListSyncOut,
+        create_in=CatalogCreate, patch_in=None, create=_catalog_create,
+        update=None, delete=None, account_of=lambda price_list: None,
+        prefetch=order_selectors.phone_price_list_prefetch,
+        prefetch_one=lambda obj: prefetch_related_objects([obj], "accounts", "territories"),
+    )
+)  # fmt: skip
+register(
+    Entity(
+        name="price_item", plural="price_items", model=PriceListItem, out=PriceItemSyncOut,
+        create_in=CatalogCreate, patch_in=None, create=_catalog_create,
+        update=None, delete=None, account_of=lambda item: None,
+        pull=lambda actor, qs: order_selectors.phone_price_items(actor=actor, queryset=qs),
+    )
+)  # fmt: skip
+
+
+class OrderSyncPatch(Input):
+    """What a phone may change on a draft it took (order_services.order_phone_update)."""
+
+    notes: str | None = Field(default=None, max_length=10_000)
+    lines: list[OrderLineIn] | None = Field(default=None, min_length=1, max_length=500)
+    status: OrderStatus | None = None
+
+
+def _order_update(actor: User, order: Order, data: Data) -> Order:
+    return order_services.order_phone_update(actor=actor, order_id=order.pk, data=data)
+
+
+register(
+    Entity(
+        name="order", plural="orders", model=Order, out=OrderOut,
+        create_in=OrderIn, patch_in=OrderSyncPatch,
+        create=lambda actor, data: order_services.order_create(actor=actor, data=data),
+        update=_order_update, delete=None,  # an order is cancelled, never deleted
+        account_of=lambda order: order.account,
+        prefetch=order_selectors.phone_order_prefetch,
+        prefetch_one=lambda order: prefetch_related_objects([order], "lines"),
+        check_update=lambda actor, order: order_services.order_check_phone_edit(
+            actor=actor, order=order
+        ),
     )
 )  # fmt: skip

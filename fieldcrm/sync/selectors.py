@@ -248,7 +248,10 @@ def pull_rows(entity: Entity, actor: User) -> QuerySet:
     the scope rule with its id sets read first (``resolved``), so that with a change-number
     range each OR branch is one range scan of a (scope key, change_seq) index (README,
     "What makes a pull cheap"; tests/fieldcrm/sync/test_pull_indexes.py)."""
-    return scoped(entity.model, actor, queryset=entity.model.all_objects.all(), resolved=True)
+    rows = entity.model.all_objects.all()
+    if entity.pull is not None:
+        return entity.pull(actor, rows)
+    return scoped(entity.model, actor, queryset=rows, resolved=True)
 
 
 def _page(entity: Entity, actor: User, cursor: int, ceiling: int, limit: int) -> tuple[list, bool]:

@@ -283,6 +283,8 @@ def _create_clash(actor: User, entity: Entity, mutation: Mutation) -> Result:
 def _update(actor: User, entity: Entity, mutation: Mutation, obj: Any) -> Result:
     if entity.update is None or entity.patch_in is None:
         raise Rejected([("action", _("This record cannot be edited."))])
+    if entity.check_update is not None:
+        entity.check_update(actor, obj)
     wanted = {name: change.new for name, change in mutation.changes.items()}
     # ``version`` travels as the mutation's base_version, never as a changed field.
     unknown = set(wanted) - (set(entity.patch_in.model_fields) - {"version"})

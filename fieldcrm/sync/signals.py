@@ -9,6 +9,8 @@ from django.db.models.signals import m2m_changed, post_save
 
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.core.models import next_change_seq, touch
+from fieldcrm.orders.models import PriceList
+from fieldcrm.orders.services import lists_reach_phones
 from fieldcrm.sync.models import ScopeLoss
 from fieldcrm.territories.models import Territory
 
@@ -40,6 +42,17 @@ def accounts_moved(*, moves: list[tuple[Account, tuple[int | None, int | None]]]
     ids = [account.pk for account, _old in moves]
     touch(Contact.all_objects.filter(account__in=ids))
     touch(Activity.all_objects.filter(account__in=ids))
+    # And the price lists serving the accounts there (issue 18), with their products.
+    territories = {account.territory_id for account, _old in moves} - {None}
+    lists_reach_phones(_lists_serving(accounts=ids, territories=territories))
+
+
+def _lists_serving(*, accounts: Any, territories: Any) -> list:
+    """The price lists assigned to these accounts or territories (ids or subqueries)."""
+    by_account = PriceList.accounts.through.objects.filter(account__in=accounts)
+    by_territory = PriceList.territories.through.objects.filter(territory__in=territories)
+    ids = set(by_account.values_list("pricelist_id", flat=True))
+    return sorted(ids | set(by_territory.values_list("pricelist_id", flat=True)))
 
 
 def territory_reps_changed(
@@ -59,6 +72,7 @@ def territory_reps_changed(
             touch(accounts)
             touch(Contact.all_objects.filter(account__in=accounts))
             touch(Activity.all_objects.filter(account__in=accounts))
+            lists_reach_phones(_lists_serving(accounts=accounts, territories=[instance.pk]))
 
 
 def connect() -> None:

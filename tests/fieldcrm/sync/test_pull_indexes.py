@@ -21,6 +21,7 @@ from django.utils import timezone
 from fieldcrm.accounts.models import Account, Activity, Contact
 from fieldcrm.core.models import ChangeCounter
 from fieldcrm.notifications.models import Notification
+from fieldcrm.orders.models import Order, PriceList, PriceListItem, Product
 from fieldcrm.plans.models import RoutePlan, RouteSheet
 from fieldcrm.sync.entities import ENTITIES
 from fieldcrm.sync.selectors import pull_rows
@@ -95,6 +96,33 @@ def _seed(world) -> int:
     RouteSheet.all_objects.bulk_create(
         [RouteSheet(plan=plan, rep=plan.rep, date=plan.date, change_seq=next(seq))
          for plan in plans],
+        batch_size=1000,
+    )  # fmt: skip
+    # The catalogue (issue 18): a price list per territory pricing its own PER_TERRITORY
+    # products, and an order per account
+    products = Product.all_objects.bulk_create(
+        [Product(sku=f"P{t}.{i}", name=f"P {t}.{i}", change_seq=next(seq))
+         for t in range(TERRITORIES) for i in range(PER_TERRITORY)],
+        batch_size=1000,
+    )  # fmt: skip
+    # (and PER_TERRITORY - 1 more lists each, assigned to nothing: a table worth an index)
+    every_list = PriceList.all_objects.bulk_create(
+        [PriceList(name=f"L{t}.{i}", currency="EUR", change_seq=next(seq))
+         for t in territory_rep for i in range(PER_TERRITORY)],
+        batch_size=1000,
+    )  # fmt: skip
+    lists = every_list[::PER_TERRITORY]
+    for price_list, territory_id in zip(lists, territory_rep, strict=True):
+        price_list.territories.add(territory_id)
+    PriceListItem.all_objects.bulk_create(
+        [PriceListItem(price_list=lists[i // PER_TERRITORY], product=product, unit_price=1,
+                       change_seq=next(seq)) for i, product in enumerate(products)],
+        batch_size=1000,
+    )  # fmt: skip
+    Order.all_objects.bulk_create(
+        [Order(kind="order", number=f"O-{i}", account=a, currency="EUR",
+               issued_on=dt.date(2026, 1, 1), change_seq=next(seq))
+         for i, a in enumerate(accounts)],
         batch_size=1000,
     )  # fmt: skip
     top = next(seq) - 1

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact
 from fieldcrm.notifications.models import Notification
+from fieldcrm.orders.models import Order, PriceList, Product
 from fieldcrm.plans.models import RoutePlan, RouteSheet
 from fieldcrm.sync.entities import ENTITIES
 from fieldcrm.tasks.models import Task
@@ -42,8 +43,16 @@ def records(world):
         rep=world.rep1, region=world.north, date=timezone.localdate(), status="published"
     )
     sheet = RouteSheet.objects.create(plan=plan, rep=world.rep1, date=plan.date)
+    product = Product.objects.create(sku="SW-1", name="Sweep tea")
+    price_list = PriceList.objects.create(name="Sweep EUR", currency="EUR")
+    item = price_list.items.create(product=product, unit_price=1)
+    order = Order.objects.create(
+        kind="order", number="O-SWEEP-1", account=account, currency="EUR",
+        issued_on=timezone.localdate(), created_by=world.admin,
+    )  # fmt: skip
     return {"account": account, "contact": contact, "activity": activity, "visit": visit,
-            "task": task, "notification": notification, "route": sheet}  # fmt: skip
+            "task": task, "notification": notification, "route": sheet, "product": product,
+            "price_list": price_list, "price_item": item, "order": order}  # fmt: skip
 
 
 def _field_names(entity) -> list[str]:

@@ -40,12 +40,12 @@ export async function renderAccountsMap(root, ctx) {
   const selection = selectionBar(ctx, () => drawn?.repaint());
   const tools = h("div", { class: "row pick-tools", role: "group", "aria-label": t("select_accounts") });
   const drawTools = () =>
-    mount(tools, ["tap", "lasso"].map((mode) =>
+    mount(tools, [["tap", t("pick_tap")], ["lasso", t("pick_lasso")]].map(([mode, label]) =>
       h("button", { type: "button", class: "btn", id: `pick-${mode}`, "aria-pressed": String(state.pick === mode), onclick: () => {
         state.pick = state.pick === mode ? "" : mode;
         drawTools();
         drawn?.setPick(state.pick);
-      } }, t(mode === "tap" ? "pick_tap" : "pick_lasso")))); // prettier-ignore
+      } }, label))); // prettier-ignore
   drawTools();
   const redraw = () => {
     const shown = filterAccounts(accounts, state.filters);
