@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from fieldcrm.access import NotAllowed, NotInScope
 from fieldcrm.accounts.schemas import AccountOut
 from fieldcrm.accounts.services import VersionConflict
+from fieldcrm.attachments.photos import OffsetMismatch
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.integrations.services import SignatureRefused
 from fieldcrm.users.auth import API_AUTH, auth_failure_code
@@ -111,6 +112,19 @@ def on_version_conflict(request: HttpRequest, exc: VersionConflict) -> HttpRespo
         "current": AccountOut.from_orm(exc.current).dict(),
     }
     return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(OffsetMismatch)
+def on_offset_mismatch(request: HttpRequest, exc: OffsetMismatch) -> HttpResponse:
+    # A resumable photo part sent at the wrong offset: the answer names the server's offset,
+    # where the phone continues (nothing that arrived is sent again).
+    body = {
+        "detail": [{"loc": ["header", "Upload-Offset"], "msg": str(exc)}],
+        "offset": exc.upload.received,
+    }
+    response = api.create_response(request, body, status=409)
+    response["Upload-Offset"] = str(exc.upload.received)
+    return response
 
 
 def _mount() -> None:

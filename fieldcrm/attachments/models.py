@@ -5,6 +5,8 @@ type the server decided from the content, and the size."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -87,3 +89,46 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PhotoKind(models.TextChoices):
+    SHELF = "shelf", _("shelf")
+    DISPLAY = "display", _("display")
+    DAMAGE = "damage", _("damage")
+
+
+class PhotoUpload(models.Model):
+    """A visit's photo arriving in parts (resumable: the phone asks the server's offset and
+    sends only what is missing). The parts are appended to ``file``; the last one checks the
+    size, the SHA-256 and the upload rules, and the photo becomes an Attachment on the visit.
+    It is its uploader's alone (404 to everyone else, like a missing one)."""
+
+    Kind = PhotoKind
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    visit = models.ForeignKey("visits.Visit", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=PhotoKind.choices)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    received = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(max_length=200, blank=True)
+    attachment = models.OneToOneField(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="photo"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo upload")
+        constraints = [
+            # One upload per photo: the phone's retry of the create answers the same upload.
+            models.UniqueConstraint(
+                fields=["visit", "uploaded_by", "sha256"], name="photo_upload_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

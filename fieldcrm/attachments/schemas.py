@@ -1,8 +1,9 @@
 """Attachment shapes."""
 
 import datetime as dt
+import uuid
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class AttachmentOut(Schema):
@@ -29,3 +30,29 @@ class AttachmentOut(Schema):
 class AttachmentFilters(Schema):
     record_type: str
     record_id: str
+
+
+class PhotoUploadIn(Schema):
+    visit_id: str
+    kind: str
+    size: int = Field(ge=0, le=2**53)
+    sha256: str
+    content_type: str
+
+
+class PhotoUploadOut(Schema):
+    id: uuid.UUID
+    visit_id: uuid.UUID
+    kind: str
+    size: int
+    offset: int
+    complete: bool
+    attachment_id: int | None
+
+    @staticmethod
+    def resolve_offset(obj) -> int:
+        return obj.received
+
+    @staticmethod
+    def resolve_complete(obj) -> bool:
+        return obj.attachment_id is not None

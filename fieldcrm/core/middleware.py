@@ -10,6 +10,7 @@ of our shapes (900 levels of custom_fields overflowed the encoder) is refused th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 NUL = "\x00"
 # Our deepest shape (a push's mutation changes) is 6 levels; 32 leaves room and no more.
 MAX_DEPTH = 32
+PHOTO_PART_PATH = re.compile(r"^/api/v1/photos/[^/]+$")
 
 
 def _scan(value: Any) -> tuple[bool, list[tuple[str | int, ...]]]:
@@ -56,6 +58,10 @@ def _query_paths(request: HttpRequest) -> list[tuple[str | int, ...]]:
 def _body_problems(request: HttpRequest) -> list[tuple[tuple[str | int, ...], str]]:
     if (request.content_type or "").startswith("multipart/") or not request.body:
         return []  # uploads: their form fields are checked with the query; files by importers
+    if request.method == "PATCH" and PHOTO_PART_PATH.match(request.path):
+        # A photo's part (resumable upload): raw bytes, checked when the photo is whole. Only
+        # that operation: any other endpoint reads the body as JSON whatever its content type.
+        return []
     try:
         data = json.loads(request.body)
     except RecursionError:

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm import selectors
-from fieldcrm.crm.forms import DealMoveForm
+from fieldcrm.crm.forms import BoardFilterForm, DealMoveForm
 from fieldcrm.crm.views import _back, crm_page
+from fieldcrm.deals.selectors import pipeline_list
 from fieldcrm.deals.services import LostReasonNeeded, StaleDeal, deal_move
 from fieldcrm.users.auth import PageRequest
 
@@ -24,19 +25,24 @@ from fieldcrm.users.auth import PageRequest
 @require_GET
 @crm_page
 def deal_board(request: PageRequest) -> HttpResponse:
-    raw = request.GET.get("pipeline", "")
-    pipeline_id = int(raw) if raw.isdigit() and len(raw) < 18 else None
-    board = selectors.deal_board(actor=request.user, pipeline_id=pipeline_id)
-    stages = [c["stage"] for c in board["columns"]]
+    pipelines = list(pipeline_list(actor=request.user))
+    form = BoardFilterForm(request.GET or None, actor=request.user, pipelines=pipelines)
+    form.is_valid()  # an invalid filter is shown at its field and left out
+    board = selectors.deal_board(
+        actor=request.user, pipeline_id=form.valid_data().get("pipeline"),
+        filters=form.filters(), pipelines=pipelines, expand=form.valid_data().get("more"),
+    )  # fmt: skip
+    # One query string per column's "show more", the filters kept.
+    query = request.GET.copy()
+    query.pop("more", None)
     for column in board["columns"]:
-        column["forms"] = [
-            (card, DealMoveForm(stages=stages, initial={
-                "stage": card.stage_id, "based_on": card.updated_at.isoformat()}))
-            for card in column["cards"]
-        ]  # fmt: skip
+        query["more"] = str(column["stage"].pk)
+        column["more_url"] = f"?{query.urlencode()}#stage-{column['stage'].pk}"
     changed = request.GET.get("changed", "")
     return render(request, "crm/board.html", {
-        **board, "back": request.get_full_path(), "changed": changed,
+        **board, "back": request.get_full_path(), "changed": changed, "filters": form,
+        "stages": [c["stage"] for c in board["columns"]],
+        "filtered": any(form.valid_data().get(k) for k in ("owner", "region", "close_month")),
     })  # fmt: skip
 
 

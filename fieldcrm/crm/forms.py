@@ -10,10 +10,10 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.accounts.models import Account, ActivityKind
+from fieldcrm.accounts.models import Account, ActivityKind, CustomFieldKind
 from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.crm import selectors
-from fieldcrm.crm.models import ACCOUNT_COLUMNS
+from fieldcrm.crm.models import ACCOUNT_COLUMNS, CUSTOM_PARAM_PREFIX
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
 
@@ -88,11 +88,23 @@ class AccountFilterForm(forms.Form):
         choices=[("asc", _("ascending")), ("desc", _("descending"))],
         required=False,
     )
+    deal_stage = forms.TypedChoiceField(
+        label=_("Open deal in stage"), coerce=int, required=False, empty_value=None
+    )
     after = forms.CharField(max_length=600, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = selectors.filter_choices(actor=actor)
+        self.fields["deal_stage"].choices = BLANK + [  # type: ignore[attr-defined]
+            (s.pk, f"{s.pipeline.name}: {s.name}") for s in choices["stages"]
+        ]
+        # name -> (custom field key, test): the filters each active custom field offers.
+        self.custom_tests: dict[str, tuple[str, str]] = {}
+        for definition in selectors.custom_field_columns(active=True).values():
+            for name, test, form_field in custom_filter_fields(definition):
+                self.fields[name] = form_field
+                self.custom_tests[name] = (definition.key, test)
         self.fields["tags"].choices = [(t, t) for t in choices["tags"]]  # type: ignore[attr-defined]
         self.fields["owner"].choices = BLANK + [  # type: ignore[attr-defined]
             (u.pk, u.display_name) for u in choices["owners"]
@@ -128,7 +140,55 @@ class AccountFilterForm(forms.Form):
             needs_review={"yes": True, "no": False}.get(data.get("review") or ""),
             visited_before=data.get("visited_before"),
             visited_from=data.get("visited_from"),
+            deal_stage=data.get("deal_stage"),
+            custom=[
+                (key, test, _custom_value(test, data[name]))
+                for name, (key, test) in self.custom_tests.items()
+                if data.get(name) not in (None, "", [])
+            ],
         )
+
+    def custom_fields(self) -> list[forms.BoundField]:
+        """The custom fields' filters, in the order the fields are defined."""
+        return [self[name] for name in self.custom_tests]
+
+
+def custom_filter_fields(definition: Any) -> list[tuple[str, str, forms.Field]]:
+    """The filters one custom field offers, by its kind: (parameter, test, form field)."""
+    name, label, kind = f"{CUSTOM_PARAM_PREFIX}{definition.key}", definition.label, definition.kind
+    if kind == CustomFieldKind.NUMBER:
+        return [
+            (f"{name}__min", "min", forms.FloatField(
+                label=_("%(field)s at least") % {"field": label}, required=False)),
+            (f"{name}__max", "max", forms.FloatField(
+                label=_("%(field)s at most") % {"field": label}, required=False)),
+        ]  # fmt: skip
+    if kind == CustomFieldKind.DATE:
+        return [
+            (f"{name}__from", "from", forms.DateField(
+                label=_("%(field)s on or after") % {"field": label}, required=False,
+                widget=forms.DateInput(attrs={"type": "date"}))),
+            (f"{name}__to", "to", forms.DateField(
+                label=_("%(field)s on or before") % {"field": label}, required=False,
+                widget=forms.DateInput(attrs={"type": "date"}))),
+        ]  # fmt: skip
+    if kind == CustomFieldKind.BOOLEAN:
+        yes_no = [("", _("either")), ("yes", _("yes")), ("no", _("no"))]
+        return [(name, "is", forms.ChoiceField(label=label, choices=yes_no, required=False))]
+    if kind == CustomFieldKind.CHOICE:
+        offered = [(str(c), str(c)) for c in definition.choices or []]
+        return [(name, "in", forms.MultipleChoiceField(label=label, choices=offered,
+                                                       required=False))]  # fmt: skip
+    return [(name, "contains", forms.CharField(label=label, max_length=100, required=False))]
+
+
+def _custom_value(test: str, value: Any) -> Any:
+    """A cleaned filter value as the JSON comparison wants it."""
+    if test == "is":
+        return value == "yes"
+    if test in ("from", "to"):
+        return value.isoformat()
+    return value
 
 
 class ColumnsForm(forms.Form):
@@ -189,6 +249,16 @@ class TaskForm(forms.Form):
     )  # fmt: skip
     assignee = forms.TypedChoiceField(label=_("For"), coerce=int)
     about = forms.ChoiceField(label=_("About"), required=False)
+    # A meeting's end, place and attendees (the service refuses them on other kinds).
+    ends_at = forms.DateTimeField(
+        label=_("Meeting ends"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+    location = forms.CharField(label=_("Meeting place"), max_length=300, required=False)
+    attendees = forms.TypedMultipleChoiceField(
+        label=_("Meeting attendees"), coerce=int, required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )  # fmt: skip
     notes = forms.CharField(
         label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea
     )
@@ -200,6 +270,7 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         people = selectors.assignable_users(actor=actor)
         self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
+        self.fields["attendees"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
         self.fields["assignee"].initial = actor.pk
         about: list[tuple[str, Any]] = [("", _("the account"))]
         about += [(f"contact:{c.pk}", _("contact %(name)s") % {"name": c.name}) for c in contacts]
@@ -218,6 +289,8 @@ class TaskForm(forms.Form):
         return {
             "title": data["title"], "kind": data["kind"], "notes": data.get("notes") or "",
             "due_at": data.get("due_at"), "assignee_id": data["assignee"], **record,
+            "ends_at": data.get("ends_at"), "location": data.get("location") or "",
+            "attendee_ids": data.get("attendees") or [],
         }  # fmt: skip
 
 
@@ -239,6 +312,48 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         people = selectors.assignable_users(actor=actor)
         self.fields["assignee"].choices = [(u.pk, u.display_name) for u in people]  # type: ignore[attr-defined]
+
+
+class BoardFilterForm(forms.Form):
+    """The deal board's filters (GET): an invalid one is shown on the form and left out."""
+
+    pipeline = forms.TypedChoiceField(
+        label=_("Pipeline"), coerce=int, required=False, empty_value=None
+    )
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), coerce=int, required=False, empty_value=None)
+    close_month = forms.DateField(
+        label=_("Close month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM.")},
+    )  # fmt: skip
+    # The column shown in full ("show more"): a stage id, checked against nothing but its
+    # type (an unknown one simply expands no column).
+    more = forms.IntegerField(
+        required=False, min_value=1, max_value=2**62, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, actor: User, pipelines: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "board-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["pipeline"].choices = [(p.pk, p.name) for p in pipelines]  # type: ignore[attr-defined]
+        self.fields["owner"].choices = BLANK + [  # type: ignore[attr-defined]
+            (u.pk, u.display_name) for u in selectors.owner_choices(actor=actor)
+        ]
+        self.fields["region"].choices = BLANK + [  # type: ignore[attr-defined]
+            (r.pk, r.name) for r in selectors.region_choices(actor=actor)
+        ]
+
+    def valid_data(self) -> dict[str, Any]:
+        """The fields that passed (call after is_valid(), whatever it answered)."""
+        return getattr(self, "cleaned_data", {})
+
+    def filters(self) -> selectors.BoardFilters:
+        data = self.valid_data()
+        return selectors.BoardFilters(
+            owner=data.get("owner"), region=data.get("region"),
+            close_month=data.get("close_month"),
+        )  # fmt: skip
 
 
 class DealMoveForm(forms.Form):
@@ -281,7 +396,7 @@ class SearchForm(forms.Form):
 def bulk_change_choices(*, actor: User) -> list[tuple[Any, Any]]:
     """What a bulk change may set, grouped by field: "owner:<id>" (or "owner:" for nobody),
     "status:<code>", "tier:<code>" (fieldcrm.bulk's fields and values)."""
-    owners = selectors.filter_choices(actor=actor)["owners"]
+    owners = selectors.owner_choices(actor=actor)
     return [
         ("", "—"),
         (_("Owner"), [("owner:", _("nobody"))] + [(f"owner:{u.pk}", u.display_name)

@@ -64,5 +64,13 @@ class Segment(models.Model):
 # The accounts list's filter parameters a segment keeps (the filter form's field names).
 SEGMENT_PARAMS = (
     "q", "status", "tier", "tags", "tags_mode", "owner", "territory", "region", "due",
-    "visited_from", "visited_before",
+    "visited_from", "visited_before", "deal_stage",
 )  # fmt: skip
+# A custom field's filters are named after its key: "cf_<key>", "cf_<key>__min" (forms.py).
+CUSTOM_PARAM_PREFIX = "cf_"
+
+
+def is_segment_param(key: str) -> bool:
+    """A parameter a segment keeps: a fixed filter, or a custom field's (its field may come
+    and go; the form checks it each time the segment is applied)."""
+    return key in SEGMENT_PARAMS or (key.startswith(CUSTOM_PARAM_PREFIX) and len(key) <= 80)

@@ -19,7 +19,7 @@ from fieldcrm.accounts.models import Account
 from fieldcrm.core.errors import DomainError
 from fieldcrm.crm import selectors
 from fieldcrm.crm.forms import AccountFilterForm
-from fieldcrm.crm.models import SEGMENT_PARAMS, Segment
+from fieldcrm.crm.models import Segment, is_segment_param
 from fieldcrm.users.models import User
 
 # The reader's own: a segment keeps what it selects, not how a reader sorts or pages it.
@@ -37,7 +37,7 @@ def segment_params(actor: User, query: QueryDict) -> tuple[QueryDict, Segment | 
     segment = selectors.segment_get(actor=actor, segment_id=int(raw))
     data = QueryDict(mutable=True)
     for key, values in (segment.query or {}).items():
-        if key in SEGMENT_PARAMS and isinstance(values, list):
+        if is_segment_param(key) and isinstance(values, list):
             data.setlist(key, [str(v) for v in values])
     for key in OWN_PARAMS:
         if key in query:

@@ -19,10 +19,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Concat, Trim
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Concat, Trim
 from django.utils import timezone
 
 from fieldcrm.access import get_scoped, has_role, scoped
@@ -45,6 +47,7 @@ from fieldcrm.crm.models import (
     ListColumns,
     Segment,
 )
+from fieldcrm.deals.forecast import deal_forecast, months_back
 from fieldcrm.deals.models import Deal, LostReason, Stage
 from fieldcrm.deals.selectors import pipeline_board, pipeline_list
 from fieldcrm.orders.selectors import account_orders
@@ -77,6 +80,10 @@ class AccountTableFilters:
     needs_review: bool | None = None  # geocoded to a town only, or not found
     visited_before: dt.date | None = None  # last visit before this day (the user's time zone)
     visited_from: dt.date | None = None  # last visit on or after this day
+    deal_stage: int | None = None  # has a deal (one the caller may see) in this open stage
+    # (custom field key, test, value): "contains" (text), "min"/"max" (number),
+    # "from"/"to" (date, ISO text), "is" (yes/no), "in" (choices).
+    custom: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +172,11 @@ def _extra_filters(
     if filters.region is not None:
         regions = scoped(Region, actor).filter(pk=filters.region).values("pk")
         qs = qs.filter(territory__region__in=regions)
+    if filters.deal_stage is not None:
+        deals = scoped(Deal, actor).filter(stage_id=filters.deal_stage)
+        qs = qs.filter(pk__in=deals.values("account_id"))
+    for n, (key, test, value) in enumerate(filters.custom):
+        qs = _custom_filter(qs, n, key, test, value)
     tz = user_timezone(user=actor)
     if filters.visited_before is not None:
         start = dt.datetime.combine(filters.visited_before, dt.time(0), tzinfo=tz)
@@ -173,6 +185,23 @@ def _extra_filters(
         start = dt.datetime.combine(filters.visited_from, dt.time(0), tzinfo=tz)
         qs = qs.filter(last_visited_at__gte=start)
     return qs
+
+
+def _custom_filter(
+    qs: QuerySet[Account], n: int, key: str, test: str, value: Any
+) -> QuerySet[Account]:
+    """One custom-field test on ``Account.custom_fields[key]``. The key is passed as a value,
+    never parsed as a lookup path (a key may hold "__"). The same on both databases: JSON1
+    on SQLite, jsonb on PostgreSQL; numbers compare as numbers, dates as ISO text."""
+    name = f"cf_{n}"
+    if test in ("contains", "from", "to", "in"):
+        # Cast to plain text: the JSON key lookups would read the value given as JSON too.
+        qs = qs.alias(**{name: Cast(KeyTextTransform(key, "custom_fields"), TextField())})
+    else:
+        qs = qs.alias(**{name: KeyTransform(key, "custom_fields")})
+    lookup = {"contains": "icontains", "min": "gte", "max": "lte", "from": "gte", "to": "lte",
+              "is": "exact", "in": "in"}[test]  # fmt: skip
+    return qs.filter(**{f"{name}__{lookup}": value})
 
 
 def account_table(
@@ -240,13 +269,29 @@ def custom_field_columns(*, active: bool = False) -> dict[str, Any]:
     return {f"cf:{d.key}": d for d in (fields.filter(is_active=True) if active else fields)}
 
 
+def owner_choices(*, actor: User) -> list[User]:
+    """The active people in the caller's scope, for an owner filter or an owner to set."""
+    return list(scoped(User, actor).filter(is_active=True).order_by("username"))
+
+
+def region_choices(*, actor: User) -> list[Region]:
+    return list(scoped(Region, actor).order_by("name"))
+
+
 def filter_choices(*, actor: User) -> dict[str, Any]:
-    """What the filters offer: owners, territories and regions in the caller's scope, tags."""
+    """What the accounts list's filters offer: owners, territories and regions in the
+    caller's scope, tags, open deal stages."""
     return {
-        "owners": list(scoped(User, actor).filter(is_active=True).order_by("username")),
+        "owners": owner_choices(actor=actor),
         "territories": list(scoped(Territory, actor).select_related("region").order_by("name")),
-        "regions": list(scoped(Region, actor).order_by("name")),
+        "regions": region_choices(actor=actor),
         "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
+        "stages": list(
+            scoped(Stage, actor)
+            .filter(outcome=Stage.Outcome.OPEN)
+            .select_related("pipeline")
+            .order_by("pipeline__name", "pipeline_id", "position")
+        ),  # fmt: skip
     }
 
 
@@ -448,24 +493,74 @@ def task_board(*, actor: User, team: bool, now: dt.datetime | None = None) -> di
     }
 
 
-BOARD_CARDS = 200  # per column; the totals count every deal
+# Cards per column (the totals count every deal); "show more" opens one column up to
+# BOARD_CARDS_MORE. Each card is a form: a column of 200 made a 2,000-deal board take seconds.
+BOARD_CARDS = 50
+BOARD_CARDS_MORE = 500
 
 
-def deal_board(*, actor: User, pipeline_id: int | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BoardFilters:
+    """The deal board's filters: a deal's owner, its account's region, the month it is
+    expected to close (any day of it)."""
+
+    owner: int | None = None
+    region: int | None = None
+    close_month: dt.date | None = None
+
+
+def board_deals(*, actor: User, filters: BoardFilters) -> QuerySet[Deal]:
+    """The caller's deals narrowed by the board's filters."""
+    deals = scoped(Deal, actor)
+    if filters.owner is not None:
+        deals = deals.filter(owner_id=filters.owner)
+    if filters.region is not None:
+        deals = deals.filter(account__territory__region_id=filters.region)
+    if filters.close_month is not None:
+        start = filters.close_month.replace(day=1)
+        deals = deals.filter(expected_close_on__gte=start,
+                             expected_close_on__lt=months_back(start, -1))  # fmt: skip
+    return deals
+
+
+def deal_board(
+    *,
+    actor: User,
+    pipeline_id: int | None,
+    filters: BoardFilters | None = None,
+    pipelines: list[Any] | None = None,
+    expand: int | None = None,
+) -> dict[str, Any]:
     """A pipeline as a board: per stage, the caller's deals (the most recently changed first,
-    BOARD_CARDS at most) and their count and totals per currency (never added across
-    currencies: deals.selectors.pipeline_board). The default pipeline unless one is chosen."""
-    pipelines = list(pipeline_list(actor=actor))
+    BOARD_CARDS at most, BOARD_CARDS_MORE in the ``expand`` stage) and their count and
+    totals per currency (never added across currencies: deals.selectors.pipeline_board),
+    and the forecast by close month; all
+    narrowed by ``filters``. The default pipeline unless one is chosen. ``pipelines``: the
+    caller's, when already read."""
+    if pipelines is None:
+        pipelines = list(pipeline_list(actor=actor))
     chosen = [p for p in pipelines if p.pk == pipeline_id] or sorted(
         pipelines, key=lambda p: (not p.is_default, p.name, p.pk)
     )
     if not chosen:
-        return {"pipelines": [], "pipeline": None, "columns": []}
+        return {"pipelines": [], "pipeline": None, "columns": [], "forecast": None}
     pipeline = chosen[0]
-    totals = {s["id"]: s for s in pipeline_board(actor=actor, pipeline_id=pipeline.pk)["stages"]}
-    deals = scoped(Deal, actor).select_related("account", "owner", "stage")
+    deals = board_deals(actor=actor, filters=filters or BoardFilters())
+    board = pipeline_board(actor=actor, pipeline_id=pipeline.pk, deals=deals)
+    totals = {s["id"]: s for s in board["stages"]}
+    shown = deals.select_related("account", "owner", "stage")
     columns = []
     for stage in pipeline.stages.all():
-        cards = deals.filter(stage=stage).order_by("-updated_at", "-pk")[:BOARD_CARDS]
-        columns.append({"stage": stage, "cards": list(cards), **totals[stage.pk]})
-    return {"pipelines": pipelines, "pipeline": pipeline, "columns": columns}
+        limit = BOARD_CARDS_MORE if stage.pk == expand else BOARD_CARDS
+        cards = list(shown.filter(stage=stage).order_by("-updated_at", "-pk")[:limit])
+        for card in cards:
+            card.based_on = card.updated_at.isoformat()  # type: ignore[attr-defined]  # a move's base
+        columns.append({"stage": stage, "cards": cards, "expanded": stage.pk == expand,
+                        **totals[stage.pk]})  # fmt: skip
+    return {
+        "pipelines": pipelines,
+        "pipeline": pipeline,
+        "columns": columns,
+        "totals": board["totals"],
+        "forecast": deal_forecast(deals.filter(pipeline=pipeline)),
+    }

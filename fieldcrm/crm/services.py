@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import get_scoped
 from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.core.errors import DomainError
-from fieldcrm.crm.models import ACCOUNT_COLUMNS, SEGMENT_PARAMS, ListColumns, Segment
+from fieldcrm.crm.models import ACCOUNT_COLUMNS, ListColumns, Segment, is_segment_param
 from fieldcrm.users.models import User
 
 MAX_COLUMNS = 30
@@ -42,7 +42,7 @@ def _segment_query(query: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """The filters worth keeping: known parameters with a value, as lists of short strings
     (the page's form checks the values again each time the segment is applied)."""
     kept: dict[str, list[str]] = {}
-    for key in SEGMENT_PARAMS:
+    for key in [k for k in query if is_segment_param(k)]:
         values = [str(v)[:200] for v in query.get(key, []) if str(v).strip()]
         if values:
             kept[key] = values[:MAX_SEGMENT_VALUES]

@@ -38,7 +38,7 @@ from fieldcrm.crm.forms import (
     TaskForm,
     column_labels,
 )
-from fieldcrm.crm.models import SEGMENT_PARAMS
+from fieldcrm.crm.models import is_segment_param
 from fieldcrm.crm.segments import segment_params
 from fieldcrm.emails.models import EmailDirection, EmailStatus
 from fieldcrm.emails.selectors import email_recipients
@@ -114,7 +114,7 @@ def accounts(request: PageRequest) -> HttpResponse:
     if page.next_cursor:
         next_url = "?" + urlencode([*query.lists(), ("after", [page.next_cursor])], doseq=True)
     filtered = any(v for k, v in params.lists() if k not in ("sort", "order", "after"))
-    filter_query = urlencode([(k, v) for k, v in params.lists() if k in SEGMENT_PARAMS],
+    filter_query = urlencode([(k, v) for k, v in params.lists() if is_segment_param(k)],
                              doseq=True)  # fmt: skip
     return render(request, "crm/accounts.html", {
         "segment": segment, "segments": selectors.segment_list(actor=request.user),
@@ -232,7 +232,9 @@ def account(request: PageRequest, account_id: object) -> HttpResponse:
 
 # A task service's field names -> the task form's.
 TASK_FIELDS = {"title": "title", "kind": "kind", "due_at": "due_at", "assignee_id": "assignee",
-               "contact_id": "about", "deal_id": "about", "notes": "notes"}  # fmt: skip
+               "contact_id": "about", "deal_id": "about", "notes": "notes",
+               "ends_at": "ends_at", "location": "location",
+               "attendee_ids": "attendees"}  # fmt: skip
 
 
 def _refused(form: Any, exc: DomainError | ValidationError, fields: dict[str, str]) -> None:

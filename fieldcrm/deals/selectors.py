@@ -62,11 +62,15 @@ def _weighted(totals: list[dict[str, Any]], probability: int) -> list[dict[str, 
     return [{**t, "weighted": (t["amount"] * probability / 100).quantize(CENT)} for t in totals]
 
 
-def pipeline_board(*, actor: User, pipeline_id: int) -> dict[str, Any]:
+def pipeline_board(
+    *, actor: User, pipeline_id: int, deals: QuerySet[Deal] | None = None
+) -> dict[str, Any]:
     """Per stage of a pipeline: how many deals the caller may see and, per currency, their
-    amount and the amount weighted by the stage's win probability."""
+    amount and the amount weighted by the stage's win probability. ``deals``: a narrower set
+    than the caller's scope (the board's filters), itself scoped."""
     pipeline = pipeline_get(actor=actor, pipeline_id=pipeline_id)
-    by_stage = _stage_totals(scoped(Deal, actor).filter(pipeline=pipeline))
+    seen = scoped(Deal, actor) if deals is None else deals
+    by_stage = _stage_totals(seen.filter(pipeline=pipeline))
     stages = []
     for stage in scoped(Stage, actor).filter(pipeline=pipeline).order_by("position", "id"):
         row = by_stage.get(stage.pk, {"count": 0, "amounts": []})

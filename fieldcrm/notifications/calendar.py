@@ -1,4 +1,4 @@
-"""The calendar feed: a user's tasks with due times and planned or booked visits as an
+"""The calendar feed: a user's tasks with due times, meetings, and planned or booked visits as an
 iCalendar (RFC 5545) document, built with the icalendar library."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from fieldcrm.access import scoped
 from fieldcrm.notifications.models import CalendarFeed
@@ -22,6 +23,7 @@ from fieldcrm.visits.models import Visit
 
 PAST = dt.timedelta(days=30)
 AHEAD = dt.timedelta(days=180)
+MEETING_LENGTH = dt.timedelta(hours=1)
 SECRET_PREFIX = "cal_"
 
 
@@ -76,8 +78,54 @@ def _event(uid: str, summary: str, now: dt.datetime) -> Event:
     return event
 
 
+def _own_tasks(user: User) -> Q:
+    """The tasks in a user's feed: those assigned to them (within their scope) and the
+    meetings they are invited to, nobody else's."""
+    invited = Task.attendees.through.objects.filter(user=user).values("task_id")
+    mine = scoped(Task, user).filter(assignee=user).values("pk")
+    return Q(pk__in=mine) | Q(kind=Task.Kind.MEETING, pk__in=invited)
+
+
+def _task(task: Task, now: dt.datetime, tz: dt.tzinfo) -> Event:
+    assert task.due_at is not None
+    event = _event(f"task-{task.pk}", _("Task: %(title)s") % {"title": task.title}, now)
+    local = task.due_at.astimezone(tz)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        event.add("dtstart", local.date())  # due on a day, not at a time
+    else:
+        event.add("dtstart", task.due_at.astimezone(dt.UTC))
+        event.add("duration", dt.timedelta(minutes=15))
+    if task.notes:
+        event.add("description", task.notes)
+    return event
+
+
+def _meeting(task: Task, now: dt.datetime) -> Event:
+    """A meeting at its time (an hour when no end is set), its place (else the account's
+    address) and its attendees, each by e-mail address where they have one."""
+    assert task.due_at is not None
+    event = _event(f"task-{task.pk}", _("Meeting: %(title)s") % {"title": task.title}, now)
+    event.add("dtstart", task.due_at.astimezone(dt.UTC))
+    end = task.ends_at or task.due_at + MEETING_LENGTH
+    event.add("dtend", end.astimezone(dt.UTC))
+    place = task.location or (task.account.address if task.account else "")
+    if place:
+        event.add("location", place)
+    if task.notes:
+        event.add("description", task.notes)
+    for person in sorted(task.attendees.all(), key=lambda u: u.pk):
+        address = vCalAddress(
+            f"mailto:{person.email}" if person.email else f"urn:fieldcrm:user:{person.pk}"
+        )
+        address.params["cn"] = person.display_name
+        address.params["role"] = "REQ-PARTICIPANT"
+        event.add("attendee", address, encode=False)
+    return event
+
+
 def calendar_ics(*, user: User, now: dt.datetime | None = None) -> bytes:
-    """The user's own items only: open tasks assigned to them, planned visits (booked ones at
+    """The user's own items only: open tasks assigned to them and meetings they are
+    invited to, planned visits (booked ones at
     their appointment window) they are the rep of; from 30 days back to 180 ahead."""
     now = now or timezone.now()
     tz = user_timezone(user=user)
@@ -86,21 +134,16 @@ def calendar_ics(*, user: User, now: dt.datetime | None = None) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", _("FieldCRM: %(name)s") % {"name": user.display_name})
-    tasks = scoped(Task, user).filter(
-        assignee=user, done_at__isnull=True, due_at__gte=now - PAST, due_at__lt=now + AHEAD
+    tasks = (
+        Task.objects.filter(done_at__isnull=True, due_at__gte=now - PAST, due_at__lt=now + AHEAD)
+        .filter(_own_tasks(user))
+        .select_related("account")
+        .prefetch_related("attendees")
+        .order_by("due_at", "pk")
     )
-    for task in tasks.select_related("account").order_by("due_at", "pk"):
-        assert task.due_at is not None
-        event = _event(f"task-{task.pk}", _("Task: %(title)s") % {"title": task.title}, now)
-        local = task.due_at.astimezone(tz)
-        if (local.hour, local.minute, local.second) == (0, 0, 0):
-            event.add("dtstart", local.date())  # due on a day, not at a time
-        else:
-            event.add("dtstart", task.due_at.astimezone(dt.UTC))
-            event.add("duration", dt.timedelta(minutes=15))
-        if task.notes:
-            event.add("description", task.notes)
-        cal.add_component(event)
+    for task in tasks:
+        cal.add_component(_meeting(task, now) if task.kind == Task.Kind.MEETING
+                          else _task(task, now, tz))  # fmt: skip
     visits = scoped(Visit, user).filter(
         rep=user, status=Visit.Status.PLANNED, scheduled_on__gte=(now - PAST).date(),
         scheduled_on__lt=(now + AHEAD).date(),

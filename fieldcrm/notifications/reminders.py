@@ -132,12 +132,25 @@ def _task_candidates(task: Task, now: dt.datetime, people: _People) -> Iterable[
         else due
     )
     if now < due_end:
-        morning = dt.datetime.combine(local_day, user.shift_start, tzinfo=tz)
-        before = None if all_day else due - people.lead(user)
-        if before is not None and before <= now:
-            yield Candidate(f"{base}:before", user, NotificationKind.TASK_DUE, params, record)
-        elif morning <= now and (all_day or morning < due):
-            yield Candidate(f"{base}:morning", user, NotificationKind.TASK_DUE, params, record)
+        # A meeting reminds its attendees as it does its assignee (each at their own lead
+        # time and shift start; their keys name them).
+        invited = [u for u in task.attendees.all() if u.is_active and u.pk != user.pk] if (
+            task.kind == Task.Kind.MEETING) else []  # fmt: skip
+        for person in [user, *invited]:
+            suffix = "" if person is user else f":{person.pk}"
+            zone = people.zone(person)
+            morning = dt.datetime.combine(
+                due.astimezone(zone).date(), person.shift_start, tzinfo=zone
+            )
+            before = None if all_day else due - people.lead(person)
+            if before is not None and before <= now:
+                yield Candidate(
+                    f"{base}:before{suffix}", person, NotificationKind.TASK_DUE, params, record
+                )
+            elif morning <= now and (all_day or morning < due):
+                yield Candidate(
+                    f"{base}:morning{suffix}", person, NotificationKind.TASK_DUE, params, record
+                )
         return
     if now - due_end < LOOKBACK:
         yield Candidate(f"{base}:overdue", user, NotificationKind.TASK_OVERDUE, params, record)
@@ -163,6 +176,7 @@ def _tasks(now: dt.datetime) -> Iterable[Task]:
     return (
         Task.objects.filter(_window(now))
         .select_related("assignee")
+        .prefetch_related("attendees")
         .order_by("due_at", "pk")
         .iterator(chunk_size=2000)
     )
@@ -238,6 +252,7 @@ def _tasks_since(mark: SchedulerMark, now: dt.datetime) -> Iterable[Task]:
         yield from (
             Task.objects.filter(_window(now), pk__in=ordered[start : start + 2000])
             .select_related("assignee")
+            .prefetch_related("attendees")
             .order_by("due_at", "pk")
         )
 

@@ -49,6 +49,7 @@ from fieldcrm.orders.schemas import (
     PriceListSyncOut,
     ProductOut,
 )
+from fieldcrm.plans import own_route
 from fieldcrm.plans import services as plan_services
 from fieldcrm.plans.models import RouteSheet
 from fieldcrm.plans.schemas import RouteSheetCreate, RouteSheetOut, RouteSheetPatch
@@ -236,6 +237,8 @@ register(
         create=lambda actor, data: task_services.task_create(actor=actor, data=data),
         update=_task_update, delete=None,
         account_of=lambda task: task.account,
+        prefetch=lambda qs: qs.prefetch_related("attendees"),
+        prefetch_one=lambda task: prefetch_related_objects([task], "attendees"),
     )
 )  # fmt: skip
 
@@ -274,7 +277,13 @@ register(
 
 
 def _sheet_create(actor: User, data: Data) -> RouteSheet:
-    raise DomainError("id", _("A route is made by publishing a plan."))
+    # Issue 21: the rep's own day, ordered on the phone offline (plans/own_route.py).
+    if data.get("date") is None or not data.get("order"):
+        raise DomainError("id", _("A route is made by publishing a plan."))
+    return own_route.own_day_from_phone(
+        actor=actor, sheet_id=data["id"], date=data["date"], order=data["order"],
+        dropped=data.get("dropped") or [],
+    )  # fmt: skip
 
 
 def _sheet_update(actor: User, sheet: RouteSheet, data: Data) -> RouteSheet:
@@ -309,31 +318,27 @@ def _catalog_create(actor: User, data: Data) -> Row:
     raise DomainError("id", _("Products and price lists are kept in the workspace."))
 
 
-register(
-    Entity(
-        name="product", plural="products", model=Product, out=ProductOut,
-        create_in=CatalogCreate, patch_in=None, create=_catalog_create,
-        update=None, delete=None, account_of=lambda product: None,
-        pull=lambda actor, qs: order_selectors.phone_products(actor=actor, queryset=qs),
-    )
-)  # fmt: skip
-register(
-    Entity(
-        name="price_list", plural="price_lists", model=PriceList, out=PriceListSyncOut,
-        create_in=CatalogCreate, patch_in=None, create=_catalog_create,
-        update=None, delete=None, account_of=lambda price_list: None,
-        prefetch=order_selectors.phone_price_list_prefetch,
-        prefetch_one=lambda obj: prefetch_related_objects([obj], "accounts", "territories"),
-    )
-)  # fmt: skip
-register(
-    Entity(
-        name="price_item", plural="price_items", model=PriceListItem, out=PriceItemSyncOut,
-        create_in=CatalogCreate, patch_in=None, create=_catalog_create,
-        update=None, delete=None, account_of=lambda item: None,
-        pull=lambda actor, qs: order_selectors.phone_price_items(actor=actor, queryset=qs),
-    )
-)  # fmt: skip
+def _catalog(name: str, plural: str, model: Any, out: Any, **reads: Any) -> Entity:
+    """A catalogue entity: pulled by phones, never written by them."""
+    return Entity(
+        name=name, plural=plural, model=model, out=out, create_in=CatalogCreate, patch_in=None,
+        create=_catalog_create, update=None, delete=None, account_of=lambda row: None, **reads,
+    )  # fmt: skip
+
+
+register(_catalog(
+    "product", "products", Product, ProductOut,
+    pull=lambda actor, qs: order_selectors.phone_products(actor=actor, queryset=qs),
+))  # fmt: skip
+register(_catalog(
+    "price_list", "price_lists", PriceList, PriceListSyncOut,
+    prefetch=order_selectors.phone_price_list_prefetch,
+    prefetch_one=lambda obj: prefetch_related_objects([obj], "accounts", "territories"),
+))  # fmt: skip
+register(_catalog(
+    "price_item", "price_items", PriceListItem, PriceItemSyncOut,
+    pull=lambda actor, qs: order_selectors.phone_price_items(actor=actor, queryset=qs),
+))  # fmt: skip
 
 
 class OrderSyncPatch(Input):

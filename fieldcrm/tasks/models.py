@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,8 @@ class TaskKind(models.TextChoices):
     CALL = "call", _("Call")
     VISIT = "visit", _("Visit")
     EMAIL = "email", _("Email")
+    # A planned meeting: from ``due_at`` to ``ends_at``, somewhere, with attendees (issue 17).
+    MEETING = "meeting", _("Meeting")
     OTHER = "other", _("Other")
 
 
@@ -64,6 +67,15 @@ class Task(SyncedModel):
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    # A meeting's end, place and the people invited besides its assignee (meetings only).
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendees"),
+        blank=True,
+        related_name="meetings",
+    )
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -75,6 +87,15 @@ class Task(SyncedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.ends_at is None:
+            return
+        if self.due_at is None:
+            raise ValidationError({"ends_at": _("Set a start (due) before an end.")})
+        if self.ends_at <= self.due_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
 
     @property
     def is_done(self) -> bool:

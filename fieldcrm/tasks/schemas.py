@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
 
 from fieldcrm.core.schemas import Input, Instant
 from fieldcrm.tasks.models import Task, TaskKind
+
+UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class TaskIn(Input):
@@ -28,6 +31,12 @@ class TaskIn(Input):
         default=None, description="Default: you. A rep assigns only to self."
     )
     due_at: Instant | None = None
+    ends_at: Instant | None = Field(default=None, description="A meeting's end (after due_at).")
+    location: str = Field("", max_length=300, description="Where a meeting is.")
+    attendee_ids: list[UserId] = Field(
+        default_factory=list, max_length=50,
+        description="A meeting's attendees besides its assignee (users in your scope).",
+    )  # fmt: skip
 
 
 class TaskPatch(Input):
@@ -36,6 +45,9 @@ class TaskPatch(Input):
     notes: str | None = Field(default=None, max_length=5000)
     assignee_id: int | None = None
     due_at: Instant | None = None
+    ends_at: Instant | None = None
+    location: str | None = Field(default=None, max_length=300)
+    attendee_ids: list[UserId] | None = Field(default=None, max_length=50)
 
 
 class TaskOut(Schema):
@@ -50,10 +62,17 @@ class TaskOut(Schema):
     created_by_id: int | None
     due_at: dt.datetime | None
     done_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    location: str
+    attendee_ids: list[int]
     is_done: bool
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_attendee_ids(obj: Task) -> list[int]:
+        return sorted(user.pk for user in obj.attendees.all())
 
 
 class TaskFilters(Input):

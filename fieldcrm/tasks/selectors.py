@@ -57,7 +57,7 @@ def task_list(*, actor: User, filters: TaskFilters) -> QuerySet[Task]:
         qs = qs.filter(done_at__isnull=True, due_at__gte=start, due_at__lt=end)
     if filters.overdue:
         qs = qs.filter(done_at__isnull=True, due_at__lt=timezone.now())
-    return qs.order_by(F("due_at").asc(nulls_last=True), "id")
+    return qs.prefetch_related("attendees").order_by(F("due_at").asc(nulls_last=True), "id")
 
 
 def task_get(*, actor: User, task_id: object) -> Task:

@@ -36,6 +36,30 @@ def _save(task: Task) -> Task:
     return task
 
 
+def _attendees(actor: User, ids: list[int]) -> list[User]:
+    """A meeting's attendees: active users in the caller's scope, the assignee's own
+    presence implied (named again, they are simply kept once)."""
+    found: dict[int, User] = {}
+    for user_id in ids:
+        if user_id not in found:
+            found[user_id] = user_in_scope(
+                actor=actor, user_id=user_id, field="attendee_ids", active=True
+            )
+    return list(found.values())
+
+
+def _meeting_rules(task: Task, attendees: list[User] | None) -> None:
+    """A meeting has a start; only a meeting has an end, a place or attendees."""
+    if task.kind == Task.Kind.MEETING:
+        if task.due_at is None:
+            raise DomainError("due_at", _("A meeting needs a start time."))
+        return
+    if task.ends_at is not None:
+        raise DomainError("ends_at", _("Only a meeting has an end time."))
+    if attendees:
+        raise DomainError("attendee_ids", _("Only a meeting has attendees."))
+
+
 def _records(
     actor: User, data: dict[str, Any]
 ) -> tuple[Account | None, Contact | None, Deal | None]:
@@ -80,10 +104,15 @@ def task_create(*, actor: User, data: dict[str, Any]) -> Task:
         assignee=_assignee(actor, data.get("assignee_id")),
         created_by=actor,
         due_at=data.get("due_at"),
+        ends_at=data.get("ends_at"),
+        location=(data.get("location") or "").strip(),
     )
     if data.get("id") is not None:
         task.id = data["id"]
+    attendees = _attendees(actor, data.get("attendee_ids") or [])
+    _meeting_rules(task, attendees)
     _save(task)
+    task.attendees.set([u for u in attendees if u.pk != task.assignee_id])
     _task_event(EventType.TASK_CREATED, task, actor)
     return task
 
@@ -101,11 +130,26 @@ def task_update(*, actor: User, task_id: object, data: dict[str, Any]) -> Task:
     task = get_scoped(Task, actor, task_id, write=True)
     if "assignee_id" in data:
         task.assignee = _assignee(actor, data.pop("assignee_id"))
+    attendees = None
+    if "attendee_ids" in data:
+        attendees = _attendees(actor, data.pop("attendee_ids") or [])
     for name, value in data.items():
         if value is None and name in ("title", "kind"):
             raise DomainError(name, _("This field cannot be empty."))
-        setattr(task, name, "" if value is None and name == "notes" else value)
-    return _save(task)
+        setattr(task, name, "" if value is None and name in ("notes", "location") else value)
+    if task.kind != Task.Kind.MEETING and "kind" in data:
+        # No longer a meeting: its end and attendees go (unless given again: then refused).
+        if "ends_at" not in data:
+            task.ends_at = None
+        if attendees is None:
+            attendees = []
+    _meeting_rules(task, attendees)
+    _save(task)
+    if attendees is not None:
+        task.attendees.set([u for u in attendees if u.pk != task.assignee_id])
+    else:
+        task.attendees.remove(task.assignee)  # a new assignee is no longer just invited
+    return task
 
 
 @write_transaction

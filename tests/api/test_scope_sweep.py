@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from fieldcrm.accounts.models import Activity, Contact, CustomFieldDefinition
 from fieldcrm.api import api
-from fieldcrm.attachments.models import Attachment
+from fieldcrm.attachments.models import Attachment, PhotoUpload
 from fieldcrm.automation.models import Event, Rule, Webhook, WebhookDelivery
 from fieldcrm.crm.models import Segment
 from fieldcrm.deals.models import Deal, LostReason, Pipeline, Stage
@@ -42,7 +42,7 @@ SHARED = {"pipeline_id", "stage_id", "field_id", "product_id", "price_list_id", 
           # The e-mail suppression list is the installation's (consent is not a region's).
           "suppression_id"}  # fmt: skip
 # Personal records: outside means someone else's, even for an admin.
-PERSONAL = {"token_id", "notification_id"}
+PERSONAL = {"token_id", "notification_id", "photo_id"}  # a photo upload: its uploader's
 
 
 def _operations():
@@ -148,7 +148,10 @@ def records(world, settings, tmp_path):
             callee="200", number=f"+1 555 {tag}", account=account, state="ended",
             started_at=now,
         )  # fmt: skip
+        photo = PhotoUpload.objects.create(visit=visit, uploaded_by=rep, kind="shelf", size=10,
+                                           sha256="0" * 64, content_type="image/jpeg")  # fmt: skip
         ids[side] = {
+            "photo_id": photo.pk,
             "attachment_id": attachment.pk, "email_id": email.pk,
             "suppression_id": suppression.pk, "form_id": web_form.pk,
             "account_id": account.pk, "contact_id": contact.pk, "visit_id": visit.pk,
@@ -237,6 +240,7 @@ def test_every_private_endpoint_wants_a_login(records, path, method, operation_i
 BODY_IDS = {
     "preview_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
     "apply_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
+    "order_my_day": lambda ids: {"account_ids": [ids]},
 }
 
 

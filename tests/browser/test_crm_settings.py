@@ -53,10 +53,22 @@ def test_an_admin_makes_a_choice_field_from_rows_and_reorders_them(laptops, worl
     )
     page.goto(page.url.replace("/crm/settings/fields", "/crm/accounts/"))
     page.locator("details.crm-columns summary").last.click()
-    page.get_by_label("Grade").check()
+    page.get_by_role("checkbox", name="Grade").check()
     page.locator("#crm-save-columns").click()
     page.locator("#crm-accounts th", has_text="Grade").wait_for()
     assert "Silver" in page.locator("#crm-accounts").inner_text()
+    # ... and a filter with its widget: the choices as a list to pick from.
+    assert page.locator("#id_cf_grade option").all_inner_texts() == ["Gold", "Silver", "Bronze"]
+    page.locator("#id_cf_grade").select_option(["Gold"])
+    with page.expect_navigation():
+        page.locator("#crm-apply").click()
+    assert page.locator("#crm-accounts").count() == 0 or "Bakery Nord" not in page.locator(
+        "#crm-accounts").inner_text()  # fmt: skip
+    page.locator("#id_cf_grade").select_option(["Silver", "Bronze"])
+    with page.expect_navigation():
+        page.locator("#crm-apply").click()
+    assert "cf_grade=Silver" in page.url
+    page.locator("#crm-accounts", has_text="Bakery Nord").wait_for()
     page.get_by_role("link", name="Bakery Nord").first.click()
     assert "Silver" in page.locator("#record-header, .crm-account-header").first.inner_text()
 

@@ -152,6 +152,20 @@ def test_a_manager_drags_a_deal_across_the_board_and_a_stale_card_is_refused(lap
     flour.refresh_from_db()
     assert flour.stage == won
 
+    # The forecast: Ovens is rep1's, expected in March; narrowed to rep1 and March.
+    Deal.objects.filter(pk=ovens.pk).update(owner=world.rep1, expected_close_on="2027-03-20")
+    page.reload()
+    page.locator("#board-owner").select_option(str(world.rep1.pk))
+    page.locator("#board-close_month").fill("2027-03")
+    with page.expect_navigation():
+        page.locator("#board-apply").click()
+    page.locator("#board-filtered").wait_for()
+    assert page.locator(f"#deal-{ovens.pk}").count() == 1
+    assert page.locator(f"#deal-{flour.pk}").count() == 0
+    forecast = page.locator("#forecast-table").inner_text()
+    assert "March 2027" in forecast and "100.00" in forecast and "10.00" in forecast
+    assert "SEK" not in forecast
+
 
 def test_a_manager_sees_a_duplicate_compares_and_merges_it(laptops, world):
     keep = make_account("Bakery Nord", lng=1.05, lat=42.05, status="customer", owner=world.rep1,
