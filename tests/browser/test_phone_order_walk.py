@@ -46,7 +46,7 @@ def catalogue(shop):  # noqa: F811
 def test_a_ten_line_order_taken_offline_syncs_once_with_the_servers_total(
     phones, laptops, catalogue
 ):
-    shop = catalogue["a1"]
+    alpha = catalogue["a1"]
     phone = phones()
     phone.context.set_default_timeout(60_000)  # a loaded 2-core machine starts slowly
     phone.login("rep1")
@@ -55,7 +55,7 @@ def test_a_ten_line_order_taken_offline_syncs_once_with_the_servers_total(
         "async () => (await globalThis.fieldcrm.db.allRecords('price_items')).length === 10"
     )
     phone.context.set_offline(True)
-    page.evaluate("(hash) => { location.hash = hash; }", f"#/account/{shop.pk}")
+    page.evaluate("(hash) => { location.hash = hash; }", f"#/account/{alpha.pk}")
     page.get_by_role("heading", name="Alpha").wait_for()
     page.evaluate(COUNT_TAPS)
 
@@ -111,7 +111,7 @@ def test_a_ten_line_order_taken_offline_syncs_once_with_the_servers_total(
     assert page.locator("#rejected-count").count() == 0  # nothing refused
     order = Order.objects.get()
     assert OrderLine.objects.filter(order=order).count() == 10
-    assert (order.account_id, order.kind, order.created_by.username) == (shop.pk, "order", "rep1")
+    assert (order.account_id, order.kind, order.created_by.username) == (alpha.pk, "order", "rep1")
     assert f"{order.money(order.total)} EUR" == shown  # the phone's total is the server's
     assert re.fullmatch(r"O-\d{4}-0001", order.number)
     quantities = dict(OrderLine.objects.filter(order=order).values_list("description", "quantity"))

@@ -413,6 +413,11 @@ export async function takeOrder({ account, me, kind, priceList, lines, totals, n
     updated_at: now,
   };
   await enqueue({ entity: "order", action: "create", id, fields }, record);
+  afterChange();
+  return record;
+}
+
+/**
  * The rep's own day ordered on the phone (issue 21, offline, no route published today):
  * ONE create of a route sheet under a new id, the planned visits in the re-sequencer's order
  * with their arrivals and those it found no longer fit. The server makes the rep's own plan
