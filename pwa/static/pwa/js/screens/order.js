@@ -41,12 +41,13 @@ export function formatMoney(amount, digits, currency) {
  */
 export async function renderOrder(root, ctx) {
   const kind = ctx.query.get("kind") === "quote" ? "quote" : "order";
+  const isQuote = kind === "quote";
   const account = await getRecord("accounts", ctx.params[0]);
   if (!account) {
     mount(root, h("h1", null, t("account")), h("p", { class: "empty" }, t("account_missing")));
     return;
   }
-  const title = t(kind === "quote" ? "new_quote_for" : "new_order_for", { name: account.name });
+  const title = t(isQuote ? "new_quote_for" : "new_order_for", { name: account.name });
   const priceList = priceListFor(await allRecords("price_lists"), account, todayIso());
   if (!priceList) {
     mount(root, h("h1", null, title), h("p", { class: "empty", id: "no-price-list" }, t("no_price_list")),
@@ -175,7 +176,7 @@ export async function renderOrder(root, ctx) {
       lines: priced.map((l) => ({ ...l, amounts: { net: asText(l.amounts.net), tax: asText(l.amounts.tax), total: asText(l.amounts.total) } })),
       totals: { net: asText(sum.net), tax: asText(sum.tax), total: asText(sum.total) },
     }); // prettier-ignore
-    toast(t(kind === "quote" ? "quote_saved" : "order_saved"));
+    toast(t(isQuote ? "quote_saved" : "order_saved"));
     ctx.navigate(`#/account/${account.id}`);
   }
 
@@ -191,7 +192,7 @@ export async function renderOrder(root, ctx) {
       h("div", { class: "field" }, h("label", { for: notes.id }, t("notes")), notes),
       error,
       h("div", { class: "row" },
-        h("button", { type: "submit", class: "btn btn-primary btn-block", id: "order-save" }, t(kind === "quote" ? "save_quote" : "save_order")),
+        h("button", { type: "submit", class: "btn btn-primary btn-block", id: "order-save" }, t(isQuote ? "save_quote" : "save_order")),
         h("a", { href: `#/account/${account.id}`, class: "btn btn-quiet" }, t("cancel"))))); // prettier-ignore
   showLines();
   search.focus();
@@ -212,11 +213,16 @@ export function ordersList(orders, rejected) {
     const refused = refusals.get(o.id);
     const digits = Math.max(0, (String(o.total).split(".")[1] || "").length);
     return h("li", { class: "order-item", dataset: { order: o.id } },
-      h("strong", { class: "order-number" }, o.number ? h("bdi", { dir: "ltr" }, o.number) : t(o.kind === "quote" ? "quote_not_sent" : "order_not_sent")),
+      h("strong", { class: "order-number" }, o.number ? h("bdi", { dir: "ltr" }, o.number) : t(isQuoteRecord(o) ? "quote_not_sent" : "order_not_sent")),
       " · ", h("span", { class: "badge" }, t(`order_status_${o.status}`)),
       " · ", h("bdi", { dir: "ltr", class: "order-sum" }, formatMoney(o.total, digits, o.currency)),
       " · ", t("order_line_count", { n: (o.lines || []).length }),
       refused ? h("p", { class: "field-error", role: "alert" }, t("order_refused"), " ",
         (refused.errors || []).map((e) => e.msg).join(" ")) : null); // prettier-ignore
   }));
+}
+
+/** @param {{kind: string}} o */
+function isQuoteRecord(o) {
+  return o.kind === "quote";
 }
