@@ -3,7 +3,7 @@
 
 import { deleteDB, openDB } from "idb";
 
-export const DB_VERSION = 5;
+export const DB_VERSION = 6;
 
 // The journal (issue 23): what the server acknowledged, kept so that after the server is
 // restored from a backup (a new epoch) the phone can send again what the backup lacks. Bound:
@@ -96,6 +96,9 @@ export function getDb() {
             meta.put(0, "cursor");
           });
         }
+        // Version 6 (issue 21): a visit's photos (blob, SHA-256, kind, the visit's id, the
+        // upload's id and offset) until they are sent; nothing else changes.
+        if (oldVersion < 6) db.createObjectStore("photos", { keyPath: "id" }).createIndex("visit_id", "visit_id");
       },
       // Another tab opened a newer version: let it upgrade rather than block it.
       blocking() {
@@ -315,10 +318,55 @@ export async function applyPullPage(page, overlay = (_store, record) => record) 
   await tx.done;
 }
 
+/** @param {object} photo a visit photo (photos.js), its blob included */
+export async function putPhoto(photo) {
+  await (await getDb()).put("photos", photo);
+}
+
+/** @param {string} id */
+export async function deletePhoto(id) {
+  await (await getDb()).delete("photos", id);
+}
+
+/** @returns {Promise<object[]>} every photo on this phone */
+export async function allPhotos() {
+  return (await getDb()).getAll("photos");
+}
+
+/** @param {string} visitId */
+export async function photosOfVisit(visitId) {
+  return (await getDb()).getAllFromIndex("photos", "visit_id", visitId);
+}
+
+/** A visit form left without saving: its photos (drafts) go when a form opens again. */
+export async function dropDraftPhotos() {
+  const db = await getDb();
+  const tx = db.transaction("photos", "readwrite");
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    if (cursor.value.status === "draft") await cursor.delete();
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+}
+
+/**
+ * The visit is saved: its draft photos wait for it to sync, then go up.
+ * @param {string} visitId
+ */
+export async function promotePhotos(visitId) {
+  const db = await getDb();
+  const tx = db.transaction("photos", "readwrite");
+  for (const photo of await tx.store.index("visit_id").getAll(visitId)) {
+    if (photo.status === "draft") await tx.store.put({ ...photo, status: "waiting" });
+  }
+  await tx.done;
+}
+
 /** Forget everything (another user signs in on this phone). */
 export async function clearAll() {
   const db = await getDb();
-  const names = [...RECORD_STORES, "outbox", "journal", "meta"];
+  const names = [...RECORD_STORES, "outbox", "journal", "meta", "photos"];
   const tx = db.transaction(names, "readwrite");
   await Promise.all(names.map((name) => tx.objectStore(name).clear()));
   await tx.done;
