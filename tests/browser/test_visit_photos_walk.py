@@ -3,11 +3,12 @@ synced, resumed after a dropped connection without re-sending a byte, shown on t
 the workspace, scoped like the visit.
 
 The rep goes offline, logs a visit with two photos (a shelf, damage: camera-sized JPEGs drawn
-in the browser, set on the camera input), removes nothing, saves. Back online the visit syncs,
-then each photo is created once and sent in 64 KB parts; one part's answer is lost after the
-server took it (page.route: fetched, then aborted), and the phone asks the server's offset and
-goes on from there: the server receives exactly each photo's bytes, once. The manager sees both
-thumbnails on the account's timeline; a rep of another region gets the 404 of a missing one.
+in the browser, set on the camera input), removes a third taken by mistake, saves. Back online
+the visit syncs, then each photo is created once and sent in 64 KB parts; one part's answer
+is lost after the server took it (page.route: fetched, then aborted), and the phone asks the
+server's offset and goes on from there: the server receives exactly each photo's bytes, once.
+The manager sees both thumbnails on the account's timeline; a rep of another region gets the
+404 of a missing one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def test_photos_taken_offline_upload_once_after_the_visit_resume_and_show(phones
     phone.allowed_errors.append(r"Failed to load resource: net::ERR_FAILED")
     phone.login("rep1")
     page = phone.page
-    shots = [camera_jpeg(page, seed, 2400, 1800) for seed in (7, 8)]
+    shots = [camera_jpeg(page, seed, 2000, 1500) for seed in (7, 8)]
     assert all(len(shot) > 1_000_000 for shot in shots)
 
     phone.context.set_offline(True)
@@ -49,6 +50,20 @@ def test_photos_taken_offline_upload_once_after_the_visit_resume_and_show(phones
             files=[{"name": f"IMG_{i}.jpg", "mimeType": "image/jpeg", "buffer": shot}]
         )
         page.locator(f"#photo-list[data-count='{i}']").wait_for()
+    # A third, taken by mistake, removed before the visit is saved.
+    page.get_by_label("Kind of photo").select_option("display")
+    page.locator("#photo-input").set_input_files(
+        files=[
+            {
+                "name": "IMG_3.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": camera_jpeg(page, 9, 400, 300),
+            }
+        ]
+    )
+    page.locator("#photo-list[data-count='3']").wait_for()
+    page.get_by_role("button", name="Remove photo 3: Display").click()
+    page.locator("#photo-list[data-count='2']").wait_for()
     assert page.get_by_role("img", name="Photo 1: Shelf").is_visible()
     assert page.get_by_role("img", name="Photo 2: Damage").is_visible()
     assert page.get_by_role("button", name="Remove photo 2: Damage").is_visible()

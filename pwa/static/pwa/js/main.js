@@ -241,11 +241,14 @@ async function keepAddresses() {
 
 // The visits' photos (issue 21): after each sync, those whose visit is now on the server go up,
 // resumable; the account card redraws with "sent" as each one lands.
+const PHOTO_RETRY_MS = 30_000;
 function keepPhotos() {
   if (ctx.revoked || !navigator.onLine) return;
   uploadPhotos(api, { onProgress: refreshIfLive })
     .then((summary) => {
       document.documentElement.dataset.photosSent = String(Number(document.documentElement.dataset.photosSent || 0) + summary.sent);
+      // A connection that dropped mid-way: go on in a while even if nothing else syncs.
+      if (summary.later) setTimeout(() => keepPhotos(), PHOTO_RETRY_MS);
     })
     .catch(() => {}); // no storage or no signal: the next sync tries again
 }

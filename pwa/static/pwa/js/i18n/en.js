@@ -136,6 +136,7 @@ export const messages = {
   photo_alt: "Photo {n}: {kind}",
   photo_kb: "{n} KB",
   remove_photo_n: "Remove photo {n}: {kind}",
+  remove_refused_photo: "Remove the refused photo: {kind}",
   remove_photo: "Remove",
   photo_compressing: "Compressing the photo…",
   photo_added: "Photo added: {kind}, {n} KB.",

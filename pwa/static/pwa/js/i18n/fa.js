@@ -136,6 +136,7 @@ export const messages = {
   photo_alt: "عکس {n}: {kind}",
   photo_kb: "{n} کیلوبایت",
   remove_photo_n: "حذف عکس {n}: {kind}",
+  remove_refused_photo: "حذف عکس ردشده: {kind}",
   remove_photo: "حذف",
   photo_compressing: "در حال فشرده‌سازی عکس…",
   photo_added: "عکس افزوده شد: {kind}، {n} کیلوبایت.",

@@ -136,6 +136,7 @@ export const messages = {
   photo_alt: "Ảnh {n}: {kind}",
   photo_kb: "{n} KB",
   remove_photo_n: "Xóa ảnh {n}: {kind}",
+  remove_refused_photo: "Xóa ảnh bị từ chối: {kind}",
   remove_photo: "Xóa",
   photo_compressing: "Đang nén ảnh…",
   photo_added: "Đã thêm ảnh: {kind}, {n} KB.",

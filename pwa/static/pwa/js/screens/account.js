@@ -99,7 +99,7 @@ export async function renderAccount(root, ctx) {
     definitions.length ? customFieldsForm(account, definitions, ctx) : null,
     section("tasks-h", t("open_tasks"), openTasks(tasks), taskForm(account, ctx)),
     deals,
-    section("timeline-h", t("timeline"), timeline(activities, visits, photosByVisit)),
+    section("timeline-h", t("timeline"), timeline(activities, visits, photosByVisit, () => ctx.rerender())),
     editForm(account, ctx),
   );
   loadDeals(deals, id, ctx.api);
@@ -331,7 +331,7 @@ function openTasks(tasks) {
     task.due_at ? h("span", { class: "muted" }, ` · ${formatDateTime(task.due_at)}`) : null)));
 }
 
-function timeline(activities, visits, photosByVisit = new Map()) {
+function timeline(activities, visits, photosByVisit = new Map(), redraw = () => {}) {
   const byId = new Map(visits.map((v) => [v.id, v]));
   // Logged visits become activities on the server; until then the pending visit stands in.
   const items = [
@@ -344,7 +344,7 @@ function timeline(activities, visits, photosByVisit = new Map()) {
   return h("ol", { class: "timeline" }, items.slice(0, 50).map((item) =>
     h("li", item.visitId ? { dataset: { visit: item.visitId } } : null, h("time", { datetime: item.at }, formatDateTime(item.at)),
       h("span", { class: "kind" }, item.kind), item.title ? h("strong", null, item.title) : null,
-      onSiteNote(item.visit), photoNote(photosByVisit.get(item.visitId)),
+      onSiteNote(item.visit), photoNote(photosByVisit.get(item.visitId), redraw),
       item.body ? h("p", { dir: "auto" }, item.body) : null)));
 }
 

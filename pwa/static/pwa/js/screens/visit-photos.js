@@ -88,11 +88,13 @@ export function photoPicker(visitId) {
 }
 
 /**
- * What a visit shows of its photos: "2 photos waiting · 1 sent", and each refusal.
+ * What a visit shows of its photos: "Photos: 2 waiting · 1 sent", and each refusal (kept,
+ * never retried: the rep reads why and removes it).
  * @param {object[]} photos the visit's (drafts excluded by the counts)
+ * @param {() => void} [redraw] after a refused photo is removed
  * @returns {HTMLElement|null}
  */
-export function photoNote(photos) {
+export function photoNote(photos, redraw = () => {}) {
   if (!photos?.length) return null;
   const counts = photoCounts(photos);
   const parts = ["waiting", "uploading", "sent", "failed"]
@@ -105,6 +107,11 @@ export function photoNote(photos) {
       "data-sent": String(counts.sent) }, ` · ${t("photos")}: ${parts.join(" · ")}`),
     refused.length
       ? h("ul", { class: "photo-refusals" }, refused.map((p) =>
-          h("li", { class: "warn" }, t("photo_refused", { kind: kindLabel(p.kind) }), " ", h("bdi", null, p.error || ""))))
+          h("li", { class: "warn" }, t("photo_refused", { kind: kindLabel(p.kind) }), " ", h("bdi", null, p.error || ""), " ",
+            h("button", { type: "button", class: "btn btn-quiet", "aria-label": t("remove_refused_photo", { kind: kindLabel(p.kind) }),
+              onclick: async () => {
+                await deletePhoto(p.id);
+                redraw();
+              } }, t("remove_photo")))))
       : null); // prettier-ignore
 }
