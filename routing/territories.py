@@ -769,13 +769,29 @@ def _keep_in_place(
 ) -> Balanced:  # fmt: skip
     """``balance`` with ``method="keep"``: today's assignment, rebalanced by border moves
     (``_rebalance``); a piece cut off by the moves is absorbed and the balance restored."""
+    k = len(groups)
+    target = 1.0 + max(options.tolerance, 0.0)
+
+    def spread(a: np.ndarray) -> float:
+        per = [drive.load(j, np.flatnonzero(a == j)).total_min / shares[j] for j in range(k)]
+        return max(per) / min(per) if min(per) > 0 else math.inf
+
     moves = _rebalance(units, assign, shares, drive, options)
     cells = _Cells(units, clip)
+    # Pieces cut off by the moves are absorbed, and the balance restored, as long as the
+    # result stays within the tolerance (else the pieces stay: balance is the aim).
     for _round in range(3):
-        if not _absorb_enclaves(cells, assign, len(groups)):
+        trial = assign.copy()
+        if not _absorb_enclaves(cells, trial, k):
             break
-        moves += _rebalance(units, assign, shares, drive, options)
-    _absorb_enclaves(cells, assign, len(groups))  # the last word is compactness
+        more = _rebalance(units, trial, shares, drive, options)
+        if spread(trial) > target:
+            break
+        assign[:] = trial
+        moves += more
+    trial = assign.copy()
+    if _absorb_enclaves(cells, trial, k) and spread(trial) <= target:
+        assign[:] = trial
     return _finish(units, groups, assign, cells, drive, seconds_per_metre, 0, moves)
 
 
