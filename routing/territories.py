@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,9 @@ BHH = 0.7124  # Beardwood–Halton–Hammersley: TSP length ≈ β √(n A) for 
 _SCALE = 100  # workload in hundredths of a minute for the integer flow
 _NEIGHBOURS = 8  # a site is on a border when _ON_BORDER of its nearest sites are in another group
 _ON_BORDER = 3
+_LAYER = 64  # at most this many border units move in one rebalancing step
+_CLOSE = 0.1  # ... and together close at most this share of the gap between the two groups
+_ROUNDS = 8  # keep-in-place: at most this many rounds of absorbing cut-off pieces
 
 
 @dataclass(frozen=True)
@@ -519,18 +522,23 @@ def _rebalance(
             if best is None:
                 blocked.add((side, pick))
                 continue
-            i, src, dst = best
-            old = (members[src], members[dst], loads[src], loads[dst])
+            batch, src, dst = best
             was = (loads[src].total_min / shares[src], loads[dst].total_min / shares[dst])
-            assign[i] = dst
-            members[src] = np.flatnonzero(assign == src)
-            members[dst] = np.flatnonzero(assign == dst)
-            loads[src], loads[dst] = drive.load(src, members[src]), drive.load(dst, members[dst])
-            a, b = loads[src].total_min / shares[src], loads[dst].total_min / shares[dst]
-            helped = max(a, b) < was[0] - 1e-9 if side == "give" else min(a, b) > was[1] + 1e-9
-            if not helped:
-                assign[i] = src
+            helped = False
+            for chosen in (batch, batch[:1]) if len(batch) > 1 else (batch,):
+                old = (members[src], members[dst], loads[src], loads[dst])
+                assign[chosen] = dst
+                members[src] = np.flatnonzero(assign == src)
+                members[dst] = np.flatnonzero(assign == dst)
+                loads[src] = drive.load(src, members[src])
+                loads[dst] = drive.load(dst, members[dst])
+                a, b = loads[src].total_min / shares[src], loads[dst].total_min / shares[dst]
+                helped = max(a, b) < was[0] - 1e-9 if side == "give" else min(a, b) > was[1] + 1e-9
+                if helped:
+                    break
+                assign[chosen] = src
                 members[src], members[dst], loads[src], loads[dst] = old
+            if not helped:
                 blocked.add((side, pick))
                 continue
             blocked.clear()
@@ -562,14 +570,14 @@ def _best_move(
     units: _Units, assign: np.ndarray, near: np.ndarray, touch: tuple[np.ndarray, np.ndarray],
     members: list[np.ndarray], loads: list[Load], shares: np.ndarray, drive: _Drive,
     side: str, pick: int,
-) -> tuple[int, int, int] | None:  # fmt: skip
-    """The move of ``_rebalance``'s step: (unit, from group, to group), or None. Candidates
+) -> tuple[np.ndarray, int, int] | None:  # fmt: skip
+    """The move of ``_rebalance``'s step: (units, from group, to group), or None. Candidates
     are the units of the giving group on the border with the taking one: first those with
     ``_ON_BORDER`` of their nearest units in it (deep in the border: no enclave), then those
     with a Delaunay neighbour in it (territories apart, across a gap: valleys, water)."""
     k = len(shares)
     indptr, indices = touch
-    best: tuple[int, float, float, int, int, int] | None = None
+    best: tuple[tuple[int, float, float, int, int, int], np.ndarray] | None = None
     areas: dict[int, float] = {}
     pairs = [(pick, h) for h in range(k) if h != pick] if side == "give" else [
         (h, pick) for h in range(k) if h != pick]  # fmt: skip
@@ -611,11 +619,23 @@ def _best_move(
         j = np.lexsort((cand[ok], compact[ok], score[ok], tier[ok]))[0]
         key = (int(tier[ok][j]), float(score[ok][j]), float(compact[ok][j]), int(cand[ok][j]),
                src, dst)  # fmt: skip
-        if best is None or key < best:
-            best = key
+        if best is None or key < best[0]:
+            # A layer of the border at once: with the best unit, the border units (deep
+            # ones first) nearest the taking group's centre, as long as together they close at most
+            # a tenth of the gap between the two (a large gap is closed in a few steps, not in
+            # hundreds of single moves; the exact check after the move still decides).
+            gap = was_src - was_dst
+            shift = out / shares[src] + into / shares[dst]
+            layer = np.flatnonzero(ok)
+            layer = layer[np.lexsort((cand[layer], compact[layer], tier[layer]))]
+            room = np.cumsum(shift[layer]) <= _CLOSE * gap
+            chosen = [int(cand[ok][j])]
+            if gap > 0:
+                chosen += [int(c) for c in cand[layer][room][:_LAYER] if c != chosen[0]]
+            best = (key, np.array(chosen[:_LAYER], dtype=np.int64))
     if best is None:
         return None
-    return best[3], best[4], best[5]
+    return best[1], best[0][4], best[0][5]
 
 
 # ----------------------------------------------------------------------------- boundaries
@@ -742,7 +762,22 @@ def balance(
                         seconds_per_metre)  # fmt: skip
     kept = _current_assign(units, groups, current) if current and options.method == "keep" else None
     if kept is not None:
-        return _keep_in_place(units, groups, kept, shares, drive, clip, seconds_per_metre, options)
+        today = kept.copy()
+        result = _keep_in_place(units, groups, kept, shares, drive, clip, seconds_per_metre,
+                                options)  # fmt: skip
+        # Never more accounts moved than a fresh cut would move (within the tolerance too).
+        fresh = balance(sites, groups, clip=clip, current=current,
+                        seconds_per_metre=seconds_per_metre,
+                        options=replace(options, method="fresh"))  # fmt: skip
+        index = {g.id: j for j, g in enumerate(groups)}
+
+        def moved(b: Balanced) -> int:
+            return sum(int(units.counts[i]) for i, m in enumerate(units.members)
+                       if index[b.assignment[m[0].id]] != today[i])  # fmt: skip
+
+        if ratio(fresh.loads, groups) <= 1.0 + options.tolerance and moved(fresh) < moved(result):
+            return fresh
+        return result
     centres = _initial_centres(units, groups, current or {}, rng)
     # The flow balances service plus the local tour's drive per visit, the part that does not
     # depend on the cut (k tours over A/k each sum to β√(NA)); the polish then balances the
@@ -780,7 +815,7 @@ def _keep_in_place(
     cells = _Cells(units, clip)
     # Pieces cut off by the moves are absorbed, and the balance restored, as long as the
     # result stays within the tolerance (else the pieces stay: balance is the aim).
-    for _round in range(3):
+    for _round in range(_ROUNDS):
         trial = assign.copy()
         if not _absorb_enclaves(cells, trial, k):
             break
