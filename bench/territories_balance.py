@@ -5,10 +5,10 @@ Run: .venv/bin/python bench/territories_balance.py [N_SYNTHETIC] [K_SYNTHETIC]
 
 Prints, per region and per method ("fresh": re-partition from scratch; "keep", the app's:
 start from today's territories and move only the border accounts needed to bring every rep
-within the 5 % tolerance): accounts, reps, the largest ÷ smallest workload per rep today and proposed
-(service + estimated drive per 4 weeks, great-circle provider), the mean spread (visit-weighted
-km to the territory's centre), the pieces of the proposed territories, the accounts that would
-move, and the engine's wall time (one process, no database).
+within the 5 % tolerance): accounts, reps, the largest ÷ smallest workload per rep today and
+proposed (service + estimated drive per 4 weeks, great-circle provider), the mean spread
+(visit-weighted km to the territory's centre), the pieces of the proposed territories, the
+accounts that would move, and the engine's wall time (one process, no database).
 
 The demo's cadences and visit lengths are the ones `load_demo` and the planner use
 (fieldcrm/demo/load.py FREQUENCY_DAYS, fieldcrm/plans/planning.py SERVICE_S), repeated here so

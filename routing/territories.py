@@ -19,13 +19,18 @@ time. The seconds per metre come from the configured provider (`calibrate`): its
 seeded sample of the accounts (and homes) divided by the great-circle metres of the same pairs,
 so OSRM's or the road graph's speeds and detours are the ones that count.
 
-Method (deterministic for a seed): balanced k-means — Lloyd iterations whose assignment step
-is a capacitated transport problem solved exactly by OR-Tools' min-cost flow (each group takes
-its share of the workload, every account goes to the cheapest centre by squared distance) —
-then a boundary-move polish on the full workload (drive included): accounts on a border move
-to the neighbouring group when that lowers the larger of the two loads. Accounts at the same
-point are one site (a boundary cannot split them). Boundaries are the Voronoi cells of the
-sites merged per group and clipped to the given area, so the groups tile it exactly.
+Method (deterministic for a seed), ``Options.method``: "keep" (the default, with today's
+assignment given) starts from today's groups and moves only border units until every group
+is within ``Options.tolerance`` (``_rebalance``: the heaviest gives, the lightest takes, a
+layer of the border at a time), absorbing pieces the moves cut off while the balance holds,
+and never moves more accounts than "fresh" would. "fresh": balanced k-means — Lloyd
+iterations whose assignment step is a capacitated transport problem solved exactly by
+OR-Tools' min-cost flow (each group takes its share of the workload, every account goes to the
+cheapest centre by squared distance) — then a boundary-move polish on the full workload
+(drive included): accounts on a border move to the neighbouring group when that lowers the
+larger of the two loads. Accounts at the same point are one site (a boundary cannot split
+them). Boundaries are the Voronoi cells of the sites merged per group and clipped to the
+given area, so the groups tile it exactly.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
 from fieldcrm.territories import balancing, selectors, services
 from fieldcrm.territories.schemas import (
-    BalanceApplyIn,
     BalanceAppliedOut,
+    BalanceApplyIn,
     BalanceIn,
     BalanceOut,
     RegionIn,
@@ -66,8 +66,10 @@ def propose_region_balance(request: ApiRequest, region_id: int, payload: Balance
     """Balanced territories, a dry run: the proposed boundaries, each account that would move,
     each territory's workload before and after, and a signed ``proposal_token`` to apply it
     with. Managers, planners (of the region) and admins; nothing is written."""
-    return balancing.balance_propose_by(actor=request.auth, region_id=region_id,
-                                        method=payload.method, tolerance=payload.tolerance)  # fmt: skip
+    return balancing.balance_propose_by(
+        actor=request.auth, region_id=region_id, method=payload.method,
+        tolerance=payload.tolerance,
+    )  # fmt: skip
 
 
 @router.post("/regions/{region_id}/balance/apply", response=BalanceAppliedOut)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from typing import Literal
-
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 

@@ -24,8 +24,9 @@ def _where() -> dict[str, int]:
     return {str(pk): t for pk, t in Account.objects.values_list("pk", "territory_id")}
 
 
-def test_propose_is_a_dry_run_and_apply_moves_exactly_the_listed_accounts(  # noqa: F811
-    as_user, crowded
+def test_propose_is_a_dry_run_and_apply_moves_exactly_the_listed_accounts(
+    as_user,
+    crowded,  # noqa: F811
 ):
     manager, rep1 = as_user("manager"), as_user("rep1")
     _, cursor = pull_all(rep1)
@@ -46,7 +47,9 @@ def test_propose_is_a_dry_run_and_apply_moves_exactly_the_listed_accounts(  # no
     assert done.status_code == 200, done.content
     assert done.json() == {"region_id": crowded.north.pk, "moved": body["moved"]}
     after = _where()
-    assert {pk for pk in after if after[pk] != before[pk]} == {m["account_id"] for m in body["moves"]}
+    assert {pk for pk in after if after[pk] != before[pk]} == {
+        m["account_id"] for m in body["moves"]
+    }
     for move in body["moves"]:
         assert after[move["account_id"]] == move["to_territory_id"]
     # the same service as the page: the audit keeps each move, the phones follow
