@@ -240,6 +240,7 @@ def test_every_private_endpoint_wants_a_login(records, path, method, operation_i
 BODY_IDS = {
     "preview_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
     "apply_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
+    "order_my_day": lambda ids: {"account_ids": [ids]},
 }
 
 

@@ -387,6 +387,18 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
         if screen == "notifications":
             page.get_by_text(f"{evil('notif-a')} is due for a visit").wait_for()
         walk.check_frames()
+    # Orders on the phone (issue 18): the account's quote on the card, the product search and
+    # the order's lines show the catalogue's names as text.
+    page.wait_for_function(
+        "async () => (await globalThis.fieldcrm.db.allRecords('price_items')).length === 1"
+    )
+    page.goto(f"{walk.base}/app/#/account/{planted[0].pk}")
+    page.locator("#account-orders").get_by_text("Q-2026-0001").wait_for()
+    page.goto(f"{walk.base}/app/#/order/{planted[0].pk}?kind=quote")
+    page.locator("#product-search").fill("onerror")
+    page.locator(".product-pick").first.click()
+    page.locator("#order-lines").get_by_text(evil("product", 200)).wait_for()
+    walk.check_frames()
 
 
 def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, planted):

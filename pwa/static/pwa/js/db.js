@@ -3,7 +3,7 @@
 
 import { deleteDB, openDB } from "idb";
 
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 // The journal (issue 23): what the server acknowledged, kept so that after the server is
 // restored from a backup (a new epoch) the phone can send again what the backup lacks. Bound:
@@ -21,11 +21,15 @@ export const STORES = {
   task: "tasks",
   notification: "notifications",
   route: "routes",
+  product: "products",
+  price_list: "price_lists",
+  price_item: "price_items",
+  order: "orders",
 };
 
 const RECORD_STORES = Object.values(STORES);
 // Records that hang off an account: dropped with it when pull says the account was removed.
-const CHILD_STORES = ["contacts", "activities", "visits", "tasks"];
+const CHILD_STORES = ["contacts", "activities", "visits", "tasks", "orders"];
 
 let dbName = "fieldcrm";
 let dbPromise = null;
@@ -74,6 +78,24 @@ export function getDb() {
         // The cursor stays: a sheet is one day's, so an upgraded phone gets the next one
         // published rather than pull everything again for today's.
         if (oldVersion < 4) db.createObjectStore("routes", { keyPath: "id" });
+        // Version 5 (issue 18): the price lists, their items and products, and orders and
+        // quotes (lines inside). The app before it skipped them in pulls while its cursor
+        // moved on, so an upgraded phone pulls again from 0 as for version 2, keeping its data
+        // and outbox (version 1 has done so above already).
+        if (oldVersion < 5) {
+          db.createObjectStore("products", { keyPath: "id" });
+          db.createObjectStore("price_lists", { keyPath: "id" });
+          db.createObjectStore("price_items", { keyPath: "id" }).createIndex("price_list_id", "price_list_id");
+          db.createObjectStore("orders", { keyPath: "id" }).createIndex("account_id", "account_id");
+        }
+        if (oldVersion >= 2 && oldVersion < 5) {
+          const meta = transaction.objectStore("meta");
+          meta.get("cursor").then((cursor) => {
+            if (!cursor) return;
+            meta.put(cursor, "headStart");
+            meta.put(0, "cursor");
+          });
+        }
       },
       // Another tab opened a newer version: let it upgrade rather than block it.
       blocking() {
@@ -117,7 +139,16 @@ export async function allRecords(store) {
 }
 
 /**
- * @param {string} store a child store (contacts, activities, visits, tasks)
+ * @param {string} store an indexed store
+ * @param {string} index
+ * @param {string} key
+ */
+export async function recordsBy(store, index, key) {
+  return (await getDb()).getAllFromIndex(store, index, key);
+}
+
+/**
+ * @param {string} store a child store (contacts, activities, visits, tasks, orders)
  * @param {string} accountId
  */
 export async function recordsOfAccount(store, accountId) {

@@ -12,6 +12,7 @@ import { renderAccountsMap } from "./screens/accounts-map.js";
 import { renderMore } from "./screens/more.js";
 import { renderNearby } from "./screens/nearby.js";
 import { renderNotifications, unreadCount } from "./screens/notifications.js";
+import { renderOrder } from "./screens/order.js";
 import { renderProspect } from "./screens/prospect.js";
 import { renderTasks } from "./screens/tasks.js";
 import { renderToday } from "./screens/today.js";
@@ -33,6 +34,7 @@ const SCREENS = {
   tasks: renderTasks,
   more: renderMore,
   notifications: renderNotifications,
+  order: renderOrder,
 };
 // Five entries fit 360 px with room between the labels (Vietnamese ones included). The
 // accounts' map and list share one (Nearby is the list sorted by distance; #/nearby stays).
@@ -96,7 +98,8 @@ async function render() {
   renderBell();
   storageWarning();
   await screen(main, { ...ctx, params, query: new URLSearchParams(query) });
-  main.focus({ preventScroll: true });
+  // A screen made for typing at once (the order's product search) names its first field.
+  (main.querySelector("[data-autofocus]") || main).focus({ preventScroll: true });
 }
 
 function renderNav(active) {

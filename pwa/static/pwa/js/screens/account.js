@@ -10,9 +10,10 @@ import { allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
 import { checkInOf, navigateLinks } from "../geo.js";
 import { formatDateTime, formatDistance, formatNumber, formatTime, t } from "../i18n.js";
 import { formatDuration, openVisits, timeOnSiteMs } from "../onsite.js";
-import { conflictsFor, dismissConflicts } from "../outbox.js";
+import { conflictsFor, dismissConflicts, rejectedItems } from "../outbox.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
 import { gpsFix } from "./gps-fix.js";
+import { ordersList } from "./order.js";
 import { plannedToday } from "./visit-form.js";
 
 // What a rep logs from the card (the server's loggable kinds, less e-mail and visit: those have
@@ -33,12 +34,14 @@ export async function renderAccount(root, ctx) {
     mount(root, h("h1", null, t("account")), h("p", { class: "empty" }, t("account_missing")));
     return;
   }
-  const [contacts, activities, visits, tasks, conflicts] = await Promise.all([
+  const [contacts, activities, visits, tasks, conflicts, orders, rejected] = await Promise.all([
     recordsOfAccount("contacts", id),
     recordsOfAccount("activities", id),
     recordsOfAccount("visits", id),
     recordsOfAccount("tasks", id),
     conflictsFor(id),
+    recordsOfAccount("orders", id),
+    rejectedItems(),
   ]);
   const links = account.location ? navigateLinks(account.location, account.name) : null;
   const [allDefinitions, allVisits] = await Promise.all([getMeta("custom_fields", []), allRecords("visits")]);
@@ -76,6 +79,11 @@ export async function renderAccount(root, ctx) {
           } }, t("add_to_today")) // prettier-ignore
         : null,
     ),
+    // Issue 18: an order or a quote from the price list cached on the phone, offline.
+    h("div", { class: "row" },
+      h("a", { href: `#/order/${id}?kind=order`, class: "btn btn-primary", id: "take-order" }, t("take_order")),
+      h("a", { href: `#/order/${id}?kind=quote`, class: "btn", id: "make-quote" }, t("make_quote"))), // prettier-ignore
+    section("orders-h", t("orders_and_quotes"), ordersList(orders, rejected)),
     section("contacts-h", t("contacts"), contacts.length
       ? h("ul", { class: "list" }, contacts.map(contactItem))
       : h("p", { class: "empty" }, t("no_contacts"))),
