@@ -680,6 +680,8 @@ def territory_balance(
     current: dict[str, str],
     clip_wkb: bytes | None,
     seed: int = 0,
+    method: str = "keep",
+    tolerance: float = 0.05,
 ) -> Any:
     """The bridge to ``routing.territories`` for ``territories.balancing``: ``sites`` as
     (id, lat, lng, visits per period, minutes a visit), ``groups`` as (id, reps, home (lat,
@@ -695,7 +697,7 @@ def territory_balance(
             [Group(gid, reps, None if home is None else Location(*home))
              for gid, reps, home in groups],
             clip_wkb=clip_wkb, current=current, provider=provider_for(region),
-            options=Options(seed=seed),
+            options=Options(seed=seed, method=method, tolerance=tolerance),
         )  # fmt: skip
     except OsrmError as exc:  # the drive estimate's calibration asks the road server
         logger.warning("territory balance: OSRM failed: %s", exc)
