@@ -27,6 +27,7 @@ from django.utils import timezone
 from tests.conftest import make_world
 from tests.harness import axe
 from tests.harness.browser import LOCAL_HOSTS, PHONE
+from tests.harness.photos import camera_jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -260,6 +261,11 @@ def test_phone_screen(site, screen, language):
         page.locator("#screen .leaflet-container").wait_for()
     if screen == "tasks":
         page.locator("#screen li").first.wait_for()
+    if screen.startswith("visit/"):  # a photo taken (issue 21): its thumbnail and Remove
+        page.locator("#photo-input").set_input_files(files=[{
+            "name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg(page, 4, 400, 300),
+        }])  # fmt: skip
+        page.locator("#photo-list[data-count='1']").wait_for()
     check(site, page, f"phone {language} #/{screen.split('/')[0]}")
 
 
