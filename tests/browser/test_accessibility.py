@@ -246,7 +246,7 @@ def check(site: Site, page: Any, name: str) -> None:
 
 
 PHONE_SCREENS = ["today", "map", "list", "nearby", "account", "visit", "prospect", "tasks",
-                 "more", "notifications"]  # fmt: skip
+                 "more", "notifications", "order"]  # fmt: skip
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
@@ -255,6 +255,8 @@ def test_phone_screen(site, screen, language):
     page = site.phone(language)
     if screen in ("account", "visit"):
         screen = f"{screen}/{site.records['shop'].pk}"
+    if screen == "order":  # the shop's price list is on the phone: the whole order screen
+        screen = f"order/{site.records['shop'].pk}?kind=order"
     page.evaluate("(hash) => { location.hash = hash; }", f"#/{screen}")
     page.locator("#screen h1").wait_for()
     if screen in ("today", "map"):
@@ -266,6 +268,8 @@ def test_phone_screen(site, screen, language):
             "name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg(page, 4, 400, 300),
         }])  # fmt: skip
         page.locator("#photo-list[data-count='1']").wait_for()
+    if screen.startswith("order/"):
+        page.locator("#product-search").wait_for()
     check(site, page, f"phone {language} #/{screen.split('/')[0]}")
 
 
