@@ -66,8 +66,9 @@ def sync_push(
     pushes apply one at a time (two tabs sending the same outbox cannot both apply an op):
     on PostgreSQL a transaction lock on the user, on SQLite the write lock taken at BEGIN.
     If a row the batch read was changed by another writer before the batch wrote it
-    (``StaleRead``), or PostgreSQL reports a deadlock, the batch is rolled back and done
-    again holding the counter from the start, which nothing can race. A rejected item
+    (``StaleRead``), PostgreSQL reports a deadlock, or a claim meets another's, the batch
+    is rolled back and done again holding the counter from the start, which nothing can
+    race. A rejected item
     leaves nothing behind while the others stand: it runs in its own savepoint, or, in a run
     of creates written together, is refused before the write.
     """
@@ -76,7 +77,9 @@ def sync_push(
     try:
         with numbered_at_commit():
             return _push(actor, items, epoch)
-    except StaleRead:
+    except (StaleRead, IntegrityError):
+        # (IntegrityError: two users claiming one op id at once meet at its primary key;
+        # held in turn, the second is answered "Not yours".)
         pass
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK:
