@@ -279,7 +279,7 @@ def numbered_at_commit() -> Iterator[None]:
         token = _block.set(block)
         try:
             yield
-            if block.placeholders:
+            if block.placeholders and not transaction.get_rollback():  # (else none commit)
                 _stamp(block.take(), sorted(m._meta.db_table for m in block.placeholders))
         finally:
             _block.reset(token)
