@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -91,7 +91,7 @@ class SyncedModel(CleanText, models.Model):
                 # A new row: no reader can see it before commit, so its number can wait
                 # (stamped by ``numbered_at_commit`` just before the commit).
                 self.change_seq = PLACEHOLDER
-                block.placeholders.add(self._meta.concrete_model)
+                block.placeholders.add(cast(type[models.Model], self._meta.concrete_model))
             else:
                 self.change_seq = block.take()
             if block.guard and not self._state.adding:
@@ -107,12 +107,12 @@ class SyncedModel(CleanText, models.Model):
             self.change_seq = next_change_seq()
             super().save(*args, **kwargs)
 
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):  # type: ignore[no-untyped-def]
+    def _do_update(self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any) -> Any:
         """Inside ``numbered_at_commit`` an existing row is written only if it still has the
         version this copy was read at (see ``StaleRead``)."""
-        guard = getattr(self, "_guard_version", None)
+        guard = self._guard_version
         if guard is None:
-            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+            return super()._do_update(base_qs, using, pk_val, values, *args)
         if not values:
             return True
         if base_qs.filter(pk=pk_val, version=guard)._update(values) != 1:
@@ -368,7 +368,9 @@ def insert_many(objs: Sequence[SyncedModel]) -> None:
     model = type(objs[0])
     with _numbered(new_rows=True) as seq:
         if seq == PLACEHOLDER:
-            cast(_Block, _block.get()).placeholders.add(model._meta.concrete_model)
+            cast(_Block, _block.get()).placeholders.add(
+                cast(type[models.Model], model._meta.concrete_model)
+            )
         for obj in objs:
             obj.refresh_derived()
             obj.change_seq = seq
