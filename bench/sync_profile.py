@@ -28,6 +28,17 @@ Measured 2026-12-01, this 2-core machine shared with other engineers' test runs 
 - push of 100 logged visits, scope 300 vs scope 5, same run: before 98.5 / 96.7 ms (ratio
   1.02) SpatiaLite, 141.0 / 134.5 ms (1.05) PostGIS; the statements are the same whatever
   the scope (tests/fieldcrm/sync/test_push_batches.py).
+
+Measured 2026-12-03 13:33-13:40 UTC (issue 22: a push takes its change number late,
+core.models.numbered_at_commit), PostGIS, 200 reps × 300 accounts, the machine shared (load
+average 7-10: another session's whole test suite, browser walks, mypy), so absolute times are
+3-5× a quiet run's; the two runs one after the other, ``--number-first`` giving the push's old
+way (the counter taken first) with the same code otherwise:
+- before (--number-first): push of 100 visits 687.9 ms (scope 300) vs 575.7 ms (scope 5),
+  ratio 1.19; the change counter held 631.9 ms of it (92 %: the whole transaction);
+- after: 417.8 ms vs 388.7 ms, ratio 1.07; the counter held 116.7 ms (28 %: the accounts'
+  last visit, the 100 answers, the claims, the stamp and the commit). A logged visit alone
+  holds it for 8 of its statements instead of all of them (test_round_trips.py).
 """
 
 from __future__ import annotations
