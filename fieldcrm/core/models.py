@@ -198,6 +198,7 @@ class _Block:
         self.seq = seq
         self.guard = guard
         self.placeholders: set[type[models.Model]] = set()
+        self.late_writes: list[Callable[[], object]] = []
 
     def take(self) -> int:
         """The block's number, taken now if not yet (the counter row is held from here on)."""
@@ -279,10 +280,29 @@ def numbered_at_commit() -> Iterator[None]:
         token = _block.set(block)
         try:
             yield
-            if block.placeholders and not transaction.get_rollback():  # (else none commit)
-                _stamp(block.take(), sorted(m._meta.db_table for m in block.placeholders))
+            if transaction.get_rollback():  # nothing of it commits
+                return
+            if block.placeholders or block.late_writes:
+                seq = block.take()
+                for write in block.late_writes:
+                    write()
+                if block.placeholders:
+                    _stamp(seq, sorted(m._meta.db_table for m in block.placeholders))
         finally:
             _block.reset(token)
+
+
+def at_number(write: Callable[[], object]) -> None:
+    """Run ``write``, a write of existing rows that nothing later in the transaction reads
+    (a logged visit's account: its last visit), once the number is taken: in
+    ``numbered_at_commit`` just before the commit (so the counter is not held while the rest
+    of the batch runs; its version guard still applies: a later write of the same rows in
+    the batch makes it stale, and the batch runs again number-first), elsewhere now."""
+    block = _block.get()
+    if block is None or not block.guard or block.seq is not None:
+        write()
+        return
+    block.late_writes.append(write)
 
 
 def _stamp(seq: int, tables: list[str]) -> None:

@@ -143,3 +143,23 @@ def test_a_deadlock_reported_by_postgresql_runs_the_batch_again(as_user, shops, 
     results = push(as_user("rep1"), note)
     assert [r["status"] for r in results] == ["applied"] and len(runs) == 2
     assert Activity.objects.count() == 1 and AppliedOp.objects.count() == 1
+
+
+def test_a_visit_and_then_an_edit_of_its_account_in_one_batch_both_stand(as_user, shops):
+    """The visit's account is written when the number is taken (core.models.at_number), after
+    the edit that follows it in the batch: its copy is stale by then, so the batch runs
+    again number-first, and both stand."""
+    shop = shops[0]
+    change = {"phone": {"old": shop.phone, "new": "+376 600 003"}}
+    edit = op("account", "update", shop.pk, base_version=shop.version, changes=change)
+    note = op("activity", "create", fields={"account_id": str(shop.pk), "kind": "note"})
+    visit = logged(shop, completed_at="2026-11-24T09:20:00Z")
+    again = logged(shop, completed_at="2026-11-24T11:00:00Z")
+    results = push(as_user("rep1"), visit, edit, note, again)
+    assert [r["status"] for r in results] == ["applied"] * 4
+    shop.refresh_from_db()
+    assert shop.phone == "+376 600 003"
+    assert shop.last_visited_at.isoformat().startswith("2026-11-24T11:00")
+    assert Visit.objects.count() == 2 and AppliedOp.objects.count() == 4
+    for model in numbered_models():
+        assert not model._base_manager.filter(change_seq=PLACEHOLDER).exists(), model
