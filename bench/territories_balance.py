@@ -3,10 +3,12 @@ on a seeded 5,000-account region.
 
 Run: .venv/bin/python bench/territories_balance.py [N_SYNTHETIC] [K_SYNTHETIC]
 
-Prints, per region: accounts, reps, the largest ÷ smallest workload per rep today and proposed
-(service + estimated drive per 4 weeks, great-circle provider), the mean spread (visit-weighted
-km to the territory's centre), the pieces of the proposed territories, the accounts that would
-move, and the engine's wall time (one process, no database).
+Prints, per region and per method ("fresh": re-partition from scratch; "keep", the app's:
+start from today's territories and move only the border accounts needed to bring every rep
+within the 5 % tolerance): accounts, reps, the largest ÷ smallest workload per rep today and
+proposed (service + estimated drive per 4 weeks, great-circle provider), the mean spread
+(visit-weighted km to the territory's centre), the pieces of the proposed territories, the
+accounts that would move, and the engine's wall time (one process, no database).
 
 The demo's cadences and visit lengths are the ones `load_demo` and the planner use
 (fieldcrm/demo/load.py FREQUENCY_DAYS, fieldcrm/plans/planning.py SERVICE_S), repeated here so
@@ -37,25 +39,27 @@ PERIOD_DAYS = 28
 
 
 def report(name, sites, groups, current, clip) -> None:
-    t0 = time.perf_counter()
-    result = balance(sites, groups, clip=clip, current=current,
-                     provider=GreatCircleProvider(), options=Options(seed=0))  # fmt: skip
-    wall = time.perf_counter() - t0
-    before = evaluate(sites, groups, current, seconds_per_metre=result.seconds_per_metre)
-    moved = sum(1 for s in sites if current.get(s.id) != result.assignment[s.id])
-    pieces = [len(result.boundaries[g.id].geoms) for g in groups]
-    spread_b = sum(before[g.id].spread_km for g in groups) / len(groups)
-    spread_a = sum(result.loads[g.id].spread_km for g in groups) / len(groups)
-    hours_b = [round(before[g.id].total_min / 60, 1) for g in groups]
-    hours_a = [round(result.loads[g.id].total_min / 60, 1) for g in groups]
     print(f"{name}: {len(sites)} accounts, {len(groups)} reps")
-    print(f"  max/min workload per rep: today {ratio(before, groups):.3f}, "
-          f"proposed {ratio(result.loads, groups):.3f}")  # fmt: skip
-    print(f"  hours per 4 weeks: today {hours_b}, proposed {hours_a}")
-    print(f"  mean spread: today {spread_b:.2f} km, proposed {spread_a:.2f} km; "
-          f"pieces per territory {pieces}; accounts moved {moved}")  # fmt: skip
-    print(f"  engine {wall:.2f} s ({result.iterations} Lloyd iterations, "
-          f"{result.moves} boundary moves)")  # fmt: skip
+    for method in ("fresh", "keep"):
+        t0 = time.perf_counter()
+        result = balance(sites, groups, clip=clip, current=current,
+                         provider=GreatCircleProvider(),
+                         options=Options(seed=0, method=method))  # fmt: skip
+        wall = time.perf_counter() - t0
+        before = evaluate(sites, groups, current, seconds_per_metre=result.seconds_per_metre)
+        moved = sum(1 for s in sites if current.get(s.id) != result.assignment[s.id])
+        pieces = [len(result.boundaries[g.id].geoms) for g in groups]
+        spread_b = sum(before[g.id].spread_km for g in groups) / len(groups)
+        spread_a = sum(result.loads[g.id].spread_km for g in groups) / len(groups)
+        hours_b = [round(before[g.id].total_min / 60, 1) for g in groups]
+        hours_a = [round(result.loads[g.id].total_min / 60, 1) for g in groups]
+        print(f"  [{method}] max/min workload per rep: today {ratio(before, groups):.3f}, "
+              f"proposed {ratio(result.loads, groups):.3f}; accounts moved {moved}")  # fmt: skip
+        print(f"    hours per 4 weeks: today {hours_b}, proposed {hours_a}")
+        print(f"    mean spread: today {spread_b:.2f} km, proposed {spread_a:.2f} km; "
+              f"pieces per territory {pieces}")  # fmt: skip
+        print(f"    engine {wall:.2f} s ({result.iterations} Lloyd iterations, "
+              f"{result.moves} boundary moves)")  # fmt: skip
 
 
 def demo() -> None:

@@ -20,6 +20,7 @@ from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.attachments.photos import OffsetMismatch
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.integrations.services import SignatureRefused
+from fieldcrm.territories.balancing import StaleProposal
 from fieldcrm.users.auth import API_AUTH, auth_failure_code
 from fieldcrm.users.services import TooManyAttempts
 
@@ -50,6 +51,12 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         detail = [{"loc": ["query", exc.field[6:]], "msg": exc.message}]
         return api.create_response(request, {"detail": detail}, status=422)
     return _error(request, 422, [(exc.field, exc.message)])
+
+
+@api.exception_handler(StaleProposal)
+def on_stale_proposal(request: HttpRequest, exc: StaleProposal) -> HttpResponse:
+    # A balanced-territories proposal whose region changed since (or a day old): propose again.
+    return _error(request, 409, [(exc.field, exc.message)])
 
 
 @api.exception_handler(SignatureRefused)

@@ -19,13 +19,18 @@ time. The seconds per metre come from the configured provider (`calibrate`): its
 seeded sample of the accounts (and homes) divided by the great-circle metres of the same pairs,
 so OSRM's or the road graph's speeds and detours are the ones that count.
 
-Method (deterministic for a seed): balanced k-means — Lloyd iterations whose assignment step
-is a capacitated transport problem solved exactly by OR-Tools' min-cost flow (each group takes
-its share of the workload, every account goes to the cheapest centre by squared distance) —
-then a boundary-move polish on the full workload (drive included): accounts on a border move
-to the neighbouring group when that lowers the larger of the two loads. Accounts at the same
-point are one site (a boundary cannot split them). Boundaries are the Voronoi cells of the
-sites merged per group and clipped to the given area, so the groups tile it exactly.
+Method (deterministic for a seed), ``Options.method``: "keep" (the default, with today's
+assignment given) starts from today's groups and moves only border units until every group
+is within ``Options.tolerance`` (``_rebalance``: the heaviest gives, the lightest takes, a
+layer of the border at a time), absorbing pieces the moves cut off while the balance holds,
+and never moves more accounts than "fresh" would. "fresh": balanced k-means — Lloyd
+iterations whose assignment step is a capacitated transport problem solved exactly by
+OR-Tools' min-cost flow (each group takes its share of the workload, every account goes to the
+cheapest centre by squared distance) — then a boundary-move polish on the full workload
+(drive included): accounts on a border move to the neighbouring group when that lowers the
+larger of the two loads. Accounts at the same point are one site (a boundary cannot split
+them). Boundaries are the Voronoi cells of the sites merged per group and clipped to the
+given area, so the groups tile it exactly.
 """
 
 from __future__ import annotations
@@ -33,13 +38,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import shapely
 from ortools.graph.python import min_cost_flow
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, Delaunay, QhullError, cKDTree
 from shapely.affinity import affine_transform
 from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -51,6 +56,9 @@ BHH = 0.7124  # Beardwood–Halton–Hammersley: TSP length ≈ β √(n A) for 
 _SCALE = 100  # workload in hundredths of a minute for the integer flow
 _NEIGHBOURS = 8  # a site is on a border when _ON_BORDER of its nearest sites are in another group
 _ON_BORDER = 3
+_LAYER = 64  # at most this many border units move in one rebalancing step
+_CLOSE = 0.1  # ... and together close at most this share of the gap between the two groups
+_ROUNDS = 8  # keep-in-place: at most this many rounds of absorbing cut-off pieces
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,11 @@ class Options:
     lloyd_iterations: int = 25
     polish_moves: int = 4000  # at most this many boundary moves
     slack: float = 0.01  # the flow's capacity above each group's exact share (rounding room)
+    # "keep": start from today's assignment and move only the border accounts needed to bring
+    # every group within ``tolerance`` (max ÷ min workload per rep ≤ 1 + tolerance);
+    # "fresh": re-partition from scratch (balanced k-means, then the polish).
+    method: str = "keep"
+    tolerance: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,7 @@ class _Units:
         self.xy = self.frame.to_xy(lat, lon)
         self.visits = np.array([sum(s.visits for s in m) for m in self.members], dtype=float)
         self.service = np.array([sum(s.service_load for s in m) for m in self.members])
+        self.counts = np.array([len(m) for m in self.members], dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -219,7 +233,7 @@ class _Drive:
         n = float(visits.sum())
         pts = u.xy[idx]
         service = float(u.service[idx].sum())
-        accounts = sum(len(u.members[i]) for i in idx)
+        accounts = int(u.counts[idx].sum())
         mid = _centroid(u, idx)
         spread = _weighted_mean(np.hypot(*(pts - mid).T), visits) / 1000.0
         if n <= 0:
@@ -230,7 +244,9 @@ class _Drive:
         metres = 2.0 * r_bar * n / self.c + BHH * math.sqrt(n * area)
         return Load(accounts, n, service, metres * self.spm / 60.0, spread)
 
-    def marginals(self, g: int, cand: np.ndarray, load: Load, idx: np.ndarray) -> np.ndarray:
+    def marginals(
+        self, g: int, cand: np.ndarray, load: Load, idx: np.ndarray, area: float | None = None
+    ) -> np.ndarray:
         """What units ``cand`` each add to (or take from) group ``g``'s load: service plus the
         derivative of the drive estimate in their visits (line-haul from the centre, and the
         local tour's share ∂/∂N β√(NA) = β/2 √(A/N)). Vectorised: the polish scores every
@@ -240,7 +256,8 @@ class _Drive:
         start = self.centre(g, idx)
         r = np.hypot(*(u.xy[cand] - start).T)
         n = max(load.visits, 1e-9)
-        area = _hull_area(u.xy[idx]) if len(idx) else 0.0
+        if area is None:
+            area = _hull_area(u.xy[idx]) if len(idx) else 0.0
         metres = visits * (2.0 * r / self.c + 0.5 * BHH * math.sqrt(area / n))
         return np.asarray(u.service[cand] + metres * self.spm / 60.0, dtype=float)
 
@@ -266,9 +283,13 @@ def _multipoint(pts: np.ndarray) -> MultiPoint:
 
 
 def _hull_area(pts: np.ndarray) -> float:
+    # qhull directly: the rebalancing asks this thousands of times (shapely's was 10× slower)
     if len(pts) < 3:
         return 0.0
-    return float(_multipoint(pts).convex_hull.area)
+    try:
+        return float(ConvexHull(pts).volume)  # a 2-D hull's "volume" is its area
+    except QhullError:  # all on one line
+        return 0.0
 
 
 # ----------------------------------------------------------------------------- balancing
@@ -433,6 +454,195 @@ def _polish(
     return moves
 
 
+def _current_assign(
+    units: _Units, groups: Sequence[Group], current: Mapping[str, str]
+) -> np.ndarray | None:
+    """Today's group of each unit (the most of its accounts'; ties: the lowest index); a unit
+    in no group today joins the group whose centre is nearest. None when a group holds no
+    unit today (nothing to keep: the caller re-partitions)."""
+    index = {g.id: j for j, g in enumerate(groups)}
+    assign = np.full(len(units), -1, dtype=np.int64)
+    for i, sites in enumerate(units.members):
+        votes = [index[gid] for s in sites if (gid := current.get(s.id)) in index]
+        if votes:
+            assign[i] = max(sorted(set(votes)), key=votes.count)
+    k = len(groups)
+    if any(not (assign == j).any() for j in range(k)):
+        return None
+    loose = np.flatnonzero(assign < 0)
+    if len(loose):
+        centres = np.array([_centroid(units, np.flatnonzero(assign == j)) for j in range(k)])
+        d2 = ((units.xy[loose, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        assign[loose] = d2.argmin(axis=1)
+    return assign
+
+
+def _rebalance(
+    units: _Units, assign: np.ndarray, shares: np.ndarray, drive: _Drive, options: Options
+) -> int:
+    """Keep-in-place balancing: from today's assignment, move border units one at a time
+    until max ÷ min workload per share is within ``1 + options.tolerance``. Each step works
+    on the extreme further from the mean: the heaviest group hands a border unit to a
+    neighbour (the move that lowers the larger of the two loads most), or the lightest takes
+    one from a neighbour (the move that raises the smaller of the two most). Either way the
+    pick favours the largest unit that does not overshoot, so few accounts move; a unit is on
+    the border when ``_ON_BORDER`` of its ``_NEIGHBOURS`` nearest are in the other group.
+    Loads are recomputed exactly after each move (a move that does not help is undone)."""
+    k = len(shares)
+    if len(units) < 2 or k < 2:
+        return 0
+    target = 1.0 + max(options.tolerance, 0.0)
+    tree = cKDTree(units.xy)
+    m = min(_NEIGHBOURS + 1, len(units))
+    _d, near = tree.query(units.xy, k=m)
+    near = np.asarray(near).reshape(len(units), m)[:, 1:]
+    touch = _delaunay(units.xy)
+    members = [np.flatnonzero(assign == j) for j in range(k)]
+    loads = [drive.load(j, members[j]) for j in range(k)]
+    moves = 0
+    blocked: set[tuple[str, int]] = set()
+    while moves < options.polish_moves:
+        per_share = np.array([loads[j].total_min / shares[j] for j in range(k)])
+        high, low = float(per_share.max()), float(per_share.min())
+        if high <= 0 or (low > 0 and high / low <= target):
+            break
+        mean = float(per_share.mean())
+        tried = False
+        # The extreme further from the mean first: the heaviest groups give, the lightest
+        # take; a group that can do nothing is passed over for the next one in line.
+        gives = [("give", int(j)) for j in np.argsort(-per_share, kind="stable")]
+        takes = [("take", int(j)) for j in np.argsort(per_share, kind="stable")]
+        heavy_first = high / max(mean, 1e-9) >= mean / max(low, 1e-9)
+        queue = [(side, j) for pair in zip(*((gives, takes) if heavy_first else (takes, gives)),
+                                           strict=True) for side, j in pair]  # fmt: skip
+        for side, pick in queue:
+            if (side, pick) in blocked:
+                continue
+            # a group gives only above the mean, takes only below it
+            if (per_share[pick] <= mean) if side == "give" else (per_share[pick] >= mean):
+                continue
+            tried = True
+            best = _best_move(units, assign, near, touch, members, loads, shares, drive, side,
+                              pick)  # fmt: skip
+            if best is None:
+                blocked.add((side, pick))
+                continue
+            batch, src, dst = best
+            was = (loads[src].total_min / shares[src], loads[dst].total_min / shares[dst])
+            helped = False
+            for chosen in (batch, batch[:1]) if len(batch) > 1 else (batch,):
+                old = (members[src], members[dst], loads[src], loads[dst])
+                assign[chosen] = dst
+                members[src] = np.flatnonzero(assign == src)
+                members[dst] = np.flatnonzero(assign == dst)
+                loads[src] = drive.load(src, members[src])
+                loads[dst] = drive.load(dst, members[dst])
+                a, b = loads[src].total_min / shares[src], loads[dst].total_min / shares[dst]
+                helped = max(a, b) < was[0] - 1e-9 if side == "give" else min(a, b) > was[1] + 1e-9
+                if helped:
+                    break
+                assign[chosen] = src
+                members[src], members[dst], loads[src], loads[dst] = old
+            if not helped:
+                blocked.add((side, pick))
+                continue
+            blocked.clear()
+            moves += 1
+            break
+        if not tried:
+            break
+    return moves
+
+
+def _delaunay(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The units' Delaunay neighbours as CSR (indptr, indices); none when degenerate."""
+    try:
+        if len(xy) < 3:
+            raise QhullError("too few points")
+        indptr, indices = Delaunay(xy).vertex_neighbor_vertices
+    except QhullError:  # all on a line: each unit's neighbours are the ones beside it on it
+        order = np.argsort(xy[:, 0] + xy[:, 1] * 1e-6, kind="stable")
+        rank = np.empty(len(xy), dtype=np.int64)
+        rank[order] = np.arange(len(xy))
+        lists = [[int(order[r]) for r in (rank[i] - 1, rank[i] + 1) if 0 <= r < len(xy)]
+                 for i in range(len(xy))]  # fmt: skip
+        indptr = np.cumsum([0, *map(len, lists)])
+        indices = np.array([j for row in lists for j in row], dtype=np.int64)
+    return np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64)
+
+
+def _best_move(
+    units: _Units, assign: np.ndarray, near: np.ndarray, touch: tuple[np.ndarray, np.ndarray],
+    members: list[np.ndarray], loads: list[Load], shares: np.ndarray, drive: _Drive,
+    side: str, pick: int,
+) -> tuple[np.ndarray, int, int] | None:  # fmt: skip
+    """The move of ``_rebalance``'s step: (units, from group, to group), or None. Candidates
+    are the units of the giving group on the border with the taking one: first those with
+    ``_ON_BORDER`` of their nearest units in it (deep in the border: no enclave), then those
+    with a Delaunay neighbour in it (territories apart, across a gap: valleys, water)."""
+    k = len(shares)
+    indptr, indices = touch
+    best: tuple[tuple[int, float, float, int, int, int], np.ndarray] | None = None
+    areas: dict[int, float] = {}
+    pairs = [(pick, h) for h in range(k) if h != pick] if side == "give" else [
+        (h, pick) for h in range(k) if h != pick]  # fmt: skip
+    for src, dst in pairs:
+        idx = members[src]
+        if len(idx) < 2:
+            continue
+        deep = (assign[near[idx]] == dst).sum(axis=1) >= _ON_BORDER
+        if len(indices):
+            hits = np.add.reduceat((assign[indices] == dst).astype(np.int64), indptr[:-1])
+            hits[indptr[:-1] == indptr[1:]] = 0  # reduceat of an empty run repeats the next
+            adjacent = hits[idx] > 0
+        else:
+            adjacent = np.zeros(len(idx), dtype=bool)
+        border = deep | adjacent
+        if not border.any():
+            continue
+        cand = idx[border]
+        tier = np.where(deep[border], 0, 1)
+        for j in (src, dst):
+            if j not in areas:
+                areas[j] = _hull_area(units.xy[members[j]]) if len(members[j]) else 0.0
+        out = drive.marginals(src, cand, loads[src], idx, areas[src])
+        into = drive.marginals(dst, cand, loads[dst], members[dst], areas[dst])
+        a = (loads[src].total_min - out) / shares[src]
+        b = (loads[dst].total_min + into) / shares[dst]
+        was_src = loads[src].total_min / shares[src]
+        was_dst = loads[dst].total_min / shares[dst]
+        if side == "give":  # lower the larger of the two
+            score = np.maximum(a, b)
+            ok = score < was_src - 1e-9
+        else:  # raise the smaller of the two (scored negated: lower is better)
+            score = -np.minimum(a, b)
+            ok = -score > was_dst + 1e-9
+        if not ok.any():
+            continue
+        centre = drive.centre(dst, members[dst])
+        compact = ((units.xy[cand] - centre) ** 2).sum(axis=1)
+        j = np.lexsort((cand[ok], compact[ok], score[ok], tier[ok]))[0]
+        key = (int(tier[ok][j]), float(score[ok][j]), float(compact[ok][j]), int(cand[ok][j]),
+               src, dst)  # fmt: skip
+        if best is None or key < best[0]:
+            # A layer of the border at once: with the best unit, the border units (deep
+            # ones first) nearest the taking group's centre, as long as together they close at most
+            # a tenth of the gap between the two (a large gap is closed in a few steps, not in
+            # hundreds of single moves; the exact check after the move still decides).
+            gap = was_src - was_dst
+            shift = out / shares[src] + into / shares[dst]
+            layer = np.flatnonzero(ok)
+            layer = layer[np.lexsort((cand[layer], compact[layer], tier[layer]))]
+            room = np.cumsum(shift[layer]) <= _CLOSE * gap
+            chosen = [int(cand[ok][j])]
+            if gap > 0:
+                chosen += [int(c) for c in cand[layer][room][:_LAYER] if c != chosen[0]]
+            best = (key, np.array(chosen[:_LAYER], dtype=np.int64))
+    if best is None:
+        return None
+    return best[1], best[0][4], best[0][5]
+
+
 # ----------------------------------------------------------------------------- boundaries
 
 
@@ -555,6 +765,24 @@ def balance(
         empty = {g.id: MultiPolygon() for g in groups}
         return Balanced({}, {g.id: Load(0, 0, 0, 0, 0) for g in groups}, empty,
                         seconds_per_metre)  # fmt: skip
+    kept = _current_assign(units, groups, current) if current and options.method == "keep" else None
+    if kept is not None:
+        today = kept.copy()
+        result = _keep_in_place(units, groups, kept, shares, drive, clip, seconds_per_metre,
+                                options)  # fmt: skip
+        # Never more accounts moved than a fresh cut would move (within the tolerance too).
+        fresh = balance(sites, groups, clip=clip, current=current,
+                        seconds_per_metre=seconds_per_metre,
+                        options=replace(options, method="fresh"))  # fmt: skip
+        index = {g.id: j for j, g in enumerate(groups)}
+
+        def moved(b: Balanced) -> int:
+            return sum(int(units.counts[i]) for i, m in enumerate(units.members)
+                       if index[b.assignment[m[0].id]] != today[i])  # fmt: skip
+
+        if ratio(fresh.loads, groups) <= 1.0 + options.tolerance and moved(fresh) < moved(result):
+            return fresh
+        return result
     centres = _initial_centres(units, groups, current or {}, rng)
     # The flow balances service plus the local tour's drive per visit, the part that does not
     # depend on the cut (k tours over A/k each sum to β√(NA)); the polish then balances the
@@ -572,6 +800,46 @@ def balance(
             break
         moves += _polish(units, assign, shares, drive, options)
     _absorb_enclaves(cells, assign, k)  # the last word is compactness
+    return _finish(units, groups, assign, cells, drive, seconds_per_metre, iterations, moves)
+
+
+def _keep_in_place(
+    units: _Units, groups: Sequence[Group], assign: np.ndarray, shares: np.ndarray,
+    drive: _Drive, clip: BaseGeometry | None, seconds_per_metre: float, options: Options,
+) -> Balanced:  # fmt: skip
+    """``balance`` with ``method="keep"``: today's assignment, rebalanced by border moves
+    (``_rebalance``); a piece cut off by the moves is absorbed and the balance restored."""
+    k = len(groups)
+    target = 1.0 + max(options.tolerance, 0.0)
+
+    def spread(a: np.ndarray) -> float:
+        per = [drive.load(j, np.flatnonzero(a == j)).total_min / shares[j] for j in range(k)]
+        return max(per) / min(per) if min(per) > 0 else math.inf
+
+    moves = _rebalance(units, assign, shares, drive, options)
+    cells = _Cells(units, clip)
+    # Pieces cut off by the moves are absorbed, and the balance restored, as long as the
+    # result stays within the tolerance (else the pieces stay: balance is the aim).
+    for _round in range(_ROUNDS):
+        trial = assign.copy()
+        if not _absorb_enclaves(cells, trial, k):
+            break
+        more = _rebalance(units, trial, shares, drive, options)
+        if spread(trial) > target:
+            break
+        assign[:] = trial
+        moves += more
+    trial = assign.copy()
+    if _absorb_enclaves(cells, trial, k) and spread(trial) <= target:
+        assign[:] = trial
+    return _finish(units, groups, assign, cells, drive, seconds_per_metre, 0, moves)
+
+
+def _finish(
+    units: _Units, groups: Sequence[Group], assign: np.ndarray, cells: _Cells, drive: _Drive,
+    seconds_per_metre: float, iterations: int, moves: int,
+) -> Balanced:  # fmt: skip
+    k = len(groups)
     boundaries = [
         _polygons(units.frame.to_lonlat(cells.group(np.flatnonzero(assign == j)))) for j in range(k)
     ]

@@ -53,12 +53,18 @@ def territory_for_point(
     return candidates[0] if candidates else None
 
 
-def account_reassign_territory(*, account: Account, prefer: Territory | None = None) -> Account:
-    """Recompute the territory from the location; saves only when it changed."""
+def account_reassign_territory(
+    *, account: Account, prefer: Territory | None = None, actor: User | None = None
+) -> Account:
+    """Recompute the territory from the location; saves only when it changed. With ``actor``
+    (a person re-cutting territories: the balanced territories' apply) the move is audited
+    as theirs."""
     territory = territory_for_point(account.location, current=account.territory, prefer=prefer)
     if territory != account.territory:
         account.territory = territory
         account.save(update_fields=["territory"])
+        if actor is not None:
+            audit_write(actor=actor, obj=account)
     return account
 
 

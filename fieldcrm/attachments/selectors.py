@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from fieldcrm.access import get_scoped, scoped
+from fieldcrm.access import NotInScope, get_scoped, scoped
 from fieldcrm.attachments.models import Attachment
 from fieldcrm.attachments.records import record_model
 from fieldcrm.users.models import User
@@ -36,3 +36,29 @@ def attachment_block(*, actor: User, record_type: str, record_id: object) -> dic
     may_attach = scoped(model, actor, write=True).filter(pk=record_id).exists()
     return {"rows": rows, "record_type": record_type, "record_id": str(record_id),
             "may_attach": may_attach}  # fmt: skip
+
+
+def visit_photos(*, actor: User, visit_ids: list[Any]) -> dict[Any, list[Attachment]]:
+    """The photos taken on these visits (the phone's resumable uploads, issue 21), oldest
+    first, by visit id; only visits in the caller's scope have any (access.py)."""
+    if not visit_ids:
+        return {}
+    rows = (
+        scoped(Attachment, actor)
+        .filter(record_type="visit", visit_id__in=visit_ids, photo__isnull=False)
+        .select_related("photo")
+        .order_by("created_at", "pk")
+    )
+    found: dict[Any, list[Attachment]] = {}
+    for row in rows[:500]:
+        found.setdefault(row.visit_id, []).append(row)
+    return found
+
+
+def visit_photo_get(*, actor: User, attachment_id: object) -> Attachment:
+    """One visit photo the caller may see (NotInScope, the 404 of a missing one, otherwise:
+    other files are downloaded, never shown inline)."""
+    row = get_scoped(Attachment, actor, attachment_id)
+    if row.visit_id is None or not row.content_type.startswith("image/"):
+        raise NotInScope(Attachment)
+    return row

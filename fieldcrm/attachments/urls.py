@@ -9,4 +9,5 @@ app_name = "attachments"
 urlpatterns = [
     path("attachments/", views.upload, name="upload"),
     path("attachments/<int:attachment_id>", views.download, name="download"),
+    path("attachments/<int:attachment_id>/photo", views.photo, name="photo"),
 ]

@@ -62,3 +62,15 @@ def download(request: PageRequest, attachment_id: int) -> FileResponse:
     row = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
     return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.name,
                         content_type=row.content_type)  # fmt: skip
+
+
+@require_GET
+@crm_page
+def photo(request: PageRequest, attachment_id: int) -> FileResponse:
+    """A visit photo shown on the account's timeline (issue 21), inline, scoped like the visit:
+    out of the reader's scope it is the 404 of a missing one."""
+    row = selectors.visit_photo_get(actor=request.user, attachment_id=attachment_id)
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fieldcrm.access import NotAllowed
 from fieldcrm.accounts.models import Account, ActivityKind
 from fieldcrm.accounts.services import activity_create
-from fieldcrm.attachments.selectors import attachment_block
+from fieldcrm.attachments.selectors import attachment_block, visit_photos
 from fieldcrm.bulk.selectors import bulk_change_last, bulk_change_summary
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm import selectors, services
@@ -196,6 +196,13 @@ def _shown(timeline: list[Any]) -> None:
             activity.message_direction = CallDirection(details["direction"]).label
 
 
+def _with_photos(actor: Any, timeline: list[Any]) -> None:
+    """A visit's photos from the phone (issue 21), shown on its entry of the timeline."""
+    photos = visit_photos(actor=actor, visit_ids=[a.visit_id for a in timeline if a.visit_id])
+    for activity in timeline:
+        activity.photos = photos.get(activity.visit_id, []) if activity.visit_id else []
+
+
 def _account_page(
     request: PageRequest,
     account_id: object,
@@ -208,6 +215,7 @@ def _account_page(
     kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     timeline = selectors.account_timeline(actor=request.user, account_id=account_id, kinds=kinds)
     _shown(timeline)
+    _with_photos(request.user, timeline)
     for custom in overview["custom_fields"]:
         custom["shown"] = custom_value(custom["definition"], custom["value"])
     if task_form is None:

@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -62,6 +63,7 @@ def shell_context() -> dict:
 @require_GET
 @never_cache
 @login_required
+@csp_update({"img-src": ["blob:"]})  # a visit's photos, shown from IndexedDB before upload
 def shell(request: HttpRequest) -> HttpResponse:
     """The app's one page; screens are drawn by the ES modules."""
     return HttpResponse(render_to_string("pwa/app.html", shell_context(), request=request))

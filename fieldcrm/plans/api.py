@@ -5,12 +5,13 @@ from ninja.pagination import paginate
 
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
-from fieldcrm.plans import selectors, services
+from fieldcrm.plans import own_route, selectors, services
 from fieldcrm.plans.schemas import (
     CandidateFilters,
     CandidateOut,
     GenerateIn,
     JobConflictOut,
+    MyDayIn,
     PlanFilters,
     PlanJobOut,
     ReoptimiseIn,
@@ -60,6 +61,18 @@ def list_plans(request: ApiRequest, filters: Query[PlanFilters]):
 def reoptimise_plans(request: ApiRequest, payload: ReoptimiseIn):
     """Re-solve the day's draft plans with their stops; pinned stops keep rep and order."""
     return services.plan_reoptimise(actor=request.auth, **payload.dict())
+
+
+@router.post("/plans/my-day/order", response=RoutePlanOut)
+def order_my_day(request: ApiRequest, payload: MyDayIn):
+    """A rep adds accounts to today (issue 21): appended to their published plan of today, or
+    their own plan of the day made, the stops not yet done ordered by the planner from
+    ``position`` (else the home base), from now. Accounts outside the rep's scope: 404."""
+    position = (payload.position.lat, payload.position.lng) if payload.position else None
+    plan = own_route.my_day_order(
+        actor=request.auth, account_ids=payload.account_ids, position=position
+    )
+    return selectors.plan_get(actor=request.auth, plan_id=plan.pk)
 
 
 @router.get("/plans/{plan_id}", response=RoutePlanOut)

@@ -81,6 +81,8 @@ class RouteStop(models.Model):
     is_pinned = models.BooleanField(_("pinned"), default=False)
     # Not a column: the drafts this stop may move to, set by plans.selectors.planner_day.
     move_targets: list[RoutePlan]
+    # Not a column either: a stop the rep added on the phone (issue 21), set by planner_day.
+    added_by_rep: bool
 
     class Meta:
         db_table = "visits_routestop"

@@ -680,6 +680,8 @@ def territory_balance(
     current: dict[str, str],
     clip_wkb: bytes | None,
     seed: int = 0,
+    method: str = "keep",
+    tolerance: float = 0.05,
 ) -> Any:
     """The bridge to ``routing.territories`` for ``territories.balancing``: ``sites`` as
     (id, lat, lng, visits per period, minutes a visit), ``groups`` as (id, reps, home (lat,
@@ -695,10 +697,35 @@ def territory_balance(
             [Group(gid, reps, None if home is None else Location(*home))
              for gid, reps, home in groups],
             clip_wkb=clip_wkb, current=current, provider=provider_for(region),
-            options=Options(seed=seed),
+            options=Options(seed=seed, method=method, tolerance=tolerance),
         )  # fmt: skip
     except OsrmError as exc:  # the drive estimate's calibration asks the road server
         logger.warning("territory balance: OSRM failed: %s", exc)
         raise DomainError(
             "provider", _("The road router could not be reached; try again later.")
         ) from None
+
+
+def own_day_vehicle(
+    rep: User, day: dt.date, *, start: tuple[float, float], here: tuple[float, float], now_s: int
+) -> Vehicle:
+    """The rep as a vehicle for their own day (issue 21, plans/own_route.py): from ``here``
+    (lat, lng) at ``now_s``, until the end of the day (the rep asked for these stops; the
+    shift end does not drop them), with their break; the day ends at ``start`` (home)."""
+    end_s = 24 * 3600 - 1
+    rd = rep_day(rep, day)
+    return Vehicle(
+        id=str(rep.pk), start=Location(*start), shift=TimeWindow(min(now_s, end_s), end_s),
+        break_=rd.vehicle.break_ if rd.vehicle is not None else None,
+        current_location=Location(*here), current_time_s=min(now_s, end_s),
+    )  # fmt: skip
+
+
+def great_circle_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Metres between two (lat, lng) points on the great circle (as routing/matrix.py's)."""
+    import math  # noqa: PLC0415
+
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))

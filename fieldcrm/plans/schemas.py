@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from fieldcrm.core.schemas import Input, Instant
+from fieldcrm.core.schemas import Input, Instant, LatLng
 from fieldcrm.plans.models import PlanJob, PlanJobStatus, RoutePlan, RoutePlanStatus
 
 # Plans are for the coming days and weeks; a date years ahead is a typo (9999-12-31 overflowed
@@ -191,9 +191,21 @@ class RouteSheetOut(Schema):
 
 
 class RouteSheetCreate(Input):
-    """Sheets are made by publishing a plan; a phone never creates one (refused)."""
+    """Sheets are made by publishing a plan; a phone creates one only for the rep's own day
+    ordered offline (issue 21: ``date``, ``order``, ``dropped``); anything else is refused."""
+
+    date: dt.date | None = None
+    order: list[RouteOrderItem] | None = Field(default=None, max_length=60)
+    dropped: list[RouteDroppedItem] | None = Field(default=None, max_length=60)
 
 
 class RouteSheetPatch(Input):
     order: list[RouteOrderItem] | None = Field(default=None, max_length=200)
     dropped: list[RouteDroppedItem] | None = Field(default=None, max_length=200)
+
+
+class MyDayIn(Input):
+    """The rep's "Add to today" (issue 21): accounts picked on the phone, and where the rep is."""
+
+    account_ids: list[uuid.UUID] = Field(min_length=1, max_length=60)
+    position: LatLng | None = None

@@ -75,6 +75,10 @@ def planner_day(*, actor: User, region_id: int, date: dt.date) -> dict:
     )
     job = PlanJob.objects.filter(region=region, date=date).order_by("-created_at").first()
     _mark_move_targets([p for p in plans if p.status == RoutePlan.Status.DRAFT])
+    for plan in plans:  # issue 21: the stops the rep added to their day on the phone
+        added = set(plan.stats.get("rep_added", []))
+        for stop in plan.stops.all():
+            stop.added_by_rep = str(stop.account_id) in added
     return {"region": region, "plans": plans, "job": job}
 
 

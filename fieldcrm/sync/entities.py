@@ -49,6 +49,7 @@ from fieldcrm.orders.schemas import (
     PriceListSyncOut,
     ProductOut,
 )
+from fieldcrm.plans import own_route
 from fieldcrm.plans import services as plan_services
 from fieldcrm.plans.models import RouteSheet
 from fieldcrm.plans.schemas import RouteSheetCreate, RouteSheetOut, RouteSheetPatch
@@ -276,7 +277,13 @@ register(
 
 
 def _sheet_create(actor: User, data: Data) -> RouteSheet:
-    raise DomainError("id", _("A route is made by publishing a plan."))
+    # Issue 21: the rep's own day, ordered on the phone offline (plans/own_route.py).
+    if data.get("date") is None or not data.get("order"):
+        raise DomainError("id", _("A route is made by publishing a plan."))
+    return own_route.own_day_from_phone(
+        actor=actor, sheet_id=data["id"], date=data["date"], order=data["order"],
+        dropped=data.get("dropped") or [],
+    )  # fmt: skip
 
 
 def _sheet_update(actor: User, sheet: RouteSheet, data: Data) -> RouteSheet:

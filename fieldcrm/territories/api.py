@@ -6,8 +6,12 @@ from ninja.pagination import paginate
 
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
-from fieldcrm.territories import selectors, services
+from fieldcrm.territories import balancing, selectors, services
 from fieldcrm.territories.schemas import (
+    BalanceAppliedOut,
+    BalanceApplyIn,
+    BalanceIn,
+    BalanceOut,
     RegionIn,
     RegionOut,
     RegionPatch,
@@ -55,6 +59,26 @@ def update_region(request: ApiRequest, region_id: int, payload: RegionPatch):
 def delete_region(request: ApiRequest, region_id: int):
     services.region_delete_by(actor=request.auth, region_id=region_id)
     return Status(204, None)
+
+
+@router.post("/regions/{region_id}/balance", response=BalanceOut)
+def propose_region_balance(request: ApiRequest, region_id: int, payload: BalanceIn):
+    """Balanced territories, a dry run: the proposed boundaries, each account that would move,
+    each territory's workload before and after, and a signed ``proposal_token`` to apply it
+    with. Managers, planners (of the region) and admins; nothing is written."""
+    return balancing.balance_propose_by(
+        actor=request.auth, region_id=region_id, method=payload.method,
+        tolerance=payload.tolerance,
+    )  # fmt: skip
+
+
+@router.post("/regions/{region_id}/balance/apply", response=BalanceAppliedOut)
+def apply_region_balance(request: ApiRequest, region_id: int, payload: BalanceApplyIn):
+    """Apply a proposal: every boundary set in one transaction, accounts move by the territory
+    rule, phones follow on their next sync. Managers of the region and admins (planners 403);
+    409 when the region's territories changed since the proposal."""
+    return balancing.balance_apply_token(actor=request.auth, region_id=region_id,
+                                         token=payload.proposal_token)  # fmt: skip
 
 
 @router.get("/territories", response=list[TerritoryOut])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from fieldcrm.accounts.models import Account
 from fieldcrm.core.schemas import Input
@@ -116,3 +116,71 @@ class TerritoryOut(Schema):
 
 class TerritoryFilters(Input):
     region: int | None = None
+
+
+class BalanceIn(Input):
+    """A balanced-territories proposal's parameters (every one optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["keep", "fresh"] = Field(
+        "keep",
+        description="keep: today's territories, moving only the border accounts needed to "
+        "bring every rep within the tolerance; fresh: re-cut the region from scratch",
+    )
+    tolerance: float = Field(
+        0.05, ge=0.0, le=0.5, description="keep: max ÷ min workload per rep ≤ 1 + tolerance"
+    )
+
+
+class BalanceApplyIn(Input):
+    model_config = ConfigDict(extra="forbid")
+
+    proposal_token: str = Field(min_length=1, max_length=2_000_000)
+
+
+class BalanceLoad(Schema):
+    accounts: int
+    visits: float
+    service_h: float
+    drive_h: float
+    total_h: float
+    per_rep_h: float
+    spread_km: float
+
+
+class BalanceRow(Schema):
+    territory_id: int
+    territory: str
+    reps: str
+    rep_count: int
+    before: BalanceLoad
+    after: BalanceLoad
+
+
+class BalanceMove(Schema):
+    account_id: str
+    from_territory_id: int
+    to_territory_id: int
+
+
+class BalanceOut(Schema):
+    region_id: int
+    region: str
+    method: str
+    tolerance: float
+    provider: str
+    period_days: int
+    accounts: int
+    moved: int
+    ratio_before: float | None
+    ratio_after: float | None
+    rows: list[BalanceRow]
+    moves: list[BalanceMove]
+    boundaries: dict[str, GeoJSON] = Field(description="territory id -> proposed boundary")
+    proposal_token: str = Field(description="POST it to .../balance/apply to apply this proposal")
+
+
+class BalanceAppliedOut(Schema):
+    region_id: int
+    moved: int

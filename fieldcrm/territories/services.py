@@ -20,8 +20,9 @@ from fieldcrm.users.models import User
 
 
 @transaction.atomic
-def territory_save(*, territory: Territory) -> Territory:
-    """Validate and save a territory, then re-assign every account its boundary touched."""
+def territory_save(*, territory: Territory, actor: User | None = None) -> Territory:
+    """Validate and save a territory, then re-assign every account its boundary touched
+    (audited as ``actor``'s when given)."""
     old_boundary = None
     if territory.pk:
         old_boundary = (
@@ -30,14 +31,16 @@ def territory_save(*, territory: Territory) -> Territory:
     territory.boundary = as_multipolygon(territory.boundary)
     territory.full_clean()
     territory.save()
-    _reassign_around(territory, old_boundary)
+    _reassign_around(territory, old_boundary, actor)
     return territory
 
 
-def territory_set_boundary(*, territory: Territory, boundary: MultiPolygon) -> Territory:
+def territory_set_boundary(
+    *, territory: Territory, boundary: MultiPolygon, actor: User | None = None
+) -> Territory:
     """Move a territory's boundary; accounts inside the old or new shape are re-assigned."""
     territory.boundary = boundary
-    return territory_save(territory=territory)
+    return territory_save(territory=territory, actor=actor)
 
 
 @transaction.atomic
@@ -49,14 +52,16 @@ def territory_delete(*, territory: Territory) -> None:
         account_reassign_territory(account=account)
 
 
-def _reassign_around(territory: Territory, old_boundary: GEOSGeometry | None) -> None:
+def _reassign_around(
+    territory: Territory, old_boundary: GEOSGeometry | None, actor: User | None = None
+) -> None:
     affected = Account.objects.filter(
         location__intersects=territory.boundary
     ) | Account.objects.filter(territory=territory)
     if old_boundary is not None:
         affected = affected | Account.objects.filter(location__intersects=old_boundary)
     for account in affected.distinct().select_related("territory"):
-        account_reassign_territory(account=account, prefer=territory)
+        account_reassign_territory(account=account, prefer=territory, actor=actor)
 
 
 @transaction.atomic

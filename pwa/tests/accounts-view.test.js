@@ -91,3 +91,18 @@ test("colour rule: by status, or by how overdue the visit is; the legend lists e
   assert.equal(legendOf("status").length, 5);
   assert.equal(legendOf("status")[0].key, "account_status_lead");
 });
+
+test("a lasso takes the accounts inside the drawn ring, none without a location", async () => {
+  const { insideLasso, insidePolygon } = await import("../static/pwa/js/accounts-view.js");
+  const square = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }, { x: 0, y: 10 }];
+  assert.equal(insidePolygon({ x: 5, y: 5 }, square), true);
+  assert.equal(insidePolygon({ x: 15, y: 5 }, square), false);
+  // A concave ring (a "C"): the notch is outside.
+  const c = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 3 }, { x: 3, y: 3 }, { x: 3, y: 7 },
+             { x: 10, y: 7 }, { x: 10, y: 10 }, { x: 0, y: 10 }]; // prettier-ignore
+  assert.equal(insidePolygon({ x: 6, y: 5 }, c), false);
+  assert.equal(insidePolygon({ x: 1, y: 5 }, c), true);
+  const ring = [{ lat: 42.04, lng: 1.04 }, { lat: 42.04, lng: 1.07 }, { lat: 42.07, lng: 1.07 }, { lat: 42.07, lng: 1.04 }];
+  assert.deepEqual(insideLasso(ACCOUNTS, ring).map((a) => a.id), ["a", "b", "d"]);
+  assert.deepEqual(insideLasso(ACCOUNTS, ring.slice(0, 2)), []);
+});

@@ -119,3 +119,26 @@ def test_a_polygon_with_too_many_points_is_refused_naming_boundary(as_user, worl
     assert response.status_code == 422, response.content
     assert response.json()["detail"][0]["loc"][-1] == "boundary"
     assert Territory.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "field"),
+    [
+        ("balance", {"method": "best"}, "method"),
+        ("balance", {"tolerance": 0.9}, "tolerance"),
+        ("balance", {"tolerance": "\u0000"}, "tolerance"),
+        ("balance", {"shape": "square"}, "shape"),
+        ("balance/apply", {}, "proposal_token"),
+        ("balance/apply", {"proposal_token": ""}, "proposal_token"),
+        ("balance/apply", {"proposal_token": "not.a.token"}, "proposal_token"),
+        ("balance/apply", {"proposal_token": ["x"]}, "proposal_token"),
+    ],
+)
+def test_balanced_territories_refuse_bad_parameters_naming_the_field(
+    as_user, world, operation, body, field
+):
+    before = _counts()
+    response = as_user("manager").post(f"regions/{world.north.pk}/{operation}", body)
+    assert response.status_code == 422, response.content
+    assert any(field in e["loc"] for e in response.json()["detail"]), response.content
+    assert _counts() == before

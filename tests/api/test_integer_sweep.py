@@ -98,3 +98,25 @@ def test_an_integer_beyond_64_bits_is_a_422_naming_the_field(
         locs = [e["loc"] for e in response.json()["detail"]]
         assert any(name in map(str, loc) for loc in locs), locs
     assert _counts() == before
+
+
+@pytest.mark.parametrize("operation", ["balance", "balance/apply"])
+def test_a_region_id_beyond_64_bits_in_a_balance_path_is_missing_not_a_500(
+    client, admin_token, world, operation
+):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {admin_token}"}
+    before = _counts()
+    answers = [
+        client.post(f"/api/v1/regions/{region_id}/{operation}",
+                    {"proposal_token": "x"} if operation.endswith("apply") else {},
+                    content_type="application/json", **headers)
+        for region_id in (HUGE, 987654321)
+    ]  # fmt: skip
+    assert [r.status_code for r in answers] == [404, 404]
+    assert answers[0].content == answers[1].content
+    # an integer where the proposal's tolerance goes: a 422 naming it
+    response = client.post(f"/api/v1/regions/{world.north.pk}/balance", {"tolerance": HUGE},
+                           content_type="application/json", **headers)  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "tolerance"
+    assert _counts() == before

@@ -34,3 +34,33 @@ def test_every_enum_in_the_schema_equals_its_models_choices():
     for name, values in enums.items():
         assert name in classes, f"{name} is not a model's choices"
         assert values == [str(v) for v in classes[name][0].values], name
+
+
+def test_the_balance_operations_state_their_parameters_and_answers():
+    from fieldcrm.territories.balancing import METHODS
+
+    schema = api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    propose = schema["paths"]["/api/v1/regions/{region_id}/balance"]["post"]
+    apply = schema["paths"]["/api/v1/regions/{region_id}/balance/apply"]["post"]
+    assert propose["operationId"] == "propose_region_balance"
+    assert apply["operationId"] == "apply_region_balance"
+
+    def body(op):
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        return components[ref.rsplit("/", 1)[-1]]
+
+    def answer(op):
+        ok = op["responses"].get(200) or op["responses"]["200"]
+        ref = ok["content"]["application/json"]["schema"]["$ref"]
+        return components[ref.rsplit("/", 1)[-1]]
+
+    params = body(propose)
+    assert params["properties"]["method"]["enum"] == list(METHODS)
+    assert params["properties"]["tolerance"]["maximum"] == 0.5
+    assert params.get("additionalProperties") is False
+    assert {"proposal_token", "moves", "rows", "boundaries", "ratio_after"} <= set(
+        answer(propose)["properties"]
+    )
+    assert body(apply)["required"] == ["proposal_token"]
+    assert set(answer(apply)["properties"]) == {"region_id", "moved"}

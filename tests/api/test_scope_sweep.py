@@ -240,6 +240,7 @@ def test_every_private_endpoint_wants_a_login(records, path, method, operation_i
 BODY_IDS = {
     "preview_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
     "apply_bulk_change": lambda ids: {"field": "tier", "value": "A", "account_ids": [ids]},
+    "order_my_day": lambda ids: {"account_ids": [ids]},
 }
 
 
@@ -275,3 +276,29 @@ def test_the_calendar_feed_holds_the_callers_own_items_only(world, records, role
     body = Client().get("/calendar/" + url.rsplit("/calendar/", 1)[1]).content.decode()
     assert "BEGIN:VCALENDAR" in body and MARKER not in body
     assert ("Call North" in body) == (role == "rep1")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_balance_proposal_token_applied_outside_the_scope_answers_like_missing(
+    world, records, role
+):
+    # A genuine token (North's, the admin's) sent against South and against no region: the
+    # same answer for everyone but the admin, and nothing moves.
+    from fieldcrm.accounts.models import Account
+    from fieldcrm.territories.balancing import balance_propose, proposal_token
+
+    make_account("Shop B", lng=1.15, lat=42.05, status="customer")
+    token = proposal_token(balance_propose(actor=world.admin, region_id=world.north.pk))
+    client = _client(world, role)
+    before = dict(Account.objects.values_list("pk", "territory_id"))
+
+    def send(region_id):
+        return client.post(f"/api/v1/regions/{region_id}/balance/apply",
+                           data=json.dumps({"proposal_token": token}),
+                           content_type="application/json")  # fmt: skip
+
+    outside, missing = send(records["out"]["region_id"]), send(records["missing"]["region_id"])
+    assert outside.status_code < 500 and missing.status_code < 500, (role, outside.content)
+    if role != "admin":
+        assert (outside.status_code, outside.content) == (missing.status_code, missing.content)
+    assert dict(Account.objects.values_list("pk", "territory_id")) == before

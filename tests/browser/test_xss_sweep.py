@@ -30,6 +30,7 @@ from fieldcrm.visits.models import Visit
 from tests.browser.test_manager_map import log_in
 from tests.factories import make_account
 from tests.harness.browser import PHONE, Phone, record_console
+from tests.harness.photos import camera_jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -365,6 +366,10 @@ def test_error_pages_keep_payloads_inert(walks, world, planted):
 def test_phone_app_keeps_payloads_inert(walks, world, planted):
     walk = walks(phone=True)
     page = walk.page
+    photographed = Visit.objects.create(account=planted[0], rep=world.rep1, status="done",
+                                        notes=evil("vnotes", 500))  # fmt: skip
+    Activity.objects.create(account=planted[0], kind="visit", actor=world.rep1, visit=photographed,
+                            occurred_at=timezone.now(), subject=evil("vsubj", 200))  # fmt: skip
     Notification.objects.create(recipient=world.rep1, kind="account_visit_due",
                                 params={"name": evil("notif-a"), "days": 7},
                                 record_type="account", record_id=planted[0].pk)  # fmt: skip
@@ -377,6 +382,13 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
     page.locator(".stop-name").nth(1).wait_for()  # Today lists both stops
     page.locator(".leaflet-container").wait_for()  # and draws its map
     walk.check_frames()
+    # A visit photo the server refused (issue 21): its kind and the refusal are shown as text.
+    page.evaluate(
+        """([visitId, kind, error]) => globalThis.fieldcrm.db.putPhoto({id: 'evil-photo',
+          visit_id: visitId, kind, error, status: 'failed', size: 10, blob: null,
+          created_at: new Date().toISOString()})""",
+        [str(photographed.pk), evil("pkind", 120), evil("perror", 200)],
+    )
     walk_screens = (f"account/{planted[0].pk}", "nearby", "tasks", "more", f"visit/{planted[0].pk}")
     for screen in (*walk_screens, "notifications"):
         page.goto(f"{walk.base}/app/#/{screen}")
@@ -384,9 +396,29 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
         if screen.startswith("account/"):
             page.get_by_text(evil("contact", 200)).wait_for()  # shown as text
             page.get_by_text(evil("deal", 200)).wait_for()
+            page.get_by_text(evil("perror", 200)).wait_for()
+            assert evil("pkind", 120) in page.locator(".photo-refusals").inner_text()
+        if screen.startswith("visit/"):  # a photo on the form: its thumbnail (an object URL)
+            page.locator("#photo-input").set_input_files(files=[{
+                "name": f"{evil('pname', 100)}.jpg", "mimeType": "image/jpeg",
+                "buffer": camera_jpeg(page, 3, 400, 300),
+            }])  # fmt: skip
+            page.locator("#photo-list[data-count='1']").wait_for()
         if screen == "notifications":
             page.get_by_text(f"{evil('notif-a')} is due for a visit").wait_for()
         walk.check_frames()
+    # Orders on the phone (issue 18): the account's quote on the card, the product search and
+    # the order's lines show the catalogue's names as text.
+    page.wait_for_function(
+        "async () => (await globalThis.fieldcrm.db.allRecords('price_items')).length === 1"
+    )
+    page.goto(f"{walk.base}/app/#/account/{planted[0].pk}")
+    page.locator("#account-orders").get_by_text("Q-2026-0001").wait_for()
+    page.goto(f"{walk.base}/app/#/order/{planted[0].pk}?kind=quote")
+    page.locator("#product-search").fill("onerror")
+    page.locator(".product-pick").first.click()
+    page.locator("#order-lines").get_by_text(evil("product", 200)).wait_for()
+    walk.check_frames()
 
 
 def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, planted):
@@ -408,7 +440,7 @@ def test_admin_api_docs_and_public_pages_keep_payloads_inert(walks, world, plant
     walk.check_frames()
 
 
-def test_workspace_pages_keep_payloads_inert(walks, world, planted):
+def test_workspace_pages_keep_payloads_inert(walks, world, planted, settings, tmp_path):
     """The accounts list with every column (custom fields included), an account's (with its
     possible duplicates) and the merge page, a contact's and a deal's page (header, timeline,
     tasks, the quick actions' choices), the deal board (its drag and drop loaded under the
@@ -421,6 +453,25 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
     shop = planted[0]
     shop.owner = world.rep1
     shop.save()  # the planted e-mail and website would not pass full_clean()
+    # A visit's photo from the phone (issue 21) on the timeline, under a planted file name.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fieldcrm.attachments.models import PhotoUpload
+    from fieldcrm.attachments.services import attachment_store
+
+    settings.MEDIA_ROOT = tmp_path
+    maker = walks()
+    maker.open("/login/")
+    jpeg = camera_jpeg(maker.page, 5, 200, 150)
+    seen = Visit.objects.create(account=shop, rep=world.rep1, status="done")
+    Activity.objects.create(account=shop, kind="visit", actor=world.rep1, visit=seen,
+                            occurred_at=timezone.now(), subject=evil("vsubj", 200))  # fmt: skip
+    photo = attachment_store(record_type="visit", record=seen, uploaded_by=world.rep1,
+                             upload=SimpleUploadedFile(f"{evil('pname', 100)}.jpg", jpeg,
+                                                       "image/jpeg"))  # fmt: skip
+    PhotoUpload.objects.create(visit=seen, uploaded_by=world.rep1, kind="shelf", size=len(jpeg),
+                               sha256="0" * 64, content_type="image/jpeg", attachment=photo,
+                               received=len(jpeg))  # fmt: skip
     history = account_change_activities(
         actor=world.manager, account=shop, status_before="lead", owner_before=world.rep2.pk
     )
@@ -447,6 +498,7 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted):
         for shown in (evil("acct0"), evil("subject", 200), evil("contact", 200),
                       evil("task", 200), evil("deal", 200), evil("cf0", 200)):  # fmt: skip
             assert shown in page_text, shown
+        assert walk.page.get_by_role("img", name="Visit photo: shelf").count() == 1
         walk.check_frames()
         if persona == "manager":  # the planted twins share a phone and an e-mail: merge page
             assert evil("acct1", 200) in walk.page.locator("#duplicates").inner_text()

@@ -105,3 +105,74 @@ def test_edge_cases_refuse_or_answer_plainly():
     one = balance([Site("x", 42.5, 1.5, 1, 20)], [Group("a"), Group("b")], clip=CLIP)
     assert one.assignment == {"x": "a"} or one.assignment == {"x": "b"}
     assert one.boundaries[one.assignment["x"]].covers(Point(1.5, 42.5))
+
+
+def _moved(sites, current, assignment) -> int:
+    return sum(1 for s in sites if current[s.id] != assignment[s.id])
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), [(600, 3, 11), (1500, 4, 12)])
+def test_keep_in_place_reaches_the_tolerance_moving_fewer_accounts_than_fresh(n, k, seed):
+    sites = _instance(n, seed)
+    groups = [Group(f"g{j}") for j in range(k)]
+    current = _stripes(sites, k)
+    keep = balance(sites, groups, clip=CLIP, current=current,
+                   options=Options(seed=seed, method="keep", tolerance=0.05))  # fmt: skip
+    fresh = balance(sites, groups, clip=CLIP, current=current,
+                    options=Options(seed=seed, method="fresh"))  # fmt: skip
+    assert ratio(keep.loads, groups) <= 1.05 + 1e-9
+    assert 0 < _moved(sites, current, keep.assignment) < _moved(sites, current, fresh.assignment)
+    # the boundaries still tile the area, without overlap, and hold their accounts
+    shapes = [keep.boundaries[g.id] for g in groups]
+    assert all(s.is_valid and not s.is_empty for s in shapes)
+    assert unary_union(shapes).symmetric_difference(CLIP).area < 1e-9 * CLIP.area
+    for site in sites:
+        assert keep.boundaries[keep.assignment[site.id]].covers(Point(site.lon, site.lat))
+
+
+def test_keep_in_place_leaves_a_balanced_cut_alone_and_a_looser_tolerance_moves_less():
+    sites = _instance(800, 13)
+    groups = [Group(f"g{j}") for j in range(3)]
+    balanced = balance(sites, groups, clip=CLIP, current=_stripes(sites, 3),
+                       options=Options(method="fresh"))  # fmt: skip
+    again = balance(sites, groups, clip=CLIP, current=dict(balanced.assignment),
+                    options=Options(method="keep", tolerance=0.05))  # fmt: skip
+    assert again.assignment == balanced.assignment and again.moves == 0
+    current = _stripes(sites, 3)
+    tight = balance(sites, groups, clip=CLIP, current=current,
+                    options=Options(tolerance=0.02))  # fmt: skip
+    loose = balance(sites, groups, clip=CLIP, current=current,
+                    options=Options(tolerance=0.2))  # fmt: skip
+    assert ratio(tight.loads, groups) <= 1.02 + 1e-9 and ratio(loose.loads, groups) <= 1.2
+    assert _moved(sites, current, loose.assignment) < _moved(sites, current, tight.assignment)
+
+
+def test_keep_in_place_works_across_a_gap_between_territories():
+    # Two towns 20 km apart (valleys): no account has a near neighbour in the other group, so
+    # the moves go across the gap (Delaunay neighbours); west is busy, east quiet.
+    rng = random.Random(14)
+    west = [Site(f"w{i}", 42.5 + rng.gauss(0, 0.005), 1.42 + rng.gauss(0, 0.005), 4, 30)
+            for i in range(200)]  # fmt: skip
+    east = [Site(f"e{i}", 42.5 + rng.gauss(0, 0.005), 1.66 + rng.gauss(0, 0.005), 1, 15)
+            for i in range(60)]  # fmt: skip
+    sites = west + east
+    groups = [Group("west"), Group("east")]
+    current = {s.id: "west" if s.id.startswith("w") else "east" for s in sites}
+    result = balance(sites, groups, clip=CLIP, current=current, options=Options(seed=14))
+    assert ratio(result.loads, groups) <= 1.05 + 1e-9
+    assert all(result.assignment[s.id] == "east" for s in east)  # the quiet town stays
+
+
+def test_keep_in_place_is_deterministic_and_falls_back_to_fresh_without_a_cut():
+    sites = _instance(700, 15)
+    groups = [Group(f"g{j}") for j in range(3)]
+    current = _stripes(sites, 3)
+    runs = [balance(sites, groups, clip=CLIP, current=current, options=Options(seed=3))
+            for _ in range(2)]  # fmt: skip
+    assert runs[0].assignment == runs[1].assignment
+    # a group with no account today: nothing to keep, the region is cut afresh
+    empty = {sid: ("g0" if gid == "g2" else gid) for sid, gid in current.items()}
+    kept = balance(sites, groups, clip=CLIP, current=empty, options=Options(seed=3))
+    fresh = balance(sites, groups, clip=CLIP, current=empty,
+                    options=Options(seed=3, method="fresh"))  # fmt: skip
+    assert kept.assignment == fresh.assignment

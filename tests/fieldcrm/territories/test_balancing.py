@@ -45,10 +45,13 @@ def test_proposal_balances_and_writes_nothing(crowded):
                                            str(crowded.territory_b.pk)}  # fmt: skip
 
 
-def test_only_the_regions_managers_and_admins_propose(crowded):
-    for persona in ("rep1", "planner"):
-        with pytest.raises(NotAllowed):
-            balance_propose(actor=getattr(crowded, persona), region_id=crowded.north.pk)
+def test_the_regions_managers_planners_and_admins_propose_only_managers_apply(crowded):
+    with pytest.raises(NotAllowed):
+        balance_propose(actor=crowded.rep1, region_id=crowded.north.pk)
+    proposal = balance_propose(actor=crowded.planner, region_id=crowded.north.pk)
+    assert proposal["moved"] > 0
+    with pytest.raises(NotAllowed):
+        balance_apply(actor=crowded.planner, proposal=proposal)
     with pytest.raises(DomainError) as error:  # South is not the manager's
         balance_propose(actor=crowded.manager, region_id=crowded.south.pk)
     assert error.value.field == "region_id"
@@ -119,3 +122,22 @@ def test_an_unreachable_road_router_is_named_not_a_crash(crowded, settings):
     with pytest.raises(DomainError) as error:
         balance_propose(actor=crowded.manager, region_id=crowded.north.pk)
     assert error.value.field == "provider"
+
+
+def test_keep_moves_fewer_accounts_than_fresh_and_lists_each_move(crowded):
+    keep = balance_propose(actor=crowded.manager, region_id=crowded.north.pk)
+    fresh = balance_propose(actor=crowded.manager, region_id=crowded.north.pk, method="fresh")
+    assert keep["method"] == "keep" and fresh["method"] == "fresh"
+    assert 0 < keep["moved"] <= fresh["moved"]
+    assert keep["ratio_after"] <= 1.15
+    a, b = str(crowded.territory_a.pk), str(crowded.territory_b.pk)
+    moves = {m["account_id"]: m for m in keep["moves"]}
+    assert len(moves) == keep["moved"]
+    where = {str(pk): str(t) for pk, t in Account.objects.values_list("pk", "territory_id")}
+    for account_id, move in moves.items():
+        assert str(move["from_territory_id"]) == where[account_id]
+        assert {str(move["from_territory_id"]), str(move["to_territory_id"])} == {a, b}
+    for field, value in (("method", "best"), ("tolerance", 0.9), ("tolerance", -0.1)):
+        with pytest.raises(DomainError) as error:
+            balance_propose(actor=crowded.manager, region_id=crowded.north.pk, **{field: value})
+        assert error.value.field == field

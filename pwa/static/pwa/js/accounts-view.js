@@ -192,3 +192,34 @@ export function legendOf(mode) {
     ? DUE_CLASSES.map((c) => ({ cls: `c-due-${c}`, key: `due_class_${c}` }))
     : STATUSES.map((s) => ({ cls: `c-status-${s}`, key: `account_status_${s}` }));
 }
+
+/**
+ * Whether a point is inside a polygon (ray casting; the ring need not be closed). Screen
+ * pixels or degrees alike: the lasso is drawn on a screen-sized map, where the earth is flat.
+ * @param {{x: number, y: number}} point
+ * @param {{x: number, y: number}[]} ring
+ * @returns {boolean}
+ */
+export function insidePolygon(point, ring) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+    const a = ring[i];
+    const b = ring[j];
+    if (a.y > point.y !== b.y > point.y && point.x < ((b.x - a.x) * (point.y - a.y)) / (b.y - a.y) + a.x) {
+      inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/**
+ * The accounts a lasso takes: those with a location inside the drawn ring (lat/lng points).
+ * @param {object[]} accounts
+ * @param {{lat: number, lng: number}[]} ring
+ * @returns {object[]}
+ */
+export function insideLasso(accounts, ring) {
+  if (ring.length < 3) return [];
+  const flat = ring.map((p) => ({ x: p.lng, y: p.lat }));
+  return accounts.filter((a) => a.location && insidePolygon({ x: a.location.lng, y: a.location.lat }, flat));
+}

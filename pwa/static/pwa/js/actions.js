@@ -24,12 +24,13 @@ export function onChange(fn) {
  * A check-in (``checkIn``, from geo.checkInOf) is when the rep checked in and the fresh fix, or
  * a position recorded as missing (location null) when the rep went on without one.
  * @param {{account: object, me: object, checkIn: object|null, outcome: string, notes: string,
- *   nextStep: {title: string, due_at: string|null}|null, stop?: object|null}} input
+ *   nextStep: {title: string, due_at: string|null}|null, stop?: object|null, id?: string|null}} input
  * @returns {Promise<object>} the local visit record
  */
-export async function logVisit({ account, me, checkIn, outcome, notes, nextStep, stop = null }) {
+export async function logVisit({ account, me, checkIn, outcome, notes, nextStep, stop = null, id = null }) {
   if (stop && stop.status !== "done") return completeStop({ account, checkIn, outcome, notes, nextStep, stop });
-  const id = newId();
+  // The form names the new visit's id when it already keeps photos under it (issue 21).
+  id = id || newId();
   const now = new Date().toISOString();
   const fields = { account_id: account.id, status: "done", outcome, notes, completed_at: now };
   if (checkIn) fields.check_in = checkIn;
@@ -360,6 +361,91 @@ export async function addToToday(account, me) {
     window_end: null, notes: "", outcome: "", version: 0, created_at: now, updated_at: now,
   }; // prettier-ignore
   await enqueue({ entity: "visit", action: "create", id, fields: { account_id: account.id, scheduled_on: today } }, record);
+  afterChange();
+  return record;
+}
+
+/**
+ * Take an order or make a quote (issue 18): ONE create with its lines, queued in the outbox;
+ * the server prices the lines from the same list, recomputes the totals and gives the number
+ * (the push's answer and the next pull bring them). The local record shows the phone's own
+ * totals, computed with the server's rounding (order-math.js), until then.
+ * @param {{account: object, me: object, kind: "order"|"quote", priceList: object,
+ *   lines: {product: object, quantity: string, unitPrice: string, amounts: object}[],
+ *   totals: {net: string, tax: string, total: string}, notes?: string}} input
+ * @returns {Promise<object>} the local order record
+ */
+export async function takeOrder({ account, me, kind, priceList, lines, totals, notes = "" }) {
+  const id = newId();
+  const now = new Date().toISOString();
+  const fields = {
+    kind,
+    account_id: account.id,
+    price_list_id: priceList.id,
+    notes,
+    lines: lines.map((line) => ({ product_id: line.product.id, quantity: line.quantity })),
+  };
+  const record = {
+    id,
+    kind,
+    number: "",
+    status: "draft",
+    account_id: account.id,
+    deal_id: null,
+    price_list_id: priceList.id,
+    currency: priceList.currency,
+    issued_on: todayIso(),
+    notes,
+    net_total: totals.net,
+    tax_total: totals.tax,
+    total: totals.total,
+    lines: lines.map((line, i) => ({
+      id: `${id}-${i + 1}`,
+      position: i + 1,
+      product_id: line.product.id,
+      description: line.product.name,
+      unit: line.product.unit,
+      quantity: line.quantity,
+      unit_price: line.unitPrice,
+      total_amount: line.amounts.total,
+    })),
+    created_by_id: me?.id ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+  await enqueue({ entity: "order", action: "create", id, fields }, record);
+  afterChange();
+  return record;
+}
+
+/**
+ * The rep's own day ordered on the phone (issue 21, offline, no route published today):
+ * ONE create of a route sheet under a new id, the planned visits in the re-sequencer's order
+ * with their arrivals and those it found no longer fit. The server makes the rep's own plan
+ * of the day from it (plans/own_route.py); the visits take their order on the phone at once.
+ * @param {string} date YYYY-MM-DD
+ * @param {{visit_id: string, arrival_at: string}[]} order
+ * @param {{visit_id: string, reason: string}[]} dropped
+ * @param {object[]} visits the local planned visits of the day
+ * @param {object} me
+ * @returns {Promise<object>} the local sheet
+ */
+export async function startOwnDay(date, order, dropped, visits, me) {
+  const id = newId();
+  const now = new Date().toISOString();
+  const record = {
+    id, version: 0, plan_id: null, date, day: {}, order, dropped, edited_by_rep_at: now,
+    updated_at: now, rep_id: me?.id ?? null, own: true,
+  }; // prettier-ignore
+  await enqueue({ entity: "route", action: "create", id, fields: { date, order, dropped } }, record);
+  const byId = new Map(visits.map((v) => [v.id, v]));
+  const arrival = new Map(order.map((o) => [o.visit_id, o.arrival_at]));
+  let n = 0;
+  for (const visitId of [...order.map((o) => o.visit_id), ...dropped.map((d) => d.visit_id)]) {
+    n += 1;
+    const visit = byId.get(visitId);
+    if (visit) await putRecord("visits", { ...visit, route_sequence: n, planned_arrival_at: arrival.get(visitId) ?? null });
+  }
   afterChange();
   return record;
 }

@@ -57,16 +57,18 @@ export function createApi({
 
   /**
    * @param {string} path below /api/v1
-   * @param {{method?: string, body?: *}} [options]
+   * @param {{method?: string, body?: *, raw?: {body: Blob, type: string, headers?: object}}} [options]
+   *   raw: send these bytes as they are (a photo's part) rather than JSON
    * @returns {Promise<{kind: string, status: number, data: *}>}
    */
-  async function request(path, { method = "GET", body } = {}, retried = false) {
+  async function request(path, { method = "GET", body, raw } = {}, retried = false) {
     const headers = { Accept: "application/json" };
     const init = { method, headers, credentials: "same-origin", cache: "no-store" };
     if (method !== "GET") {
-      headers["Content-Type"] = "application/json";
+      headers["Content-Type"] = raw ? raw.type : "application/json";
       headers["X-CSRFToken"] = (await csrfToken()) || "";
-      init.body = JSON.stringify(body ?? {});
+      init.body = raw ? raw.body : JSON.stringify(body ?? {});
+      Object.assign(headers, raw?.headers || {});
     }
     let response;
     try {
@@ -84,7 +86,7 @@ export function createApi({
     // A 403 on a write is usually a rotated CSRF cookie (a new login): fetch it once more.
     if (response.status === 403 && method !== "GET" && !retried) {
       await csrfToken(true);
-      return request(path, { method, body }, true);
+      return request(path, { method, body, raw }, true);
     }
     // A 2xx without a body is not an answer to the items: treat it as lost.
     if (kind === "ok" && method === "POST" && path === "sync/push" && !data?.results) {
@@ -123,5 +125,15 @@ export function createApi({
         body: { device_id: deviceId, mutations, ...(epoch ? { epoch } : {}) },
       }),
     logout: () => request("auth/logout", { method: "POST" }),
+    /** A visit photo's resumable upload (photos.js): start it, ask its offset, send a part. */
+    photos: {
+      start: (fields) => request("photos", { method: "POST", body: fields }),
+      offset: (uploadId) => request(`photos/${uploadId}`),
+      part: (uploadId, offset, blob) =>
+        request(`photos/${uploadId}`, {
+          method: "PATCH",
+          raw: { body: blob, type: "application/offset+octet-stream", headers: { "Upload-Offset": String(offset) } },
+        }),
+    },
   };
 }

@@ -3,7 +3,7 @@
 
 import { deleteDB, openDB } from "idb";
 
-export const DB_VERSION = 4;
+export const DB_VERSION = 6;
 
 // The journal (issue 23): what the server acknowledged, kept so that after the server is
 // restored from a backup (a new epoch) the phone can send again what the backup lacks. Bound:
@@ -21,11 +21,15 @@ export const STORES = {
   task: "tasks",
   notification: "notifications",
   route: "routes",
+  product: "products",
+  price_list: "price_lists",
+  price_item: "price_items",
+  order: "orders",
 };
 
 const RECORD_STORES = Object.values(STORES);
 // Records that hang off an account: dropped with it when pull says the account was removed.
-const CHILD_STORES = ["contacts", "activities", "visits", "tasks"];
+const CHILD_STORES = ["contacts", "activities", "visits", "tasks", "orders"];
 
 let dbName = "fieldcrm";
 let dbPromise = null;
@@ -74,6 +78,27 @@ export function getDb() {
         // The cursor stays: a sheet is one day's, so an upgraded phone gets the next one
         // published rather than pull everything again for today's.
         if (oldVersion < 4) db.createObjectStore("routes", { keyPath: "id" });
+        // Version 5 (issue 18): the price lists, their items and products, and orders and
+        // quotes (lines inside). The app before it skipped them in pulls while its cursor
+        // moved on, so an upgraded phone pulls again from 0 as for version 2, keeping its data
+        // and outbox (version 1 has done so above already).
+        if (oldVersion < 5) {
+          db.createObjectStore("products", { keyPath: "id" });
+          db.createObjectStore("price_lists", { keyPath: "id" });
+          db.createObjectStore("price_items", { keyPath: "id" }).createIndex("price_list_id", "price_list_id");
+          db.createObjectStore("orders", { keyPath: "id" }).createIndex("account_id", "account_id");
+        }
+        if (oldVersion >= 2 && oldVersion < 5) {
+          const meta = transaction.objectStore("meta");
+          meta.get("cursor").then((cursor) => {
+            if (!cursor) return;
+            meta.put(cursor, "headStart");
+            meta.put(0, "cursor");
+          });
+        }
+        // Version 6 (issue 21): a visit's photos (blob, SHA-256, kind, the visit's id, the
+        // upload's id and offset) until they are sent; nothing else changes.
+        if (oldVersion < 6) db.createObjectStore("photos", { keyPath: "id" }).createIndex("visit_id", "visit_id");
       },
       // Another tab opened a newer version: let it upgrade rather than block it.
       blocking() {
@@ -117,7 +142,16 @@ export async function allRecords(store) {
 }
 
 /**
- * @param {string} store a child store (contacts, activities, visits, tasks)
+ * @param {string} store an indexed store
+ * @param {string} index
+ * @param {string} key
+ */
+export async function recordsBy(store, index, key) {
+  return (await getDb()).getAllFromIndex(store, index, key);
+}
+
+/**
+ * @param {string} store a child store (contacts, activities, visits, tasks, orders)
  * @param {string} accountId
  */
 export async function recordsOfAccount(store, accountId) {
@@ -284,10 +318,55 @@ export async function applyPullPage(page, overlay = (_store, record) => record) 
   await tx.done;
 }
 
+/** @param {object} photo a visit photo (photos.js), its blob included */
+export async function putPhoto(photo) {
+  await (await getDb()).put("photos", photo);
+}
+
+/** @param {string} id */
+export async function deletePhoto(id) {
+  await (await getDb()).delete("photos", id);
+}
+
+/** @returns {Promise<object[]>} every photo on this phone */
+export async function allPhotos() {
+  return (await getDb()).getAll("photos");
+}
+
+/** @param {string} visitId */
+export async function photosOfVisit(visitId) {
+  return (await getDb()).getAllFromIndex("photos", "visit_id", visitId);
+}
+
+/** A visit form left without saving: its photos (drafts) go when a form opens again. */
+export async function dropDraftPhotos() {
+  const db = await getDb();
+  const tx = db.transaction("photos", "readwrite");
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    if (cursor.value.status === "draft") await cursor.delete();
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+}
+
+/**
+ * The visit is saved: its draft photos wait for it to sync, then go up.
+ * @param {string} visitId
+ */
+export async function promotePhotos(visitId) {
+  const db = await getDb();
+  const tx = db.transaction("photos", "readwrite");
+  for (const photo of await tx.store.index("visit_id").getAll(visitId)) {
+    if (photo.status === "draft") await tx.store.put({ ...photo, status: "waiting" });
+  }
+  await tx.done;
+}
+
 /** Forget everything (another user signs in on this phone). */
 export async function clearAll() {
   const db = await getDb();
-  const names = [...RECORD_STORES, "outbox", "journal", "meta"];
+  const names = [...RECORD_STORES, "outbox", "journal", "meta", "photos"];
   const tx = db.transaction(names, "readwrite");
   await Promise.all(names.map((name) => tx.objectStore(name).clear()));
   await tx.done;

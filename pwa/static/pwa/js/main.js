@@ -12,11 +12,13 @@ import { renderAccountsMap } from "./screens/accounts-map.js";
 import { renderMore } from "./screens/more.js";
 import { renderNearby } from "./screens/nearby.js";
 import { renderNotifications, unreadCount } from "./screens/notifications.js";
+import { renderOrder } from "./screens/order.js";
 import { renderProspect } from "./screens/prospect.js";
 import { renderTasks } from "./screens/tasks.js";
 import { renderToday } from "./screens/today.js";
 import { renderVisitForm } from "./screens/visit-form.js";
 import { closeTimes, openVisits } from "./onsite.js";
+import { uploadPhotos } from "./photo-sync.js";
 import { createSync } from "./sync.js";
 import { fillPack, packDue } from "./tile-pack.js";
 import { h, mount } from "./ui.js";
@@ -33,6 +35,7 @@ const SCREENS = {
   tasks: renderTasks,
   more: renderMore,
   notifications: renderNotifications,
+  order: renderOrder,
 };
 // Five entries fit 360 px with room between the labels (Vietnamese ones included). The
 // accounts' map and list share one (Nearby is the list sorted by distance; #/nearby stays).
@@ -96,7 +99,8 @@ async function render() {
   renderBell();
   storageWarning();
   await screen(main, { ...ctx, params, query: new URLSearchParams(query) });
-  main.focus({ preventScroll: true });
+  // A screen made for typing at once (the order's product search) names its first field.
+  (main.querySelector("[data-autofocus]") || main).focus({ preventScroll: true });
 }
 
 function renderNav(active) {
@@ -235,6 +239,20 @@ async function keepAddresses() {
   }
 }
 
+// The visits' photos (issue 21): after each sync, those whose visit is now on the server go up,
+// resumable; the account card redraws with "sent" as each one lands.
+const PHOTO_RETRY_MS = 30_000;
+function keepPhotos() {
+  if (ctx.revoked || !navigator.onLine) return;
+  uploadPhotos(api, { onProgress: refreshIfLive })
+    .then((summary) => {
+      document.documentElement.dataset.photosSent = String(Number(document.documentElement.dataset.photosSent || 0) + summary.sent);
+      // A connection that dropped mid-way: go on in a while even if nothing else syncs.
+      if (summary.later) setTimeout(() => keepPhotos(), PHOTO_RETRY_MS);
+    })
+    .catch(() => {}); // no storage or no signal: the next sync tries again
+}
+
 // The server said this user's access was revoked (a lost phone, a rep who left): the data
 // goes, the person holding the phone is told what was lost, and nothing more is sent. Other
 // tabs are told too (their session went with this one's).
@@ -338,6 +356,7 @@ async function boot() {
         // After Today is drawn and synced, never before: the address index (small) and the
         // tiles wait for an idle moment.
         keepCustomFields().catch(() => {});
+        keepPhotos();
         setTimeout(() => keepAddresses(), 1000);
         setTimeout(() => keepTiles(), 2000);
       }

@@ -6,14 +6,16 @@
 
 import { nextStatuses, readCustomValue } from "../account-rules.js";
 import { addToToday, checkIn, createTask, editAccount, logActivity } from "../actions.js";
-import { allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
+import { allPhotos, allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
 import { checkInOf, navigateLinks } from "../geo.js";
 import { formatDateTime, formatDistance, formatNumber, formatTime, t } from "../i18n.js";
 import { formatDuration, openVisits, timeOnSiteMs } from "../onsite.js";
-import { conflictsFor, dismissConflicts } from "../outbox.js";
+import { conflictsFor, dismissConflicts, rejectedItems } from "../outbox.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
 import { gpsFix } from "./gps-fix.js";
+import { ordersList } from "./order.js";
 import { plannedToday } from "./visit-form.js";
+import { photoNote } from "./visit-photos.js";
 
 // What a rep logs from the card (the server's loggable kinds, less e-mail and visit: those have
 // their own buttons).
@@ -33,15 +35,23 @@ export async function renderAccount(root, ctx) {
     mount(root, h("h1", null, t("account")), h("p", { class: "empty" }, t("account_missing")));
     return;
   }
-  const [contacts, activities, visits, tasks, conflicts] = await Promise.all([
+  const [contacts, activities, visits, tasks, conflicts, orders, rejected] = await Promise.all([
     recordsOfAccount("contacts", id),
     recordsOfAccount("activities", id),
     recordsOfAccount("visits", id),
     recordsOfAccount("tasks", id),
     conflictsFor(id),
+    recordsOfAccount("orders", id),
+    rejectedItems(),
   ]);
   const links = account.location ? navigateLinks(account.location, account.name) : null;
-  const [allDefinitions, allVisits] = await Promise.all([getMeta("custom_fields", []), allRecords("visits")]);
+  const [allDefinitions, allVisits, photos] = await Promise.all([getMeta("custom_fields", []), allRecords("visits"), allPhotos()]);
+  // Each visit's photos (issue 21), by visit id; drafts belong to a form not saved yet.
+  const photosByVisit = new Map();
+  for (const photo of photos) {
+    if (photo.status === "draft") continue;
+    photosByVisit.set(photo.visit_id, [...(photosByVisit.get(photo.visit_id) || []), photo]);
+  }
   // A deactivated field keeps its values on the server but is offered nowhere, here neither.
   const definitions = allDefinitions.filter((def) => def.is_active !== false);
   const mine = openVisits(allVisits, ctx.me?.id);
@@ -76,6 +86,11 @@ export async function renderAccount(root, ctx) {
           } }, t("add_to_today")) // prettier-ignore
         : null,
     ),
+    // Issue 18: an order or a quote from the price list cached on the phone, offline.
+    h("div", { class: "row" },
+      h("a", { href: `#/order/${id}?kind=order`, class: "btn btn-primary", id: "take-order" }, t("take_order")),
+      h("a", { href: `#/order/${id}?kind=quote`, class: "btn", id: "make-quote" }, t("make_quote"))), // prettier-ignore
+    section("orders-h", t("orders_and_quotes"), ordersList(orders, rejected)),
     section("contacts-h", t("contacts"), contacts.length
       ? h("ul", { class: "list" }, contacts.map(contactItem))
       : h("p", { class: "empty" }, t("no_contacts"))),
@@ -84,7 +99,7 @@ export async function renderAccount(root, ctx) {
     definitions.length ? customFieldsForm(account, definitions, ctx) : null,
     section("tasks-h", t("open_tasks"), openTasks(tasks), taskForm(account, ctx)),
     deals,
-    section("timeline-h", t("timeline"), timeline(activities, visits)),
+    section("timeline-h", t("timeline"), timeline(activities, visits, photosByVisit, () => ctx.rerender())),
     editForm(account, ctx),
   );
   loadDeals(deals, id, ctx.api);
@@ -316,20 +331,21 @@ function openTasks(tasks) {
     task.due_at ? h("span", { class: "muted" }, ` · ${formatDateTime(task.due_at)}`) : null)));
 }
 
-function timeline(activities, visits) {
+function timeline(activities, visits, photosByVisit = new Map(), redraw = () => {}) {
   const byId = new Map(visits.map((v) => [v.id, v]));
   // Logged visits become activities on the server; until then the pending visit stands in.
   const items = [
     ...activities.map((a) => ({ at: a.occurred_at || a.created_at, kind: t(`activity_${a.kind}`),
-      title: a.subject || "", body: a.body, visit: a.visit_id ? byId.get(a.visit_id) : null })),
+      title: a.subject || "", body: a.body, visit: a.visit_id ? byId.get(a.visit_id) : null, visitId: a.visit_id })),
     ...visits.filter((v) => v._pending && v.status === "done")
-      .map((v) => ({ at: v.completed_at, kind: t("activity_visit"), title: t("visit_pending"), body: v.notes, visit: v })),
+      .map((v) => ({ at: v.completed_at, kind: t("activity_visit"), title: t("visit_pending"), body: v.notes, visit: v, visitId: v.id })),
   ].sort((a, b) => String(b.at).localeCompare(String(a.at)));
   if (!items.length) return h("p", { class: "empty" }, t("no_history"));
   return h("ol", { class: "timeline" }, items.slice(0, 50).map((item) =>
-    h("li", null, h("time", { datetime: item.at }, formatDateTime(item.at)),
+    h("li", item.visitId ? { dataset: { visit: item.visitId } } : null, h("time", { datetime: item.at }, formatDateTime(item.at)),
       h("span", { class: "kind" }, item.kind), item.title ? h("strong", null, item.title) : null,
-      onSiteNote(item.visit), item.body ? h("p", { dir: "auto" }, item.body) : null)));
+      onSiteNote(item.visit), photoNote(photosByVisit.get(item.visitId), redraw),
+      item.body ? h("p", { dir: "auto" }, item.body) : null)));
 }
 
 function onSiteNote(visit) {

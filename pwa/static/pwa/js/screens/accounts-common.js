@@ -7,8 +7,10 @@ import { t } from "../i18n.js";
 import { field, h } from "../ui.js";
 
 /** @type {{filters: import("../accounts-view.js").Filters, here: {lat: number, lng: number}|null,
- *   sort: string, query: string, view: object|null}} */
-export const state = { filters: {}, here: null, sort: "name", query: "", view: null };
+ *   sort: string, query: string, view: object|null, selected: Set<string>, pick: ""|"tap"|"lasso"}}
+ * ``selected``: accounts picked for "Add to today" (issue 21), on the map or in the list;
+ * ``pick``: the map's mode (a tap selects instead of opening the card, or a drawn lasso). */
+export const state = { filters: {}, here: null, sort: "name", query: "", view: null, selected: new Set(), pick: "" };
 
 /**
  * Map | List, one bottom-menu entry for both (the menu has room for five at 360 px).

@@ -10,16 +10,22 @@ import { allRecords } from "../db.js";
 import { formatDistance, formatNumber, language, t } from "../i18n.js";
 import { field, h, mount, toast } from "../ui.js";
 import { askPosition, filterForm, knownPosition, state, viewSwitch } from "./accounts-common.js";
+import { selectionBar, toggleSelected } from "./selection.js";
 
 const PAGE = 50;
 
-/** @param {HTMLElement} root */
-export async function renderAccountsList(root) {
+/**
+ * @param {HTMLElement} root
+ * @param {object} ctx
+ */
+export async function renderAccountsList(root, ctx) {
   const [accounts, contacts] = await Promise.all([allRecords("accounts"), allRecords("contacts")]);
   const collator = new Intl.Collator(language());
   // One formatter per screen: building one per row was most of a keystroke's time.
   const dates = new Intl.DateTimeFormat(language(), { dateStyle: "medium" });
-  const row = (a) => accountRow(a, dates);
+  // Issue 21: a checkbox per row picks the account for "Add to today".
+  const selection = selectionBar(ctx, () => draw());
+  const row = (a) => accountRow(a, dates, () => selection.update());
   let index = [];
   let limit = PAGE;
   const results = h("ol", { class: "list accounts", "aria-label": t("accounts_found") });
@@ -77,6 +83,7 @@ export async function renderAccountsList(root) {
     count,
     results,
     more,
+    selection.bar,
   );
   rebuild();
   // A position the browser already grants enables the distance sort without a prompt.
@@ -87,7 +94,7 @@ export async function renderAccountsList(root) {
   }
 }
 
-function accountRow(a, dates) {
+function accountRow(a, dates, onSelect) {
   const date = (v) => dates.format(new Date(v));
   const meta = [
     a.distance_m != null ? formatDistance(a.distance_m) : null,
@@ -96,7 +103,15 @@ function accountRow(a, dates) {
   ].filter(Boolean);
   return h(
     "li",
-    { dataset: { accountId: a.id } },
+    { dataset: { accountId: a.id }, class: "account-row" },
+    h("input", {
+      type: "checkbox", class: "pick", checked: state.selected.has(a.id),
+      "aria-label": t("select_name", { name: a.name }),
+      onchange: (event) => {
+        event.target.checked = toggleSelected(a.id);
+        onSelect();
+      },
+    }), // prettier-ignore
     h("a", { href: `#/account/${a.id}`, class: "stop-name" }, a.name),
     " ",
     h("span", { class: "badge" }, t(`account_status_${a.status}`)),

@@ -6,11 +6,12 @@
 // Clustering is supercluster's (vendored): the clusters of the visible box are recomputed
 // when the map stops moving, so a pan never redraws 2,000 pins, only the few dozen in view.
 
-import { colourOf, DUE_CLASSES, filterAccounts, legendOf } from "../accounts-view.js";
+import { colourOf, DUE_CLASSES, filterAccounts, insideLasso, legendOf } from "../accounts-view.js";
 import { allRecords, getMeta, setMeta } from "../db.js";
 import { formatNumber, t } from "../i18n.js";
 import { h, loadScript, mount } from "../ui.js";
 import { filterForm, knownPosition, state, viewSwitch } from "./accounts-common.js";
+import { MAX_SELECTED, selectionBar, toggleSelected } from "./selection.js";
 
 // The land colour of protomaps-leaflet's "light" style (as on Today's map).
 const LAND_COLOR = "#e2dfda";
@@ -35,6 +36,17 @@ export async function renderAccountsMap(root, ctx) {
         redraw();
       } }), t(key)); // prettier-ignore
   let drawn = null;
+  // Issue 21: Select (a tap picks a pin instead of opening its card) or Lasso (draw around pins).
+  const selection = selectionBar(ctx, () => drawn?.repaint());
+  const tools = h("div", { class: "row pick-tools", role: "group", "aria-label": t("select_accounts") });
+  const drawTools = () =>
+    mount(tools, [["tap", t("pick_tap")], ["lasso", t("pick_lasso")]].map(([mode, label]) =>
+      h("button", { type: "button", class: "btn", id: `pick-${mode}`, "aria-pressed": String(state.pick === mode), onclick: () => {
+        state.pick = state.pick === mode ? "" : mode;
+        drawTools();
+        drawn?.setPick(state.pick);
+      } }, label))); // prettier-ignore
+  drawTools();
   const redraw = () => {
     const shown = filterAccounts(accounts, state.filters);
     const placed = shown.filter((a) => a.location).length;
@@ -51,11 +63,17 @@ export async function renderAccountsMap(root, ctx) {
       choice("status", "colour_status"), choice("due", "colour_due")), // prettier-ignore
     filterForm(accounts, redraw),
     count,
+    tools,
     box,
+    selection.bar,
     legend,
   );
   redraw();
-  drawn = await drawMap(box, ctx);
+  drawn = await drawMap(box, ctx, {
+    shown: () => filterAccounts(accounts, state.filters),
+    onSelect: () => selection.update(),
+  });
+  drawn?.setPick(state.pick);
   if (drawn) redraw();
 }
 
@@ -67,7 +85,7 @@ async function loadMapScripts(config) {
   await Promise.all(optional);
 }
 
-async function drawMap(box, ctx) {
+async function drawMap(box, ctx, { shown, onSelect }) {
   const { config } = ctx;
   try {
     await loadMapScripts(config);
@@ -118,15 +136,23 @@ async function drawMap(box, ctx) {
     }
     const account = byId.get(p.id);
     const marker = L.marker([lat, lng], {
-      icon: L.divIcon({ className: `acct-pin ${p.cls}`, iconSize: [20, 20] }),
+      icon: L.divIcon({ className: `acct-pin ${p.cls}${state.selected.has(p.id) ? " acct-selected" : ""}`, iconSize: [20, 20] }),
       keyboard: true,
     });
     marker.on("add", () => {
       const el = marker.getElement();
       el?.setAttribute("aria-label", account.name);
       if (el) el.dataset.accountId = account.id;
+      if (el && state.pick) el.setAttribute("aria-pressed", String(state.selected.has(account.id)));
     });
-    marker.on("click", () => ctx.navigate(`#/account/${account.id}`));
+    marker.on("click", () => {
+      if (!state.pick) return ctx.navigate(`#/account/${account.id}`);
+      const on = toggleSelected(account.id);
+      const el = marker.getElement();
+      el?.classList.toggle("acct-selected", on);
+      el?.setAttribute("aria-pressed", String(on));
+      onSelect();
+    });
     return marker;
   };
 
@@ -180,5 +206,44 @@ async function drawMap(box, ctx) {
     L.circleMarker([here.lat, here.lng], { radius: 8, className: "you-are-here", interactive: false }).addTo(map);
     box.dataset.here = "1";
   });
-  return { map, show };
+  // The lasso (issue 21): a finger (or mouse) draws a ring while the map holds still; the
+  // accounts shown inside it are selected.
+  let ring = null;
+  let line = null;
+  const lassoAt = (event) => map.mouseEventToLatLng(event);
+  box.addEventListener("pointerdown", (event) => {
+    if (state.pick !== "lasso" || !event.isPrimary) return;
+    event.preventDefault();
+    box.setPointerCapture?.(event.pointerId);
+    ring = [lassoAt(event)];
+    line = L.polyline(ring, { className: "lasso-line", interactive: false }).addTo(map);
+  });
+  box.addEventListener("pointermove", (event) => {
+    if (!ring) return;
+    ring.push(lassoAt(event));
+    line.setLatLngs(ring);
+  });
+  const finish = () => {
+    if (!ring) return;
+    const taken = insideLasso(shown(), ring.map((p) => ({ lat: p.lat, lng: p.lng })));
+    for (const account of taken) {
+      if (state.selected.size >= MAX_SELECTED) break;
+      state.selected.add(account.id);
+    }
+    line.remove();
+    ring = line = null;
+    box.dataset.lassoed = String(taken.length);
+    paint();
+    onSelect();
+  };
+  box.addEventListener("pointerup", finish);
+  box.addEventListener("pointercancel", finish);
+  const setPick = (pick) => {
+    box.classList.toggle("lassoing", pick === "lasso");
+    if (pick === "lasso") map.dragging.disable();
+    else map.dragging.enable();
+    box.dataset.pick = pick || "";
+    paint();
+  };
+  return { map, show, setPick, repaint: paint };
 }

@@ -3,12 +3,14 @@
 // Save waits until the fix is in or the rep chose to continue without a position.
 
 import { checkOut, logVisit } from "../actions.js";
-import { getRecord, recordsOfAccount } from "../db.js";
+import { dropDraftPhotos, getRecord, promotePhotos, recordsOfAccount } from "../db.js";
 import { checkInOf, distanceM, isFar } from "../geo.js";
 import { formatDistance, formatTime, t } from "../i18n.js";
 import { formatDuration, timeOnSiteMs } from "../onsite.js";
 import { field, h, mount, toast, todayIso } from "../ui.js";
+import { newId } from "../outbox.js";
 import { gpsFix } from "./gps-fix.js";
+import { photoPicker } from "./visit-photos.js";
 
 export const OUTCOMES = ["order", "follow_up", "no_interest", "not_met", "closed"];
 
@@ -31,6 +33,11 @@ export async function renderVisitForm(root, ctx) {
   // The tap that opened this form is the check-in; the fix is asked for now and must be a
   // fresh one (its own time travels as fix_at). No fix: the rep retries or goes on without.
   const checkedInAt = new Date().toISOString();
+  // The visit this form saves (the open one, the planned stop, or a new one): its photos are
+  // kept under its id. Photos of a form left unsaved go (drafts), when a form opens again.
+  const visitId = open ? open.id : stop && stop.status !== "done" ? stop.id : newId();
+  await dropDraftPhotos();
+  const photos = photoPicker(visitId);
   const save = h("button", { type: "submit", class: "btn btn-primary btn-block", disabled: !open,
     "aria-describedby": "checkin-status" }, t("save_visit")); // prettier-ignore
   const gps = open ? openVisitStatus(open) : gpsFix({
@@ -67,6 +74,7 @@ export async function renderVisitForm(root, ctx) {
           const outcome = form.querySelector("input[name=outcome]:checked")?.value || "";
           await checkOut({ account, visit: open, outcome, notes: notes.value.trim(),
             nextStep: title ? { title, due_at: due } : null }); // prettier-ignore
+          await promotePhotos(visitId);
           toast(t("checked_out_toast"));
           ctx.navigate(`#/account/${account.id}`);
           return;
@@ -76,8 +84,9 @@ export async function renderVisitForm(root, ctx) {
         const due = stepDue.value ? new Date(`${stepDue.value}T09:00:00`).toISOString() : null;
         await logVisit({
           account, me: ctx.me, checkIn: checkInOf(gps.fix, checkedInAt), outcome, notes: notes.value.trim(), stop,
-          nextStep: title ? { title, due_at: due } : null,
+          nextStep: title ? { title, due_at: due } : null, id: visitId,
         }); // prettier-ignore
+        await promotePhotos(visitId);
         toast(t("visit_saved"));
         ctx.navigate("#/today");
       },
@@ -92,11 +101,13 @@ export async function renderVisitForm(root, ctx) {
       field("visit-next-step", t("next_step_title"), stepTitle),
       field("visit-next-due", t("due_date"), stepDue),
     ),
+    photos.element,
     save,
   );
   if (open) save.textContent = t("check_out_save");
   mount(root, h("h1", null, t("visit_at", { name: account.name })), form);
   gps.start();
+  await photos.refresh();
 }
 
 /**
