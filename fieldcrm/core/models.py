@@ -284,8 +284,7 @@ def numbered_at_commit() -> Iterator[None]:
                 return
             if block.placeholders or block.late_writes:
                 seq = block.take()
-                for write in block.late_writes:
-                    write()
+                settle_late_writes()
                 if block.placeholders:
                     _stamp(seq, sorted(m._meta.db_table for m in block.placeholders))
         finally:
@@ -295,14 +294,25 @@ def numbered_at_commit() -> Iterator[None]:
 def at_number(write: Callable[[], object]) -> None:
     """Run ``write``, a write of existing rows that nothing later in the transaction reads
     (a logged visit's account: its last visit), once the number is taken: in
-    ``numbered_at_commit`` just before the commit (so the counter is not held while the rest
-    of the batch runs; its version guard still applies: a later write of the same rows in
-    the batch makes it stale, and the batch runs again number-first), elsewhere now."""
+    ``numbered_at_commit`` just before the commit or before the block reads again
+    (``settle_late_writes``: a push's next item), so the counter is not held while the rest
+    of a run of creates is answered; its version guard still applies. Elsewhere now."""
     block = _block.get()
     if block is None or not block.guard or block.seq is not None:
         write()
         return
     block.late_writes.append(write)
+
+
+def settle_late_writes() -> None:
+    """Write what ``at_number`` left for later now (taking the number): before something else
+    in the block reads rows those writes change (the next item of a push)."""
+    block = _block.get()
+    if block is not None and block.late_writes:
+        block.take()
+        writes, block.late_writes = block.late_writes, []
+        for write in writes:
+            write()
 
 
 def _stamp(seq: int, tables: list[str]) -> None:

@@ -24,7 +24,13 @@ from fieldcrm.access import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.accounts.models import Activity
 from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.core.models import StaleRead, numbered_at_commit, one_change_number, sync_epoch
+from fieldcrm.core.models import (
+    StaleRead,
+    numbered_at_commit,
+    one_change_number,
+    settle_late_writes,
+    sync_epoch,
+)
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.sync.schemas import Mutation
@@ -84,15 +90,24 @@ def sync_push(
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK:
             raise
-    with one_change_number():
-        return _push(actor, items, epoch)
+    with transaction.atomic():
+        # The user's lock before the counter, as the first attempt takes them: the other
+        # order would deadlock with this user's other push waiting for the counter.
+        _lock_user(actor)
+        with one_change_number():
+            return _push(actor, items, epoch)
+
+
+def _lock_user(actor: User) -> None:
+    """One user's pushes one at a time (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PUSH_LOCK, actor.pk])
 
 
 def _push(actor: User, items: list[Mutation | Result], epoch: str | None) -> list[Result]:
     """The batch, inside the caller's transaction."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PUSH_LOCK, actor.pk])
+    _lock_user(actor)  # first: before the counter, whichever way the number is taken
     current = sync_epoch()  # inside the batch's transaction: what it writes counts in this one
     if epoch is not None and epoch != current:
         raise EpochChanged(current)
@@ -101,12 +116,16 @@ def _push(actor: User, items: list[Mutation | Result], epoch: str | None) -> lis
     claims: list[AppliedOp] = []
     results: list[Result] = []
     for entity, run in _runs(items):
+        # What an earlier item left to write when the number is taken (a logged visit's
+        # account) is written before the next item reads: it may read the same rows.
+        settle_late_writes()
         if entity is not None:
             results.extend(_create_run(actor, entity, run, done, claims))
             continue
         for item in run:
             is_op = isinstance(item, Mutation)
             results.append(_apply_once(actor, item, done, claims) if is_op else item)
+            settle_late_writes()
     AppliedOp.objects.bulk_create(claims)
     return results
 

@@ -146,9 +146,9 @@ def test_a_deadlock_reported_by_postgresql_runs_the_batch_again(as_user, shops, 
 
 
 def test_a_visit_and_then_an_edit_of_its_account_in_one_batch_both_stand(as_user, shops):
-    """The visit's account is written when the number is taken (core.models.at_number), after
-    the edit that follows it in the batch: its copy is stale by then, so the batch runs
-    again number-first, and both stand."""
+    """The visit's account is written when the number is taken (core.models.at_number): at
+    the latest before the next item reads (settle_late_writes), so the edit that follows
+    reads it written, and both stand (a stale write would run the batch again)."""
     shop = shops[0]
     change = {"phone": {"old": shop.phone, "new": "+376 600 003"}}
     edit = op("account", "update", shop.pk, base_version=shop.version, changes=change)
