@@ -245,7 +245,7 @@ def check(site: Site, page: Any, name: str) -> None:
 
 
 PHONE_SCREENS = ["today", "map", "list", "nearby", "account", "visit", "prospect", "tasks",
-                 "more", "notifications"]  # fmt: skip
+                 "more", "notifications", "order"]  # fmt: skip
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
@@ -254,12 +254,16 @@ def test_phone_screen(site, screen, language):
     page = site.phone(language)
     if screen in ("account", "visit"):
         screen = f"{screen}/{site.records['shop'].pk}"
+    if screen == "order":  # the shop's price list is on the phone: the whole order screen
+        screen = f"order/{site.records['shop'].pk}?kind=order"
     page.evaluate("(hash) => { location.hash = hash; }", f"#/{screen}")
     page.locator("#screen h1").wait_for()
     if screen in ("today", "map"):
         page.locator("#screen .leaflet-container").wait_for()
     if screen == "tasks":
         page.locator("#screen li").first.wait_for()
+    if screen.startswith("order/"):
+        page.locator("#product-search").wait_for()
     check(site, page, f"phone {language} #/{screen.split('/')[0]}")
 
 
