@@ -54,6 +54,18 @@ engineers' jobs partly idle), with the CPU seconds of each process sampled (ps e
   about 33 ms of Python and under 19 ms of PostgreSQL per request: at 21 req/s the app alone
   needs about 1.1 of the 2 cores, and the others' jobs took the rest (~190 CPU-s). The tail is
   queueing for CPU; the aim needs a quiet machine or fewer CPU-ms per request.
+
+Measured 2026-12-03 13:25-13:32 UTC, after a push took its change number late (issue 22,
+core.models.numbered_at_commit: the counter held for 28 % of a 100-visit push instead of
+92 %, bench/sync_profile.py; 13 % since, with at_number), `--reps 200 --minutes 2
+--accounts 300 --backend postgis`, with the machine at load average 8-11 (another
+session's whole test suite on both databases, browser walks and mypy on the same 2 cores):
+saturated, 7.0 requests/s where the loop needs ~20, so the figures measure the CPU queue,
+not the app: p50 15.4 s, p95 22.9 s (push 23.0, pull 22.4), p99 23.9 s; server time push
+p50/p95 277/550 ms, pull page 143/239 ms; first full pull p50/p95 3.8/7.5 s; 0 errors,
+0 lost, 0 doubled, 0 half-saved, phone views equal to a fresh pull. A 1-minute run just
+before (the same load) served 5.8 requests/s. The aim (p95 < 300 ms) is still not shown:
+to re-measure at a quiet moment.
 """
 
 from __future__ import annotations

@@ -28,6 +28,21 @@ Measured 2026-12-01, this 2-core machine shared with other engineers' test runs 
 - push of 100 logged visits, scope 300 vs scope 5, same run: before 98.5 / 96.7 ms (ratio
   1.02) SpatiaLite, 141.0 / 134.5 ms (1.05) PostGIS; the statements are the same whatever
   the scope (tests/fieldcrm/sync/test_push_batches.py).
+
+Measured 2026-12-03 13:33-13:40 UTC (issue 22: a push takes its change number late,
+core.models.numbered_at_commit), PostGIS, 200 reps × 300 accounts, the machine shared (load
+average 7-10: another session's whole test suite, browser walks, mypy), so absolute times are
+3-5× a quiet run's; the two runs one after the other, ``--number-first`` giving the push's old
+way (the counter taken first) with the same code otherwise:
+- before (--number-first): push of 100 visits 687.9 ms (scope 300) vs 575.7 ms (scope 5),
+  ratio 1.19; the change counter held 631.9 ms of it (92 %: the whole transaction);
+- after: 417.8 ms vs 388.7 ms, ratio 1.07; the counter held 116.7 ms (28 %: the accounts'
+  last visit, the 100 answers, the claims, the stamp and the commit);
+- then with the accounts' last visit written when the number is taken (core.models.at_number),
+  13:43-13:53 UTC, the same load plus this branch's own test run: after 397.9 ms vs 370.8 ms,
+  ratio 1.07, the counter held 50.7 ms (13 %: the accounts' update, the stamp, the commit);
+  before (--number-first) 360.0 ms, held 327.7 ms (91 %). A logged visit alone
+  holds it for 8 of its statements instead of all of them (test_round_trips.py).
 """
 
 from __future__ import annotations
@@ -121,6 +136,26 @@ def child(reps: int, accounts: int, profile: bool) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
+    # How long each push holds the change counter: from taking the number to the commit
+    # (every other writer of a synced row waits that long for it).
+    import time
+
+    import fieldcrm.core.models as core_models
+
+    held: list[float] = []
+    counter_next = core_models._counter_next
+
+    def timed_counter_next() -> int:
+        taken = time.perf_counter()
+        value = counter_next()
+        connection.on_commit(lambda: held.append((time.perf_counter() - taken) * 1000))
+        return value
+
+    core_models._counter_next = timed_counter_next  # type: ignore[assignment]
+    if os.environ.get("BENCH_NUMBER_FIRST"):  # --number-first: the push as before issue 22's fix
+        from fieldcrm.sync import services
+
+        services.numbered_at_commit = core_models.one_change_number  # type: ignore[assignment]
     clients = {}
 
     def client_of(rep: User) -> Client:
@@ -170,12 +205,15 @@ def child(reps: int, accounts: int, profile: bool) -> dict[str, Any]:
     def batch_of(ids: list[str], x: float, y: float) -> list[dict]:
         return [_visit(ids[k % len(ids)], x, y, k) for k in range(BATCH)]
 
-    big_ms, small_ms = [], []
+    big_ms, small_ms, big_held = [], [], []
     for _ in range(RUNS):  # interleaved, so both see the same machine
+        held.clear()
         big_ms.append(push(me, batch_of(my_accounts, mx, my)))
+        big_held.append(sum(held))
         small_ms.append(push(small, batch_of(small_accounts, sx, sy)))
     out["push_big_ms"] = statistics.median(big_ms)
     out["push_small_ms"] = statistics.median(small_ms)
+    out["push_big_held_ms"] = statistics.median(big_held)
     with CaptureQueriesContext(connection) as queries:
         push(me, batch_of(my_accounts, mx, my))
     out["push_queries"] = len(queries.captured_queries)
@@ -252,7 +290,8 @@ def report(label: str, r: dict[str, Any], verbose: bool) -> None:
     ratio = r["push_big_ms"] / r["push_small_ms"]
     print(f"push of {BATCH} visits: {r['push_big_ms']:.1f} ms (scope {args.accounts}) vs"
           f" {r['push_small_ms']:.1f} ms (scope {SMALL_SCOPE}): ratio {ratio:.2f}"
-          f" (aim ≤ 1.5), {r['push_queries']} queries")  # fmt: skip
+          f" (aim ≤ 1.5), {r['push_queries']} queries; the change counter held"
+          f" {r['push_big_held_ms']:.1f} ms of it (taking the number to the commit)")  # fmt: skip
     if verbose:
         for p in r["push_plans"]:
             ms = f"{p['ms']:.2f} ms" if p.get("ms") is not None else ""
@@ -273,6 +312,9 @@ if __name__ == "__main__":
     parser.add_argument("--backend", default="both", choices=["spatialite", "postgis", "both"])
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--plans", action="store_true", help="print every query plan")
+    parser.add_argument(
+        "--number-first", action="store_true", help="a push takes the change number first (before)"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -280,6 +322,8 @@ if __name__ == "__main__":
         sys.exit(0)
     if args.smoke:
         args.reps, args.accounts = 20, 30
+    if args.number_first:
+        os.environ["BENCH_NUMBER_FIRST"] = "1"
     if args.backend in ("spatialite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             result = run_backend("spatialite", f"spatialite:///{tmp}/bench.db", args)

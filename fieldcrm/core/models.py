@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -68,6 +68,8 @@ class SyncedModel(CleanText, models.Model):
 
     objects = LiveManager()
     all_objects = models.Manager()  # noqa: DJ012 - objects must stay the default manager
+    # The version an existing row must still have when this copy writes it (``_do_update``).
+    _guard_version: int | None = None
 
     class Meta:
         abstract = True
@@ -83,16 +85,39 @@ class SyncedModel(CleanText, models.Model):
             kwargs["update_fields"] = {
                 *update_fields, *derived, "version", "updated_at", "change_seq"
             }  # fmt: skip
-        shared = _shared_seq.get()
-        if shared is not None:  # inside the transaction that holds the counter already
-            self.change_seq = shared
-            super().save(*args, **kwargs)
+        block = _block.get()
+        if block is not None:  # inside ``one_change_number`` / ``numbered_at_commit``
+            if self._state.adding and block.seq is None:
+                # A new row: no reader can see it before commit, so its number can wait
+                # (stamped by ``numbered_at_commit`` just before the commit).
+                self.change_seq = PLACEHOLDER
+                block.placeholders.add(cast(type[models.Model], self._meta.concrete_model))
+            else:
+                self.change_seq = block.take()
+            if block.guard and not self._state.adding:
+                self._guard_version = self.version - 1
+            try:
+                super().save(*args, **kwargs)
+            finally:
+                self._guard_version = None
             return
         # The sequence number and the row must commit together, or a reader could move its
         # cursor past a number whose row is not visible yet.
         with transaction.atomic(using=kwargs.get("using")):
             self.change_seq = next_change_seq()
             super().save(*args, **kwargs)
+
+    def _do_update(self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any) -> Any:
+        """Inside ``numbered_at_commit`` an existing row is written only if it still has the
+        version this copy was read at (see ``StaleRead``)."""
+        guard = self._guard_version
+        if guard is None:
+            return super()._do_update(base_qs, using, pk_val, values, *args)
+        if not values:
+            return True
+        if base_qs.filter(pk=pk_val, version=guard)._update(values) != 1:
+            raise StaleRead(type(self), pk_val)
+        return True
 
     def refresh_derived(self) -> tuple[str, ...]:
         """Recompute fields derived from others before every write; returns their names."""
@@ -153,8 +178,36 @@ def sync_epoch() -> str:
     return str(value)
 
 
-# Set inside ``one_change_number``: the number every synced write there shares.
-_shared_seq: ContextVar[int | None] = ContextVar("shared_change_seq", default=None)
+# A new row's change number inside ``numbered_at_commit`` until the number is taken: never
+# committed (the block stamps every such row with the real number before it commits).
+PLACEHOLDER = -1
+
+
+class StaleRead(Exception):
+    """Inside ``numbered_at_commit``: an existing row changed after this transaction read it
+    and before it wrote it (another writer committed in between). The block is rolled back
+    and done again with the number taken first (``sync_push``)."""
+
+
+class _Block:
+    """The enclosing ``one_change_number`` or ``numbered_at_commit``: the number every synced
+    write there shares (``seq``, None while not taken yet), the models holding rows written
+    with the placeholder, and whether existing rows are written only at the version read."""
+
+    def __init__(self, seq: int | None, *, guard: bool) -> None:
+        self.seq = seq
+        self.guard = guard
+        self.placeholders: set[type[models.Model]] = set()
+        self.late_writes: list[Callable[[], object]] = []
+
+    def take(self) -> int:
+        """The block's number, taken now if not yet (the counter row is held from here on)."""
+        if self.seq is None:
+            self.seq = _counter_next()
+        return self.seq
+
+
+_block: ContextVar[_Block | None] = ContextVar("change_number_block", default=None)
 
 
 @contextmanager
@@ -164,15 +217,117 @@ def one_change_number() -> Iterator[int]:
     Taking the counter row first makes the block run alone among writers (its lock is held
     to commit), so checks made inside it cannot be raced; and a batch of writes costs one
     counter update instead of one per row. Rows sharing a number reach phones together
-    (a pull page never splits a number).
+    (a pull page never splits a number). Nested in ``numbered_at_commit``, the enclosing
+    block takes its number here (so what follows runs alone among writers, as above).
     """
+    outer = _block.get()
     with transaction.atomic():
-        seq = next_change_seq()  # nested in another such block: the same transaction's number
-        token = _shared_seq.set(seq)
+        if outer is not None:  # nested: the same transaction's number
+            yield outer.take()
+            return
+        block = _Block(_counter_next(), guard=False)
+        token = _block.set(block)
         try:
-            yield seq
+            yield cast(int, block.seq)
         finally:
-            _shared_seq.reset(token)
+            _block.reset(token)
+
+
+@contextmanager
+def numbered_at_commit() -> Iterator[None]:
+    """A transaction whose synced writes share one change number, taken as late as it can be
+    (issue 22: a push held the counter row, so every other writer waited, for its whole
+    transaction). Used by ``sync_push``.
+
+    Why the cursor stays safe. What makes a pull's cursor safe is that a number is held
+    from the moment it is taken until its transaction commits: numbers commit in order, and
+    a reader that sees the counter at N sees every row numbered up to N (``ChangeCounter``).
+    That still holds here: the block writes its rows exactly as before, but
+
+    - a NEW row is written with ``PLACEHOLDER`` until the number is taken; no other
+      transaction can see it before commit, so what number it bears meanwhile is nobody's
+      business. Just before the commit the block takes the number (if it has not yet) and
+      stamps those rows, one ``UPDATE ... SET change_seq = N WHERE change_seq = -1`` per
+      model written (an index lookup; other transactions' placeholder rows are invisible to
+      it and are never waited for). So every row of the block commits with N, together (a
+      pull page never splits a number), and no committed row ever bears the placeholder;
+      numbers are still taken one per transaction from the one counter row, so none is
+      skipped or repeated.
+    - writing an EXISTING row (``save`` of a loaded row, ``update_many``, ``touch``), or
+      asking for the number (``next_change_seq``, a nested ``one_change_number``) takes the
+      number first: from there on the block holds the counter to commit as before. Such a
+      row is visible to others, so it must not be held with a placeholder; and taking the
+      counter before any existing row's lock keeps the one lock order every writer uses
+      (counter, then rows), so no deadlock is added.
+    - what was read before the number was taken may have been changed by a writer that
+      committed meanwhile (before, the counter made the block run alone among writers).
+      So each existing row is written only if it still has the version its copy was read
+      at (``version`` grows on every synced write): otherwise ``StaleRead``, the whole
+      block rolls back and its caller does it again with the number taken first (the old
+      way, which cannot be raced). A create of a new row cannot be stale; two creates of
+      the same id meet at the primary key. ``sync_push`` also serialises one user's own
+      pushes (two tabs sending the same outbox) with a lock of its own.
+
+    SQLite takes its write lock at BEGIN (``transaction_mode="IMMEDIATE"``), so there the
+    block runs alone anyway and only the number's place changes.
+    """
+    if _block.get() is not None:  # nested in a block that numbers already: it decides
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic():
+        block = _Block(None, guard=True)
+        token = _block.set(block)
+        try:
+            yield
+            if transaction.get_rollback():  # nothing of it commits
+                return
+            if block.placeholders or block.late_writes:
+                seq = block.take()
+                settle_late_writes()
+                if block.placeholders:
+                    _stamp(seq, sorted(m._meta.db_table for m in block.placeholders))
+        finally:
+            _block.reset(token)
+
+
+def at_number(write: Callable[[], object]) -> None:
+    """Run ``write``, a write of existing rows that nothing later in the transaction reads
+    (a logged visit's account: its last visit), once the number is taken: in
+    ``numbered_at_commit`` just before the commit or before the block reads again
+    (``settle_late_writes``: a push's next item), so the counter is not held while the rest
+    of a run of creates is answered; its version guard still applies. Elsewhere now."""
+    block = _block.get()
+    if block is None or not block.guard or block.seq is not None:
+        write()
+        return
+    block.late_writes.append(write)
+
+
+def settle_late_writes() -> None:
+    """Write what ``at_number`` left for later now (taking the number): before something else
+    in the block reads rows those writes change (the next item of a push)."""
+    block = _block.get()
+    if block is not None and block.late_writes:
+        block.take()
+        writes, block.late_writes = block.late_writes, []
+        for write in writes:
+            write()
+
+
+def _stamp(seq: int, tables: list[str]) -> None:
+    """Give the placeholder rows of ``tables`` the number ``seq``: on PostgreSQL one statement
+    (data-modifying WITH clauses: one round trip while the counter is held), else one each."""
+    quote = connection.ops.quote_name
+    updates = [f"UPDATE {quote(t)} SET change_seq = %s WHERE change_seq = %s" for t in tables]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(updates) > 1:
+            parts = [f"s{i} AS ({u} RETURNING 1)" for i, u in enumerate(updates[1:])]
+            sql = f"WITH {', '.join(parts)} {updates[0]}"
+            cursor.execute(sql, [seq, PLACEHOLDER] * len(updates))
+            return
+        for update in updates:
+            cursor.execute(update, [seq, PLACEHOLDER])
 
 
 def write_atomic() -> transaction.Atomic:
@@ -184,7 +339,7 @@ def write_atomic() -> transaction.Atomic:
     savepoint of its own would add two round trips to PostgreSQL for nothing; nested in one
     another, they were more than half of a logged visit's statements (issue 22). Elsewhere it
     is the plain ``atomic``, savepoint included, for callers that catch and go on."""
-    return transaction.atomic(savepoint=_shared_seq.get() is None)
+    return transaction.atomic(savepoint=_block.get() is None)
 
 
 P = ParamSpec("P")
@@ -203,22 +358,19 @@ def write_transaction(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
-def _numbered() -> Iterator[int]:
-    """The change number for a write of several rows: the enclosing ``one_change_number``'s
-    (no savepoint: see ``write_atomic``), else a transaction of its own that takes one."""
-    shared = _shared_seq.get()
-    if shared is not None:
-        yield shared
+def _numbered(*, new_rows: bool = False) -> Iterator[int]:
+    """The change number for a write of several rows: the enclosing block's (no savepoint:
+    see ``write_atomic``; for ``new_rows`` in ``numbered_at_commit`` the placeholder, the
+    caller registering its model), else a transaction of its own that takes one."""
+    block = _block.get()
+    if block is not None:
+        yield PLACEHOLDER if new_rows and block.seq is None else block.take()
         return
     with transaction.atomic():
         yield next_change_seq()
 
 
-def next_change_seq() -> int:
-    """Take the next change number inside the caller's transaction."""
-    shared = _shared_seq.get()
-    if shared is not None:
-        return shared
+def _counter_next() -> int:
     table = ChangeCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")
@@ -229,26 +381,42 @@ def next_change_seq() -> int:
         return row[0]
 
 
+def next_change_seq() -> int:
+    """Take the next change number inside the caller's transaction (in a block: its one)."""
+    block = _block.get()
+    if block is not None:
+        return block.take()
+    return _counter_next()
+
+
 def insert_many(objs: Sequence[SyncedModel]) -> None:
     """New rows of one model in one INSERT, with the bookkeeping ``save`` does: they share the
     transaction's change number. No ``post_save`` signal is sent (use ``save`` where one
     matters)."""
     if not objs:
         return
-    with _numbered() as seq:
+    model = type(objs[0])
+    with _numbered(new_rows=True) as seq:
+        if seq == PLACEHOLDER:
+            cast(_Block, _block.get()).placeholders.add(
+                cast(type[models.Model], model._meta.concrete_model)
+            )
         for obj in objs:
             obj.refresh_derived()
             obj.change_seq = seq
-        type(objs[0]).all_objects.bulk_create(objs)
+        model.all_objects.bulk_create(objs)
 
 
 def update_many(objs: Sequence[SyncedModel], fields: Sequence[str]) -> None:
     """Save ``fields`` of rows of one model in one UPDATE, with ``save``'s bookkeeping (version,
     derived fields, change number). No ``post_save`` signal: not for fields whose change
-    others listen to (an account's territory or owner)."""
+    others listen to (an account's territory or owner). In ``numbered_at_commit`` a row
+    changed since it was read raises ``StaleRead``."""
     if not objs:
         return
     with _numbered() as seq:
+        block = _block.get()
+        guard = block is not None and block.guard
         now = timezone.now()
         derived: set[str] = set()
         for obj in objs:
@@ -268,13 +436,18 @@ def update_many(objs: Sequence[SyncedModel], fields: Sequence[str]) -> None:
         quote = connection.ops.quote_name
         sets = ", ".join(f"{quote(cast(str, column.column))} = %s" for column in columns)
         sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column or '')} = %s"
+        if guard:
+            sql += f" AND {quote('version')} = %s"
         rows = [
             [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns]
             + [pk.get_db_prep_value(obj.pk, connection)]
+            + ([obj.version - 1] if guard else [])
             for obj in objs
         ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+            if guard and cursor.rowcount != len(rows):
+                raise StaleRead(model, None)
 
 
 def validate(obj: models.Model) -> None:

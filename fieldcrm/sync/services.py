@@ -15,7 +15,7 @@ from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as SchemaError
@@ -24,13 +24,23 @@ from fieldcrm.access import NotAllowed, NotInScope, get_scoped, scoped
 from fieldcrm.accounts.models import Activity
 from fieldcrm.accounts.services import VersionConflict
 from fieldcrm.core.errors import DomainError, validation_error_fields
-from fieldcrm.core.models import one_change_number, sync_epoch
+from fieldcrm.core.models import (
+    StaleRead,
+    numbered_at_commit,
+    one_change_number,
+    settle_late_writes,
+    sync_epoch,
+)
 from fieldcrm.sync.entities import ENTITIES, Entity
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.sync.schemas import Mutation
 from fieldcrm.users.models import User
 
 Result = dict[str, Any]
+
+# pg_advisory_xact_lock(PUSH_LOCK, user id): one user's pushes apply one at a time.
+PUSH_LOCK = 22
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a deadlock it broke by failing this transaction
 
 
 class Rejected(Exception):
@@ -56,30 +66,67 @@ def sync_push(
     before anything is applied: an edit queued on the phone may be of a record the restore
     took away, which only the phone's journal can bring back, so that goes first.
 
-    The batch is one transaction that takes the change counter first: pushes apply one at a
-    time (two tabs sending the same outbox cannot both apply an op), the batch's rows share
-    one change number. A rejected item leaves nothing behind while the others stand: it runs
-    in its own savepoint, or, in a run of creates written together, is refused before the
-    write.
+    The batch is one transaction (``numbered_at_commit``): its rows share one change number,
+    taken as late as it can be, so other writers (the other worker's pushes above all) do not
+    wait for the whole batch (issue 22; why the cursor stays safe: its docstring). One user's
+    pushes apply one at a time (two tabs sending the same outbox cannot both apply an op):
+    on PostgreSQL a transaction lock on the user, on SQLite the write lock taken at BEGIN.
+    If a row the batch read was changed by another writer before the batch wrote it
+    (``StaleRead``), PostgreSQL reports a deadlock, or a claim meets another's, the batch
+    is rolled back and done again holding the counter from the start, which nothing can
+    race. A rejected item
+    leaves nothing behind while the others stand: it runs in its own savepoint, or, in a run
+    of creates written together, is refused before the write.
     """
     items = [_parse(raw) for raw in mutations]
-    op_ids = [item.op_id for item in items if isinstance(item, Mutation)]
     sync_epoch()  # made (and committed) here if a restore just left none, not rolled back below
-    with one_change_number():
-        current = sync_epoch()  # inside the batch's transaction: what it writes counts in this one
-        if epoch is not None and epoch != current:
-            raise EpochChanged(current)
-        done = {op.op_id: op for op in AppliedOp.objects.filter(op_id__in=op_ids)}
-        claims: list[AppliedOp] = []
-        results: list[Result] = []
-        for entity, run in _runs(items):
-            if entity is not None:
-                results.extend(_create_run(actor, entity, run, done, claims))
-                continue
-            for item in run:
-                is_op = isinstance(item, Mutation)
-                results.append(_apply_once(actor, item, done, claims) if is_op else item)
-        AppliedOp.objects.bulk_create(claims)
+    try:
+        with numbered_at_commit():
+            return _push(actor, items, epoch)
+    except (StaleRead, IntegrityError):
+        # (IntegrityError: two users claiming one op id at once meet at its primary key;
+        # held in turn, the second is answered "Not yours".)
+        pass
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK:
+            raise
+    with transaction.atomic():
+        # The user's lock before the counter, as the first attempt takes them: the other
+        # order would deadlock with this user's other push waiting for the counter.
+        _lock_user(actor)
+        with one_change_number():
+            return _push(actor, items, epoch)
+
+
+def _lock_user(actor: User) -> None:
+    """One user's pushes one at a time (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PUSH_LOCK, actor.pk])
+
+
+def _push(actor: User, items: list[Mutation | Result], epoch: str | None) -> list[Result]:
+    """The batch, inside the caller's transaction."""
+    _lock_user(actor)  # first: before the counter, whichever way the number is taken
+    current = sync_epoch()  # inside the batch's transaction: what it writes counts in this one
+    if epoch is not None and epoch != current:
+        raise EpochChanged(current)
+    op_ids = [item.op_id for item in items if isinstance(item, Mutation)]
+    done = {op.op_id: op for op in AppliedOp.objects.filter(op_id__in=op_ids)}
+    claims: list[AppliedOp] = []
+    results: list[Result] = []
+    for entity, run in _runs(items):
+        # What an earlier item left to write when the number is taken (a logged visit's
+        # account) is written before the next item reads: it may read the same rows.
+        settle_late_writes()
+        if entity is not None:
+            results.extend(_create_run(actor, entity, run, done, claims))
+            continue
+        for item in run:
+            is_op = isinstance(item, Mutation)
+            results.append(_apply_once(actor, item, done, claims) if is_op else item)
+            settle_late_writes()
+    AppliedOp.objects.bulk_create(claims)
     return results
 
 

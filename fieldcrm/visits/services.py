@@ -22,7 +22,7 @@ from fieldcrm.automation.models import Event, EventType
 from fieldcrm.automation.outbox import event_build, events_write
 from fieldcrm.core import geo
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.models import insert_many, update_many, validate, write_transaction
+from fieldcrm.core.models import at_number, insert_many, update_many, validate, write_transaction
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import user_in_scope
@@ -125,8 +125,11 @@ class _Writes:
         insert_many(self.tasks)
         if self.events:
             events_write(self.events)
-        # Its last visit moved, so does its next due date (Account.refresh_derived).
-        update_many(list(self.accounts.values()), ["last_visited_at"])
+        # Its last visit moved, so does its next due date (Account.refresh_derived). Written
+        # when the change number is taken (in a sync push: at its end, so the counter is not
+        # held while the rest of the batch runs).
+        accounts = list(self.accounts.values())
+        at_number(lambda: update_many(accounts, ["last_visited_at"]))
 
 
 def visit_create(*, actor: User, data: dict[str, Any]) -> Visit:

@@ -3,8 +3,13 @@
 Run in a child process on a database of its own (``python -m tests.harness interleave N``),
 because it needs real connections in real threads (WAL on SpatiaLite, row locks on PostGIS).
 Hypothesis draws schedules of begin / write / commit / rollback over ``WRITERS`` connections
-and pulls in between (small pages). A writer blocked on the change counter (or SQLite's write
-lock) is expected: the schedule moves on and the blocked step finishes when the holder ends.
+and pulls in between (small pages). A transaction either takes its change number at its
+first synced write (``transaction.atomic``) or as late as it can (``numbered_at_commit``, a
+sync push's: new rows wait with a placeholder, the number comes at the first write of an
+existing row or at the end); one whose write met a row changed since it read it
+(``StaleRead``) is rolled back, as a push would be before running again. A writer blocked
+on the change counter (or SQLite's write lock) is expected: the schedule moves on and the
+blocked step finishes when the holder ends.
 
 Oracle after every schedule: the phone's view equals the server's scoped view for rep1
 (same ids, same versions), and no pull ever showed anything from a transaction that rolled back.
@@ -31,6 +36,7 @@ from hypothesis import strategies as st
 from fieldcrm.access import scoped
 from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.accounts.services import account_create, account_delete, account_update
+from fieldcrm.core.models import StaleRead, numbered_at_commit
 from fieldcrm.sync.selectors import sync_pull
 from fieldcrm.users.models import User
 
@@ -64,6 +70,8 @@ class Writer(threading.Thread):
                     connection.close()
                     return
                 getattr(self, "do_" + cmd.verb)(*cmd.args)
+            except StaleRead:  # a late-numbered transaction's stale copy: it is rolled back
+                self.broken = True
             except Exception:  # noqa: BLE001 - every error is a finding, reported below
                 self.shared.errors.append(
                     f"{self.name} {cmd.verb}{cmd.args}: {traceback.format_exc()[-1500:]}"
@@ -75,8 +83,8 @@ class Writer(threading.Thread):
     def do_sync(self) -> None:
         pass
 
-    def do_begin(self) -> None:
-        self.atomic = transaction.atomic()
+    def do_begin(self, late: bool = False) -> None:
+        self.atomic = numbered_at_commit() if late else transaction.atomic()
         self.atomic.__enter__()
         self.broken = False
         self.pending = []
@@ -186,7 +194,7 @@ def truth(rep: User) -> tuple[dict[str, int], dict[str, int]]:
 
 
 step = st.one_of(
-    st.tuples(st.just("begin"), st.integers(0, WRITERS - 1)),
+    st.tuples(st.just("begin"), st.integers(0, WRITERS - 1), st.booleans()),
     st.tuples(
         st.just("write"),
         st.integers(0, WRITERS - 1),
@@ -212,7 +220,8 @@ def run(cases: int, seed: int = 0) -> dict[str, Any]:
         w.start()
     client = Client(rep)
     client.pull(500)
-    stats = {"cases": 0, "failures": 0, "blocked": 0, "steps": 0, "pulls": 0, "failure": ""}
+    stats = {"cases": 0, "failures": 0, "blocked": 0, "steps": 0, "pulls": 0, "failure": "",
+             "late": 0}  # fmt: skip
     started = time.monotonic()
 
     def send(w: Writer, cmd: Command) -> None:
@@ -240,7 +249,8 @@ def run(cases: int, seed: int = 0) -> dict[str, Any]:
                 client.pull(s[1])
             elif verb == "begin" and not in_tx[s[1]]:
                 in_tx[s[1]] = True
-                send(writers[s[1]], Command("begin"))
+                stats["late"] += s[2]
+                send(writers[s[1]], Command("begin", (s[2],)))
             elif verb == "write":
                 send(writers[s[1]], Command("write", (s[2], s[3])))
             elif verb == "end" and in_tx[s[1]]:

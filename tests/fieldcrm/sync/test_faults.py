@@ -132,6 +132,7 @@ def test_7_interleaved_writers_never_make_a_pull_skip(live):
         report = harness_child(fresh, "interleave", str(INTERLEAVINGS), timeout=300, check=False)
         assert report["cases"] >= INTERLEAVINGS and report["failures"] == 0, report
         assert report["pulls"] > report["cases"], report
+        assert report["late"] > 0, report  # late-numbered transactions among them (issue 22)
         assert time.monotonic() - started < 120
     finally:
         drop_database(fresh)
