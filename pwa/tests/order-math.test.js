@@ -74,3 +74,22 @@ test("the search finds by name or SKU, accents or not, an exact SKU first", () =
   assert.deepEqual(searchCatalog(catalog, "xanh").map((r) => r.product.id), ["3"]);
   assert.deepEqual(searchCatalog(catalog, "  "), []);
 });
+
+test("a SKU prefix finds its run in SKU order; names fill up to the limit and stop there", () => {
+  const products = new Map();
+  const items = [];
+  for (let i = 0; i < 300; i++) {
+    const id = String(i);
+    products.set(id, { id, sku: `SKU-${String(299 - i).padStart(4, "0")}`, name: i % 2 ? "Trà xanh" : "Cà phê" });
+    items.push({ product_id: id, unit_price: "1" });
+  }
+  const catalog = buildCatalog(items, products);
+  const skus = (q, limit) => searchCatalog(catalog, q, limit).map((r) => r.product.sku);
+  assert.deepEqual(skus("sku-001"), ["SKU-0010", "SKU-0011", "SKU-0012", "SKU-0013", "SKU-0014",
+    "SKU-0015", "SKU-0016", "SKU-0017", "SKU-0018", "SKU-0019"]); // prettier-ignore
+  assert.deepEqual(skus("sku-0012"), ["SKU-0012"]);
+  // A second word filters the run: SKU-0010..0019 that are tea (odd i = 299 - n, n even).
+  assert.deepEqual(skus("sku-001 tra"), ["SKU-0010", "SKU-0012", "SKU-0014", "SKU-0016", "SKU-0018"]);
+  assert.equal(skus("ca phe", 5).length, 5);
+  assert.deepEqual(skus("nothing"), []);
+});

@@ -111,6 +111,12 @@ export function fold(text) {
     .toLowerCase();
 }
 
+// Each catalogue's rows in SKU order, for the SKU prefix lookup (a binary search).
+const bySku = new WeakMap();
+
+/** Code-point order: the keys are already folded, and a collator is 10× slower on 20,000. */
+const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The search index of one price list: its priced, active products, by name.
  * @param {object[]} items the list's price items
@@ -124,12 +130,19 @@ export function buildCatalog(items, products) {
     if (!product || product.is_active === false) continue;
     rows.push({ product, price: String(item.unit_price), sku: fold(product.sku), key: fold(`${product.name} ${product.sku}`) });
   }
-  return rows.sort((a, b) => a.key.localeCompare(b.key));
+  rows.sort((a, b) => byText(a.key, b.key));
+  bySku.set(rows, [...rows].sort((a, b) => byText(a.sku, b.sku)));
+  return rows;
 }
 
 /**
  * Products whose name or SKU holds every word typed: an exact SKU first, then SKUs starting
- * with it, then the rest by name; at most `limit`.
+ * with it (in SKU order), then the rest by name; at most `limit`.
+ *
+ * Per keystroke it reads the SKUs starting with the first word (a binary search, then a run)
+ * and names only until `limit` are found: a common word stops early, and only a query
+ * matching fewer than `limit` reads every name (20,000 in well under 50 ms on a slow phone;
+ * bench/phone_order_search.py).
  * @param {ReturnType<typeof buildCatalog>} catalog
  * @param {string} query
  * @param {number} [limit]
@@ -138,15 +151,23 @@ export function searchCatalog(catalog, query, limit = 20) {
   const words = fold(query).split(/\s+/).filter(Boolean);
   if (!words.length) return [];
   const [first] = words;
-  const exact = [];
-  const prefix = [];
-  const rest = [];
-  for (const row of catalog) {
-    if (!words.every((w) => row.key.includes(w))) continue;
-    if (row.sku === first) exact.push(row);
-    else if (row.sku.startsWith(first)) prefix.push(row);
-    else if (rest.length < limit) rest.push(row);
-    if (exact.length + prefix.length >= limit) break;
+  const matches = (row) => words.every((w) => row.key.includes(w));
+  const skus = bySku.get(catalog) ?? [...catalog].sort((a, b) => byText(a.sku, b.sku));
+  let lo = 0;
+  let hi = skus.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (skus[mid].sku < first) lo = mid + 1;
+    else hi = mid;
   }
-  return [...exact, ...prefix, ...rest].slice(0, limit);
+  const found = [];
+  for (let i = lo; i < skus.length && found.length < limit && skus[i].sku.startsWith(first); i++) {
+    if (matches(skus[i])) found.push(skus[i]); // the exact SKU sorts first of its run
+  }
+  const taken = new Set(found);
+  for (const row of catalog) {
+    if (found.length >= limit) break;
+    if (!taken.has(row) && matches(row)) found.push(row);
+  }
+  return found;
 }
