@@ -53,7 +53,7 @@ def test_a_backup_verifies_and_restores_what_it_held_and_nothing_after(installat
     assert report["counts"]["accounts_account"] == before["accounts"]
     # The archive holds nothing readable without the passphrase.
     with tarfile.open(path) as outer:
-        assert sorted(outer.getnames()) == ["FORMAT.json", "key.age", "payload.age"]
+        assert sorted(outer.getnames()) == ["FORMAT.json", "key.age", "key.json", "payload.age"]
         assert b"Shop 0" not in outer.extractfile("payload.age").read()
 
     # Work after the backup, then a disaster: it is gone after the restore, the rest is back.
