@@ -37,6 +37,7 @@ def test_a_rep_sets_channels_and_quiet_hours_on_the_phone(phones, world):
     assert (kept.quiet_start, kept.quiet_end) == (dt.time(21, 30), dt.time(7, 0))
 
     # Half a pair: the server's message next to the field, nothing saved.
+    phone.allowed_errors.append(r"status of 422 .*notifications/settings")  # the refused save
     page.get_by_label("Task due", exact=True).select_option("off")
     page.get_by_label("Quiet until").fill("")
     page.get_by_role("button", name="Save changes").click()
@@ -52,7 +53,7 @@ def test_a_rep_sets_channels_and_quiet_hours_on_the_phone(phones, world):
     office = phone.context.new_page()
     office.goto(f"{phone.base}/notifications/settings")
     assert office.locator("#id_channel_daily_digest").input_value() == "in_app"
-    assert office.locator("#id_quiet_start").input_value() == "21:30"
+    assert office.locator("#id_quiet_start").input_value().startswith("21:30")
     office.close()
 
     # Offline: it needs a connection; the last values loaded are shown, read-only.
