@@ -47,7 +47,9 @@ def test_a_rep_sets_channels_and_quiet_hours_on_the_phone(phones, world):
     assert page.locator("#quiet_start-error").is_hidden()
     kept.refresh_from_db()
     assert kept.quiet_end == dt.time(7, 0)
-    assert not NotificationPreference.objects.filter(user=world.rep1, kind="task_due", channel="off").exists()
+    assert not NotificationPreference.objects.filter(
+        user=world.rep1, kind="task_due", channel="off"
+    ).exists()
 
     # The workspace's settings page, as the same person: the same choice.
     office = phone.context.new_page()
