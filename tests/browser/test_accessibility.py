@@ -246,7 +246,7 @@ def check(site: Site, page: Any, name: str) -> None:
 
 
 PHONE_SCREENS = ["today", "map", "list", "nearby", "account", "visit", "prospect", "tasks",
-                 "more", "notifications", "order"]  # fmt: skip
+                 "more", "notifications", "order", "notification-settings"]  # fmt: skip
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
@@ -270,6 +270,8 @@ def test_phone_screen(site, screen, language):
         page.locator("#photo-list[data-count='1']").wait_for()
     if screen.startswith("order/"):
         page.locator("#product-search").wait_for()
+    if screen == "notification-settings":  # loaded from the server: its form
+        page.locator("#notification-settings-form").wait_for()
     check(site, page, f"phone {language} #/{screen.split('/')[0]}")
 
 

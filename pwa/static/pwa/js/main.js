@@ -11,6 +11,7 @@ import { renderAccountsList } from "./screens/accounts-list.js";
 import { renderAccountsMap } from "./screens/accounts-map.js";
 import { renderMore } from "./screens/more.js";
 import { renderNearby } from "./screens/nearby.js";
+import { renderNotificationSettings } from "./screens/notification-settings.js";
 import { renderNotifications, unreadCount } from "./screens/notifications.js";
 import { renderOrder } from "./screens/order.js";
 import { renderProspect } from "./screens/prospect.js";
@@ -35,6 +36,7 @@ const SCREENS = {
   tasks: renderTasks,
   more: renderMore,
   notifications: renderNotifications,
+  "notification-settings": renderNotificationSettings,
   order: renderOrder,
 };
 // Five entries fit 360 px with room between the labels (Vietnamese ones included). The
@@ -44,7 +46,7 @@ const NAV = [
   ["accounts", "#/map", ["map", "list", "nearby"]],
   ["new_prospect_short", "#/prospect"],
   ["tasks", "#/tasks"],
-  ["more", "#/more"],
+  ["more", "#/more", ["notification-settings"]],
 ];
 const BG_SYNC_TAG = "fieldcrm-outbox";
 const { onChange: onLocalChange } = actions;

@@ -74,6 +74,7 @@ export async function renderMore(root, ctx) {
     ctx.me ? h("p", null, t("signed_in_as", { name: ctx.me.username })) : null,
     field("language", t("language"), select),
     h("button", { type: "button", class: "btn btn-block", onclick: () => ctx.sync.request("manual") }, t("sync_now")),
+    h("a", { href: "#/notification-settings", class: "btn btn-block", id: "open-notification-settings" }, t("notification_settings")),
     pushSection(push, ctx.api),
     ctx.config?.tileVector && ctx.tilePack
       ? h("section", { "aria-labelledby": "offline-map-h" },
