@@ -1,7 +1,6 @@
 """Product search while taking an order on a slow phone (issue 18).
 
 Run: .venv/bin/python bench/phone_order_search.py [--smoke] [--products 20000] [--rate 4]
-     [--network slow3g]
 
 Debian's chromium at 360×640, the CPU throttled (default 4×) through the DevTools protocol
 (Emulation.setCPUThrottlingRate). The server holds N products (default 20,000) on one price
@@ -9,8 +8,8 @@ list for the rep's territory; the phone pulls them as it would (the catalogue en
 fieldcrm/sync/entities.py), then goes offline and opens "Take order" on an account. Measures:
 
 - first sync: when Today is on screen after the log-in and when the whole catalogue is in
-  IndexedDB; Today must not wait for the catalogue (aim: Today first). With
-  ``--network slow3g`` the network is throttled as Chrome's "Slow 3G" (400 ms, 400 kbit/s).
+  IndexedDB, on the local network (throttling the page through the DevTools protocol does
+  not slow the service worker's fetches, so slow 3G is not measured here).
 - search per keystroke over the N products: from the input event to the results list
   rebuilt and laid out (order-math.js searchCatalog, screens/order.js), over typed queries
   (a name without its diacritics, a SKU prefix, two words); median and worst; aim < 50 ms.
@@ -110,9 +109,6 @@ TYPE = """(query) => {
   return { times, found, at };
 }"""
 
-SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400 * 1000 / 8,
-           "uploadThroughput": 400 * 1000 / 8}  # fmt: skip
-
 
 def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
@@ -129,9 +125,6 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
         page.goto(f"{base}/login/?next=/app/")
         page.get_by_label("Username").fill(made["username"])
         page.get_by_label("Password").fill(PASSWORD)
-        if args.network == "slow3g":
-            cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions", SLOW_3G)
         t0 = time.monotonic()
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/app/**")
@@ -143,12 +136,15 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
             polling=500,
         )
         catalogue_s = time.monotonic() - t0
-        # The page that brought the catalogue may still be storing its other entities.
+        # The first sync done and settled, the shop on the phone (seen missing for a moment
+        # just after the first sync of a large catalogue: an open finding, see the README).
         page.wait_for_function(
-            "async (id) => !!(await globalThis.fieldcrm.db.getRecord('accounts', id))",
-            arg=made["account"],
-            polling=200,
+            "() => Number(document.getElementById('sync-indicator')?.dataset.syncs) >= 1"
         )
+        has_shop = "async (id) => !!(await globalThis.fieldcrm.db.getRecord('accounts', id))"
+        page.wait_for_function(has_shop, arg=made["account"], polling=200)
+        page.wait_for_timeout(3000)
+        page.wait_for_function(has_shop, arg=made["account"], polling=200)
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         context.set_offline(True)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.rate})
@@ -167,7 +163,6 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
     return {
         "products": args.products,
         "rate": args.rate,
-        "network": args.network,
         "today_s": round(today_s, 2),
         "catalogue_s": round(catalogue_s, 2),
         "open_s": round(open_s, 2),
@@ -192,8 +187,7 @@ def report(r: dict) -> bool:
     ok_key = r["key_max_ms"] < AIM_KEY_MS
     ok_today = r["today_s"] < r["catalogue_s"]
     mark = lambda ok: "meets" if ok else "MISSES"  # noqa: E731
-    print(f"chromium 360×640, {r['products']} products on the rep's price list, "
-          f"network {r['network']}")  # fmt: skip
+    print(f"chromium 360×640, {r['products']} products on the rep's price list")
     print(f"first sync: Today on screen at {r['today_s']} s, the whole catalogue in IndexedDB "
           f"at {r['catalogue_s']} s; aim Today first: {mark(ok_today)}")  # fmt: skip
     print(f"offline, CPU throttled {r['rate']}×: the order screen open in {r['open_s']} s")
@@ -210,7 +204,6 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="1,000 products")
     parser.add_argument("--products", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=4, help="CPU slowdown factor")
-    parser.add_argument("--network", choices=["fast", "slow3g"], default="fast")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
