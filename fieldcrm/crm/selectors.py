@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Concat, Trim
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fieldcrm.access import get_scoped, has_role, scoped
 from fieldcrm.accounts.models import (
@@ -41,6 +42,7 @@ from fieldcrm.accounts.schemas import AccountFilters
 from fieldcrm.accounts.selectors import account_duplicates, account_get, account_list
 from fieldcrm.accounts.services import MERGE_ROLES
 from fieldcrm.audit.selectors import audit_history
+from fieldcrm.core.errors import DomainError
 from fieldcrm.crm.models import (
     ACCOUNT_COLUMNS,
     DEFAULT_ACCOUNT_COLUMNS,
@@ -521,6 +523,27 @@ def board_deals(*, actor: User, filters: BoardFilters) -> QuerySet[Deal]:
         deals = deals.filter(expected_close_on__gte=start,
                              expected_close_on__lt=months_back(start, -1))  # fmt: skip
     return deals
+
+
+def board_filters_checked(
+    *, actor: User, owner: int | None, region: int | None, close_month: dt.date | None
+) -> BoardFilters:
+    """The board's filters from the API: an owner or a region outside the caller's scope (the
+    page's choices: owner_choices, region_choices) is refused naming its field, the same as a
+    missing one, never widened to "anyone"."""
+    if owner is not None and not any(u.pk == owner for u in owner_choices(actor=actor)):
+        raise DomainError("query.owner_id", _("No such owner in your scope."))
+    if region is not None and not any(r.pk == region for r in region_choices(actor=actor)):
+        raise DomainError("query.region_id", _("No such region in your scope."))
+    return BoardFilters(owner=owner, region=region, close_month=close_month)
+
+
+def board_summary(*, actor: User, pipeline_id: int, filters: BoardFilters) -> dict[str, Any]:
+    """The board's totals per stage and its forecast without the cards (the API's board): the
+    same deals as deal_board's for the same filters."""
+    deals = board_deals(actor=actor, filters=filters)
+    board = pipeline_board(actor=actor, pipeline_id=pipeline_id, deals=deals)
+    return {**board, "forecast": deal_forecast(deals.filter(pipeline_id=pipeline_id))}
 
 
 def deal_board(

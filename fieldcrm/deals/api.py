@@ -5,8 +5,10 @@ from ninja.pagination import paginate
 
 from fieldcrm.core.api_params import reject_unknown_params
 from fieldcrm.core.pagination import Page
+from fieldcrm.crm import selectors as board_selectors
 from fieldcrm.deals import selectors, services
 from fieldcrm.deals.schemas import (
+    BoardFiltersIn,
     BoardOut,
     DealFilters,
     DealIn,
@@ -80,9 +82,17 @@ def update_pipeline(request: ApiRequest, pipeline_id: int, payload: PipelinePatc
 
 
 @router.get("/pipelines/{pipeline_id}/board", response=BoardOut)
-def get_pipeline_board(request: ApiRequest, pipeline_id: int):
-    """Per stage: the count and amount of the deals you may see, and the weighted sum."""
-    return selectors.pipeline_board(actor=request.auth, pipeline_id=pipeline_id)
+def get_pipeline_board(request: ApiRequest, pipeline_id: int, filters: Query[BoardFiltersIn]):
+    """Per stage: the count and amount of the deals you may see, and the weighted sum; and
+    the forecast by close month. Narrowed by the workspace board's filters."""
+    reject_unknown_params(request, BoardFiltersIn, extra=())
+    checked = board_selectors.board_filters_checked(
+        actor=request.auth, owner=filters.owner_id, region=filters.region_id,
+        close_month=filters.close_month_date(),
+    )  # fmt: skip
+    return board_selectors.board_summary(
+        actor=request.auth, pipeline_id=pipeline_id, filters=checked
+    )
 
 
 @router.post("/pipelines/{pipeline_id}/stages", response={201: StageOut})

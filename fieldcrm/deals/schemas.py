@@ -7,9 +7,10 @@ import uuid
 from decimal import Decimal
 
 from ninja import Schema
-from pydantic import Field
+from django.utils.translation import gettext as _
+from pydantic import Field, field_validator
 
-from fieldcrm.core.schemas import Currency, Input
+from fieldcrm.core.schemas import INT64_MAX, Currency, Input
 from fieldcrm.deals.models import Deal, Stage, StageOutcome
 
 
@@ -143,9 +144,64 @@ class BoardStageOut(StageOut):
     totals: list[MoneyTotalOut]
 
 
+class BoardFiltersIn(Input):
+    """The deal board's filters (the workspace board's: owner, region, close month)."""
+
+    owner_id: int | None = Field(default=None, ge=1, le=INT64_MAX, description="A deal's owner.")
+    region_id: int | None = Field(
+        default=None, ge=1, le=INT64_MAX, description="The region of the deal's account."
+    )
+    close_month: str | None = Field(
+        default=None, description="YYYY-MM: the deals expected to close in that month."
+    )
+
+    @field_validator("close_month")
+    @classmethod
+    def _a_month(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                dt.datetime.strptime(value, "%Y-%m")
+            except ValueError:
+                raise ValueError(_("Enter a month as YYYY-MM.")) from None
+        return value
+
+    def close_month_date(self) -> dt.date | None:
+        if self.close_month is None:
+            return None
+        return dt.datetime.strptime(self.close_month, "%Y-%m").date()
+
+
+class ForecastRowOut(Schema):
+    """One currency's cell of a month: open deals expected to close in it, their amount
+    weighted by each stage's win probability, and what was won (closed) in it."""
+
+    currency: str
+    count: int = Field(description="Open deals.")
+    amount: Decimal = Field(description="Their amount.")
+    weighted: Decimal
+    won: Decimal
+    won_count: int
+
+
+class ForecastMonthOut(Schema):
+    month: str | None = Field(description="YYYY-MM; null: open deals with no expected close.")
+    rows: list[ForecastRowOut]
+
+    @staticmethod
+    def resolve_month(obj: dict) -> str | None:
+        return obj["month"].strftime("%Y-%m") if obj["month"] is not None else None
+
+
+class ForecastOut(Schema):
+    months: list[ForecastMonthOut]
+    totals: list[ForecastRowOut]
+    won_since: dt.date = Field(description="Won deals count from this day (WON_MONTHS back).")
+
+
 class BoardOut(Schema):
     pipeline_id: int
     name: str
     stages: list[BoardStageOut]
     count: int
     totals: list[MoneyTotalOut]
+    forecast: ForecastOut = Field(description="The forecast by close month of the same deals.")
