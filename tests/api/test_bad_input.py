@@ -142,3 +142,18 @@ def test_balanced_territories_refuse_bad_parameters_naming_the_field(
     assert response.status_code == 422, response.content
     assert any(field in e["loc"] for e in response.json()["detail"]), response.content
     assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("close_month=2027-13", "close_month"), ("close_month=9999-99", "close_month"),
+     ("close_month=%00", "close_month"), ("owner_id=1e3", "owner_id"),
+     ("region_id=99999999999999999999", "region_id"), ("owner=1", "owner")],
+)  # fmt: skip
+def test_the_boards_filters_refuse_bad_values_naming_the_field(as_user, world, query, field):
+    from fieldcrm.deals.models import Pipeline
+
+    pipeline = Pipeline.objects.create(name="Sweep")
+    response = as_user("manager").get(f"pipelines/{pipeline.pk}/board?{query}")
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"][-1] == field

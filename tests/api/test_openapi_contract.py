@@ -64,3 +64,14 @@ def test_the_balance_operations_state_their_parameters_and_answers():
     )
     assert body(apply)["required"] == ["proposal_token"]
     assert set(answer(apply)["properties"]) == {"region_id", "moved"}
+
+
+def test_the_board_states_its_filters_and_its_forecast():
+    schema = api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    board = schema["paths"]["/api/v1/pipelines/{pipeline_id}/board"]["get"]
+    params = {p["name"]: p for p in board["parameters"] if p["in"] == "query"}
+    assert set(params) == {"owner_id", "region_id", "close_month"}
+    assert {"forecast", "stages", "totals"} <= set(components["BoardOut"]["properties"])
+    row = components["ForecastRowOut"]["properties"]
+    assert {"currency", "count", "amount", "weighted", "won", "won_count"} == set(row)

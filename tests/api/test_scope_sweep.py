@@ -302,3 +302,33 @@ def test_a_balance_proposal_token_applied_outside_the_scope_answers_like_missing
     if role != "admin":
         assert (outside.status_code, outside.content) == (missing.status_code, missing.content)
     assert dict(Account.objects.values_list("pk", "territory_id")) == before
+
+
+# Filters that take record ids in the query: one outside the caller's scope is refused like a
+# missing one (never widened to everyone's, never a hint that it exists).
+QUERY_IDS = {
+    "get_pipeline_board": {"owner_id": "user_id", "region_id": "region_id"},
+}
+
+
+@pytest.mark.parametrize(("operation_id", "param"),
+                         [(o, p) for o, ps in sorted(QUERY_IDS.items()) for p in ps])  # fmt: skip
+def test_query_ids_outside_the_scope_answer_like_missing_ones(world, records, operation_id, param):
+    [(path, method)] = [(p, m) for p, m, o in OPERATIONS if o == operation_id]
+    kind = QUERY_IDS[operation_id][param]
+    url = re.sub(r"\{(\w+)\}", lambda m: str(records["in"][m.group(1)]), path)
+    for role in ROLES:
+        client = _client(world, role)
+        inside = getattr(client, method)(f"{url}?{param}={records['in'][kind]}")
+        outside = getattr(client, method)(f"{url}?{param}={records['out'][kind]}")
+        missing = getattr(client, method)(f"{url}?{param}={records['missing'][kind]}")
+        assert missing.status_code == 422, (role, missing.content)
+        assert inside.status_code in (200, 422), (role, inside.content)
+        if inside.status_code == 200 and role != "admin":
+            assert MARKER not in inside.content.decode(), (role, operation_id)
+        if role != "admin":
+            assert (outside.status_code, outside.content) == (
+                missing.status_code, missing.content
+            ), (role, operation_id, param)  # fmt: skip
+        else:
+            assert outside.status_code == 200, (role, outside.content)
