@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from ninja import Schema
 from django.utils.translation import gettext as _
+from ninja import Schema
 from pydantic import Field, field_validator
 
 from fieldcrm.core.schemas import INT64_MAX, Currency, Input

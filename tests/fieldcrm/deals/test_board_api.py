@@ -54,13 +54,16 @@ def _page(actor, pipeline_id, filters):
 
     forecast = board["forecast"]
     return {
-        "stages": [(c["stage"].pk, c["count"],
-                    [{k: str(v) for k, v in t.items()} for t in c["totals"]])
-                   for c in board["columns"]],  # fmt: skip
+        "stages": [
+            (c["stage"].pk, c["count"], [{k: str(v) for k, v in t.items()} for t in c["totals"]])
+            for c in board["columns"]
+        ],  # fmt: skip
         "totals": [{k: str(v) for k, v in t.items()} for t in board["totals"]],
         "months": [
-            {"month": m["month"].strftime("%Y-%m") if m["month"] else None,
-             "rows": [row(r) for r in m["rows"]]}
+            {
+                "month": m["month"].strftime("%Y-%m") if m["month"] else None,
+                "rows": [row(r) for r in m["rows"]],
+            }
             for m in forecast["months"]
         ],  # fmt: skip
         "forecast_totals": [row(r) for r in forecast["totals"]],
@@ -82,8 +85,10 @@ FILTERS = [
     ({"owner_id": "rep2"}, {"owner": "rep2"}),
     ({"region_id": "north"}, {"region": "north"}),
     ({"close_month": "2027-03"}, {"close_month": dt.date(2027, 3, 1)}),
-    ({"close_month": "2027-03", "owner_id": "rep2"},
-     {"close_month": dt.date(2027, 3, 1), "owner": "rep2"}),  # fmt: skip
+    (
+        {"close_month": "2027-03", "owner_id": "rep2"},
+        {"close_month": dt.date(2027, 3, 1), "owner": "rep2"},
+    ),  # fmt: skip
     ({"close_month": "2027-05"}, {"close_month": dt.date(2027, 5, 1)}),
 ]
 
@@ -136,9 +141,11 @@ def test_a_rep_sees_only_their_deals(as_user, world, deals):
     assert south["count"] == 1 and south["forecast"]["totals"][0]["amount"] == "900.00"
 
 
-@pytest.mark.parametrize(("persona", "field", "outside"),
-                         [("manager", "owner_id", "rep3"), ("manager", "region_id", "south"),
-                          ("rep1", "owner_id", "rep2"), ("rep1", "region_id", "south")])  # fmt: skip
+OUTSIDE = [("manager", "owner_id", "rep3"), ("manager", "region_id", "south"),
+           ("rep1", "owner_id", "rep2"), ("rep1", "region_id", "south")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("persona", "field", "outside"), OUTSIDE)
 def test_an_owner_or_region_outside_the_scope_is_refused_like_a_missing_one(
     as_user, world, deals, persona, field, outside
 ):
