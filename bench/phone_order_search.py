@@ -169,6 +169,7 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
         "key_median_ms": round(statistics.median(keys), 1),
         "key_max_ms": round(max(keys), 1),
         "found": {q: r["found"] for q, r in typed.items()},
+        "worst_at": {q: r["at"] for q, r in typed.items()},
     }
 
 
@@ -196,6 +197,7 @@ def report(r: dict) -> bool:
         f"over {', '.join(repr(q) for q in r['found'])}; aim < {AIM_KEY_MS} ms: {mark(ok_key)}"
     )
     print("  found: " + "; ".join(f"{q!r} → {n} shown" for q, n in r["found"].items()))
+    print("  slowest key typed: " + "; ".join(repr(at) for at in r["worst_at"].values()))
     return ok_key and ok_today
 
 
