@@ -9,7 +9,7 @@ from fieldcrm.crm import selectors as board_selectors
 from fieldcrm.deals import selectors, services
 from fieldcrm.deals.schemas import (
     BoardFiltersIn,
-    BoardOut,
+    BoardWithForecastOut,
     DealFilters,
     DealIn,
     DealMoveIn,
@@ -81,7 +81,7 @@ def update_pipeline(request: ApiRequest, pipeline_id: int, payload: PipelinePatc
     )
 
 
-@router.get("/pipelines/{pipeline_id}/board", response=BoardOut)
+@router.get("/pipelines/{pipeline_id}/board", response=BoardWithForecastOut)
 def get_pipeline_board(request: ApiRequest, pipeline_id: int, filters: Query[BoardFiltersIn]):
     """Per stage: the count and amount of the deals you may see, and the weighted sum; and
     the forecast by close month. Narrowed by the workspace board's filters."""

@@ -204,4 +204,9 @@ class BoardOut(Schema):
     stages: list[BoardStageOut]
     count: int
     totals: list[MoneyTotalOut]
+
+
+class BoardWithForecastOut(BoardOut):
+    """The board's answer (BoardOut stays as the pipeline report's, without a forecast)."""
+
     forecast: ForecastOut = Field(description="The forecast by close month of the same deals.")

@@ -72,6 +72,6 @@ def test_the_board_states_its_filters_and_its_forecast():
     board = schema["paths"]["/api/v1/pipelines/{pipeline_id}/board"]["get"]
     params = {p["name"]: p for p in board["parameters"] if p["in"] == "query"}
     assert set(params) == {"owner_id", "region_id", "close_month"}
-    assert {"forecast", "stages", "totals"} <= set(components["BoardOut"]["properties"])
+    assert {"forecast", "stages", "totals"} <= set(components["BoardWithForecastOut"]["properties"])
     row = components["ForecastRowOut"]["properties"]
     assert {"currency", "count", "amount", "weighted", "won", "won_count"} == set(row)
