@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from fieldcrm.accounts.models import Account, ActivityKind, CustomFieldKind
 from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.crm import selectors
+from fieldcrm.crm.area import MAX_AREA_TEXT, parse_area
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, CUSTOM_PARAM_PREFIX
 from fieldcrm.tasks.models import Task
 from fieldcrm.users.models import User
@@ -92,6 +93,14 @@ class AccountFilterForm(forms.Form):
         label=_("Open deal in stage"), coerce=int, required=False, empty_value=None
     )
     after = forms.CharField(max_length=600, required=False, widget=forms.HiddenInput)
+    # Inside a drawn area (fieldcrm.crm.area: an encoded polyline ring); the list's map fills
+    # it, and it may be pasted. Its length is checked by parse_area, with its own message.
+    area = forms.CharField(
+        label=_("Inside the area"), required=False, strip=True,
+        help_text=_("Draw it on the map, or paste an encoded polyline ring."),
+        widget=forms.TextInput(attrs={"maxlength": MAX_AREA_TEXT, "spellcheck": "false",
+                                      "autocomplete": "off", "dir": "ltr"}),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,6 +132,10 @@ class AccountFilterForm(forms.Form):
             self.add_error("visited_before", _("Choose a day after “on or after”."))
         return data
 
+    def clean_area(self) -> Any:
+        text = self.cleaned_data.get("area") or ""
+        return parse_area(text) if text else None
+
     def filters(self) -> selectors.AccountTableFilters:
         """The valid fields as the selector's filters (call after is_valid())."""
         data = self.cleaned_data
@@ -141,6 +154,7 @@ class AccountFilterForm(forms.Form):
             visited_before=data.get("visited_before"),
             visited_from=data.get("visited_from"),
             deal_stage=data.get("deal_stage"),
+            area=data.get("area"),
             custom=[
                 (key, test, _custom_value(test, data[name]))
                 for name, (key, test) in self.custom_tests.items()
@@ -382,7 +396,7 @@ class SegmentForm(forms.Form):
 
     name = forms.CharField(label=_("Segment name"), max_length=100)
     is_shared = forms.BooleanField(label=_("Share with my team"), required=False)
-    query = forms.CharField(max_length=4000, required=False, widget=forms.HiddenInput)
+    query = forms.CharField(max_length=12_000, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "segment_%s")
@@ -413,7 +427,7 @@ class BulkForm(forms.Form):
     change = forms.ChoiceField(label=_("Change"))
     all_matching = forms.BooleanField(label=_("All accounts matching the filters"),
                                       required=False)  # fmt: skip
-    filters = forms.CharField(max_length=4000, required=False, widget=forms.HiddenInput)
+    filters = forms.CharField(max_length=12_000, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "bulk_%s")

@@ -64,7 +64,7 @@ class Segment(models.Model):
 # The accounts list's filter parameters a segment keeps (the filter form's field names).
 SEGMENT_PARAMS = (
     "q", "status", "tier", "tags", "tags_mode", "owner", "territory", "region", "due",
-    "visited_from", "visited_before", "deal_stage",
+    "visited_from", "visited_before", "deal_stage", "area",
 )  # fmt: skip
 # A custom field's filters are named after its key: "cf_<key>", "cf_<key>__min" (forms.py).
 CUSTOM_PARAM_PREFIX = "cf_"

@@ -83,6 +83,7 @@ class AccountTableFilters:
     visited_before: dt.date | None = None  # last visit before this day (the user's time zone)
     visited_from: dt.date | None = None  # last visit on or after this day
     deal_stage: int | None = None  # has a deal (one the caller may see) in this open stage
+    area: Any = None  # a GEOS Polygon (srid 4326): located inside it (fieldcrm.crm.area)
     # (custom field key, test, value): "contains" (text), "min"/"max" (number),
     # "from"/"to" (date, ISO text), "is" (yes/no), "in" (choices).
     custom: list[tuple[str, str, Any]] = field(default_factory=list)
@@ -165,6 +166,9 @@ def _extra_filters(
     """The table's filters that the API's account list does not have (yet)."""
     if filters.tier:
         qs = qs.filter(tier__in=filters.tier)
+    if filters.area is not None:
+        # Strictly inside (the same on SpatiaLite and PostGIS); no location, not inside.
+        qs = qs.filter(location__isnull=False, location__within=filters.area)
     through = Account.tags.through.objects
     if filters.tags and filters.tags_all:
         for name in filters.tags:

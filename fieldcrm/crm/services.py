@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.access import get_scoped
 from fieldcrm.accounts.models import CustomFieldDefinition
 from fieldcrm.core.errors import DomainError
+from fieldcrm.crm.area import MAX_AREA_TEXT
 from fieldcrm.crm.models import ACCOUNT_COLUMNS, ListColumns, Segment, is_segment_param
 from fieldcrm.users.models import User
 
@@ -43,7 +44,9 @@ def _segment_query(query: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     (the page's form checks the values again each time the segment is applied)."""
     kept: dict[str, list[str]] = {}
     for key in [k for k in query if is_segment_param(k)]:
-        values = [str(v)[:200] for v in query.get(key, []) if str(v).strip()]
+        # A drawn area is long (its own limit, checked again when applied); others are short.
+        cut = MAX_AREA_TEXT + 1 if key == "area" else 200
+        values = [str(v)[:cut] for v in query.get(key, []) if str(v).strip()]
         if values:
             kept[key] = values[:MAX_SEGMENT_VALUES]
     if "tags" not in kept:
