@@ -97,7 +97,6 @@ class AccountFilterForm(forms.Form):
     # it, and it may be pasted. Its length is checked by parse_area, with its own message.
     area = forms.CharField(
         label=_("Inside the area"), required=False, strip=True,
-        help_text=_("Draw it on the map, or paste an encoded polyline ring."),
         widget=forms.TextInput(attrs={"maxlength": MAX_AREA_TEXT, "spellcheck": "false",
                                       "autocomplete": "off", "dir": "ltr"}),
     )  # fmt: skip

@@ -25,6 +25,7 @@ from fieldcrm.accounts.services import activity_create
 from fieldcrm.attachments.selectors import attachment_block, visit_photos
 from fieldcrm.bulk.selectors import bulk_change_last, bulk_change_summary
 from fieldcrm.core.errors import DomainError, validation_error_fields
+from fieldcrm.core.tiles import OWN_MAX_DATA_ZOOM, map_tiles
 from fieldcrm.crm import selectors, services
 from fieldcrm.crm.forms import (
     AccountFilterForm,
@@ -125,9 +126,32 @@ def accounts(request: PageRequest) -> HttpResponse:
         "rows": [(a, [_cell(a, c, custom) for c in columns]) for a in page.rows],
         "columns_form": ColumnsForm(initial={"columns": columns}),
         "next_url": next_url, "first_url": "?" + query.urlencode() if data.get("after") else None,
-        "filtered": filtered,
+        "filtered": filtered, "area_map": area_map_config(form, page.rows),
+        "area_open": bool(params.get("area")),
         "back": request.get_full_path(),
     })  # fmt: skip
+
+
+def area_map_config(form: AccountFilterForm, rows: list[Any]) -> dict[str, Any]:
+    """What the list's "Draw an area" map needs (area-map.js): our tiles, the current area's
+    corners (lng, lat) and the page's accounts to frame when there is none, its strings."""
+    tiles = map_tiles()
+    area = (getattr(form, "cleaned_data", None) or {}).get("area")
+    return {
+        "tileUrl": tiles.url, "tileAttribution": tiles.attribution, "tileVector": tiles.vector,
+        "tileMaxDataZoom": OWN_MAX_DATA_ZOOM,
+        "area": [list(c) for c in area.exterior_ring.coords] if area is not None else None,
+        "points": [[a.location.x, a.location.y] for a in rows if a.location is not None],
+        "strings": {
+            "rectangle": _("Draw a rectangle"), "polygon": _("Draw a polygon"),
+            "cancel": _("Cancel"), "finish": _("Finish"), "undo": _("Delete last point"),
+            "start": _("Click and drag to draw a rectangle."),
+            "polygonStart": _("Click to start drawing the area."),
+            "polygonNext": _("Click to continue drawing the area."),
+            "polygonEnd": _("Click the first point to close the area."),
+            "crossing": _("The area's edges cannot cross."),
+        },
+    }  # fmt: skip
 
 
 def last_bulk_change(user: Any) -> dict[str, Any] | None:
