@@ -78,18 +78,20 @@
     } else if (config.tileUrl) {
       L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
     }
-    const drawn = L.featureGroup().addTo(map);
-    for (const [lng, lat] of config.points) {
-      L.circleMarker([lat, lng], { radius: 4, weight: 1, interactive: false }).addTo(map);
-    }
-    if (config.area) {
-      L.polygon(config.area.map(([lng, lat]) => [lat, lng])).addTo(drawn);
-      map.fitBounds(drawn.getBounds(), { padding: [16, 16] });
+    // The view first: Leaflet cannot place a vector layer on a map without one.
+    const ring = config.area ? config.area.map(([lng, lat]) => [lat, lng]) : null;
+    if (ring) {
+      map.fitBounds(L.latLngBounds(ring), { padding: [16, 16] });
     } else if (config.points.length) {
       const bounds = L.latLngBounds(config.points.map(([lng, lat]) => [lat, lng]));
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
     } else {
       map.setView([20, 0], 2);
+    }
+    const drawn = L.featureGroup().addTo(map);
+    if (ring) L.polygon(ring).addTo(drawn);
+    for (const [lng, lat] of config.points) {
+      L.circleMarker([lat, lng], { radius: 4, weight: 1, interactive: false }).addTo(map);
     }
     map.addControl(new L.Control.Draw({
       draw: {
