@@ -9,7 +9,6 @@ import io
 from urllib.parse import urlencode
 
 import pytest
-
 from django.urls import reverse
 
 from fieldcrm.crm.area import MAX_AREA_TEXT, decode_ring, encode_ring
