@@ -280,6 +280,12 @@ def test_phone_screen(site, screen, language):
 DESK_PAGES = [
     ("manager", "/crm/accounts/", "#crm-accounts"),
     ("manager", "/crm/accounts/?segment={segment}", "#crm-accounts"),
+    # The "Draw an area" map open on an area (territory A's box, encoded: fieldcrm/crm/area.py).
+    (
+        "manager",
+        "/crm/accounts/?area=_cj_G_ibE%3F_pR_pR%3F%3F~oR~oR%3F",
+        "#crm-area-map[data-ready]",
+    ),
     ("manager", "/crm/accounts/{shop}/", "#account-name"),
     ("manager", "/crm/accounts/{shop}/merge/{twin}", "#merge-form"),
     ("manager", "/crm/contacts/{contact}/", "main h1"),
