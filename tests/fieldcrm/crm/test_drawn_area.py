@@ -16,6 +16,8 @@ from fieldcrm.crm.forms import AccountFilterForm
 from fieldcrm.crm.models import Segment
 from fieldcrm.crm.segments import segment_accounts
 from fieldcrm.crm.selectors import account_table_queryset
+from fieldcrm.manager.forms import MapFilterForm
+from fieldcrm.manager.selectors import map_accounts
 from tests.factories import make_account
 from tests.fieldcrm.crm.test_crm_pages import client_for, names, shops  # noqa: F401 (fixture)
 
@@ -138,6 +140,11 @@ def test_a_segment_keeps_its_area_for_the_list_the_api_and_the_export(world, dat
     assert exported.status_code == 200
     rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
     assert sorted(row["name"] for row in rows) == ["Alpha bakery", "Beta kiosk"]
+    # The manager's map, through the same segment path.
+    form = MapFilterForm({"segment": str(segment.pk)}, actor=world.manager)
+    assert form.is_valid(), form.errors
+    on_map = map_accounts(actor=world.manager, filters=form.filters())
+    assert sorted(a.name for a in on_map) == ["Alpha bakery", "Beta kiosk"]
 
 
 def test_a_segment_whose_area_went_bad_matches_nothing(world, dataset):
