@@ -491,7 +491,7 @@ def test_workspace_pages_keep_payloads_inert(walks, world, planted, settings, tm
         table = walk.page.locator("#crm-accounts").inner_text()
         assert evil("acct0") in table and evil("tag", 64) in table
         walk.check_frames()
-        walk.open(f"/crm/accounts/?q={evil('q', 60)}&tags={evil('tag', 64)}")
+        walk.open(f"/crm/accounts/?q={evil('q', 60)}&tags={evil('tag', 64)}&area={evil('area')}")
         walk.check_frames()
         walk.open(f"/crm/accounts/{shop.pk}/")
         page_text = walk.page.locator("main").inner_text()
