@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from fieldcrm.access import require_page, scoped
-from fieldcrm.documents import pdf, sandbox
+from fieldcrm.core.errors import DomainError
+from fieldcrm.documents import limits, pdf, sandbox
 from fieldcrm.documents.defaults import default_body
 from fieldcrm.documents.models import DocumentKind, DocumentTemplate
 from fieldcrm.documents.placeholders import kind_of, order_data, sample_data, visit_data
@@ -62,11 +64,24 @@ def template_body(*, kind: str, language: str) -> tuple[str, bool]:
 
 
 def _render(kind: str, language: str, data: dict[str, Any], body: str | None = None) -> bytes:
+    """The PDF, within one budget (limits): past a limit, or a filter that cannot take its
+    value, a DomainError naming ``body`` (a template being previewed) or ``template`` (the
+    saved one a document is made from); nothing is written either way."""
+    field = "body" if body is not None else "template"
     body = body if body is not None else template_body(kind=kind, language=language)[0]
-    html = pdf.page_html(
-        body=sandbox.render(body, data), language=language, title=str(DocumentKind(kind).label)
-    )
-    return pdf.pdf_bytes(html)
+    try:
+        with limits.budget():
+            html = pdf.page_html(
+                body=sandbox.render(body, data), language=language,
+                title=str(DocumentKind(kind).label),
+            )  # fmt: skip
+            return pdf.pdf_bytes(html)
+    except (limits.RenderLimit, sandbox.RenderRefused) as exc:
+        if field == "body":
+            raise DomainError(field, str(exc)) from None
+        raise DomainError(field, _("This document's template cannot make it: %(reason)s "
+                                   "An admin can change the template under Settings → "
+                                   "Documents.") % {"reason": exc}) from None  # fmt: skip
 
 
 def order_document(*, actor: User, order_id: object, language: str) -> Document:
