@@ -141,7 +141,7 @@ def _meter(node: Node, budget: limits.Budget) -> None:
     if isinstance(node, ForNode):
 
         def render_loop(context: Context) -> str:
-            sequence: Any = node.sequence  # type: ignore[attr-defined]
+            sequence: Any = node.sequence
             values = sequence.resolve(context, ignore_failures=True)
             budget.charge(steps=1 + (len(values) if hasattr(values, "__len__") else 0))
             return render_node(context)

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from fieldcrm.access import require_page, scoped
-from fieldcrm.core.errors import DomainError
-from fieldcrm.documents import limits, pdf, sandbox
 from fieldcrm.documents.defaults import default_body
 from fieldcrm.documents.models import DocumentKind, DocumentTemplate
 from fieldcrm.documents.placeholders import kind_of, order_data, sample_data, visit_data
-from fieldcrm.documents.rules import language_check, template_check
+from fieldcrm.documents.rules import language_check, render_pdf, template_check
 from fieldcrm.orders.models import Product
 from fieldcrm.orders.selectors import order_get
 from fieldcrm.users.models import User
@@ -64,24 +61,9 @@ def template_body(*, kind: str, language: str) -> tuple[str, bool]:
 
 
 def _render(kind: str, language: str, data: dict[str, Any], body: str | None = None) -> bytes:
-    """The PDF, within one budget (limits): past a limit, or a filter that cannot take its
-    value, a DomainError naming ``body`` (a template being previewed) or ``template`` (the
-    saved one a document is made from); nothing is written either way."""
     field = "body" if body is not None else "template"
     body = body if body is not None else template_body(kind=kind, language=language)[0]
-    try:
-        with limits.budget():
-            html = pdf.page_html(
-                body=sandbox.render(body, data), language=language,
-                title=str(DocumentKind(kind).label),
-            )  # fmt: skip
-            return pdf.pdf_bytes(html)
-    except (limits.RenderLimit, sandbox.RenderRefused) as exc:
-        if field == "body":
-            raise DomainError(field, str(exc)) from None
-        raise DomainError(field, _("This document's template cannot make it: %(reason)s "
-                                   "An admin can change the template under Settings → "
-                                   "Documents.") % {"reason": exc}) from None  # fmt: skip
+    return render_pdf(kind=kind, language=language, data=data, body=body, field=field)
 
 
 def order_document(*, actor: User, order_id: object, language: str) -> Document:
