@@ -52,7 +52,7 @@ def render_pdf(*, kind: str, language: str, data: dict[str, Any], body: str, fie
             raise DomainError(field, str(exc)) from None
         raise DomainError(field, _("This document's template cannot make it: %(reason)s "
                                    "An admin can change the template under Settings → "
-                                   "Documents.") % {"reason": exc}) from None  # fmt: skip
+                                   "Document templates.") % {"reason": exc}) from None  # fmt: skip
 
 
 def template_trial(*, kind: str, language: str, body: str) -> None:

@@ -116,7 +116,7 @@ def test_a_saved_template_past_a_limit_answers_422_in_the_api_and_on_the_page(
     assert "more than 150 pages" in refused_by_the_api(as_user, quote)
     page = editor(world, "rep1").get(f"/crm/orders/{quote.pk}/pdf?language=en")
     assert page.status_code == 422 and "more than 150 pages" in page.content.decode()
-    assert "Settings → Documents" in page.content.decode()
+    assert "Settings → Document templates" in page.content.decode()
     DocumentTemplate.objects.update(body=BIG_HTML)
     assert "HTML would be longer" in refused_by_the_api(as_user, quote)
 
