@@ -47,7 +47,8 @@ MAX_DIGITS = 20
 MAX_STEPS = 200_000
 # A 3,000-line order in the built-in layout is ~90 pages.
 MAX_PAGES = 150
-# The whole render: a 150-page document takes ~30 s of CPU on the shared box.
+# The whole render: a backstop; 150 dense pages are refused in ~2.5 s of CPU
+# (bench/document_limits.py), a slow shared box or heavy tables stretch that.
 RENDER_SECONDS = 60.0
 
 monotonic = time.monotonic  # tests move it instead of waiting
