@@ -148,3 +148,22 @@ def test_a_normal_template_stays_well_within_the_limits(as_user, quote):  # noqa
         content = as_user("rep1").get(f"orders/{quote.pk}/pdf?language=en").content
     assert quote.number in pdf_text(content)
     assert not budget.spent and budget.pages == 1 and budget.steps < 200
+
+
+def test_a_quote_e_mailed_with_a_template_past_a_limit_is_refused_and_nothing_sent(
+    world,
+    quote,  # noqa: F811
+):
+    from fieldcrm.accounts.models import Contact
+    from fieldcrm.core.errors import DomainError
+    from fieldcrm.emails.models import Email
+    from fieldcrm.emails.services import email_send
+
+    contact = Contact.objects.create(account=quote.account, name="Chị Lan", email="lan@x.test")
+    saved_as_before("quote", MANY_PAGES)
+    with pytest.raises(DomainError) as refused:
+        email_send(actor=world.rep1, record_type="order", record_id=quote.pk,
+                   contact_ids=[contact.pk], subject="Báo giá", body="Xin gửi chị",
+                   pdf_language="en")  # fmt: skip
+    assert refused.value.field == "pdf_language" and "150 pages" in refused.value.message
+    assert not Email.objects.exists()
