@@ -26,7 +26,10 @@ pytestmark = pytest.mark.browser
 # A browser's install offer, as Chromium would fire it: cancelable, with prompt() and its answer.
 INSTALL_OFFER = """() => {
   const event = new Event('beforeinstallprompt', { cancelable: true });
-  event.prompt = () => { window.__prompted = (window.__prompted || 0) + 1; return Promise.resolve(); };
+  event.prompt = () => {
+    window.__prompted = (window.__prompted || 0) + 1;
+    return Promise.resolve();
+  };
   event.userChoice = Promise.resolve({ outcome: 'accepted', platform: 'web' });
   window.dispatchEvent(event);
   return event.defaultPrevented;
@@ -112,10 +115,7 @@ def test_contacts_navigation_app_task_undo_and_install_offer(phones, shop, world
 
     # Online: one sync; the server has exactly those rows, the task open, nothing sent for it.
     phone.synced_after(lambda: phone.context.set_offline(False))
-    rows = {
-        (c.name, c.role, c.phone, c.email)
-        for c in Contact.objects.filter(account=shop)
-    }
+    rows = {(c.name, c.role, c.phone, c.email) for c in Contact.objects.filter(account=shop)}
     assert rows == {
         ("Anna Vidal", "Head buyer", "+376 800 101", "anna@example.com"),
         ("Marta Puig", "Owner", "+376 800 202", "marta@example.com"),

@@ -402,7 +402,8 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
             # named with one is added offline-first and shown, as text, with its own form.
             page.locator(".contact-form summary").first.click()
             page.locator(".contact-form summary").last.click()
-            assert page.locator(".contact-form input[name=name]").first.input_value() == evil("contact", 200)
+            first_name = page.locator(".contact-form input[name=name]").first
+            assert first_name.input_value() == evil("contact", 200)
             new = page.locator("#contact-new-form")
             new.locator("input[name=name]").fill(evil("newcontact", 200))
             new.locator("input[name=role]").fill(evil("newrole", 120))
