@@ -336,6 +336,18 @@ function contactItem(c, ctx) {
  */
 function contactForm({ account, contact, ctx }) {
   const prefix = contact ? `contact-${contact.id}` : "contact-new";
+  const summary = contact
+    ? h("summary", { "aria-label": t("edit_contact_name", { name: contact.name }) }, t("edit"))
+    : h("summary", null, t("add_contact"));
+  // Built when opened: a card with many contacts carries no hidden forms, and its fields'
+  // labels (Phone, Email) name only the account's own fields until the rep opens one.
+  const details = h("details", { class: "edit contact-form", id: `${prefix}-form`, ontoggle: () => {
+    if (details.open && !details.querySelector("form")) details.append(contactFields({ account, contact, ctx, prefix }));
+  } }, summary); // prettier-ignore
+  return details;
+}
+
+function contactFields({ account, contact, ctx, prefix }) {
   const specs = [
     ["name", t("field_name"), { autocomplete: "off", required: true }],
     ["role", t("contact_role"), { autocomplete: "off" }],
@@ -349,11 +361,7 @@ function contactForm({ account, contact, ctx }) {
     const box = h("div", { class: "field" }, h("label", { for: input.id }, label, name === "name" ? " *" : ""), input, error);
     return { name, input, error, box };
   });
-  const summary = contact
-    ? h("summary", { "aria-label": t("edit_contact_name", { name: contact.name }) }, t("edit"))
-    : h("summary", null, t("add_contact"));
-  return h("details", { class: "edit contact-form", id: `${prefix}-form` }, summary,
-    h("form", { novalidate: true, onsubmit: async (event) => {
+  return h("form", { novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
       const { values, errors } = checkContact(Object.fromEntries(rows.map((r) => [r.name, r.input.value])));
       let first = null;
@@ -379,8 +387,7 @@ function contactForm({ account, contact, ctx }) {
       ctx.rerender();
     } },
     rows.map((r) => r.box),
-    h("button", { type: "submit", class: "btn btn-primary" }, contact ? t("save_changes") : t("add_contact"))),
-  ); // prettier-ignore
+    h("button", { type: "submit", class: "btn btn-primary" }, contact ? t("save_changes") : t("add_contact"))); // prettier-ignore
 }
 
 function openTasks(tasks) {
