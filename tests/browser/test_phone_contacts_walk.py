@@ -3,8 +3,9 @@
 Offline, the rep adds a contact on an account card (an empty name and a bad e-mail are refused
 next to their fields first) and edits another; picks Google Maps as the navigation app (the
 card's Navigate follows); completes a task and undoes it. After a reload, still offline, all
-of it is there; online, one sync gives the server exactly those two contact rows and the task
-still open, with nothing sent for the task. Last, the browser's install offer (a synthetic
+of it is there; online, one sync gives the server exactly those two contact rows (the role the
+office changed meanwhile kept, the phone's shown as a conflict on the card) and the task still
+open, with nothing sent for the task. Last, the browser's install offer (a synthetic
 ``beforeinstallprompt``: headless Chromium never fires one) shows our own button, whose tap
 asks the browser's prompt; "Not now" is remembered.
 """
@@ -17,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from fieldcrm.accounts.models import Contact
+from fieldcrm.accounts.services import contact_update
 from fieldcrm.sync.models import AppliedOp
 from fieldcrm.tasks.models import Task
 from tests.factories import make_account
@@ -113,14 +115,23 @@ def test_contacts_navigation_app_task_undo_and_install_offer(phones, shop, world
     assert navigate.get_attribute("href") == google
     assert not Contact.objects.filter(name="Marta Puig").exists()  # nothing left the phone
 
+    # Meanwhile the office changed Anna's role: the phone's role is a conflict, its e-mail not.
+    anna_row = Contact.objects.get(name="Anna Vidal")
+    contact_update(actor=world.manager, contact_id=anna_row.pk, data={"role": "Purchasing"})
+
     # Online: one sync; the server has exactly those rows, the task open, nothing sent for it.
     phone.synced_after(lambda: phone.context.set_offline(False))
     rows = {(c.name, c.role, c.phone, c.email) for c in Contact.objects.filter(account=shop)}
     assert rows == {
-        ("Anna Vidal", "Head buyer", "+376 800 101", "anna@example.com"),
+        ("Anna Vidal", "Purchasing", "+376 800 101", "anna@example.com"),
         ("Marta Puig", "Owner", "+376 800 202", "marta@example.com"),
     }
     assert AppliedOp.objects.filter(user=world.rep1, entity="contact").count() == 2
+    alert = page.get_by_role("alert")
+    alert.wait_for()  # on the card: the server's role kept, the phone's shown
+    assert "Role or title: kept Purchasing; yours was Head buyer" in alert.inner_text()
+    alert.get_by_role("button", name="Dismiss").click()
+    alert.wait_for(state="detached")
     task = Task.objects.get(title="Call the bakery")
     assert task.done_at is None
     assert not AppliedOp.objects.filter(user=world.rep1, entity="task").exists()

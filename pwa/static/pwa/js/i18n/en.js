@@ -408,4 +408,5 @@ export const messages = {
   install_app: "Install the app",
   install_hint: "Add FieldCRM to the home screen: it opens full screen and works offline.",
   install_not_now: "Not now",
+  field_role: "Role or title",
 };

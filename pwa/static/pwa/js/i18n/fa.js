@@ -408,4 +408,5 @@ export const messages = {
   install_app: "نصب برنامه",
   install_hint: "FieldCRM را به صفحهٔ اصلی بیفزایید: تمام‌صفحه باز می‌شود و بدون اینترنت کار می‌کند.",
   install_not_now: "اکنون نه",
+  field_role: "نقش یا سمت",
 };

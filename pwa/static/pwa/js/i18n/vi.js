@@ -408,4 +408,5 @@ export const messages = {
   install_app: "Cài đặt ứng dụng",
   install_hint: "Thêm FieldCRM vào màn hình chính: ứng dụng mở toàn màn hình và chạy ngoại tuyến.",
   install_not_now: "Để sau",
+  field_role: "Vai trò hoặc chức danh",
 };

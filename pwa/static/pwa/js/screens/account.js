@@ -36,7 +36,7 @@ export async function renderAccount(root, ctx) {
     mount(root, h("h1", null, t("account")), h("p", { class: "empty" }, t("account_missing")));
     return;
   }
-  const [contacts, activities, visits, tasks, conflicts, orders, rejected] = await Promise.all([
+  const [contacts, activities, visits, tasks, accountConflicts, orders, rejected] = await Promise.all([
     recordsOfAccount("contacts", id),
     recordsOfAccount("activities", id),
     recordsOfAccount("visits", id),
@@ -45,6 +45,8 @@ export async function renderAccount(root, ctx) {
     recordsOfAccount("orders", id),
     rejectedItems(),
   ]);
+  // The account's conflicts and its contacts' (an edit of a contact merged per field, too).
+  const conflicts = [...accountConflicts, ...(await Promise.all(contacts.map((c) => conflictsFor(c.id)))).flat()];
   const navApp = await getMeta("nav_app", "system");
   const links = account.location ? navigateLinks(account.location, account.name, navApp) : null;
   const [allDefinitions, allVisits, photos] = await Promise.all([getMeta("custom_fields", []), allRecords("visits"), allPhotos()]);
@@ -429,7 +431,7 @@ function conflictBox(id, conflicts, ctx) {
     h("h2", { id: "conflict-h" }, t("conflict_title")),
     h("ul", null, rows),
     h("button", { type: "button", class: "btn", onclick: async () => {
-      await dismissConflicts(id);
+      for (const recordId of new Set([id, ...conflicts.map((c) => c.id)])) await dismissConflicts(recordId);
       ctx.rerender();
     } }, t("dismiss")),
   );
