@@ -281,6 +281,7 @@ def test_phone_screen(site, screen, language):
     if screen == "notification-settings":  # loaded from the server: its form
         page.locator("#notification-settings-form").wait_for()
     if screen.startswith("account/"):  # issue 21: the contact forms open, one showing errors
+        page.locator("#contact-new-form").wait_for()  # the card drawn (not the last screen)
         for form in page.locator(".contact-form").all()[:2]:
             form.locator("summary").click()
         page.locator("#contact-new-form button[type=submit]").click()
@@ -290,7 +291,7 @@ def test_phone_screen(site, screen, language):
         page.locator("#install-offer").wait_for()
     undo = None
     if screen == "tasks":  # a task done: the undo bar (undone after the check)
-        page.locator("#screen li button").first.click()
+        page.locator("#screen li.task button").first.click()
         undo = page.locator("#snackbar-action")
         undo.wait_for()
     check(site, page, f"phone {language} #/{screen.split('/')[0]}")
