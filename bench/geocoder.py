@@ -16,6 +16,10 @@ Run: .venv/bin/python bench/geocoder.py [--smoke] [--rows N] [--lookups N] [--no
    largest demo territory there could be), its size, then Debian's chromium with the CPU
    slowed 4× (a mid-range phone) runs pwa/static/pwa/js/address-index.js on it: the time to
    build its grid once, and p50 / p95 of a lookup at random points of the territory.
+
+Measured 2026-12-03 16:45 UTC, `--rows 1000 --import-rows 0` (the phone's part), a quiet
+machine (one other single-threaded bench running): grid built once in 222 ms; 2,000 lookups
+p50 0.0 ms (under the timer's resolution), p95 2.0 ms, max 21.0 ms (aim < 50 ms).
 """
 
 from __future__ import annotations

@@ -24,22 +24,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.harness.database import drop_database, migrated_database  # noqa: E402
-from tests.harness.env import child_json  # noqa: E402
-from tests.harness.server import Server  # noqa: E402
+from tests.harness.bench_app import (  # noqa: E402
+    PASSWORD,
+    bench_main,
+    log_in,
+    phone_browser,
+    served,
+    wait_first_sync,
+)
 
-PASSWORD = "bench-password"
 # Andorra la Vella and Escaldes: inside fieldcrm/data/osm/andorra.osm.pbf (make tiles).
 WEST, SOUTH, EAST, NORTH = 1.505, 42.495, 1.545, 42.520
 AIM_DRAW_S, AIM_LONG_TASK_MS, AIM_KEY_MS = 1.0, 200, 50
@@ -149,22 +149,9 @@ TYPE = """(query) => {
 def measure(base: str, username: str, args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 360, "height": 640}, service_workers="allow"
-        )
-        context.set_default_timeout(120_000)
-        page = context.new_page()
-        page.goto(f"{base}/login/?next=/app/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/app/**")
-        page.wait_for_function(
-            "() => Number(document.getElementById('sync-indicator')?.dataset.syncs) >= 1"
-        )
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    with sync_playwright() as pw, phone_browser(pw, timeout_ms=120_000) as (context, page):
+        log_in(page, base, username)
+        wait_first_sync(page)
         # The area's tiles kept (tile-pack.js), then no signal: the map draws from the phone.
         page.wait_for_function(
             "async () => (await globalThis.fieldcrm.db.getMeta('tile_pack', null))?.complete",
@@ -200,7 +187,6 @@ def measure(base: str, username: str, args: argparse.Namespace) -> dict:
         page.evaluate("() => { location.hash = '#/list'; }")
         page.locator("#account-search").wait_for()
         typed = {q: page.evaluate(TYPE, q) for q in QUERIES}
-        browser.close()
     keys = [t for r in typed.values() for t in r["times"]]
     return {
         "accounts": stored,
@@ -217,14 +203,8 @@ def measure(base: str, username: str, args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-        db = migrated_database("spatialite:///unused.db", Path(tmp))
-        try:
-            made = child_json(db, __file__, "--child")
-            with Server(db, workers=2, threads=4, FIELDCRM_TILE_URL="") as server:
-                return measure(f"http://localhost:{server.port}", made["username"], args)
-        finally:
-            drop_database(db)
+    with served(__file__) as (base, made):
+        return measure(base, made["username"], args)
 
 
 def report(r: dict) -> bool:
@@ -256,14 +236,9 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=3, help="taps after the first")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.child:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
-        import django
-
-        django.setup()
-        print(json.dumps(setup_data()))
-        return 0
+    child = bench_main(args.child, setup_data)
+    if child is not None:
+        return child
     if args.smoke:
         args.accounts, args.warm = 200, 0
     r = run(args)

@@ -21,23 +21,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.harness.database import drop_database, migrated_database  # noqa: E402
-from tests.harness.env import child_json  # noqa: E402
-from tests.harness.server import Server  # noqa: E402
+from tests.harness.bench_app import (  # noqa: E402
+    PASSWORD,
+    bench_main,
+    log_in,
+    phone_browser,
+    served,
+)
 
-PASSWORD = "bench-password"
 AIM_KEY_MS = 50
 QUERIES = ["ca phe sua", "sku-0012", "nuoc mam 500"]
 # Shop goods as Vietnamese price lists name them, in sizes: names repeat across thousands.
@@ -113,20 +112,10 @@ TYPE = """(query) => {
 def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 360, "height": 640}, service_workers="allow"
-        )
-        context.set_default_timeout(600_000)
-        page = context.new_page()
+    with sync_playwright() as pw, phone_browser(pw, timeout_ms=600_000) as (context, page):
         page.on("pageerror", lambda e: print(f"page error: {e}", file=sys.stderr))
         cdp = context.new_cdp_session(page)
-        page.goto(f"{base}/login/?next=/app/")
-        page.get_by_label("Username").fill(made["username"])
-        page.get_by_label("Password").fill(PASSWORD)
-        t0 = time.monotonic()
-        page.get_by_role("button", name="Log in").click()
+        t0 = log_in(page, base, made["username"])
         page.wait_for_url("**/app/**")
         page.get_by_role("heading", name="Today").wait_for()
         today_s = time.monotonic() - t0
@@ -158,7 +147,6 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
             raise
         open_s = time.monotonic() - t1
         typed = {q: page.evaluate(TYPE, q) for q in QUERIES}
-        browser.close()
     keys = [t for r in typed.values() for t in r["times"]]
     return {
         "products": args.products,
@@ -174,14 +162,8 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-        db = migrated_database("spatialite:///unused.db", Path(tmp))
-        try:
-            made = child_json(db, __file__, "--child", "--products", str(args.products))
-            with Server(db, workers=2, threads=4, FIELDCRM_TILE_URL="") as server:
-                return measure(f"http://localhost:{server.port}", made, args)
-        finally:
-            drop_database(db)
+    with served(__file__, "--products", str(args.products)) as (base, made):
+        return measure(base, made, args)
 
 
 def report(r: dict) -> bool:
@@ -208,14 +190,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=4, help="CPU slowdown factor")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.child:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
-        import django
-
-        django.setup()
-        print(json.dumps(setup_data(args.products)))
-        return 0
+    child = bench_main(args.child, lambda: setup_data(args.products))
+    if child is not None:
+        return child
     if args.smoke:
         args.products = 1000
     r = run(args)

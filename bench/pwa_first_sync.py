@@ -20,25 +20,26 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
-import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.harness.database import drop_database, migrated_database, postgis_cluster  # noqa: E402
-from tests.harness.env import child_json  # noqa: E402
-from tests.harness.server import Server  # noqa: E402
+from tests.harness.bench_app import (  # noqa: E402
+    PASSWORD,
+    SPATIALITE,
+    bench_main,
+    log_in,
+    phone_browser,
+    served,
+)
+from tests.harness.database import postgis_cluster  # noqa: E402
 
 # DevTools' classic "Slow 3G": 2,000 ms latency, 500 kbit/s × 0.8 each way (bytes per second).
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 51_200,
            "uploadThroughput": 51_200}  # fmt: skip
-PASSWORD = "bench-password"
 
 
 def setup_data(accounts: int) -> dict:
@@ -136,15 +137,15 @@ def pull_sizes(base: str, session) -> dict:
 def browser_first_sync(base: str, username: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
-        page = context.new_page()
+    with (
+        sync_playwright() as pw,
+        phone_browser(pw, timeout_ms=30_000, has_touch=True) as (
+            context,
+            page,
+        ),
+    ):
         # Log in on the fast network; the phone then opens the app on a slow one.
-        page.goto(f"{base}/login/?next=/app/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, base, username)
         page.wait_for_url("**/app/**")
         page.evaluate("indexedDB.deleteDatabase('fieldcrm')")
         page.evaluate(
@@ -199,7 +200,6 @@ def browser_first_sync(base: str, username: str) -> dict:
                 };
             })"""
         )
-        browser.close()
     by_kind = {"pull": 0, "other": 0}
     for request_id, size in wire.items():
         by_kind["pull" if "/sync/pull" in urls.get(request_id, "") else "other"] += size
@@ -215,15 +215,8 @@ def browser_first_sync(base: str, username: str) -> dict:
 
 
 def run(base_url: str, args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-        db = migrated_database(base_url, Path(tmp))
-        try:
-            made = child_json(db, __file__, "--child", f"--accounts={args.accounts}")
-            server = Server(db, workers=2, threads=4, FIELDCRM_TILE_URL="")
-            with server:
-                return measure(f"http://localhost:{server.port}", made["username"], args)
-        finally:
-            drop_database(db)
+    with served(__file__, f"--accounts={args.accounts}", base_url=base_url) as (base, made):
+        return measure(base, made["username"], args)
 
 
 def measure(base: str, username: str, args: argparse.Namespace) -> dict:
@@ -249,15 +242,9 @@ def main() -> int:
     parser.add_argument("--backend", choices=["spatialite", "postgis"], default="spatialite")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    # Stopped with SIGTERM, still stop the server (the finally blocks) rather than orphan it.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.child:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
-        import django
-
-        django.setup()
-        print(json.dumps(setup_data(args.accounts)))
-        return 0
+    child = bench_main(args.child, lambda: setup_data(args.accounts))
+    if child is not None:
+        return child
     if args.smoke:
         args.accounts = 300
     # Served as deployed: the settings' GZipMiddleware compresses the answers.
@@ -265,7 +252,7 @@ def main() -> int:
         with postgis_cluster() as url:
             r = run(url, args)
     else:
-        r = run("spatialite:///unused.db", args)
+        r = run(SPATIALITE, args)
     report(r)
     return 0 if r["browser"]["accounts_stored"] == r["accounts"] else 1
 

@@ -31,21 +31,21 @@ import argparse
 import gzip
 import json
 import os
-import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.harness.database import drop_database, migrated_database  # noqa: E402
-from tests.harness.env import child_json  # noqa: E402
-from tests.harness.server import Server  # noqa: E402
+from tests.harness.bench_app import (  # noqa: E402
+    PASSWORD,
+    bench_main,
+    log_in,
+    phone_browser,
+    served,
+)
 
-PASSWORD = "bench-password"
 TERRITORY = "Andorra Centre"
 # Chrome DevTools' presets (front_end/core/sdk/NetworkManager.ts): latency is the added round
 # trip per request, throughputs in bytes per second.
@@ -137,12 +137,7 @@ def one_run(base: str, made: dict, profile: dict, fill: bool) -> dict:
     page of the first sync), the first sync's end, then (``fill``) the tiles kept."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 640},
-                                      service_workers="allow")  # fmt: skip
-        context.set_default_timeout(900_000)
-        page = context.new_page()
+    with sync_playwright() as pw, phone_browser(pw, timeout_ms=900_000) as (context, page):
         requests: list[str] = []
         wire = {"bytes": 0}
         first_fill: list[float] = []
@@ -164,11 +159,7 @@ def one_run(base: str, made: dict, profile: dict, fill: bool) -> dict:
             context.route(lambda url: "/tiles/bundle" in url or url.endswith("?pack"),
                           lambda route: route.abort())  # fmt: skip
         throttle(page, profile)
-        page.goto(f"{base}/login/?next=/app/")
-        page.get_by_label("Username").fill(made["username"])
-        page.get_by_label("Password").fill(PASSWORD)
-        t0 = time.monotonic()
-        page.get_by_role("button", name="Log in").click()
+        t0 = log_in(page, base, made["username"])
         page.get_by_text(made["first_stop"]).first.wait_for()
         today_s = time.monotonic() - t0
         note(f"Today's route shown after {today_s:.1f} s")
@@ -202,22 +193,14 @@ def one_run(base: str, made: dict, profile: dict, fill: bool) -> dict:
                 "fill_start_s": round(first_fill[0] - t0, 1) if first_fill else None,
                 "fill_s": round(t0 + done_s - first_fill[0], 1) if first_fill else None,
             })  # fmt: skip
-        browser.close()
         return out
 
 
 def run(args: argparse.Namespace) -> dict:
     profile = PROFILES[args.profile]
-    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-        db = migrated_database("spatialite:///unused.db", Path(tmp))
-        try:
-            made = child_json(db, __file__, "--child", BENCH_AREA=args.area)
-            with Server(db, workers=2, threads=4, FIELDCRM_TILE_URL="") as server:
-                base = f"http://localhost:{server.port}"
-                with_fill = one_run(base, made, profile, fill=True)
-                without = one_run(base, made, profile, fill=False)
-        finally:
-            drop_database(db)
+    with served(__file__, child_env={"BENCH_AREA": args.area}) as (base, made):
+        with_fill = one_run(base, made, profile, fill=True)
+        without = one_run(base, made, profile, fill=False)
     return {"profile": args.profile, "area": args.area, "accounts": made["accounts"],
             "with_fill": with_fill, "without_fill": without}  # fmt: skip
 
@@ -251,14 +234,9 @@ def main() -> int:
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.child:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
-        import django
-
-        django.setup()
-        print(json.dumps(setup_data()))
-        return 0
+    child = bench_main(args.child, setup_data)
+    if child is not None:
+        return child
     if args.smoke:
         args.profile = "fast3g"
     r = run(args)

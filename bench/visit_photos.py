@@ -19,24 +19,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.harness.database import drop_database, migrated_database  # noqa: E402
-from tests.harness.env import child_json  # noqa: E402
+from tests.harness.bench_app import (  # noqa: E402
+    PASSWORD,
+    bench_main,
+    log_in,
+    phone_browser,
+    served,
+    wait_first_sync,
+)
 from tests.harness.photos import camera_jpeg  # noqa: E402
-from tests.harness.server import Server  # noqa: E402
 
-PASSWORD = "bench-password"
 LNG, LAT = 1.5215, 42.5075  # Andorra la Vella
 AIM_KB, AIM_RESENT = 500, 0
 KINDS = ("shelf", "display", "damage")
@@ -73,24 +73,16 @@ PHOTOS = """async () => (await globalThis.fieldcrm.db.allPhotos())
 def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 360, "height": 640}, service_workers="allow",
-            geolocation={"latitude": LAT, "longitude": LNG, "accuracy": 10},
-            permissions=["geolocation"],
-        )  # fmt: skip
-        context.set_default_timeout(180_000)
-        page = context.new_page()
-        page.goto(f"{base}/login/?next=/app/")
-        page.get_by_label("Username").fill(made["username"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/app/**")
-        page.wait_for_function(
-            "() => Number(document.getElementById('sync-indicator')?.dataset.syncs) >= 1"
-        )
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    here = {"latitude": LAT, "longitude": LNG, "accuracy": 10}
+    with (
+        sync_playwright() as pw,
+        phone_browser(pw, timeout_ms=180_000, geolocation=here, permissions=["geolocation"]) as (
+            context,
+            page,
+        ),
+    ):
+        log_in(page, base, made["username"])
+        wait_first_sync(page)
         width = round((args.megapixels * 1e6 * 4 / 3) ** 0.5)
         height = round(width * 3 / 4)
         shots = [camera_jpeg(page, seed, width, height, args.quality) for seed in (11, 12, 13)]
@@ -143,7 +135,6 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
             "() => document.documentElement.dataset.photosSent === '3'", polling=250
         )
         sent = page.evaluate(PHOTOS)
-        browser.close()
     total = sum(p["size"] for p in compressed)
     return {
         "rate": args.rate,
@@ -168,16 +159,8 @@ def measure(base: str, made: dict, args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="fieldcrm-bench-") as tmp:
-        db = migrated_database("spatialite:///unused.db", Path(tmp))
-        try:
-            made = child_json(db, __file__, "--child")
-            media = str(Path(tmp) / "media")
-            with Server(db, workers=2, threads=4, FIELDCRM_TILE_URL="",
-                        FIELDCRM_MEDIA_DIR=media) as server:  # fmt: skip
-                return measure(f"http://localhost:{server.port}", made, args)
-        finally:
-            drop_database(db)
+    with served(__file__, media=True) as (base, made):
+        return measure(base, made, args)
 
 
 def report(r: dict) -> bool:
@@ -205,14 +188,9 @@ def main() -> int:
     parser.add_argument("--quality", type=float, default=0.8, help="the camera's JPEG quality")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.child:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
-        import django
-
-        django.setup()
-        print(json.dumps(setup_data()))
-        return 0
+    child = bench_main(args.child, setup_data)
+    if child is not None:
+        return child
     r = run(args)
     print(json.dumps(r), file=sys.stderr)
     return 0 if report(r) else 1

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "fieldcrm.users.middleware.RevokedSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A request that lost to another writer (a deadlock broken): 409, try again (not a 500).
+    "fieldcrm.core.contention.ContentionMiddleware",
 ]
 
 ROOT_URLCONF = "fieldcrm.urls"

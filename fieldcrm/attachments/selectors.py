@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from fieldcrm.access import NotInScope, get_scoped, scoped
 from fieldcrm.attachments.models import Attachment
+from fieldcrm.attachments.photos import PHOTO_TYPES
 from fieldcrm.attachments.records import record_model
 from fieldcrm.users.models import User
 
@@ -59,6 +60,8 @@ def visit_photo_get(*, actor: User, attachment_id: object) -> Attachment:
     """One visit photo the caller may see (NotInScope, the 404 of a missing one, otherwise:
     other files are downloaded, never shown inline)."""
     row = get_scoped(Attachment, actor, attachment_id)
-    if row.visit_id is None or not row.content_type.startswith("image/"):
+    # Only the raster types a photo upload accepts are shown inline (never an SVG, which is
+    # a document that can carry script).
+    if row.visit_id is None or row.content_type not in PHOTO_TYPES:
         raise NotInScope(Attachment)
     return row

@@ -137,10 +137,17 @@ def webhook_retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None
     """1, 2, 4 … minutes after each failure (at most 6 hours apart), for 24 hours from the
     first attempt (or the last replay); the last try is at the end of the window."""
     wd = WebhookDelivery.objects.only("retry_from").get(delivery=delivery)
-    deadline = wd.retry_from + RETRY_WINDOW
+    return window_retry_at(attempts=delivery.attempts, now=now, start=wd.retry_from)
+
+
+def window_retry_at(*, attempts: int, now: dt.datetime, start: dt.datetime) -> dt.datetime | None:
+    """The webhooks' schedule, for any channel that promises it (messenger replies too): after
+    ``attempts`` failures, wait 1, 2, 4 … minutes (at most MAX_WAIT) within RETRY_WINDOW from
+    ``start``; the last try is at the end of the window, then None (give up)."""
+    deadline = start + RETRY_WINDOW
     if now >= deadline:
         return None
-    wait = min(dt.timedelta(minutes=2 ** max(delivery.attempts - 1, 0)), MAX_WAIT)
+    wait = min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_WAIT)
     return min(now + wait, deadline)
 
 

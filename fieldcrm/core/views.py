@@ -56,7 +56,7 @@ def _error_context(status: int, title: str, message: str, reason: str = "") -> d
     }
 
 
-def _error_page(
+def error_page(
     request: HttpRequest, status: int, title: str, message: str, reason: str = ""
 ) -> HttpResponse:
     if _is_api(request):
@@ -67,7 +67,7 @@ def _error_page(
 
 @requires_csrf_token
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(
+    return error_page(
         request, 400, _("Bad request"), _("The server could not understand this request.")
     )
 
@@ -75,7 +75,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """A page the user's role may not open. The reason is ours (e.g. access.PAGE_REFUSALS)."""
-    return _error_page(
+    return error_page(
         request,
         403,
         _("You may not open this page"),
@@ -90,7 +90,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if _is_api(request):
         return api_not_found(request)
     # The exception's text is not shown: Django's own names models ("No Account matches...").
-    return _error_page(
+    return error_page(
         request,
         404,
         _("Page not found"),
@@ -106,7 +106,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": title}, status=500)
     try:
-        return _error_page(request, 500, title, message)
+        return error_page(request, 500, title, message)
     except Exception:
         logger.exception("the 500 page failed; answering it without the header")
         page = render_to_string("error.html", _error_context(500, title, message))
@@ -116,7 +116,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent with a stale or missing CSRF token (a page left open across a login):
     the styled 403 telling what to do, instead of Django's technical page."""
-    return _error_page(
+    return error_page(
         request,
         403,
         _("This form has expired"),

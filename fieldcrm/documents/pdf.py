@@ -11,12 +11,14 @@ on a machine without them. Persian letters are joined and laid out right to left
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils.html import escape
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from fieldcrm.documents import limits
 from fieldcrm.documents.placeholders import RTL_LANGUAGES
 
 STYLE = """
@@ -56,6 +58,34 @@ def page_html(*, body: str, language: str, title: str) -> str:
     )
 
 
+class PageCounter(logging.Filter):
+    """WeasyPrint logs each page it lays out ("Step 5 - Creating layout - Page %d") and each
+    step after on ``weasyprint.progress``: the render's budget (limits) counts the pages and
+    the time there and raises RenderLimit, which stops the layout before the next page. Every
+    record is dropped (False), so the logger's INFO level never reaches a handler."""
+
+    LAYOUT = "Step 5 - Creating layout - Page %d"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        budget = limits.current()
+        if budget is not None:
+            if record.msg == self.LAYOUT and record.args:
+                budget.page(int(record.args[0]))  # type: ignore[index,call-overload]
+            else:
+                budget.tick()
+        return False
+
+
+PROGRESS = logging.getLogger("weasyprint.progress")
+PROGRESS.addFilter(PageCounter())
+
+
 def pdf_bytes(html: str) -> bytes:
-    """The PDF of ``html`` (A4), fonts embedded."""
-    return HTML(string=html, base_url=None, url_fetcher=NoFetching()).write_pdf()
+    """The PDF of ``html`` (A4), fonts embedded; at most limits.MAX_PAGES pages, within the
+    render's budget (RenderLimit otherwise)."""
+    with limits.budget() as budget:
+        PROGRESS.setLevel(logging.INFO)  # the counter sees records only when INFO is on
+        PROGRESS.disabled = False  # (a logging config may have switched it off)
+        document = HTML(string=html, base_url=None, url_fetcher=NoFetching()).render()
+        budget.page(len(document.pages))  # again, in case the progress log was not seen
+        return document.write_pdf()

@@ -10,11 +10,10 @@ from typing import Any
 from django.conf import settings
 
 from fieldcrm.access import require_page, scoped
-from fieldcrm.documents import pdf, sandbox
 from fieldcrm.documents.defaults import default_body
 from fieldcrm.documents.models import DocumentKind, DocumentTemplate
 from fieldcrm.documents.placeholders import kind_of, order_data, sample_data, visit_data
-from fieldcrm.documents.rules import language_check, template_check
+from fieldcrm.documents.rules import language_check, render_pdf, template_check
 from fieldcrm.orders.models import Product
 from fieldcrm.orders.selectors import order_get
 from fieldcrm.users.models import User
@@ -62,11 +61,9 @@ def template_body(*, kind: str, language: str) -> tuple[str, bool]:
 
 
 def _render(kind: str, language: str, data: dict[str, Any], body: str | None = None) -> bytes:
+    field = "body" if body is not None else "template"
     body = body if body is not None else template_body(kind=kind, language=language)[0]
-    html = pdf.page_html(
-        body=sandbox.render(body, data), language=language, title=str(DocumentKind(kind).label)
-    )
-    return pdf.pdf_bytes(html)
+    return render_pdf(kind=kind, language=language, data=data, body=body, field=field)
 
 
 def order_document(*, actor: User, order_id: object, language: str) -> Document:

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from fieldcrm.access import require_page
 from fieldcrm.documents.models import DocumentTemplate
-from fieldcrm.documents.rules import template_check
+from fieldcrm.documents.rules import template_check, template_trial
 from fieldcrm.users.models import User
 
 
@@ -15,6 +15,7 @@ def template_save(*, actor: User, kind: str, language: str, body: str) -> Docume
     """Keep an admin's template of ``kind`` in ``language`` (replacing the one before)."""
     require_page(actor, "settings")
     template_check(kind=kind, language=language, body=body)
+    template_trial(kind=kind, language=language, body=body)
     template, _created = DocumentTemplate.objects.update_or_create(
         kind=kind, language=language, defaults={"body": body, "updated_by": actor}
     )

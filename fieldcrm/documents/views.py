@@ -121,13 +121,24 @@ def template_preview(request: PageRequest, kind: str, language: str) -> HttpResp
     return _editor(request, kind, language, form, customized, status=400)
 
 
+def _not_made(request: PageRequest, exc: DomainError) -> HttpResponse:
+    """A document its saved template cannot make (a limit passed): the error page, 422."""
+    return render(request, "error.html", {
+        "error_status": 422, "error_title": _("This document cannot be made"),
+        "error_message": exc.message,
+    }, status=422)  # fmt: skip
+
+
 @require_GET
 @crm_page
 def order_pdf(request: PageRequest, order_id: object) -> HttpResponse:
     """The quote or order confirmation as a PDF (``?language=en|vi|fa``)."""
-    document = selectors.order_document(
-        actor=request.user, order_id=order_id, language=_language(request)
-    )
+    try:
+        document = selectors.order_document(
+            actor=request.user, order_id=order_id, language=_language(request)
+        )
+    except DomainError as exc:
+        return _not_made(request, exc)
     return _pdf(document)
 
 
@@ -135,7 +146,10 @@ def order_pdf(request: PageRequest, order_id: object) -> HttpResponse:
 @crm_page
 def visit_pdf(request: PageRequest, visit_id: object) -> HttpResponse:
     """The visit report as a PDF (``?language=en|vi|fa``)."""
-    document = selectors.visit_document(
-        actor=request.user, visit_id=visit_id, language=_language(request)
-    )
+    try:
+        document = selectors.visit_document(
+            actor=request.user, visit_id=visit_id, language=_language(request)
+        )
+    except DomainError as exc:
+        return _not_made(request, exc)
     return _pdf(document)

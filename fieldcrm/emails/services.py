@@ -81,7 +81,12 @@ def _document(actor: User, record_type: str, record_id: object, language: str | 
         raise DomainError("pdf_language", _("Only a quote or an order is sent as a PDF."))
     if language not in dict(settings.LANGUAGES):
         raise DomainError("pdf_language", _("Choose one of the languages offered."))
-    return order_document(actor=actor, order_id=record_id, language=language)
+    try:
+        return order_document(actor=actor, order_id=record_id, language=language)
+    except DomainError as exc:  # its template passed a limit (documents.limits)
+        if exc.field != "template":
+            raise
+        raise DomainError("pdf_language", exc.message) from None
 
 
 def _checked_text(subject: str, body: str) -> tuple[str, str]:

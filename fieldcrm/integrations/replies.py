@@ -1,6 +1,7 @@
 """Replies to messenger messages from an account's page: a ``Message`` (outgoing), its entry
 on the timeline and a notifications ``Delivery`` (channel ``im_reply``), written together, so
-the worker sends it once — claimed, leased, retried with backoff — exactly like a webhook.
+the worker sends it once — claimed, leased, retried on the webhooks' 24-hour schedule —
+exactly like a webhook.
 
 The POST to the integration's reply URL is signed like our outbound webhooks (README,
 "Outbound webhooks"): ``FieldCRM-Event: message.reply``, ``FieldCRM-Idempotency-Key`` (the
@@ -16,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import get_scoped, scoped
 from fieldcrm.accounts.models import Account, Activity, ActivityKind
-from fieldcrm.automation.webhooks import WebhookFailed, _post, sign
+from fieldcrm.automation.webhooks import WebhookFailed, _post, sign, window_retry_at
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import write_transaction
 from fieldcrm.integrations.models import IntegrationKind, Message
 from fieldcrm.notifications import clock
-from fieldcrm.notifications.delivery import Undeliverable, default_retry_at
+from fieldcrm.notifications.delivery import Undeliverable
 from fieldcrm.notifications.models import Delivery
 from fieldcrm.users.models import User
 
@@ -114,5 +115,8 @@ def reply_deliver(delivery: Delivery) -> None:
 
 
 def reply_retry_at(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
-    """The notifications' schedule: 1, 2, 4 … minutes, 8 attempts."""
-    return default_retry_at(delivery, now)
+    """The webhooks' schedule (automation.webhooks.window_retry_at): 1, 2, 4 … minutes after
+    each failure, at most 6 hours apart, for 24 hours from when the reply was written; the
+    last try is at the end of the window, then the delivery is failed."""
+    written = Message.objects.only("created_at").get(delivery=delivery).created_at
+    return window_retry_at(attempts=delivery.attempts, now=now, start=written)

@@ -23,7 +23,12 @@ from fieldcrm.core.csp import framed_by_own_pages, nonce
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.tiles import map_tiles
 from fieldcrm.manager.selectors import MapFilters, map_territories
-from fieldcrm.territories.balancing import StaleProposal, balance_apply, balance_propose
+from fieldcrm.territories.balancing import (
+    TOLERANCE,
+    StaleProposal,
+    balance_apply,
+    balance_propose,
+)
 from fieldcrm.territories.balancing import balance_regions as regions_of
 from fieldcrm.users.auth import PageRequest, page_view
 from maps import page_html
@@ -47,11 +52,32 @@ def _page(request: PageRequest, *, proposal: dict[str, Any] | None = None,
     chosen = request.POST.get("region_id") or request.GET.get("region")
     if proposal is not None:
         chosen = str(proposal["region_id"])
+    method = request.POST.get("method") or (proposal or {}).get("method") or "keep"
+    tolerance = request.POST.get("tolerance_pct")
+    if tolerance is None:
+        tolerance = _percent((proposal or {}).get("tolerance", TOLERANCE))
     context = {
         "regions": regions, "chosen": chosen, "proposal": proposal, "error": error,
-        **extra,
+        "method": method, "tolerance_pct": tolerance, **extra,
     }  # fmt: skip
     return render(request, "manager/balance.html", context, status=status)
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:g}"
+
+
+def _tolerance(raw: str | None) -> float:
+    """The form's tolerance in percent (empty: the default) as the service's fraction."""
+    if raw is None or not raw.strip():
+        return TOLERANCE
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise DomainError("tolerance", _("Give the tolerance as a percentage.")) from None
+    if not 0 <= value <= 50:  # also refuses nan and infinities
+        raise DomainError("tolerance", _("Give a tolerance between 0 and 50 %."))
+    return value / 100
 
 
 @require_GET
@@ -70,7 +96,11 @@ def balance_page(request: PageRequest) -> HttpResponse:
 @manager_page
 def balance_propose_view(request: PageRequest) -> HttpResponseBase:
     try:
-        proposal = balance_propose(actor=request.user, region_id=request.POST.get("region_id"))
+        proposal = balance_propose(
+            actor=request.user, region_id=request.POST.get("region_id"),
+            method=request.POST.get("method") or "keep",
+            tolerance=_tolerance(request.POST.get("tolerance_pct")),
+        )  # fmt: skip
     except DomainError as exc:
         return _page(request, error=exc.message, status=422)
     request.session[SESSION_KEY] = proposal

@@ -10,8 +10,8 @@ Message-ID, and that copy is the one the receiver must drop (no transport closes
 window). A failure is retried with exponential backoff, then the row is marked failed.
 
 Channels register here: e-mail and push (this app) and webhooks (the automation app, with its
-own retry schedule of up to 24 hours); every channel shares the claim, the lease and the log of
-errors.
+own retry schedule of up to 24 hours, which messenger replies, channel im_reply, share); every
+channel shares the claim, the lease and the log of errors.
 """
 
 from __future__ import annotations

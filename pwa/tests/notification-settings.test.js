@@ -36,3 +36,11 @@ test("empty quiet hours are sent as none; labels follow the phone's language", (
   setLanguage("en", null);
   assert.equal(kindLabel("a_new_kind"), "a_new_kind");
 });
+
+test("the lead time goes as a whole number of minutes, anything else as typed for the server to name", () => {
+  assert.equal(settingsPatch({}, "", "", { lead: "45", language: "fa" }).lead_minutes, 45);
+  assert.equal(settingsPatch({}, "", "", { lead: "45", language: "fa" }).language, "fa");
+  assert.equal(settingsPatch({}, "", "", { lead: " " }).lead_minutes, null);
+  assert.equal(settingsPatch({}, "", "", { lead: "1.5" }).lead_minutes, "1.5");
+  assert.ok(!("lead_minutes" in settingsPatch({}, "", "")));
+});

@@ -170,3 +170,19 @@ def test_the_phone_keeps_its_areas_tiles_and_draws_them_offline_from_that_cache(
     # caches, which a loaded CI machine took over the default 10 s to do once.
     page.locator(".map.leaflet-container").wait_for(timeout=30_000)
     assert wait_streets(page) > MIN_STREET_PIXELS
+
+    # The navigation context, still with no signal: the accounts map draws the same kept
+    # streets around the shops, Nearby orders them from the GPS fix, and a shop's card
+    # offers its Navigate link (to the rep's maps app, with the shop's own coordinates).
+    page.get_by_role("link", name="Accounts").click()
+    page.locator(".map-accounts.leaflet-container").wait_for(timeout=30_000)
+    assert wait_streets(page) > MIN_STREET_PIXELS
+    page.goto(f"{phone.base}/app/#/nearby")
+    page.get_by_role("button", name="Find accounts near me").click()
+    nearby = page.get_by_role("list", name="Accounts near you")
+    nearby.get_by_role("link", name="Botiga 1").wait_for()
+    nearby.get_by_role("link", name="Botiga 1").click()
+    navigate = page.get_by_role("link", name="Navigate to Botiga 1")
+    lng, lat = SHOPS[0]
+    assert navigate.get_attribute("href").startswith(f"geo:{lat},{lng}")
+    local_only(phone.requests)

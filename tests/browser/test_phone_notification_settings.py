@@ -1,5 +1,5 @@
 """A rep opens More -> Notification settings on the phone, turns the daily digest's e-mail off
-and sets quiet hours, saves: the server keeps it and the workspace page shows the same choice;
+and sets quiet hours, a reminder lead time and the language of its messages, saves: the server keeps it and the workspace page shows the same choice;
 half a quiet-hours pair is refused next to its field; offline the screen says it needs a
 connection (the last loaded values shown read-only)."""
 
@@ -29,12 +29,23 @@ def test_a_rep_sets_channels_and_quiet_hours_on_the_phone(phones, world):
     digest.select_option("in_app")
     page.get_by_label("Quiet from").fill("21:30")
     page.get_by_label("Quiet until").fill("07:00")
+    page.get_by_label("Remind me before a timed task (minutes)").fill("45")
+    page.get_by_label("Language of e-mails and pushes").select_option("vi")
     page.get_by_role("button", name="Save changes").click()
     page.locator("#toast", has_text="Notification settings saved.").wait_for()
     pref = NotificationPreference.objects.get(user=world.rep1, kind="daily_digest")
     assert pref.channel == "in_app"
     kept = NotificationSettings.objects.get(user=world.rep1)
     assert (kept.quiet_start, kept.quiet_end) == (dt.time(21, 30), dt.time(7, 0))
+    assert (kept.lead_minutes, kept.language) == (45, "vi")
+
+    # More than a week ahead: refused next to its field, nothing saved.
+    page.get_by_label("Remind me before a timed task (minutes)").fill("99999")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#lead_minutes-error").wait_for()
+    kept.refresh_from_db()
+    assert kept.lead_minutes == 45
+    page.get_by_label("Remind me before a timed task (minutes)").fill("45")
 
     # Half a pair: the server's message next to the field, nothing saved.
     phone.allowed_errors.append(r"status of 422 .*notifications/settings")  # the refused save

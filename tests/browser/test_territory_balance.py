@@ -17,9 +17,12 @@ pytestmark = pytest.mark.browser
 def test_manager_proposes_compares_and_applies(laptops, crowded, live_server):  # noqa: F811
     page = laptops("manager", "/manager/territories/balance")
     page.get_by_label("Region").select_option(label="North")
+    assert page.get_by_label("How").input_value() == "keep"
+    page.get_by_label("Workloads within (%)").fill("10")
     page.get_by_role("button", name="Propose").click()
     table = page.locator("#balance-table")
     table.wait_for()
+    assert "workloads within 10 %" in page.locator("#balance-method-used").inner_text()
     rows = table.locator("tbody tr")
     assert rows.count() == 2
     assert "rep1" in rows.nth(0).inner_text() and "rep2" in rows.nth(1).inner_text()

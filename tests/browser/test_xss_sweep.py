@@ -398,6 +398,19 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
             page.get_by_text(evil("deal", 200)).wait_for()
             page.get_by_text(evil("perror", 200)).wait_for()
             assert evil("pkind", 120) in page.locator(".photo-refusals").inner_text()
+            # Issue 21: the contact's edit form holds the payloads as values; a new contact
+            # named with one is added offline-first and shown, as text, with its own form.
+            page.locator(".contact-form summary").first.click()
+            page.locator(".contact-form summary").last.click()
+            first_name = page.locator(".contact-form input[name=name]").first
+            assert first_name.input_value() == evil("contact", 200)
+            new = page.locator("#contact-new-form")
+            new.locator("input[name=name]").fill(evil("newcontact", 200))
+            new.locator("input[name=role]").fill(evil("newrole", 120))
+            new.locator("button[type=submit]").click()
+            page.locator("#contacts").get_by_text(evil("newcontact", 200)).wait_for()
+            for form in page.locator(".contact-form summary").all():
+                form.click()
         if screen.startswith("visit/"):  # a photo on the form: its thumbnail (an object URL)
             page.locator("#photo-input").set_input_files(files=[{
                 "name": f"{evil('pname', 100)}.jpg", "mimeType": "image/jpeg",
@@ -406,6 +419,11 @@ def test_phone_app_keeps_payloads_inert(walks, world, planted):
             page.locator("#photo-list[data-count='1']").wait_for()
         if screen == "notifications":
             page.get_by_text(f"{evil('notif-a')} is due for a visit").wait_for()
+        if screen == "tasks":  # a task done: the undo bar names it (then undone)
+            page.locator("#screen li.task button").first.click()
+            page.locator("#snackbar-action").wait_for()
+            walk.check_frames()
+            page.locator("#snackbar-action").click()
         walk.check_frames()
     # Orders on the phone (issue 18): the account's quote on the card, the product search and
     # the order's lines show the catalogue's names as text.

@@ -83,3 +83,45 @@ def test_names_are_escaped(manager, crowded):  # noqa: F811
     assert "<img src=x" not in page
     frame = manager.get(f"{URL}/frame?proposal={pid}").content.decode()
     assert "<img src=x" not in frame
+
+
+def test_the_method_and_tolerance_are_chosen_on_the_page(manager, crowded):  # noqa: F811
+    page = manager.get(URL).content.decode()
+    assert 'id="balance-method"' in page and 'value="5"' in page  # keep, 5 %: the defaults
+    response = manager.post(URL + "/propose", {"region_id": crowded.north.pk, "method": "keep",
+                                                "tolerance_pct": "10"})  # fmt: skip
+    pid = re.search(r"proposal=([0-9a-f]+)", response["Location"]).group(1)
+    shown = manager.get(f"{URL}?proposal={pid}").content.decode()
+    assert "workloads within 10 %" in shown
+    assert manager.session["territory_balance"]["tolerance"] == 0.1
+    fresh = _propose_with(manager, crowded.north.pk, method="fresh")
+    shown = manager.get(f"{URL}?proposal={fresh}").content.decode()
+    assert "Re-cut from scratch" in shown and 'value="fresh" selected' in shown
+
+
+def _propose_with(client, region_id, **fields) -> str:
+    response = client.post(URL + "/propose", {"region_id": region_id, **fields})
+    assert response.status_code == 302, response.content
+    return re.search(r"proposal=([0-9a-f]+)", response["Location"]).group(1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"tolerance_pct": "abc"}, "Give the tolerance as a percentage."),
+        ({"tolerance_pct": "60"}, "Give a tolerance between 0 and 50 %."),
+        ({"tolerance_pct": "-1"}, "Give a tolerance between 0 and 50 %."),
+        ({"tolerance_pct": "nan"}, "Give a tolerance between 0 and 50 %."),
+        ({"method": "random"}, "Choose keep or fresh."),
+    ],
+)
+def test_a_bad_method_or_tolerance_is_a_422_page_and_nothing_is_proposed(
+    manager,
+    crowded,
+    fields,
+    message,  # noqa: F811
+):
+    response = manager.post(URL + "/propose", {"region_id": crowded.north.pk, **fields})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert "territory_balance" not in manager.session

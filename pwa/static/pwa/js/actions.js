@@ -1,7 +1,7 @@
 // What the rep does, as outbox mutations plus the optimistic record the screens show at once.
 // Screens call these; these never fetch: the sync loop delivers.
 
-import { getRecord, putRecord } from "./db.js";
+import { getRecord, outboxItems, putRecord, settleOutbox } from "./db.js";
 import { todayIso } from "./ui.js";
 import { distanceM, isFar } from "./geo.js";
 import { enqueue, newId } from "./outbox.js";
@@ -162,6 +162,37 @@ export async function completeTask(task) {
   const record = await flagOn("task", task, "is_done", "done_at");
   afterChange();
   return record;
+}
+
+/**
+ * Undo a task's Done (issue 21: "undo after completing"). The completion still waiting in the
+ * outbox (or refused) is taken back, and the task is as it was: nothing reaches the server.
+ * Once sent (or while a sync may be sending it), ONE edit reopens it on the server instead.
+ * Either way the task is open once, offline too.
+ * @param {object} before the task as it was before Done
+ * @param {{syncing?: boolean}} [options] a sync is running now (the item may be on its way)
+ * @returns {Promise<{record: object, withdrawn: boolean}>}
+ */
+export async function reopenTask(before, { syncing = false } = {}) {
+  const completion = (await outboxItems()).find(
+    (item) => item.entity === "task" && item.id === before.id && item.action === "update" &&
+      item.changes?.is_done?.new === true && (item.status === "rejected" || (item.status === "pending" && !syncing)),
+  ); // prettier-ignore
+  if (completion) {
+    const others = (await outboxItems()).some((item) => item.id === before.id && item.seq !== completion.seq);
+    const record = { ...before, is_done: false, done_at: before.done_at ?? null };
+    if (!others) delete record._pending;
+    await settleOutbox({ remove: [completion.seq], update: [], records: [{ store: "tasks", record }] });
+    afterChange();
+    return { record, withdrawn: true };
+  }
+  const current = (await getRecord("tasks", before.id)) || before;
+  const record = { ...current, is_done: false, done_at: null };
+  await enqueue(
+    { entity: "task", action: "update", id: current.id, base_version: current.version || null,
+      changes: { is_done: { old: true, new: false } } }, record); // prettier-ignore
+  afterChange();
+  return { record, withdrawn: false };
 }
 
 /**
@@ -448,4 +479,49 @@ export async function startOwnDay(date, order, dropped, visits, me) {
   }
   afterChange();
   return record;
+}
+
+/**
+ * A contact at an account (issue 21): ONE create, shown on the card at once, offline too.
+ * The values are checked first (contact-rules.js); an empty e-mail travels as none (the
+ * server's schema reads an address or nothing).
+ * @param {{account: object, values: {name: string, role: string, phone: string, email: string}}} input
+ * @returns {Promise<object>} the local contact
+ */
+export async function createContact({ account, values }) {
+  const id = newId();
+  const now = new Date().toISOString();
+  const { name, role, phone, email } = values;
+  const record = {
+    id, account_id: account.id, name, role, phone, email, notes: "", is_primary: false,
+    version: 0, created_at: now, updated_at: now,
+  }; // prettier-ignore
+  await enqueue({ entity: "contact", action: "create", id,
+    fields: { account_id: account.id, name, role, phone, email: email || null } }, record); // prettier-ignore
+  afterChange();
+  return record;
+}
+
+/**
+ * Edit a contact: only the fields that changed travel, each with the value it replaced and the
+ * contact's version (the server merges per field, conflicts shown on the card).
+ * @param {object} contact the local contact
+ * @param {{name: string, role: string, phone: string, email: string}} values checked values
+ * @returns {Promise<boolean>} whether anything changed
+ */
+export async function editContact(contact, values) {
+  const changes = {};
+  for (const [field, value] of Object.entries(values)) {
+    const old = contact[field] ?? "";
+    if (old === value) continue;
+    changes[field] = { old, new: field === "email" && !value ? null : value };
+  }
+  if (!Object.keys(changes).length) return false;
+  const record = { ...contact, ...values, updated_at: new Date().toISOString() };
+  await enqueue(
+    { entity: "contact", action: "update", id: contact.id, base_version: contact.version || null, changes },
+    record,
+  );
+  afterChange();
+  return true;
 }

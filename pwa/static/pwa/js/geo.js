@@ -88,16 +88,44 @@ export function checkInOf(fix, at) {
   return { location: fix.location, accuracy_m: fix.accuracy_m ?? null, fix_at: fix.fix_at ?? null, at };
 }
 
+/** The navigation apps a rep can choose (More); "system" is the phone's own geo: handler. */
+export const NAV_APPS = ["system", "google", "organic", "osmand"];
+
 /**
- * Links that open the phone's navigation app at a point.
+ * Links that open the phone's navigation app at a point: `href` for the rep's chosen app
+ * (issue 21; the system geo: link unless they chose another), `geo` and `web` as before. The
+ * app itself contacts no host: a link is only followed when the rep taps it.
+ * - google: the Maps URLs API (https://developers.google.com/maps/documentation/urls),
+ *   directions from where the phone is;
+ * - organic: Organic Maps' route API, from the current position when no start is given;
+ * - osmand: OsmAnd's own link with a pin (its "OsmAnd specific intents").
  * @param {{lat: number, lng: number}} p
  * @param {string} label
- * @returns {{geo: string, web: string}}
+ * @param {string} [app] one of NAV_APPS
+ * @returns {{href: string, geo: string, web: string}}
  */
-export function navigateLinks(p, label) {
+export function navigateLinks(p, label, app = "system") {
   const q = encodeURIComponent(label || "");
+  const at = `${p.lat},${p.lng}`;
+  const geo = `geo:${at}?q=${at}(${q})`;
+  const chosen = {
+    google: `https://www.google.com/maps/dir/?api=1&destination=${p.lat}%2C${p.lng}`,
+    organic: `om://route?dll=${at}&daddr=${q}&type=vehicle`,
+    osmand: `https://osmand.net/map/?pin=${at}#16/${p.lat}/${p.lng}`,
+  };
   return {
-    geo: `geo:${p.lat},${p.lng}?q=${p.lat},${p.lng}(${q})`,
+    href: chosen[app] || geo,
+    geo,
     web: `https://www.openstreetmap.org/directions?to=${p.lat}%2C${p.lng}`,
   };
+}
+
+/**
+ * A web link (Google Maps, OsmAnd's) opens in its own window: the installed app stays where the
+ * rep was. An app scheme (geo:, om:) hands over to the app as it is.
+ * @param {string} href
+ * @returns {object} extra attributes for the link
+ */
+export function outside(href) {
+  return href.startsWith("https:") ? { target: "_blank", rel: "noopener" } : {};
 }

@@ -61,6 +61,7 @@ const api = createApi();
 const ctx = {
   api, config, me: null, sync: null, revoked: null, navigate, rerender: () => render(),
   tilePack: { running: false, done: 0, total: 0, refresh: () => keepTiles({ force: true }) },
+  install: { event: null, prompt: () => promptInstall() },
 }; // prettier-ignore
 const channel = "BroadcastChannel" in globalThis ? new BroadcastChannel("fieldcrm") : null;
 let indicatorState = { online: navigator.onLine, pending: 0, rejected: 0, lastSyncAt: null };
@@ -115,6 +116,28 @@ function renderNav(active) {
         h("span", null, t(key))),
     ),
   );
+}
+
+// Our own install offer (issue 21): where the browser offers installing, its mini-infobar is
+// held back and More shows "Install the app" (unless the rep said "Not now"); a tap asks the
+// browser's own prompt. Kept until used: the browser fires it once per page.
+function offerInstall(event) {
+  event.preventDefault();
+  ctx.install.event = event;
+  refreshMore();
+}
+
+async function promptInstall() {
+  const event = ctx.install.event;
+  if (!event) return;
+  ctx.install.event = null;
+  try {
+    await event.prompt();
+    await event.userChoice;
+  } catch {
+    // The browser refused to show it again: nothing to do.
+  }
+  refreshMore();
 }
 
 // The app's last moment in use, so a visit left open can be closed at it (issue 21): marked on
@@ -376,6 +399,11 @@ async function boot() {
     else askBackgroundSync();
   });
   window.addEventListener("hashchange", () => render());
+  window.addEventListener("beforeinstallprompt", offerInstall);
+  window.addEventListener("appinstalled", () => {
+    ctx.install.event = null;
+    refreshMore();
+  });
   document.addEventListener("visibilitychange", () => document.hidden && markSeen());
   window.addEventListener("online", () => sync.publish());
   storageWarning();

@@ -98,3 +98,37 @@ export function loadScript(src) {
   }
   return scripts.get(src);
 }
+
+/** How long an undo offer stays (long enough to read it and reach the button). */
+export const SNACKBAR_MS = 8000;
+
+/**
+ * A message with one action (Undo) for a few seconds, above the menu; outside #screen, so
+ * the screen's redraw keeps it. A newer one replaces it.
+ * @param {string} text
+ * @param {{label: string, ariaLabel?: string, onClick: () => void|Promise<void>}} action
+ * @param {number} [ms]
+ * @returns {HTMLElement} the bar
+ */
+export function snackbar(text, action, ms = SNACKBAR_MS) {
+  let bar = document.getElementById("snackbar");
+  if (!bar) {
+    bar = h("div", { id: "snackbar", class: "snackbar", role: "status" });
+    (document.getElementById("toast") || document.body.lastChild).after(bar);
+  }
+  clearTimeout(snackbar.timer);
+  const hide = () => {
+    clearTimeout(snackbar.timer);
+    bar.replaceChildren();
+    bar.hidden = true;
+  };
+  const button = h("button", { type: "button", class: "btn", id: "snackbar-action", "aria-label": action.ariaLabel || null,
+    onclick: async () => {
+      hide();
+      await action.onClick();
+    } }, action.label); // prettier-ignore
+  mount(bar, h("span", null, text), button);
+  bar.hidden = false;
+  snackbar.timer = setTimeout(hide, ms);
+  return bar;
+}

@@ -5,9 +5,10 @@
 // offline and reaches the server once.
 
 import { nextStatuses, readCustomValue } from "../account-rules.js";
-import { addToToday, checkIn, createTask, editAccount, logActivity } from "../actions.js";
+import { addToToday, checkIn, createContact, createTask, editAccount, editContact, logActivity } from "../actions.js";
+import { checkContact } from "../contact-rules.js";
 import { allPhotos, allRecords, getMeta, getRecord, recordsOfAccount } from "../db.js";
-import { checkInOf, navigateLinks } from "../geo.js";
+import { checkInOf, navigateLinks, outside } from "../geo.js";
 import { formatDateTime, formatDistance, formatNumber, formatTime, t } from "../i18n.js";
 import { formatDuration, openVisits, timeOnSiteMs } from "../onsite.js";
 import { conflictsFor, dismissConflicts, rejectedItems } from "../outbox.js";
@@ -35,7 +36,7 @@ export async function renderAccount(root, ctx) {
     mount(root, h("h1", null, t("account")), h("p", { class: "empty" }, t("account_missing")));
     return;
   }
-  const [contacts, activities, visits, tasks, conflicts, orders, rejected] = await Promise.all([
+  const [contacts, activities, visits, tasks, accountConflicts, orders, rejected] = await Promise.all([
     recordsOfAccount("contacts", id),
     recordsOfAccount("activities", id),
     recordsOfAccount("visits", id),
@@ -44,7 +45,10 @@ export async function renderAccount(root, ctx) {
     recordsOfAccount("orders", id),
     rejectedItems(),
   ]);
-  const links = account.location ? navigateLinks(account.location, account.name) : null;
+  // The account's conflicts and its contacts' (an edit of a contact merged per field, too).
+  const conflicts = [...accountConflicts, ...(await Promise.all(contacts.map((c) => conflictsFor(c.id)))).flat()];
+  const navApp = await getMeta("nav_app", "system");
+  const links = account.location ? navigateLinks(account.location, account.name, navApp) : null;
   const [allDefinitions, allVisits, photos] = await Promise.all([getMeta("custom_fields", []), allRecords("visits"), allPhotos()]);
   // Each visit's photos (issue 21), by visit id; drafts belong to a form not saved yet.
   const photosByVisit = new Map();
@@ -77,7 +81,7 @@ export async function renderAccount(root, ctx) {
       here ? null : h("a", { href: `#/visit/${id}`, class: "btn btn-primary" }, t("log_visit")),
       account.phone ? h("a", { href: `tel:${account.phone}`, class: "btn", "aria-label": t("call_name", { name: account.name }) }, t("call")) : null,
       account.email ? h("a", { href: `mailto:${account.email}`, class: "btn", "aria-label": t("mail_account", { name: account.name }) }, t("email")) : null,
-      links ? h("a", { href: links.geo, class: "btn", "aria-label": t("navigate_to", { name: account.name }) }, t("navigate")) : null,
+      links ? h("a", { href: links.href, class: "btn", id: "navigate", ...outside(links.href), "aria-label": t("navigate_to", { name: account.name }) }, t("navigate")) : null,
       // Issue 19: a visit for today, which Today then offers to fit into the route.
       ctx.me && !visits.some((v) => v.scheduled_on === todayIso() && v.status === "planned")
         ? h("button", { type: "button", class: "btn", onclick: async () => {
@@ -92,8 +96,9 @@ export async function renderAccount(root, ctx) {
       h("a", { href: `#/order/${id}?kind=quote`, class: "btn", id: "make-quote" }, t("make_quote"))), // prettier-ignore
     section("orders-h", t("orders_and_quotes"), ordersList(orders, rejected)),
     section("contacts-h", t("contacts"), contacts.length
-      ? h("ul", { class: "list" }, contacts.map(contactItem))
-      : h("p", { class: "empty" }, t("no_contacts"))),
+      ? h("ul", { class: "list", id: "contacts" }, contacts.map((c) => contactItem(c, ctx)))
+      : h("p", { class: "empty" }, t("no_contacts")),
+      contactForm({ account, contact: null, ctx })),
     logForm(account, ctx),
     statusForm(account, ctx),
     definitions.length ? customFieldsForm(account, definitions, ctx) : null,
@@ -306,12 +311,13 @@ function taskForm(account, ctx) {
   ); // prettier-ignore
 }
 
-function contactItem(c) {
+function contactItem(c, ctx) {
   return h(
     "li",
-    null,
+    { dataset: { contact: c.id } },
     h("strong", null, c.name),
     c.role ? ` · ${c.role}` : "",
+    c._pending ? h("span", { class: "badge badge-pending" }, t("not_sent_yet")) : null,
     h(
       "div",
       { class: "row" },
@@ -319,9 +325,71 @@ function contactItem(c) {
       // The name starts with the visible number (WCAG 2.5.3), then says whom it calls.
       c.phone ? h("a", { href: `tel:${c.phone}`, class: "btn", "aria-label": `${c.phone} · ${t("call_name", { name: c.name })}` },
         h("bdi", { dir: "ltr", class: "phone" }, c.phone)) : null,
-      c.email ? h("a", { href: `mailto:${c.email}`, class: "btn", "aria-label": `${c.email} · ${t("mail_name", { name: c.name })}` }, c.email) : null,
+      c.email ? h("a", { href: `mailto:${c.email}`, class: "btn", "aria-label": `${c.email} · ${t("mail_name", { name: c.name })}` },
+        h("bdi", { dir: "ltr" }, c.email)) : null,
     ),
-  );
+    contactForm({ account: null, contact: c, ctx }),
+  ); // prettier-ignore
+}
+
+/**
+ * Add a contact (no ``contact``) or edit one: name, role, phone, e-mail, checked as the server
+ * checks them, the message next to its field; saved offline as one outbox create or update.
+ */
+function contactForm({ account, contact, ctx }) {
+  const prefix = contact ? `contact-${contact.id}` : "contact-new";
+  const summary = contact
+    ? h("summary", { "aria-label": t("edit_contact_name", { name: contact.name }) }, t("edit"))
+    : h("summary", null, t("add_contact"));
+  // Built when opened: a card with many contacts carries no hidden forms, and its fields'
+  // labels (Phone, Email) name only the account's own fields until the rep opens one.
+  const details = h("details", { class: "edit contact-form", id: `${prefix}-form`, ontoggle: () => {
+    if (details.open && !details.querySelector("form")) details.append(contactFields({ account, contact, ctx, prefix }));
+  } }, summary); // prettier-ignore
+  return details;
+}
+
+function contactFields({ account, contact, ctx, prefix }) {
+  const specs = [
+    ["name", t("field_name"), { autocomplete: "off", required: true }],
+    ["role", t("contact_role"), { autocomplete: "off" }],
+    ["phone", t("field_phone"), { type: "tel", dir: "ltr", autocomplete: "off", inputmode: "tel" }],
+    ["email", t("field_email"), { type: "email", dir: "ltr", autocomplete: "off" }],
+  ];
+  const rows = specs.map(([name, label, attrs]) => {
+    const input = h("input", { name, value: contact?.[name] || "", "aria-describedby": `${prefix}-${name}-error`, ...attrs });
+    input.id = `${prefix}-${name}`;
+    const error = h("p", { class: "field-error", id: `${prefix}-${name}-error`, hidden: true });
+    const box = h("div", { class: "field" }, h("label", { for: input.id }, label, name === "name" ? " *" : ""), input, error);
+    return { name, input, error, box };
+  });
+  return h("form", { novalidate: true, onsubmit: async (event) => {
+      event.preventDefault();
+      const { values, errors } = checkContact(Object.fromEntries(rows.map((r) => [r.name, r.input.value])));
+      let first = null;
+      for (const { name, input, error } of rows) {
+        const bad = errors[name];
+        error.hidden = !bad;
+        error.textContent = bad ? t(bad.key, { max: formatNumber(bad.params?.max ?? 0) }) : "";
+        if (bad) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+        if (bad) first ||= input;
+      }
+      if (first) {
+        first.focus();
+        return;
+      }
+      if (contact) {
+        const changed = await editContact(contact, values);
+        toast(changed ? t("contact_saved") : t("nothing_changed"));
+      } else {
+        await createContact({ account, values });
+        toast(t("contact_added"));
+      }
+      ctx.rerender();
+    } },
+    rows.map((r) => r.box),
+    h("button", { type: "submit", class: "btn btn-primary" }, contact ? t("save_changes") : t("add_contact"))); // prettier-ignore
 }
 
 function openTasks(tasks) {
@@ -363,7 +431,7 @@ function conflictBox(id, conflicts, ctx) {
     h("h2", { id: "conflict-h" }, t("conflict_title")),
     h("ul", null, rows),
     h("button", { type: "button", class: "btn", onclick: async () => {
-      await dismissConflicts(id);
+      for (const recordId of new Set([id, ...conflicts.map((c) => c.id)])) await dismissConflicts(recordId);
       ctx.rerender();
     } }, t("dismiss")),
   );

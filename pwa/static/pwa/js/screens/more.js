@@ -5,8 +5,9 @@ import { getMeta, setMeta } from "../db.js";
 import { LANGUAGES, formatDateTime, language, setLanguage, t } from "../i18n.js";
 import { dismiss, rejectedItems } from "../outbox.js";
 import { disablePush, enablePush, pushState } from "../push.js";
+import { NAV_APPS } from "../geo.js";
 import { BUDGET_BYTES } from "../tile-pack.js";
-import { field, h, mount } from "../ui.js";
+import { field, h, mount, toast } from "../ui.js";
 
 const MB = 1024 * 1024;
 
@@ -49,6 +50,31 @@ function pushSection(state, api) {
     status); // prettier-ignore
 }
 
+/** The navigation app Navigate opens (issue 21), kept in the meta store on this phone. */
+function navAppField(chosen) {
+  const select = h("select", { "aria-describedby": "nav-app-hint", onchange: async () => {
+    await setMeta("nav_app", select.value);
+    toast(t("nav_app_saved"));
+  } }, NAV_APPS.map((app) => h("option", { value: app, selected: app === chosen }, t(`nav_app_${app}`)))); // prettier-ignore
+  const box = field("nav-app", t("nav_app"), select);
+  box.append(h("p", { class: "muted", id: "nav-app-hint" }, t("nav_app_hint")));
+  return box;
+}
+
+/** Install the app, when the browser offers it (main.js holds its event) and not dismissed. */
+function installOffer(install, dismissed, rerender) {
+  if (!install?.event || dismissed) return null;
+  return h("section", { class: "card install-offer", id: "install-offer", "aria-labelledby": "install-h" },
+    h("h2", { id: "install-h" }, t("install_app")),
+    h("p", null, t("install_hint")),
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "btn btn-primary", id: "install-app", onclick: () => install.prompt() }, t("install_app")),
+      h("button", { type: "button", class: "btn btn-quiet", id: "install-not-now", onclick: async () => {
+        await setMeta("install_dismissed", true);
+        rerender();
+      } }, t("install_not_now")))); // prettier-ignore
+}
+
 /**
  * @param {HTMLElement} root
  * @param {{sync: object, api: object, rerender: () => void, me: object}} ctx
@@ -57,6 +83,8 @@ export async function renderMore(root, ctx) {
   const rejected = await rejectedItems();
   const packStatus = await getMeta("tile_pack", null);
   const push = await pushState();
+  const navApp = await getMeta("nav_app", "system");
+  const installDismissed = await getMeta("install_dismissed", false);
   const select = h(
     "select",
     {
@@ -72,7 +100,9 @@ export async function renderMore(root, ctx) {
     root,
     h("h1", null, t("more")),
     ctx.me ? h("p", null, t("signed_in_as", { name: ctx.me.username })) : null,
+    installOffer(ctx.install, installDismissed, ctx.rerender),
     field("language", t("language"), select),
+    navAppField(NAV_APPS.includes(navApp) ? navApp : "system"),
     h("button", { type: "button", class: "btn btn-block", onclick: () => ctx.sync.request("manual") }, t("sync_now")),
     h("a", { href: "#/notification-settings", class: "btn btn-block", id: "open-notification-settings" }, t("notification_settings")),
     pushSection(push, ctx.api),

@@ -1,15 +1,17 @@
 // Notification settings (More -> Notification settings): per kind the channel it reaches the rep
-// by, and quiet hours. The server keeps them (GET/PATCH /api/v1/notifications/settings), so the
+// by, quiet hours, how long before a timed task its reminder comes, and the language e-mails
+// and pushes are written in. The server keeps them (GET/PATCH /api/v1/notifications/settings), so the
 // screen needs a connection; offline it shows the last ones loaded (kept in meta), read-only.
 
 import { getMeta, setMeta } from "../db.js";
-import { t } from "../i18n.js";
+import { LANGUAGES, t } from "../i18n.js";
 import { h, mount, toast } from "../ui.js";
 
 const PATH = "notifications/settings";
 const CACHE_KEY = "notification_settings";
 // The API's NotificationChannel enum, in the order the workspace page shows it.
 export const CHANNELS = ["in_app", "email", "push", "off"];
+export const LEAD_MAX = 7 * 24 * 60; // the API's limit: a week, in minutes
 
 /** A kind's words on the phone (a kind this phone does not know yet shows its id). */
 export function kindLabel(kind) {
@@ -41,13 +43,22 @@ export function fieldErrors(data) {
 }
 
 /**
- * What the form sends: every kind's channel, and quiet hours (both empty: none).
+ * What the form sends: every kind's channel, and quiet hours (both empty: none); with
+ * ``extra``, the lead time (the field's text: a whole number of minutes, else sent as typed
+ * so the server names the field) and the messages' language.
  * @param {Record<string, string>} channels
  * @param {string} quietStart "HH:MM" or ""
  * @param {string} quietEnd
+ * @param {{lead?: string, language?: string}} [extra]
  */
-export function settingsPatch(channels, quietStart, quietEnd) {
-  return { channels: { ...channels }, quiet_start: quietStart || null, quiet_end: quietEnd || null };
+export function settingsPatch(channels, quietStart, quietEnd, extra = {}) {
+  const patch = { channels: { ...channels }, quiet_start: quietStart || null, quiet_end: quietEnd || null };
+  if (extra.lead !== undefined) {
+    const text = String(extra.lead).trim();
+    patch.lead_minutes = /^\d+$/.test(text) ? Number(text) : text === "" ? null : text;
+  }
+  if (extra.language) patch.language = extra.language;
+  return patch;
 }
 
 async function load(api) {
@@ -99,7 +110,12 @@ export async function renderNotificationSettings(root, ctx) {
       "aria-describedby": `${name}-error` }); // prettier-ignore
   const quietStart = time("quiet_start", data.quiet_start);
   const quietEnd = time("quiet_end", data.quiet_end);
-  for (const name of ["quiet_start", "quiet_end", "form"]) errors[name] = errorNode(name);
+  const lead = h("input", { type: "number", id: "lead-minutes", name: "lead_minutes", min: 0, max: LEAD_MAX, step: 1,
+    inputmode: "numeric", value: String(data.lead_minutes ?? ""), disabled: readOnly, "aria-describedby": "lead_minutes-error" }); // prettier-ignore
+  const languages = LANGUAGES.some((l) => l.code === data.language) ? LANGUAGES : [...LANGUAGES, { code: data.language, name: data.language }];
+  const language = h("select", { id: "message-language", name: "language", disabled: readOnly, "aria-describedby": "language-error" },
+    languages.map((l) => h("option", { value: l.code, lang: l.code, selected: l.code === data.language }, l.name))); // prettier-ignore
+  for (const name of ["quiet_start", "quiet_end", "lead_minutes", "language", "form"]) errors[name] = errorNode(name);
   const save = h("button", { type: "submit", class: "btn btn-primary btn-block", id: "save-notification-settings", disabled: readOnly }, t("save_changes"));
 
   const form = h("form", {
@@ -112,7 +128,7 @@ export async function renderNotificationSettings(root, ctx) {
       save.disabled = true;
       const answer = await ctx.api.request(PATH, {
         method: "PATCH",
-        body: settingsPatch(channels, quietStart.value, quietEnd.value),
+        body: settingsPatch(channels, quietStart.value, quietEnd.value, { lead: lead.value, language: language.value }),
       });
       save.disabled = false;
       if (answer.kind === "ok") {
@@ -137,6 +153,10 @@ export async function renderNotificationSettings(root, ctx) {
       h("p", { class: "muted", id: "quiet-hint" }, t("notif_settings_quiet_hint")),
       h("div", { class: "field" }, h("label", { for: "quiet-start" }, t("quiet_from")), quietStart, errors.quiet_start),
       h("div", { class: "field" }, h("label", { for: "quiet-end" }, t("quiet_until")), quietEnd, errors.quiet_end)),
+    h("fieldset", null,
+      h("legend", null, t("notif_settings_reminders")),
+      h("div", { class: "field" }, h("label", { for: "lead-minutes" }, t("lead_minutes")), lead, errors.lead_minutes),
+      h("div", { class: "field" }, h("label", { for: "message-language" }, t("message_language")), language, errors.language)),
     errors.form,
     save); // prettier-ignore
   mount(root, heading, offline, form);

@@ -1,9 +1,9 @@
 // Tasks: mine, due today or overdue, each completed with one tap and linked to its account.
 
-import { completeTask } from "../actions.js";
+import { completeTask, reopenTask } from "../actions.js";
 import { allRecords } from "../db.js";
 import { formatDateTime, t } from "../i18n.js";
-import { h, mount, toast } from "../ui.js";
+import { h, mount, snackbar, toast } from "../ui.js";
 
 /**
  * @param {object[]} tasks
@@ -57,7 +57,16 @@ export async function renderTasks(root, ctx) {
         "aria-label": t("complete_task", { title: task.title }),
         onclick: async () => {
           await completeTask(task);
-          toast(t("task_done"));
+          // A few seconds to take it back (issue 21), offline too.
+          snackbar(t("task_completed_undo"), {
+            label: t("undo"),
+            ariaLabel: t("undo_task", { title: task.title }),
+            onClick: async () => {
+              await reopenTask(task, { syncing: ctx.sync?.state?.phase === "syncing" });
+              toast(t("task_reopened"));
+              ctx.rerender();
+            },
+          });
           ctx.rerender();
         },
       }, t("done")),

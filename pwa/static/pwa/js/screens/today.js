@@ -2,8 +2,8 @@
 // small map drawn by Leaflet from local files (tiles only when online and configured).
 
 import { replanDay } from "../actions.js";
-import { allRecords } from "../db.js";
-import { navigateLinks } from "../geo.js";
+import { allRecords, getMeta } from "../db.js";
+import { navigateLinks, outside } from "../geo.js";
 import { formatTime, t } from "../i18n.js";
 import { orderChanges, resequence } from "../resequence.js";
 import { h, loadScript, mount, todayIso } from "../ui.js";
@@ -124,8 +124,8 @@ export function mapLabels(points, minPx) {
  * @param {{me: object, config: object}} ctx
  */
 export async function renderToday(root, ctx) {
-  const [visits, accounts, routes] = await Promise.all([
-    allRecords("visits"), allRecords("accounts"), allRecords("routes"),
+  const [visits, accounts, routes, navApp] = await Promise.all([
+    allRecords("visits"), allRecords("accounts"), allRecords("routes"), getMeta("nav_app", "system"),
   ]); // prettier-ignore
   const byId = new Map(accounts.map((a) => [a.id, a]));
   const today = todayIso();
@@ -140,6 +140,7 @@ export async function renderToday(root, ctx) {
     stops.map((stop, index) =>
       stopItem(stop, index, byId.get(stop.account_id), {
         leftOut: dropped.get(stop.id),
+        navApp,
         onSkip: sheet ? () => { choices.skipped.add(stop.id); rerender(); } : null, // prettier-ignore
       }),
     ),
@@ -319,7 +320,7 @@ function replanOffer(sheet, stops, accounts, rerender) {
   return box;
 }
 
-function stopItem(stop, index, account, { leftOut = null, onSkip = null } = {}) {
+function stopItem(stop, index, account, { leftOut = null, onSkip = null, navApp = "system" } = {}) {
   const status = stop.logged ? "done" : stop.status;
   const eta = stop.planned_arrival_at
     ? formatTime(stop.planned_arrival_at)
@@ -327,7 +328,7 @@ function stopItem(stop, index, account, { leftOut = null, onSkip = null } = {}) 
       ? `${stop.window_start.slice(0, 5)}–${(stop.window_end || "").slice(0, 5)}`
       : "";
   const name = stop.account_name || account?.name || "";
-  const links = account?.location ? navigateLinks(account.location, name) : null;
+  const links = account?.location ? navigateLinks(account.location, name, navApp) : null;
   return h(
     "li",
     { class: `stop stop-${status}`, dataset: { visitId: stop.id } },
@@ -348,7 +349,7 @@ function stopItem(stop, index, account, { leftOut = null, onSkip = null } = {}) 
       "div",
       { class: "stop-actions" },
       links
-        ? h("a", { href: links.geo, class: "btn", "aria-label": t("navigate_to", { name }) }, t("navigate"))
+        ? h("a", { href: links.href, class: "btn navigate", ...outside(links.href), "aria-label": t("navigate_to", { name }) }, t("navigate"))
         : null,
       links
         ? h(
