@@ -1,5 +1,6 @@
 """A rep opens More -> Notification settings on the phone, turns the daily digest's e-mail off
-and sets quiet hours, a reminder lead time and the language of its messages, saves: the server keeps it and the workspace page shows the same choice;
+and sets quiet hours, a reminder lead time and the language of its messages, saves: the
+server keeps it and the workspace page shows the same choice;
 half a quiet-hours pair is refused next to its field; offline the screen says it needs a
 connection (the last loaded values shown read-only)."""
 

@@ -117,9 +117,9 @@ def _propose_with(client, region_id, **fields) -> str:
 )
 def test_a_bad_method_or_tolerance_is_a_422_page_and_nothing_is_proposed(
     manager,
-    crowded,
+    crowded,  # noqa: F811
     fields,
-    message,  # noqa: F811
+    message,
 ):
     response = manager.post(URL + "/propose", {"region_id": crowded.north.pk, **fields})
     assert response.status_code == 422
