@@ -71,7 +71,7 @@ test("Navigate opens the rep's app: the system geo: link by default, Google, Org
   assert.equal(navigateLinks(p, "Bakery").href, "geo:42.05,1.05?q=42.05,1.05(Bakery)");
   assert.equal(navigateLinks(p, "Bakery", "unknown").href, navigateLinks(p, "Bakery").geo);
   assert.equal(navigateLinks(p, "B", "google").href, "https://www.google.com/maps/dir/?api=1&destination=42.05%2C1.05");
-  assert.equal(navigateLinks(p, "Café & Co", "organic").href, "om://route?dll=42.05,1.05&daddr=Caf%C3%A9%20%26%20Co&type=vehicle");
+  assert.equal(navigateLinks(p, "Café & Co", "organic").href, "om://map?v=1&ll=42.05,1.05&n=Caf%C3%A9%20%26%20Co");
   assert.equal(navigateLinks(p, "B", "osmand").href, "https://osmand.net/map/?pin=42.05,1.05#16/42.05/1.05");
   assert.deepEqual(outside("https://www.google.com/maps"), { target: "_blank", rel: "noopener" });
   assert.deepEqual(outside("geo:1,2"), {});

@@ -97,7 +97,9 @@ export const NAV_APPS = ["system", "google", "organic", "osmand"];
  * app itself contacts no host: a link is only followed when the rep taps it.
  * - google: the Maps URLs API (https://developers.google.com/maps/documentation/urls),
  *   directions from where the phone is;
- * - organic: Organic Maps' route API, from the current position when no start is given;
+ * - organic: Organic Maps' documented show-point link (https://omaps.app/api, `map?v=1`):
+ *   the shop opens on its map, one tap from "Route to". Its `route` link wants a start
+ *   point, in a fixed order of parameters, which the card does not have when it is drawn;
  * - osmand: OsmAnd's own link with a pin (its "OsmAnd specific intents").
  * @param {{lat: number, lng: number}} p
  * @param {string} label
@@ -110,7 +112,7 @@ export function navigateLinks(p, label, app = "system") {
   const geo = `geo:${at}?q=${at}(${q})`;
   const chosen = {
     google: `https://www.google.com/maps/dir/?api=1&destination=${p.lat}%2C${p.lng}`,
-    organic: `om://route?dll=${at}&daddr=${q}&type=vehicle`,
+    organic: `om://map?v=1&ll=${at}&n=${q}`,
     osmand: `https://osmand.net/map/?pin=${at}#16/${p.lat}/${p.lng}`,
   };
   return {
