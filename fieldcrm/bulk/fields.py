@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import scoped
 from fieldcrm.accounts import rules
-from fieldcrm.accounts.models import Account, Tag
+from fieldcrm.accounts.models import Account, CustomFieldDefinition, Tag
 from fieldcrm.core.errors import DomainError
 from fieldcrm.core.models import update_many
 from fieldcrm.territories.models import Territory
@@ -67,8 +67,9 @@ class BulkField:
     def prepare_accounts(self, *, target: Target, accounts: list[Account]) -> None:
         """Read what ``judge`` needs about the whole selection at once (into ``target``)."""
 
-    def current(self, account: Account) -> Any:
-        """The account's value in the JSON form stored in BulkChange.items."""
+    def current(self, account: Account, value: Any = None) -> Any:
+        """The account's value in the JSON form stored in BulkChange.items (``value``: the
+        change's requested value, for fields that need it to know what to read)."""
         return getattr(account, self.column)
 
     def judge(self, *, target: Target, account: Account) -> Verdict:
@@ -90,9 +91,10 @@ class BulkField:
     def assign(self, account: Account, value: Any) -> None:
         setattr(account, self.column, value)
 
-    def write(self, rows: list[tuple[Account, Any, Any]]) -> None:
-        """Store each account's new value (rows: account, old, new) with the sync bookkeeping
-        (the account's version and change number move), in as few statements as it can."""
+    def write(self, rows: list[tuple[Account, Any, Any]], value: Any = None) -> None:
+        """Store each account's new value (rows: account, old, new; ``value``: the change's
+        requested value) with the sync bookkeeping (the account's version and change number
+        move), in as few statements as it can."""
         for account, _old, new in rows:
             self.assign(account, new)
         update_many([a for a, _old, _new in rows], [self.column])
@@ -290,7 +292,7 @@ class TagsField(BulkField):
     def prefetch(self) -> tuple[str, ...]:
         return ("tags",)
 
-    def current(self, account: Account) -> Any:
+    def current(self, account: Account, value: Any = None) -> Any:
         return sorted(tag.name for tag in account.tags.all())
 
     def after(self, *, target: Target, before: Any) -> Any:
@@ -303,7 +305,7 @@ class TagsField(BulkField):
             return _("A tag it had has been deleted since.")
         return None
 
-    def write(self, rows: list[tuple[Account, Any, Any]]) -> None:
+    def write(self, rows: list[tuple[Account, Any, Any]], value: Any = None) -> None:
         through = Account.tags.through
         accounts = [a for a, _old, _new in rows]
         names = {name for _a, _old, new in rows for name in new}
@@ -327,9 +329,61 @@ class TagsField(BulkField):
         return _("remove %(tags)s") % {"tags": names}
 
 
+class CustomField(BulkField):
+    """One custom field (by its definition's key) set to one value on every account, with the
+    definition's own checks (CustomFieldDefinition.problem_with; null clears it unless the
+    field is required). The value is ``{"key": key, "value": value}``; each account's value
+    is what it holds under that key (None when it has none), so an undo puts exactly that
+    back, other custom fields untouched."""
+
+    name = "custom"
+    column = "custom_fields"
+
+    def label(self) -> str:
+        return _("custom field")
+
+    def prepare(self, *, actor: User, value: Any) -> Target:
+        if not isinstance(value, dict) or set(value) != {"key", "value"}:
+            raise DomainError("value", _('Expected {"key": a custom field, "value": its value}.'))
+        key, new = value["key"], value["value"]
+        definition = CustomFieldDefinition.objects.filter(key=str(key), is_active=True).first()
+        if definition is None:
+            raise DomainError("value", _("Unknown custom field %(key)s.") % {"key": str(key)[:64]})
+        problem = definition.problem_with(new)
+        if problem is None and definition.is_required and new in (None, ""):
+            problem = _("%(key)s: this custom field is required.") % {"key": definition.key}
+        if problem:
+            raise DomainError("value", problem)
+        return Target(value={"key": definition.key, "value": new})
+
+    def current(self, account: Account, value: Any = None) -> Any:
+        return (account.custom_fields or {}).get(value["key"])
+
+    def write(self, rows: list[tuple[Account, Any, Any]], value: Any = None) -> None:
+        key = value["key"]
+        for account, _old, new in rows:
+            fields = dict(account.custom_fields or {})
+            if new is None:
+                fields.pop(key, None)
+            else:
+                fields[key] = new
+            account.custom_fields = fields
+        update_many([a for a, _old, _new in rows], [self.column])
+
+    def after(self, *, target: Target, before: Any) -> Any:
+        return target.value["value"]
+
+    def displays(self, values: set[Any]) -> dict[Any, str]:
+        return {v: "—" if v is None else str(v) for v in values}
+
+    def display_value(self, value: Any) -> str:
+        new = "—" if value["value"] is None else str(value["value"])
+        return f"{value['key']}: {new}"
+
+
 # The most accounts one bulk change may touch (a selection of a region is cut down first).
 MAX_ACCOUNTS = 2_000
 
 FIELDS: dict[str, BulkField] = {
-    f.name: f for f in (OwnerField(), StatusField(), TierField(), TagsField())
+    f.name: f for f in (OwnerField(), StatusField(), TierField(), TagsField(), CustomField())
 }

@@ -22,23 +22,32 @@ class BulkTagsIn(Input):
     )
 
 
+class BulkCustomIn(Input):
+    """custom: one custom field (its key) set to one value, checked by its definition."""
+
+    key: Annotated[str, Field(min_length=1, max_length=64)]
+    value: bool | int | float | Annotated[str, Field(max_length=1000)] | None
+
+
 # An owner is a user id (a whole number, true/false refused), tags an operation and names, the
 # other fields take a choice.
 BulkValue = (
     Annotated[int, Field(ge=1, strict=True)]
     | Annotated[str, Field(max_length=32)]
     | BulkTagsIn
+    | BulkCustomIn
     | None
 )
 
 
 class BulkChangeIn(Input):
-    field: Literal["owner", "status", "tier", "tags"] = Field(
+    field: Literal["owner", "status", "tier", "tags", "custom"] = Field(
         description="The account field to set"
     )
     value: BulkValue = Field(
         description="owner: a rep's user id, or null for none; status, tier: a choice value; "
-        'tags: {"op": "add" or "remove", "tags": [existing tag names]}'
+        'tags: {"op": "add" or "remove", "tags": [existing tag names]}; '
+        'custom: {"key": a custom field key, "value": its value or null}'
     )
     account_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_ACCOUNTS)
 
@@ -68,10 +77,15 @@ class BulkTagsOut(Schema):
     tags: list[str]
 
 
+class BulkCustomOut(Schema):
+    key: str
+    value: bool | int | float | str | None
+
+
 class BulkPreviewOut(Schema):
     field: str
     field_label: str
-    value: int | str | BulkTagsOut | None
+    value: int | str | BulkTagsOut | BulkCustomOut | None
     value_display: str
     count: int = Field(description="How many accounts would change")
     changes: list[BulkItemOut]
@@ -83,7 +97,7 @@ class BulkChangeOut(Schema):
     id: int
     field: str
     field_label: str
-    value: int | str | BulkTagsOut | None
+    value: int | str | BulkTagsOut | BulkCustomOut | None
     value_display: str
     created_at: dt.datetime
     count: int = Field(description="How many accounts it changed")

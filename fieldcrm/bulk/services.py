@@ -89,7 +89,7 @@ def _plan(*, actor: User, field_name: str, value: Any, accounts: list[Account]) 
     spec.prepare_accounts(target=target, accounts=accounts)
     plan = Plan(spec=spec, target=target)
     for account in accounts:
-        before = spec.current(account)
+        before = spec.current(account, target.value)
         after = spec.after(target=target, before=before)
         if before == after:
             plan.unchanged.append(account)
@@ -180,10 +180,12 @@ def _history(
     ])  # fmt: skip
 
 
-def _write(spec: BulkField, target: Target | None, rows: list[tuple[Account, Any, Any]]) -> None:
+def _write(
+    spec: BulkField, target: Target | None, rows: list[tuple[Account, Any, Any]], value: Any
+) -> None:
     """Set the new values and save them with the sync bookkeeping, in one statement."""
     scopes = {a.pk: (a.territory_id, a.owner_id) for a, _old, _new in rows}
-    spec.write(rows)
+    spec.write(rows, value)
     accounts = [a for a, _old, _new in rows]
     if spec.moves_scope:
         accounts_moved(moves=[(a, scopes[a.pk]) for a in accounts])
@@ -213,7 +215,7 @@ def bulk_change_apply(
                    for a, old, new in rows],
             refused=summary["refused"],
         )  # fmt: skip
-        _write(plan.spec, plan.target, rows)
+        _write(plan.spec, plan.target, rows, plan.target.value)
         _history(actor=actor, spec=plan.spec, rows=rows, change=change, undo=False)
     return change, summary
 
@@ -233,7 +235,7 @@ def _undo_rows(
         account = found.get(key)
         if account is None:
             reason: str | None = _("Deleted, or no longer yours to change.")
-        elif spec.current(account) != item["to"]:
+        elif spec.current(account, change.value) != item["to"]:
             reason = _("Changed since the bulk change: left as it is now.")
         else:
             reason = spec.undo_refusal(actor=actor, account=account, value=item["from"])
@@ -256,7 +258,7 @@ def bulk_change_undo(*, actor: User, change_id: int | None = None) -> BulkChange
             raise DomainError("id", _("Only your last bulk change can be undone."))
         spec = _spec(change.field)
         rows, skipped = _undo_rows(actor=actor, spec=spec, change=change)
-        _write(spec, None, rows)
+        _write(spec, None, rows, change.value)
         _history(actor=actor, spec=spec, rows=rows, change=change, undo=True)
         change.undone_at = timezone.now()
         change.undo_skipped = skipped
