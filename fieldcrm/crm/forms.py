@@ -10,7 +10,13 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.accounts.models import Account, ActivityKind, CustomFieldKind, Tag
+from fieldcrm.accounts.models import (
+    Account,
+    ActivityKind,
+    CustomFieldDefinition,
+    CustomFieldKind,
+    Tag,
+)
 from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.crm import selectors
 from fieldcrm.crm.area import MAX_AREA_TEXT, parse_area
@@ -409,7 +415,9 @@ class SearchForm(forms.Form):
 def bulk_change_choices(*, actor: User) -> list[tuple[Any, Any]]:
     """What a bulk change may set, grouped by field: "owner:<id>" (or "owner:" for nobody),
     "status:<code>", "tier:<code>", "tags:add:<name>" / "tags:remove:<name>" (fieldcrm.bulk's
-    fields and values; one tag at a time here, several through the API)."""
+    fields and values; one tag at a time here, several through the API), and for each active
+    choice or yes/no custom field "custom:<key>:<choice>" ("custom:<key>:" clears an optional
+    one; the other kinds take typed values: through the API)."""
     owners = selectors.owner_choices(actor=actor)
     tags = list(Tag.objects.order_by("name").values_list("name", flat=True))
     return [
@@ -420,7 +428,23 @@ def bulk_change_choices(*, actor: User) -> list[tuple[Any, Any]]:
         (_("Tier"), [(f"tier:{v}", label) for v, label in Account.Tier.choices]),
         (_("Add a tag"), [(f"tags:add:{name}", name) for name in tags]),
         (_("Remove a tag"), [(f"tags:remove:{name}", name) for name in tags]),
+        *_custom_choices(),
     ]  # fmt: skip
+
+
+def _custom_choices() -> list[tuple[Any, Any]]:
+    groups: list[tuple[Any, Any]] = []
+    kinds = [CustomFieldKind.CHOICE, CustomFieldKind.BOOLEAN]
+    for d in CustomFieldDefinition.objects.filter(is_active=True, kind__in=kinds):
+        options: list[tuple[str, Any]]
+        if d.kind == CustomFieldKind.BOOLEAN:
+            options = [(f"custom:{d.key}:true", _("Yes")), (f"custom:{d.key}:false", _("No"))]
+        else:
+            options = [(f"custom:{d.key}:{c}", str(c)) for c in d.choices]
+        if not d.is_required:
+            options.append((f"custom:{d.key}:", _("(cleared)")))
+        groups.append((d.label, options))
+    return groups
 
 
 class BulkForm(forms.Form):
@@ -455,4 +479,11 @@ class BulkForm(forms.Form):
         if field == "tags":
             op, _sep, name = raw.partition(":")
             return field, {"op": op, "tags": [name]}
+        if field == "custom":
+            key, _sep, text = raw.partition(":")
+            value: Any = {"true": True, "false": False}.get(text, text) if text else None
+            kind = CustomFieldDefinition.objects.filter(key=key).values_list("kind", flat=True)
+            if text and kind.first() != CustomFieldKind.BOOLEAN:
+                value = text  # a choice named "true" stays text
+            return field, {"key": key, "value": value}
         return field, raw

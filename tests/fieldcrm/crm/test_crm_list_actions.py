@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fieldcrm.accounts.models import Account, Activity, Tag
+from fieldcrm.accounts.models import Account, Activity, CustomFieldDefinition, Tag
 from fieldcrm.crm.models import Segment
 from tests.factories import make_account
 from tests.fieldcrm.crm.test_crm_pages import client_for, names, shops  # noqa: F401 (fixture)
@@ -116,6 +116,30 @@ def test_bulk_tags_from_the_list_add_one_tag_and_undo(world, shops):  # noqa: F8
     assert not Account.objects.filter(tags__name="<b>vip</b>").exists()
     unknown = manager.post("/crm/accounts/bulk/preview", {**data, "change": "tags:add:nope"})
     assert unknown.status_code == 302  # not a choice of the form: refused, nothing written
+
+
+def test_bulk_custom_choice_and_yes_no_fields_from_the_list(world, shops):  # noqa: F811
+    CustomFieldDefinition.objects.create(key="size", label="Size", kind="choice",
+                                         choices=["S", "<i>M</i>"])  # fmt: skip
+    CustomFieldDefinition.objects.create(key="fridge", label="Fridge", kind="boolean")
+    CustomFieldDefinition.objects.create(key="note", label="Note", kind="text")
+    manager = client_for(world, "manager")
+    form = manager.get("/crm/accounts/").content.decode()
+    assert 'value="custom:size:&lt;i&gt;M&lt;/i&gt;"' in form and "<i>M</i>" not in form
+    assert 'value="custom:fridge:true"' in form and "custom:note" not in form
+    ids = [str(shops["a1"].pk), str(shops["a2"].pk)]
+    for change, value in [("custom:size:<i>M</i>", "<i>M</i>"), ("custom:fridge:true", True)]:
+        data = {"change": change, "ids": ids, "filters": ""}
+        preview = manager.post("/crm/accounts/bulk/preview", data).content.decode()
+        assert 'id="crm-bulk-apply"' in preview
+        assert manager.post("/crm/accounts/bulk/apply", data).status_code == 302
+        key = change.split(":")[1]
+        assert [Account.objects.get(pk=pk).custom_fields[key] for pk in ids] == [value, value]
+    manager.post("/crm/accounts/bulk/undo", {"change_id": "", "filters": ""})
+    assert all("fridge" not in Account.objects.get(pk=pk).custom_fields for pk in ids)
+    cleared = {"change": "custom:size:", "ids": ids, "filters": ""}
+    assert manager.post("/crm/accounts/bulk/apply", cleared).status_code == 302
+    assert all("size" not in Account.objects.get(pk=pk).custom_fields for pk in ids)
 
 
 def test_bulk_all_matching_takes_the_filtered_set_and_a_segment(world, shops):  # noqa: F811
