@@ -247,8 +247,10 @@ def test_a_manager_may_not_move_a_form_out_of_their_regions(world, forms):
             "region_id": world.south.pk})  # fmt: skip
     assert moved.value.field == "region"
     with pytest.raises(DomainError) as none:
-        web_form_save(actor=world.manager, data={
-            "name": "Nowhere", "is_active": True, "fields": ["name"], "region_id": None})
+        web_form_save(
+            actor=world.manager,
+            data={"name": "Nowhere", "is_active": True, "fields": ["name"], "region_id": None},
+        )
     assert none.value.field == "region"
     form.refresh_from_db()
     assert form.region == world.north and form.name == "Inside form"
