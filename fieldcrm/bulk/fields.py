@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.access import scoped
 from fieldcrm.accounts import rules
-from fieldcrm.accounts.models import Account
+from fieldcrm.accounts.models import Account, Tag
 from fieldcrm.core.errors import DomainError
+from fieldcrm.core.models import update_many
 from fieldcrm.territories.models import Territory
 from fieldcrm.users.models import User
 from fieldcrm.users.selectors import user_in_scope
@@ -77,12 +78,32 @@ class BulkField:
         """Why ``value`` cannot be put back on ``account`` by an undo, or None."""
         return None
 
+    def after(self, *, target: Target, before: Any) -> Any:
+        """The account's value once changed (``before`` is ``current``): the new value itself,
+        except for fields whose change is relative to what the account has (tags)."""
+        return target.value
+
+    def prefetch(self) -> tuple[str, ...]:
+        """Relations ``current`` reads, prefetched for the whole selection."""
+        return ()
+
     def assign(self, account: Account, value: Any) -> None:
         setattr(account, self.column, value)
+
+    def write(self, rows: list[tuple[Account, Any, Any]]) -> None:
+        """Store each account's new value (rows: account, old, new) with the sync bookkeeping
+        (the account's version and change number move), in as few statements as it can."""
+        for account, _old, new in rows:
+            self.assign(account, new)
+        update_many([a for a, _old, _new in rows], [self.column])
 
     def displays(self, values: set[Any]) -> dict[Any, str]:
         """How each value reads to people (one query at most)."""
         return {value: "" if value is None else str(value) for value in values}
+
+    def display_value(self, value: Any) -> str:
+        """How the change's requested value reads (the preview's and the summary's)."""
+        return self.displays({value})[value]
 
     def verify(self, *, target: Target, account_ids: list[Any]) -> None:
         """A check of the written rows inside the transaction (raise to roll back)."""
@@ -230,7 +251,85 @@ class TierField(BulkField):
         return {value: str(labels.get(value, value)) for value in values}
 
 
+class TagsField(BulkField):
+    """Add or remove existing tags (a many-to-many set, no column). The value is
+    ``{"op": "add" | "remove", "tags": [names]}``; each account's value is the sorted list of
+    its tag names, so an account that already has (add) or lacks (remove) every tag named is
+    left unchanged, and an undo puts back the exact set it had. An unknown tag is refused
+    naming the value (a bulk change never creates tags: a typo would make a new one)."""
+
+    name = "tags"
+    column = "tags"
+    OPS = ("add", "remove")
+    MAX_TAGS = 20
+
+    def label(self) -> str:
+        return _("tags")
+
+    def prepare(self, *, actor: User, value: Any) -> Target:
+        if not isinstance(value, dict) or set(value) != {"op", "tags"}:
+            raise DomainError("value", _('Expected {"op": "add" or "remove", "tags": [names]}.'))
+        op, names = value["op"], value["tags"]
+        _choice(op, list(self.OPS))
+        if (
+            not isinstance(names, list)
+            or not names
+            or len(names) > self.MAX_TAGS
+            or not all(isinstance(n, str) for n in names)
+        ):
+            raise DomainError("value", _("Expected a list of 1 to %(max)s tag names.")
+                              % {"max": self.MAX_TAGS})  # fmt: skip
+        wanted = sorted(set(names))
+        known = set(Tag.objects.filter(name__in=wanted).values_list("name", flat=True))
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            raise DomainError("value", _("Unknown tag: %(tags)s.")
+                              % {"tags": ", ".join(unknown)[:200]})  # fmt: skip
+        return Target(value={"op": op, "tags": wanted})
+
+    def prefetch(self) -> tuple[str, ...]:
+        return ("tags",)
+
+    def current(self, account: Account) -> Any:
+        return sorted(tag.name for tag in account.tags.all())
+
+    def after(self, *, target: Target, before: Any) -> Any:
+        if target.value["op"] == "add":
+            return sorted(set(before) | set(target.value["tags"]))
+        return sorted(set(before) - set(target.value["tags"]))
+
+    def undo_refusal(self, *, actor: User, account: Account, value: Any) -> str | None:
+        if Tag.objects.filter(name__in=value).count() != len(value):
+            return _("A tag it had has been deleted since.")
+        return None
+
+    def write(self, rows: list[tuple[Account, Any, Any]]) -> None:
+        through = Account.tags.through
+        accounts = [a for a, _old, _new in rows]
+        names = {name for _a, _old, new in rows for name in new}
+        tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+        through.objects.filter(account__in=accounts).delete()
+        through.objects.bulk_create(
+            [through(account_id=a.pk, tag_id=tag_ids[n]) for a, _old, new in rows for n in new]
+        )
+        # No column of the account changes, but its synced form does (its tags): the version
+        # and the change number move so phones pull it.
+        update_many(accounts, [])
+
+    def displays(self, values: set[Any]) -> dict[Any, str]:
+        # Each account's value arrives as a tuple of names (lists are not hashable).
+        return {value: ", ".join(value) or _("no tags") for value in values}
+
+    def display_value(self, value: Any) -> str:
+        names = ", ".join(value["tags"])
+        if value["op"] == "add":
+            return _("add %(tags)s") % {"tags": names}
+        return _("remove %(tags)s") % {"tags": names}
+
+
 # The most accounts one bulk change may touch (a selection of a region is cut down first).
 MAX_ACCOUNTS = 2_000
 
-FIELDS: dict[str, BulkField] = {f.name: f for f in (OwnerField(), StatusField(), TierField())}
+FIELDS: dict[str, BulkField] = {
+    f.name: f for f in (OwnerField(), StatusField(), TierField(), TagsField())
+}

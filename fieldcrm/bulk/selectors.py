@@ -18,7 +18,7 @@ def bulk_change_last(*, actor: User) -> BulkChange | None:
 def bulk_change_summary(*, change: BulkChange) -> dict[str, Any]:
     """A change as plain data (BulkChangeOut), values named the way people read them."""
     spec = FIELDS[change.field]
-    value_display = spec.displays({change.value})[change.value]
+    value_display = spec.display_value(change.value)
     restored = len(change.items) - len(change.undo_skipped) if change.undone_at else 0
     return {
         "id": change.pk, "field": change.field, "field_label": spec.label(),

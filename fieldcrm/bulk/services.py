@@ -22,7 +22,7 @@ from fieldcrm.accounts.models import Account, Activity
 from fieldcrm.bulk.fields import FIELDS, MAX_ACCOUNTS, BulkField, Target
 from fieldcrm.bulk.models import BulkChange
 from fieldcrm.core.errors import DomainError
-from fieldcrm.core.models import insert_many, one_change_number, update_many
+from fieldcrm.core.models import insert_many, one_change_number
 from fieldcrm.sync.signals import accounts_moved
 from fieldcrm.users.models import User
 
@@ -33,7 +33,8 @@ class Plan:
 
     spec: BulkField
     target: Target
-    changes: list[tuple[Account, Any, list[str]]] = field(default_factory=list)  # from, warnings
+    # account, value before, value after, warnings
+    changes: list[tuple[Account, Any, Any, list[str]]] = field(default_factory=list)
     unchanged: list[Account] = field(default_factory=list)
     refused: list[tuple[Account, str]] = field(default_factory=list)
 
@@ -46,7 +47,14 @@ def _spec(name: str) -> BulkField:
     return FIELDS[name]
 
 
-def _accounts(*, actor: User, account_ids: Sequence[Any], lock: bool) -> list[Account]:
+def _key(value: Any) -> Any:
+    """A value as a key of ``displays`` (a tags field's list of names as a tuple)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _accounts(
+    *, actor: User, account_ids: Sequence[Any], lock: bool, prefetch: tuple[str, ...] = ()
+) -> list[Account]:
     """The accounts, all of which ``actor`` may change: one not found (missing or out of scope,
     the same answer) refuses the request naming ``account_ids``; one the caller may read but
     not change answers NotAllowed (403)."""
@@ -65,7 +73,11 @@ def _accounts(*, actor: User, account_ids: Sequence[Any], lock: bool) -> list[Ac
     writable = scoped(Account, actor, write=True).filter(pk__in=ids)
     if lock:
         writable = writable.select_for_update(of=("self",))
-    accounts = list(writable.select_related("owner", "territory__region").order_by("name", "pk"))
+    accounts = list(
+        writable.select_related("owner", "territory__region")
+        .prefetch_related(*prefetch)
+        .order_by("name", "pk")
+    )
     if len(accounts) != len(ids):
         raise NotAllowed(_("Your role may not change some of these accounts."))
     return accounts
@@ -78,29 +90,34 @@ def _plan(*, actor: User, field_name: str, value: Any, accounts: list[Account]) 
     plan = Plan(spec=spec, target=target)
     for account in accounts:
         before = spec.current(account)
-        if before == target.value:
+        after = spec.after(target=target, before=before)
+        if before == after:
             plan.unchanged.append(account)
             continue
         verdict = spec.judge(target=target, account=account)
         if verdict.refusal:
             plan.refused.append((account, verdict.refusal))
         else:
-            plan.changes.append((account, before, verdict.warnings))
+            plan.changes.append((account, before, after, verdict.warnings))
     return plan
 
 
 def _describe(plan: Plan) -> dict[str, Any]:
-    befores = {before for _a, before, _w in plan.changes}
-    names = plan.spec.displays(befores | {plan.target.value})
+    names = plan.spec.displays({_key(before) for _a, before, _after, _w in plan.changes})
     return {
         "field": plan.spec.name,
         "field_label": plan.spec.label(),
         "value": plan.target.value,
-        "value_display": names[plan.target.value],
+        "value_display": plan.spec.display_value(plan.target.value),
         "count": len(plan.changes),
         "changes": [
-            {"id": str(a.pk), "name": a.name, "from_display": names[before], "warnings": warnings}
-            for a, before, warnings in plan.changes
+            {
+                "id": str(a.pk),
+                "name": a.name,
+                "from_display": names[_key(before)],
+                "warnings": warnings,
+            }
+            for a, before, _after, warnings in plan.changes
         ],  # fmt: skip
         "unchanged": [{"id": str(a.pk), "name": a.name} for a in plan.unchanged],
         "refused": [{"id": str(a.pk), "name": a.name, "reason": r} for a, r in plan.refused],
@@ -112,7 +129,9 @@ def bulk_change_preview(
 ) -> dict[str, Any]:
     """What applying would do: the accounts that change (with warnings), those already so and
     those refused with the reason. Writes nothing."""
-    accounts = _accounts(actor=actor, account_ids=account_ids, lock=False)
+    accounts = _accounts(
+        actor=actor, account_ids=account_ids, lock=False, prefetch=_spec(field).prefetch()
+    )
     return _describe(_plan(actor=actor, field_name=field, value=value, accounts=accounts))
 
 
@@ -140,7 +159,7 @@ def _history(
     """One history entry per account (``rows``: account, value before, value written) in its
     timeline, which the workspace, the API's /activities and the phones show: an owner or
     status change of the same kind account_save records, naming the bulk change."""
-    names = spec.displays({v for _a, old, new in rows for v in (old, new)})
+    names = spec.displays({_key(v) for _a, old, new in rows for v in (old, new)})
     if undo:
         subject = _("Bulk change undone: %(field)s back from %(old)s to %(new)s")
         body = _("Undo of bulk change #%(id)s.")
@@ -152,7 +171,8 @@ def _history(
     insert_many([
         Activity(
             account=account, kind=kind, actor=actor, occurred_at=now,
-            subject=(subject % {"field": spec.label(), "old": names[old], "new": names[new]})[:200],
+            subject=(subject % {"field": spec.label(), "old": names[_key(old)],
+                               "new": names[_key(new)]})[:200],
             body=body % {"id": change.pk, "count": len(change.items)},
             details=_details(spec, names, old, new) if kind != Activity.Kind.SYSTEM else {},
         )
@@ -163,10 +183,8 @@ def _history(
 def _write(spec: BulkField, target: Target | None, rows: list[tuple[Account, Any, Any]]) -> None:
     """Set the new values and save them with the sync bookkeeping, in one statement."""
     scopes = {a.pk: (a.territory_id, a.owner_id) for a, _old, _new in rows}
-    for account, _old, new in rows:
-        spec.assign(account, new)
+    spec.write(rows)
     accounts = [a for a, _old, _new in rows]
-    update_many(accounts, [spec.column])
     if spec.moves_scope:
         accounts_moved(moves=[(a, scopes[a.pk]) for a in accounts])
     if target is not None:
@@ -180,16 +198,17 @@ def bulk_change_apply(
     one BulkChange row (the undo record) and one history entry per account. Refused and
     unchanged accounts stay as they are (and are reported); nothing to change is a 422."""
     with one_change_number():
-        accounts = _accounts(actor=actor, account_ids=account_ids, lock=True)
+        accounts = _accounts(
+            actor=actor, account_ids=account_ids, lock=True, prefetch=_spec(field).prefetch()
+        )
         plan = _plan(actor=actor, field_name=field, value=value, accounts=accounts)
         summary = _describe(plan)
         if not plan.changes:
             raise DomainError("account_ids", _("Nothing to change: every account is refused "
                                                "or has this value already."))  # fmt: skip
-        new = plan.target.value
-        rows = [(account, before, new) for account, before, _w in plan.changes]
+        rows = [(account, before, after) for account, before, after, _w in plan.changes]
         change = BulkChange.objects.create(
-            actor=actor, field=plan.spec.name, value=new,
+            actor=actor, field=plan.spec.name, value=plan.target.value,
             items=[{"id": str(a.pk), "name": a.name, "from": old, "to": new}
                    for a, old, new in rows],
             refused=summary["refused"],
@@ -206,7 +225,8 @@ def _undo_rows(
     each with the reason (locked for the transaction)."""
     items = {item["id"]: item for item in change.items}
     writable = scoped(Account, actor, write=True).filter(pk__in=list(items))
-    found = {str(a.pk): a for a in writable.select_for_update(of=("self",))}
+    locked = writable.select_for_update(of=("self",)).prefetch_related(*spec.prefetch())
+    found = {str(a.pk): a for a in locked}
     rows: list[tuple[Account, Any, Any]] = []
     skipped: list[dict[str, str]] = []
     for key, item in items.items():

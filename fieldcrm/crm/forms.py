@@ -10,7 +10,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.accounts.models import Account, ActivityKind, CustomFieldKind
+from fieldcrm.accounts.models import Account, ActivityKind, CustomFieldKind, Tag
 from fieldcrm.bulk.fields import MAX_ACCOUNTS
 from fieldcrm.crm import selectors
 from fieldcrm.crm.area import MAX_AREA_TEXT, parse_area
@@ -408,14 +408,18 @@ class SearchForm(forms.Form):
 
 def bulk_change_choices(*, actor: User) -> list[tuple[Any, Any]]:
     """What a bulk change may set, grouped by field: "owner:<id>" (or "owner:" for nobody),
-    "status:<code>", "tier:<code>" (fieldcrm.bulk's fields and values)."""
+    "status:<code>", "tier:<code>", "tags:add:<name>" / "tags:remove:<name>" (fieldcrm.bulk's
+    fields and values; one tag at a time here, several through the API)."""
     owners = selectors.owner_choices(actor=actor)
+    tags = list(Tag.objects.order_by("name").values_list("name", flat=True))
     return [
         ("", "—"),
         (_("Owner"), [("owner:", _("nobody"))] + [(f"owner:{u.pk}", u.display_name)
                                                   for u in owners]),
         (_("Status"), [(f"status:{v}", label) for v, label in Account.Status.choices]),
         (_("Tier"), [(f"tier:{v}", label) for v, label in Account.Tier.choices]),
+        (_("Add a tag"), [(f"tags:add:{name}", name) for name in tags]),
+        (_("Remove a tag"), [(f"tags:remove:{name}", name) for name in tags]),
     ]  # fmt: skip
 
 
@@ -448,4 +452,7 @@ class BulkForm(forms.Form):
         field, _sep, raw = self.cleaned_data["change"].partition(":")
         if field == "owner":
             return field, int(raw) if raw else None
+        if field == "tags":
+            op, _sep, name = raw.partition(":")
+            return field, {"op": op, "tags": [name]}
         return field, raw

@@ -129,9 +129,13 @@ def bulk_apply(request: PageRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return HttpResponseRedirect(_list_url(request))
     done = bulk_change_summary(change=change)
+    if done["field"] == "tags":
+        text = _("Tags: %(value)s on %(count)s accounts.")
+    else:
+        text = _("%(field)s set to %(value)s on %(count)s accounts.")
     messages.success(
         request,
-        _("%(field)s set to %(value)s on %(count)s accounts.")
+        text
         % {"field": done["field_label"], "value": done["value_display"], "count": done["count"]},
     )
     return HttpResponseRedirect(_list_url(request))

@@ -1,13 +1,14 @@
 """Search, segments and bulk changes in Chromium (issue 16): a manager presses Ctrl+K, types a
 customer's name without its diacritics and opens it; saves a filter as a segment and reopens
-it through ?segment=; ticks three accounts and reassigns them with a preview, then undoes it.
+it through ?segment=; ticks three accounts and reassigns them with a preview, then undoes it;
+adds a tag to two of them and undoes that.
 Under the Content-Security-Policy, no page error."""
 
 from __future__ import annotations
 
 import pytest
 
-from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.accounts.models import Account, Activity, Tag
 from fieldcrm.crm.models import Segment
 from tests.factories import make_account
 
@@ -77,3 +78,19 @@ def test_a_manager_searches_saves_a_segment_and_bulk_reassigns_with_undo(laptops
     assert not Account.objects.filter(owner=world.rep2).exists()
     assert Account.objects.get(pk=accounts[0].pk).owner == world.rep1
     assert page.locator("#crm-bulk-notice").count() == 0
+
+    Tag.objects.create(name="vip")
+    page.reload()
+    for name in customers[:2]:
+        page.get_by_label(f"Select {name}").check()
+    page.locator("#crm-bulk").get_by_label("Change").select_option("tags:add:vip")
+    page.locator("#crm-bulk-preview-button").click()
+    page.locator("#crm-bulk-changes").wait_for()
+    page.locator("#crm-bulk-apply").click()
+    page.get_by_text("Tags: add vip on 2 accounts.").first.wait_for()
+    assert set(Account.objects.filter(tags__name="vip").values_list("name", flat=True)) == set(
+        customers[:2]
+    )
+    page.locator("#crm-bulk-undo").click()
+    page.get_by_text("Undone: 2 accounts put back").wait_for()
+    assert not Account.objects.filter(tags__name="vip").exists()

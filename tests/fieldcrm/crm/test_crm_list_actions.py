@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fieldcrm.accounts.models import Account, Activity
+from fieldcrm.accounts.models import Account, Activity, Tag
 from fieldcrm.crm.models import Segment
 from tests.factories import make_account
 from tests.fieldcrm.crm.test_crm_pages import client_for, names, shops  # noqa: F401 (fixture)
@@ -95,6 +95,27 @@ def test_bulk_owner_change_from_the_list_previews_applies_and_undoes(world, shop
     assert Account.objects.get(pk=shops["a1"].pk).owner_id == world.rep1.pk
     assert Account.objects.get(pk=shops["a2"].pk).owner_id is None
     assert 'id="crm-bulk-notice"' not in manager.get("/crm/accounts/").content.decode()
+
+
+def test_bulk_tags_from_the_list_add_one_tag_and_undo(world, shops):  # noqa: F811
+    Tag.objects.create(name="<b>vip</b>")
+    manager = client_for(world, "manager")
+    form = manager.get("/crm/accounts/").content.decode()
+    assert 'value="tags:add:&lt;b&gt;vip&lt;/b&gt;"' in form and "<b>vip</b>" not in form
+    ids = [str(shops["a1"].pk), str(shops["a2"].pk)]
+    data = {"change": "tags:add:<b>vip</b>", "ids": ids, "filters": ""}
+    preview = manager.post("/crm/accounts/bulk/preview", data).content.decode()
+    assert "Tags: add &lt;b&gt;vip&lt;/b&gt;?" in preview and 'id="crm-bulk-apply"' in preview
+    applied = manager.post("/crm/accounts/bulk/apply", data)
+    assert applied.status_code == 302
+    tagged = Account.objects.filter(tags__name="<b>vip</b>").values_list("name", flat=True)
+    assert set(tagged) == {"Alpha bakery", "Beta kiosk"}
+    page = manager.get("/crm/accounts/").content.decode()
+    assert "Your last bulk change: tags: add &lt;b&gt;vip&lt;/b&gt; on 2 accounts." in page
+    manager.post("/crm/accounts/bulk/undo", {"change_id": "", "filters": ""})
+    assert not Account.objects.filter(tags__name="<b>vip</b>").exists()
+    unknown = manager.post("/crm/accounts/bulk/preview", {**data, "change": "tags:add:nope"})
+    assert unknown.status_code == 302  # not a choice of the form: refused, nothing written
 
 
 def test_bulk_all_matching_takes_the_filtered_set_and_a_segment(world, shops):  # noqa: F811
