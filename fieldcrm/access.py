@@ -20,6 +20,8 @@ report, map and sync pull starts here.
 - e-mails to and from contacts: seen where their account is; received ones matched to no
   record (the review list) by managers and admins; the suppression list (addresses, not
   records of a region: consent holds for the whole installation) by managers and admins
+- lead web forms: managers list, create, change and delete those of the regions they manage
+  (a form without a region is an admin's); admins all
 - integrations (PBX, messengers) and their secrets: admins only; calls and messenger messages
   are seen where their account is, calls from unknown numbers (offered as leads) by managers
   and admins
@@ -360,6 +362,8 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "crm": (User.Role.REP, User.Role.MANAGER, User.Role.PLANNER),
     # /crm/settings/: automation rules, webhooks and document templates, admins only.
     "settings": (),
+    # /crm/settings/forms: the lead web forms, managers those of their regions (issue 16).
+    "webforms": (User.Role.MANAGER,),
     # /crm/products/, /crm/price-lists/: the catalogue's pages, for the people who keep it.
     "catalog": (User.Role.MANAGER,),
     # /crm/emails/: the suppression list and the received mail matched to no record.
@@ -370,6 +374,7 @@ PAGE_REFUSALS = {
     "planner": gettext_lazy("Only planners, managers and admins plan routes."),
     "crm": gettext_lazy("Only signed-in people open the workspace."),
     "settings": gettext_lazy("Only admins open the workspace's settings."),
+    "webforms": gettext_lazy("Only managers and admins keep the web forms."),
     "catalog": gettext_lazy("Only managers and admins keep the products and price lists."),
     "mail": gettext_lazy("Only managers and admins keep the e-mail suppression list."),
 }

@@ -113,8 +113,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("crm_mail", _("E-mail"), "emails:suppressions", _area("mail"),
           ("emails:suppressions", "emails:suppression_lift", "emails:review",
            "integration_pages:unknown_callers")),
-    # One link for every settings page: the index lists them (crm/settings_pages.py).
-    Entry("settings", _("Settings"), "crm_settings:index", _area("settings"), SETTINGS),
+    # One link for every settings page: the index lists them (crm/settings_pages.py); a
+    # manager's lists the web forms alone (issue 16), the index's own rule.
+    Entry("settings", _("Settings"), "crm_settings:index", _area("webforms"), SETTINGS),
     Entry("phone", _("Phone app"), "phone-app", _signed_in),
     Entry("admin", _("Administration"), "admin:index", admin.site.has_permission, ("admin:",)),
     Entry("api_docs", _("API documentation"), "api:openapi-view", _anyone),

@@ -128,13 +128,20 @@ class WebFormForm(forms.Form):
                     "the form or send to it. Empty: any site."),
     )  # fmt: skip
 
-    def __init__(self, *args: Any, choices: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, choices: dict[str, Any], region_required: bool = False, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "webform_%s")
         super().__init__(*args, **kwargs)
         for name, key in (("region", "regions"), ("territory", "territories"),
                           ("default_owner", "owners")):  # fmt: skip
             field: Any = self.fields[name]
             field.queryset = choices[key]
+        # A manager's form is in one of their regions (no empty choice); an admin's may be in none.
+        region: Any = self.fields["region"]
+        region.required = region_required
+        if region_required:
+            region.empty_label = None
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values as web_form_save takes them."""

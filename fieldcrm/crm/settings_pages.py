@@ -1,5 +1,6 @@
 """The workspace's settings pages (/crm/settings/): the index of every settings page and the
-custom fields, admins only (access.PAGE_ROLES["settings"]). HTTP only: parse with a form, call
+custom fields, admins only (access.PAGE_ROLES["settings"]; a manager opens the index, which
+lists the web forms alone). HTTP only: parse with a form, call
 the same services the API calls, render; a refusal shows the form again, nothing saved, with
 the message at its field."""
 
@@ -16,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fieldcrm.access import may_open
 from fieldcrm.automation.views import settings_page
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm import selectors
 from fieldcrm.crm.settings_forms import CustomFieldForm, LostReasonForm
 from fieldcrm.deals import services as deal_services
 from fieldcrm.users import manage_selectors, manage_services
-from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.auth import PageRequest, page_view
 
 # The settings pages, in the index's order: (URL name, title, what it is for).
 SETTINGS_PAGES = (
@@ -47,12 +49,17 @@ SETTINGS_PAGES = (
 CUSTOM_FIELD_FIELDS = ("key", "label", "kind", "is_required", "min_value", "max_value")
 
 
+# The settings pages a manager keeps too (access.PAGE_ROLES["webforms"]): the rest are admins'.
+PAGE_AREAS = {"crm_settings:web_forms": "webforms"}
+
+
 @require_GET
-@settings_page
+@page_view("webforms")  # every area of the settings: managers (web forms) and admins
 def index(request: PageRequest) -> HttpResponse:
-    """Every settings page, one line each."""
+    """Every settings page the reader may open, one line each."""
     pages = [{"url": reverse(name), "title": title, "about": about}
-             for name, title, about in SETTINGS_PAGES]  # fmt: skip
+             for name, title, about in SETTINGS_PAGES
+             if may_open(request.user, PAGE_AREAS.get(name, "settings"))]  # fmt: skip
     return render(request, "crm/settings/index.html", {"pages": pages})
 
 

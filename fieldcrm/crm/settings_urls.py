@@ -29,4 +29,5 @@ urlpatterns = [
     path("forms", webform_pages.web_forms, name="web_forms"),
     path("forms/<int:form_id>", webform_pages.web_form, name="web_form"),
     path("forms/<int:form_id>/rotate", webform_pages.web_form_rotate, name="web_form_rotate"),
+    path("forms/<int:form_id>/delete", webform_pages.web_form_delete, name="web_form_delete"),
 ]  # fmt: skip

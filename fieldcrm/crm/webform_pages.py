@@ -1,5 +1,7 @@
-"""Settings: lead web forms (/crm/settings/forms), admins only as the other settings pages:
-the list, a form's settings, and its embed snippets with a live preview.
+"""Settings: lead web forms (/crm/settings/forms): the list, a form's settings, and its embed
+snippets with a live preview. Admins keep every form; managers those of their regions (issue
+16: access.PAGE_ROLES["webforms"] and WebForm's scope rule), a form of another region or with
+none being the same 404 as a missing one.
 
 The snippets. Both post to the form's own page, /forms/<token> (leads/views.py), as an
 ordinary form navigation, so CORS never applies (it governs script reads, not form posts or
@@ -25,12 +27,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldcrm.automation.views import settings_page
 from fieldcrm.core.errors import DomainError, validation_error_fields
 from fieldcrm.crm.settings_forms import WebFormForm
 from fieldcrm.leads import selectors, services
 from fieldcrm.leads.models import LEAD_FIELDS, WebForm, default_fields
-from fieldcrm.users.auth import PageRequest
+from fieldcrm.users.auth import PageRequest, page_view
+from fieldcrm.users.models import User
+
+# Admins and managers (access.PAGE_ROLES["webforms"]), times in the reader's zone.
+settings_page = page_view("webforms", local_time=True)
 
 FIELD_OF = {"region_id": "region", "territory_id": "territory", "default_owner_id": "default_owner",
             "fields": "offered"}  # fmt: skip
@@ -59,12 +64,19 @@ def _choices(request: PageRequest) -> dict[str, Any]:
     return selectors.web_form_choices(actor=request.user)
 
 
+def _form(request: PageRequest, **kwargs: Any) -> WebFormForm:
+    """The settings form; a manager must put the form in one of their regions."""
+    user = request.user
+    needs_region = user.role == User.Role.MANAGER and not user.is_admin
+    return WebFormForm(request.POST or None, choices=_choices(request),
+                       region_required=needs_region, **kwargs)  # fmt: skip
+
+
 @require_http_methods(["GET", "POST"])
 @settings_page
 def web_forms(request: PageRequest) -> HttpResponse:
     """The forms; POST: a new one (then its page, with the snippet to copy)."""
-    form = WebFormForm(request.POST or None, choices=_choices(request),
-                       initial={"offered": default_fields(), "is_active": True})  # fmt: skip
+    form = _form(request, initial={"offered": default_fields(), "is_active": True})
     if request.method == "POST":
         saved = _saved(request, form, None)
         if saved is not None:
@@ -98,7 +110,7 @@ def web_form(request: PageRequest, form_id: int) -> HttpResponse:
         "default_owner": found.default_owner_id, "tags": ", ".join(found.tags),
         "thank_you": found.thank_you, "allowed_origins": found.allowed_origins,
     }  # fmt: skip
-    form = WebFormForm(request.POST or None, choices=_choices(request), initial=initial)
+    form = _form(request, initial=initial)
     if request.method == "POST" and _saved(request, form, form_id) is not None:
         messages.success(request, _("Web form saved."))
         return HttpResponseRedirect(reverse("crm_settings:web_form", args=[form_id]))
@@ -118,3 +130,16 @@ def web_form_rotate(request: PageRequest, form_id: int) -> HttpResponse:
         services.web_form_rotate(actor=request.user, form_id=form_id)
         messages.success(request, _("The form has a new address: paste its new snippet."))
     return HttpResponseRedirect(reverse("crm_settings:web_form", args=[form_id]))
+
+
+@require_POST
+@settings_page
+def web_form_delete(request: PageRequest, form_id: int) -> HttpResponse:
+    """Delete the form: every snippet published with it stops working."""
+    found = selectors.web_form_get(actor=request.user, form_id=form_id)  # 404 first
+    if not request.POST.get("confirm"):
+        messages.error(request, _("Tick “Yes, delete it” to delete the form."))
+        return HttpResponseRedirect(reverse("crm_settings:web_form", args=[form_id]))
+    services.web_form_delete(actor=request.user, form_id=form_id)
+    messages.success(request, _("Web form “%(name)s” deleted.") % {"name": found.name})
+    return HttpResponseRedirect(reverse("crm_settings:web_forms"))

@@ -248,6 +248,13 @@ def web_form_save(*, actor: User, data: dict[str, Any], form_id: int | None = No
 
 
 @transaction.atomic
+def web_form_delete(*, actor: User, form_id: int) -> None:
+    """Delete a form: its address stops working; the leads it brought stay (their source names
+    the form)."""
+    get_scoped(WebForm, actor, form_id, write=True).delete()
+
+
+@transaction.atomic
 def web_form_rotate(*, actor: User, form_id: int) -> WebForm:
     """A new token: the old address (every snippet published with it) stops working."""
     form = get_scoped(WebForm, actor, form_id, write=True)

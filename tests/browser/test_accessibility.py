@@ -133,7 +133,7 @@ def build_records(world) -> dict[str, Any]:
                         callee="200", number="+376 800 999", state="ended", started_at=now,
                         duration_s=5)  # fmt: skip
     form = WebForm.objects.create(name="Contact us", fields=["name", "message"],
-                                  thank_you="Thanks!")  # fmt: skip
+                                  thank_you="Thanks!", region=world.north)  # fmt: skip
     for user in (world.rep1, world.manager):
         Notification.objects.create(recipient=user, kind="account_visit_due",
                                     params={"name": shop.name, "days": 7},
@@ -327,6 +327,7 @@ DESK_PAGES = [
     ("manager", "/crm/price-lists/{price_list}/", "main h1"),
     ("manager", "/crm/emails/suppressed", "main h1"),
     ("manager", "/crm/emails/review", "main h1"),
+    ("manager", "/crm/settings/forms/{form}", "#snippet-iframe"),
     ("rep1", "/crm/accounts/", "#crm-accounts"),
     ("rep1", "/crm/accounts/{shop}/", "#account-name"),
     ("rep1", "/crm/tasks/", "main h1"),

@@ -3,7 +3,8 @@ index, a stage added, dragged into place by its handle and stepped with the keyb
 buttons, the board showing that order, a stage holding a deal removed after choosing where
 the deal goes; the lost reasons dragged into a new order; then a web form made, its plain
 HTML snippet pasted into a page of another site (a second local server: another origin),
-sent from there, and the lead in the accounts list."""
+sent from there, and the lead in the accounts list. A manager's walk (issue 16): from the
+settings link to the web forms of their region, a form made there and its snippet shown."""
 
 from __future__ import annotations
 
@@ -133,3 +134,22 @@ def test_an_admin_orders_stages_and_a_lead_arrives_through_the_snippet(laptops, 
     assert WebForm.objects.get().origins == [site]
     page.goto(page.url.split("/crm/")[0] + "/crm/accounts/?q=Marta")
     page.locator("#crm-accounts").get_by_role("link", name="Marta Vila").wait_for()
+
+
+def test_a_manager_makes_a_web_form_for_their_region_and_sees_its_snippet(laptops, world):
+    page = laptops("manager", "/manager/")
+    page.locator(".site-nav").get_by_role("link", name="Settings").click()
+    pages = page.locator("#settings-pages")
+    assert pages.get_by_role("link").all_inner_texts() == ["Web forms"]
+    pages.get_by_role("link", name="Web forms").click()
+    page.locator("#web-forms-empty").wait_for()
+    region = page.get_by_label("Region")
+    assert region.locator("option").all_inner_texts() == ["North"]  # theirs alone, no empty one
+    page.get_by_label("Form name").fill("North fair")
+    page.get_by_label("Territory").select_option(label=world.territory_a.name)
+    page.locator("#web-form-submit").click()
+    page.get_by_text("Web form “North fair” added.").wait_for()
+    form = WebForm.objects.get(name="North fair")
+    assert form.region == world.north and form.territory == world.territory_a
+    assert f"/forms/{form.token}" in page.locator("#snippet-html").input_value()
+    assert page.frame_locator("#web-form-preview").locator("#lead-form").is_visible()

@@ -44,11 +44,13 @@ ROLES = {
     None: (["api_docs"], ["/"]),
     "rep1": ([*CRM, "phone", "api_docs"], CRM_PAGES),
     "planner": (["planner", *CRM, "phone", "api_docs"], ["/planner/", *CRM_PAGES]),
-    "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, *MAIL, "phone", "api_docs"],
+    # A manager's settings: the index, listing the web forms of their regions alone (issue 16).
+    "manager": (["dashboard", "map", "planner", *CRM, *CATALOG, *MAIL, "settings", "phone",
+                 "api_docs"],
                 ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
-                 "/crm/emails/suppressed"]),
+                 "/crm/emails/suppressed", "/crm/settings/", "/crm/settings/forms"]),
     # The workspace's settings (one link to their index: custom fields, automation, webhooks,
-    # document templates…): admins only.
+    # document templates…): admins, managers only the web forms.
     "admin": (["dashboard", "map", "planner", *CRM, *CATALOG, *MAIL, "settings", "phone", "admin",
                "api_docs"],
               ["/manager/", "/manager/map", "/planner/", *CRM_PAGES, "/crm/products/",
