@@ -110,15 +110,17 @@ def test_a_pushed_check_out_before_the_check_in_is_rejected_alone(as_user, world
 
 def test_a_done_visit_s_check_out_stays_as_logged(as_user, world, shop):
     rep = as_user("rep1")
+    # One instant, read once: _at() a second later (a slow machine) would be another value.
+    left = _at(20)
     visit = Visit.objects.create(
         account=shop, rep=world.rep1, status="done", checked_in_at=_at(30),
-        checked_out_at=_at(20), completed_at=_at(20),
+        checked_out_at=left, completed_at=left,
     )  # fmt: skip
     response = rep.patch(f"visits/{visit.pk}", {"checked_out_at": _at(1).isoformat()})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "checked_out_at"
     # The same value sent again (a phone's retried edit) is no rewrite.
-    same = rep.patch(f"visits/{visit.pk}", {"checked_out_at": _at(20).isoformat()})
+    same = rep.patch(f"visits/{visit.pk}", {"checked_out_at": left.isoformat()})
     assert same.status_code == 200, same.content
 
 
