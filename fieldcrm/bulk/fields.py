@@ -76,7 +76,8 @@ class BulkField:
         return Verdict()
 
     def undo_refusal(self, *, actor: User, account: Account, value: Any) -> str | None:
-        """Why ``value`` cannot be put back on ``account`` by an undo, or None."""
+        """Why ``value`` cannot be put back on ``account`` by an undo, or None. It may depend on
+        the value only: an undo asks once per distinct value (bulk.services._undo_rows)."""
         return None
 
     def after(self, *, target: Target, before: Any) -> Any:

@@ -9,6 +9,7 @@ an owner change tells the sync which phones lose the account (sync.signals.accou
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -231,6 +232,9 @@ def _undo_rows(
     found = {str(a.pk): a for a in locked}
     rows: list[tuple[Account, Any, Any]] = []
     skipped: list[dict[str, str]] = []
+    # A refusal depends on the value put back, and a selection holds few distinct ones (an
+    # owner, a tag set): each is asked once, not once per account (up to MAX_ACCOUNTS queries).
+    refusals: dict[str, str | None] = {}
     for key, item in items.items():
         account = found.get(key)
         if account is None:
@@ -238,7 +242,11 @@ def _undo_rows(
         elif spec.current(account, change.value) != item["to"]:
             reason = _("Changed since the bulk change: left as it is now.")
         else:
-            reason = spec.undo_refusal(actor=actor, account=account, value=item["from"])
+            value = json.dumps(item["from"], sort_keys=True)
+            if value not in refusals:
+                refusals[value] = spec.undo_refusal(actor=actor, account=account,
+                                                    value=item["from"])  # fmt: skip
+            reason = refusals[value]
         if reason or account is None:
             skipped.append({"id": key, "name": item["name"], "reason": reason or ""})
         else:
