@@ -75,6 +75,23 @@ class PushHeldBeforeItsNumber:
         assert self.paused.wait(60), "the push never asked for its number"
         return thread, answers
 
+    def meet(self, pusher: threading.Thread, web_write) -> None:
+        """Run ``web_write`` in a thread of its own while the push is held; release the push
+        once the web writer waits on its row, and wait for both to end."""
+
+        def web() -> None:
+            try:
+                web_write()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=web)
+        thread.start()
+        wait_until_someone_waits_on_a_lock()
+        self.go_on.set()
+        thread.join(90)
+        pusher.join(90)
+
 
 def wait_until_someone_waits_on_a_lock() -> None:
     """Until another connection is blocked on a row lock (the web writer on the push's row)."""
@@ -97,19 +114,9 @@ def test_the_web_request_that_loses_is_answered_409_and_nothing_of_it_is_saved(
     held = PushHeldBeforeItsNumber(monkeypatch, timeout="60s")  # the web side is failed
     pusher, pushed = held.run(as_user("rep1"), op("account", "create", shop_id, fields=SHOP))
     answers: list = []
-
-    def web_create() -> None:
-        try:
-            answers.append(as_user("rep1").post("accounts", {"id": str(shop_id), **SHOP}))
-        finally:
-            connection.close()
-
-    web = threading.Thread(target=web_create)
-    web.start()
-    wait_until_someone_waits_on_a_lock()
-    held.go_on.set()
-    web.join(90)
-    pusher.join(90)
+    held.meet(pusher, lambda: answers.append(
+        as_user("rep1").post("accounts", {"id": str(shop_id), **SHOP})
+    ))  # fmt: skip
 
     (answer,) = answers
     assert answer.status_code == 409, answer.content
@@ -141,15 +148,8 @@ def test_the_push_that_loses_runs_again_and_is_answered_for_its_item(as_user, wo
                                            territory=world.territory_a)  # fmt: skip
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
-        finally:
-            connection.close()
 
-    web = threading.Thread(target=web_create)
-    web.start()
-    wait_until_someone_waits_on_a_lock()
-    held.go_on.set()
-    web.join(90)
-    pusher.join(90)
+    held.meet(pusher, web_create)
 
     assert errors == []  # the web writer won: PostgreSQL failed the push
     (push_answer,) = pushed
